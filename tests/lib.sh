@@ -1,0 +1,157 @@
+# tests/lib.sh: helpers for outpost's black-box shell tests.
+#
+# Each test sources this file, gets a private temp directory ($T), and
+# starts its own daemons on free ports there; everything is torn down on
+# exit. Exit 77 means "skipped" to the automake harness.
+
+set -u
+
+: "${abs_top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${abs_top_srcdir:=$abs_top_builddir}"
+export abs_top_builddir abs_top_srcdir
+
+OUTPOSTD="$abs_top_builddir/outpostd"
+OUTPOSTCTL="$abs_top_builddir/outpostctl"
+PLATFORM="$abs_top_builddir/outpost-platform"
+SCAN="$abs_top_builddir/outpost-scan"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/outpost-test.XXXXXX")
+chmod 0755 "$T"
+_cleanup_cmds=""
+
+# Run "$@" at exit (last registered runs first).
+at_exit() {
+	_cleanup_cmds="$*; $_cleanup_cmds"
+}
+
+_lib_exit() {
+	rc=$?
+	set +e
+	eval "$_cleanup_cmds"
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		echo "--- test failed (rc=$rc); logs under $T:" >&2
+		for f in $(find "$T" -name '*.log' -type f 2>/dev/null); do
+			echo "--- $f (last 30 lines)" >&2
+			tail -n 30 "$f" >&2
+		done
+	fi
+	if [ -z "${KEEP_TEST_DIR:-}" ]; then
+		rm -rf "$T"
+	else
+		echo "test directory kept: $T" >&2
+	fi
+	exit "$rc"
+}
+trap _lib_exit EXIT
+trap 'exit 130' INT TERM
+
+# Print a message and fail the test.
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# Print a message and skip the test.
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# Print a progress line.
+note() {
+	echo "# $*" >&2
+}
+
+# Print a TCP port nobody listens on (v4 loopback), avoiding 10001-10005.
+free_port() {
+	python3 - <<'PY' 2>/dev/null || free_port_shell
+import socket
+while True:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    if not 10001 <= p <= 10005:
+        print(p)
+        break
+PY
+}
+
+free_port_shell() {
+	while :; do
+		p=$(( (RANDOM % 20000) + 30000 ))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it
+# succeeds. Returns 1 on timeout.
+wait_for() {
+	_limit=$(( $1 * 10 ))
+	shift
+	_i=0
+	while [ "$_i" -lt "$_limit" ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# Assert that file $1 contains the extended regular expression $2.
+assert_grep() {
+	grep -Eq -- "$2" "$1" || fail "$1 does not match /$2/"
+}
+
+# Assert that a command succeeds.
+assert_ok() {
+	"$@" || fail "command failed: $*"
+}
+
+# Assert that a command fails.
+assert_fails() {
+	if "$@"; then
+		fail "command unexpectedly succeeded: $*"
+	fi
+}
+
+# write_agent_conf DIR [extra lines...]: a private agent configuration.
+write_agent_conf() {
+	_dir=$1
+	shift
+	mkdir -p "$_dir"
+	{
+		echo "state_dir = $_dir/state"
+		echo "log_dir = $_dir/log"
+		echo "run_dir = $_dir/run"
+		echo "log_level = debug"
+		for _l in "$@"; do
+			echo "$_l"
+		done
+	} > "$_dir/outpost.conf"
+}
+
+# start_agent DIR [outpostd flags...]: start outpostd -f with DIR/outpost.conf,
+# wait until its control socket answers. Sets AGENT_PID.
+start_agent() {
+	_dir=$1
+	shift
+	"$OUTPOSTD" -f -c "$_dir/outpost.conf" "$@" \
+	    >>"$_dir/outpostd.stderr" 2>&1 &
+	AGENT_PID=$!
+	at_exit "kill $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null"
+	wait_for 10 "$OUTPOSTCTL" -c "$_dir/outpost.conf" status ||
+	    fail "outpostd did not come up: $(tail -n 20 "$_dir/outpostd.stderr")"
+}
+
+# stop_agent: SIGTERM the agent started by start_agent and wait for it.
+stop_agent() {
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_RC=$?
+}
