@@ -80,7 +80,8 @@ conf_free_strings(const struct conf_key *table, void *conf)
 	for (; table->name != NULL; table++) {
 		if (table->parse != conf_parse_string &&
 		    table->parse != conf_parse_path &&
-		    table->parse != conf_parse_url)
+		    table->parse != conf_parse_url &&
+		    table->parse != conf_parse_hex_sha256)
 			continue;
 		field = (char **)((char *)conf + table->offset);
 		free(*field);

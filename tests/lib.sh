@@ -155,3 +155,34 @@ stop_agent() {
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_RC=$?
 }
+
+# ctl_raw SOCKET JSON: send one raw control request line, print the reply.
+ctl_raw() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())
+PY
+}
+
+# ctl_flood SOCKET COUNT: send COUNT status requests, one connection each.
+ctl_flood() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(b'{"version":1,"command":"status"}\n')
+    while s.recv(65536):
+        pass
+    s.close()
+PY
+}

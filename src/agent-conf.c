@@ -1,0 +1,89 @@
+/*
+ * agent-conf.c: the table of outpost.conf(5) keys. The man page lists the
+ * same keys in the same order with the same defaults.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-conf.h"
+
+static const struct conf_range log_max_size_range = { 4096, 0 };
+static const struct conf_range log_rotations_range = { 1, 100 };
+static const struct conf_range compression_range = { 0, 9 };
+static const struct conf_range retry_range = { 1, 86400 };
+
+#define F(field)	offsetof(struct agent_conf, field)
+
+const struct conf_key agent_conf_keys[] = {
+	{ "platform_url", conf_parse_url, F(platform_url), "", NULL, 0 },
+	{ "activation_id", conf_parse_string, F(activation_id), "", NULL, 0 },
+	{ "customer_id", conf_parse_string, F(customer_id), "", NULL, 0 },
+	{ "ca_file", conf_parse_path, F(ca_file), "", NULL, 0 },
+	{ "pin_sha256", conf_parse_hex_sha256, F(pin_sha256), "", NULL, 0 },
+	{ "state_dir", conf_parse_path, F(state_dir), OUTPOST_STATEDIR, NULL,
+	    0 },
+	{ "log_dir", conf_parse_path, F(log_dir), OUTPOST_LOGDIR, NULL, 0 },
+	{ "run_dir", conf_parse_path, F(run_dir), OUTPOST_RUNDIR, NULL, 0 },
+	{ "log_level", conf_parse_log_level, F(log_level), "info", NULL, 0 },
+	{ "log_max_size", conf_parse_size, F(log_max_size), "10M",
+	    &log_max_size_range, 0 },
+	{ "log_rotations", conf_parse_int, F(log_rotations), "5",
+	    &log_rotations_range, 0 },
+	{ "log_compression_level", conf_parse_int, F(log_compression_level),
+	    "6", &compression_range, 0 },
+	{ "proxy_file", conf_parse_path, F(proxy_file),
+	    OUTPOST_SYSCONFDIR "/proxy.conf", NULL, 0 },
+	{ "audit_retry_interval", conf_parse_int, F(audit_retry_interval),
+	    "600", &retry_range, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
+};
+
+/* Read path into conf. Returns the number of errors, or -1. */
+int
+agent_conf_load(const char *path, struct agent_conf *conf,
+    conf_error_fn errfn, void *errarg)
+{
+	int	 errors;
+
+	memset(conf, 0, sizeof(*conf));
+	if ((conf->path = strdup(path)) == NULL)
+		return -1;
+	errors = conf_parse_file(path, agent_conf_keys, conf, errfn, errarg);
+	if (errors > 0)
+		return errors;
+	/* The three activation keys go together. */
+	if ((conf->activation_id[0] != '\0' ||
+	    conf->customer_id[0] != '\0') && conf->platform_url[0] == '\0') {
+		if (errfn != NULL)
+			errfn(path, 0, "activation_id and customer_id need "
+			    "platform_url", errarg);
+		else
+			fprintf(stderr, "%s: activation_id and customer_id "
+			    "need platform_url\n", path);
+		errors++;
+	}
+	return errors;
+}
+
+/* Free what agent_conf_load() allocated. */
+void
+agent_conf_free(struct agent_conf *conf)
+{
+	conf_free_strings(agent_conf_keys, conf);
+	free(conf->path);
+	conf->path = NULL;
+}
+
+/* Fill the rotation settings of the agent's log files. */
+void
+agent_conf_log_settings(const struct agent_conf *conf,
+    struct log_settings *s)
+{
+	s->max_size = conf->log_max_size;
+	s->rotations = conf->log_rotations;
+	s->compression_level = conf->log_compression_level;
+}

@@ -1,0 +1,289 @@
+/*
+ * agent.c: the agent's subsystems on one event base, their set-up, the
+ * control commands, reload and shutdown.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "agent.h"
+#include "compat.h"
+#include "control.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "route.h"
+
+static void	agent_status_cb(struct control_conn *, struct json_object *,
+		    void *);
+static void	agent_rotate_cb(struct control_conn *, struct json_object *,
+		    void *);
+static void	agent_repair_cb(struct control_conn *, struct json_object *,
+		    void *);
+
+static const struct control_command agent_commands[] = {
+	{ "status", agent_status_cb },
+	{ "rotate-logs", agent_rotate_cb },
+	{ "repair", agent_repair_cb },
+	{ NULL, NULL }
+};
+
+/* The log level the configuration and -v flags ask for. */
+enum log_level
+agent_log_level(const struct agent *agent)
+{
+	int	 level = (int)agent->conf.log_level + agent->verbosity;
+
+	return level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG :
+	    (enum log_level)level;
+}
+
+/* Format a time as UTC ISO 8601 into buf. Returns buf. */
+static const char *
+agent_time_text(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+		strlcpy(buf, "", len);
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* Check and repair the required directories. Returns 0, or -1. */
+int
+agent_repair(struct agent *agent)
+{
+	int	 rc;
+
+	dirs_report_free(&agent->last_repair);
+	rc = dirs_check(&agent->conf, &agent->last_repair);
+	agent->last_repair_time = time(NULL);
+	agent->repairs_total += agent->last_repair.nrepairs;
+	if (agent->last_repair.nrepairs == 0 && rc == 0)
+		log_debug("required directories are in place");
+	/* Log files whose directory was just recreated can write again. */
+	log_retry_failed();
+	return rc;
+}
+
+/* Set the agent up on base. Returns 0, or -1 after printing why. */
+int
+agent_start(struct agent *agent, struct event_base *base,
+    struct agent_conf *conf, int is_foreground, int verbosity)
+{
+	struct log_settings	 settings;
+	char			 path[PATH_MAX];
+	int			 rc;
+
+	memset(agent, 0, sizeof(*agent));
+	agent->base = base;
+	agent->conf = *conf;
+	memset(conf, 0, sizeof(*conf));
+	agent->is_foreground = is_foreground;
+	agent->verbosity = verbosity;
+	agent->started = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &agent->started_mono);
+	log_set_level(agent_log_level(agent));
+
+	if (agent_repair(agent) == -1) {
+		log_warnx("required directories are not usable; see above");
+		return -1;
+	}
+	agent_conf_log_settings(&agent->conf, &settings);
+	agent->log = log_file_open(agent->conf.log_dir, "agent", &settings);
+	if (agent->log == NULL) {
+		log_warn("cannot open %s/agent.log", agent->conf.log_dir);
+		return -1;
+	}
+	log_set_main(agent->log);
+	log_set_event_base(base);
+	/* The repairs done before agent.log was open belong in it too. */
+	for (size_t i = 0; i < agent->last_repair.nrepairs; i++)
+		log_file_printf(agent->log, LOG_LEVEL_INFO,
+		    "repaired required directory %s at start: %s",
+		    agent->last_repair.repairs[i].path,
+		    agent->last_repair.repairs[i].what);
+
+	snprintf(path, sizeof(path), "%s/%s", agent->conf.run_dir,
+	    CONTROL_SOCKET_NAME);
+	rc = control_open(base, path, agent_commands, agent, &agent->control);
+	if (rc == -EADDRINUSE) {
+		log_warnx("another outpostd answers on %s; not starting a "
+		    "second one", path);
+		return -1;
+	}
+	if (rc < 0) {
+		errno = -rc;
+		log_warn("cannot listen on control socket %s", path);
+		return -1;
+	}
+	if ((agent->route = route_open(base, NULL, agent)) == NULL)
+		log_warnx("cannot follow interface addresses (%s); "
+		    "continuing without", route_backend());
+	return 0;
+}
+
+/* Re-read the configuration; keep the old one if the new one is bad. */
+static void
+agent_reload_error(const char *file, int line, const char *reason, void *arg)
+{
+	if (line > 0)
+		log_warnx("reload: %s:%d: %s", file, line, reason);
+	else
+		log_warnx("reload: %s: %s", file, reason);
+}
+
+/* Re-read the configuration file; keep the old one if the new is bad. */
+void
+agent_reload(struct agent *agent)
+{
+	struct agent_conf	 new;
+	struct log_settings	 settings;
+	char			*keep;
+	int			 errors;
+
+	log_info("SIGHUP: reloading %s", agent->conf.path);
+	errors = agent_conf_load(agent->conf.path, &new, agent_reload_error,
+	    NULL);
+	if (errors != 0) {
+		log_warnx("reload: %s has errors; keeping the previous "
+		    "configuration", agent->conf.path);
+		agent_conf_free(&new);
+		return;
+	}
+	if (strcmp(new.run_dir, agent->conf.run_dir) != 0) {
+		log_warnx("reload: run_dir change from %s to %s takes effect "
+		    "at the next start", agent->conf.run_dir, new.run_dir);
+		keep = new.run_dir;
+		new.run_dir = agent->conf.run_dir;
+		agent->conf.run_dir = keep;
+	}
+	agent_conf_free(&agent->conf);
+	agent->conf = new;
+	agent->reloads++;
+	log_set_level(agent_log_level(agent));
+	agent_repair(agent);
+	agent_conf_log_settings(&agent->conf, &settings);
+	if (log_file_configure(agent->log, agent->conf.log_dir,
+	    &settings) == -1)
+		log_warn("reload: cannot move agent.log to %s",
+		    agent->conf.log_dir);
+	log_info("configuration reloaded (log_level %s)",
+	    log_level_name(agent->conf.log_level));
+}
+
+/* Leave the event loop, recording why. */
+void
+agent_shutdown(struct agent *agent, const char *reason)
+{
+	agent->stop_reason = reason;
+	event_base_loopexit(agent->base, NULL);
+}
+
+/* Free every subsystem in reverse order of agent_start(). */
+void
+agent_free(struct agent *agent)
+{
+	route_close(agent->route);
+	agent->route = NULL;
+	control_close(agent->control);
+	agent->control = NULL;
+	log_set_event_base(NULL);
+	if (agent->log != NULL) {
+		log_set_main(NULL);
+		log_file_close(agent->log);
+		agent->log = NULL;
+	}
+	dirs_report_free(&agent->last_repair);
+	agent_conf_free(&agent->conf);
+}
+
+/* The status document for "outpostctl status". */
+static struct json_object *
+agent_status_json(struct agent *agent)
+{
+	struct json_object	*st, *repair, *addrs;
+	struct timespec		 now;
+	char			 buf[64], path[PATH_MAX];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	st = json_object_new_object();
+	json_add_string(st, "program", "outpostd");
+	json_add_string(st, "version", PACKAGE_VERSION);
+	json_add_int64(st, "control_version", CONTROL_VERSION);
+	json_add_int64(st, "pid", (int64_t)getpid());
+	json_add_string(st, "started", agent_time_text(agent->started, buf,
+	    sizeof(buf)));
+	json_add_int64(st, "uptime", (int64_t)(now.tv_sec -
+	    agent->started_mono.tv_sec));
+	json_add_string(st, "config_file", agent->conf.path);
+	json_add_bool(st, "foreground", agent->is_foreground);
+	json_add_string(st, "log_level", log_level_name(log_get_level()));
+	json_add_int64(st, "reloads", (int64_t)agent->reloads);
+	json_add_string(st, "state_dir", agent->conf.state_dir);
+	json_add_string(st, "log_dir", agent->conf.log_dir);
+	json_add_string(st, "run_dir", agent->conf.run_dir);
+	snprintf(path, sizeof(path), "%s/%s", agent->conf.run_dir,
+	    CONTROL_SOCKET_NAME);
+	json_add_string(st, "control_socket", path);
+	json_object_object_add(st, "log_files", log_status_json());
+
+	repair = dirs_report_json(&agent->last_repair);
+	json_add_string(repair, "last_check",
+	    agent_time_text(agent->last_repair_time, buf, sizeof(buf)));
+	json_add_int64(repair, "repairs_total", (int64_t)agent->repairs_total);
+	json_object_object_add(st, "directories", repair);
+
+	addrs = json_object_new_object();
+	json_add_string(addrs, "tracking", route_backend());
+	json_object_object_add(addrs, "addresses",
+	    route_status_json(agent->route));
+	json_object_object_add(st, "interfaces", addrs);
+	return st;
+}
+
+/* outpostctl status: the agent's state. */
+static void
+agent_status_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	control_reply(conn, agent_status_json(arg), NULL);
+}
+
+/* outpostctl rotate-logs: rotate every log file now. */
+static void
+agent_rotate_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	struct json_object	*result;
+
+	log_info("control: rotating log files");
+	if (log_rotate_all() == -1) {
+		control_reply(conn, NULL, "log rotation failed; see agent.log");
+		return;
+	}
+	result = json_object_new_object();
+	json_object_object_add(result, "log_files", log_status_json());
+	control_reply(conn, result, NULL);
+}
+
+/* outpostctl repair: check and recreate the required directories. */
+static void
+agent_repair_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	struct agent	*agent = arg;
+
+	log_info("control: checking required directories");
+	agent_repair(agent);
+	control_reply(conn, dirs_report_json(&agent->last_repair), NULL);
+}

@@ -1,0 +1,54 @@
+/*
+ * agent.h: the agent. It owns the one event base of outpostd and every
+ * subsystem on it, and applies configuration (and later profiles) to them.
+ */
+#ifndef OUTPOST_AGENT_H
+#define OUTPOST_AGENT_H
+
+#include <time.h>
+
+#include "agent-conf.h"
+#include "dirs.h"
+
+struct event_base;
+struct control;
+struct log_file;
+struct route;
+
+/* The running agent. */
+struct agent {
+	struct event_base	*base;
+	struct agent_conf	 conf;
+	int			 verbosity;	/* -v count, added to log_level */
+	int			 is_foreground;
+	struct log_file		*log;		/* agent.log */
+	struct control		*control;
+	struct route		*route;
+	time_t			 started;	/* wall clock */
+	struct timespec		 started_mono;
+	struct dirs_report	 last_repair;	/* the newest check's repairs */
+	time_t			 last_repair_time;
+	unsigned long		 repairs_total;
+	unsigned long		 reloads;
+	const char		*stop_reason;
+};
+
+/*
+ * Set the agent up on base from a loaded configuration (consumed): check
+ * and repair directories, open agent.log, listen on the control socket,
+ * follow interface addresses. Returns 0, or -1 after printing why.
+ */
+int	agent_start(struct agent *, struct event_base *, struct agent_conf *,
+	    int is_foreground, int verbosity);
+/* Re-read the configuration file; keep the old one if the new is bad. */
+void	agent_reload(struct agent *);
+/* Leave the event loop, recording why. */
+void	agent_shutdown(struct agent *, const char *reason);
+/* Free every subsystem in reverse order of agent_start(). */
+void	agent_free(struct agent *);
+/* The log level the configuration and -v flags ask for. */
+enum log_level	agent_log_level(const struct agent *);
+/* Check and repair the required directories, recording the repairs. */
+int	agent_repair(struct agent *);
+
+#endif /* OUTPOST_AGENT_H */

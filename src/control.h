@@ -1,0 +1,56 @@
+/*
+ * control.h: the agent's UNIX control socket, driven by outpostctl(8).
+ *
+ * Protocol (version CONTROL_VERSION): the client sends one JSON line
+ * {"version":1,"command":"status","args":{...}} and the daemon answers one
+ * JSON line {"version":1,"ok":true,"result":{...}} or
+ * {"version":1,"ok":false,"error":"..."} and closes the connection.
+ */
+#ifndef OUTPOST_CONTROL_H
+#define OUTPOST_CONTROL_H
+
+#define CONTROL_VERSION		1
+#define CONTROL_SOCKET_NAME	"outpostd.sock"
+#define CONTROL_MAX_REQUEST	(64 * 1024)
+
+struct event_base;
+struct json_object;
+struct control;
+struct control_conn;
+
+/*
+ * Handle one command. Reply now or later (from another callback) with
+ * control_reply(); the request arguments belong to the caller.
+ */
+typedef void	(*control_handler_fn)(struct control_conn *,
+		    struct json_object *args, void *arg);
+
+/* One command of the table given to control_open(). */
+struct control_command {
+	const char		*name;
+	control_handler_fn	 handler;
+};
+
+/*
+ * Listen on path (mode 0600) on base. A live daemon on path is an error
+ * (-EADDRINUSE); a stale socket is removed. Returns 0 and *out, or -errno.
+ */
+int	control_open(struct event_base *, const char *path,
+	    const struct control_command *, void *arg, struct control **out);
+/* Close the socket, every connection, and unlink the path. */
+void	control_close(struct control *);
+/* The socket's path. */
+const char *control_path(const struct control *);
+/*
+ * Reply to a request and close the connection. result (consumed, may be
+ * NULL) on success, or error (a one-line message) when not NULL.
+ */
+void	control_reply(struct control_conn *, struct json_object *result,
+	    const char *error);
+/*
+ * Probe path for a live daemon. Returns 1 if one answers connect(), 0 if
+ * nothing is there or the socket is stale, -errno on other errors.
+ */
+int	control_probe(const char *path);
+
+#endif /* OUTPOST_CONTROL_H */

@@ -1,0 +1,368 @@
+/*
+ * outpostctl.c: drive a running outpostd through its control socket.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "agent-conf.h"
+#include "compat.h"
+#include "control.h"
+#include "jsonutil.h"
+#include "log.h"
+
+#define CTL_TIMEOUT_MS	(120 * 1000)
+#define CTL_MAX_REPLY	(16 * 1024 * 1024)
+
+/* Print usage and exit 1. */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: outpostctl [-c config] [-s socket] command [args]\n"
+	    "commands:\n"
+	    "  status [--json]   show the agent's state\n"
+	    "  rotate-logs       rotate every log file now\n"
+	    "  repair            check and recreate required directories\n");
+	exit(1);
+}
+
+/* Ignore configuration errors: outpostctl only needs run_dir. */
+static void
+ctl_ignore_error(const char *file, int line, const char *reason, void *arg)
+{
+}
+
+/*
+ * Find the control socket through the configuration's run_dir. Errors in
+ * other keys do not matter here (outpostd -n reports them).
+ */
+static char *
+ctl_socket_from_conf(const char *conf_path)
+{
+	struct agent_conf	 conf;
+	char			*path = NULL;
+	int			 errors;
+
+	errors = agent_conf_load(conf_path, &conf, ctl_ignore_error, NULL);
+	if (errors == -1 || conf.run_dir == NULL) {
+		fprintf(stderr, "outpostctl: cannot read %s (use -s to name "
+		    "the control socket)\n", conf_path);
+		exit(1);
+	}
+	if (asprintf(&path, "%s/%s", conf.run_dir, CONTROL_SOCKET_NAME) == -1)
+		path = NULL;
+	agent_conf_free(&conf);
+	if (path == NULL) {
+		fprintf(stderr, "outpostctl: out of memory\n");
+		exit(1);
+	}
+	return path;
+}
+
+/* Send one request and return the parsed reply; exits on failure. */
+static struct json_object *
+ctl_request(const char *sock_path, const char *command,
+    struct json_object *args)
+{
+	struct sockaddr_un	 sun;
+	struct json_object	*req, *reply;
+	struct pollfd		 pfd;
+	const char		*text;
+	char			*buf = NULL, err[256];
+	size_t			 len = 0, cap = 0, off, total;
+	ssize_t			 n;
+	int			 fd, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, sock_path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		fprintf(stderr, "outpostctl: socket path too long: %s\n",
+		    sock_path);
+		exit(1);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fprintf(stderr, "outpostctl: socket: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "outpostctl: outpostd is not running (cannot "
+		    "connect to %s: %s)\n", sock_path, strerror(errno));
+		exit(1);
+	}
+	req = json_object_new_object();
+	json_add_int64(req, "version", CONTROL_VERSION);
+	json_add_string(req, "command", command);
+	if (args != NULL)
+		json_object_object_add(req, "args", args);
+	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	total = strlen(text);
+	for (off = 0; off < total; off += (size_t)n) {
+		if ((n = write(fd, text + off, total - off)) == -1) {
+			if (errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			fprintf(stderr, "outpostctl: write to %s: %s\n",
+			    sock_path, strerror(errno));
+			exit(1);
+		}
+	}
+	if (write(fd, "\n", 1) != 1) {
+		fprintf(stderr, "outpostctl: write to %s: %s\n", sock_path,
+		    strerror(errno));
+		exit(1);
+	}
+	json_object_put(req);
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((rc = poll(&pfd, 1, CTL_TIMEOUT_MS)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "outpostctl: poll: %s\n",
+			    strerror(errno));
+			exit(1);
+		}
+		if (rc == 0) {
+			fprintf(stderr, "outpostctl: no answer from outpostd "
+			    "within %d s\n", CTL_TIMEOUT_MS / 1000);
+			exit(1);
+		}
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			if (cap > CTL_MAX_REPLY || (buf = realloc(buf, cap)) ==
+			    NULL) {
+				fprintf(stderr, "outpostctl: reply too large\n");
+				exit(1);
+			}
+		}
+		if ((n = read(fd, buf + len, cap - len - 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "outpostctl: read from %s: %s\n",
+			    sock_path, strerror(errno));
+			exit(1);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0) {
+		fprintf(stderr, "outpostctl: outpostd closed the connection "
+		    "without answering\n");
+		exit(1);
+	}
+	if ((reply = json_parse_object(buf, len, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "outpostctl: bad reply from outpostd: %s\n",
+		    err);
+		exit(1);
+	}
+	free(buf);
+	return reply;
+}
+
+/* Format a byte count for people. */
+static const char *
+ctl_size_text(int64_t n, char *buf, size_t len)
+{
+	if (n >= 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)n / (1024 * 1024));
+	else if (n >= 1024)
+		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+	else
+		snprintf(buf, len, "%lld B", (long long)n);
+	return buf;
+}
+
+/* A string member or a placeholder. */
+static const char *
+ctl_str(struct json_object *obj, const char *key, const char *absent)
+{
+	const char	*s = json_get_string(obj, key);
+
+	return (s != NULL && s[0] != '\0') ? s : absent;
+}
+
+/* Print the log files of a status or rotate-logs result. */
+static void
+ctl_print_logs(struct json_object *files)
+{
+	struct json_object	*f;
+	int64_t			 size = 0, archives = 0, pending = 0;
+	char			 sz[32];
+	size_t			 i;
+
+	for (i = 0; files != NULL && i < json_object_array_length(files);
+	    i++) {
+		f = json_object_array_get_idx(files, i);
+		json_get_int64(f, "size", &size);
+		json_get_int64(f, "archives", &archives);
+		json_get_int64(f, "pending_compressions", &pending);
+		printf("  %s: %s, %lld archive%s, last rotation %s%s%s%s\n",
+		    ctl_str(f, "path", "?"),
+		    ctl_size_text(size, sz, sizeof(sz)), (long long)archives,
+		    archives == 1 ? "" : "s",
+		    ctl_str(f, "last_rotation", "never"),
+		    pending ? ", compressing" : "",
+		    json_get_string(f, "error") ? ", WRITE ERROR: " : "",
+		    json_get_string(f, "error") ? json_get_string(f,
+		    "error") : "");
+	}
+}
+
+/* Print repairs of a directory check. */
+static void
+ctl_print_repairs(struct json_object *dirs)
+{
+	struct json_object	*repairs, *r;
+	int64_t			 failures = 0;
+	size_t			 i, n = 0;
+
+	if (json_object_object_get_ex(dirs, "repairs", &repairs))
+		n = json_object_array_length(repairs);
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(repairs, i);
+		printf("  repaired %s: %s\n", ctl_str(r, "path", "?"),
+		    ctl_str(r, "what", "?"));
+	}
+	json_get_int64(dirs, "failures", &failures);
+	if (failures > 0)
+		printf("  %lld director%s still unusable; see agent.log\n",
+		    (long long)failures, failures == 1 ? "y is" : "ies are");
+	else if (n == 0)
+		printf("  all required directories in place\n");
+}
+
+/* Print the status document for people. */
+static void
+ctl_print_status(struct json_object *st)
+{
+	struct json_object	*files = NULL, *dirs, *ifs, *addrs, *a;
+	int64_t			 pid = 0, uptime = 0, total = 0, prefix = 0;
+	size_t			 i, n;
+
+	json_get_int64(st, "pid", &pid);
+	json_get_int64(st, "uptime", &uptime);
+	printf("outpostd %s running (pid %lld), up %lldd %02lld:%02lld:%02lld "
+	    "since %s\n", ctl_str(st, "version", "?"), (long long)pid,
+	    (long long)(uptime / 86400), (long long)(uptime % 86400 / 3600),
+	    (long long)(uptime % 3600 / 60), (long long)(uptime % 60),
+	    ctl_str(st, "started", "?"));
+	printf("configuration: %s\n", ctl_str(st, "config_file", "?"));
+	printf("log level:     %s\n", ctl_str(st, "log_level", "?"));
+	printf("state:         %s\n", ctl_str(st, "state_dir", "?"));
+	printf("control:       %s\n", ctl_str(st, "control_socket", "?"));
+	printf("log files:\n");
+	json_object_object_get_ex(st, "log_files", &files);
+	ctl_print_logs(files);
+	if (json_object_object_get_ex(st, "directories", &dirs)) {
+		json_get_int64(dirs, "repairs_total", &total);
+		printf("directories:   checked %s, %lld repair%s since "
+		    "start\n", ctl_str(dirs, "last_check", "never"),
+		    (long long)total, total == 1 ? "" : "s");
+		ctl_print_repairs(dirs);
+	}
+	if (json_object_object_get_ex(st, "interfaces", &ifs)) {
+		printf("addresses (%s):\n", ctl_str(ifs, "tracking", "?"));
+		n = 0;
+		if (json_object_object_get_ex(ifs, "addresses", &addrs))
+			n = json_object_array_length(addrs);
+		for (i = 0; i < n; i++) {
+			a = json_object_array_get_idx(addrs, i);
+			json_get_int64(a, "prefixlen", &prefix);
+			printf("  %-10s %s/%lld\n", ctl_str(a, "interface", "?"),
+			    ctl_str(a, "address", "?"), (long long)prefix);
+		}
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct json_object	*reply, *result = NULL;
+	const char		*conf_path = AGENT_CONF_DEFAULT, *command;
+	char			*sock_path = NULL;
+	int			 ch, ok = 0, as_json = 0, i;
+
+	while ((ch = getopt(argc, argv, "+c:s:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 's':
+			free(sock_path);
+			sock_path = strdup(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	command = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 &&
+		    strcmp(command, "status") == 0)
+			as_json = 1;
+		else {
+			fprintf(stderr, "outpostctl: %s: unexpected argument "
+			    "\"%s\"\n", command, argv[i]);
+			usage();
+		}
+	}
+	if (strcmp(command, "status") != 0 &&
+	    strcmp(command, "rotate-logs") != 0 &&
+	    strcmp(command, "repair") != 0) {
+		fprintf(stderr, "outpostctl: unknown command \"%s\"\n",
+		    command);
+		usage();
+	}
+	if (sock_path == NULL)
+		sock_path = ctl_socket_from_conf(conf_path);
+
+	reply = ctl_request(sock_path, command, NULL);
+	json_get_bool(reply, "ok", &ok);
+	if (!ok) {
+		fprintf(stderr, "outpostctl: %s: %s\n", command,
+		    ctl_str(reply, "error", "failed"));
+		json_object_put(reply);
+		free(sock_path);
+		return 1;
+	}
+	json_object_object_get_ex(reply, "result", &result);
+	if (as_json)
+		printf("%s\n", json_object_to_json_string_ext(result,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	else if (strcmp(command, "status") == 0)
+		ctl_print_status(result);
+	else if (strcmp(command, "rotate-logs") == 0) {
+		printf("log files rotated:\n");
+		ctl_print_logs(json_object_object_get(result, "log_files"));
+	} else if (strcmp(command, "repair") == 0) {
+		printf("required directories checked:\n");
+		ctl_print_repairs(result);
+	}
+	json_object_put(reply);
+	free(sock_path);
+	return 0;
+}

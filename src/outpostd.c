@@ -1,0 +1,249 @@
+/*
+ * outpostd.c: the agent daemon's entry point: options, configuration
+ * check, pid file, daemonizing and signals around agent_start().
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent.h"
+#include "compat.h"
+#include "log.h"
+
+#define PIDFILE_NAME	"outpostd.pid"
+
+/* The pid file, held locked for the daemon's life. */
+struct pidfile {
+	char	 path[PATH_MAX];
+	int	 fd;
+};
+
+/* Print usage and exit 1. */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: outpostd [-fnVv] [-c file]\n");
+	exit(1);
+}
+
+/*
+ * Lock run_dir/outpostd.pid. Returns 0, or -1 after printing why (another
+ * instance holds it, or it cannot be opened).
+ */
+static int
+pidfile_lock(struct pidfile *pf, const char *run_dir)
+{
+	char	 buf[32];
+	ssize_t	 n;
+
+	snprintf(pf->path, sizeof(pf->path), "%s/%s", run_dir, PIDFILE_NAME);
+	pf->fd = open(pf->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (pf->fd == -1) {
+		log_warn("cannot open pid file %s", pf->path);
+		return -1;
+	}
+	if (flock(pf->fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(pf->fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			log_warnx("outpostd is already running (pid %s, pid "
+			    "file %s)", buf[0] != '\0' ? buf : "unknown",
+			    pf->path);
+		} else
+			log_warn("cannot lock pid file %s", pf->path);
+		close(pf->fd);
+		pf->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Write our pid into the locked pid file. Returns 0, or -1. */
+static int
+pidfile_write(struct pidfile *pf)
+{
+	char	 buf[32];
+	int	 len;
+
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(pf->fd, 0) == -1 ||
+	    pwrite(pf->fd, buf, (size_t)len, 0) != len) {
+		log_warn("cannot write pid file %s", pf->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove and unlock the pid file. */
+static void
+pidfile_remove(struct pidfile *pf)
+{
+	if (pf->fd == -1)
+		return;
+	unlink(pf->path);
+	close(pf->fd);
+	pf->fd = -1;
+}
+
+/* One handler for every signal: stop on TERM/INT, reload on HUP. */
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent	*agent = arg;
+
+	switch (sig) {
+	case SIGTERM:
+		log_info("received SIGTERM, shutting down");
+		agent_shutdown(agent, "SIGTERM");
+		break;
+	case SIGINT:
+		log_info("received SIGINT, shutting down");
+		agent_shutdown(agent, "SIGINT");
+		break;
+	case SIGHUP:
+		agent_reload(agent);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Check the configuration file (outpostd -n). Returns the exit status. */
+static int
+check_config(const char *path)
+{
+	struct agent_conf	 conf;
+	int			 errors;
+
+	errors = agent_conf_load(path, &conf, NULL, NULL);
+	agent_conf_free(&conf);
+	if (errors != 0) {
+		if (errors > 0)
+			fprintf(stderr, "%s: %d error%s\n", path, errors,
+			    errors == 1 ? "" : "s");
+		return 1;
+	}
+	printf("%s: configuration OK\n", path);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct agent		 agent;
+	struct agent_conf	 conf;
+	struct pidfile		 pidfile = { "", -1 };
+	struct event_base	*base;
+	struct event		*ev_term, *ev_int, *ev_hup;
+	const char		*conf_path = AGENT_CONF_DEFAULT;
+	int			 ch, is_foreground = 0, check_only = 0;
+	int			 verbosity = 0, errors, status = 0;
+
+	while ((ch = getopt(argc, argv, "c:fnVv")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'f':
+			is_foreground = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'V':
+			printf("outpostd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'v':
+			verbosity++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (check_only)
+		return check_config(conf_path);
+
+	log_init("outpostd", 1, LOG_LEVEL_INFO);
+	errors = agent_conf_load(conf_path, &conf, NULL, NULL);
+	if (errors != 0) {
+		if (errors > 0)
+			fprintf(stderr, "outpostd: %s has %d error%s; not "
+			    "starting\n", conf_path, errors,
+			    errors == 1 ? "" : "s");
+		agent_conf_free(&conf);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	/*
+	 * The run directory holds the pid file: create it if missing; its
+	 * owner and mode are checked with the others by agent_start().
+	 */
+	(void)dirs_mkdir_p(conf.run_dir, 0755);
+	if (pidfile_lock(&pidfile, conf.run_dir) == -1) {
+		agent_conf_free(&conf);
+		return 1;
+	}
+	if ((base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	if (agent_start(&agent, base, &conf, is_foreground, verbosity) == -1) {
+		agent_free(&agent);
+		pidfile_remove(&pidfile);
+		log_shutdown();
+		event_base_free(base);
+		return 1;
+	}
+	if (!is_foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		if (event_reinit(base) == -1)
+			fatalx("event_reinit after fork failed");
+		log_set_stderr(0);
+	}
+	pidfile_write(&pidfile);
+
+	ev_term = evsignal_new(base, SIGTERM, signal_cb, &agent);
+	ev_int = evsignal_new(base, SIGINT, signal_cb, &agent);
+	ev_hup = evsignal_new(base, SIGHUP, signal_cb, &agent);
+	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
+	    evsignal_add(ev_term, NULL) == -1 ||
+	    evsignal_add(ev_int, NULL) == -1 ||
+	    evsignal_add(ev_hup, NULL) == -1)
+		fatalx("cannot install signal handlers");
+
+	log_info("outpostd %s started (pid %ld, config %s, %s)",
+	    PACKAGE_VERSION, (long)getpid(), agent.conf.path,
+	    is_foreground ? "foreground" : "daemon");
+	if (event_base_dispatch(base) == -1) {
+		log_warnx("event loop failed");
+		status = 1;
+	}
+	log_info("outpostd stopped (%s)", agent.stop_reason != NULL ?
+	    agent.stop_reason : "event loop ended");
+
+	event_free(ev_hup);
+	event_free(ev_int);
+	event_free(ev_term);
+	agent_free(&agent);
+	pidfile_remove(&pidfile);
+	log_shutdown();
+	event_base_free(base);
+	libevent_global_shutdown();
+	return status;
+}
