@@ -58,9 +58,9 @@ agent_time_text(time_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* Check and repair the required directories. Returns 0, or -1. */
-int
-agent_repair(struct agent *agent)
+/* Check and fix the required directories, recording what was done. */
+static int
+agent_check_dirs(struct agent *agent)
 {
 	int	 rc;
 
@@ -68,10 +68,37 @@ agent_repair(struct agent *agent)
 	rc = dirs_check(&agent->conf, &agent->last_repair);
 	agent->last_repair_time = time(NULL);
 	agent->repairs_total += agent->last_repair.nrepairs;
-	if (agent->last_repair.nrepairs == 0 && rc == 0)
+	return rc;
+}
+
+/* Log the repairs of the newest check. */
+static void
+agent_log_repairs(struct agent *agent, const char *when)
+{
+	size_t	 i;
+
+	for (i = 0; i < agent->last_repair.nrepairs; i++)
+		log_info("repaired required directory %s%s: %s",
+		    agent->last_repair.repairs[i].path, when,
+		    agent->last_repair.repairs[i].what);
+	if (agent->last_repair.nrepairs == 0 &&
+	    agent->last_repair.failures == 0)
 		log_debug("required directories are in place");
-	/* Log files whose directory was just recreated can write again. */
+}
+
+/* Check and repair the required directories. Returns 0, or -1. */
+int
+agent_repair(struct agent *agent)
+{
+	int	 rc;
+
+	rc = agent_check_dirs(agent);
+	/*
+	 * Log files whose directory was just recreated write again from
+	 * here on, so the repairs themselves land in the new agent.log.
+	 */
 	log_retry_failed();
+	agent_log_repairs(agent, "");
 	return rc;
 }
 
@@ -94,7 +121,8 @@ agent_start(struct agent *agent, struct event_base *base,
 	clock_gettime(CLOCK_MONOTONIC, &agent->started_mono);
 	log_set_level(agent_log_level(agent));
 
-	if (agent_repair(agent) == -1) {
+	if (agent_check_dirs(agent) == -1) {
+		agent_log_repairs(agent, " at start");
 		log_warnx("required directories are not usable; see above");
 		return -1;
 	}
@@ -106,12 +134,7 @@ agent_start(struct agent *agent, struct event_base *base,
 	}
 	log_set_main(agent->log);
 	log_set_event_base(base);
-	/* The repairs done before agent.log was open belong in it too. */
-	for (size_t i = 0; i < agent->last_repair.nrepairs; i++)
-		log_file_printf(agent->log, LOG_LEVEL_INFO,
-		    "repaired required directory %s at start: %s",
-		    agent->last_repair.repairs[i].path,
-		    agent->last_repair.repairs[i].what);
+	agent_log_repairs(agent, " at start");
 
 	snprintf(path, sizeof(path), "%s/%s", agent->conf.run_dir,
 	    CONTROL_SOCKET_NAME);

@@ -39,13 +39,12 @@ static const struct dirs_spec dirs_specs[] = {
 	{ offsetof(struct agent_conf, run_dir), NULL, 0755 },
 };
 
-/* Record a repair and log it. Returns 0, or -1 on allocation failure. */
+/* Record a repair. Returns 0, or -1 on allocation failure. */
 static int
 dirs_note(struct dirs_report *r, const char *path, const char *what)
 {
 	struct dirs_repair	*n;
 
-	log_info("repaired required directory %s: %s", path, what);
 	n = realloc(r->repairs, (r->nrepairs + 1) * sizeof(*n));
 	if (n == NULL)
 		return -1;

@@ -27,7 +27,7 @@ struct dirs_report {
 /*
  * Check every required directory of conf: it must exist, be a directory,
  * be owned by the effective uid and have its mode; create or fix it when
- * not, logging each repair (once the log is open, else to stderr).
+ * not, recording each repair in the report for the caller to log.
  * Returns 0 if every directory is usable, or -1 (see report->failures).
  */
 int	dirs_check(const struct agent_conf *, struct dirs_report *);
