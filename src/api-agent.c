@@ -1,0 +1,714 @@
+/*
+ * api-agent.c: the agent API (/agent/v1): activation, heartbeat, profile
+ * and manifest downloads, inventory, FIM event batches and error reports,
+ * as docs/protocol.md section 3 specifies. Unknown members of agent
+ * requests are ignored so that newer agents keep working.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "jsonutil.h"
+#include "platform.h"
+
+#define AGENT_MAX_ERRORS	100
+#define AGENT_MAX_EVENTS	10000
+#define AGENT_MAX_HOST_MEMBERS	64
+#define AGENT_MAX_FIM_STATE	4096
+#define AGENT_MAX_PATH		4096
+
+static const char *const agent_fim_actions[] = {
+	"create", "modify", "attrib", "delete", "rename"
+};
+
+/* Serialize obj compactly. The string lives as long as obj. */
+static const char *
+agent_json_text(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* Answer 503 after a database failure. */
+static void
+agent_store_error(struct api_response *res)
+{
+	api_error(res, 503, "store_unavailable", NULL, "database error");
+}
+
+/*
+ * Check an array of error reports (code, message, time) under field.
+ * Returns 0, or -1 with a 400 answer.
+ */
+static int
+agent_check_errors(struct api_response *res, struct json_object *arr,
+    const char *field)
+{
+	struct json_object	*e;
+	const char		*s;
+	char			 prefix[64];
+	int64_t			 t;
+	size_t			 i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		snprintf(prefix, sizeof(prefix), "%s[%zu]", field, i);
+		if (!json_object_is_type(e, json_type_object)) {
+			api_error(res, 400, "invalid_field", prefix,
+			    "expected an object");
+			return -1;
+		}
+		if (api_get_string(res, e, prefix, "code", 1, 64, &s) == -1 ||
+		    api_get_string(res, e, prefix, "message", 1, 1024,
+		    &s) == -1 ||
+		    api_get_int(res, e, prefix, "time", 0, 0, INT64_MAX,
+		    &t) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Store a checked array of error reports. Returns 0, or -1. */
+static int
+agent_store_errors(struct api *api, struct api_request *req,
+    struct json_object *arr)
+{
+	struct json_object	*e;
+	int64_t			 t;
+	size_t			 i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		t = req->now;
+		json_get_int64(e, "time", &t);
+		if (store_error_add(api->store, req->agent_id,
+		    json_get_string(e, "code"), json_get_string(e, "message"),
+		    t, req->now) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Check the host facts of an activation. Returns 0, or -1 with a 400. */
+static int
+agent_check_host(struct api_response *res, struct json_object *host)
+{
+	struct json_object	*ips;
+	const char		*s;
+	char			 field[96];
+
+	if (json_object_object_length(host) > AGENT_MAX_HOST_MEMBERS) {
+		api_error(res, 400, "invalid_field", "host",
+		    "at most %d members", AGENT_MAX_HOST_MEMBERS);
+		return -1;
+	}
+	if (api_get_string(res, host, "host", "hostname", 1, 255, &s) == -1)
+		return -1;
+	json_object_object_foreach(host, key, val) {
+		if (strcmp(key, "hostname") == 0)
+			continue;
+		if (strcmp(key, "ip_addresses") == 0) {
+			if (api_get_array(res, host, "host", key, 0, 256,
+			    &ips) == -1 ||
+			    api_string_array(res, ips, "host.ip_addresses",
+			    64) == -1)
+				return -1;
+			continue;
+		}
+		snprintf(field, sizeof(field), "host.%s", key);
+		if (val != NULL && !json_object_is_type(val,
+		    json_type_string)) {
+			api_error(res, 400, "invalid_field", field,
+			    "expected a string");
+			return -1;
+		}
+		if (api_get_string(res, host, "host", key, 0, 1024, &s) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Add the profile object of profile_id to obj as "profile". */
+static int
+agent_add_profile(struct api *api, struct json_object *obj,
+    int64_t profile_id)
+{
+	struct json_object	*profile;
+
+	if (store_profile_get(api->store, profile_id, &profile) != 0)
+		return -1;
+	json_object_object_add(obj, "profile", profile);
+	return 0;
+}
+
+/*
+ * POST /agent/v1/activate: check the activation key and customer, then
+ * create the agent (or re-key one told to reactivate) and hand out its
+ * credential.
+ */
+void
+agent_activate(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*in = req->json, *host, *prev = NULL;
+	struct activation_key	 key;
+	struct agent_auth	 old;
+	struct agent_new	 a;
+	const char		*activation_id, *customer_id, *prev_id;
+	const char		*corr;
+	char			 secret[PLATFORM_SECRET_HEX_LEN + 1];
+	char			 cred[PLATFORM_UUID_LEN + 2 +
+				    PLATFORM_SECRET_HEX_LEN];
+	int			 rc, reused = 0;
+
+	if (api_get_string(res, in, NULL, "activation_id", 1, 64,
+	    &activation_id) == -1 ||
+	    api_get_string(res, in, NULL, "customer_id", 1, 64,
+	    &customer_id) == -1 ||
+	    api_get_object(res, in, NULL, "host", 1, &host) == -1 ||
+	    api_get_string(res, in, NULL, "previous_agent_id", 0, 64,
+	    &prev_id) == -1 ||
+	    agent_check_host(res, host) == -1)
+		return;
+	if (!api_is_uuid(activation_id)) {
+		api_error(res, 400, "invalid_field", "activation_id",
+		    "expected a UUID");
+		return;
+	}
+	if (!api_is_uuid(customer_id)) {
+		api_error(res, 400, "invalid_field", "customer_id",
+		    "expected a UUID");
+		return;
+	}
+	if (prev_id != NULL && !api_is_uuid(prev_id)) {
+		api_error(res, 400, "invalid_field", "previous_agent_id",
+		    "expected a UUID");
+		return;
+	}
+	if ((rc = store_key_get(api->store, activation_id, &key)) == -1) {
+		agent_store_error(res);
+		return;
+	}
+	if (rc == 1) {
+		api_error(res, 403, "invalid_activation_id", NULL,
+		    "no activation key %s", activation_id);
+		return;
+	}
+	if (strcmp(key.customer_id, customer_id) != 0) {
+		api_error(res, 403, "invalid_customer_id", NULL,
+		    "activation key %s does not belong to customer %s",
+		    activation_id, customer_id);
+		goto done;
+	}
+	if (!key.enabled) {
+		api_error(res, 403, "activation_key_disabled", NULL,
+		    "activation key %s is disabled", activation_id);
+		goto done;
+	}
+	if (pki_random_hex(secret, PLATFORM_SECRET_HEX_LEN / 2) == -1) {
+		api_error(res, 500, "internal_error", NULL, "no randomness");
+		goto done;
+	}
+	memset(&a, 0, sizeof(a));
+	pki_sha256_hex(secret, PLATFORM_SECRET_HEX_LEN, a.cred_hash);
+
+	if (prev_id != NULL && store_agent_auth(api->store, prev_id, &old) ==
+	    AGENT_FOUND && old.reactivate &&
+	    strcmp(old.customer_id, customer_id) == 0) {
+		if (store_agent_reactivate(api->store, prev_id, a.cred_hash,
+		    req->now) != 0 ||
+		    (prev = store_agent_json(api->store, prev_id, 0)) ==
+		    NULL) {
+			agent_store_error(res);
+			goto done;
+		}
+		strlcpy(a.id, prev_id, sizeof(a.id));
+		corr = json_get_string(prev, "correlation_id");
+		strlcpy(a.correlation_id, corr ? corr : "",
+		    sizeof(a.correlation_id));
+		json_get_int64(prev, "profile_id", &a.profile_id);
+		reused = 1;
+	} else {
+		if (pki_uuid(a.id) == -1 ||
+		    pki_random_hex(a.correlation_id,
+		    PLATFORM_CORRELATION_LEN / 2) == -1) {
+			api_error(res, 500, "internal_error", NULL,
+			    "no randomness");
+			goto done;
+		}
+		strlcpy(a.customer_id, customer_id, sizeof(a.customer_id));
+		strlcpy(a.key_id, activation_id, sizeof(a.key_id));
+		a.profile_id = key.profile_id;
+		a.tags = key.tags;
+		a.hostname = json_get_string(host, "hostname");
+		a.host = agent_json_text(host);
+		a.agent_version = json_get_string(host, "agent_version");
+		a.now = req->now;
+		if (store_agent_insert(api->store, &a) == -1) {
+			agent_store_error(res);
+			goto done;
+		}
+	}
+	snprintf(cred, sizeof(cred), "%s.%s", a.id, secret);
+	res->json = json_object_new_object();
+	json_add_string(res->json, "agent_id", a.id);
+	json_add_string(res->json, "credential", cred);
+	json_add_string(res->json, "correlation_id", a.correlation_id);
+	json_add_string(res->json, "customer_id", customer_id);
+	json_add_string(res->json, "status", reused && prev != NULL ?
+	    json_get_string(prev, "status") : "provisioned");
+	json_add_string(res->json, "manifest_public_key", api->public_pem);
+	if (agent_add_profile(api, res->json, a.profile_id) == -1) {
+		agent_store_error(res);
+		goto done;
+	}
+	res->status = 201;
+	log_info("agent %s %s (host %s, activation key %s)", a.id,
+	    reused ? "re-activated" : "activated",
+	    json_get_string(host, "hostname"), activation_id);
+done:
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(cred, sizeof(cred));
+	json_object_put(prev);
+	store_key_free(&key);
+}
+
+/* Check the heartbeat request. Returns 0, or -1 with a 400 answer. */
+static int
+agent_check_heartbeat(struct api_response *res, struct json_object *in,
+    struct heartbeat *hb, struct json_object **errors)
+{
+	struct json_object	*mv, *fim, *corr, *listeners;
+	int64_t			 n;
+	size_t			 i;
+
+	if (api_get_string(res, in, NULL, "status", 0, 64, &hb->status) ==
+	    -1 ||
+	    api_get_string(res, in, NULL, "agent_version", 0, 64,
+	    &hb->agent_version) == -1 ||
+	    api_get_int(res, in, NULL, "profile_version", 0, 0, INT64_MAX,
+	    &n) == -1 ||
+	    api_get_object(res, in, NULL, "manifest_versions", 0, &mv) == -1 ||
+	    api_get_array(res, in, NULL, "errors", 0, AGENT_MAX_ERRORS,
+	    errors) == -1 ||
+	    api_get_object(res, in, NULL, "fim", 0, &fim) == -1 ||
+	    api_get_object(res, in, NULL, "correlation", 0, &corr) == -1)
+		return -1;
+	if (*errors != NULL && agent_check_errors(res, *errors, "errors") == -1)
+		return -1;
+	if (mv != NULL) {
+		for (i = 0; i < MANIFEST_NTYPES; i++)
+			if (api_get_int(res, mv, "manifest_versions",
+			    manifest_type_name((enum manifest_type)i), 0, 0,
+			    INT64_MAX, &n) == -1)
+				return -1;
+		hb->manifest_versions = agent_json_text(mv);
+	}
+	if (fim != NULL) {
+		hb->fim = agent_json_text(fim);
+		if (strlen(hb->fim) > AGENT_MAX_FIM_STATE) {
+			api_error(res, 400, "invalid_field", "fim",
+			    "larger than %d bytes", AGENT_MAX_FIM_STATE);
+			return -1;
+		}
+	}
+	if (corr != NULL) {
+		if (api_get_array(res, corr, "correlation", "listeners", 0, 64,
+		    &listeners) == -1)
+			return -1;
+		if (listeners != NULL) {
+			if (api_string_array(res, listeners,
+			    "correlation.listeners", 64) == -1)
+				return -1;
+			hb->listeners = agent_json_text(listeners);
+		}
+	}
+	return 0;
+}
+
+/*
+ * POST /agent/v1/heartbeat: record the agent's state and answer with its
+ * profile version, the newest manifests and pending commands.
+ */
+void
+agent_heartbeat(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*errors = NULL, *obj, *cmds;
+	struct heartbeat	 hb;
+	int64_t			 version;
+	int			 interval, i;
+
+	res->json = json_object_new_object();
+	json_add_string(res->json, "agent_id", req->agent_id);
+	cmds = json_object_new_array();
+	if (req->agent_deleted) {
+		json_object_array_add(cmds, json_object_new_string(
+		    "uninstall"));
+		json_object_object_add(res->json, "commands", cmds);
+		json_add_int64(res->json, "server_time", req->now);
+		res->status = 200;
+		return;
+	}
+	memset(&hb, 0, sizeof(hb));
+	hb.now = req->now;
+	if (agent_check_heartbeat(res, req->json, &hb, &errors) == -1) {
+		json_object_put(cmds);
+		return;
+	}
+	if (store_agent_heartbeat(api->store, req->agent_id, &hb) != 0 ||
+	    (errors != NULL && agent_store_errors(api, req, errors) == -1) ||
+	    store_profile_version(api->store, req->agent.profile_id, &version,
+	    &interval, NULL) != 0) {
+		json_object_put(cmds);
+		agent_store_error(res);
+		return;
+	}
+	json_add_int64(res->json, "profile_id", req->agent.profile_id);
+	json_add_int64(res->json, "profile_version", version);
+	json_add_int64(res->json, "heartbeat_interval", interval);
+	obj = json_object_new_object();
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		json_add_int64(obj, manifest_type_name((enum manifest_type)i),
+		    store_manifest_version(api->store, (enum manifest_type)i));
+	json_object_object_add(res->json, "manifests", obj);
+	if (req->agent.reactivate)
+		json_object_array_add(cmds, json_object_new_string(
+		    "reactivate"));
+	json_object_object_add(res->json, "commands", cmds);
+	json_add_int64(res->json, "server_time", req->now);
+	res->status = 200;
+}
+
+/* Whether If-None-Match in req names etag (or is "*"). Returns 1/0. */
+static int
+agent_etag_matches(struct api_request *req, const char *etag)
+{
+	const char	*h = req->if_none_match;
+
+	if (h == NULL)
+		return 0;
+	if (strcmp(h, "*") == 0)
+		return 1;
+	return strstr(h, etag) != NULL;
+}
+
+/* GET /agent/v1/profile: the agent's profile, with ETag and 304. */
+void
+agent_profile(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*profile;
+	int64_t			 version = 0;
+	int			 rc;
+
+	rc = store_profile_get(api->store, req->agent.profile_id, &profile);
+	if (rc != 0) {
+		agent_store_error(res);
+		return;
+	}
+	json_get_int64(profile, "version", &version);
+	snprintf(res->etag, sizeof(res->etag), "\"p%lldv%lld\"",
+	    (long long)req->agent.profile_id, (long long)version);
+	if (agent_etag_matches(req, res->etag)) {
+		json_object_put(profile);
+		res->status = 304;
+		return;
+	}
+	res->json = profile;
+	res->status = 200;
+}
+
+/* A signed manifest as served by both APIs. Returns a new object. */
+struct json_object *
+agent_manifest_json(struct api *api, enum manifest_type type,
+    int64_t version, const char *body, const char *sig, int64_t created)
+{
+	struct json_object	*obj = json_object_new_object();
+
+	json_add_string(obj, "type", manifest_type_name(type));
+	json_add_int64(obj, "version", version);
+	json_add_int64(obj, "created_at", created);
+	json_add_string(obj, "body", body);
+	json_add_string(obj, "signature", sig);
+	return obj;
+}
+
+/*
+ * Build and sign the fim manifest of an agent: the published body with the
+ * agent's profile folded in. Returns the manifest object, or NULL.
+ */
+static struct json_object *
+agent_fim_manifest(struct api *api, const char *published, int64_t version,
+    int64_t profile_id, int64_t profile_version, struct json_object *doc,
+    int64_t created)
+{
+	struct json_object	*body, *pub, *fim, *obj;
+	const char		*text;
+	char			*sig;
+
+	if ((pub = json_tokener_parse(published)) == NULL)
+		pub = json_object_new_object();
+	body = json_object_new_object();
+	json_object_object_add(body, "published", pub);
+	json_add_int64(body, "profile_id", profile_id);
+	json_add_int64(body, "profile_version", profile_version);
+	if (json_object_object_get_ex(doc, "fim", &fim))
+		json_object_object_add(body, "fim", json_object_get(fim));
+	text = agent_json_text(body);
+	if ((sig = pki_manifest_sign(api->signer, "fim", version, text,
+	    strlen(text))) == NULL) {
+		json_object_put(body);
+		return NULL;
+	}
+	obj = agent_manifest_json(api, MANIFEST_FIM, version, text, sig,
+	    created);
+	free(sig);
+	json_object_put(body);
+	return obj;
+}
+
+/* GET /agent/v1/manifests/{type}: the newest signed manifest. */
+void
+agent_manifest(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*doc = NULL;
+	enum manifest_type	 type;
+	int64_t			 version, created, pversion;
+	char			*body = NULL, *sig = NULL;
+	int			 rc;
+
+	if (manifest_type_parse(req->params[0], &type) == -1) {
+		api_error(res, 404, "not_found", NULL, "no manifest type %.32s",
+		    req->params[0]);
+		return;
+	}
+	if (type == MANIFEST_FIM && store_profile_doc(api->store,
+	    req->agent.profile_id, &pversion, &doc) != 0) {
+		agent_store_error(res);
+		return;
+	}
+	if (doc != NULL && profile_doc_is_paused(doc)) {
+		api_error(res, 409, "data_collection_paused", NULL,
+		    "data collection is paused in this agent's profile");
+		goto done;
+	}
+	rc = store_manifest_latest(api->store, type, &version, &body, &sig,
+	    &created);
+	if (rc == -1) {
+		agent_store_error(res);
+		goto done;
+	}
+	if (rc == 1) {
+		api_error(res, 404, "not_found", NULL, "no %s manifest was "
+		    "published", manifest_type_name(type));
+		goto done;
+	}
+	if (type == MANIFEST_FIM)
+		snprintf(res->etag, sizeof(res->etag),
+		    "\"fim-%lld-p%lldv%lld\"", (long long)version,
+		    (long long)req->agent.profile_id, (long long)pversion);
+	else
+		snprintf(res->etag, sizeof(res->etag), "\"%s-%lld\"",
+		    manifest_type_name(type), (long long)version);
+	if (agent_etag_matches(req, res->etag)) {
+		res->status = 304;
+		goto done;
+	}
+	if (type == MANIFEST_FIM)
+		res->json = agent_fim_manifest(api, body, version,
+		    req->agent.profile_id, pversion, doc, created);
+	else
+		res->json = agent_manifest_json(api, type, version, body, sig,
+		    created);
+	if (res->json == NULL)
+		api_error(res, 500, "internal_error", NULL,
+		    "cannot sign the manifest");
+	else
+		res->status = 200;
+done:
+	free(body);
+	free(sig);
+	json_object_put(doc);
+}
+
+/* Apply an inventory delta (set, remove) to doc. Returns 0, or -1. */
+static int
+agent_inventory_delta(struct api_response *res, struct json_object *in,
+    struct json_object *doc)
+{
+	struct json_object	*set, *remove, *v;
+	size_t			 i;
+
+	if (api_get_object(res, in, NULL, "set", 0, &set) == -1 ||
+	    api_get_array(res, in, NULL, "remove", 0, 4096, &remove) == -1)
+		return -1;
+	if (remove != NULL && api_string_array(res, remove, "remove",
+	    256) == -1)
+		return -1;
+	if (set != NULL) {
+		json_object_object_foreach(set, key, val)
+			json_object_object_add(doc, key, json_object_get(val));
+	}
+	if (remove != NULL)
+		for (i = 0; i < json_object_array_length(remove); i++) {
+			v = json_object_array_get_idx(remove, i);
+			json_object_object_del(doc, json_object_get_string(v));
+		}
+	return 0;
+}
+
+/* POST /agent/v1/inventory: store a full snapshot or apply a delta. */
+void
+agent_inventory(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*in = req->json, *data, *doc = NULL;
+	const char		*type;
+	int64_t			 version = 0, updated, base = -1;
+	int			 rc;
+
+	if (api_get_string(res, in, NULL, "type", 1, 16, &type) == -1)
+		return;
+	if (strcmp(type, "full") != 0 && strcmp(type, "delta") != 0) {
+		api_error(res, 400, "invalid_field", "type",
+		    "expected \"full\" or \"delta\"");
+		return;
+	}
+	rc = store_inventory_get(api->store, req->agent_id, &version, &updated,
+	    strcmp(type, "delta") == 0 ? &doc : NULL);
+	if (rc == -1) {
+		agent_store_error(res);
+		return;
+	}
+	if (strcmp(type, "full") == 0) {
+		if (api_get_object(res, in, NULL, "data", 1, &data) == -1)
+			return;
+		doc = json_object_get(data);
+	} else {
+		if (api_get_int(res, in, NULL, "base_version", 0, 0, INT64_MAX,
+		    &base) == -1)
+			goto done;
+		if (rc == 1 || (base != -1 && base != version)) {
+			api_error(res, 409, "full_inventory_required", NULL,
+			    rc == 1 ? "no full inventory was uploaded yet" :
+			    "delta base %lld is not the stored version %lld",
+			    (long long)base, (long long)version);
+			goto done;
+		}
+		if (agent_inventory_delta(res, in, doc) == -1)
+			goto done;
+	}
+	version++;
+	if (store_inventory_put(api->store, req->agent_id, version,
+	    agent_json_text(doc), req->now) == -1 ||
+	    store_agent_status(api->store, req->agent_id,
+	    "initial_scan_complete") == -1) {
+		agent_store_error(res);
+		goto done;
+	}
+	res->json = json_object_new_object();
+	json_add_int64(res->json, "inventory_version", version);
+	json_add_string(res->json, "status", "initial_scan_complete");
+	res->status = 200;
+done:
+	json_object_put(doc);
+}
+
+/* Check one FIM event. Returns 0, or -1 with a 400 answer. */
+static int
+agent_check_event(struct api_response *res, struct json_object *e,
+    size_t idx)
+{
+	const char	*s;
+	char		 prefix[48];
+	int64_t		 t;
+	size_t		 i;
+
+	snprintf(prefix, sizeof(prefix), "events[%zu]", idx);
+	if (!json_object_is_type(e, json_type_object)) {
+		api_error(res, 400, "invalid_field", prefix,
+		    "expected an object");
+		return -1;
+	}
+	if (api_get_int(res, e, prefix, "time", 1, 0, INT64_MAX, &t) == -1 ||
+	    api_get_string(res, e, prefix, "path", 1, AGENT_MAX_PATH,
+	    &s) == -1 ||
+	    api_get_string(res, e, prefix, "action", 1, 16, &s) == -1)
+		return -1;
+	for (i = 0; i < nitems(agent_fim_actions); i++)
+		if (strcmp(s, agent_fim_actions[i]) == 0)
+			return 0;
+	snprintf(prefix, sizeof(prefix), "events[%zu].action", idx);
+	api_error(res, 400, "invalid_field", prefix,
+	    "expected one of create, modify, attrib, delete, rename");
+	return -1;
+}
+
+/* POST /agent/v1/fim-events: store a batch once per sequence number. */
+void
+agent_fim_events(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*events, *e;
+	int64_t			 seq, t;
+	size_t			 i, n;
+	int			 rc;
+
+	if (api_get_int(res, req->json, NULL, "sequence", 1, 1, INT64_MAX,
+	    &seq) == -1 ||
+	    api_get_array(res, req->json, NULL, "events", 1, AGENT_MAX_EVENTS,
+	    &events) == -1)
+		return;
+	n = json_object_array_length(events);
+	for (i = 0; i < n; i++)
+		if (agent_check_event(res, json_object_array_get_idx(events, i),
+		    i) == -1)
+			return;
+	rc = store_fim_batch_add(api->store, req->agent_id, seq, (int64_t)n,
+	    req->now);
+	if (rc == -1) {
+		agent_store_error(res);
+		return;
+	}
+	for (i = 0; rc == 0 && i < n; i++) {
+		e = json_object_array_get_idx(events, i);
+		json_get_int64(e, "time", &t);
+		if (store_fim_event_add(api->store, req->agent_id, seq, t,
+		    json_get_string(e, "path"), json_get_string(e, "action"),
+		    agent_json_text(e)) == -1) {
+			agent_store_error(res);
+			return;
+		}
+	}
+	res->json = json_object_new_object();
+	json_add_int64(res->json, "sequence", seq);
+	json_add_int64(res->json, "stored", rc == 0 ? (int64_t)n : 0);
+	json_add_bool(res->json, "duplicate", rc == 1);
+	res->status = 200;
+}
+
+/* POST /agent/v1/errors: store the errors an agent reports. */
+void
+agent_errors(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*errors;
+
+	if (api_get_array(res, req->json, NULL, "errors", 1, AGENT_MAX_ERRORS,
+	    &errors) == -1 ||
+	    agent_check_errors(res, errors, "errors") == -1)
+		return;
+	if (agent_store_errors(api, req, errors) == -1) {
+		agent_store_error(res);
+		return;
+	}
+	res->json = json_object_new_object();
+	json_add_int64(res->json, "stored",
+	    (int64_t)json_object_array_length(errors));
+	res->status = 200;
+}

@@ -1,0 +1,667 @@
+/*
+ * api.c: the routing table of both APIs, authentication of agents and
+ * admins, and the helpers handlers use to validate JSON and answer. It
+ * knows nothing of HTTP transport: server.c (and the fuzz target) fill a
+ * struct api_request and send the struct api_response.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "jsonutil.h"
+#include "platform.h"
+
+#define API_MAX_COMPONENTS	8
+
+static const struct api_route api_routes[] = {
+	{ API_POST, "/agent/v1/activate", AUTH_NONE, 1, agent_activate },
+	{ API_POST, "/agent/v1/heartbeat", AUTH_AGENT, 1, agent_heartbeat },
+	{ API_GET, "/agent/v1/profile", AUTH_AGENT, 0, agent_profile },
+	{ API_GET, "/agent/v1/manifests/*", AUTH_AGENT, 0, agent_manifest },
+	{ API_POST, "/agent/v1/inventory", AUTH_AGENT, 1, agent_inventory },
+	{ API_POST, "/agent/v1/fim-events", AUTH_AGENT, 1, agent_fim_events },
+	{ API_POST, "/agent/v1/errors", AUTH_AGENT, 1, agent_errors },
+
+	{ API_GET, "/api/v1/agents", AUTH_ADMIN, 0, admin_agents },
+	{ API_GET, "/api/v1/agents/*", AUTH_ADMIN, 0, admin_agent_get },
+	{ API_PATCH, "/api/v1/agents/*", AUTH_ADMIN, 1, admin_agent_patch },
+	{ API_DELETE, "/api/v1/agents/*", AUTH_ADMIN, 0, admin_agent_delete },
+	{ API_GET, "/api/v1/agents/*/inventory", AUTH_ADMIN, 0,
+	    admin_agent_inventory },
+	{ API_GET, "/api/v1/agents/*/fim-events", AUTH_ADMIN, 0,
+	    admin_agent_fim },
+	{ API_GET, "/api/v1/agents/*/errors", AUTH_ADMIN, 0,
+	    admin_agent_errors },
+	{ API_GET, "/api/v1/activation-keys", AUTH_ADMIN, 0, admin_keys },
+	{ API_POST, "/api/v1/activation-keys", AUTH_ADMIN, 1,
+	    admin_key_create },
+	{ API_GET, "/api/v1/activation-keys/*", AUTH_ADMIN, 0,
+	    admin_key_get },
+	{ API_PATCH, "/api/v1/activation-keys/*", AUTH_ADMIN, 1,
+	    admin_key_patch },
+	{ API_GET, "/api/v1/profiles", AUTH_ADMIN, 0, admin_profiles },
+	{ API_POST, "/api/v1/profiles", AUTH_ADMIN, 1, admin_profile_create },
+	{ API_GET, "/api/v1/profiles/*", AUTH_ADMIN, 0, admin_profile_get },
+	{ API_PATCH, "/api/v1/profiles/*", AUTH_ADMIN, 1,
+	    admin_profile_patch },
+	{ API_GET, "/api/v1/manifests", AUTH_ADMIN, 0, admin_manifests },
+	{ API_POST, "/api/v1/manifests", AUTH_ADMIN, 1,
+	    admin_manifest_publish },
+	{ API_GET, "/api/v1/manifests/*", AUTH_ADMIN, 0, admin_manifest_get },
+	{ API_GET, "/api/v1/settings", AUTH_ADMIN, 0, admin_settings },
+	{ API_PATCH, "/api/v1/settings", AUTH_ADMIN, 1, admin_settings_patch },
+	{ API_GET, "/api/v1/scans", AUTH_ADMIN, 0, admin_scans },
+	{ API_POST, "/api/v1/scans", AUTH_ADMIN, 1, admin_scan_submit },
+	{ API_GET, "/api/v1/assets", AUTH_ADMIN, 0, admin_assets },
+};
+
+/* The name of a method, for logs and Allow headers. */
+const char *
+api_method_name(enum api_method m)
+{
+	switch (m) {
+	case API_GET:
+		return "GET";
+	case API_POST:
+		return "POST";
+	case API_PATCH:
+		return "PATCH";
+	case API_DELETE:
+		return "DELETE";
+	case API_PUT:
+		return "PUT";
+	default:
+		return "OTHER";
+	}
+}
+
+/*
+ * Set an error answer: status, stable code, the field at fault (or NULL)
+ * and a one-line message.
+ */
+void
+api_error(struct api_response *res, int status, const char *code,
+    const char *field, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_put(res->json);
+	free(res->text);
+	res->text = NULL;
+	res->status = status;
+	res->json = json_object_new_object();
+	json_add_string(res->json, "error", code);
+	if (field != NULL)
+		json_add_string(res->json, "field", field);
+	json_add_string(res->json, "message", msg);
+}
+
+/* Whether s is a lower-case UUID (8-4-4-4-12 hex digits). Returns 1/0. */
+int
+api_is_uuid(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < PLATFORM_UUID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isdigit((unsigned char)s[i]) &&
+		    (s[i] < 'a' || s[i] > 'f'))
+			return 0;
+	}
+	return s[PLATFORM_UUID_LEN] == '\0';
+}
+
+/*
+ * Match path against a route pattern, saving '*' components in params.
+ * Returns 1 on a match, else 0.
+ */
+static int
+api_match(const char *pattern, const char *path, char **params)
+{
+	const char	*p = pattern, *q = path, *end;
+	size_t		 len;
+	int		 n = 0;
+
+	while (*p != '\0' && *q != '\0') {
+		if (*p == '*') {
+			end = strchr(q, '/');
+			len = end != NULL ? (size_t)(end - q) : strlen(q);
+			if (len == 0 || n >= 2)
+				return 0;
+			free(params[n]);
+			if ((params[n] = strndup(q, len)) == NULL)
+				return 0;
+			n++;
+			p++;
+			q += len;
+			continue;
+		}
+		if (*p != *q)
+			return 0;
+		p++;
+		q++;
+	}
+	return *p == '\0' && *q == '\0';
+}
+
+/*
+ * Authenticate an agent from "Bearer <agent_id>.<secret>". Returns 0 (the
+ * agent is in req), or -1 with the error answer set.
+ */
+static int
+api_auth_agent(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	const char		*h = req->authorization, *secret;
+	char			 hash[65];
+	enum agent_lookup	 found;
+
+	if (h == NULL || h[0] == '\0') {
+		api_error(res, 401, "missing_credential", NULL,
+		    "send Authorization: Bearer <agent credential>");
+		return -1;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0 ||
+	    strlen(h + 7) != PLATFORM_UUID_LEN + 1 + PLATFORM_SECRET_HEX_LEN ||
+	    h[7 + PLATFORM_UUID_LEN] != '.') {
+		api_error(res, 401, "invalid_credential", NULL,
+		    "malformed agent credential");
+		return -1;
+	}
+	memcpy(req->agent_id, h + 7, PLATFORM_UUID_LEN);
+	req->agent_id[PLATFORM_UUID_LEN] = '\0';
+	secret = h + 7 + PLATFORM_UUID_LEN + 1;
+	if (!api_is_uuid(req->agent_id) ||
+	    strspn(secret, "0123456789abcdef") != PLATFORM_SECRET_HEX_LEN) {
+		api_error(res, 401, "invalid_credential", NULL,
+		    "malformed agent credential");
+		return -1;
+	}
+	pki_sha256_hex(secret, PLATFORM_SECRET_HEX_LEN, hash);
+	found = store_agent_auth(api->store, req->agent_id, &req->agent);
+	switch (found) {
+	case AGENT_ERROR:
+		api_error(res, 503, "store_unavailable", NULL,
+		    "database error");
+		return -1;
+	case AGENT_UNKNOWN:
+		api_error(res, 401, "unknown_agent", NULL,
+		    "no agent %s is known here", req->agent_id);
+		return -1;
+	case AGENT_DELETED:
+		if (!pki_equal(hash, req->agent.cred_hash)) {
+			api_error(res, 401, "invalid_credential", NULL,
+			    "wrong agent credential");
+			return -1;
+		}
+		req->agent_deleted = 1;
+		if (req->route->handler != agent_heartbeat) {
+			api_error(res, 410, "agent_uninstalled", NULL,
+			    "agent %s was uninstalled", req->agent_id);
+			return -1;
+		}
+		return 0;
+	case AGENT_FOUND:
+		break;
+	}
+	if (pki_equal(hash, req->agent.cred_hash))
+		return 0;
+	if (pki_equal(hash, req->agent.revoked_hash))
+		api_error(res, 401, "credential_revoked", NULL,
+		    "this credential was replaced by a re-activation");
+	else
+		api_error(res, 401, "invalid_credential", NULL,
+		    "wrong agent credential");
+	return -1;
+}
+
+/* Check the admin token. Returns 0, or -1 with the error answer set. */
+static int
+api_auth_admin(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	const char	*h = req->authorization;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+	    api->admin_token[0] == '\0' ||
+	    !pki_equal(h + 7, api->admin_token)) {
+		api_error(res, 401, "invalid_token", NULL,
+		    "missing or wrong admin token");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Route the request and authenticate it. Returns 0 (ready for the body
+ * and api_execute), or -1 with the answer set (404, 405, 401, 410).
+ */
+int
+api_prepare(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	const struct api_route	*r, *found = NULL;
+	size_t			 i;
+	unsigned int		 allowed = 0;
+	int			 matched = 0;
+
+	res->status = 0;
+	if (req->path == NULL || req->path[0] != '/') {
+		api_error(res, 404, "not_found", NULL, "no such path");
+		return -1;
+	}
+	for (i = 0; i < nitems(api_routes); i++) {
+		r = &api_routes[i];
+		if (!api_match(r->pattern, req->path, req->params))
+			continue;
+		matched = 1;
+		allowed |= r->method;
+		if (r->method == req->method) {
+			found = r;
+			break;
+		}
+	}
+	if (found == NULL) {
+		if (!matched) {
+			api_error(res, 404, "not_found", NULL, "no such path");
+			return -1;
+		}
+		res->allow[0] = '\0';
+		for (i = 0; i < 5; i++) {
+			if ((allowed & (1U << i)) == 0)
+				continue;
+			if (res->allow[0] != '\0')
+				strlcat(res->allow, ", ", sizeof(res->allow));
+			strlcat(res->allow,
+			    api_method_name((enum api_method)(1U << i)),
+			    sizeof(res->allow));
+		}
+		api_error(res, 405, "method_not_allowed", NULL,
+		    "%s is not allowed here (allowed: %s)",
+		    api_method_name(req->method), res->allow);
+		return -1;
+	}
+	/* Re-match so params hold this route's components. */
+	api_match(found->pattern, req->path, req->params);
+	req->route = found;
+	switch (found->auth) {
+	case AUTH_AGENT:
+		return api_auth_agent(api, req, res);
+	case AUTH_ADMIN:
+		return api_auth_admin(api, req, res);
+	case AUTH_NONE:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Parse the body (when the route takes one) and run the handler inside a
+ * savepoint, undone unless the answer is a success. Sets the answer.
+ */
+void
+api_execute(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	char	 err[PLATFORM_ERRLEN];
+
+	if (req->route->needs_body) {
+		if (req->body == NULL || req->body_len == 0) {
+			api_error(res, 400, "invalid_json", NULL,
+			    "a JSON object body is required");
+			return;
+		}
+		if (memchr(req->body, '\0', req->body_len) != NULL) {
+			api_error(res, 400, "invalid_json", NULL,
+			    "body contains a NUL byte");
+			return;
+		}
+		req->json = json_parse_object(req->body, req->body_len, err,
+		    sizeof(err));
+		if (req->json == NULL) {
+			api_error(res, 400, "invalid_json", NULL, "%s", err);
+			return;
+		}
+	}
+	if (store_savepoint(api->store) == -1) {
+		api_error(res, 503, "store_unavailable", NULL,
+		    "database error");
+		return;
+	}
+	req->route->handler(api, req, res);
+	if (res->status == 0)
+		api_error(res, 500, "internal_error", NULL, "no answer");
+	if (store_release(api->store, res->status < 400) == -1)
+		api_error(res, 503, "store_unavailable", NULL,
+		    "database error");
+}
+
+/* Free what api_prepare and api_execute attached to req. */
+void
+api_request_clear(struct api_request *req)
+{
+	free(req->params[0]);
+	free(req->params[1]);
+	req->params[0] = req->params[1] = NULL;
+	json_object_put(req->json);
+	req->json = NULL;
+}
+
+/* Free the answer's body. */
+void
+api_response_clear(struct api_response *res)
+{
+	json_object_put(res->json);
+	res->json = NULL;
+	free(res->text);
+	res->text = NULL;
+}
+
+/* Decode one hex digit. Returns its value, or -1. */
+static int
+api_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Find key in an URL query string and percent-decode its value into buf.
+ * Returns 0 (found), 1 (absent), or -1 (too long or bad encoding).
+ */
+int
+api_query_get(const char *query, const char *key, char *buf, size_t len)
+{
+	const char	*p = query, *amp, *eq;
+	size_t		 klen = strlen(key), o;
+	int		 hi, lo;
+
+	if (query == NULL)
+		return 1;
+	for (; *p != '\0'; p = *amp == '&' ? amp + 1 : amp) {
+		amp = p + strcspn(p, "&");
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq == NULL || (size_t)(eq - p) != klen ||
+		    strncmp(p, key, klen) != 0)
+			continue;
+		for (p = eq + 1, o = 0; p < amp; p++) {
+			if (o + 1 >= len)
+				return -1;
+			if (*p == '%') {
+				if (p + 2 >= amp)
+					return -1;
+				if ((hi = api_hexval(p[1])) == -1 ||
+				    (lo = api_hexval(p[2])) == -1)
+					return -1;
+				buf[o] = (char)(hi * 16 + lo);
+				if (buf[o] == '\0')
+					return -1;
+				o++;
+				p += 2;
+			} else
+				buf[o++] = *p == '+' ? ' ' : *p;
+		}
+		buf[o] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Read integer query parameter key within min..max into *out (left as is
+ * when absent). Returns 0, or -1 with a 400 answer set.
+ */
+int
+api_query_int(struct api_request *req, struct api_response *res,
+    const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	char		 buf[32], *end;
+	long long	 n;
+	int		 rc;
+
+	rc = api_query_get(req->query, key, buf, sizeof(buf));
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		n = strtoll(buf, &end, 10);
+		if (buf[0] != '\0' && *end == '\0' && n >= min && n <= max) {
+			*out = n;
+			return 0;
+		}
+	}
+	api_error(res, 400, "invalid_query", key,
+	    "expected an integer between %lld and %lld", (long long)min,
+	    (long long)max);
+	return -1;
+}
+
+/* Make the dotted name of field key under prefix. */
+static const char *
+api_field(char *buf, size_t len, const char *prefix, const char *key)
+{
+	if (prefix == NULL)
+		snprintf(buf, len, "%s", key);
+	else
+		snprintf(buf, len, "%s.%s", prefix, key);
+	return buf;
+}
+
+/*
+ * Refuse members of obj not in the NULL-terminated allowed list. Returns
+ * 0, or -1 with a 400 answer naming the field.
+ */
+int
+api_check_fields(struct api_response *res, struct json_object *obj,
+    const char *prefix, const char *const *allowed)
+{
+	const char *const	*a;
+	char			 field[160];
+
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		for (a = allowed; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a == NULL) {
+			api_error(res, 400, "invalid_field",
+			    api_field(field, sizeof(field), prefix, key),
+			    "unknown field");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Look up member key; a missing required member is a 400. */
+static int
+api_member(struct api_response *res, struct json_object *obj,
+    const char *prefix, const char *key, int required,
+    struct json_object **v)
+{
+	char	 field[160];
+
+	*v = NULL;
+	if (!json_object_object_get_ex(obj, key, v) || *v == NULL) {
+		*v = NULL;
+		if (required) {
+			api_error(res, 400, "invalid_field",
+			    api_field(field, sizeof(field), prefix, key),
+			    "required");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Answer 400 naming field prefix.key with msg. Returns -1. */
+static int
+api_bad(struct api_response *res, const char *prefix, const char *key,
+    const char *msg)
+{
+	char	 field[160];
+
+	api_error(res, 400, "invalid_field", api_field(field, sizeof(field),
+	    prefix, key), "%s", msg);
+	return -1;
+}
+
+/*
+ * String member key (1..maxlen bytes, no NUL) into *out (NULL when absent
+ * and optional). Returns 0, or -1 with a 400 answer.
+ */
+int
+api_get_string(struct api_response *res, struct json_object *obj,
+    const char *prefix, const char *key, int required, size_t maxlen,
+    const char **out)
+{
+	struct json_object	*v;
+	size_t			 len;
+	char			 msg[64];
+
+	*out = NULL;
+	if (api_member(res, obj, prefix, key, required, &v) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return api_bad(res, prefix, key, "expected a string");
+	len = (size_t)json_object_get_string_len(v);
+	if (len == 0 || len > maxlen || strlen(json_object_get_string(v)) !=
+	    len) {
+		snprintf(msg, sizeof(msg), "expected 1 to %zu bytes", maxlen);
+		return api_bad(res, prefix, key, msg);
+	}
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+/* Integer member key within min..max into *out (unchanged if absent). */
+int
+api_get_int(struct api_response *res, struct json_object *obj,
+    const char *prefix, const char *key, int required, int64_t min,
+    int64_t max, int64_t *out)
+{
+	struct json_object	*v;
+	int64_t			 n;
+	char			 msg[96];
+
+	if (api_member(res, obj, prefix, key, required, &v) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return api_bad(res, prefix, key, "expected an integer");
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (n < min || n > max || errno == ERANGE) {
+		snprintf(msg, sizeof(msg), "must be between %lld and %lld",
+		    (long long)min, (long long)max);
+		return api_bad(res, prefix, key, msg);
+	}
+	*out = n;
+	return 0;
+}
+
+/* Boolean member key into *out (unchanged if absent). */
+int
+api_get_bool(struct api_response *res, struct json_object *obj,
+    const char *prefix, const char *key, int required, int *out)
+{
+	struct json_object	*v;
+
+	if (api_member(res, obj, prefix, key, required, &v) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return api_bad(res, prefix, key, "expected true or false");
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+/* Array member key of at most max elements into *out (NULL if absent). */
+int
+api_get_array(struct api_response *res, struct json_object *obj,
+    const char *prefix, const char *key, int required, size_t max,
+    struct json_object **out)
+{
+	struct json_object	*v;
+	char			 msg[64];
+
+	*out = NULL;
+	if (api_member(res, obj, prefix, key, required, &v) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return api_bad(res, prefix, key, "expected an array");
+	if (json_object_array_length(v) > max) {
+		snprintf(msg, sizeof(msg), "at most %zu elements", max);
+		return api_bad(res, prefix, key, msg);
+	}
+	*out = v;
+	return 0;
+}
+
+/* Object member key into *out (NULL if absent). */
+int
+api_get_object(struct api_response *res, struct json_object *obj,
+    const char *prefix, const char *key, int required,
+    struct json_object **out)
+{
+	struct json_object	*v;
+
+	*out = NULL;
+	if (api_member(res, obj, prefix, key, required, &v) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return api_bad(res, prefix, key, "expected an object");
+	*out = v;
+	return 0;
+}
+
+/*
+ * Check every element of arr is a string of 1..maxlen bytes. Returns 0,
+ * or -1 with a 400 answer naming field[i].
+ */
+int
+api_string_array(struct api_response *res, struct json_object *arr,
+    const char *field, size_t maxlen)
+{
+	struct json_object	*v;
+	size_t			 i, n = json_object_array_length(arr), len;
+	char			 name[160];
+
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		len = json_object_is_type(v, json_type_string) ?
+		    (size_t)json_object_get_string_len(v) : 0;
+		if (len == 0 || len > maxlen ||
+		    strlen(json_object_get_string(v)) != len) {
+			snprintf(name, sizeof(name), "%s[%zu]", field, i);
+			api_error(res, 400, "invalid_field", name,
+			    "expected a string of 1 to %zu bytes", maxlen);
+			return -1;
+		}
+	}
+	return 0;
+}

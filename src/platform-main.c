@@ -1,0 +1,617 @@
+/*
+ * platform-main.c: outpost-platform's options, the init command that
+ * makes a ready platform directory, daemonizing with a pid file, and the
+ * signals (SIGHUP reload, SIGTERM/SIGINT shutdown) through libevent.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include "compat.h"
+#include "jsonutil.h"
+#include "platform.h"
+
+#define PLATFORM_MAX_NAMES	32
+
+/* The running daemon. */
+struct platform {
+	struct platform_conf	 conf;
+	char			*conf_path;
+	struct event_base	*base;
+	struct server		*server;
+	struct api		 api;
+	struct log_file		*log;
+	struct event		*ev_term;
+	struct event		*ev_int;
+	struct event		*ev_hup;
+	int			 pid_fd;
+};
+
+static const char *const platform_init_manifests[MANIFEST_NTYPES] = {
+	"{\"collectors\":[\"os\",\"packages\",\"interfaces\",\"services\"]}",
+	"{}",
+	"{\"signatures\":[]}"
+};
+
+/* Print usage and exit 1. */
+static void __attribute__((noreturn))
+platform_usage(void)
+{
+	fprintf(stderr,
+	    "usage: outpost-platform [-dfn] -c platform.conf\n"
+	    "       outpost-platform init DIR [--listen ADDR:PORT] "
+	    "[--name DNSNAME]...\n");
+	exit(1);
+}
+
+/* Whether dir exists and holds any entry. Returns 1/0. */
+static int
+platform_dir_used(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 used = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno != ENOENT;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			used = 1;
+			break;
+		}
+	closedir(d);
+	return used;
+}
+
+/* mkdir -p path with mode. Returns 0, or -1. */
+static int
+platform_mkdirs(const char *path, mode_t mode)
+{
+	char	 buf[PATH_MAX], *p;
+
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Write text to dir/name with mode, never over a file. Returns 0, -1. */
+static int
+platform_write_file(const char *dir, const char *name, mode_t mode,
+    const char *text)
+{
+	char	 path[PATH_MAX + 64];
+	FILE	*fp;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		log_warn("%s", path);
+		close(fd);
+		return -1;
+	}
+	fputs(text, fp);
+	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
+		log_warn("%s", path);
+		fclose(fp);
+		return -1;
+	}
+	if (fclose(fp) == EOF) {
+		log_warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fill the new database: the customer, the default profile, the first
+ * activation key and version 1 of each manifest. Returns 0, or -1.
+ */
+static int
+platform_init_store(const char *dir, char *customer_id, char *activation_id)
+{
+	struct activation_key	 key;
+	struct json_object	*doc;
+	struct api		 api;
+	char			 path[PATH_MAX + 32], err[PLATFORM_ERRLEN];
+	int64_t			 now = (int64_t)time(NULL), version;
+	int			 i, rc = -1;
+
+	memset(&api, 0, sizeof(api));
+	snprintf(path, sizeof(path), "%s/manifest.key", dir);
+	if ((api.signer = pki_signer_load(path, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/platform.db", dir);
+	if ((api.store = store_open(path, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		EVP_PKEY_free(api.signer);
+		return -1;
+	}
+	memset(&key, 0, sizeof(key));
+	doc = profile_doc_default();
+	if (pki_uuid(customer_id) == -1 || pki_uuid(activation_id) == -1 ||
+	    store_begin(api.store) == -1 ||
+	    store_customer_create(api.store, customer_id, "default",
+	    now) == -1 ||
+	    store_setting_set(api.store, "customer_id", customer_id) == -1 ||
+	    store_profile_create(api.store, "default",
+	    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN),
+	    now, &key.profile_id) == -1)
+		goto done;
+	strlcpy(key.id, activation_id, sizeof(key.id));
+	strlcpy(key.customer_id, customer_id, sizeof(key.customer_id));
+	key.name = "default";
+	key.tags = "[]";
+	key.enabled = 1;
+	if (store_key_create(api.store, &key, now) == -1)
+		goto done;
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		if (admin_publish(&api, (enum manifest_type)i,
+		    platform_init_manifests[i], now, &version) == -1)
+			goto done;
+	if (store_commit(api.store) == -1)
+		goto done;
+	rc = 0;
+done:
+	if (rc == -1 && store_in_transaction(api.store))
+		store_rollback(api.store);
+	json_object_put(doc);
+	store_close(api.store);
+	EVP_PKEY_free(api.signer);
+	return rc;
+}
+
+/* outpost-platform init DIR [--listen ADDR:PORT] [--name NAME]... */
+static int
+platform_init(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "name", required_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char		*names[PLATFORM_MAX_NAMES], *conf = NULL;
+	const char	*listen_addr = PLATFORM_DEFAULT_LISTEN;
+	char		 dir[PATH_MAX], err[PLATFORM_ERRLEN], host[256];
+	char		 token[PLATFORM_SECRET_HEX_LEN + 2];
+	char		 customer_id[PLATFORM_UUID_LEN + 1];
+	char		 activation_id[PLATFORM_UUID_LEN + 1];
+	char		 logdir[PATH_MAX + 8];
+	int		 ch, nnames = 0, port;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (platform_listen_parse(optarg, host, sizeof(host),
+			    &port) == -1)
+				fatalx("--listen \"%s\": expected ADDR:PORT",
+				    optarg);
+			listen_addr = optarg;
+			break;
+		case 'N':
+			if (nnames == PLATFORM_MAX_NAMES)
+				fatalx("at most %d --name options",
+				    PLATFORM_MAX_NAMES);
+			names[nnames++] = optarg;
+			break;
+		default:
+			platform_usage();
+		}
+	}
+	if (argc - optind != 1)
+		platform_usage();
+	if (platform_dir_used(argv[optind]))
+		fatalx("%s exists and is not empty; refusing to overwrite a "
+		    "platform directory", argv[optind]);
+	if (platform_mkdirs(argv[optind], 0755) == -1)
+		fatal("mkdir %s", argv[optind]);
+	if (realpath(argv[optind], dir) == NULL)
+		fatal("%s", argv[optind]);
+	if (pki_init_dir(dir, names, nnames, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (pki_random_hex(token, PLATFORM_SECRET_HEX_LEN / 2) == -1)
+		fatalx("no randomness for the admin token");
+	strlcat(token, "\n", sizeof(token));
+	if (platform_write_file(dir, "admin.token", 0600, token) == -1)
+		exit(1);
+	explicit_bzero(token, sizeof(token));
+	if (platform_init_store(dir, customer_id, activation_id) == -1)
+		fatalx("cannot create the database in %s", dir);
+	snprintf(logdir, sizeof(logdir), "%s/log", dir);
+	if (mkdir(logdir, 0755) == -1)
+		fatal("mkdir %s", logdir);
+	if (asprintf(&conf,
+	    "# outpost-platform configuration, see outpost-platform(8).\n"
+	    "listen = %s\n"
+	    "database = %s/platform.db\n"
+	    "cert_file = %s/server.pem\n"
+	    "key_file = %s/server.key\n"
+	    "ca_file = %s/ca.pem\n"
+	    "manifest_key = %s/manifest.key\n"
+	    "admin_token_file = %s/admin.token\n"
+	    "pid_file = %s/platform.pid\n"
+	    "log_dir = %s/log\n"
+	    "log_level = info\n"
+	    "max_body_size = 4M\n"
+	    "max_inflated_size = 16M\n",
+	    listen_addr, dir, dir, dir, dir, dir, dir, dir, dir) == -1)
+		fatalx("out of memory");
+	if (platform_write_file(dir, "platform.conf", 0644, conf) == -1)
+		exit(1);
+	free(conf);
+	printf("platform_dir: %s\n", dir);
+	printf("customer_id: %s\n", customer_id);
+	printf("activation_id: %s\n", activation_id);
+	printf("ca_file: %s/ca.pem\n", dir);
+	printf("admin_token_file: %s/admin.token\n", dir);
+	printf("listen: %s\n", listen_addr);
+	printf("start with: outpost-platform -c %s/platform.conf\n", dir);
+	return 0;
+}
+
+/* Read the admin token file into api. Returns 0, or -1 (logged). */
+static int
+platform_load_token(struct api *api, const char *path)
+{
+	char	 buf[sizeof(api->admin_token) + 2];
+	FILE	*fp;
+	size_t	 len;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warn("admin token %s", path);
+		return -1;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[len] = '\0';
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	if (strlen(buf) < 32 || strlen(buf) >= sizeof(api->admin_token)) {
+		log_warnx("admin token %s: expected 32 to %zu characters",
+		    path, sizeof(api->admin_token) - 1);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	strlcpy(api->admin_token, buf, sizeof(api->admin_token));
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+/* The rotation settings of conf. */
+static struct log_settings
+platform_log_settings(const struct platform_conf *conf)
+{
+	struct log_settings	 s;
+
+	s.max_size = conf->log_max_size;
+	s.rotations = conf->log_rotations;
+	s.compression_level = conf->log_compression_level;
+	return s;
+}
+
+/* SIGHUP: re-read the configuration, the certificate and the token. */
+static void
+platform_reload(struct platform *p)
+{
+	struct platform_conf	 conf;
+	struct log_settings	 ls;
+	SSL_CTX			*ctx;
+	char			 err[PLATFORM_ERRLEN];
+
+	log_info("reloading %s", p->conf_path);
+	if (platform_conf_load(p->conf_path, &conf) == -1) {
+		log_warnx("reload: %s has errors; keeping the running "
+		    "configuration", p->conf_path);
+		return;
+	}
+	if ((ctx = pki_server_ctx(conf.cert_file, conf.key_file, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("reload: %s; keeping the running configuration",
+		    err);
+		platform_conf_free(&conf);
+		return;
+	}
+	if (platform_load_token(&p->api, conf.admin_token_file) == -1)
+		log_warnx("reload: keeping the previous admin token");
+	if (strcmp(conf.listen, p->conf.listen) != 0)
+		log_warnx("reload: listen changed to %s; restart to apply",
+		    conf.listen);
+	if (strcmp(conf.database, p->conf.database) != 0)
+		log_warnx("reload: database changed to %s; restart to apply",
+		    conf.database);
+	log_set_level(conf.log_level);
+	ls = platform_log_settings(&conf);
+	if (log_file_configure(p->log, conf.log_dir, &ls) == -1)
+		log_warn("reload: log directory %s", conf.log_dir);
+	server_configure(p->server, ctx, &conf);
+	platform_conf_free(&p->conf);
+	p->conf = conf;
+	log_info("reloaded");
+}
+
+/* The signal handler: SIGHUP reloads, SIGTERM and SIGINT stop. */
+static void
+platform_signal_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct platform	*p = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		platform_reload(p);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("received %s, shutting down", sig == SIGTERM ?
+		    "SIGTERM" : "SIGINT");
+		event_base_loopexit(p->base, NULL);
+		break;
+	}
+}
+
+/*
+ * Lock the pid file so a second instance refuses to start. Returns the
+ * locked descriptor, or exits.
+ */
+static int
+platform_lock_pid(const char *path)
+{
+	char	 buf[32];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		fatal("pid file %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			fatal("lock %s", path);
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fatalx("already running (pid %s, pid file %s)",
+		    buf[0] != '\0' ? buf : "?", path);
+	}
+	return fd;
+}
+
+/* Write our pid into the locked pid file. */
+static void
+platform_write_pid(int fd, const char *path)
+{
+	char	 buf[32];
+	int	 len;
+
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len)
+		fatal("pid file %s", path);
+}
+
+/*
+ * Fork into the background. The parent waits until the child reports
+ * that it is serving (exit 0) or dies (exit 1). Returns the write end of
+ * the readiness pipe in the child.
+ */
+static int
+platform_daemonize(void)
+{
+	int	 fds[2];
+	char	 c = 0;
+	ssize_t	 n;
+
+	if (pipe(fds) == -1)
+		fatal("pipe");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		close(fds[1]);
+		do
+			n = read(fds[0], &c, 1);
+		while (n == -1 && errno == EINTR);
+		_exit(n == 1 && c == 'o' ? 0 : 1);
+	}
+	close(fds[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	return fds[1];
+}
+
+/* Tell the waiting parent we serve, and let go of the terminal. */
+static void
+platform_detach(int ready_fd)
+{
+	int	 fd;
+
+	if (write(ready_fd, "o", 1) != 1)
+		log_warn("readiness pipe");
+	close(ready_fd);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	log_set_stderr(0);
+}
+
+/* Load what serving needs and run the event loop until a signal stops it. */
+static int
+platform_serve(const char *conf_path, int foreground, int debug,
+    int check_only)
+{
+	struct platform		 p;
+	struct log_settings	 ls;
+	struct event_config	*cfg;
+	SSL_CTX			*ctx;
+	char			 err[PLATFORM_ERRLEN];
+	int			 fd, ready_fd = -1;
+
+	memset(&p, 0, sizeof(p));
+	if ((p.conf_path = strdup(conf_path)) == NULL)
+		fatal("strdup");
+	if (platform_conf_load(conf_path, &p.conf) == -1)
+		exit(1);
+	if (debug)
+		p.conf.log_level = LOG_LEVEL_DEBUG;
+	log_set_level(p.conf.log_level);
+	if ((ctx = pki_server_ctx(p.conf.cert_file, p.conf.key_file, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((p.api.signer = pki_signer_load(p.conf.manifest_key, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((p.api.public_pem = pki_public_pem(p.api.signer)) == NULL)
+		fatalx("cannot encode the manifest public key");
+	if (platform_load_token(&p.api, p.conf.admin_token_file) == -1)
+		exit(1);
+	if (check_only) {
+		printf("%s: configuration OK\n", conf_path);
+		SSL_CTX_free(ctx);
+		EVP_PKEY_free(p.api.signer);
+		free(p.api.public_pem);
+		platform_conf_free(&p.conf);
+		free(p.conf_path);
+		return 0;
+	}
+	p.pid_fd = platform_lock_pid(p.conf.pid_file);
+	if ((fd = server_listen_socket(p.conf.listen, err, sizeof(err))) == -1)
+		fatalx("%s", err);
+	if (!foreground)
+		ready_fd = platform_daemonize();
+	platform_write_pid(p.pid_fd, p.conf.pid_file);
+
+	ls = platform_log_settings(&p.conf);
+	if ((p.log = log_file_open(p.conf.log_dir, "platform", &ls)) == NULL)
+		fatal("log file %s/platform.log", p.conf.log_dir);
+	log_set_main(p.log);
+
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("event_config_new");
+	event_config_avoid_method(cfg, "select");
+	p.base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (p.base == NULL ||
+	    event_base_priority_init(p.base, server_priorities()) == -1)
+		fatalx("cannot create the event base");
+	log_set_event_base(p.base);
+
+	if ((p.api.store = store_open(p.conf.database, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((p.server = server_new(p.base, &p.api, fd, ctx, &p.conf)) == NULL)
+		fatalx("cannot serve on %s", p.conf.listen);
+	p.ev_term = evsignal_new(p.base, SIGTERM, platform_signal_cb, &p);
+	p.ev_int = evsignal_new(p.base, SIGINT, platform_signal_cb, &p);
+	p.ev_hup = evsignal_new(p.base, SIGHUP, platform_signal_cb, &p);
+	if (p.ev_term == NULL || p.ev_int == NULL || p.ev_hup == NULL ||
+	    evsignal_add(p.ev_term, NULL) == -1 ||
+	    evsignal_add(p.ev_int, NULL) == -1 ||
+	    evsignal_add(p.ev_hup, NULL) == -1)
+		fatalx("cannot install signal handlers");
+	log_info("outpost-platform %s serving https://%s (pid %ld)",
+	    PACKAGE_VERSION, p.conf.listen, (long)getpid());
+	if (ready_fd != -1)
+		platform_detach(ready_fd);
+
+	if (event_base_dispatch(p.base) == -1)
+		log_warnx("event loop failed");
+
+	server_free(p.server);
+	event_free(p.ev_hup);
+	event_free(p.ev_int);
+	event_free(p.ev_term);
+	store_close(p.api.store);
+	EVP_PKEY_free(p.api.signer);
+	free(p.api.public_pem);
+	explicit_bzero(p.api.admin_token, sizeof(p.api.admin_token));
+	log_info("stopped");
+	log_set_event_base(NULL);
+	event_base_free(p.base);
+	unlink(p.conf.pid_file);
+	close(p.pid_fd);
+	log_set_main(NULL);
+	log_file_close(p.log);
+	platform_conf_free(&p.conf);
+	free(p.conf_path);
+	return 0;
+}
+
+/* outpost-platform: serve, or init a platform directory. */
+int
+main(int argc, char *argv[])
+{
+	const char	*conf = NULL;
+	int		 ch, foreground = 0, debug = 0, check = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init("outpost-platform", 1, LOG_LEVEL_INFO);
+	if (argc >= 2 && strcmp(argv[1], "init") == 0) {
+		rc = platform_init(argc - 1, argv + 1);
+		log_shutdown();
+		return rc;
+	}
+	while ((ch = getopt(argc, argv, "c:dfn")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		default:
+			platform_usage();
+		}
+	}
+	if (conf == NULL || optind != argc)
+		platform_usage();
+	rc = platform_serve(conf, foreground, debug, check);
+	log_shutdown();
+	return rc;
+}
