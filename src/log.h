@@ -67,9 +67,23 @@ struct log_file	*log_get_main(void);
 
 /*
  * Hand the logger the event loop: compression of rotated files then runs
- * in slices from it instead of synchronously. NULL detaches.
+ * in slices from it instead of synchronously, a timer retries failing
+ * files, and info/debug lines are written at the end of the loop turn
+ * that logged them (at most 64 KiB wait; warnings and errors are written
+ * at once with everything before them). NULL detaches, writing what is
+ * buffered and finishing pending compressions. Call log_set_event_base
+ * (NULL) or log_shutdown() before event_base_free().
  */
 void		 log_set_event_base(struct event_base *);
+
+/*
+ * Write every buffered line now (before fork(), exit() without
+ * log_shutdown(), or a crash-prone step). fatal() and fatalx() do it.
+ */
+void		 log_flush(void);
+
+/* Returns how many rotated files still wait for compression, in total. */
+int		 log_pending_compressions(void);
 
 /* Rotate every open file now (outpostctl rotate-logs). Returns 0 or -1. */
 int		 log_rotate_all(void);
