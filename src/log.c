@@ -907,6 +907,9 @@ log_file_rotate(struct log_file *lf)
 			return -1;
 		}
 		/* Gone between the check and the rename. */
+	} else if (lf->settings.rotations == 0) {
+		/* No archive is kept: do not make one. */
+		(void)unlink(src);
 	} else if (log_job_add(lf, lf->dir, stamp) == -1) {
 		/* Out of memory: compressed when the file is next opened. */
 	}

@@ -656,6 +656,50 @@ test_configure_missing_dir(void **state)
 	rmdir(dir);
 }
 
+/*
+ * While a file cannot be written, at most 1 MiB of lines is held; the
+ * rest is counted, and one line says how many were dropped.
+ */
+static void
+test_held_limit(void **state)
+{
+	struct fixture		*fx = *state;
+	struct log_settings	 ls = { 0, 5, 6 };
+	struct log_file		*lf;
+	char			 dir[300], path[600], pad[1001], *text, *p;
+	unsigned long		 kept, dropped;
+	int			 i;
+
+	memset(pad, 'p', 1000);
+	pad[1000] = '\0';
+	assert_non_null(lf = log_file_open(fx->dir, "agent", &ls));
+	snprintf(dir, sizeof(dir), "%s/later", fx->dir);
+	assert_int_equal(log_file_configure(lf, dir, &ls), -1);
+	for (i = 0; i < 1500; i++)
+		log_file_printf(lf, LOG_LEVEL_INFO, "n=%04d %s", i, pad);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	log_retry_failed();
+	snprintf(path, sizeof(path), "%s/agent.log", dir);
+	assert_non_null(text = slurp(path, NULL));
+	p = strstr(text, "lines kept, ");
+	assert_non_null(p);
+	while (p > text && p[-1] != ':')
+		p--;
+	assert_int_equal(sscanf(p, " %lu lines kept, %lu dropped", &kept,
+	    &dropped), 2);
+	assert_int_equal(kept + dropped, 1500);
+	assert_true(dropped > 0);
+	assert_true(kept * 1000 <= 1024 * 1024);
+	assert_int_equal((unsigned long)count_lines(text), kept + 1);
+	/* The first lines are kept, in order. */
+	assert_non_null(strstr(text, "n=0000 "));
+	assert_true(strstr(text, "n=0000 ") < strstr(text, "n=0001 "));
+	free(text);
+	log_file_close(lf);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Returns the size of path, or -1. */
 static long long
 file_size(const char *path)
@@ -750,6 +794,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_configure_missing_dir,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_limit, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_event_base, setup,
 		    teardown),
 	};
