@@ -153,8 +153,9 @@ gen_line(struct gen *g, char *buf, size_t size, enum log_level *level)
 		    1200 + gen_below(g, 400));
 		n = 5 + gen_below(g, 40);
 		for (i = 0; i < n && len > 0 && (size_t)len < size - 64; i++)
-			len += snprintf(buf + len, size - len, " %s=%u.%u.%u-%u",
-			    bench_packages[gen_below(g, nitems(bench_packages))],
+			len += snprintf(buf + len, size - len,
+			    " %s=%u.%u.%u-%u", bench_packages[gen_below(g,
+			    nitems(bench_packages))],
 			    gen_below(g, 4), gen_below(g, 20),
 			    gen_below(g, 30), gen_below(g, 9));
 	}
@@ -265,9 +266,10 @@ bench_baseline(const char *dir, long lines, uint64_t max_size)
 		if (size >= max_size) {
 			if (fclose(fp) != 0)
 				return -1;
-			(void)snprintf(chunk, sizeof(chunk), "%s/plain-%03d.log",
-			    dir, nchunk++);
-			if (rename(path, chunk) == -1 || bench_gzip(chunk) == -1)
+			(void)snprintf(chunk, sizeof(chunk),
+			    "%s/plain-%03d.log", dir, nchunk++);
+			if (rename(path, chunk) == -1 ||
+			    bench_gzip(chunk) == -1)
 				return -1;
 			if ((fp = fopen(path, "a")) == NULL)
 				return -1;

@@ -49,9 +49,9 @@
 #include "compat.h"
 #include "log.h"
 
-#define LOG_LINE_MAX		8192		/* longest line, newline included */
+#define LOG_LINE_MAX		8192		/* longest line, with newline */
 #define LOG_HELD_MAX		(1024 * 1024)	/* lines held while failing */
-#define LOG_OUT_MAX		(64 * 1024)	/* lines buffered in a loop turn */
+#define LOG_OUT_MAX		(64 * 1024)	/* buffered in a loop turn */
 #define LOG_CHUNK		(32 * 1024)	/* deflate input per read */
 #define LOG_SLICE_BYTES		(256 * 1024)	/* input per loop callback */
 #define LOG_SLICE_USEC		5000		/* time per loop callback */
@@ -86,10 +86,10 @@ struct log_file {
 	char			*path;
 	struct log_settings	 settings;
 	int			 fd;		/* -1 while failing */
-	dev_t			 dev;		/* of fd, to notice a new path */
+	dev_t			 dev;		/* of fd, to see a new path */
 	ino_t			 ino;
-	uint64_t		 size;		/* bytes in the file and in out */
-	char			*out;		/* lines written at the loop's turn */
+	uint64_t		 size;		/* bytes in file and out */
+	char			*out;		/* lines for the loop's turn */
 	size_t			 out_len;
 	int			 error;		/* errno of the failure, or 0 */
 	struct timespec		 failed_at;	/* when error was set */
@@ -100,7 +100,7 @@ struct log_file {
 	char			*held;		/* lines not yet written */
 	size_t			 held_len;
 	size_t			 held_size;
-	uint64_t		 dropped;	/* lines lost past LOG_HELD_MAX */
+	uint64_t		 dropped;	/* lines beyond LOG_HELD_MAX */
 	struct log_jobs		 jobs;
 	int			 njobs;
 	int			 is_compressing; /* a job step is running */

@@ -53,9 +53,19 @@ more_lines() {
 # its first one to LAST.
 check_seq() {
 	grep -o 'seq=[0-9]*' "$1" | cut -d= -f2 | awk -v last="$2" '
-	    NR == 1 { want = $1 + 0 }
-	    { if ($1 + 0 != want) { printf "seq %d where %d expected\n", $1, want; bad = 1; exit 1 } want++ }
-	    END { if (!bad && want != last + 1) { printf "ended at %d, %d expected\n", want - 1, last; exit 1 } }' ||
+		NR == 1 { want = $1 + 0 }
+		$1 + 0 != want {
+			printf "seq %d where %d expected\n", $1, want
+			bad = 1
+			exit 1
+		}
+		{ want++ }
+		END {
+			if (!bad && want != last + 1) {
+				printf "ended at %d, %d expected\n", want - 1, last
+				exit 1
+			}
+		}' ||
 	    fail "numbered lines of $1 have a gap or a repeat"
 }
 

@@ -305,7 +305,8 @@ main(int argc, char **argv)
 		do {
 			for (i = 0; i < 1000; i++)
 				stress_line(&st);
-		} while (stat(path, &sb) == 0 && (uint64_t)sb.st_size < st.fill);
+		} while (stat(path, &sb) == 0 &&
+		    (uint64_t)sb.st_size < st.fill);
 		st.is_compressing = 1;
 		(void)clock_gettime(CLOCK_MONOTONIC, &st.compress_start);
 		if (log_rotate_all() == -1) {
@@ -313,7 +314,7 @@ main(int argc, char **argv)
 			st.is_compressing = 0;
 		}
 		if (log_pending_compressions() == 0) {
-			fprintf(stderr, "logstress: compressed synchronously\n");
+			fprintf(stderr, "logstress: compressed at once\n");
 			st.is_compressing = 0;
 		}
 	} else if (strcmp(mode, "trickle") == 0) {

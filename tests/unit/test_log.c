@@ -437,8 +437,8 @@ test_lines_whole(void **state)
 	log_info("%s", big);
 	free(big);
 	for (i = 0; i < 200; i++)
-		log_info("numbered %d %.*s", i, i % 50, "abcdefghijklmnopqrstuvwxyz"
-		    "abcdefghijklmnopqrstuvwxyz");
+		log_info("numbered %d %.*s", i, i % 50,
+		    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
 
 	assert_non_null(d = opendir(fx->dir));
 	while ((de = readdir(d)) != NULL) {
