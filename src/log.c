@@ -702,7 +702,7 @@ log_job_step(struct log_job *job, int level)
 		return 1;
 	if (ret != Z_STREAM_END)
 		return -EIO;
-	if (fdatasync(job->out_fd) == -1 && errno != EINVAL)
+	if (fsync(job->out_fd) == -1 && errno != EINVAL)
 		return -errno;
 	rc = close(job->out_fd);
 	job->out_fd = -1;

@@ -4,7 +4,7 @@
 # status, holds the lines meanwhile and writes them to a new agent.log
 # after log_retry_failed() (SIGUSR1 to logstress) or on its own retry
 # timer. A disk that is full (agent.log a link to /dev/full) is handled the
-# same way.
+# same way, and an agent.log renamed under the program is started anew.
 
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -116,4 +116,19 @@ if [ -c /dev/full ]; then
 else
 	note "no /dev/full: disk-full case not run"
 fi
+
+# 4. agent.log renamed under the program (an outside logrotate): a new
+# agent.log is started; the old and the new file hold every line once.
+rm -rf "$LOG"
+mkdir "$LOG"
+start_stress
+wait_for 5 more_lines "$LOG/agent.log" 50 || fail "no lines written"
+mv "$LOG/agent.log" "$LOG/agent.log.1"
+wait_for 10 test -s "$LOG/agent.log" || fail "no new agent.log after rename"
+n=$(lines_in "$LOG/agent.log")
+wait_for 5 more_lines "$LOG/agent.log" "$n" || fail "new agent.log not written"
+stop_stress
+cat "$LOG/agent.log.1" "$LOG/agent.log" >"$T/both.log"
+assert_grep "$T/both.log" 'seq=00000000'
+check_seq "$T/both.log" $((LAST - 1))
 exit 0
