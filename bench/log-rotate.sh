@@ -28,11 +28,22 @@ fi
 	echo "log-rotate.sh: no configured build in $build (set BUILDDIR)" >&2
 	exit 1
 }
-command -v gzip >/dev/null || { echo "log-rotate.sh: gzip not found" >&2; exit 1; }
+command -v gzip >/dev/null || {
+	echo "log-rotate.sh: gzip not found" >&2
+	exit 1
+}
 
 make -C "$build" -s bench/logbench >/dev/null
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/outpost-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-echo "# bench/log-rotate.sh: $mib MiB, max_size 10M, gzip level 6, $(nproc 2>/dev/null || echo ?) CPUs"
+cpus=$(nproc 2>/dev/null || echo ?)
+echo "# bench/log-rotate.sh: $mib MiB, max_size 10M, gzip level 6, $cpus CPUs"
 "$build/bench/logbench" -d "$tmp" -m "$mib" -s 10485760 -z 6
+n=0
+for f in "$tmp"/agent-*.log.gz; do
+	[ -f "$f" ] || continue
+	gzip -t "$f" || { echo "log-rotate.sh: $f fails gzip -t" >&2; exit 1; }
+	n=$((n + 1))
+done
+echo "logger archives:           $n, all pass gzip -t"
