@@ -49,11 +49,12 @@
 #include "compat.h"
 #include "log.h"
 
-#define LOG_LINE_MAX		8192		/* longest line, newline included */
+#define LOG_LINE_MAX		8192		/* longest line, with newline */
 #define LOG_HELD_MAX		(1024 * 1024)	/* lines held while failing */
-#define LOG_CHUNK		(64 * 1024)	/* deflate input per read */
+#define LOG_OUT_MAX		(64 * 1024)	/* buffered in a loop turn */
+#define LOG_CHUNK		(32 * 1024)	/* deflate input per read */
 #define LOG_SLICE_BYTES		(256 * 1024)	/* input per loop callback */
-#define LOG_SLICE_USEC		8000		/* time per loop callback */
+#define LOG_SLICE_USEC		5000		/* time per loop callback */
 #define LOG_MAX_JOBS		4		/* rotated files waiting */
 #define LOG_RETRY_SEC		2		/* retry timer while failing */
 
@@ -85,9 +86,11 @@ struct log_file {
 	char			*path;
 	struct log_settings	 settings;
 	int			 fd;		/* -1 while failing */
-	dev_t			 dev;		/* of fd, to notice a new path */
+	dev_t			 dev;		/* of fd, to see a new path */
 	ino_t			 ino;
-	uint64_t		 size;		/* bytes in the current file */
+	uint64_t		 size;		/* bytes in file and out */
+	char			*out;		/* lines for the loop's turn */
+	size_t			 out_len;
 	int			 error;		/* errno of the failure, or 0 */
 	struct timespec		 failed_at;	/* when error was set */
 	time_t			 checked_sec;	/* last look at the path */
@@ -97,7 +100,7 @@ struct log_file {
 	char			*held;		/* lines not yet written */
 	size_t			 held_len;
 	size_t			 held_size;
-	uint64_t		 dropped;	/* lines lost past LOG_HELD_MAX */
+	uint64_t		 dropped;	/* lines beyond LOG_HELD_MAX */
 	struct log_jobs		 jobs;
 	int			 njobs;
 	int			 is_compressing; /* a job step is running */
@@ -115,6 +118,10 @@ static struct log_file	*log_main;
 static struct log_files	 log_files = TAILQ_HEAD_INITIALIZER(log_files);
 static struct event_base *log_base;
 static struct event	*log_retry_ev;
+static struct event	*log_flush_ev;
+static pid_t		 log_pid = -1;	/* of log_who */
+static char		 log_who[128];	/* "progname[pid] " */
+static size_t		 log_who_len;
 
 /* Second and text of the cached "YYYY-MM-DDTHH:MM:SS" of log lines. */
 static time_t		 log_stamp_sec = -1;
@@ -123,10 +130,11 @@ static char		 log_stamp_text[32];
 static const char *const log_level_names[] = { "error", "warn", "info",
     "debug" };
 
-static void	log_file_put(struct log_file *, const char *, size_t);
+static void	log_file_put(struct log_file *, const char *, size_t, int);
 static void	log_file_note(struct log_file *, enum log_level,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 static void	log_file_drain(struct log_file *);
+static int	log_file_flush(struct log_file *);
 static void	log_compress_arm(struct log_file *);
 static void	log_retry_arm(void);
 
@@ -135,6 +143,7 @@ void
 log_init(const char *progname, int to_stderr, enum log_level level)
 {
 	log_progname = progname;
+	log_pid = -1;
 	log_to_stderr = to_stderr;
 	log_level = level;
 }
@@ -436,16 +445,33 @@ log_format(char *buf, enum log_level level, int errnum, const char *fmt,
     va_list ap)
 {
 	struct timespec	 ts;
-	size_t		 len, start, i;
-	int		 n;
+	const char	*name = log_level_name(level);
+	size_t		 len, start, i, nlen = strlen(name);
+	pid_t		 pid = getpid();
+	int		 n, ms;
 
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	n = snprintf(buf, LOG_LINE_MAX, "%s.%03dZ %s[%ld] %s: ",
-	    log_line_stamp(&ts), (int)(ts.tv_nsec / 1000000), log_progname,
-	    (long)getpid(), log_level_name(level));
-	if (n < 0 || n >= LOG_LINE_MAX - 1)
-		n = 0;
-	start = (size_t)n;
+	if (pid != log_pid) {
+		n = snprintf(log_who, sizeof(log_who), "%.100s[%ld] ",
+		    log_progname, (long)pid);
+		log_who_len = n < 0 ? 0 : strlen(log_who);
+		log_pid = pid;
+	}
+	/* "YYYY-MM-DDTHH:MM:SS" ".mmmZ " "progname[pid] " "level: " */
+	memcpy(buf, log_line_stamp(&ts), 19);
+	ms = (int)(ts.tv_nsec / 1000000);
+	buf[19] = '.';
+	buf[20] = (char)('0' + ms / 100);
+	buf[21] = (char)('0' + ms / 10 % 10);
+	buf[22] = (char)('0' + ms % 10);
+	buf[23] = 'Z';
+	buf[24] = ' ';
+	memcpy(buf + 25, log_who, log_who_len);
+	start = 25 + log_who_len;
+	memcpy(buf + start, name, nlen);
+	start += nlen;
+	buf[start++] = ':';
+	buf[start++] = ' ';
 	n = vsnprintf(buf + start, LOG_LINE_MAX - 1 - start, fmt, ap);
 	if (n < 0)
 		n = 0;
@@ -496,10 +522,33 @@ log_file_hold(struct log_file *lf, const char *line, size_t len)
 	lf->held_len += len;
 }
 
-/* Mark lf as failing with err: say so once and arm the retry timer. */
+/* Keep the lines of buf (len bytes) that could not be written. */
+static void
+log_file_hold_lines(struct log_file *lf, const char *buf, size_t len)
+{
+	const char	*nl;
+	size_t		 n;
+
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		n = nl != NULL ? (size_t)(nl - buf) + 1 : len;
+		log_file_hold(lf, buf, n);
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * Mark lf as failing with err: its buffered lines become held lines, it
+ * says so once and arms the retry timer.
+ */
 static void
 log_file_fail(struct log_file *lf, int err)
 {
+	if (lf->out_len > 0) {
+		log_file_hold_lines(lf, lf->out, lf->out_len);
+		lf->out_len = 0;
+	}
 	if (lf->fd != -1) {
 		(void)close(lf->fd);
 		lf->fd = -1;
@@ -653,7 +702,7 @@ log_job_step(struct log_job *job, int level)
 		return 1;
 	if (ret != Z_STREAM_END)
 		return -EIO;
-	if (fdatasync(job->out_fd) == -1 && errno != EINVAL)
+	if (fsync(job->out_fd) == -1 && errno != EINVAL)
 		return -errno;
 	rc = close(job->out_fd);
 	job->out_fd = -1;
@@ -827,7 +876,7 @@ log_file_rotate(struct log_file *lf)
 	int64_t		 ms;
 	int		 rc;
 
-	if (lf->fd == -1)
+	if (lf->fd == -1 || log_file_flush(lf) == -1)
 		return -1;
 	(void)clock_gettime(CLOCK_REALTIME, &now);
 	if (!log_file_is_current(lf)) {
@@ -858,6 +907,9 @@ log_file_rotate(struct log_file *lf)
 			return -1;
 		}
 		/* Gone between the check and the rename. */
+	} else if (lf->settings.rotations == 0) {
+		/* No archive is kept: do not make one. */
+		(void)unlink(src);
 	} else if (log_job_add(lf, lf->dir, stamp) == -1) {
 		/* Out of memory: compressed when the file is next opened. */
 	}
@@ -874,13 +926,68 @@ log_file_rotate(struct log_file *lf)
 }
 
 /*
- * Write one line to lf's current file, rotating first if it would pass
- * max_size. Returns the number of bytes written; on a short write *err
- * holds the reason.
+ * Write the buffered lines of lf. Returns 0, or -1 if they could not all
+ * be written (the rest is held and lf is failing).
+ */
+static int
+log_file_flush(struct log_file *lf)
+{
+	size_t	 n = 0;
+	int	 err;
+
+	if (lf->out_len == 0)
+		return 0;
+	if (lf->fd != -1)
+		n = log_write_all(lf->fd, lf->out, lf->out_len, &err);
+	else
+		err = lf->error ? lf->error : EBADF;
+	if (n < lf->out_len) {
+		memmove(lf->out, lf->out + n, lf->out_len - n);
+		lf->out_len -= n;
+		log_file_fail(lf, err ? err : EIO);
+		return -1;
+	}
+	lf->out_len = 0;
+	return 0;
+}
+
+/* Flush timer: write the lines buffered during the last loop turn. */
+static void
+log_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	log_flush();
+}
+
+/*
+ * Returns 1 if lines of lf may wait in its buffer until the flush timer
+ * runs, allocating the buffer if needed; 0 if they are written at once.
+ */
+static int
+log_file_may_buffer(struct log_file *lf)
+{
+	struct timeval	 zero = { 0, 0 };
+
+	if (log_base == NULL || lf->is_closing)
+		return 0;
+	if (log_flush_ev == NULL &&
+	    (log_flush_ev = evtimer_new(log_base, log_flush_cb, NULL)) == NULL)
+		return 0;
+	if (lf->out == NULL && (lf->out = malloc(LOG_OUT_MAX)) == NULL)
+		return 0;
+	if (!evtimer_pending(log_flush_ev, NULL))
+		(void)evtimer_add(log_flush_ev, &zero);
+	return 1;
+}
+
+/*
+ * Write one line to lf, rotating first if it would pass max_size. With an
+ * event base and buffered set, the line may wait in lf's buffer for the
+ * end of the loop turn. Returns the number of bytes written or buffered;
+ * when short, *err holds the reason.
  */
 static size_t
 log_file_write_line(struct log_file *lf, const char *line, size_t len,
-    int *err)
+    int buffered, int *err)
 {
 	size_t	 n;
 
@@ -891,6 +998,21 @@ log_file_write_line(struct log_file *lf, const char *line, size_t len,
 		(void)log_file_rotate(lf);
 	if (lf->fd == -1) {
 		*err = lf->error ? lf->error : EBADF;
+		return 0;
+	}
+	if (buffered && len <= LOG_OUT_MAX && log_file_may_buffer(lf)) {
+		if (lf->out_len + len > LOG_OUT_MAX &&
+		    log_file_flush(lf) == -1) {
+			*err = lf->error;
+			return 0;
+		}
+		memcpy(lf->out + lf->out_len, line, len);
+		lf->out_len += len;
+		lf->size += len;
+		return len;
+	}
+	if (log_file_flush(lf) == -1) {
+		*err = lf->error;
 		return 0;
 	}
 	n = log_write_all(lf->fd, line, len, err);
@@ -915,7 +1037,7 @@ log_file_flush_held(struct log_file *lf)
 		p = lf->held + off;
 		nl = memchr(p, '\n', lf->held_len - off);
 		len = nl != NULL ? (size_t)(nl - p) + 1 : lf->held_len - off;
-		n = log_file_write_line(lf, p, len, &err);
+		n = log_file_write_line(lf, p, len, 0, &err);
 		off += n;
 		if (n < len)
 			break;
@@ -962,9 +1084,13 @@ log_file_recover(struct log_file *lf)
 	return 0;
 }
 
-/* Write a formatted line to lf, holding it if the file cannot be written. */
+/*
+ * Write a formatted line to lf, holding it if the file cannot be written.
+ * An urgent line (warning, error) is written at once with what waits
+ * before it; others may wait for the end of the loop turn.
+ */
 static void
-log_file_put(struct log_file *lf, const char *line, size_t len)
+log_file_put(struct log_file *lf, const char *line, size_t len, int urgent)
 {
 	size_t	 n;
 	int	 err;
@@ -980,11 +1106,12 @@ log_file_put(struct log_file *lf, const char *line, size_t len)
 		log_file_hold(lf, line, len);
 		return;
 	}
-	n = log_file_write_line(lf, line, len, &err);
+	n = log_file_write_line(lf, line, len, !urgent, &err);
 	if (n < len) {
 		log_file_hold(lf, line + n, len - n);
 		log_file_fail(lf, err ? err : EIO);
-	}
+	} else if (urgent)
+		(void)log_file_flush(lf);
 }
 
 /* Format and write a line about the logger itself to lf. */
@@ -999,7 +1126,7 @@ log_file_note(struct log_file *lf, enum log_level level, const char *fmt,
 	va_start(ap, fmt);
 	len = log_format(line, level, 0, fmt, ap);
 	va_end(ap);
-	log_file_put(lf, line, len);
+	log_file_put(lf, line, len, level <= LOG_LEVEL_WARN);
 }
 
 /* Retry timer: retry failing files, re-arm while one still fails. */
@@ -1090,6 +1217,7 @@ log_file_configure(struct log_file *lf, const char *dir,
 
 	log_settings_clamp(&lf->settings, s);
 	if (strcmp(dir, lf->dir) != 0) {
+		(void)log_file_flush(lf);
 		if ((ndir = strdup(dir)) == NULL)
 			return -1;
 		if (asprintf(&npath, "%s/%s.log", dir, lf->name) == -1) {
@@ -1135,6 +1263,7 @@ log_file_close(struct log_file *lf)
 		event_free(lf->compress_ev);
 		lf->compress_ev = NULL;
 	}
+	(void)log_file_flush(lf);
 	if (lf->path != NULL && (lf->held_len > 0 || lf->error != 0))
 		(void)log_file_recover(lf);
 	if (lf->held_len > 0 || lf->dropped > 0)
@@ -1146,6 +1275,7 @@ log_file_close(struct log_file *lf)
 	if (lf->fd != -1)
 		(void)close(lf->fd);
 	free(lf->held);
+	free(lf->out);
 	free(lf->dir);
 	free(lf->name);
 	free(lf->path);
@@ -1177,6 +1307,11 @@ log_set_event_base(struct event_base *base)
 
 	if (base == log_base)
 		return;
+	log_flush();
+	if (log_flush_ev != NULL) {
+		event_free(log_flush_ev);
+		log_flush_ev = NULL;
+	}
 	TAILQ_FOREACH(lf, &log_files, entry)
 		if (lf->compress_ev != NULL) {
 			event_free(lf->compress_ev);
@@ -1190,6 +1325,30 @@ log_set_event_base(struct event_base *base)
 	TAILQ_FOREACH(lf, &log_files, entry)
 		log_compress_arm(lf);
 	log_retry_arm();
+}
+
+/* Write every line still buffered to its file. */
+void
+log_flush(void)
+{
+	struct log_file	*lf;
+	int		 saved = errno;
+
+	TAILQ_FOREACH(lf, &log_files, entry)
+		(void)log_file_flush(lf);
+	errno = saved;
+}
+
+/* Returns how many rotated files wait for compression, in total. */
+int
+log_pending_compressions(void)
+{
+	struct log_file	*lf;
+	int		 n = 0;
+
+	TAILQ_FOREACH(lf, &log_files, entry)
+		n += lf->njobs;
+	return n;
 }
 
 /* Rotate every non-empty open file now. Returns 0, or -1 if one failed. */
@@ -1302,6 +1461,10 @@ log_shutdown(void)
 		event_free(log_retry_ev);
 		log_retry_ev = NULL;
 	}
+	if (log_flush_ev != NULL) {
+		event_free(log_flush_ev);
+		log_flush_ev = NULL;
+	}
 	log_base = NULL;
 }
 
@@ -1318,7 +1481,7 @@ log_emit(struct log_file *lf, enum log_level level, int errnum,
 		return;
 	len = log_format(line, level, errnum, fmt, ap);
 	if (lf != NULL)
-		log_file_put(lf, line, len);
+		log_file_put(lf, line, len, level <= LOG_LEVEL_WARN);
 	if (log_to_stderr || lf == NULL)
 		(void)log_write_all(STDERR_FILENO, line, len, &err);
 }
@@ -1410,6 +1573,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(log_main, LOG_LEVEL_ERROR, saved, fmt, ap);
 	va_end(ap);
+	log_flush();
 	exit(1);
 }
 
@@ -1422,5 +1586,6 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(log_main, LOG_LEVEL_ERROR, 0, fmt, ap);
 	va_end(ap);
+	log_flush();
 	exit(1);
 }

@@ -7,6 +7,14 @@
  * its size limit is renamed aside and compressed into
  * NAME-YYYY-MM-DDTHH-MM-SS.mmm.log.gz (UTC) in slices from the event loop,
  * and only the newest `rotations` archives are kept.
+ *
+ * Lines read "2026-11-21T09:30:12.345Z prog[pid] level: message", one
+ * line per call (control characters become spaces, 8 KiB at most). When
+ * a file cannot be written (directory removed, disk full) the program
+ * goes on: the logger says so once on stderr, reports it in
+ * log_status_json(), holds up to 1 MiB of lines (then counts the ones it
+ * drops) and writes them, with one line saying what happened, as soon as
+ * log_retry_failed() or its own retry timer can reopen the file.
  */
 #ifndef OUTPOST_LOG_H
 #define OUTPOST_LOG_H
@@ -39,7 +47,10 @@ struct log_settings {
 
 struct log_file;
 
-/* Start logging for this program: to stderr only until a file is opened. */
+/*
+ * Start logging for this program: to stderr only until a main file is set
+ * (lines with no file always go to stderr).
+ */
 void		 log_init(const char *progname, int to_stderr, enum log_level);
 /* Change the level of every file (and stderr). */
 void		 log_set_level(enum log_level);
@@ -51,12 +62,18 @@ int		 log_level_parse(const char *, enum log_level *);
 const char	*log_level_name(enum log_level);
 
 /*
- * Open (or create) DIR/NAME.log with the given rotation settings.
- * Returns the file, or NULL with errno set (the caller logs why).
+ * Open (or create) DIR/NAME.log with the given rotation settings. A rotated
+ * file left by a crash (.NAME-STAMP.log.rotating) is compressed now (from
+ * the loop once an event base is set) and half-written archives are
+ * removed. Returns the file, or NULL with errno set (the caller logs why).
  */
 struct log_file	*log_file_open(const char *dir, const char *name,
 		    const struct log_settings *);
-/* Change a file's directory and rotation settings (reload). */
+/*
+ * Change a file's directory and rotation settings (reload); a smaller
+ * `rotations` prunes at once. Returns 0, or -1 with errno if the file in
+ * the new directory cannot be opened (its lines are then held).
+ */
 int		 log_file_configure(struct log_file *, const char *dir,
 		    const struct log_settings *);
 /* Flush, finish any pending compression synchronously, close, free. */
@@ -67,19 +84,39 @@ struct log_file	*log_get_main(void);
 
 /*
  * Hand the logger the event loop: compression of rotated files then runs
- * in slices from it instead of synchronously. NULL detaches.
+ * in slices from it instead of synchronously, a timer retries failing
+ * files, and info/debug lines are written at the end of the loop turn
+ * that logged them (at most 64 KiB wait; warnings and errors are written
+ * at once with everything before them). NULL detaches, writing what is
+ * buffered and finishing pending compressions. Call log_set_event_base
+ * (NULL) or log_shutdown() before event_base_free().
  */
 void		 log_set_event_base(struct event_base *);
+
+/*
+ * Write every buffered line now (before fork(), exit() without
+ * log_shutdown(), or a crash-prone step). fatal() and fatalx() do it.
+ */
+void		 log_flush(void);
+
+/* Returns how many rotated files still wait for compression, in total. */
+int		 log_pending_compressions(void);
 
 /* Rotate every open file now (outpostctl rotate-logs). Returns 0 or -1. */
 int		 log_rotate_all(void);
 
-/* Retry files that failed to write (directory gone, disk full). */
+/*
+ * Retry files that failed to write (directory gone, disk full) or whose
+ * path no longer names the open file (removed, renamed): reopen them and
+ * write the held lines. Call it after recreating directories (repair).
+ */
 void		 log_retry_failed(void);
 
 /*
- * Describe every open file (path, size, write error, last rotation,
- * pending compression) into a JSON array for status.
+ * Describe every open file into a JSON array for status: objects with
+ * name, path, size, max_size, rotations, error (string or null),
+ * last_rotation ("2026-11-21T09:30:12.345Z" or null),
+ * pending_compressions, archives, held_lines, dropped_lines.
  */
 struct json_object *log_status_json(void);
 
@@ -87,7 +124,10 @@ struct json_object *log_status_json(void);
 int		 log_archive_name(char *, size_t, const char *name,
 		    const struct timespec *);
 
-/* Close every file and free the logger. */
+/*
+ * Close every file (writing buffered lines, finishing compressions), free
+ * the logger's events (before event_base_free()) and the logger.
+ */
 void		 log_shutdown(void);
 
 /* Write one line to a given file at a level. */

@@ -4,7 +4,7 @@
 # status, holds the lines meanwhile and writes them to a new agent.log
 # after log_retry_failed() (SIGUSR1 to logstress) or on its own retry
 # timer. A disk that is full (agent.log a link to /dev/full) is handled the
-# same way.
+# same way, and an agent.log renamed under the program is started anew.
 
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -53,9 +53,19 @@ more_lines() {
 # its first one to LAST.
 check_seq() {
 	grep -o 'seq=[0-9]*' "$1" | cut -d= -f2 | awk -v last="$2" '
-	    NR == 1 { want = $1 + 0 }
-	    { if ($1 + 0 != want) { printf "seq %d where %d expected\n", $1, want; bad = 1; exit 1 } want++ }
-	    END { if (!bad && want != last + 1) { printf "ended at %d, %d expected\n", want - 1, last; exit 1 } }' ||
+		NR == 1 { want = $1 + 0 }
+		$1 + 0 != want {
+			printf "seq %d where %d expected\n", $1, want
+			bad = 1
+			exit 1
+		}
+		{ want++ }
+		END {
+			if (!bad && want != last + 1) {
+				printf "ended at %d, %d expected\n", want - 1, last
+				exit 1
+			}
+		}' ||
 	    fail "numbered lines of $1 have a gap or a repeat"
 }
 
@@ -106,4 +116,19 @@ if [ -c /dev/full ]; then
 else
 	note "no /dev/full: disk-full case not run"
 fi
+
+# 4. agent.log renamed under the program (an outside logrotate): a new
+# agent.log is started; the old and the new file hold every line once.
+rm -rf "$LOG"
+mkdir "$LOG"
+start_stress
+wait_for 5 more_lines "$LOG/agent.log" 50 || fail "no lines written"
+mv "$LOG/agent.log" "$LOG/agent.log.1"
+wait_for 10 test -s "$LOG/agent.log" || fail "no new agent.log after rename"
+n=$(lines_in "$LOG/agent.log")
+wait_for 5 more_lines "$LOG/agent.log" "$n" || fail "new agent.log not written"
+stop_stress
+cat "$LOG/agent.log.1" "$LOG/agent.log" >"$T/both.log"
+assert_grep "$T/both.log" 'seq=00000000'
+check_seq "$T/both.log" $((LAST - 1))
 exit 0

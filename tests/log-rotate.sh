@@ -12,7 +12,8 @@ STRESS="$abs_top_builddir/tests/logstress"
 [ -x "$STRESS" ] || skip "tests/logstress not built"
 command -v gzip >/dev/null || skip "gzip not found"
 
-ARCHIVE_RE='^agent-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}\.[0-9]{3}\.log\.gz$'
+D2='[0-9]{2}'
+ARCHIVE_RE="^agent-[0-9]{4}-$D2-${D2}T$D2-$D2-$D2\\.[0-9]{3}\\.log\\.gz\$"
 LINES=200000
 MAX=65536
 
@@ -44,10 +45,21 @@ all_lines() {
 # check_seq FILE FIRST LAST: the seq= numbers of FILE are FIRST..LAST, each
 # once, in order.
 check_seq() {
-	grep -o 'seq=[0-9]*' "$1" | cut -d= -f2 | awk -v first="$2" -v last="$3" '
-	    BEGIN { want = first }
-	    { if ($1 + 0 != want) { printf "seq %d where %d expected\n", $1, want; bad = 1; exit 1 } want++ }
-	    END { if (!bad && want != last + 1) { printf "ended at %d, %d expected\n", want - 1, last; exit 1 } }' ||
+	grep -o 'seq=[0-9]*' "$1" | cut -d= -f2 |
+	    awk -v first="$2" -v last="$3" '
+		BEGIN { want = first }
+		$1 + 0 != want {
+			printf "seq %d where %d expected\n", $1, want
+			bad = 1
+			exit 1
+		}
+		{ want++ }
+		END {
+			if (!bad && want != last + 1) {
+				printf "ended at %d, %d expected\n", want - 1, last
+				exit 1
+			}
+		}' ||
 	    fail "numbered lines in $1 are not $2..$3 exactly once in order"
 }
 
@@ -62,7 +74,8 @@ note "$n archives"
 all_lines "$T/all" >"$T/all.txt"
 check_seq "$T/all.txt" 0 $((LINES - 1))
 # Every line is whole: prefix, level, message.
-bad=$(grep -Evc '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z logstress\[[0-9]+\] (debug|info): ' "$T/all.txt")
+LINE_RE="^[0-9]{4}-$D2-${D2}T$D2:$D2:$D2\\.[0-9]{3}Z logstress\\[[0-9]+\\] (debug|info): "
+bad=$(grep -Evc "$LINE_RE" "$T/all.txt")
 [ "$bad" -eq 0 ] || fail "$bad malformed lines"
 assert_grep "$T/all.txt" 'info: chatter: heartbeat'
 
@@ -79,14 +92,15 @@ check_seq "$T/five.txt" "$(expr "$first" + 0)" $((LINES - 1))
 # 3. A rotated file left by a crash and a half-written archive: at the next
 # start the first is compressed under its name, the second removed.
 mkdir "$T/crash"
-printf 'left over line %s\n' 1 2 3 >"$T/crash/.agent-2020-01-02T03-04-05.678.log.rotating"
-echo garbage >"$T/crash/.agent-2020-01-02T03-04-05.678.log.gz.tmp"
+stamp=2020-01-02T03-04-05.678
+printf 'left over line %s\n' 1 2 3 >"$T/crash/.agent-$stamp.log.rotating"
+echo garbage >"$T/crash/.agent-$stamp.log.gz.tmp"
 "$STRESS" -d "$T/crash" -s $MAX -r 100 -l 1000 load >/dev/null ||
     fail "logstress load failed"
 n=$(check_dir "$T/crash" 100) || exit 1
-[ -f "$T/crash/agent-2020-01-02T03-04-05.678.log.gz" ] ||
+[ -f "$T/crash/agent-$stamp.log.gz" ] ||
     fail "left-over rotated file not compressed"
-[ "$(gzip -dc "$T/crash/agent-2020-01-02T03-04-05.678.log.gz" | wc -l)" -eq 3 ] ||
+[ "$(gzip -dc "$T/crash/agent-$stamp.log.gz" | wc -l)" -eq 3 ] ||
     fail "left-over archive does not hold its 3 lines"
 
 exit 0

@@ -91,24 +91,6 @@ stress_line(struct stress *st)
 	st->seq++;
 }
 
-/* Returns the pending compressions of the stressed file. */
-static int
-stress_pending(void)
-{
-	struct json_object	*arr, *o, *v;
-	int			 n = 0;
-
-	if ((arr = log_status_json()) == NULL)
-		return 0;
-	if (json_object_array_length(arr) > 0) {
-		o = json_object_array_get_idx(arr, 0);
-		if (json_object_object_get_ex(o, "pending_compressions", &v))
-			n = json_object_get_int(v);
-	}
-	json_object_put(arr);
-	return n;
-}
-
 /* 1 ms timer: record the longest gap between two runs. */
 static void
 stress_tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -125,7 +107,8 @@ stress_tick_cb(evutil_socket_t fd, short what, void *arg)
 			st->max_gap_ms = gap;
 	}
 	st->last_tick = now;
-	if (st->fill != 0 && st->is_compressing && stress_pending() == 0) {
+	if (st->fill != 0 && st->is_compressing &&
+	    log_pending_compressions() == 0) {
 		st->is_compressing = 0;
 		st->compress_ms = stress_ms(&st->compress_start, &now);
 		event_base_loopbreak(st->base);
@@ -322,15 +305,16 @@ main(int argc, char **argv)
 		do {
 			for (i = 0; i < 1000; i++)
 				stress_line(&st);
-		} while (stat(path, &sb) == 0 && (uint64_t)sb.st_size < st.fill);
+		} while (stat(path, &sb) == 0 &&
+		    (uint64_t)sb.st_size < st.fill);
 		st.is_compressing = 1;
 		(void)clock_gettime(CLOCK_MONOTONIC, &st.compress_start);
 		if (log_rotate_all() == -1) {
 			fprintf(stderr, "logstress: rotation failed\n");
 			st.is_compressing = 0;
 		}
-		if (stress_pending() == 0) {
-			fprintf(stderr, "logstress: compressed synchronously\n");
+		if (log_pending_compressions() == 0) {
+			fprintf(stderr, "logstress: compressed at once\n");
 			st.is_compressing = 0;
 		}
 	} else if (strcmp(mode, "trickle") == 0) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <json-c/json.h>
 #include <zlib.h>
 
@@ -436,8 +437,8 @@ test_lines_whole(void **state)
 	log_info("%s", big);
 	free(big);
 	for (i = 0; i < 200; i++)
-		log_info("numbered %d %.*s", i, i % 50, "abcdefghijklmnopqrstuvwxyz"
-		    "abcdefghijklmnopqrstuvwxyz");
+		log_info("numbered %d %.*s", i, i % 50,
+		    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
 
 	assert_non_null(d = opendir(fx->dir));
 	while ((de = readdir(d)) != NULL) {
@@ -655,6 +656,119 @@ test_configure_missing_dir(void **state)
 	rmdir(dir);
 }
 
+/*
+ * While a file cannot be written, at most 1 MiB of lines is held; the
+ * rest is counted, and one line says how many were dropped.
+ */
+static void
+test_held_limit(void **state)
+{
+	struct fixture		*fx = *state;
+	struct log_settings	 ls = { 0, 5, 6 };
+	struct log_file		*lf;
+	char			 dir[300], path[600], pad[1001], *text, *p;
+	unsigned long		 kept, dropped;
+	int			 i;
+
+	memset(pad, 'p', 1000);
+	pad[1000] = '\0';
+	assert_non_null(lf = log_file_open(fx->dir, "agent", &ls));
+	snprintf(dir, sizeof(dir), "%s/later", fx->dir);
+	assert_int_equal(log_file_configure(lf, dir, &ls), -1);
+	for (i = 0; i < 1500; i++)
+		log_file_printf(lf, LOG_LEVEL_INFO, "n=%04d %s", i, pad);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	log_retry_failed();
+	snprintf(path, sizeof(path), "%s/agent.log", dir);
+	assert_non_null(text = slurp(path, NULL));
+	p = strstr(text, "lines kept, ");
+	assert_non_null(p);
+	while (p > text && p[-1] != ':')
+		p--;
+	assert_int_equal(sscanf(p, " %lu lines kept, %lu dropped", &kept,
+	    &dropped), 2);
+	assert_int_equal(kept + dropped, 1500);
+	assert_true(dropped > 0);
+	assert_true(kept * 1000 <= 1024 * 1024);
+	assert_int_equal((unsigned long)count_lines(text), kept + 1);
+	/* The first lines are kept, in order. */
+	assert_non_null(strstr(text, "n=0000 "));
+	assert_true(strstr(text, "n=0000 ") < strstr(text, "n=0001 "));
+	free(text);
+	log_file_close(lf);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Returns the size of path, or -1. */
+static long long
+file_size(const char *path)
+{
+	struct stat	 sb;
+
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/*
+ * With an event base: info lines wait for the end of the loop turn,
+ * warnings go out at once with what waits before them, and a rotated file
+ * is compressed from the loop, not at rotation time.
+ */
+static void
+test_event_base(void **state)
+{
+	struct fixture		*fx = *state;
+	struct log_settings	 ls = { 0, 5, 6 };
+	struct log_file		*lf;
+	struct event_base	*base;
+	char			 last[256] = "", path[600], *text;
+	size_t			 len;
+	int			 i, turns;
+
+	assert_non_null(base = event_base_new());
+	assert_non_null(lf = log_file_open(fx->dir, "agent", &ls));
+	log_set_main(lf);
+	log_set_event_base(base);
+	log_info("buffered");
+	assert_int_equal(file_size(fx->path), 0);
+	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	assert_true(file_size(fx->path) > 0);
+	log_info("second");
+	log_warnx("urgent");
+	text = slurp(fx->path, NULL);
+	assert_non_null(strstr(text, "info: second\n"));
+	assert_non_null(strstr(text, "warn: urgent\n"));
+	free(text);
+
+	for (i = 0; i < 20000; i++)
+		log_debug("line %d of the sliced compression test", i);
+	log_flush();
+	len = (size_t)file_size(fx->path);
+	assert_int_equal(log_rotate_all(), 0);
+	assert_int_equal(log_pending_compressions(), 1);
+	assert_int_equal(count_archives(fx->dir, "agent"), 0);
+	for (turns = 0; log_pending_compressions() > 0 && turns < 1000;
+	    turns++)
+		assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	assert_true(turns > 1);
+	assert_int_equal(log_pending_compressions(), 0);
+	assert_int_equal(count_entries(fx->dir, "agent-", ".log.gz", last,
+	    sizeof(last)), 1);
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, last);
+	text = gunzip(path, &len);
+	assert_int_equal(count_lines(text), 20003);
+	free(text);
+
+	/* Detaching writes what waits and compresses synchronously. */
+	log_info("last words");
+	log_set_event_base(NULL);
+	text = slurp(fx->path, NULL);
+	assert_non_null(strstr(text, "info: last words\n"));
+	free(text);
+	log_shutdown();
+	event_base_free(base);
+}
+
 /* Run the tests. Returns the number of failures. */
 int
 main(void)
@@ -680,6 +794,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_configure_missing_dir,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_limit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_event_base, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
