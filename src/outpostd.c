@@ -210,6 +210,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (!is_foreground) {
+		/* Buffered log lines must not be written by both processes. */
+		log_flush();
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		if (event_reinit(base) == -1)
