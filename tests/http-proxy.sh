@@ -1,0 +1,130 @@
+#!/bin/sh
+# http-proxy.sh: HTTPS through tinyproxy (CONNECT), with and without basic
+# auth; failover from a dead first proxy; every proxy dead with and without
+# proxy_fail_open; no_proxy; the environment when no proxy file exists;
+# a proxy file with a password readable by others is refused.
+. "$abs_top_srcdir/tests/lib.sh"
+. "$abs_top_srcdir/tests/lib-http.sh"
+
+make_ca good
+make_server_cert good server
+start_https_echo server
+URL="https://localhost:$ECHO_PORT"
+start_tinyproxy tp
+TP=$PROXY_PORT
+start_tinyproxy tpauth agent s3cret
+TPAUTH=$PROXY_PORT
+DEAD1=$(free_port)
+DEAD2=$(free_port)
+
+# proxy_conf NAME LINES...: write $T/NAME.conf (mode 0600).
+proxy_conf() {
+	_f="$T/$1.conf"
+	shift
+	: > "$_f"
+	chmod 600 "$_f"
+	for _l in "$@"; do
+		echo "$_l" >> "$_f"
+	done
+}
+
+note "tinyproxy without auth carries the request (CONNECT in its log)"
+proxy_conf one "https_proxy = http://127.0.0.1:$TP"
+run_httpget "$T/one.out" -c "$T/good-ca.pem" -P "$T/one.conf" \
+    -o "$T/one.body" "$URL/" || fail "request through tinyproxy failed"
+expect_result "$T/one.out" "status=200 error=E000 proxy=http://127.0.0.1:$TP attempts=1"
+assert_grep "$T/one.body" '^hello from https-echo$'
+assert_grep "$T/tp/tinyproxy.log" "CONNECT localhost:$ECHO_PORT"
+assert_grep "$T/one.out.log" "carried by proxy http://127.0.0.1:$TP "
+
+note "tinyproxy with basic auth, right password (masked in the log)"
+proxy_conf auth "https_proxy = http://agent:s3cret@127.0.0.1:$TPAUTH"
+run_httpget "$T/auth.out" -c "$T/good-ca.pem" -P "$T/auth.conf" "$URL/" ||
+    fail "request through tinyproxy with auth failed"
+expect_result "$T/auth.out" "status=200 error=E000 proxy=http://agent:\*\*\*\*@127.0.0.1:$TPAUTH "
+assert_grep "$T/tpauth/tinyproxy.log" "CONNECT localhost:$ECHO_PORT"
+grep -q s3cret "$T/auth.out" "$T/auth.out.log" && fail "password in the output"
+
+note "tinyproxy with basic auth, wrong password: E302"
+proxy_conf badauth "https_proxy = http://agent:wrong@127.0.0.1:$TPAUTH"
+assert_fails run_httpget "$T/badauth.out" -c "$T/good-ca.pem" \
+    -P "$T/badauth.conf" "$URL/"
+expect_result "$T/badauth.out" 'status=0 error=E302 proxy=direct attempts=1'
+assert_grep "$T/badauth.out" 'proxy requires authentication.*HTTP 40[17] to CONNECT'
+
+note "first proxy dead, second alive: failover logged, success"
+proxy_conf failover "https_proxy = http://127.0.0.1:$DEAD1" \
+    "https_proxy = http://127.0.0.1:$TP"
+run_httpget "$T/failover.out" -c "$T/good-ca.pem" -P "$T/failover.conf" \
+    "$URL/" || fail "failover to the second proxy failed"
+expect_result "$T/failover.out" "status=200 error=E000 proxy=http://127.0.0.1:$TP attempts=2"
+assert_grep "$T/failover.out" "^attempt 0 1 http://127.0.0.1:$DEAD1 E301$"
+assert_grep "$T/failover.out" "^attempt 0 2 http://127.0.0.1:$TP E000$"
+assert_grep "$T/failover.out.log" "E301 GET $URL/ via http://127.0.0.1:$DEAD1: proxy refused the connection.*; trying next proxy http://127.0.0.1:$TP"
+
+note "the same list in one ';'-separated value"
+proxy_conf semi "https_proxy = http://127.0.0.1:$DEAD1 ; http://127.0.0.1:$TP"
+run_httpget "$T/semi.out" -c "$T/good-ca.pem" -P "$T/semi.conf" "$URL/" ||
+    fail "failover with a ';' list failed"
+expect_result "$T/semi.out" "proxy=http://127.0.0.1:$TP attempts=2"
+
+note "every proxy dead, proxy_fail_open = no: E301, no direct attempt"
+proxy_conf closed "https_proxy = http://127.0.0.1:$DEAD1" \
+    "https_proxy = http://127.0.0.1:$DEAD2" "proxy_fail_open = no"
+assert_fails run_httpget "$T/closed.out" -c "$T/good-ca.pem" \
+    -P "$T/closed.conf" "$URL/"
+expect_result "$T/closed.out" 'status=0 error=E301 proxy=direct attempts=2'
+grep -q "^attempt 0 . direct" "$T/closed.out" && fail "went direct"
+assert_grep "$T/closed.out.log" 'no proxy left and proxy_fail_open is no'
+
+note "every proxy dead, proxy_fail_open = yes: direct success"
+proxy_conf open "https_proxy = http://127.0.0.1:$DEAD1" \
+    "https_proxy = http://127.0.0.1:$DEAD2" "proxy_fail_open = yes"
+run_httpget "$T/open.out" -c "$T/good-ca.pem" -P "$T/open.conf" "$URL/" ||
+    fail "fail-open did not go direct"
+expect_result "$T/open.out" 'status=200 error=E000 proxy=direct attempts=3'
+assert_grep "$T/open.out" '^attempt 0 3 direct E000$'
+assert_grep "$T/open.out.log" 'trying direct \(proxy_fail_open\)'
+
+note "a proxy that rejects CONNECT (tinyproxy ConnectPort): E303"
+TINYPROXY_EXTRA="ConnectPort 1" start_tinyproxy tpport
+TPPORT=$PROXY_PORT
+proxy_conf rejected "https_proxy = http://127.0.0.1:$TPPORT"
+assert_fails run_httpget "$T/rejected.out" -c "$T/good-ca.pem" \
+    -P "$T/rejected.conf" "$URL/"
+expect_result "$T/rejected.out" 'status=0 error=E303 '
+
+note "random order starts anywhere but still fails over"
+proxy_conf random "https_proxy = http://127.0.0.1:$DEAD1" \
+    "https_proxy = http://127.0.0.1:$TP" "proxy_order = random"
+for seed in 1 2 3 4; do
+	run_httpget "$T/random$seed.out" -c "$T/good-ca.pem" -s $seed \
+	    -P "$T/random.conf" "$URL/" || fail "random order, seed $seed"
+done
+cat "$T"/random?.out | grep -q '^attempt 0 1 http://127.0.0.1:'"$TP"' E000$' ||
+    fail "random order never started with the second proxy"
+
+note "no_proxy: matching hosts go direct"
+proxy_conf noproxy "https_proxy = http://127.0.0.1:$DEAD1" \
+    "no_proxy = example.org, .localhost, 10.0.0.0/8"
+run_httpget "$T/noproxy.out" -c "$T/good-ca.pem" -P "$T/noproxy.conf" \
+    "$URL/" || fail "no_proxy host did not go direct"
+expect_result "$T/noproxy.out" 'status=200 error=E000 proxy=direct attempts=1'
+
+note "no proxy file: https_proxy from the environment"
+https_proxy="http://127.0.0.1:$TP" run_httpget "$T/env.out" \
+    -c "$T/good-ca.pem" -P "$T/absent.conf" "$URL/" ||
+    fail "environment proxy failed"
+expect_result "$T/env.out" "proxy=http://127.0.0.1:$TP "
+HTTPS_PROXY="127.0.0.1:$TP" NO_PROXY=localhost run_httpget "$T/env2.out" \
+    -c "$T/good-ca.pem" -e "$URL/" || fail "NO_PROXY from the environment"
+expect_result "$T/env2.out" 'proxy=direct attempts=1'
+
+note "a password in a file others can read is refused"
+proxy_conf open644 "https_proxy = http://agent:s3cret@127.0.0.1:$TPAUTH"
+chmod 644 "$T/open644.conf"
+assert_fails run_httpget "$T/open644.out" -c "$T/good-ca.pem" \
+    -P "$T/open644.conf" "$URL/"
+expect_result "$T/open644.out" 'error=E304 '
+assert_grep "$T/open644.out.log" "open644.conf: holds a proxy password .*chmod 600"
+exit 0
