@@ -199,7 +199,7 @@ error_from_curl(const struct error_transfer *t, const char **why)
 	case CURLE_COULDNT_CONNECT:
 		return error_from_connect(t, why);
 	case CURLE_OPERATION_TIMEDOUT:
-		if (!t->connected) {
+		if (!t->connected && !t->established) {
 			if (t->via_proxy) {
 				*why = "connect to the proxy timed out";
 				return ERR_PROXY_FAILURE;
@@ -207,7 +207,8 @@ error_from_curl(const struct error_transfer *t, const char **why)
 			*why = "connect timed out";
 			return ERR_CONNECT_TIMEOUT;
 		}
-		if (t->via_proxy && t->connect_code == 0) {
+		if (t->via_proxy && !t->established &&
+		    (t->connect_code < 200 || t->connect_code > 299)) {
 			*why = "the proxy did not answer the CONNECT in time";
 			return ERR_PROXY_FAILURE;
 		}
@@ -245,7 +246,8 @@ error_from_curl(const struct error_transfer *t, const char **why)
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
-		if (t->via_proxy && t->connect_code == 0) {
+		if (t->via_proxy && !t->established &&
+		    (t->connect_code < 200 || t->connect_code > 299)) {
 			*why = "the proxy closed the connection before the "
 			    "tunnel was up";
 			return ERR_PROXY_FAILURE;
@@ -275,7 +277,8 @@ error_from_transfer(const struct error_transfer *t, char *detail,
 	int		 tunnel_failed;
 
 	extra[0] = '\0';
-	tunnel_failed = t->via_proxy && t->connect_code != 0 &&
+	tunnel_failed = t->via_proxy && !t->established &&
+	    t->connect_code != 0 &&
 	    (t->connect_code < 200 || t->connect_code > 299);
 	if (tunnel_failed) {
 		if (t->connect_code == 407 || t->connect_code == 401) {

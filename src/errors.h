@@ -57,6 +57,9 @@ struct error_transfer {
 	long		 os_errno;	/* CURLINFO_OS_ERRNO */
 	int		 via_proxy;	/* the attempt went through a proxy */
 	int		 connected;	/* a TCP connection was established */
+	int		 established;	/* connection, tunnel and TLS were up
+					   (new or reused): the request went
+					   out */
 	const char	*url;		/* the request URL */
 	const char	*proxy;		/* masked proxy URL, or NULL = direct */
 };

@@ -597,7 +597,7 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 	struct error_transfer	 t;
 	struct http_attempt	*a = &c->attempts[c->nattempts++];
 	const struct http_hop	*hop = &c->hops[c->hop];
-	curl_off_t		 connect_us = 0;
+	curl_off_t		 connect_us = 0, pretransfer_us = 0;
 
 	memset(&t, 0, sizeof(t));
 	t.curl_code = res;
@@ -607,7 +607,11 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 	    &t.connect_code);
 	curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &t.os_errno);
 	curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+	/* A reused connection reports no connect time and no CONNECT. */
+	curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T,
+	    &pretransfer_us);
 	t.connected = connect_us > 0;
+	t.established = pretransfer_us > 0;
 	t.via_proxy = hop->url != NULL;
 	t.url = c->url;
 	t.proxy = hop->url != NULL ? hop->masked : NULL;

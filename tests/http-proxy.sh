@@ -37,6 +37,16 @@ assert_grep "$T/one.body" '^hello from https-echo$'
 assert_grep "$T/tp/tinyproxy.log" "CONNECT localhost:$ECHO_PORT"
 assert_grep "$T/one.out.log" "carried by proxy http://127.0.0.1:$TP "
 
+note "a stall inside a reused tunnel is a request timeout, not a proxy failure"
+proxy_conf reuse "https_proxy = http://127.0.0.1:$TP" \
+    "https_proxy = http://127.0.0.1:$DEAD1"
+assert_fails run_httpget "$T/reuse.out" -c "$T/good-ca.pem" -P "$T/reuse.conf" \
+    -T 1500 "$URL/" "$URL/stall"
+expect_result "$T/reuse.out" "status=200 error=E000 proxy=http://127.0.0.1:$TP attempts=1"
+assert_grep "$T/reuse.out" "^result 1 status=0 error=E105 proxy=http://127.0.0.1:$TP attempts=1 "
+[ "$(grep -c "CONNECT localhost:$ECHO_PORT" "$T/tp/tinyproxy.log")" -eq 2 ] ||
+    fail "the tunnel was not reused"
+
 note "tinyproxy with basic auth, right password (masked in the log)"
 proxy_conf auth "https_proxy = http://agent:s3cret@127.0.0.1:$TPAUTH"
 run_httpget "$T/auth.out" -c "$T/good-ca.pem" -P "$T/auth.conf" "$URL/" ||

@@ -1,14 +1,15 @@
 /*
  * httpget: test driver of the HTTPS client. It runs one event loop, starts
- * COUNT requests for URL with the http.c API in parallel, optionally ticks
- * a repeating timer on the same loop, and prints what it saw as lines for
- * the shell tests:
+ * COUNT requests for the first URL with the http.c API in parallel, then
+ * (once they are done) COUNT for the next URL, and so on; it optionally
+ * ticks a repeating timer on the same loop, and prints what it saw as
+ * lines for the shell tests (N numbers the requests across the URLs):
  *
  *	result N status=200 error=E000 proxy=direct attempts=1 body_len=12
  *	attempt N 1 http://127.0.0.1:3128 E301
  *	detail N <detail line>
  *	header N etag <value>
- *	ticks <count> maxgap_ms <ms>
+ *	ticks <count> maxgap_ms <ms> elapsed_ms <ms>
  *
  * Exit status: 0 when every request ended without error, 1 otherwise, 2 on
  * a usage or set-up error.
@@ -33,11 +34,22 @@
 
 #define HTTPGET_MAX_HEADERS	16
 
+/* One request's slot. */
+struct httpget_slot {
+	struct httpget	*g;
+	int		 index;
+};
+
 /* The driver's state. */
 struct httpget {
 	struct event_base	*base;
 	struct http		*http;
 	struct http_call	**calls;
+	struct http_request	*req;
+	struct httpget_slot	*slots;
+	char			**urls;
+	int			 nurls;
+	int			 stage;		/* the URL being requested */
 	int			 count;
 	int			 left;
 	int			 failed;
@@ -47,13 +59,8 @@ struct httpget {
 	long			 ticks;
 	double			 last_tick_ms;
 	double			 max_gap_ms;
+	double			 start_ms;
 	struct event		*cancel;
-};
-
-/* One request's slot. */
-struct httpget_slot {
-	struct httpget	*g;
-	int		 index;
 };
 
 /* Milliseconds of the monotonic clock. */
@@ -74,14 +81,44 @@ httpget_usage(void)
 	    "[-P proxyfile | -e] [-X method] [-d data] [-H header]...\n"
 	    "\t[-m max_response] [-C connect_ms] [-T timeout_ms] "
 	    "[-t tick_ms] [-k cancel_ms]\n"
-	    "\t[-n count] [-s seed] [-o outfile] url\n");
+	    "\t[-n count] [-s seed] [-o outfile] url...\n");
 	exit(2);
 }
 
-/* Stop the loop once nothing is left to wait for. */
+static void	httpget_done_cb(const struct http_response *, void *);
+static void	httpget_maybe_exit(struct httpget *);
+
+/* Start COUNT requests for the URL of the current stage. Returns 0, -1. */
+static int
+httpget_start_stage(struct httpget *g)
+{
+	struct httpget_slot	*slot;
+	int			 i;
+
+	g->req->url = g->urls[g->stage];
+	for (i = 0; i < g->count; i++) {
+		slot = &g->slots[g->stage * g->count + i];
+		slot->g = g;
+		slot->index = g->stage * g->count + i;
+		if ((g->calls[i] = http_request(g->http, g->req,
+		    httpget_done_cb, slot)) == NULL)
+			return -1;
+		g->left++;
+	}
+	return 0;
+}
+
+/* Go on with the next URL, or stop the loop once nothing is left. */
 static void
 httpget_maybe_exit(struct httpget *g)
 {
+	if (g->left == 0 && g->stage + 1 < g->nurls) {
+		g->stage++;
+		if (httpget_start_stage(g) == 0)
+			return;
+		g->failed++;
+		g->stage = g->nurls;
+	}
 	if (g->left == 0) {
 		if (g->tick != NULL)
 			event_del(g->tick);
@@ -124,7 +161,7 @@ httpget_done_cb(const struct http_response *r, void *arg)
 	}
 	if (r->error != ERR_NONE)
 		g->failed++;
-	g->calls[slot->index] = NULL;
+	g->calls[slot->index % g->count] = NULL;
 	g->left--;
 	httpget_maybe_exit(g);
 }
@@ -154,7 +191,7 @@ httpget_cancel_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		http_cancel(g->calls[i]);
 		g->calls[i] = NULL;
-		printf("cancelled %d\n", i);
+		printf("cancelled %d\n", g->stage * g->count + i);
 		g->failed++;
 		g->left--;
 	}
@@ -170,12 +207,11 @@ main(int argc, char *argv[])
 	struct http_settings	 s;
 	struct http_request	 req;
 	struct proxy_config	 pc;
-	struct httpget_slot	*slots = NULL;
 	struct timeval		 tv;
 	const char		*headers[HTTPGET_MAX_HEADERS + 1];
 	const char		*proxy_file = NULL;
 	int			 ch, nheaders = 0, use_env = 0, have_pc = 0;
-	int			 i, rc = 2;
+	int			 rc = 2;
 	long			 tick_ms = 0, cancel_ms = 0;
 
 	memset(&g, 0, sizeof(g));
@@ -246,11 +282,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || g.count < 1 || g.count > 1000)
+	if (argc < 1 || g.count < 1 || g.count > 1000)
 		httpget_usage();
 	headers[nheaders] = NULL;
 	req.headers = headers;
-	req.url = argv[0];
+	g.req = &req;
+	g.urls = argv;
+	g.nurls = argc;
 
 	if (proxy_file != NULL || use_env) {
 		if (proxy_config_load(&pc, proxy_file, NULL, NULL) == -1) {
@@ -270,7 +308,8 @@ main(int argc, char *argv[])
 	if ((g.http = http_new(g.base, &s)) == NULL)
 		goto out;
 	if ((g.calls = calloc(g.count, sizeof(*g.calls))) == NULL ||
-	    (slots = calloc(g.count, sizeof(*slots))) == NULL)
+	    (g.slots = calloc((size_t)g.count * g.nurls,
+	    sizeof(*g.slots))) == NULL)
 		goto out;
 	if (tick_ms > 0) {
 		g.tick_interval.tv_sec = tick_ms / 1000;
@@ -288,17 +327,13 @@ main(int argc, char *argv[])
 		tv.tv_usec = (cancel_ms % 1000) * 1000;
 		evtimer_add(g.cancel, &tv);
 	}
-	for (i = 0; i < g.count; i++) {
-		slots[i].g = &g;
-		slots[i].index = i;
-		if ((g.calls[i] = http_request(g.http, &req, httpget_done_cb,
-		    &slots[i])) == NULL)
-			goto out;
-		g.left++;
-	}
+	if (httpget_start_stage(&g) == -1)
+		goto out;
+	g.start_ms = httpget_now_ms();
 	event_base_dispatch(g.base);
 	if (tick_ms > 0)
-		printf("ticks %ld maxgap_ms %.0f\n", g.ticks, g.max_gap_ms);
+		printf("ticks %ld maxgap_ms %.0f elapsed_ms %.0f\n", g.ticks,
+		    g.max_gap_ms, httpget_now_ms() - g.start_ms);
 	printf("pending %d\n", http_pending(g.http));
 	rc = g.failed > 0 ? 1 : 0;
 out:
@@ -310,7 +345,7 @@ out:
 	if (g.base != NULL)
 		event_base_free(g.base);
 	free(g.calls);
-	free(slots);
+	free(g.slots);
 	if (have_pc)
 		proxy_config_free(&pc);
 	return rc;

@@ -143,11 +143,17 @@ start_squid() {
 }
 
 # run_httpget OUT ARGS...: run the driver, stdout to OUT, stderr (its log)
-# to OUT.log. Returns the driver's exit status.
+# to OUT.log. Returns the driver's exit status. $HTTPGET_WRAPPER, when
+# set, prefixes the command (e.g. "valgrind -q --error-exitcode=99
+# --leak-check=full --errors-for-leak-kinds=all"); its exit status 99 fails
+# the test.
 run_httpget() {
 	_out=$1
 	shift
-	"$HTTPGET" "$@" >"$_out" 2>"$_out.log"
+	${HTTPGET_WRAPPER:-} "$HTTPGET" "$@" >"$_out" 2>"$_out.log"
+	_rc=$?
+	[ "$_rc" -ne 99 ] || fail "$HTTPGET_WRAPPER reported errors: $(cat "$_out.log")"
+	return "$_rc"
 }
 
 # expect_result OUT REGEX: OUT's result line of request 0 matches REGEX.
