@@ -201,7 +201,8 @@ error_from_curl(const struct error_transfer *t, const char **why)
 	case CURLE_OPERATION_TIMEDOUT:
 		if (!t->connected && !t->established) {
 			if (t->via_proxy) {
-				*why = "connect to the proxy timed out";
+				*why = "no connection or no CONNECT answer "
+				    "from the proxy in time";
 				return ERR_PROXY_FAILURE;
 			}
 			*why = "connect timed out";
@@ -209,7 +210,7 @@ error_from_curl(const struct error_transfer *t, const char **why)
 		}
 		if (t->via_proxy && !t->established &&
 		    (t->connect_code < 200 || t->connect_code > 299)) {
-			*why = "the proxy did not answer the CONNECT in time";
+			*why = "no CONNECT answer from the proxy in time";
 			return ERR_PROXY_FAILURE;
 		}
 		*why = "the request timed out";

@@ -491,6 +491,8 @@ http_call_start(struct http_call *c)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+	/* Our headers (Authorization) go to the platform, never the proxy. */
+	curl_easy_setopt(e, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);

@@ -92,7 +92,10 @@ struct http_call *http_request(struct http *, const struct http_request *,
 void		 http_cancel(struct http_call *);
 /* Calls in flight. */
 int		 http_pending(const struct http *);
-/* Cancel every call (no callbacks) and free the client. */
+/*
+ * Cancel every call (no callbacks) and free the client. Not from inside a
+ * completion callback: stop the loop there and free after it.
+ */
 void		 http_free(struct http *);
 /*
  * Turn a pin (64 hex digits, base64, or "sha256//base64") into curl's

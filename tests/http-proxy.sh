@@ -104,6 +104,44 @@ assert_fails run_httpget "$T/rejected.out" -c "$T/good-ca.pem" \
     -P "$T/rejected.conf" "$URL/"
 expect_result "$T/rejected.out" 'status=0 error=E303 '
 
+note "scripted proxies: the platform's headers stay inside the tunnel"
+start_connect_proxy cp-ok ok
+CPOK=$PROXY_PORT
+proxy_conf cpok "https_proxy = http://agent:pw1@127.0.0.1:$CPOK"
+run_httpget "$T/cpok.out" -c "$T/good-ca.pem" -P "$T/cpok.conf" \
+    -H "Authorization: Bearer platform-credential" "$URL/" ||
+    fail "request through the scripted proxy failed"
+assert_grep "$T/cp-ok.log" "^CONNECT localhost:$ECHO_PORT HTTP/1.1"
+assert_grep "$T/cp-ok.log" "^Proxy-Authorization: Basic $(printf agent:pw1 | openssl base64 -A)"
+grep -qi 'platform-credential' "$T/cp-ok.log" &&
+    fail "the Authorization header was sent to the proxy"
+
+note "proxy answers CONNECT with 403: E303, next proxy carries it"
+start_connect_proxy cp-403 403
+CP403=$PROXY_PORT
+proxy_conf cp403 "https_proxy = http://127.0.0.1:$CP403" \
+    "https_proxy = http://127.0.0.1:$CPOK"
+run_httpget "$T/cp403.out" -c "$T/good-ca.pem" -P "$T/cp403.conf" "$URL/" ||
+    fail "failover after 403 failed"
+assert_grep "$T/cp403.out" "^attempt 0 1 http://127.0.0.1:$CP403 E303$"
+assert_grep "$T/cp403.out" "proxy rejected CONNECT \(HTTP 403 to CONNECT\)"
+expect_result "$T/cp403.out" "status=200 error=E000 proxy=http://127.0.0.1:$CPOK attempts=2"
+
+note "proxy closes without answering, another never answers: E301 each"
+start_connect_proxy cp-close close
+CPCLOSE=$PROXY_PORT
+start_connect_proxy cp-silent silent
+CPSILENT=$PROXY_PORT
+proxy_conf cpbad "https_proxy = http://127.0.0.1:$CPCLOSE" \
+    "https_proxy = http://127.0.0.1:$CPSILENT"
+assert_fails run_httpget "$T/cpbad.out" -c "$T/good-ca.pem" -T 1500 \
+    -P "$T/cpbad.conf" "$URL/"
+expect_result "$T/cpbad.out" 'status=0 error=E301 proxy=direct attempts=2'
+assert_grep "$T/cpbad.out" "^attempt 0 1 http://127.0.0.1:$CPCLOSE E301$"
+assert_grep "$T/cpbad.out" "^attempt 0 2 http://127.0.0.1:$CPSILENT E301$"
+assert_grep "$T/cpbad.out" "via http://127.0.0.1:$CPCLOSE: the proxy closed the connection before the tunnel was up"
+assert_grep "$T/cpbad.out" "via http://127.0.0.1:$CPSILENT: no (connection or no )?CONNECT answer from the proxy in time"
+
 note "random order starts anywhere but still fails over"
 proxy_conf random "https_proxy = http://127.0.0.1:$DEAD1" \
     "https_proxy = http://127.0.0.1:$TP" "proxy_order = random"

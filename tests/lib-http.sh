@@ -4,6 +4,7 @@
 
 HTTPGET="$abs_top_builddir/tests/httpget"
 HTTPS_ECHO="$abs_top_srcdir/tests/https-echo.py"
+CONNECT_PROXY="$abs_top_srcdir/tests/connect-proxy.py"
 
 [ -x "$HTTPGET" ] || fail "$HTTPGET not built"
 command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
@@ -60,6 +61,22 @@ start_https_echo() {
 	at_exit "kill $_pid 2>/dev/null; wait $_pid 2>/dev/null"
 	wait_for 10 port_open "$ECHO_PORT" ||
 	    fail "https-echo did not start: $(cat "$T/$1-echo.stderr")"
+}
+
+# start_connect_proxy NAME MODE: tests/connect-proxy.py (ok, NNN, close,
+# silent) on a free port. Sets PROXY_PORT; CONNECT heads in $T/NAME.log.
+start_connect_proxy() {
+	PROXY_PORT=$(free_port)
+	: > "$T/$1.log"
+	python3 "$CONNECT_PROXY" "$PROXY_PORT" "$2" "$T/$1.log" \
+	    2>"$T/$1.stderr" &
+	_pid=$!
+	at_exit "kill $_pid 2>/dev/null; wait $_pid 2>/dev/null"
+	wait_for 10 port_open "$PROXY_PORT" ||
+	    fail "connect-proxy did not start: $(cat "$T/$1.stderr")"
+	# port_open made one connection without a request; forget it.
+	sleep 0.2
+	: > "$T/$1.log"
 }
 
 # start_tinyproxy NAME [USER PASSWORD]: a tinyproxy on a free port, with
