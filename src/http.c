@@ -642,16 +642,16 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 		a->error = ERR_INTERNAL;
 		snprintf(a->detail, sizeof(a->detail), "%s via %s: cannot "
 		    "start the transfer", c->url, http_hop_name(c));
-	} else if (hop->url != NULL) {
-		if (a->error == ERR_NONE || !error_is_proxy_failure(a->error))
-			log_info("http: %s %s carried by proxy %s (%s %s)",
-			    c->method, c->url, hop->masked,
-			    error_id(a->error), a->detail);
-		else
-			log_warnx("http: %s %s %s; no proxy left and "
-			    "proxy_fail_open is no", error_id(a->error),
-			    c->method, a->detail);
-	} else
+	} else if (hop->url != NULL && error_is_proxy_failure(a->error))
+		log_warnx("http: %s %s %s; no proxy left and proxy_fail_open "
+		    "is no", error_id(a->error), c->method, a->detail);
+	else if (hop->url != NULL)
+		log_info("http: %s %s %s (the proxy carried it)",
+		    error_id(a->error), c->method, a->detail);
+	else if (c->hop > 0)
+		log_info("http: %s %s %s (direct, every proxy failed)",
+		    error_id(a->error), c->method, a->detail);
+	else
 		log_debug("http: %s %s %s", error_id(a->error), c->method,
 		    a->detail);
 	http_call_complete(c);

@@ -35,7 +35,7 @@ run_httpget "$T/one.out" -c "$T/good-ca.pem" -P "$T/one.conf" \
 expect_result "$T/one.out" "status=200 error=E000 proxy=http://127.0.0.1:$TP attempts=1"
 assert_grep "$T/one.body" '^hello from https-echo$'
 assert_grep "$T/tp/tinyproxy.log" "CONNECT localhost:$ECHO_PORT"
-assert_grep "$T/one.out.log" "carried by proxy http://127.0.0.1:$TP "
+assert_grep "$T/one.out.log" "info: http: E000 GET $URL/ via http://127.0.0.1:$TP: HTTP 200 \\(the proxy carried it\\)"
 
 note "a stall inside a reused tunnel is a request timeout, not a proxy failure"
 proxy_conf reuse "https_proxy = http://127.0.0.1:$TP" \
@@ -95,6 +95,7 @@ run_httpget "$T/open.out" -c "$T/good-ca.pem" -P "$T/open.conf" "$URL/" ||
 expect_result "$T/open.out" 'status=200 error=E000 proxy=direct attempts=3'
 assert_grep "$T/open.out" '^attempt 0 3 direct E000$'
 assert_grep "$T/open.out.log" 'trying direct \(proxy_fail_open\)'
+assert_grep "$T/open.out.log" "info: http: E000 GET $URL/ via direct: HTTP 200 \\(direct, every proxy failed\\)"
 
 note "a proxy that rejects CONNECT (tinyproxy ConnectPort): E303"
 TINYPROXY_EXTRA="ConnectPort 1" start_tinyproxy tpport
