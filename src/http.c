@@ -67,6 +67,10 @@ struct http_call {
 	char			*date;
 	char			*content_type;
 	int			 too_large;
+	int			 want_certificate;
+	char			*peer_subject;
+	char			*peer_issuer;
+	char			*peer_not_after;
 };
 
 /* The client: one multi handle on one event base. */
@@ -317,7 +321,11 @@ http_call_reset_response(struct http_call *c)
 	free(c->etag);
 	free(c->date);
 	free(c->content_type);
+	free(c->peer_subject);
+	free(c->peer_issuer);
+	free(c->peer_not_after);
 	c->resp = c->etag = c->date = c->content_type = NULL;
+	c->peer_subject = c->peer_issuer = c->peer_not_after = NULL;
 	c->resp_len = c->resp_cap = 0;
 	c->too_large = 0;
 	c->errbuf[0] = '\0';
@@ -499,6 +507,11 @@ http_call_start(struct http_call *c)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)c->max_response);
+	if (c->want_certificate) {
+		/* Certificate details come only with a new handshake. */
+		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	}
 
 	if (strcmp(c->method, "GET") == 0 && c->body == NULL)
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -538,6 +551,29 @@ http_call_start(struct http_call *c)
 		return -1;
 	}
 	return 0;
+}
+
+/* Keep the leaf certificate's subject, issuer and expiry of c's attempt. */
+static void
+http_call_keep_peer(struct http_call *c)
+{
+	struct curl_certinfo	*ci = NULL;
+	struct curl_slist	*l;
+
+	if (curl_easy_getinfo(c->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
+	    ci == NULL || ci->num_of_certs < 1)
+		return;
+	for (l = ci->certinfo[0]; l != NULL; l = l->next) {
+		if (strncmp(l->data, "Subject:", 8) == 0)
+			http_keep_header(&c->peer_subject, l->data + 8,
+			    strlen(l->data + 8));
+		else if (strncmp(l->data, "Issuer:", 7) == 0)
+			http_keep_header(&c->peer_issuer, l->data + 7,
+			    strlen(l->data + 7));
+		else if (strncmp(l->data, "Expire date:", 12) == 0)
+			http_keep_header(&c->peer_not_after, l->data + 12,
+			    strlen(l->data + 12));
+	}
 }
 
 /* Pick the code of a request that failed on every proxy. */
@@ -587,6 +623,9 @@ http_call_complete(struct http_call *c)
 	r.content_type = c->content_type;
 	r.attempts = c->attempts;
 	r.nattempts = c->nattempts;
+	r.peer.subject = c->peer_subject;
+	r.peer.issuer = c->peer_issuer;
+	r.peer.not_after = c->peer_not_after;
 	http_call_drop_easy(c);
 	c->cb(&r, c->arg);
 	http_call_free(c);
@@ -619,6 +658,8 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 	t.proxy = hop->url != NULL ? hop->masked : NULL;
 	snprintf(a->proxy, sizeof(a->proxy), "%s", http_hop_name(c));
 	a->error = error_from_transfer(&t, a->detail, sizeof(a->detail));
+	if (c->want_certificate)
+		http_call_keep_peer(c);
 	if (c->too_large) {
 		a->error = ERR_RESPONSE_TOO_LARGE;
 		snprintf(a->detail, sizeof(a->detail), "%s via %s: response "
@@ -767,16 +808,38 @@ http_request(struct http *h, const struct http_request *req,
 		c->body_len = req->body_len;
 	}
 
-	n = pc != NULL ? proxy_plan(pc, host, (unsigned int)rand_r(
-	    &h->rand_state), order) : 0;
+	c->want_certificate = req->want_certificate;
+	n = 0;
+	switch (req->route) {
+	case HTTP_ROUTE_POLICY:
+		if (pc != NULL)
+			n = proxy_plan(pc, host, (unsigned int)rand_r(
+			    &h->rand_state), order);
+		if (n == 0 && pc != NULL && pc->list.count > 0)
+			log_debug("http: %s goes direct (no_proxy)", host);
+		break;
+	case HTTP_ROUTE_DIRECT:
+		break;
+	case HTTP_ROUTE_PROXY:
+		if (pc == NULL || req->route_proxy < 0 ||
+		    req->route_proxy >= pc->list.count) {
+			log_warnx("http: %s %s: no proxy number %d", c->method,
+			    req->url, req->route_proxy + 1);
+			http_call_free(c);
+			return NULL;
+		}
+		order[n++] = req->route_proxy;
+		break;
+	}
 	for (i = 0; i < n; i++)
 		if (http_hop_set(&c->hops[c->nhops++],
 		    &pc->list.proxies[order[i]]) == -1)
 			goto nomem;
-	if (n == 0 && pc != NULL && pc->list.count > 0)
-		log_debug("http: %s goes direct (no_proxy)", host);
-	/* Direct: with no proxy, or after every proxy when failing open. */
-	if (n == 0 || pc->fail_open)
+	/*
+	 * Direct: with no proxy, or after every proxy when failing open
+	 * (only the policy route fails open).
+	 */
+	if (n == 0 || (req->route == HTTP_ROUTE_POLICY && pc->fail_open))
 		c->nhops++;
 	if (http_call_start(c) == -1)
 		goto nomem;

@@ -38,6 +38,14 @@ struct http_settings {
 	unsigned int	 seed;
 };
 
+/* Which way one request goes (healthcheck probes each way on its own). */
+enum http_route {
+	HTTP_ROUTE_POLICY = 0,	/* the proxy policy: proxies, then maybe
+				   direct */
+	HTTP_ROUTE_DIRECT,	/* direct, whatever the policy says */
+	HTTP_ROUTE_PROXY	/* only proxy route_proxy of the policy */
+};
+
 /* One request. Every pointer is only read during http_request(). */
 struct http_request {
 	const char	*method;	/* "GET", "POST", "PUT", "DELETE" ... */
@@ -47,6 +55,17 @@ struct http_request {
 	size_t		 body_len;
 	int		 gzip_body;	/* send Content-Encoding: gzip */
 	size_t		 max_response;	/* 0: the client's limit */
+	enum http_route	 route;
+	int		 route_proxy;	/* index for HTTP_ROUTE_PROXY */
+	int		 want_certificate;	/* fill http_response.peer on a
+						   fresh connection */
+};
+
+/* The platform's certificate as seen in the handshake. */
+struct http_peer {
+	const char	*subject;	/* NULL if unknown */
+	const char	*issuer;
+	const char	*not_after;	/* as OpenSSL prints it */
 };
 
 /* How one attempt (through one proxy, or direct) ended. */
@@ -70,6 +89,7 @@ struct http_response {
 					   NULL = direct / none */
 	const struct http_attempt *attempts;	/* every attempt, in order */
 	int		 nattempts;
+	struct http_peer peer;		/* with want_certificate */
 };
 
 typedef void	(*http_done_cb)(const struct http_response *, void *);
@@ -84,7 +104,8 @@ void		 http_set_proxies(struct http *, const struct proxy_config *);
 /*
  * Start a request; cb is called once, later, from the event loop (never
  * from inside http_request()). Returns the call (valid until cb runs or
- * http_cancel()), or NULL if the request could not be started (logged).
+ * http_cancel()), or NULL if the request could not be started (logged):
+ * not an https:// URL, no such proxy for HTTP_ROUTE_PROXY, no memory.
  */
 struct http_call *http_request(struct http *, const struct http_request *,
 		    http_done_cb, void *);

@@ -153,6 +153,20 @@ done
 cat "$T"/random?.out | grep -q '^attempt 0 1 http://127.0.0.1:'"$TP"' E000$' ||
     fail "random order never started with the second proxy"
 
+note "healthcheck routes: direct only, or one given proxy only"
+run_httpget "$T/direct.out" -c "$T/good-ca.pem" -P "$T/closed.conf" -D \
+    "$URL/" || fail "direct route used the proxies"
+expect_result "$T/direct.out" 'status=200 error=E000 proxy=direct attempts=1'
+run_httpget "$T/only2.out" -c "$T/good-ca.pem" -P "$T/failover.conf" -V 2 \
+    "$URL/" || fail "route through proxy 2 failed"
+expect_result "$T/only2.out" "proxy=http://127.0.0.1:$TP attempts=1"
+assert_fails run_httpget "$T/only1.out" -c "$T/good-ca.pem" \
+    -P "$T/open.conf" -V 1 "$URL/"
+expect_result "$T/only1.out" 'error=E301 proxy=direct attempts=1'
+assert_fails run_httpget "$T/only9.out" -c "$T/good-ca.pem" \
+    -P "$T/open.conf" -V 9 "$URL/"
+assert_grep "$T/only9.out.log" 'no proxy number 9'
+
 note "no_proxy: matching hosts go direct"
 proxy_conf noproxy "https_proxy = http://127.0.0.1:$DEAD1" \
     "no_proxy = example.org, .localhost, 10.0.0.0/8"

@@ -20,6 +20,15 @@ assert_grep "$T/ok.out" '^header 0 etag "v1"$'
 assert_grep "$T/ok.out" '^header 0 date [A-Z][a-z][a-z], '
 assert_grep "$T/server-echo.log" '^GET / .*accept-encoding=.*gzip'
 
+note "certificate details on request (fresh handshake)"
+run_httpget "$T/cert.out" -c "$T/good-ca.pem" -I "$URL/" "$URL/" ||
+    fail "certificate request failed"
+assert_grep "$T/cert.out" '^peer 0 subject CN ?= ?localhost$'
+assert_grep "$T/cert.out" '^peer 0 issuer CN ?= ?outpost test CA good$'
+assert_grep "$T/cert.out" '^peer 0 not_after [A-Z][a-z][a-z] '
+assert_grep "$T/cert.out" '^peer 1 subject CN ?= ?localhost$'
+grep -q '^peer' "$T/ok.out" && fail "certificate details without -I"
+
 note "IP literal in the certificate's names"
 run_httpget "$T/ip.out" -c "$T/good-ca.pem" "https://127.0.0.1:$ECHO_PORT/" ||
     fail "request to 127.0.0.1 failed"

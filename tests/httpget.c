@@ -9,6 +9,7 @@
  *	attempt N 1 http://127.0.0.1:3128 E301
  *	detail N <detail line>
  *	header N etag <value>
+ *	peer N subject <certificate subject>		(with -I)
  *	ticks <count> maxgap_ms <ms> elapsed_ms <ms>
  *
  * Exit status: 0 when every request ended without error, 1 otherwise, 2 on
@@ -77,8 +78,9 @@ httpget_now_ms(void)
 static void
 httpget_usage(void)
 {
-	fprintf(stderr, "usage: httpget [-z] [-c cafile] [-p pin] "
-	    "[-P proxyfile | -e] [-X method] [-d data] [-H header]...\n"
+	fprintf(stderr, "usage: httpget [-DIz] [-c cafile] [-p pin] "
+	    "[-P proxyfile | -e] [-V proxy_number]\n"
+	    "\t[-X method] [-d data] [-H header]...\n"
 	    "\t[-m max_response] [-C connect_ms] [-T timeout_ms] "
 	    "[-t tick_ms] [-k cancel_ms]\n"
 	    "\t[-n count] [-s seed] [-o outfile] url...\n");
@@ -149,6 +151,13 @@ httpget_done_cb(const struct http_response *r, void *arg)
 		printf("header %d etag %s\n", slot->index, r->etag);
 	if (r->date != NULL)
 		printf("header %d date %s\n", slot->index, r->date);
+	if (r->peer.subject != NULL)
+		printf("peer %d subject %s\n", slot->index, r->peer.subject);
+	if (r->peer.issuer != NULL)
+		printf("peer %d issuer %s\n", slot->index, r->peer.issuer);
+	if (r->peer.not_after != NULL)
+		printf("peer %d not_after %s\n", slot->index,
+		    r->peer.not_after);
 	if (r->content_type != NULL)
 		printf("header %d content-type %s\n", slot->index,
 		    r->content_type);
@@ -222,7 +231,7 @@ main(int argc, char *argv[])
 	req.method = "GET";
 	log_init("httpget", 1, LOG_LEVEL_DEBUG);
 
-	while ((ch = getopt(argc, argv, "C:c:d:eH:k:m:n:o:P:p:s:T:t:X:z")) !=
+	while ((ch = getopt(argc, argv, "C:c:Dd:eH:Ik:m:n:o:P:p:s:T:t:V:X:z")) !=
 	    -1) {
 		switch (ch) {
 		case 'C':
@@ -230,6 +239,9 @@ main(int argc, char *argv[])
 			break;
 		case 'c':
 			s.ca_file = optarg;
+			break;
+		case 'D':
+			req.route = HTTP_ROUTE_DIRECT;
 			break;
 		case 'd':
 			req.body = optarg;
@@ -242,6 +254,9 @@ main(int argc, char *argv[])
 			if (nheaders == HTTPGET_MAX_HEADERS)
 				httpget_usage();
 			headers[nheaders++] = optarg;
+			break;
+		case 'I':
+			req.want_certificate = 1;
 			break;
 		case 'k':
 			cancel_ms = atol(optarg);
@@ -269,6 +284,10 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			tick_ms = atol(optarg);
+			break;
+		case 'V':
+			req.route = HTTP_ROUTE_PROXY;
+			req.route_proxy = atoi(optarg) - 1;
 			break;
 		case 'X':
 			req.method = optarg;
