@@ -240,6 +240,10 @@ http_new(struct event_base *base, const struct http_settings *s)
 		free(h);
 		return NULL;
 	}
+	if ((curl_version_info(CURLVERSION_NOW)->features &
+	    CURL_VERSION_ASYNCHDNS) == 0)
+		log_warnx("http: libcurl resolves names synchronously; a slow "
+		    "DNS server will stall the event loop");
 	if (s->pin_sha256 != NULL && s->pin_sha256[0] != '\0') {
 		if (http_pin_normalize(s->pin_sha256, pin, sizeof(pin)) ==
 		    -1) {

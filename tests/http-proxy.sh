@@ -47,6 +47,12 @@ assert_grep "$T/reuse.out" "^result 1 status=0 error=E105 proxy=http://127.0.0.1
 [ "$(grep -c "CONNECT localhost:$ECHO_PORT" "$T/tp/tinyproxy.log")" -eq 2 ] ||
     fail "the tunnel was not reused"
 
+note "platform down behind a working proxy: the proxy's CONNECT answer, E303"
+assert_fails run_httpget "$T/pdown.out" -c "$T/good-ca.pem" -P "$T/one.conf" \
+    "https://localhost:$DEAD2/"
+expect_result "$T/pdown.out" "status=0 error=E303 proxy=direct attempts=1"
+assert_grep "$T/pdown.out" "via http://127.0.0.1:$TP: proxy rejected CONNECT \\(HTTP 5[0-9][0-9] to CONNECT\\)"
+
 note "tinyproxy with basic auth, right password (masked in the log)"
 proxy_conf auth "https_proxy = http://agent:s3cret@127.0.0.1:$TPAUTH"
 run_httpget "$T/auth.out" -c "$T/good-ca.pem" -P "$T/auth.conf" "$URL/" ||
