@@ -1,0 +1,335 @@
+/*
+ * errors.c: the agent's stable error code table, and the classification
+ * of a finished libcurl transfer into one of its codes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "compat.h"
+#include "errors.h"
+
+/* The table; indexed by enum error_code, ids never reused. */
+static const struct error_info error_table[] = {
+	{ ERR_NONE, "E000", "ok", "no error", "-", "-" },
+	{ ERR_DNS, "E101", "dns_failure",
+	    "the platform host name does not resolve",
+	    "DNS unreachable, wrong platform_url host, or a host that needs "
+	    "a proxy",
+	    "resolv.conf, `getent hosts HOST`, platform_url; configure "
+	    "proxy.conf if only the proxy resolves outside names" },
+	{ ERR_CONNECT_REFUSED, "E102", "connect_refused",
+	    "the platform refused the connection",
+	    "platform not running, wrong port, or a firewall rejecting",
+	    "platform_url port, that the platform is up, firewall rules" },
+	{ ERR_CONNECT_TIMEOUT, "E103", "connect_timeout",
+	    "no answer while connecting to the platform",
+	    "packets dropped by a firewall, no route, or outbound HTTPS "
+	    "allowed only through a proxy",
+	    "routing and firewall to the platform; proxy.conf" },
+	{ ERR_NETWORK, "E104", "network_error",
+	    "the connection failed during the exchange",
+	    "connection reset or closed by the peer or a middlebox",
+	    "middleboxes that cut TLS, platform log around that time" },
+	{ ERR_TIMEOUT, "E105", "request_timeout",
+	    "the request did not complete in time",
+	    "platform overloaded or stalled, or a very slow link",
+	    "platform load and log, network latency" },
+	{ ERR_TLS_VERIFY, "E201", "tls_verify_failed",
+	    "the platform certificate failed verification",
+	    "ca_file is not the CA that signed the platform certificate, an "
+	    "expired certificate, a name mismatch, or TLS interception",
+	    "ca_file, the certificate's names and dates "
+	    "(`openssl s_client -connect HOST:PORT`)" },
+	{ ERR_PIN_MISMATCH, "E202", "pin_mismatch",
+	    "the platform public key does not match pin_sha256",
+	    "the platform key was changed, or TLS interception",
+	    "pin_sha256 against the platform's current key" },
+	{ ERR_TLS_HANDSHAKE, "E203", "tls_handshake_failed",
+	    "the TLS handshake with the platform failed",
+	    "no common TLS version (1.2 or later needed) or cipher, or not a "
+	    "TLS server",
+	    "platform_url scheme and port, the server's TLS settings" },
+	{ ERR_PROXY_FAILURE, "E301", "proxy_failure",
+	    "no proxy could be reached",
+	    "proxy down, wrong proxy host or port, or a firewall",
+	    "https_proxy lines in proxy.conf, that each proxy is up" },
+	{ ERR_PROXY_AUTH, "E302", "proxy_auth_required",
+	    "the proxy requires authentication (HTTP 407)",
+	    "no, or a wrong, user name or password for the proxy",
+	    "user:password in the https_proxy URL of proxy.conf" },
+	{ ERR_PROXY_REJECTED, "E303", "proxy_connect_rejected",
+	    "the proxy rejected the CONNECT to the platform",
+	    "proxy policy forbids the platform host or port, or the proxy "
+	    "cannot reach it",
+	    "proxy access rules for CONNECT to the platform host and port" },
+	{ ERR_PROXY_CONFIG, "E304", "proxy_config_invalid",
+	    "the proxy configuration is refused",
+	    "a syntax error, or a password file readable by other users",
+	    "`outpostd -n`; `chmod 600` the proxy file" },
+	{ ERR_HTTP, "E401", "http_error",
+	    "the platform answered with an HTTP error",
+	    "a platform fault or a request the platform does not accept",
+	    "the HTTP status in agent.log, the platform log" },
+	{ ERR_ACTIVATION_REJECTED, "E402", "activation_rejected",
+	    "the platform rejected the activation",
+	    "wrong activation_id or customer_id, or a key that was revoked "
+	    "or used up",
+	    "activation_id and customer_id in outpost.conf against the "
+	    "platform's activation keys" },
+	{ ERR_CREDENTIAL_REVOKED, "E403", "credential_revoked",
+	    "the platform no longer accepts the agent credential",
+	    "the agent record was deleted or its credential replaced",
+	    "the agent on the platform; re-activate by removing state.json" },
+	{ ERR_UNINSTALLED, "E404", "agent_uninstalled",
+	    "the platform told the agent that it was uninstalled",
+	    "an administrator deleted the agent through the admin API",
+	    "the platform's audit trail; reinstall to enrol again" },
+	{ ERR_RESPONSE_TOO_LARGE, "E405", "response_too_large",
+	    "the platform answer exceeded the size limit",
+	    "a wrong platform_url, or a proxy returning a large page",
+	    "platform_url and what answers at it" },
+	{ ERR_BAD_RESPONSE, "E406", "bad_response",
+	    "the platform answer could not be decoded",
+	    "a corrupt compressed body, or not the platform answering",
+	    "platform_url and what answers at it" },
+	{ ERR_STATE_UNREADABLE, "E501", "state_unreadable",
+	    "the state file cannot be read or parsed",
+	    "state.json corrupted, truncated or with wrong permissions",
+	    "state_dir/state.json; the agent re-activates when it is gone" },
+	{ ERR_WRITE_FAILURE, "E502", "write_failure",
+	    "a file could not be written (disk full or read-only)",
+	    "the file system of state_dir or log_dir is full, read-only or "
+	    "the directory is gone",
+	    "`df` and permissions of state_dir and log_dir; "
+	    "`outpostctl repair`" },
+	{ ERR_INTERNAL, "E901", "internal_error",
+	    "an internal error occurred",
+	    "out of memory or a bug",
+	    "agent.log around that time; report it" },
+};
+_Static_assert(nitems(error_table) == ERR_MAX, "error_table out of step");
+
+/* The row for code (the ERR_INTERNAL row for an unknown code). */
+const struct error_info *
+error_info(enum error_code code)
+{
+	if ((int)code < 0 || code >= ERR_MAX)
+		code = ERR_INTERNAL;
+	return &error_table[code];
+}
+
+/* The stable id of code ("E102"). */
+const char *
+error_id(enum error_code code)
+{
+	return error_info(code)->id;
+}
+
+/* The one-line message of code. */
+const char *
+error_message(enum error_code code)
+{
+	return error_info(code)->message;
+}
+
+/* Find a code by its id or name. Returns it, or -1. */
+int
+error_lookup(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(error_table); i++)
+		if (strcasecmp(s, error_table[i].id) == 0 ||
+		    strcasecmp(s, error_table[i].name) == 0)
+			return (int)error_table[i].code;
+	return -1;
+}
+
+/* Is code a failure of the proxy, so that the next proxy should be tried? */
+int
+error_is_proxy_failure(enum error_code code)
+{
+	return code == ERR_PROXY_FAILURE || code == ERR_PROXY_AUTH ||
+	    code == ERR_PROXY_REJECTED;
+}
+
+/* Classify a failed connect: to the proxy, or to the platform by errno. */
+static enum error_code
+error_from_connect(const struct error_transfer *t, const char **why)
+{
+	if (t->via_proxy) {
+		*why = t->os_errno == ECONNREFUSED ? "proxy refused the "
+		    "connection" : "cannot connect to the proxy";
+		return ERR_PROXY_FAILURE;
+	}
+	switch (t->os_errno) {
+	case ECONNREFUSED:
+		*why = "connection refused";
+		return ERR_CONNECT_REFUSED;
+	case ETIMEDOUT:
+		*why = "connect timed out";
+		return ERR_CONNECT_TIMEOUT;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		*why = "no route to the platform";
+		return ERR_CONNECT_TIMEOUT;
+	default:
+		*why = "cannot connect";
+		return ERR_CONNECT_REFUSED;
+	}
+}
+
+/* Classify a curl failure (curl_code != CURLE_OK). Sets *why. */
+static enum error_code
+error_from_curl(const struct error_transfer *t, const char **why)
+{
+	switch ((CURLcode)t->curl_code) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		*why = "cannot resolve the proxy host";
+		return ERR_PROXY_FAILURE;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		*why = "cannot resolve the host";
+		return ERR_DNS;
+	case CURLE_COULDNT_CONNECT:
+		return error_from_connect(t, why);
+	case CURLE_OPERATION_TIMEDOUT:
+		if (!t->connected && !t->established) {
+			if (t->via_proxy) {
+				*why = "no connection or no CONNECT answer "
+				    "from the proxy in time";
+				return ERR_PROXY_FAILURE;
+			}
+			*why = "connect timed out";
+			return ERR_CONNECT_TIMEOUT;
+		}
+		if (t->via_proxy && !t->established &&
+		    (t->connect_code < 200 || t->connect_code > 299)) {
+			*why = "no CONNECT answer from the proxy in time";
+			return ERR_PROXY_FAILURE;
+		}
+		*why = "the request timed out";
+		return ERR_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		*why = "certificate verification failed";
+		return ERR_TLS_VERIFY;
+	case CURLE_SSL_CACERT_BADFILE:
+		*why = "cannot load the CA file";
+		return ERR_TLS_VERIFY;
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		*why = "public key does not match the pin";
+		return ERR_PIN_MISMATCH;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_USE_SSL_FAILED:
+		*why = "TLS handshake failed";
+		return ERR_TLS_HANDSHAKE;
+	case CURLE_FILESIZE_EXCEEDED:
+		*why = "response larger than the limit";
+		return ERR_RESPONSE_TOO_LARGE;
+	case CURLE_BAD_CONTENT_ENCODING:
+		*why = "cannot decode the response body";
+		return ERR_BAD_RESPONSE;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+		*why = "malformed response";
+		return ERR_BAD_RESPONSE;
+	case CURLE_PROXY:
+		*why = "proxy handshake failed";
+		return ERR_PROXY_FAILURE;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		if (t->via_proxy && !t->established &&
+		    (t->connect_code < 200 || t->connect_code > 299)) {
+			*why = "the proxy closed the connection before the "
+			    "tunnel was up";
+			return ERR_PROXY_FAILURE;
+		}
+		*why = "connection lost";
+		return ERR_NETWORK;
+	case CURLE_OUT_OF_MEMORY:
+		*why = "out of memory";
+		return ERR_INTERNAL;
+	default:
+		*why = "transfer failed";
+		return ERR_NETWORK;
+	}
+}
+
+/*
+ * Classify a finished transfer and write a one-line detail into detail.
+ * Returns the code; ERR_NONE for an HTTP status below 400.
+ */
+enum error_code
+error_from_transfer(const struct error_transfer *t, char *detail,
+    size_t detaillen)
+{
+	enum error_code	 code;
+	const char	*why = NULL, *curlmsg;
+	char		 extra[320];
+	int		 tunnel_failed;
+
+	extra[0] = '\0';
+	tunnel_failed = t->via_proxy && !t->established &&
+	    t->connect_code != 0 &&
+	    (t->connect_code < 200 || t->connect_code > 299);
+	if (tunnel_failed) {
+		if (t->connect_code == 407 || t->connect_code == 401) {
+			/* Some proxies (tinyproxy) answer 401, not 407. */
+			code = ERR_PROXY_AUTH;
+			why = "proxy requires authentication: wrong or missing "
+			    "user:password";
+			snprintf(extra, sizeof(extra), " (HTTP %ld to CONNECT)",
+			    t->connect_code);
+		} else {
+			code = ERR_PROXY_REJECTED;
+			why = "proxy rejected CONNECT";
+			snprintf(extra, sizeof(extra), " (HTTP %ld to CONNECT)",
+			    t->connect_code);
+		}
+	} else if (t->curl_code != CURLE_OK) {
+		code = error_from_curl(t, &why);
+		curlmsg = t->curl_error != NULL && t->curl_error[0] != '\0' ?
+		    t->curl_error : curl_easy_strerror(t->curl_code);
+		snprintf(extra, sizeof(extra), " (curl %d: %s%s%s)",
+		    t->curl_code, curlmsg, t->os_errno != 0 ? "; " : "",
+		    t->os_errno != 0 ? strerror((int)t->os_errno) : "");
+	} else if (t->http_status >= 400) {
+		code = ERR_HTTP;
+		why = "HTTP error";
+		snprintf(extra, sizeof(extra), " %ld", t->http_status);
+	} else if (t->http_status == 0) {
+		code = ERR_BAD_RESPONSE;
+		why = "no HTTP status";
+	} else {
+		code = ERR_NONE;
+		why = "HTTP";
+		snprintf(extra, sizeof(extra), " %ld", t->http_status);
+	}
+	snprintf(detail, detaillen, "%s via %s: %s%s",
+	    t->url != NULL ? t->url : "(no URL)",
+	    t->proxy != NULL ? t->proxy : "direct", why, extra);
+	return code;
+}
+
+/* Print one line per code. Returns the number of rows. */
+int
+errors_print_table(FILE *fp)
+{
+	size_t	 i;
+
+	for (i = 1; i < nitems(error_table); i++)
+		fprintf(fp, "%s %s: %s (cause: %s; check: %s)\n",
+		    error_table[i].id, error_table[i].name,
+		    error_table[i].message, error_table[i].cause,
+		    error_table[i].check);
+	return (int)i - 1;
+}
