@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "agent.h"
+#include "checkin.h"
 #include "compat.h"
 #include "control.h"
 #include "jsonutil.h"
@@ -28,18 +29,32 @@ static void	agent_rotate_cb(struct control_conn *, struct json_object *,
 static void	agent_repair_cb(struct control_conn *, struct json_object *,
 		    void *);
 
+static void	agent_heartbeat_cb(struct control_conn *, struct json_object *,
+		    void *);
+static void	agent_uninstall_cb(struct control_conn *, struct json_object *,
+		    void *);
+
 static const struct control_command agent_commands[] = {
 	{ "status", agent_status_cb },
 	{ "rotate-logs", agent_rotate_cb },
 	{ "repair", agent_repair_cb },
+	{ "heartbeat", agent_heartbeat_cb },
+	{ "uninstall", agent_uninstall_cb },
 	{ NULL, NULL }
 };
 
-/* The log level the configuration and -v flags ask for. */
+/*
+ * The log level in force: the profile's when the platform gave one, else
+ * the configuration's, raised by each -v.
+ */
 enum log_level
 agent_log_level(const struct agent *agent)
 {
-	int	 level = (int)agent->conf.log_level + agent->verbosity;
+	int	 level;
+
+	level = agent->profile_log_level >= 0 ? agent->profile_log_level :
+	    (int)agent->conf.log_level;
+	level += agent->verbosity;
 
 	return level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG :
 	    (enum log_level)level;
@@ -102,16 +117,68 @@ agent_repair(struct agent *agent)
 	return rc;
 }
 
+/* A configuration profile is in force: apply what the agent itself uses. */
+static void
+agent_profile_hook(struct json_object *profile, void *arg)
+{
+	struct agent	*agent = arg;
+	const char	*text;
+	enum log_level	 level;
+
+	text = json_get_string(profile, "log_level");
+	if (text != NULL && log_level_parse(text, &level) == 0)
+		agent->profile_log_level = (int)level;
+	else
+		agent->profile_log_level = -1;
+	log_set_level(agent_log_level(agent));
+}
+
+/* Stop the loop from a timer, so replies in flight are written first. */
+static void
+agent_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent	*agent = arg;
+
+	event_base_loopexit(agent->base, NULL);
+}
+
+/* Leave the loop in a moment (after pending replies), recording why. */
+static void
+agent_shutdown_soon(struct agent *agent, const char *reason, int status)
+{
+	struct timeval	 tv = { 0, 200000 };
+
+	agent->stop_reason = reason;
+	agent->exit_status = status;
+	if (agent->stop_timer == NULL)
+		agent->stop_timer = evtimer_new(agent->base, agent_stop_cb,
+		    agent);
+	if (agent->stop_timer == NULL || evtimer_add(agent->stop_timer,
+	    &tv) == -1)
+		event_base_loopexit(agent->base, NULL);
+}
+
+/* The platform uninstalled this agent: its state is gone; stop. */
+static void
+agent_uninstalled_hook(void *arg)
+{
+	agent_shutdown_soon(arg, "uninstalled by the platform",
+	    AGENT_EXIT_UNINSTALLED);
+}
+
 /* Set the agent up on base. Returns 0, or -1 after printing why. */
 int
 agent_start(struct agent *agent, struct event_base *base,
     struct agent_conf *conf, int is_foreground, int verbosity)
 {
 	struct log_settings	 settings;
+	struct checkin_hooks	 hooks = { agent_profile_hook,
+				    agent_uninstalled_hook, agent };
 	char			 path[PATH_MAX];
 	int			 rc;
 
 	memset(agent, 0, sizeof(*agent));
+	agent->profile_log_level = -1;
 	agent->base = base;
 	agent->conf = *conf;
 	memset(conf, 0, sizeof(*conf));
@@ -152,6 +219,12 @@ agent_start(struct agent *agent, struct event_base *base,
 	if ((agent->route = route_open(base, NULL, agent)) == NULL)
 		log_warnx("cannot follow interface addresses (%s); "
 		    "continuing without", route_backend());
+	agent->checkin = checkin_start(base, &agent->conf, agent->route,
+	    &hooks);
+	if (agent->checkin == NULL) {
+		log_warnx("cannot set up the platform client");
+		return -1;
+	}
 	return 0;
 }
 
@@ -200,6 +273,7 @@ agent_reload(struct agent *agent)
 	    &settings) == -1)
 		log_warn("reload: cannot move agent.log to %s",
 		    agent->conf.log_dir);
+	checkin_reconfigure(agent->checkin);
 	log_info("configuration reloaded (log_level %s)",
 	    log_level_name(agent->conf.log_level));
 }
@@ -216,6 +290,11 @@ agent_shutdown(struct agent *agent, const char *reason)
 void
 agent_free(struct agent *agent)
 {
+	checkin_free(agent->checkin);
+	agent->checkin = NULL;
+	if (agent->stop_timer != NULL)
+		event_free(agent->stop_timer);
+	agent->stop_timer = NULL;
 	route_close(agent->route);
 	agent->route = NULL;
 	control_close(agent->control);
@@ -271,6 +350,9 @@ agent_status_json(struct agent *agent)
 	json_object_object_add(addrs, "addresses",
 	    route_status_json(agent->route));
 	json_object_object_add(st, "interfaces", addrs);
+	if (agent->checkin != NULL)
+		json_object_object_add(st, "platform",
+		    checkin_status_json(agent->checkin));
 	return st;
 }
 
@@ -309,4 +391,104 @@ agent_repair_cb(struct control_conn *conn, struct json_object *args,
 	log_info("control: checking required directories");
 	agent_repair(agent);
 	control_reply(conn, dirs_report_json(&agent->last_repair), NULL);
+}
+
+/* The end of an "outpostctl heartbeat": answer the waiting client. */
+static void
+agent_heartbeat_done(int ok, const char *message, void *arg)
+{
+	struct control_conn	*conn = arg;
+	struct json_object	*result;
+
+	if (!ok) {
+		control_reply(conn, NULL, message != NULL ? message :
+		    "check-in failed");
+		return;
+	}
+	result = json_object_new_object();
+	json_add_string(result, "message", message);
+	control_reply(conn, result, NULL);
+}
+
+/* outpostctl heartbeat: check in with the platform now. */
+static void
+agent_heartbeat_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	struct agent	*agent = arg;
+
+	log_info("control: check-in requested");
+	if (checkin_now(agent->checkin, agent_heartbeat_done, conn) == -1)
+		control_reply(conn, NULL, "a check-in is already running; "
+		    "try again in a moment");
+}
+
+/* One uninstall in progress: the client waiting for its answer. */
+struct agent_uninstall {
+	struct agent		*agent;
+	struct control_conn	*conn;
+};
+
+/* Remove the agent's state from the host, answer, and stop. */
+static void
+agent_uninstall_finish(struct agent *agent, struct control_conn *conn,
+    const char *how)
+{
+	struct json_object	*result;
+
+	log_warnx("uninstall requested through outpostctl (%s): removing "
+	    "state, spool and manifests from %s and stopping", how,
+	    agent->conf.state_dir);
+	result = json_object_new_object();
+	json_add_bool(result, "state_removed",
+	    checkin_remove_state(&agent->conf) == 0);
+	json_add_string(result, "platform_record", how);
+	control_reply(conn, result, NULL);
+	agent_shutdown_soon(agent, "uninstalled through outpostctl", 0);
+}
+
+/* The platform answered the deregistration. */
+static void
+agent_deregister_done(int ok, const char *message, void *arg)
+{
+	struct agent_uninstall	*u = arg;
+
+	if (!ok) {
+		control_reply(u->conn, NULL, message != NULL ? message :
+		    "the platform did not delete the agent record");
+		free(u);
+		return;
+	}
+	agent_uninstall_finish(u->agent, u->conn, "deleted");
+	free(u);
+}
+
+/* outpostctl uninstall [--deregister]: remove the agent from the host. */
+static void
+agent_uninstall_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	struct agent		*agent = arg;
+	struct agent_uninstall	*u;
+	int			 deregister = 0;
+
+	if (args != NULL)
+		json_get_bool(args, "deregister", &deregister);
+	if (!deregister) {
+		agent_uninstall_finish(agent, conn, "kept");
+		return;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		control_reply(conn, NULL, "out of memory");
+		return;
+	}
+	u->agent = agent;
+	u->conn = conn;
+	if (checkin_deregister(agent->checkin, agent_deregister_done, u) ==
+	    -1) {
+		free(u);
+		control_reply(conn, NULL, "cannot deregister: the agent is "
+		    "not activated or is busy talking to the platform; try "
+		    "again, or uninstall without --deregister");
+	}
 }

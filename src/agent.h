@@ -11,6 +11,7 @@
 #include "dirs.h"
 
 struct event_base;
+struct checkin;
 struct control;
 struct log_file;
 struct route;
@@ -24,6 +25,10 @@ struct agent {
 	struct log_file		*log;		/* agent.log */
 	struct control		*control;
 	struct route		*route;
+	struct checkin		*checkin;
+	struct event		*stop_timer;
+	int			 profile_log_level;	/* -1: none */
+	int			 exit_status;
 	time_t			 started;	/* wall clock */
 	struct timespec		 started_mono;
 	struct dirs_report	 last_repair;	/* the newest check's repairs */
@@ -44,6 +49,8 @@ int	agent_start(struct agent *, struct event_base *, struct agent_conf *,
 void	agent_reload(struct agent *);
 /* Leave the event loop, recording why. */
 void	agent_shutdown(struct agent *, const char *reason);
+/* Exit status for the agent uninstalled by the platform. */
+#define AGENT_EXIT_UNINSTALLED	3
 /* Free every subsystem in reverse order of agent_start(). */
 void	agent_free(struct agent *);
 /* The log level the configuration and -v flags ask for. */

@@ -33,9 +33,14 @@ usage(void)
 	fprintf(stderr,
 	    "usage: outpostctl [-c config] [-s socket] command [args]\n"
 	    "commands:\n"
-	    "  status [--json]   show the agent's state\n"
-	    "  rotate-logs       rotate every log file now\n"
-	    "  repair            check and recreate required directories\n");
+	    "  status [--json]          show the agent's state\n"
+	    "  heartbeat                check in with the platform now\n"
+	    "  rotate-logs              rotate every log file now\n"
+	    "  repair                   check and recreate required "
+	    "directories\n"
+	    "  uninstall [--deregister] remove the agent from this host "
+	    "(and the\n"
+	    "                           platform's record with --deregister)\n");
 	exit(1);
 }
 
@@ -251,11 +256,55 @@ ctl_print_repairs(struct json_object *dirs)
 		printf("  all required directories in place\n");
 }
 
+/* Print the platform part of the status. */
+static void
+ctl_print_platform(struct json_object *p)
+{
+	struct json_object	*errors, *e, *profile;
+	int64_t			 n = 0, version = 0, id = 0, interval = 0;
+	size_t			 i, count = 0;
+
+	printf("platform:      %s\n", ctl_str(p, "platform_url", "(not set)"));
+	printf("activation:    %s%s%s%s\n", ctl_str(p, "activation", "?"),
+	    json_get_string(p, "activation_note") ? " (" : "",
+	    ctl_str(p, "activation_note", ""),
+	    json_get_string(p, "activation_note") ? ")" : "");
+	printf("agent id:      %s\n", ctl_str(p, "agent_id", "-"));
+	printf("correlation:   %s\n", ctl_str(p, "correlation_id", "-"));
+	printf("proxy:         %s (%s)\n", ctl_str(p, "proxy", "direct"),
+	    ctl_str(p, "proxy_source", "no proxy configuration"));
+	json_get_int64(p, "heartbeat_interval", &interval);
+	printf("last check-in: %s\n", ctl_str(p, "last_checkin", "never"));
+	printf("next check-in: %s (every %lld s)\n",
+	    ctl_str(p, "next_checkin", "-"), (long long)interval);
+	if (json_object_object_get_ex(p, "profile", &profile) &&
+	    profile != NULL) {
+		json_get_int64(profile, "id", &id);
+		json_get_int64(profile, "version", &version);
+		printf("profile:       %s (id %lld, version %lld)\n",
+		    ctl_str(profile, "name", "?"), (long long)id,
+		    (long long)version);
+	} else
+		printf("profile:       none yet\n");
+	json_get_int64(p, "errors_to_report", &n);
+	if (json_object_object_get_ex(p, "errors", &errors))
+		count = json_object_array_length(errors);
+	printf("errors:        %zu current, %lld waiting to be reported\n",
+	    count, (long long)n);
+	for (i = 0; i < count; i++) {
+		e = json_object_array_get_idx(errors, i);
+		printf("  %s %s at %s: %s\n", ctl_str(e, "code", "?"),
+		    ctl_str(e, "name", "?"), ctl_str(e, "time", "?"),
+		    ctl_str(e, "message", ""));
+	}
+}
+
 /* Print the status document for people. */
 static void
 ctl_print_status(struct json_object *st)
 {
 	struct json_object	*files = NULL, *dirs, *ifs, *addrs, *a;
+	struct json_object	*platform;
 	int64_t			 pid = 0, uptime = 0, total = 0, prefix = 0;
 	size_t			 i, n;
 
@@ -280,6 +329,8 @@ ctl_print_status(struct json_object *st)
 		    (long long)total, total == 1 ? "" : "s");
 		ctl_print_repairs(dirs);
 	}
+	if (json_object_object_get_ex(st, "platform", &platform))
+		ctl_print_platform(platform);
 	if (json_object_object_get_ex(st, "interfaces", &ifs)) {
 		printf("addresses (%s):\n", ctl_str(ifs, "tracking", "?"));
 		n = 0;
@@ -297,7 +348,7 @@ ctl_print_status(struct json_object *st)
 int
 main(int argc, char *argv[])
 {
-	struct json_object	*reply, *result = NULL;
+	struct json_object	*reply, *result = NULL, *args = NULL;
 	const char		*conf_path = AGENT_CONF_DEFAULT, *command;
 	char			*sock_path = NULL;
 	int			 ch, ok = 0, as_json = 0, i;
@@ -324,7 +375,11 @@ main(int argc, char *argv[])
 		if (strcmp(argv[i], "--json") == 0 &&
 		    strcmp(command, "status") == 0)
 			as_json = 1;
-		else {
+		else if (strcmp(argv[i], "--deregister") == 0 &&
+		    strcmp(command, "uninstall") == 0) {
+			args = json_object_new_object();
+			json_add_bool(args, "deregister", 1);
+		} else {
 			fprintf(stderr, "outpostctl: %s: unexpected argument "
 			    "\"%s\"\n", command, argv[i]);
 			usage();
@@ -332,6 +387,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(command, "status") != 0 &&
 	    strcmp(command, "rotate-logs") != 0 &&
+	    strcmp(command, "heartbeat") != 0 &&
+	    strcmp(command, "uninstall") != 0 &&
 	    strcmp(command, "repair") != 0) {
 		fprintf(stderr, "outpostctl: unknown command \"%s\"\n",
 		    command);
@@ -340,7 +397,7 @@ main(int argc, char *argv[])
 	if (sock_path == NULL)
 		sock_path = ctl_socket_from_conf(conf_path);
 
-	reply = ctl_request(sock_path, command, NULL);
+	reply = ctl_request(sock_path, command, args);
 	json_get_bool(reply, "ok", &ok);
 	if (!ok) {
 		fprintf(stderr, "outpostctl: %s: %s\n", command,
@@ -361,7 +418,14 @@ main(int argc, char *argv[])
 	} else if (strcmp(command, "repair") == 0) {
 		printf("required directories checked:\n");
 		ctl_print_repairs(result);
-	}
+	} else if (strcmp(command, "heartbeat") == 0)
+		printf("%s\n", ctl_str(result, "message", "checked in"));
+	else if (strcmp(command, "uninstall") == 0)
+		printf("outpostd uninstalled from this host; state %s; "
+		    "platform record %s\n", json_object_get_boolean(
+		    json_object_object_get(result, "state_removed")) ?
+		    "removed" : "only partly removed (see agent.log)",
+		    ctl_str(result, "platform_record", "kept"));
 	json_object_put(reply);
 	free(sock_path);
 	return 0;

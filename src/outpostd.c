@@ -22,6 +22,7 @@
 #include "agent.h"
 #include "compat.h"
 #include "log.h"
+#include "proxy.h"
 
 #define PIDFILE_NAME	"outpostd.pid"
 
@@ -130,6 +131,10 @@ check_config(const char *path)
 	int			 errors;
 
 	errors = agent_conf_load(path, &conf, NULL, NULL);
+	/* The proxy file it names, when there is one. */
+	if (errors >= 0 && conf.proxy_file != NULL &&
+	    access(conf.proxy_file, F_OK) == 0)
+		errors += proxy_check_file(conf.proxy_file);
 	agent_conf_free(&conf);
 	if (errors != 0) {
 		if (errors > 0)
@@ -238,6 +243,8 @@ main(int argc, char *argv[])
 	}
 	log_info("outpostd stopped (%s)", agent.stop_reason != NULL ?
 	    agent.stop_reason : "event loop ended");
+	if (agent.exit_status != 0)
+		status = agent.exit_status;
 
 	event_free(ev_hup);
 	event_free(ev_int);

@@ -1,0 +1,1089 @@
+/*
+ * checkin.c: activation, heartbeats, the configuration profile, error
+ * reports and the platform's commands, on the agent's event base.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "agent-conf.h"
+#include "checkin.h"
+#include "compat.h"
+#include "fileio.h"
+#include "http.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "uplink.h"
+#include "proxy.h"
+#include "route.h"
+#include "state.h"
+
+#define CHECKIN_PROFILE_FILE	"profile.json"
+#define CHECKIN_BACKOFF_MIN	5	/* seconds after the first failure */
+#define CHECKIN_BACKOFF_MAX	300
+#define CHECKIN_INTERVAL	60	/* before any profile says otherwise */
+#define CHECKIN_MAX_REPORTS	100	/* errors waiting to be reported */
+#define CHECKIN_MESSAGE_MAX	512
+
+/* What the module is doing. */
+enum checkin_phase {
+	CHECKIN_IDLE = 0,
+	CHECKIN_ACTIVATING,
+	CHECKIN_HEARTBEAT,
+	CHECKIN_PROFILE,
+	CHECKIN_DEREGISTER
+};
+
+/* One error: standing (shown in status) or waiting to be reported. */
+struct checkin_err {
+	enum error_code	 code;
+	char		 message[CHECKIN_MESSAGE_MAX];
+	time_t		 time;
+};
+
+/* A caller of checkin_now() or checkin_deregister() waiting for the end. */
+struct checkin_waiter {
+	void	(*done)(int, const char *, void *);
+	void	*arg;
+};
+
+/* The check-in module. */
+struct checkin {
+	struct event_base	*base;
+	const struct agent_conf	*conf;
+	struct route		*route;
+	struct checkin_hooks	 hooks;
+	struct uplink		*platform;
+	char			*platform_url;	/* of the client */
+	struct proxy_config	 proxies;
+	int			 is_proxy_ok;
+	struct state		 state;
+	int			 is_activated;
+	int			 is_reactivating;
+	const char		*not_activated_why;
+	struct json_object	*profile;
+	int64_t			 profile_id;
+	int64_t			 profile_version;
+	char			*profile_etag;
+	int			 interval;
+	struct event		*timer;
+	struct http_call	*call;
+	enum checkin_phase	 phase;
+	int			 failures;
+	enum error_code		 last_error;
+	char			 last_detail[CHECKIN_MESSAGE_MAX];
+	time_t			 last_ok;
+	time_t			 next_at;
+	long			 clock_skew;
+	char			*proxy_used;
+	unsigned long		 heartbeats;
+	struct checkin_err	 standing[ERR_MAX];
+	int			 is_standing[ERR_MAX];
+	struct checkin_err	 reports[CHECKIN_MAX_REPORTS];
+	int			 nreports;
+	int			 nreports_in_flight;
+	unsigned long		 reports_dropped;
+	unsigned long		 reports_sent;
+	struct checkin_waiter	 waiter;
+};
+
+static void	checkin_step(struct checkin *);
+static void	checkin_schedule(struct checkin *, int seconds);
+
+/* Seconds with +-10 % jitter, so a fleet does not wake together. */
+static int
+checkin_jitter(int seconds)
+{
+	int	 spread = seconds / 10;
+
+	if (spread == 0)
+		return seconds;
+	return seconds - spread + (int)(random() % (2 * spread + 1));
+}
+
+/* Format t as UTC ISO 8601 into buf ("" for 0). Returns buf. */
+static const char *
+checkin_time_text(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	buf[0] = '\0';
+	if (t != 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* Tell the waiting caller, if any, how the cycle ended. */
+static void
+checkin_finish_wait(struct checkin *c, int ok, const char *message)
+{
+	struct checkin_waiter	 w = c->waiter;
+
+	memset(&c->waiter, 0, sizeof(c->waiter));
+	if (w.done != NULL)
+		w.done(ok, message, w.arg);
+}
+
+/* Queue an error for the platform (bounded; the overflow is counted). */
+static void
+checkin_queue_report(struct checkin *c, const struct checkin_err *e)
+{
+	if (c->nreports == CHECKIN_MAX_REPORTS) {
+		/* Keep the newest: drop the oldest not in flight. */
+		if (c->nreports_in_flight >= c->nreports) {
+			c->reports_dropped++;
+			return;
+		}
+		memmove(&c->reports[c->nreports_in_flight],
+		    &c->reports[c->nreports_in_flight + 1],
+		    (size_t)(c->nreports - c->nreports_in_flight - 1) *
+		    sizeof(c->reports[0]));
+		c->nreports--;
+		c->reports_dropped++;
+	}
+	c->reports[c->nreports++] = *e;
+}
+
+/* Record an error: standing for status, queued for the platform. */
+static void
+checkin_record(struct checkin *c, enum error_code code, const char *message)
+{
+	struct checkin_err	 e;
+
+	memset(&e, 0, sizeof(e));
+	e.code = code;
+	e.time = time(NULL);
+	snprintf(e.message, sizeof(e.message), "%s: %s", error_message(code),
+	    message);
+	c->standing[code] = e;
+	c->is_standing[code] = 1;
+	checkin_queue_report(c, &e);
+}
+
+/* Record an error of another subsystem. */
+void
+checkin_error(struct checkin *c, enum error_code code, const char *fmt, ...)
+{
+	char	 message[CHECKIN_MESSAGE_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	log_warnx("%s %s: %s", error_id(code), error_message(code), message);
+	checkin_record(c, code, message);
+}
+
+/* Clear a standing error. */
+void
+checkin_error_clear(struct checkin *c, enum error_code code)
+{
+	if (code > ERR_NONE && code < ERR_MAX)
+		c->is_standing[code] = 0;
+}
+
+/* Errors that a successful exchange with the platform disproves. */
+static int
+checkin_is_transport_error(enum error_code code)
+{
+	switch (code) {
+	case ERR_DNS:
+	case ERR_CONNECT_REFUSED:
+	case ERR_CONNECT_TIMEOUT:
+	case ERR_NETWORK:
+	case ERR_TIMEOUT:
+	case ERR_TLS_VERIFY:
+	case ERR_PIN_MISMATCH:
+	case ERR_TLS_HANDSHAKE:
+	case ERR_PROXY_FAILURE:
+	case ERR_PROXY_AUTH:
+	case ERR_PROXY_REJECTED:
+	case ERR_HTTP:
+	case ERR_ACTIVATION_REJECTED:
+	case ERR_CREDENTIAL_REVOKED:
+	case ERR_RESPONSE_TOO_LARGE:
+	case ERR_BAD_RESPONSE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* An exchange failed: log once per change of cause, back off. */
+static void
+checkin_failed(struct checkin *c, const struct uplink_reply *r,
+    const char *what)
+{
+	char	 message[CHECKIN_MESSAGE_MAX];
+	int	 delay, i;
+
+	c->failures++;
+	snprintf(message, sizeof(message), "%s: %s", what,
+	    r->detail != NULL ? r->detail : "failed");
+	if (r->error != c->last_error ||
+	    strcmp(message, c->last_detail) != 0) {
+		log_warnx("%s %s: %s", error_id(r->error),
+		    error_message(r->error), message);
+		checkin_record(c, r->error, message);
+		c->last_error = r->error;
+		strlcpy(c->last_detail, message, sizeof(c->last_detail));
+	} else
+		log_debug("%s again (attempt %d): %s", error_id(r->error),
+		    c->failures, message);
+	delay = CHECKIN_BACKOFF_MIN;
+	for (i = 1; i < c->failures && delay < CHECKIN_BACKOFF_MAX; i++)
+		delay *= 2;
+	if (delay > CHECKIN_BACKOFF_MAX)
+		delay = CHECKIN_BACKOFF_MAX;
+	if (c->interval > 0 && delay > c->interval && c->failures < 3)
+		delay = c->interval;
+	checkin_schedule(c, checkin_jitter(delay));
+}
+
+/* An exchange succeeded: clear transport errors, note the proxy. */
+static void
+checkin_succeeded(struct checkin *c, const struct uplink_reply *r)
+{
+	int	 code;
+
+	if (c->failures > 0)
+		log_info("platform %s reachable again after %d failed "
+		    "attempt%s", c->platform_url, c->failures,
+		    c->failures == 1 ? "" : "s");
+	c->failures = 0;
+	c->last_error = ERR_NONE;
+	c->last_detail[0] = '\0';
+	for (code = ERR_NONE + 1; code < ERR_MAX; code++)
+		if (checkin_is_transport_error((enum error_code)code))
+			c->is_standing[code] = 0;
+	free(c->proxy_used);
+	c->proxy_used = NULL;
+	if (r->http != NULL && r->http->proxy != NULL)
+		c->proxy_used = strdup(r->http->proxy);
+}
+
+/* Fire the step timer. */
+static void
+checkin_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	checkin_step(arg);
+}
+
+/* Run the next step in seconds. */
+static void
+checkin_schedule(struct checkin *c, int seconds)
+{
+	struct timeval	 tv = { seconds, 0 };
+
+	c->next_at = time(NULL) + seconds;
+	evtimer_add(c->timer, &tv);
+}
+
+/* Read KEY=value from os-release text into buf, unquoted. */
+static int
+checkin_os_release(const char *text, const char *key, char *buf, size_t len)
+{
+	const char	*p = text, *end;
+	size_t		 klen = strlen(key), n;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			p += klen + 1;
+			end = strchr(p, '\n');
+			n = end != NULL ? (size_t)(end - p) : strlen(p);
+			if (n >= 2 && (p[0] == '"' || p[0] == '\'') &&
+			    p[n - 1] == p[0]) {
+				p++;
+				n -= 2;
+			}
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			return 0;
+		}
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	return -1;
+}
+
+/* The host facts sent at activation. */
+static struct json_object *
+checkin_host_facts(struct checkin *c)
+{
+	struct json_object	*host, *ips;
+	struct route_addr	*addrs = NULL;
+	struct utsname		 un;
+	struct sockaddr_in6	*sin6;
+	struct sockaddr_in	*sin;
+	char			 buf[256], *text;
+	size_t			 len;
+	int			 i, n;
+
+	host = json_object_new_object();
+	if (gethostname(buf, sizeof(buf)) == 0) {
+		buf[sizeof(buf) - 1] = '\0';
+		json_add_string(host, "hostname", buf);
+	} else
+		json_add_string(host, "hostname", "unknown");
+	if (fileio_read_all("/etc/os-release", 65536, &text, &len) == 0 ||
+	    fileio_read_all("/usr/lib/os-release", 65536, &text, &len) == 0) {
+		if (checkin_os_release(text, "NAME", buf, sizeof(buf)) == 0)
+			json_add_string(host, "os", buf);
+		if (checkin_os_release(text, "VERSION_ID", buf,
+		    sizeof(buf)) == 0)
+			json_add_string(host, "os_version", buf);
+		free(text);
+	}
+	if (uname(&un) == 0) {
+		if (json_object_object_get(host, "os") == NULL)
+			json_add_string(host, "os", un.sysname);
+		json_add_string(host, "kernel", un.release);
+		json_add_string(host, "arch", un.machine);
+	}
+	if (fileio_read_all("/etc/machine-id", 256, &text, &len) == 0) {
+		text[strcspn(text, "\n")] = '\0';
+		if (text[0] != '\0')
+			json_add_string(host, "machine_id", text);
+		free(text);
+	}
+	json_add_string(host, "agent_version", PACKAGE_VERSION);
+	ips = json_object_new_array();
+	if (c->route != NULL && (n = route_addresses(c->route, &addrs)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (addrs[i].addr.ss_family == AF_INET) {
+				sin = (struct sockaddr_in *)&addrs[i].addr;
+				if ((ntohl(sin->sin_addr.s_addr) >> 24) == 127)
+					continue;
+			} else {
+				sin6 = (struct sockaddr_in6 *)&addrs[i].addr;
+				if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+				    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+					continue;
+			}
+			json_object_array_add(ips, json_object_new_string(
+			    route_addr_ntop(&addrs[i], buf, sizeof(buf))));
+		}
+	}
+	free(addrs);
+	json_object_object_add(host, "ip_addresses", ips);
+	return host;
+}
+
+/* Cache the profile on disk and put it in force. */
+static void
+checkin_apply_profile(struct checkin *c, struct json_object *profile,
+    int is_new)
+{
+	char		 path[PATH_MAX];
+	const char	*text;
+	int64_t		 v;
+	int		 rc;
+
+	if (profile != c->profile) {
+		json_object_put(c->profile);
+		c->profile = json_object_get(profile);
+	}
+	if (json_get_int64(profile, "id", &v) == 0)
+		c->profile_id = v;
+	if (json_get_int64(profile, "version", &v) == 0)
+		c->profile_version = v;
+	if (json_get_int64(profile, "heartbeat_interval", &v) == 0 &&
+	    v >= 1 && v <= 86400)
+		c->interval = (int)v;
+	free(c->profile_etag);
+	c->profile_etag = NULL;
+	if (asprintf(&c->profile_etag, "\"p%lldv%lld\"",
+	    (long long)c->profile_id, (long long)c->profile_version) == -1)
+		c->profile_etag = NULL;
+	if (is_new) {
+		snprintf(path, sizeof(path), "%s/%s", c->conf->state_dir,
+		    CHECKIN_PROFILE_FILE);
+		text = json_object_to_json_string_ext(profile,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if ((rc = fileio_write_atomic(path, text, strlen(text),
+		    0600)) < 0) {
+			errno = -rc;
+			checkin_error(c, ERR_WRITE_FAILURE, "cannot cache the "
+			    "profile in %s: %s", path, strerror(errno));
+		}
+		log_info("configuration profile %lld version %lld in force "
+		    "(heartbeat every %d s)", (long long)c->profile_id,
+		    (long long)c->profile_version, c->interval);
+	}
+	if (c->hooks.profile != NULL)
+		c->hooks.profile(profile, c->hooks.arg);
+}
+
+/* Load the cached profile, if any. */
+static void
+checkin_load_profile(struct checkin *c)
+{
+	struct json_object	*profile;
+	char			 path[PATH_MAX], err[128], *text;
+	size_t			 len;
+	int			 rc;
+
+	snprintf(path, sizeof(path), "%s/%s", c->conf->state_dir,
+	    CHECKIN_PROFILE_FILE);
+	if ((rc = fileio_read_all(path, 1024 * 1024, &text, &len)) < 0) {
+		if (rc != -ENOENT) {
+			errno = -rc;
+			log_warn("cannot read the cached profile %s", path);
+		}
+		return;
+	}
+	profile = json_parse_object(text, len, err, sizeof(err));
+	free(text);
+	if (profile == NULL) {
+		log_warnx("cached profile %s is corrupt (%s); it will be "
+		    "fetched again", path, err);
+		return;
+	}
+	log_info("using the cached configuration profile from %s", path);
+	checkin_apply_profile(c, profile, 0);
+	json_object_put(profile);
+}
+
+/* Remove a file or directory below state_dir (nftw callback). */
+static int
+checkin_rm_cb(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	if (ftw->level == 0)
+		return 0;	/* keep the directory itself */
+	if (remove(path) == -1 && errno != ENOENT)
+		log_warn("uninstall: cannot remove %s", path);
+	return 0;
+}
+
+/* Remove identity, profile, spool and manifests. Returns 0, or -1. */
+int
+checkin_remove_state(const struct agent_conf *conf)
+{
+	static const char *const subdirs[] = { "spool", "manifests",
+	    "correlation" };
+	char	 path[PATH_MAX];
+	size_t	 i;
+	int	 rc = 0;
+
+	if (state_remove(conf->state_dir) < 0)
+		rc = -1;
+	snprintf(path, sizeof(path), "%s/%s", conf->state_dir,
+	    CHECKIN_PROFILE_FILE);
+	if (unlink(path) == -1 && errno != ENOENT)
+		rc = -1;
+	for (i = 0; i < nitems(subdirs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", conf->state_dir,
+		    subdirs[i]);
+		if (nftw(path, checkin_rm_cb, 16, FTW_DEPTH | FTW_PHYS) == -1 &&
+		    errno != ENOENT)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* The platform says this agent was uninstalled: remove state, stop. */
+static void
+checkin_uninstalled(struct checkin *c)
+{
+	log_warnx("%s %s: the platform deleted agent %s; removing its state "
+	    "and stopping", error_id(ERR_UNINSTALLED),
+	    error_message(ERR_UNINSTALLED), c->state.agent_id != NULL ?
+	    c->state.agent_id : "?");
+	if (checkin_remove_state(c->conf) == -1)
+		log_warnx("uninstall: some state could not be removed from %s",
+		    c->conf->state_dir);
+	state_free(&c->state);
+	c->is_activated = 0;
+	c->not_activated_why = "uninstalled by the platform";
+	checkin_finish_wait(c, 0, "the platform uninstalled this agent");
+	if (c->hooks.uninstalled != NULL)
+		c->hooks.uninstalled(c->hooks.arg);
+}
+
+/* The answer to GET /agent/v1/profile. */
+static void
+checkin_profile_cb(const struct uplink_reply *r, void *arg)
+{
+	struct checkin	*c = arg;
+
+	c->call = NULL;
+	c->phase = CHECKIN_IDLE;
+	if (r->status == 304) {
+		checkin_finish_wait(c, 1, "checked in");
+		checkin_schedule(c, checkin_jitter(c->interval));
+		return;
+	}
+	if (r->error != ERR_NONE) {
+		checkin_finish_wait(c, 0, r->detail);
+		checkin_failed(c, r, "profile fetch");
+		return;
+	}
+	checkin_apply_profile(c, r->json, 1);
+	checkin_finish_wait(c, 1, "checked in; new profile in force");
+	checkin_schedule(c, checkin_jitter(c->interval));
+}
+
+/* Fetch the profile. */
+static void
+checkin_fetch_profile(struct checkin *c)
+{
+	c->phase = CHECKIN_PROFILE;
+	c->call = uplink_call(c->platform, "GET", "/agent/v1/profile", NULL,
+	    c->profile != NULL ? c->profile_etag : NULL, checkin_profile_cb, c);
+	if (c->call == NULL) {
+		c->phase = CHECKIN_IDLE;
+		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
+	}
+}
+
+/* Estimate the clock skew from the answer's server_time. */
+static void
+checkin_note_time(struct checkin *c, struct json_object *json)
+{
+	int64_t	 server;
+
+	if (json != NULL && json_get_int64(json, "server_time", &server) == 0)
+		c->clock_skew = (long)(time(NULL) - server);
+}
+
+/* The answer to POST /agent/v1/heartbeat. */
+static void
+checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
+{
+	struct checkin		*c = arg;
+	struct json_object	*cmds, *cmd;
+	int64_t			 v, id = -1, version = -1;
+	size_t			 i, n;
+	int			 do_reactivate = 0;
+
+	c->call = NULL;
+	c->phase = CHECKIN_IDLE;
+	if (r->error == ERR_UNINSTALLED) {
+		checkin_uninstalled(c);
+		return;
+	}
+	if (r->error == ERR_CREDENTIAL_REVOKED) {
+		c->nreports_in_flight = 0;
+		checkin_finish_wait(c, 0, r->detail);
+		checkin_failed(c, r, "heartbeat");
+		/* The identity is no longer good: activate again. */
+		c->is_activated = 0;
+		c->not_activated_why = "credential refused by the platform";
+		return;
+	}
+	if (r->error != ERR_NONE) {
+		c->nreports_in_flight = 0;
+		checkin_finish_wait(c, 0, r->detail);
+		checkin_failed(c, r, "heartbeat");
+		return;
+	}
+	/* The errors sent with it are stored on the platform now. */
+	if (c->nreports_in_flight > 0) {
+		c->reports_sent += (unsigned long)c->nreports_in_flight;
+		memmove(&c->reports[0], &c->reports[c->nreports_in_flight],
+		    (size_t)(c->nreports - c->nreports_in_flight) *
+		    sizeof(c->reports[0]));
+		c->nreports -= c->nreports_in_flight;
+		c->nreports_in_flight = 0;
+	}
+	checkin_succeeded(c, r);
+	c->heartbeats++;
+	c->last_ok = time(NULL);
+	checkin_note_time(c, r->json);
+	if (json_object_object_get_ex(r->json, "commands", &cmds) &&
+	    json_object_is_type(cmds, json_type_array)) {
+		n = json_object_array_length(cmds);
+		for (i = 0; i < n; i++) {
+			cmd = json_object_array_get_idx(cmds, i);
+			if (!json_object_is_type(cmd, json_type_string))
+				continue;
+			if (strcmp(json_object_get_string(cmd),
+			    "uninstall") == 0) {
+				checkin_uninstalled(c);
+				return;
+			}
+			if (strcmp(json_object_get_string(cmd),
+			    "reactivate") == 0)
+				do_reactivate = 1;
+		}
+	}
+	if (do_reactivate) {
+		log_info("the platform asks this agent to activate again");
+		c->is_activated = 0;
+		c->is_reactivating = 1;
+		checkin_schedule(c, 0);
+		return;
+	}
+	if (json_get_int64(r->json, "heartbeat_interval", &v) == 0 &&
+	    v >= 1 && v <= 86400)
+		c->interval = (int)v;
+	json_get_int64(r->json, "profile_id", &id);
+	json_get_int64(r->json, "profile_version", &version);
+	if (c->profile == NULL || (id >= 0 && id != c->profile_id) ||
+	    (version >= 0 && version != c->profile_version)) {
+		log_info("platform has profile %lld version %lld (in force: "
+		    "%lld version %lld); fetching it", (long long)id,
+		    (long long)version, (long long)c->profile_id,
+		    (long long)c->profile_version);
+		checkin_fetch_profile(c);
+		return;
+	}
+	checkin_finish_wait(c, 1, "checked in");
+	checkin_schedule(c, checkin_jitter(c->interval));
+}
+
+/* Send a heartbeat. */
+static void
+checkin_heartbeat(struct checkin *c)
+{
+	struct json_object	*body, *errors, *e;
+	int			 i;
+
+	body = json_object_new_object();
+	json_add_string(body, "status", "running");
+	json_add_string(body, "agent_version", PACKAGE_VERSION);
+	if (c->profile != NULL)
+		json_add_int64(body, "profile_version", c->profile_version);
+	errors = json_object_new_array();
+	for (i = 0; i < c->nreports && i < CHECKIN_MAX_REPORTS; i++) {
+		e = json_object_new_object();
+		json_add_string(e, "code", error_id(c->reports[i].code));
+		json_add_string(e, "message", c->reports[i].message);
+		json_add_int64(e, "time", (int64_t)c->reports[i].time);
+		json_object_array_add(errors, e);
+	}
+	c->nreports_in_flight = i;
+	json_object_object_add(body, "errors", errors);
+	c->phase = CHECKIN_HEARTBEAT;
+	c->call = uplink_call(c->platform, "POST", "/agent/v1/heartbeat",
+	    body, NULL, checkin_heartbeat_cb, c);
+	json_object_put(body);
+	if (c->call == NULL) {
+		c->phase = CHECKIN_IDLE;
+		c->nreports_in_flight = 0;
+		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
+	}
+}
+
+/* Copy member key of obj into *field. Returns 0, or -1 if absent. */
+static int
+checkin_take(struct json_object *obj, const char *key, char **field)
+{
+	const char	*v = json_get_string(obj, key);
+
+	if (v == NULL || v[0] == '\0')
+		return -1;
+	free(*field);
+	*field = strdup(v);
+	return *field != NULL ? 0 : -1;
+}
+
+/* The answer to POST /agent/v1/activate. */
+static void
+checkin_activate_cb(const struct uplink_reply *r, void *arg)
+{
+	struct checkin		*c = arg;
+	struct json_object	*profile;
+	struct state		 st;
+	struct uplink_reply	 bad;
+	int			 rc;
+
+	c->call = NULL;
+	c->phase = CHECKIN_IDLE;
+	if (r->error != ERR_NONE) {
+		checkin_finish_wait(c, 0, r->detail);
+		checkin_failed(c, r, "activation");
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	if (checkin_take(r->json, "agent_id", &st.agent_id) == -1 ||
+	    checkin_take(r->json, "credential", &st.credential) == -1 ||
+	    checkin_take(r->json, "correlation_id", &st.correlation_id) == -1 ||
+	    checkin_take(r->json, "manifest_public_key",
+	    &st.manifest_public_key) == -1) {
+		state_free(&st);
+		bad = *r;
+		bad.error = ERR_BAD_RESPONSE;
+		bad.detail = "activation answer lacks agent_id, credential, "
+		    "correlation_id or manifest_public_key";
+		checkin_finish_wait(c, 0, bad.detail);
+		checkin_failed(c, &bad, "activation");
+		return;
+	}
+	if (checkin_take(r->json, "customer_id", &st.customer_id) == -1)
+		st.customer_id = strdup(c->conf->customer_id);
+	st.activation_id = strdup(c->conf->activation_id);
+	st.platform_url = strdup(c->conf->platform_url);
+	st.activated_at = time(NULL);
+	if ((rc = state_save(c->conf->state_dir, &st)) < 0) {
+		errno = -rc;
+		checkin_error(c, ERR_WRITE_FAILURE, "cannot write %s/%s: %s; "
+		    "the agent will activate again at its next start",
+		    c->conf->state_dir, STATE_FILE_NAME, strerror(errno));
+	}
+	state_free(&c->state);
+	c->state = st;
+	c->is_activated = 1;
+	c->is_reactivating = 0;
+	c->not_activated_why = NULL;
+	uplink_set_credential(c->platform, st.credential);
+	checkin_succeeded(c, r);
+	log_info("activated with %s as agent %s (customer %s, correlation id "
+	    "%s)", c->conf->platform_url, st.agent_id, st.customer_id,
+	    st.correlation_id);
+	if (json_object_object_get_ex(r->json, "profile", &profile) &&
+	    json_object_is_type(profile, json_type_object))
+		checkin_apply_profile(c, profile, 1);
+	checkin_heartbeat(c);
+}
+
+/* Activate with the configured key. */
+static void
+checkin_activate(struct checkin *c)
+{
+	struct json_object	*body;
+
+	if (c->conf->activation_id[0] == '\0' ||
+	    c->conf->customer_id[0] == '\0') {
+		c->not_activated_why = "activation_id and customer_id are not "
+		    "set in the configuration";
+		log_warnx("not activated: %s", c->not_activated_why);
+		checkin_finish_wait(c, 0, c->not_activated_why);
+		return;
+	}
+	body = json_object_new_object();
+	json_add_string(body, "activation_id", c->conf->activation_id);
+	json_add_string(body, "customer_id", c->conf->customer_id);
+	json_object_object_add(body, "host", checkin_host_facts(c));
+	if (c->is_reactivating && c->state.agent_id != NULL)
+		json_add_string(body, "previous_agent_id", c->state.agent_id);
+	log_info("activating with %s (activation id %s, customer %s)",
+	    c->conf->platform_url, c->conf->activation_id,
+	    c->conf->customer_id);
+	uplink_set_credential(c->platform, NULL);
+	c->phase = CHECKIN_ACTIVATING;
+	c->call = uplink_call(c->platform, "POST", "/agent/v1/activate",
+	    body, NULL, checkin_activate_cb, c);
+	json_object_put(body);
+	if (c->call == NULL) {
+		c->phase = CHECKIN_IDLE;
+		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
+	}
+}
+
+/* Do what is due: activate or check in. */
+static void
+checkin_step(struct checkin *c)
+{
+	evtimer_del(c->timer);
+	c->next_at = 0;
+	if (c->call != NULL)
+		return;
+	if (c->platform == NULL) {
+		checkin_finish_wait(c, 0, c->not_activated_why);
+		return;
+	}
+	if (!c->is_proxy_ok) {
+		checkin_finish_wait(c, 0, "the proxy configuration has errors");
+		return;
+	}
+	if (!c->is_activated)
+		checkin_activate(c);
+	else
+		checkin_heartbeat(c);
+}
+
+/* Report a proxy file error (conf_error_fn). */
+static void
+checkin_proxy_error(const char *file, int line, const char *reason,
+    void *arg)
+{
+	struct checkin	*c = arg;
+
+	if (line > 0)
+		checkin_error(c, ERR_PROXY_CONFIG, "%s:%d: %s", file, line,
+		    reason);
+	else
+		checkin_error(c, ERR_PROXY_CONFIG, "%s: %s", file, reason);
+}
+
+/* Load the state and set up the client from the configuration. */
+static void
+checkin_configure(struct checkin *c)
+{
+	struct http_settings	 hs;
+	char			 err[256];
+	int			 rc;
+
+	if (c->call != NULL) {
+		http_cancel(c->call);
+		c->call = NULL;
+		c->nreports_in_flight = 0;
+		c->phase = CHECKIN_IDLE;
+	}
+	uplink_free(c->platform);
+	c->platform = NULL;
+	free(c->platform_url);
+	c->platform_url = NULL;
+	proxy_config_free(&c->proxies);
+	c->is_proxy_ok = 0;
+	checkin_error_clear(c, ERR_PROXY_CONFIG);
+
+	if (c->conf->platform_url[0] == '\0') {
+		c->not_activated_why = "platform_url is not set in the "
+		    "configuration";
+		return;
+	}
+	if (proxy_config_load(&c->proxies, c->conf->proxy_file,
+	    checkin_proxy_error, c) != 0) {
+		log_warnx("not contacting the platform until the proxy "
+		    "configuration is fixed (then: kill -HUP)");
+		proxy_config_free(&c->proxies);
+	} else
+		c->is_proxy_ok = 1;
+
+	memset(&hs, 0, sizeof(hs));
+	hs.ca_file = c->conf->ca_file[0] != '\0' ? c->conf->ca_file : NULL;
+	hs.pin_sha256 = c->conf->pin_sha256[0] != '\0' ?
+	    c->conf->pin_sha256 : NULL;
+	hs.proxies = c->is_proxy_ok ? &c->proxies : NULL;
+	c->platform = uplink_new(c->base, c->conf->platform_url, &hs);
+	if (c->platform == NULL) {
+		c->not_activated_why = "the HTTPS client could not be set up";
+		return;
+	}
+	c->platform_url = strdup(c->conf->platform_url);
+
+	/* Identity: reuse it for the same platform and key. */
+	state_free(&c->state);
+	c->is_activated = 0;
+	rc = state_load(c->conf->state_dir, &c->state, err, sizeof(err));
+	if (rc == 0 && err[0] != '\0')
+		log_warnx("%s", err);
+	if (rc == -ENOENT) {
+		c->not_activated_why = "no identity yet";
+	} else if (rc == -EINVAL) {
+		checkin_error(c, ERR_STATE_UNREADABLE, "%s/%s: %s; activating "
+		    "again", c->conf->state_dir, STATE_FILE_NAME, err);
+		state_free(&c->state);
+		c->not_activated_why = "state file corrupt";
+	} else if (rc < 0) {
+		checkin_error(c, ERR_STATE_UNREADABLE, "%s/%s: %s; activating "
+		    "again", c->conf->state_dir, STATE_FILE_NAME,
+		    strerror(-rc));
+		c->not_activated_why = "state file unreadable";
+	} else if (strcmp(c->state.platform_url, c->conf->platform_url) != 0 ||
+	    (c->conf->activation_id[0] != '\0' &&
+	    strcmp(c->state.activation_id, c->conf->activation_id) != 0)) {
+		log_info("the configuration names another platform or "
+		    "activation key than state.json (%s, %s); activating "
+		    "again", c->state.platform_url, c->state.activation_id);
+		state_free(&c->state);
+		c->not_activated_why = "platform or activation key changed";
+	} else {
+		c->is_activated = 1;
+		c->not_activated_why = NULL;
+		uplink_set_credential(c->platform, c->state.credential);
+		log_info("agent %s (correlation id %s), activated %s",
+		    c->state.agent_id, c->state.correlation_id,
+		    c->state.platform_url);
+	}
+}
+
+/* Start the module. Returns it, or NULL. */
+struct checkin *
+checkin_start(struct event_base *base, const struct agent_conf *conf,
+    struct route *route, const struct checkin_hooks *hooks)
+{
+	struct checkin	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->base = base;
+	c->conf = conf;
+	c->route = route;
+	if (hooks != NULL)
+		c->hooks = *hooks;
+	c->interval = CHECKIN_INTERVAL;
+	srandom((unsigned int)(time(NULL) ^ (getpid() << 16)));
+	if ((c->timer = evtimer_new(base, checkin_timer_cb, c)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	checkin_load_profile(c);
+	checkin_configure(c);
+	if (c->platform != NULL)
+		checkin_schedule(c, 0);
+	else
+		log_info("not checking in: %s", c->not_activated_why);
+	return c;
+}
+
+/* Apply a reloaded configuration. */
+void
+checkin_reconfigure(struct checkin *c)
+{
+	checkin_configure(c);
+	c->failures = 0;
+	c->last_error = ERR_NONE;
+	if (c->platform != NULL)
+		checkin_schedule(c, 0);
+}
+
+/* Check in now. Returns 0, or -1 if busy. */
+int
+checkin_now(struct checkin *c, void (*done)(int, const char *, void *),
+    void *arg)
+{
+	if (c->waiter.done != NULL || c->call != NULL)
+		return -1;
+	c->waiter.done = done;
+	c->waiter.arg = arg;
+	checkin_step(c);
+	return 0;
+}
+
+/* The answer to DELETE /api/v1/... is not ours: deregister asks politely. */
+static void
+checkin_deregister_cb(const struct uplink_reply *r, void *arg)
+{
+	struct checkin	*c = arg;
+
+	c->call = NULL;
+	c->phase = CHECKIN_IDLE;
+	if (r->error == ERR_NONE || r->error == ERR_UNINSTALLED) {
+		log_info("deregistered agent %s from %s", c->state.agent_id,
+		    c->platform_url);
+		checkin_finish_wait(c, 1, "deregistered");
+	} else {
+		log_warnx("deregistration failed: %s", r->detail);
+		checkin_finish_wait(c, 0, r->detail);
+	}
+}
+
+/* Ask the platform to delete this agent. Returns 0, or -1. */
+int
+checkin_deregister(struct checkin *c, void (*done)(int, const char *, void *),
+    void *arg)
+{
+	if (c->platform == NULL || !c->is_activated || c->call != NULL ||
+	    c->waiter.done != NULL)
+		return -1;
+	evtimer_del(c->timer);
+	c->waiter.done = done;
+	c->waiter.arg = arg;
+	c->phase = CHECKIN_DEREGISTER;
+	c->call = uplink_call(c->platform, "POST", "/agent/v1/deregister",
+	    NULL, NULL, checkin_deregister_cb, c);
+	if (c->call == NULL) {
+		memset(&c->waiter, 0, sizeof(c->waiter));
+		c->phase = CHECKIN_IDLE;
+		return -1;
+	}
+	return 0;
+}
+
+/* The status document. */
+struct json_object *
+checkin_status_json(struct checkin *c)
+{
+	struct json_object	*st, *errors, *e, *profile;
+	const char		*activation;
+	char			 buf[64];
+	int			 code;
+
+	st = json_object_new_object();
+	if (c->is_activated)
+		activation = "activated";
+	else if (c->phase == CHECKIN_ACTIVATING)
+		activation = "activating";
+	else if (c->platform == NULL)
+		activation = "not_configured";
+	else
+		activation = "not_activated";
+	json_add_string(st, "activation", activation);
+	if (!c->is_activated && c->not_activated_why != NULL)
+		json_add_string(st, "activation_note", c->not_activated_why);
+	json_add_string(st, "platform_url", c->conf->platform_url);
+	json_add_string(st, "agent_id", c->state.agent_id);
+	json_add_string(st, "customer_id", c->state.customer_id);
+	json_add_string(st, "correlation_id", c->state.correlation_id);
+	json_add_string(st, "activated_at", c->state.activated_at ?
+	    checkin_time_text(c->state.activated_at, buf, sizeof(buf)) : NULL);
+	json_add_string(st, "proxy", c->proxy_used != NULL ? c->proxy_used :
+	    "direct");
+	json_add_string(st, "proxy_source", c->proxies.source);
+	json_add_string(st, "last_checkin", c->last_ok ?
+	    checkin_time_text(c->last_ok, buf, sizeof(buf)) : NULL);
+	json_add_string(st, "next_checkin", c->next_at ?
+	    checkin_time_text(c->next_at, buf, sizeof(buf)) : NULL);
+	json_add_int64(st, "heartbeat_interval", c->interval);
+	json_add_int64(st, "heartbeats", (int64_t)c->heartbeats);
+	json_add_int64(st, "failures", c->failures);
+	json_add_int64(st, "clock_skew", c->clock_skew);
+	profile = json_object_new_object();
+	json_add_int64(profile, "id", c->profile_id);
+	json_add_int64(profile, "version", c->profile_version);
+	json_add_string(profile, "name", c->profile != NULL ?
+	    json_get_string(c->profile, "name") : NULL);
+	json_object_object_add(st, "profile", c->profile != NULL ? profile :
+	    (json_object_put(profile), NULL));
+	errors = json_object_new_array();
+	for (code = ERR_NONE + 1; code < ERR_MAX; code++) {
+		if (!c->is_standing[code])
+			continue;
+		e = json_object_new_object();
+		json_add_string(e, "code", error_id((enum error_code)code));
+		json_add_string(e, "name",
+		    error_info((enum error_code)code)->name);
+		json_add_string(e, "message", c->standing[code].message);
+		json_add_string(e, "time", checkin_time_text(
+		    c->standing[code].time, buf, sizeof(buf)));
+		json_object_array_add(errors, e);
+	}
+	json_object_object_add(st, "errors", errors);
+	json_add_int64(st, "errors_to_report", c->nreports);
+	json_add_int64(st, "errors_reported", (int64_t)c->reports_sent);
+	json_add_int64(st, "errors_dropped", (int64_t)c->reports_dropped);
+	return st;
+}
+
+/* Stop and free. */
+void
+checkin_free(struct checkin *c)
+{
+	if (c == NULL)
+		return;
+	checkin_finish_wait(c, 0, "outpostd is stopping");
+	if (c->call != NULL)
+		http_cancel(c->call);
+	uplink_free(c->platform);
+	proxy_config_free(&c->proxies);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	json_object_put(c->profile);
+	state_free(&c->state);
+	free(c->profile_etag);
+	free(c->proxy_used);
+	free(c->platform_url);
+	free(c);
+}

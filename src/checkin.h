@@ -1,0 +1,61 @@
+/*
+ * checkin.h: the agent's life with the platform: activation, identity in
+ * state.json, heartbeats with jitter and back-off, the configuration
+ * profile (fetched on version change, cached on disk), error reports and
+ * the platform's commands (uninstall, reactivate).
+ */
+#ifndef OUTPOST_CHECKIN_H
+#define OUTPOST_CHECKIN_H
+
+#include <stdarg.h>
+
+#include "errors.h"
+
+struct agent_conf;
+struct event_base;
+struct json_object;
+struct route;
+struct checkin;
+
+/* What the agent is told by the check-in module. */
+struct checkin_hooks {
+	/* A new profile is in force (also the cached one at start). */
+	void	(*profile)(struct json_object *profile, void *arg);
+	/* The platform uninstalled this agent; its state is removed. */
+	void	(*uninstalled)(void *arg);
+	void	*arg;
+};
+
+/*
+ * Start on base with conf (kept by pointer: the caller updates it on
+ * reload and calls checkin_reconfigure()). Loads state.json and the
+ * cached profile, then activates or checks in. Returns NULL (logged) only
+ * when out of memory or the HTTPS client cannot be made.
+ */
+struct checkin	*checkin_start(struct event_base *, const struct agent_conf *,
+		    struct route *, const struct checkin_hooks *);
+/* Apply a reloaded configuration (platform, trust, proxies). */
+void		 checkin_reconfigure(struct checkin *);
+/*
+ * Check in now (outpostctl heartbeat). done(ok, message, arg) is called
+ * when the check-in finished. Returns 0, or -1 if one is already running
+ * and done will not be called.
+ */
+int		 checkin_now(struct checkin *,
+		    void (*done)(int ok, const char *message, void *), void *);
+/* Record an error of another subsystem: logged, shown, reported. */
+void		 checkin_error(struct checkin *, enum error_code,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+/* Clear a standing error of code (its cause went away). */
+void		 checkin_error_clear(struct checkin *, enum error_code);
+/* The status: activation, ids, check-ins, profile, proxy, errors. */
+struct json_object *checkin_status_json(struct checkin *);
+/* Ask the platform to delete this agent (uninstall --deregister). */
+int		 checkin_deregister(struct checkin *,
+		    void (*done)(int ok, const char *message, void *), void *);
+/* Remove identity, profile, spool and manifests from state_dir. */
+int		 checkin_remove_state(const struct agent_conf *);
+/* Stop and free. */
+void		 checkin_free(struct checkin *);
+
+#endif /* OUTPOST_CHECKIN_H */

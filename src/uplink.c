@@ -1,0 +1,224 @@
+/*
+ * uplink.c: the agent API of docs/protocol.md on top of http.c.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "compat.h"
+#include "http.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "uplink.h"
+
+#define UPLINK_GZIP_MIN	1024	/* bodies at least this big are gzip'd */
+
+/* The client. */
+struct uplink {
+	struct http	*http;
+	char		*base_url;
+	char		*auth;		/* "Authorization: Bearer ..." or NULL */
+};
+
+/* One call in flight: what to tell whom. */
+struct uplink_call {
+	uplink_done_cb	 cb;
+	void			*arg;
+	char			*method;
+	char			*path;
+};
+
+/* Make a client. Returns it, or NULL. */
+struct uplink *
+uplink_new(struct event_base *base, const char *base_url,
+    const struct http_settings *settings)
+{
+	struct uplink	*p;
+	size_t		 len;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->base_url = strdup(base_url)) == NULL) {
+		free(p);
+		log_warnx("uplink: out of memory");
+		return NULL;
+	}
+	len = strlen(p->base_url);
+	while (len > 0 && p->base_url[len - 1] == '/')
+		p->base_url[--len] = '\0';
+	if ((p->http = http_new(base, settings)) == NULL) {
+		uplink_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Free the client. */
+void
+uplink_free(struct uplink *p)
+{
+	if (p == NULL)
+		return;
+	http_free(p->http);
+	if (p->auth != NULL)
+		explicit_bzero(p->auth, strlen(p->auth));
+	free(p->auth);
+	free(p->base_url);
+	free(p);
+}
+
+/* Send this credential from now on. */
+void
+uplink_set_credential(struct uplink *p, const char *credential)
+{
+	if (p->auth != NULL)
+		explicit_bzero(p->auth, strlen(p->auth));
+	free(p->auth);
+	p->auth = NULL;
+	if (credential != NULL &&
+	    asprintf(&p->auth, "Authorization: Bearer %s", credential) == -1)
+		p->auth = NULL;
+}
+
+/* Use these proxies from now on. */
+void
+uplink_set_proxies(struct uplink *p, const struct proxy_config *pc)
+{
+	http_set_proxies(p->http, pc);
+}
+
+/* Calls in flight. */
+int
+uplink_pending(const struct uplink *p)
+{
+	return http_pending(p->http);
+}
+
+/* Map the platform's error code to the agent's. */
+static enum error_code
+uplink_map_error(long status, const char *api_error, enum error_code dflt)
+{
+	if (api_error == NULL)
+		return dflt;
+	if (strcmp(api_error, "agent_uninstalled") == 0)
+		return ERR_UNINSTALLED;
+	if (strcmp(api_error, "credential_revoked") == 0 ||
+	    strcmp(api_error, "invalid_credential") == 0 ||
+	    strcmp(api_error, "unknown_agent") == 0 ||
+	    strcmp(api_error, "missing_credential") == 0)
+		return ERR_CREDENTIAL_REVOKED;
+	if (strcmp(api_error, "invalid_activation_id") == 0 ||
+	    strcmp(api_error, "invalid_customer_id") == 0 ||
+	    strcmp(api_error, "activation_key_disabled") == 0)
+		return ERR_ACTIVATION_REJECTED;
+	return dflt;
+}
+
+/* A request finished: parse the body and tell the caller. */
+static void
+uplink_done(const struct http_response *resp, void *arg)
+{
+	struct uplink_call	*call = arg;
+	struct uplink_reply	 reply;
+	char			 err[128], detail[HTTP_DETAIL_MAX + 256];
+	const char		*message;
+
+	memset(&reply, 0, sizeof(reply));
+	reply.http = resp;
+	reply.status = resp->status;
+	reply.error = resp->error;
+	reply.detail = resp->detail;
+	if (resp->body_len > 0 && resp->content_type != NULL &&
+	    strncmp(resp->content_type, "application/json", 16) == 0)
+		reply.json = json_parse_object(resp->body, resp->body_len, err,
+		    sizeof(err));
+	if (reply.json != NULL)
+		reply.api_error = json_get_string(reply.json, "error");
+	if (resp->status >= 400) {
+		reply.error = uplink_map_error(resp->status, reply.api_error,
+		    resp->error != ERR_NONE ? resp->error : ERR_HTTP);
+		message = reply.json != NULL ?
+		    json_get_string(reply.json, "message") : NULL;
+		snprintf(detail, sizeof(detail), "%s %s: HTTP %ld%s%s%s%s",
+		    call->method, call->path, resp->status,
+		    reply.api_error != NULL ? " " : "",
+		    reply.api_error != NULL ? reply.api_error : "",
+		    message != NULL ? ": " : "",
+		    message != NULL ? message : "");
+		reply.detail = detail;
+	} else if (resp->status >= 200 && resp->status < 300 &&
+	    resp->status != 204 && reply.json == NULL) {
+		reply.error = ERR_BAD_RESPONSE;
+		snprintf(detail, sizeof(detail), "%s %s: HTTP %ld without a "
+		    "JSON object body", call->method, call->path,
+		    resp->status);
+		reply.detail = detail;
+	}
+	call->cb(&reply, call->arg);
+	json_object_put(reply.json);
+	free(call->method);
+	free(call->path);
+	free(call);
+}
+
+/* Start a call. Returns it, or NULL (logged). */
+struct http_call *
+uplink_call(struct uplink *p, const char *method, const char *path,
+    struct json_object *body, const char *if_none_match, uplink_done_cb cb,
+    void *arg)
+{
+	struct http_request	 req;
+	struct uplink_call	*call;
+	struct http_call	*hc;
+	const char		*headers[5], *text = NULL;
+	char			*url = NULL, *inm = NULL;
+	size_t			 n = 0, len = 0;
+
+	if ((call = calloc(1, sizeof(*call))) == NULL ||
+	    (call->method = strdup(method)) == NULL ||
+	    (call->path = strdup(path)) == NULL ||
+	    asprintf(&url, "%s%s", p->base_url, path) == -1) {
+		if (call != NULL) {
+			free(call->method);
+			free(call->path);
+		}
+		free(call);
+		log_warnx("uplink: out of memory");
+		return NULL;
+	}
+	call->cb = cb;
+	call->arg = arg;
+	headers[n++] = "Accept: application/json";
+	if (body != NULL) {
+		headers[n++] = "Content-Type: application/json";
+		text = json_object_to_json_string_ext(body,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		len = strlen(text);
+	}
+	if (p->auth != NULL)
+		headers[n++] = p->auth;
+	if (if_none_match != NULL &&
+	    asprintf(&inm, "If-None-Match: %s", if_none_match) != -1)
+		headers[n++] = inm;
+	headers[n] = NULL;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.headers = headers;
+	req.body = text;
+	req.body_len = len;
+	req.gzip_body = len >= UPLINK_GZIP_MIN;
+	hc = http_request(p->http, &req, uplink_done, call);
+	free(url);
+	free(inm);
+	if (hc == NULL) {
+		free(call->method);
+		free(call->path);
+		free(call);
+	}
+	return hc;
+}

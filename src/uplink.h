@@ -1,0 +1,55 @@
+/*
+ * uplink.h: the agent API of docs/protocol.md (/agent/v1) on top of
+ * http.c: JSON bodies, the agent credential, and the platform's error
+ * codes mapped to the agent's.
+ */
+#ifndef OUTPOST_UPLINK_H
+#define OUTPOST_UPLINK_H
+
+#include "errors.h"
+
+struct event_base;
+struct http_call;
+struct http_response;
+struct http_settings;
+struct json_object;
+struct uplink;
+struct proxy_config;
+
+/* What a completion callback gets; valid only during the callback. */
+struct uplink_reply {
+	enum error_code			 error;	/* ERR_NONE on 2xx/304 */
+	const char			*detail;	/* one log line */
+	long				 status;	/* HTTP status, or 0 */
+	const char			*api_error;	/* body's "error" */
+	struct json_object		*json;	/* body object, or NULL */
+	const struct http_response	*http;
+};
+
+typedef void	(*uplink_done_cb)(const struct uplink_reply *, void *);
+
+/*
+ * A client of the platform at base_url ("https://host:port") on base.
+ * Returns it, or NULL (logged).
+ */
+struct uplink	*uplink_new(struct event_base *, const char *base_url,
+		    const struct http_settings *);
+/* Free the client; calls in flight are cancelled without callbacks. */
+void		 uplink_free(struct uplink *);
+/* Send this credential ("<agent_id>.<secret>") from now on; NULL: none. */
+void		 uplink_set_credential(struct uplink *, const char *);
+/* Use these proxies (NULL = direct) for requests from now on. */
+void		 uplink_set_proxies(struct uplink *,
+		    const struct proxy_config *);
+/*
+ * Start METHOD path (e.g. "/agent/v1/heartbeat") with an optional JSON
+ * body (gzip'd when large) and If-None-Match. Returns the call, or NULL if
+ * it could not be started (logged).
+ */
+struct http_call *uplink_call(struct uplink *, const char *method,
+		    const char *path, struct json_object *body,
+		    const char *if_none_match, uplink_done_cb, void *);
+/* Calls in flight. */
+int		 uplink_pending(const struct uplink *);
+
+#endif /* OUTPOST_UPLINK_H */
