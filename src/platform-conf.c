@@ -107,6 +107,8 @@ static const struct conf_key platform_keys[] = {
 	{ "request_timeout", conf_parse_int,
 	    offsetof(struct platform_conf, request_timeout), "60",
 	    &platform_timeout_range, 0 },
+	{ "sync_acks", conf_parse_bool,
+	    offsetof(struct platform_conf, sync_acks), "yes", NULL, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

@@ -529,6 +529,8 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("event_config_new");
 	event_config_avoid_method(cfg, "select");
+	/* Batch the epoll changes evhttp makes for each request. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	p.base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (p.base == NULL ||

@@ -48,6 +48,7 @@ struct platform_conf {
 	uint64_t	 max_body_size;
 	uint64_t	 max_inflated_size;
 	int		 request_timeout;
+	int		 sync_acks;		/* fdatasync before answering */
 };
 
 int	 platform_conf_load(const char *, struct platform_conf *);
@@ -164,6 +165,8 @@ int		 store_in_transaction(struct store *);
 int		 store_savepoint(struct store *);
 int		 store_release(struct store *, int keep);
 const char	*store_errmsg(struct store *);
+int64_t		 store_changes(struct store *);
+const char	*store_wal_path(struct store *);
 
 const char	*manifest_type_name(enum manifest_type);
 int		 manifest_type_parse(const char *, enum manifest_type *);

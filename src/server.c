@@ -2,16 +2,23 @@
  * server.c: the HTTPS front of the platform: evhttp over
  * bufferevent_openssl on the one event_base, body limits and gzip
  * decoding, and group commit: every request handled in one pass of the
- * event loop joins one SQLite transaction; the answers are sent only once
- * it is committed (fsync'ed), so an acknowledged write is durable.
+ * event loop joins one SQLite transaction. After the commit a helper thread
+ * fdatasync()s the write-ahead log while the loop goes on; the answers of
+ * that transaction are sent only once the sync is done, so an acknowledged
+ * write survives a crash of the process and of the machine.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +44,32 @@
 #define SERVER_PRIORITIES	3
 #define SERVER_COMMIT_PRIORITY	2	/* after every ready connection */
 
-/* One answer waiting for the commit of its transaction. */
+/* One answer waiting for the commit (and sync) of its transaction. */
 struct pending {
 	struct evhttp_request	*req;
 	int			 status;
 	struct evbuffer		*body;
+	uint64_t		 gen;	/* commit generation; 0 = open */
+};
+
+/*
+ * The WAL sync thread: fdatasync()s the write-ahead log after each group
+ * commit while the event loop goes on with the next requests, and tells the
+ * loop through a pipe which commit generation is on disk.
+ */
+struct syncer {
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	uint64_t		 requested;	/* newest generation to sync */
+	uint64_t		 done;		/* newest generation on disk */
+	uint64_t		 failed;	/* newest generation that failed */
+	int			 stop;
+	int			 running;
+	char			*wal_path;
+	int			 wal_fd;
+	int			 notify[2];
+	struct event		*notify_ev;
 };
 
 struct server {
@@ -53,7 +81,11 @@ struct server {
 	struct pending		*pending;
 	size_t			 npending;
 	size_t			 cap;
+	size_t			 nopen;		/* of pending, in the open tx */
 	struct timespec		 batch_start;
+	uint64_t		 gen;		/* last committed generation */
+	int64_t			 changes;	/* store_changes() at last commit */
+	struct syncer		 sync;
 	uint64_t		 max_body;
 	uint64_t		 max_inflated;
 };
@@ -98,44 +130,98 @@ server_method(enum evhttp_cmd_type cmd)
 	}
 }
 
-/* Send every held answer; on commit failure they become 503s. */
+/* Turn a held success into a 503: its commit or sync failed. */
 static void
-server_flush(struct server *srv, int failed)
+server_fail_pending(struct pending *p)
+{
+	static const char busy[] = "{\"error\":\"store_unavailable\","
+	    "\"message\":\"the database could not commit\"}\n";
+
+	if (p->status >= 400)
+		return;
+	evbuffer_drain(p->body, evbuffer_get_length(p->body));
+	evbuffer_add(p->body, busy, sizeof(busy) - 1);
+	evhttp_remove_header(evhttp_request_get_output_headers(p->req),
+	    "ETag");
+	p->status = 503;
+}
+
+/*
+ * Send the held answers whose generation is on disk (every committed one
+ * when the syncer does not run), oldest first.
+ */
+static void
+server_release(struct server *srv)
 {
 	struct pending	*p;
-	size_t		 i;
-	static const char busy[] = "{\"error\":\"store_unavailable\","
-	    "\"message\":\"the database could not commit\"}";
+	uint64_t	 done, failed;
+	size_t		 i, n;
 
-	for (i = 0; i < srv->npending; i++) {
+	if (srv->sync.running) {
+		pthread_mutex_lock(&srv->sync.lock);
+		done = srv->sync.done;
+		failed = srv->sync.failed;
+		pthread_mutex_unlock(&srv->sync.lock);
+	} else {
+		done = srv->gen;
+		failed = 0;
+	}
+	n = srv->npending - srv->nopen;
+	for (i = 0; i < n; i++) {
 		p = &srv->pending[i];
-		if (failed && p->status < 400) {
-			evbuffer_drain(p->body, evbuffer_get_length(p->body));
-			evbuffer_add(p->body, busy, sizeof(busy) - 1);
-			evhttp_remove_header(evhttp_request_get_output_headers(
-			    p->req), "ETag");
-			p->status = 503;
-		}
+		if (p->gen > done)
+			break;
+		if (p->gen != 0 && p->gen <= failed)
+			server_fail_pending(p);
 		evhttp_send_reply(p->req, p->status, NULL,
 		    p->status == 304 ? NULL : p->body);
 		evbuffer_free(p->body);
 	}
-	srv->npending = 0;
+	if (i > 0) {
+		memmove(srv->pending, srv->pending + i,
+		    (srv->npending - i) * sizeof(*srv->pending));
+		srv->npending -= i;
+	}
 }
 
-/* Commit the open transaction and send the answers it held. */
+/*
+ * Commit the open transaction. Its answers wait for the WAL sync when it
+ * (or an earlier transaction it may have read) wrote anything; on failure
+ * they become 503s.
+ */
 static void
 server_commit(struct server *srv)
 {
-	int	 failed = 0;
+	struct pending	*p;
+	int64_t		 changes;
+	size_t		 i;
+	int		 failed = 0, wrote;
 
 	if (store_in_transaction(srv->api->store) &&
 	    store_commit(srv->api->store) == -1) {
 		log_warnx("commit failed: %s; answering 503 to %zu requests",
-		    store_errmsg(srv->api->store), srv->npending);
+		    store_errmsg(srv->api->store), srv->nopen);
 		failed = 1;
 	}
-	server_flush(srv, failed);
+	changes = store_changes(srv->api->store);
+	wrote = !failed && changes != srv->changes;
+	srv->changes = changes;
+	if (wrote)
+		srv->gen++;
+	for (i = srv->npending - srv->nopen; i < srv->npending; i++) {
+		p = &srv->pending[i];
+		p->gen = srv->gen;
+		if (failed)
+			server_fail_pending(p);
+	}
+	srv->nopen = 0;
+	if (wrote && srv->sync.running) {
+		pthread_mutex_lock(&srv->sync.lock);
+		srv->sync.requested = srv->gen;
+		pthread_cond_signal(&srv->sync.cond);
+		pthread_mutex_unlock(&srv->sync.lock);
+	}
+	server_release(srv);
 }
 
 /* The commit event: the loop has no more ready connections. */
@@ -143,6 +229,121 @@ static void
 server_commit_cb(evutil_socket_t fd, short events, void *arg)
 {
 	server_commit(arg);
+}
+
+/* The syncer finished a generation: send what it made durable. */
+static void
+server_synced_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct server	*srv = arg;
+	char		 buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	server_release(srv);
+}
+
+/* fdatasync() the WAL (opened on first use). Returns 0, or -1. */
+static int
+syncer_sync(struct syncer *sy)
+{
+	if (sy->wal_fd == -1 &&
+	    (sy->wal_fd = open(sy->wal_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	return fdatasync(sy->wal_fd);
+}
+
+/* The sync thread: sync each requested generation, then notify the loop. */
+static void *
+syncer_main(void *arg)
+{
+	struct syncer	*sy = arg;
+	uint64_t	 target;
+	int		 rc;
+
+	pthread_mutex_lock(&sy->lock);
+	for (;;) {
+		while (!sy->stop && sy->requested == sy->done)
+			pthread_cond_wait(&sy->cond, &sy->lock);
+		if (sy->requested == sy->done)
+			break;		/* stopping, nothing left */
+		target = sy->requested;
+		pthread_mutex_unlock(&sy->lock);
+		rc = syncer_sync(sy);
+		pthread_mutex_lock(&sy->lock);
+		sy->done = target;
+		if (rc == -1)
+			sy->failed = target;
+		/* A full pipe already holds a wake-up. */
+		(void)write(sy->notify[1], "s", 1);
+	}
+	pthread_mutex_unlock(&sy->lock);
+	return NULL;
+}
+
+/* Start the sync thread for the store's WAL. Returns 0, or -1. */
+static int
+syncer_start(struct server *srv)
+{
+	struct syncer	*sy = &srv->sync;
+	const char	*wal = store_wal_path(srv->api->store);
+
+	sy->wal_fd = -1;
+	sy->notify[0] = sy->notify[1] = -1;
+	if (wal == NULL)
+		return 0;	/* in-memory database: nothing to sync */
+	if ((sy->wal_path = strdup(wal)) == NULL ||
+	    pipe2(sy->notify, O_NONBLOCK | O_CLOEXEC) == -1 ||
+	    (sy->notify_ev = event_new(srv->base, sy->notify[0],
+	    EV_READ | EV_PERSIST, server_synced_cb, srv)) == NULL ||
+	    event_add(sy->notify_ev, NULL) == -1) {
+		log_warn("cannot start the WAL sync");
+		return -1;
+	}
+	pthread_mutex_init(&sy->lock, NULL);
+	pthread_cond_init(&sy->cond, NULL);
+	if ((errno = pthread_create(&sy->thread, NULL, syncer_main,
+	    sy)) != 0) {
+		log_warn("cannot start the WAL sync thread");
+		pthread_cond_destroy(&sy->cond);
+		pthread_mutex_destroy(&sy->lock);
+		return -1;
+	}
+	sy->running = 1;
+	return 0;
+}
+
+/* Let the sync thread finish what was asked, stop it, free the syncer. */
+static void
+syncer_stop(struct server *srv)
+{
+	struct syncer	*sy = &srv->sync;
+
+	if (sy->wal_path == NULL)
+		return;		/* never started */
+	if (sy->running) {
+		pthread_mutex_lock(&sy->lock);
+		sy->stop = 1;
+		pthread_cond_signal(&sy->cond);
+		pthread_mutex_unlock(&sy->lock);
+		pthread_join(sy->thread, NULL);
+		server_release(srv);
+		sy->running = 0;
+		if (sy->failed != 0)
+			log_warnx("fdatasync %s failed", sy->wal_path);
+		pthread_cond_destroy(&sy->cond);
+		pthread_mutex_destroy(&sy->lock);
+	}
+	if (sy->notify_ev != NULL)
+		event_free(sy->notify_ev);
+	if (sy->notify[0] != -1)
+		close(sy->notify[0]);
+	if (sy->notify[1] != -1)
+		close(sy->notify[1]);
+	if (sy->wal_fd != -1)
+		close(sy->wal_fd);
+	free(sy->wal_path);
+	memset(sy, 0, sizeof(*sy));
 }
 
 /* Hold an answer until the commit; commit now if the batch is full. */
@@ -158,7 +359,7 @@ server_hold(struct server *srv, struct evhttp_request *req, int status,
 		ncap = srv->cap == 0 ? 64 : srv->cap * 2;
 		if ((np = reallocarray(srv->pending, ncap, sizeof(*np))) ==
 		    NULL) {
-			/* Cannot hold it: commit what we have, then send. */
+			/* Cannot hold it: commit and answer it now. */
 			server_commit(srv);
 			evhttp_send_reply(req, status, NULL, body);
 			evbuffer_free(body);
@@ -168,13 +369,15 @@ server_hold(struct server *srv, struct evhttp_request *req, int status,
 		srv->cap = ncap;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (srv->npending == 0)
+	if (srv->nopen == 0)
 		srv->batch_start = now;
 	srv->pending[srv->npending].req = req;
 	srv->pending[srv->npending].status = status;
 	srv->pending[srv->npending].body = body;
+	srv->pending[srv->npending].gen = 0;
 	srv->npending++;
-	if (srv->npending >= SERVER_MAX_BATCH ||
+	srv->nopen++;
+	if (srv->nopen >= SERVER_MAX_BATCH ||
 	    (now.tv_sec - srv->batch_start.tv_sec) * 1000000000LL +
 	    (now.tv_nsec - srv->batch_start.tv_nsec) >= SERVER_MAX_BATCH_NSEC)
 		server_commit(srv);
@@ -345,6 +548,8 @@ server_listen_socket(const char *listen_addr, char *err, size_t errlen)
 	    ai->ai_protocol);
 	if (fd == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    /* Accepted sockets inherit it: no Nagle delay on answers. */
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	    listen(fd, 1024) == -1 ||
 	    evutil_make_socket_nonblocking(fd) == -1) {
@@ -403,6 +608,9 @@ server_new(struct event_base *base, struct api *api, int fd, SSL_CTX *ctx,
 	evhttp_set_bevcb(srv->http, server_bev_cb, srv);
 	evhttp_set_gencb(srv->http, server_request_cb, srv);
 	server_configure(srv, NULL, conf);
+	srv->changes = store_changes(api->store);
+	if (conf->sync_acks && syncer_start(srv) == -1)
+		goto fail;
 	if (evhttp_accept_socket_with_handle(srv->http, fd) == NULL) {
 		log_warnx("cannot accept on the listening socket");
 		goto fail;
@@ -419,8 +627,10 @@ server_free(struct server *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->api != NULL)
+	if (srv->api != NULL && srv->commit_ev != NULL)
 		server_commit(srv);
+	syncer_stop(srv);
+	server_release(srv);
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
 	if (srv->commit_ev != NULL)

@@ -1,7 +1,13 @@
 /*
- * store.c: the platform's SQLite database. WAL mode, synchronous=FULL,
- * schema versioned with PRAGMA user_version and applied by migrations,
- * and every query a statement prepared once at open.
+ * store.c: the platform's SQLite database. WAL mode, schema versioned
+ * with PRAGMA user_version and applied by migrations, and every query a
+ * statement prepared once at open.
+ *
+ * synchronous=NORMAL: a commit writes the WAL without fsync, so it
+ * survives the death of the process (the data is in the kernel) and the
+ * checkpoints sync as they should. Durability across a power loss comes
+ * from server.c, which fdatasync()s the WAL from a helper thread after each
+ * group commit and answers only after that (see server.c).
  *
  * Functions return 0 on success, 1 when the row asked for does not exist,
  * and -1 on a database error (logged). Functions returning JSON return a
@@ -452,8 +458,8 @@ store_load_versions(struct store *s)
 }
 
 /*
- * Open (creating if needed) the database at path, in WAL mode with full
- * synchronous commits, migrate it and prepare every statement. Returns
+ * Open (creating if needed) the database at path, in WAL mode with
+ * synchronous=NORMAL, migrate it and prepare every statement. Returns
  * the store, or NULL with the reason in err.
  */
 struct store *
@@ -489,7 +495,7 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL;"
+	if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = OFF;", NULL, NULL, &emsg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, emsg);
 		sqlite3_free(emsg);
@@ -531,6 +537,24 @@ store_close(struct store *s)
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("database: close: %s", sqlite3_errmsg(s->db));
 	free(s);
+}
+
+/* The number of rows changed since the database was opened. */
+int64_t
+store_changes(struct store *s)
+{
+	return sqlite3_total_changes64(s->db);
+}
+
+/* The path of the database's write-ahead log. Returns it, or NULL. */
+const char *
+store_wal_path(struct store *s)
+{
+	const char	*db = sqlite3_db_filename(s->db, "main");
+
+	if (db == NULL || db[0] == '\0')
+		return NULL;	/* in memory */
+	return sqlite3_filename_wal(db);
 }
 
 /* The last error message of the database. */

@@ -1,0 +1,131 @@
+# tests/lib-platform.sh: helpers for the outpost-platform black-box tests.
+# Source after tests/lib.sh. Every request goes over real TLS, verified
+# against the platform's own CA (curl --cacert, never -k).
+
+command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+command -v jq >/dev/null 2>&1 || skip "jq is not installed"
+[ -x "$PLATFORM" ] || skip "outpost-platform is not built"
+
+OUT="$T/out"
+
+# init_platform DIR: make a platform directory on a free port. Sets PDIR,
+# PORT, URL, TOKEN, CUSTOMER_ID, ACTIVATION_ID.
+init_platform() {
+	PDIR=$1
+	PORT=$(free_port)
+	"$PLATFORM" init "$PDIR" --listen "127.0.0.1:$PORT" \
+	    >"$T/init.out" 2>"$T/init.err" ||
+	    fail "init $PDIR: $(cat "$T/init.err")"
+	CUSTOMER_ID=$(sed -n 's/^customer_id: //p' "$T/init.out")
+	ACTIVATION_ID=$(sed -n 's/^activation_id: //p' "$T/init.out")
+	[ -n "$CUSTOMER_ID" ] && [ -n "$ACTIVATION_ID" ] ||
+	    fail "init printed no ids: $(cat "$T/init.out")"
+	URL="https://localhost:$PORT"
+	TOKEN=$(cat "$PDIR/admin.token")
+}
+
+# run_platform [flags...]: start the platform of PDIR in the foreground
+# (in the background of this shell) and wait until it answers. Sets
+# PLATFORM_PID.
+run_platform() {
+	"$PLATFORM" -f -d -c "$PDIR/platform.conf" "$@" \
+	    >>"$PDIR/stderr.log" 2>&1 &
+	PLATFORM_PID=$!
+	at_exit "kill -KILL $PLATFORM_PID 2>/dev/null"
+	wait_for 20 curl -sSf --cacert "$PDIR/ca.pem" \
+	    -H "Authorization: Bearer $TOKEN" "$URL/api/v1/settings" ||
+	    fail "outpost-platform did not come up: $(tail -n 20 \
+	    "$PDIR/stderr.log")"
+}
+
+# start_platform DIR: init_platform and run_platform.
+start_platform() {
+	init_platform "$1"
+	run_platform
+}
+
+# stop_platform [SIGNAL]: signal the platform (TERM) and wait for it.
+stop_platform() {
+	kill "-${1:-TERM}" "$PLATFORM_PID" 2>/dev/null
+	wait "$PLATFORM_PID" 2>/dev/null
+	PLATFORM_RC=$?
+}
+
+# http METHOD PATH BEARER [curl args...]: send a request (no auth header
+# when BEARER is empty). The body goes to $OUT; prints the status code.
+http() {
+	_m=$1
+	_p=$2
+	_a=$3
+	shift 3
+	if [ -n "$_a" ]; then
+		set -- -H "Authorization: Bearer $_a" "$@"
+	fi
+	curl -sS --cacert "$PDIR/ca.pem" -o "$OUT" -w '%{http_code}' \
+	    -X "$_m" "$@" "$URL$_p"
+}
+
+# admin METHOD PATH [curl args...]: an admin API request.
+admin() {
+	_am=$1
+	_ap=$2
+	shift 2
+	http "$_am" "$_ap" "$TOKEN" "$@"
+}
+
+# agent METHOD PATH [curl args...]: an agent API request with $CRED.
+agent() {
+	_gm=$1
+	_gp=$2
+	shift 2
+	http "$_gm" "$_gp" "$CRED" "$@"
+}
+
+# expect CODE COMMAND...: run a request command; fail unless it answered CODE.
+expect() {
+	_want=$1
+	shift
+	_got=$("$@")
+	[ "$_got" = "$_want" ] ||
+	    fail "$*: HTTP $_got, expected $_want: $(cat "$OUT" 2>/dev/null)"
+}
+
+# jout FILTER: jq -r FILTER over the last answer.
+jout() {
+	jq -r "$1" "$OUT"
+}
+
+# assert_json FILTER VALUE: the last answer's FILTER must be VALUE.
+assert_json() {
+	_v=$(jq -r "$1" "$OUT" 2>&1)
+	[ "$_v" = "$2" ] || fail "$1 is \"$_v\", expected \"$2\" in $(cat "$OUT")"
+}
+
+# activation_body HOSTNAME [ACTIVATION_ID [CUSTOMER_ID]]: print the body.
+activation_body() {
+	printf '{"activation_id":"%s","customer_id":"%s","host":{"hostname":"%s","os":"Debian GNU/Linux","os_version":"12","arch":"x86_64","agent_version":"0.1.0","ip_addresses":["192.0.2.10"]}}' \
+	    "${2:-$ACTIVATION_ID}" "${3:-$CUSTOMER_ID}" "$1"
+}
+
+# activate HOSTNAME [ACTIVATION_ID]: activate an agent; sets CRED, AGENT_ID,
+# CORRELATION_ID.
+activate() {
+	expect 201 http POST /agent/v1/activate "" \
+	    -d "$(activation_body "$1" "${2:-$ACTIVATION_ID}")"
+	CRED=$(jout .credential)
+	AGENT_ID=$(jout .agent_id)
+	CORRELATION_ID=$(jout .correlation_id)
+}
+
+# heartbeat [BODY]: send a heartbeat with $CRED; prints the status code.
+heartbeat() {
+	if [ $# -eq 0 ]; then
+		set -- '{}'
+	fi
+	agent POST /agent/v1/heartbeat -d "$1"
+}
+
+# vm_hwm PID: the peak resident set size of PID in KiB.
+vm_hwm() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
