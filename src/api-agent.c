@@ -712,3 +712,23 @@ agent_errors(struct api *api, struct api_request *req,
 	    (int64_t)json_object_array_length(errors));
 	res->status = 200;
 }
+
+/*
+ * POST /agent/v1/deregister: the agent asks to be deleted (outpostctl
+ * uninstall --deregister), as an admin DELETE would.
+ */
+void
+agent_deregister(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	if (store_agent_delete(api->store, req->agent_id) != 0) {
+		agent_store_error(res);
+		return;
+	}
+	res->json = json_object_new_object();
+	json_add_string(res->json, "agent_id", req->agent_id);
+	json_add_bool(res->json, "deleted", 1);
+	res->status = 200;
+	log_info("agent %s deregistered itself (uninstall --deregister)",
+	    req->agent_id);
+}

@@ -27,6 +27,7 @@ static const struct api_route api_routes[] = {
 	{ API_POST, "/agent/v1/inventory", AUTH_AGENT, 1, agent_inventory },
 	{ API_POST, "/agent/v1/fim-events", AUTH_AGENT, 1, agent_fim_events },
 	{ API_POST, "/agent/v1/errors", AUTH_AGENT, 1, agent_errors },
+	{ API_POST, "/agent/v1/deregister", AUTH_AGENT, 0, agent_deregister },
 
 	{ API_GET, "/api/v1/agents", AUTH_ADMIN, 0, admin_agents },
 	{ API_GET, "/api/v1/agents/*", AUTH_ADMIN, 0, admin_agent_get },

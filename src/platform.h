@@ -358,6 +358,8 @@ void	 agent_inventory(struct api *, struct api_request *,
 	    struct api_response *);
 void	 agent_fim_events(struct api *, struct api_request *,
 	    struct api_response *);
+void	 agent_deregister(struct api *, struct api_request *,
+	    struct api_response *);
 void	 agent_errors(struct api *, struct api_request *,
 	    struct api_response *);
 struct json_object *agent_manifest_json(struct api *, enum manifest_type,
