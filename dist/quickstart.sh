@@ -27,7 +27,7 @@ libnl-route-3-dev libsqlite3-dev libcmocka-dev"
 DEB_RUN="ca-certificates curl jq python3 iproute2 procps gzip openssl"
 DEB_TEST="valgrind mandoc clang libclang-rt-14-dev"
 # Daemons some tests start themselves; their system services are stopped.
-DEB_SERVICES=""
+DEB_SERVICES="tinyproxy squid nginx-light"
 
 # Install the Debian packages of "$@" that are missing.
 install_deb() {
@@ -100,15 +100,52 @@ if [ "$mode" = test ]; then
 	exit $status
 fi
 
-# Run the agent from ./quickstart/ with a local configuration.
+# A platform under ./quickstart/platform (made once), then the agent from
+# ./quickstart/ activated against it.
 qs="$top/quickstart"
 mkdir -p "$qs"
+pdir="$qs/platform"
+if [ ! -f "$pdir/platform.conf" ]; then
+	build/outpost-platform init "$pdir" > "$qs/platform-init.out"
+	cat "$qs/platform-init.out"
+fi
+customer=$(sed -n 's/^customer_id: //p' "$qs/platform-init.out")
+activation=$(sed -n 's/^activation_id: //p' "$qs/platform-init.out")
+listen=$(sed -n 's/^listen *= *//p' "$pdir/platform.conf")
+url="https://$listen"
+case "$listen" in
+0.0.0.0:*) url="https://127.0.0.1:${listen##*:}" ;;
+esac
+build/outpost-platform -f -c "$pdir/platform.conf" >"$qs/platform.stderr" 2>&1 &
+platform=$!
+agent=""
+trap 'kill $agent $platform 2>/dev/null; wait $agent $platform 2>/dev/null' EXIT INT TERM
+admin() {
+	curl -sS --cacert "$pdir/ca.pem" \
+	    -H "Authorization: Bearer $(cat "$pdir/admin.token")" "$url$1"
+}
+i=0
+until admin /api/v1/agents >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 $platform 2>/dev/null; then
+		echo "quickstart: outpost-platform did not start:" >&2
+		tail -n 5 "$qs/platform.stderr" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
 if [ ! -f "$qs/outpost.conf" ]; then
 	cat > "$qs/outpost.conf" <<CONF
 # The quick start agent: everything under $qs.
+platform_url = $url
+activation_id = $activation
+customer_id = $customer
+ca_file = $pdir/ca.pem
 state_dir = $qs/state
 log_dir = $qs/log
 run_dir = $qs/run
+proxy_file = $qs/proxy.conf
 log_level = info
 CONF
 fi
@@ -116,12 +153,14 @@ conf="$qs/outpost.conf"
 build/outpostd -n -c "$conf"
 build/outpostd -f -c "$conf" &
 agent=$!
-trap 'kill $agent 2>/dev/null; wait $agent 2>/dev/null' EXIT INT TERM
 i=0
-until build/outpostctl -c "$conf" status >/dev/null 2>&1; do
+until build/outpostctl -c "$conf" status --json 2>/dev/null |
+    grep -q '"activation":"activated"\|"activation": *"activated"'; do
 	i=$((i + 1))
 	if [ $i -gt 100 ] || ! kill -0 $agent 2>/dev/null; then
-		echo "quickstart: outpostd did not start; see $qs/log/agent.log" >&2
+		echo "quickstart: the agent did not activate; see" \
+		    "$qs/log/agent.log" >&2
+		build/outpostctl -c "$conf" status >&2 || true
 		exit 1
 	fi
 	sleep 0.1
@@ -129,10 +168,15 @@ done
 echo
 build/outpostctl -c "$conf" status
 echo
+echo "The platform's agent list (GET $url/api/v1/agents):"
+admin /api/v1/agents | jq '.agents[] | {agent_id, hostname, status, online, last_checkin, agent_version}'
+echo
 if [ -t 0 ]; then
-	echo "quickstart: outpostd runs in the foreground (pid $agent);" \
-	    "try: build/outpostctl -c $conf status. Ctrl-C stops it."
+	echo "quickstart: outpost-platform (pid $platform) and outpostd" \
+	    "(pid $agent) run in the foreground; try:"
+	echo "  build/outpostctl -c $conf status"
+	echo "Ctrl-C stops both."
 	wait $agent
 else
-	echo "quickstart: not on a terminal; stopping the agent."
+	echo "quickstart: not on a terminal; stopping the agent and the platform."
 fi
