@@ -177,6 +177,9 @@ void
 platform_conf_free(struct platform_conf *conf)
 {
 	conf_free_strings(platform_keys, conf);
+	/* platform_parse_listen() stores a string conf_free_strings skips. */
+	free(conf->listen);
+	conf->listen = NULL;
 	free(conf->dir);
 	conf->dir = NULL;
 }

@@ -7,6 +7,13 @@
 . "$abs_top_srcdir/tests/lib-platform.sh"
 
 [ -r /proc/self/status ] || skip "no /proc/PID/status"
+# AddressSanitizer's shadow memory and quarantine inflate the RSS of a
+# sanitizer build (freed chunks wait in quarantine): there the bound is
+# 128 MiB of growth, still far below the 1 GiB the body inflates to.
+limit=65536
+if nm "$PLATFORM" 2>/dev/null | grep -q __asan_init; then
+	asan=1
+fi
 start_platform "$T/p"
 activate web-01
 
@@ -14,6 +21,7 @@ activate web-01
 head -c 1073741824 /dev/zero | gzip -9 >"$T/bomb.gz"
 [ "$(stat -c %s "$T/bomb.gz")" -lt 4194304 ] || fail "bomb larger than 4 MiB"
 before=$(vm_hwm "$PLATFORM_PID")
+[ -n "${asan:-}" ] && limit=$((before + 131072))
 expect 413 agent POST /agent/v1/inventory -H 'Content-Encoding: gzip' \
     --data-binary "@$T/bomb.gz"
 assert_json .error body_too_large
@@ -21,7 +29,7 @@ expect 413 agent POST /agent/v1/fim-events -H 'Content-Encoding: gzip' \
     --data-binary "@$T/bomb.gz"
 after=$(vm_hwm "$PLATFORM_PID")
 note "VmHWM before ${before} KiB, after ${after} KiB"
-[ "$after" -lt 65536 ] || fail "peak RSS $after KiB passed 64 MiB"
+[ "$after" -lt "$limit" ] || fail "peak RSS $after KiB passed $limit KiB"
 
 # A valid JSON document that inflates past the cap is refused too.
 {
@@ -72,5 +80,5 @@ assert_json .field 'correlation.listeners[0]'
 # Still serving, and still small.
 expect 200 heartbeat
 kill -0 "$PLATFORM_PID" || fail "the platform died"
-[ "$(vm_hwm "$PLATFORM_PID")" -lt 65536 ] || fail "peak RSS passed 64 MiB"
+[ "$(vm_hwm "$PLATFORM_PID")" -lt "$limit" ] || fail "peak RSS passed $limit KiB"
 exit 0
