@@ -6,27 +6,13 @@
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-http.sh"
 
-make_ca good
-make_server_cert good server
-start_https_echo server
-URL="https://localhost:$ECHO_PORT"
+start_test_platform
 start_tinyproxy tp
 TP=$PROXY_PORT
 start_tinyproxy tpauth agent s3cret
 TPAUTH=$PROXY_PORT
 DEAD1=$(free_port)
 DEAD2=$(free_port)
-
-# proxy_conf NAME LINES...: write $T/NAME.conf (mode 0600).
-proxy_conf() {
-	_f="$T/$1.conf"
-	shift
-	: > "$_f"
-	chmod 600 "$_f"
-	for _l in "$@"; do
-		echo "$_l" >> "$_f"
-	done
-}
 
 note "tinyproxy without auth carries the request (CONNECT in its log)"
 proxy_conf one "https_proxy = http://127.0.0.1:$TP"
