@@ -184,7 +184,11 @@ proxy_parse_url(const char *s, struct proxy *p, char *err, size_t errlen)
 	auth = s + 7;
 	end = auth + strcspn(auth, "/?#");
 	if (*end != '\0' && strcmp(end, "/") != 0) {
-		snprintf(err, errlen, "a proxy URL has no path");
+		if (strchr(end, '@') != NULL)
+			snprintf(err, errlen, "percent-encode '/', '?' and '#' "
+			    "in the user name and password (%%2F, %%3F, %%23)");
+		else
+			snprintf(err, errlen, "a proxy URL has no path");
 		return -1;
 	}
 	at = NULL;

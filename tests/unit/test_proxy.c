@@ -137,6 +137,13 @@ test_parse_url_bad(void **state)
 	assert_int_equal(proxy_parse_url("https://proxy:3128", &p, err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "only http:// proxies are supported");
+	assert_int_equal(proxy_parse_url("http://u:pa/ss@proxy:3128", &p, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "percent-encode '/'"));
+	assert_int_equal(proxy_parse_url("http://u:pa%2Fss@proxy:3128", &p,
+	    err, sizeof(err)), 0);
+	assert_string_equal(p.password, "pa/ss");
+	proxy_clear(&p);
 	assert_int_equal(proxy_parse_url("http://proxy:99999", &p, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "bad port \"99999\""));
