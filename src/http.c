@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
@@ -32,14 +33,6 @@
 #include "http.h"
 #include "log.h"
 #include "proxy.h"
-
-/* One way to reach the platform: a proxy, or direct (url NULL). */
-struct http_hop {
-	char		*url;
-	char		*user;
-	char		*password;
-	char		*masked;
-};
 
 /* One request in flight, over its attempts. */
 struct http_call {
@@ -54,7 +47,7 @@ struct http_call {
 	size_t			 max_response;
 	http_done_cb		 cb;
 	void			*arg;
-	struct http_hop		 hops[PROXY_MAX + 1];
+	struct proxy		 hops[PROXY_MAX + 1];	/* url NULL: direct */
 	int			 nhops;
 	int			 hop;		/* the current attempt */
 	struct http_attempt	 attempts[PROXY_MAX + 1];
@@ -94,39 +87,30 @@ static int	http_global_refs;
 
 static void	http_check_done(struct http *);
 
-/* Value of one hex digit, or -1. */
-static int
-http_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Turn a pin into curl's "sha256//base64" form. Returns 0, or -1. */
 int
 http_pin_normalize(const char *pin, char *buf, size_t len)
 {
-	unsigned char	 raw[64], b64[80];
+	unsigned char	 raw[64], b64[80], *hex;
 	size_t		 i, n = strlen(pin);
-	int		 hi, lo, dlen;
+	long		 hexlen;
+	int		 dlen;
 
 	if (strncmp(pin, "sha256//", 8) == 0) {
 		pin += 8;
 		n -= 8;
 	}
 	if (n == 64) {
-		for (i = 0; i < 32; i++) {
-			hi = http_hexval((unsigned char)pin[2 * i]);
-			lo = http_hexval((unsigned char)pin[2 * i + 1]);
-			if (hi == -1 || lo == -1)
-				return -1;
-			raw[i] = (unsigned char)(hi << 4 | lo);
+		/* 64 hex digits (OPENSSL_hexstr2buf also takes "AB:CD"). */
+		if (strchr(pin, ':') != NULL ||
+		    (hex = OPENSSL_hexstr2buf(pin, &hexlen)) == NULL)
+			return -1;
+		if (hexlen != 32) {
+			OPENSSL_free(hex);
+			return -1;
 		}
-		EVP_EncodeBlock(b64, raw, 32);
+		EVP_EncodeBlock(b64, hex, 32);
+		OPENSSL_free(hex);
 	} else if (n == 44 && pin[43] == '=' && pin[42] != '=') {
 		for (i = 0; i < 43; i++)
 			if (!isalnum((unsigned char)pin[i]) && pin[i] != '+' &&
@@ -303,20 +287,6 @@ http_pending(const struct http *h)
 	return h->ncalls;
 }
 
-/* Free what a hop holds. */
-static void
-http_hop_clear(struct http_hop *hop)
-{
-	free(hop->url);
-	free(hop->user);
-	if (hop->password != NULL) {
-		explicit_bzero(hop->password, strlen(hop->password));
-		free(hop->password);
-	}
-	free(hop->masked);
-	memset(hop, 0, sizeof(*hop));
-}
-
 /* Forget the response of the last attempt. */
 static void
 http_call_reset_response(struct http_call *c)
@@ -356,7 +326,7 @@ http_call_free(struct http_call *c)
 	TAILQ_REMOVE(&c->http->calls, c, entry);
 	c->http->ncalls--;
 	for (i = 0; i < c->nhops; i++)
-		http_hop_clear(&c->hops[i]);
+		proxy_clear(&c->hops[i]);
 	http_call_reset_response(c);
 	curl_slist_free_all(c->headers);
 	free(c->method);
@@ -464,7 +434,7 @@ http_gzip(const void *in, size_t len, unsigned char **out, size_t *outlen)
 static const char *
 http_hop_name(const struct http_call *c)
 {
-	const struct http_hop	*hop = &c->hops[c->hop];
+	const struct proxy	*hop = &c->hops[c->hop];
 
 	return hop->url != NULL ? hop->masked : "direct";
 }
@@ -474,7 +444,7 @@ static int
 http_call_start(struct http_call *c)
 {
 	struct http		*h = c->http;
-	const struct http_hop	*hop = &c->hops[c->hop];
+	const struct proxy	*hop = &c->hops[c->hop];
 	CURL			*e;
 
 	if ((e = c->easy = curl_easy_init()) == NULL)
@@ -641,7 +611,7 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 {
 	struct error_transfer	 t;
 	struct http_attempt	*a = &c->attempts[c->nattempts++];
-	const struct http_hop	*hop = &c->hops[c->hop];
+	const struct proxy	*hop = &c->hops[c->hop];
 	curl_off_t		 connect_us = 0, pretransfer_us = 0;
 
 	memset(&t, 0, sizeof(t));
@@ -743,21 +713,6 @@ http_url_host(const char *url, char *buf, size_t len)
 	return rc;
 }
 
-/* Copy proxy p into hop. Returns 0, or -1. */
-static int
-http_hop_set(struct http_hop *hop, const struct proxy *p)
-{
-	if ((hop->url = strdup(p->url)) == NULL ||
-	    (hop->masked = strdup(p->masked)) == NULL)
-		return -1;
-	if (p->user != NULL && (hop->user = strdup(p->user)) == NULL)
-		return -1;
-	if (p->password != NULL &&
-	    (hop->password = strdup(p->password)) == NULL)
-		return -1;
-	return 0;
-}
-
 /* Start a request. Returns the call, or NULL (logged). */
 struct http_call *
 http_request(struct http *h, const struct http_request *req,
@@ -836,7 +791,7 @@ http_request(struct http *h, const struct http_request *req,
 		break;
 	}
 	for (i = 0; i < n; i++)
-		if (http_hop_set(&c->hops[c->nhops++],
+		if (proxy_copy(&c->hops[c->nhops++],
 		    &pc->list.proxies[order[i]]) == -1)
 			goto nomem;
 	/*

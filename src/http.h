@@ -31,8 +31,9 @@ struct http_settings {
 	long		 timeout_ms;		/* whole request; 0: default */
 	const char	*user_agent;		/* NULL: "outpost/VERSION" */
 	size_t		 max_response;		/* bytes; 0: default */
-	/* The proxy policy; NULL = direct. Must outlive its use (see
-	   http_set_proxies()). */
+	/* The proxy policy; NULL = direct. Read when a request starts (each
+	   call copies its proxies), so it must live until it is replaced
+	   with http_set_proxies() or the client is freed. */
 	const struct proxy_config *proxies;
 	/* Random start for PROXY_ORDER_RANDOM: a seed (0 = from time). */
 	unsigned int	 seed;
@@ -99,7 +100,10 @@ typedef void	(*http_done_cb)(const struct http_response *, void *);
  * as a malformed pin, or no memory.
  */
 struct http	*http_new(struct event_base *, const struct http_settings *);
-/* Use pc (or NULL = direct) for requests started from now on. */
+/*
+ * Use pc (or NULL = direct) for requests started from now on; calls in
+ * flight keep their copies, so the old configuration may be freed now.
+ */
 void		 http_set_proxies(struct http *, const struct proxy_config *);
 /*
  * Start a request; cb is called once, later, from the event loop (never

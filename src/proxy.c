@@ -112,6 +112,24 @@ proxy_clear(struct proxy *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Copy src into dst (zeroed first). Returns 0, or -1 (dst cleared). */
+int
+proxy_copy(struct proxy *dst, const struct proxy *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->port = src->port;
+	if ((dst->url = strdup(src->url)) == NULL ||
+	    (dst->host = strdup(src->host)) == NULL ||
+	    (dst->masked = strdup(src->masked)) == NULL ||
+	    (src->user != NULL && (dst->user = strdup(src->user)) == NULL) ||
+	    (src->password != NULL &&
+	    (dst->password = strdup(src->password)) == NULL)) {
+		proxy_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
 /* Copy url into buf with any password replaced by "****". Returns buf. */
 char *
 proxy_mask_url(const char *url, char *buf, size_t len)
@@ -166,7 +184,11 @@ proxy_parse_url(const char *s, struct proxy *p, char *err, size_t errlen)
 	auth = s + 7;
 	end = auth + strcspn(auth, "/?#");
 	if (*end != '\0' && strcmp(end, "/") != 0) {
-		snprintf(err, errlen, "a proxy URL has no path");
+		if (strchr(end, '@') != NULL)
+			snprintf(err, errlen, "percent-encode '/', '?' and '#' "
+			    "in the user name and password (%%2F, %%3F, %%23)");
+		else
+			snprintf(err, errlen, "a proxy URL has no path");
 		return -1;
 	}
 	at = NULL;

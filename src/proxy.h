@@ -94,6 +94,8 @@ int	proxy_check_file(const char *path);
 int	proxy_parse_url(const char *, struct proxy *, char *err, size_t);
 /* Free what p holds and zero it. */
 void	proxy_clear(struct proxy *);
+/* Copy src into dst. Returns 0, or -1 (no memory; dst left empty). */
+int	proxy_copy(struct proxy *dst, const struct proxy *src);
 /* Copy url into buf with any password replaced by "****". Returns buf. */
 char	*proxy_mask_url(const char *url, char *buf, size_t len);
 /* Parse a no_proxy value into bl (appending). Returns 0, or -1 + err. */

@@ -6,23 +6,9 @@
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-http.sh"
 
-make_ca good
-make_server_cert good server
-start_https_echo server
-URL="https://localhost:$ECHO_PORT"
+start_test_platform
 start_squid sq agent 'p@ss:w0rd'
 SQ=$PROXY_PORT
-
-# proxy_conf NAME LINES...: write $T/NAME.conf (mode 0600).
-proxy_conf() {
-	_f="$T/$1.conf"
-	shift
-	: > "$_f"
-	chmod 600 "$_f"
-	for _l in "$@"; do
-		echo "$_l" >> "$_f"
-	done
-}
 
 note "right password (percent-encoded '@' and ':'): success via squid"
 proxy_conf good "https_proxy = http://agent:p%40ss%3Aw0rd@127.0.0.1:$SQ"

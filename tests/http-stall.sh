@@ -5,10 +5,7 @@
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-http.sh"
 
-make_ca good
-make_server_cert good server
-start_https_echo server
-URL="https://localhost:$ECHO_PORT"
+start_test_platform
 
 note "stalled answer: ticks keep coming for 2 s, then E105"
 assert_fails run_httpget "$T/stall.out" -c "$T/good-ca.pem" -t 50 -T 2000 \

@@ -5,11 +5,8 @@
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-http.sh"
 
-make_ca good
+start_test_platform
 make_ca other
-make_server_cert good server
-start_https_echo server
-URL="https://localhost:$ECHO_PORT"
 
 note "right CA: OK, body, ETag and Date, gzip response decoded"
 run_httpget "$T/ok.out" -c "$T/good-ca.pem" -o "$T/ok.body" "$URL/" ||

@@ -63,6 +63,26 @@ start_https_echo() {
 	    fail "https-echo did not start: $(cat "$T/$1-echo.stderr")"
 }
 
+# start_test_platform: CA "good", a server certificate "server" signed by
+# it, and https-echo serving it. Sets ECHO_PORT and URL.
+start_test_platform() {
+	make_ca good
+	make_server_cert good server
+	start_https_echo server
+	URL="https://localhost:$ECHO_PORT"
+}
+
+# proxy_conf NAME LINES...: write the proxy file $T/NAME.conf (mode 0600).
+proxy_conf() {
+	_f="$T/$1.conf"
+	shift
+	: > "$_f"
+	chmod 600 "$_f"
+	for _l in "$@"; do
+		echo "$_l" >> "$_f"
+	done
+}
+
 # start_connect_proxy NAME MODE: tests/connect-proxy.py (ok, NNN, close,
 # silent) on a free port. Sets PROXY_PORT; CONNECT heads in $T/NAME.log.
 start_connect_proxy() {

@@ -64,7 +64,7 @@ parse_text(const char *text, mode_t mode, struct proxy_config *pc)
 static void
 test_parse_url(void **state)
 {
-	struct proxy	 p;
+	struct proxy	 p, q;
 	char		 err[256];
 
 	assert_int_equal(proxy_parse_url("http://proxy.corp:3128", &p, err,
@@ -91,7 +91,17 @@ test_parse_url(void **state)
 	assert_string_equal(p.host, "::1");
 	assert_string_equal(p.password, "a:b");
 	assert_string_equal(p.masked, "http://u:****@[::1]:3128");
+
+	assert_int_equal(proxy_copy(&q, &p), 0);
 	proxy_clear(&p);
+	assert_string_equal(q.url, "http://[::1]:3128");
+	assert_string_equal(q.host, "::1");
+	assert_int_equal(q.port, 3128);
+	assert_string_equal(q.user, "u");
+	assert_string_equal(q.password, "a:b");
+	assert_string_equal(q.masked, "http://u:****@[::1]:3128");
+	proxy_clear(&q);
+	assert_null(q.url);
 
 	assert_int_equal(proxy_parse_url("http://u@h:1", &p, err,
 	    sizeof(err)), 0);
@@ -127,6 +137,13 @@ test_parse_url_bad(void **state)
 	assert_int_equal(proxy_parse_url("https://proxy:3128", &p, err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "only http:// proxies are supported");
+	assert_int_equal(proxy_parse_url("http://u:pa/ss@proxy:3128", &p, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "percent-encode '/'"));
+	assert_int_equal(proxy_parse_url("http://u:pa%2Fss@proxy:3128", &p,
+	    err, sizeof(err)), 0);
+	assert_string_equal(p.password, "pa/ss");
+	proxy_clear(&p);
 	assert_int_equal(proxy_parse_url("http://proxy:99999", &p, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "bad port \"99999\""));
