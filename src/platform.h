@@ -413,6 +413,8 @@ void	 admin_assets(struct api *, struct api_request *,
 	    struct api_response *);
 int	 admin_publish(struct api *, enum manifest_type, const char *body,
 	    int64_t now, int64_t *version);
+int	 admin_seed(struct api *, char [PLATFORM_UUID_LEN + 1],
+	    char [PLATFORM_UUID_LEN + 1]);
 
 /* server.c */
 struct server;
