@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compat.h"
 #include "jsonutil.h"
@@ -855,4 +856,51 @@ admin_assets(struct api *api, struct api_request *req,
 		return;
 	}
 	admin_answer_list(res, "assets", store_asset_list(api->store, merge));
+}
+
+/*
+ * Fill a new database (inside the caller's transaction): the customer, the
+ * default profile, the first activation key and version 1 of each
+ * manifest. The new ids go to customer_id and activation_id. Returns 0,
+ * or -1.
+ */
+int
+admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
+    char activation_id[PLATFORM_UUID_LEN + 1])
+{
+	static const char *const bodies[MANIFEST_NTYPES] = {
+		("{\"collectors\":[\"os\",\"packages\",\"interfaces\","
+		    "\"services\"]}"),
+		"{}",
+		"{\"signatures\":[]}"
+	};
+	struct activation_key	 key;
+	struct json_object	*doc;
+	int64_t			 now = (int64_t)time(NULL), version;
+	int			 i, rc = -1;
+
+	memset(&key, 0, sizeof(key));
+	doc = profile_doc_default();
+	if (pki_uuid(customer_id) == -1 || pki_uuid(activation_id) == -1 ||
+	    store_customer_create(api->store, customer_id, "default",
+	    now) == -1 ||
+	    store_setting_set(api->store, "customer_id", customer_id) == -1 ||
+	    store_profile_create(api->store, "default", admin_json_text(doc),
+	    now, &key.profile_id) == -1)
+		goto done;
+	strlcpy(key.id, activation_id, sizeof(key.id));
+	strlcpy(key.customer_id, customer_id, sizeof(key.customer_id));
+	key.name = "default";
+	key.tags = "[]";
+	key.enabled = 1;
+	if (store_key_create(api->store, &key, now) == -1)
+		goto done;
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		if (admin_publish(api, (enum manifest_type)i, bodies[i], now,
+		    &version) == -1)
+			goto done;
+	rc = 0;
+done:
+	json_object_put(doc);
+	return rc;
 }

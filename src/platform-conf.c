@@ -108,7 +108,7 @@ static const struct conf_key platform_keys[] = {
 	    offsetof(struct platform_conf, request_timeout), "60",
 	    &platform_timeout_range, 0 },
 	{ "sync_acks", conf_parse_bool,
-	    offsetof(struct platform_conf, sync_acks), "yes", NULL, 0 },
+	    offsetof(struct platform_conf, sync_acks), "no", NULL, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

@@ -46,12 +46,6 @@ struct platform {
 	int			 pid_fd;
 };
 
-static const char *const platform_init_manifests[MANIFEST_NTYPES] = {
-	"{\"collectors\":[\"os\",\"packages\",\"interfaces\",\"services\"]}",
-	"{}",
-	"{\"signatures\":[]}"
-};
-
 /* Print usage and exit 1. */
 static void __attribute__((noreturn))
 platform_usage(void)
@@ -138,19 +132,13 @@ platform_write_file(const char *dir, const char *name, mode_t mode,
 	return 0;
 }
 
-/*
- * Fill the new database: the customer, the default profile, the first
- * activation key and version 1 of each manifest. Returns 0, or -1.
- */
+/* Create and fill the database of a new platform. Returns 0, or -1. */
 static int
 platform_init_store(const char *dir, char *customer_id, char *activation_id)
 {
-	struct activation_key	 key;
-	struct json_object	*doc;
 	struct api		 api;
 	char			 path[PATH_MAX + 32], err[PLATFORM_ERRLEN];
-	int64_t			 now = (int64_t)time(NULL), version;
-	int			 i, rc = -1;
+	int			 rc = -1;
 
 	memset(&api, 0, sizeof(api));
 	snprintf(path, sizeof(path), "%s/manifest.key", dir);
@@ -164,35 +152,14 @@ platform_init_store(const char *dir, char *customer_id, char *activation_id)
 		EVP_PKEY_free(api.signer);
 		return -1;
 	}
-	memset(&key, 0, sizeof(key));
-	doc = profile_doc_default();
-	if (pki_uuid(customer_id) == -1 || pki_uuid(activation_id) == -1 ||
-	    store_begin(api.store) == -1 ||
-	    store_customer_create(api.store, customer_id, "default",
-	    now) == -1 ||
-	    store_setting_set(api.store, "customer_id", customer_id) == -1 ||
-	    store_profile_create(api.store, "default",
-	    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN),
-	    now, &key.profile_id) == -1)
-		goto done;
-	strlcpy(key.id, activation_id, sizeof(key.id));
-	strlcpy(key.customer_id, customer_id, sizeof(key.customer_id));
-	key.name = "default";
-	key.tags = "[]";
-	key.enabled = 1;
-	if (store_key_create(api.store, &key, now) == -1)
-		goto done;
-	for (i = 0; i < MANIFEST_NTYPES; i++)
-		if (admin_publish(&api, (enum manifest_type)i,
-		    platform_init_manifests[i], now, &version) == -1)
-			goto done;
-	if (store_commit(api.store) == -1)
+	if (store_begin(api.store) == -1 ||
+	    admin_seed(&api, customer_id, activation_id) == -1 ||
+	    store_commit(api.store) == -1)
 		goto done;
 	rc = 0;
 done:
 	if (rc == -1 && store_in_transaction(api.store))
 		store_rollback(api.store);
-	json_object_put(doc);
 	store_close(api.store);
 	EVP_PKEY_free(api.signer);
 	return rc;

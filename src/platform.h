@@ -166,6 +166,10 @@ int		 store_savepoint(struct store *);
 int		 store_release(struct store *, int keep);
 const char	*store_errmsg(struct store *);
 int64_t		 store_changes(struct store *);
+void		 store_manual_checkpoints(struct store *);
+int		 store_wal_pages(struct store *);
+int		 store_checkpoint(const char *, struct sqlite3 **);
+void		 store_checkpoint_close(struct sqlite3 *);
 const char	*store_wal_path(struct store *);
 
 const char	*manifest_type_name(enum manifest_type);
@@ -415,6 +419,8 @@ void	 admin_assets(struct api *, struct api_request *,
 	    struct api_response *);
 int	 admin_publish(struct api *, enum manifest_type, const char *body,
 	    int64_t now, int64_t *version);
+int	 admin_seed(struct api *, char [PLATFORM_UUID_LEN + 1],
+	    char [PLATFORM_UUID_LEN + 1]);
 
 /* server.c */
 struct server;

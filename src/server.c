@@ -2,10 +2,12 @@
  * server.c: the HTTPS front of the platform: evhttp over
  * bufferevent_openssl on the one event_base, body limits and gzip
  * decoding, and group commit: every request handled in one pass of the
- * event loop joins one SQLite transaction. After the commit a helper thread
- * fdatasync()s the write-ahead log while the loop goes on; the answers of
- * that transaction are sent only once the sync is done, so an acknowledged
- * write survives a crash of the process and of the machine.
+ * event loop joins one SQLite transaction, and its answers are sent only
+ * once it is committed, so an acknowledged write survives a crash of the
+ * process. With sync_acks a helper thread also fdatasync()s the WAL while
+ * the loop goes on, and the answers wait for that too, so they survive a
+ * crash of the machine. The same thread checkpoints the WAL, so the loop
+ * never waits for the disk.
  */
 #include "config.h"
 
@@ -41,6 +43,7 @@
 #define SERVER_MAX_BATCH	256	/* answers held for one commit */
 #define SERVER_MAX_BATCH_NSEC	5000000	/* oldest answer held at most 5 ms */
 #define SERVER_MAX_HEADERS	(16 * 1024)
+#define SERVER_CHECKPOINT_PAGES	1000	/* WAL frames before a checkpoint */
 #define SERVER_PRIORITIES	3
 #define SERVER_COMMIT_PRIORITY	2	/* after every ready connection */
 
@@ -53,9 +56,10 @@ struct pending {
 };
 
 /*
- * The WAL sync thread: fdatasync()s the write-ahead log after each group
- * commit while the event loop goes on with the next requests, and tells the
- * loop through a pipe which commit generation is on disk.
+ * The WAL helper thread, so that the event loop never waits for the disk:
+ * it checkpoints the WAL into the database from its own connection when
+ * the WAL grows, and (sync_acks) fdatasync()s the WAL after each group
+ * commit, telling the loop through a pipe which generation is on disk.
  */
 struct syncer {
 	pthread_t		 thread;
@@ -66,6 +70,10 @@ struct syncer {
 	uint64_t		 failed;	/* newest generation that failed */
 	int			 stop;
 	int			 running;
+	int			 sync_acks;	/* answers wait for fdatasync */
+	int			 checkpoint;	/* a checkpoint is asked for */
+	char			*db_path;
+	struct sqlite3		*ckpt_db;	/* the thread's connection */
 	char			*wal_path;
 	int			 wal_fd;
 	int			 notify[2];
@@ -157,7 +165,7 @@ server_release(struct server *srv)
 	uint64_t	 done, failed;
 	size_t		 i, n;
 
-	if (srv->sync.running) {
+	if (srv->sync.running && srv->sync.sync_acks) {
 		pthread_mutex_lock(&srv->sync.lock);
 		done = srv->sync.done;
 		failed = srv->sync.failed;
@@ -217,7 +225,10 @@ server_commit(struct server *srv)
 	srv->nopen = 0;
 	if (wrote && srv->sync.running) {
 		pthread_mutex_lock(&srv->sync.lock);
-		srv->sync.requested = srv->gen;
+		if (srv->sync.sync_acks)
+			srv->sync.requested = srv->gen;
+		if (store_wal_pages(srv->api->store) >= SERVER_CHECKPOINT_PAGES)
+			srv->sync.checkpoint = 1;
 		pthread_cond_signal(&srv->sync.cond);
 		pthread_mutex_unlock(&srv->sync.lock);
 	}
@@ -253,7 +264,10 @@ syncer_sync(struct syncer *sy)
 	return fdatasync(sy->wal_fd);
 }
 
-/* The sync thread: sync each requested generation, then notify the loop. */
+/*
+ * The helper thread: checkpoint when asked; sync each requested generation,
+ * then notify the loop.
+ */
 static void *
 syncer_main(void *arg)
 {
@@ -263,8 +277,16 @@ syncer_main(void *arg)
 
 	pthread_mutex_lock(&sy->lock);
 	for (;;) {
-		while (!sy->stop && sy->requested == sy->done)
+		while (!sy->stop && sy->requested == sy->done &&
+		    !sy->checkpoint)
 			pthread_cond_wait(&sy->cond, &sy->lock);
+		if (sy->checkpoint && !sy->stop) {
+			pthread_mutex_unlock(&sy->lock);
+			store_checkpoint(sy->db_path, &sy->ckpt_db);
+			pthread_mutex_lock(&sy->lock);
+			sy->checkpoint = 0;
+			continue;
+		}
 		if (sy->requested == sy->done)
 			break;		/* stopping, nothing left */
 		target = sy->requested;
@@ -281,18 +303,20 @@ syncer_main(void *arg)
 	return NULL;
 }
 
-/* Start the sync thread for the store's WAL. Returns 0, or -1. */
+/* Start the helper thread for the store's WAL. Returns 0, or -1. */
 static int
-syncer_start(struct server *srv)
+syncer_start(struct server *srv, const struct platform_conf *conf)
 {
 	struct syncer	*sy = &srv->sync;
 	const char	*wal = store_wal_path(srv->api->store);
 
 	sy->wal_fd = -1;
 	sy->notify[0] = sy->notify[1] = -1;
+	sy->sync_acks = conf->sync_acks;
 	if (wal == NULL)
 		return 0;	/* in-memory database: nothing to sync */
 	if ((sy->wal_path = strdup(wal)) == NULL ||
+	    (sy->db_path = strdup(conf->database)) == NULL ||
 	    pipe2(sy->notify, O_NONBLOCK | O_CLOEXEC) == -1 ||
 	    (sy->notify_ev = event_new(srv->base, sy->notify[0],
 	    EV_READ | EV_PERSIST, server_synced_cb, srv)) == NULL ||
@@ -310,6 +334,7 @@ syncer_start(struct server *srv)
 		return -1;
 	}
 	sy->running = 1;
+	store_manual_checkpoints(srv->api->store);
 	return 0;
 }
 
@@ -342,6 +367,9 @@ syncer_stop(struct server *srv)
 		close(sy->notify[1]);
 	if (sy->wal_fd != -1)
 		close(sy->wal_fd);
+	if (sy->ckpt_db != NULL)
+		store_checkpoint_close(sy->ckpt_db);
+	free(sy->db_path);
 	free(sy->wal_path);
 	memset(sy, 0, sizeof(*sy));
 }
@@ -575,6 +603,11 @@ server_configure(struct server *srv, SSL_CTX *ctx,
 	}
 	srv->max_body = conf->max_body_size;
 	srv->max_inflated = conf->max_inflated_size;
+	if (srv->sync.running) {
+		pthread_mutex_lock(&srv->sync.lock);
+		srv->sync.sync_acks = conf->sync_acks;
+		pthread_mutex_unlock(&srv->sync.lock);
+	}
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)conf->max_body_size);
 	evhttp_set_max_headers_size(srv->http, SERVER_MAX_HEADERS);
 	evhttp_set_timeout(srv->http, conf->request_timeout);
@@ -609,7 +642,7 @@ server_new(struct event_base *base, struct api *api, int fd, SSL_CTX *ctx,
 	evhttp_set_gencb(srv->http, server_request_cb, srv);
 	server_configure(srv, NULL, conf);
 	srv->changes = store_changes(api->store);
-	if (conf->sync_acks && syncer_start(srv) == -1)
+	if (syncer_start(srv, conf) == -1)
 		goto fail;
 	if (evhttp_accept_socket_with_handle(srv->http, fd) == NULL) {
 		log_warnx("cannot accept on the listening socket");

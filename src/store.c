@@ -289,6 +289,7 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[ST_COUNT];
 	int64_t		 manifest_version[MANIFEST_NTYPES];
+	int		 wal_pages;	/* frames in the WAL after a commit */
 };
 
 static const char *const manifest_names[MANIFEST_NTYPES] = {
@@ -496,6 +497,7 @@ store_open(const char *path, char *err, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA journal_size_limit = 67108864;"
 	    "PRAGMA foreign_keys = OFF;", NULL, NULL, &emsg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, emsg);
 		sqlite3_free(emsg);
@@ -555,6 +557,66 @@ store_wal_path(struct store *s)
 	if (db == NULL || db[0] == '\0')
 		return NULL;	/* in memory */
 	return sqlite3_filename_wal(db);
+}
+
+/* Note the size of the WAL after each commit (sqlite3_wal_hook). */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store	*s = arg;
+
+	s->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+/*
+ * Stop checkpointing from this connection (someone else does it) and
+ * track the WAL size instead.
+ */
+void
+store_manual_checkpoints(struct store *s)
+{
+	sqlite3_wal_hook(s->db, store_wal_hook, s);
+}
+
+/* The number of frames in the WAL after the last commit. */
+int
+store_wal_pages(struct store *s)
+{
+	return s->wal_pages;
+}
+
+/*
+ * Checkpoint the database at path from a private connection (opened on
+ * first use into *dbp) without blocking the writer. Returns 0, or -1.
+ */
+int
+store_checkpoint(const char *path, struct sqlite3 **dbp)
+{
+	int	 logged, done;
+
+	if (*dbp == NULL) {
+		if (sqlite3_open_v2(path, dbp, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			sqlite3_close(*dbp);
+			*dbp = NULL;
+			return -1;
+		}
+		sqlite3_busy_timeout(*dbp, 1000);
+		sqlite3_exec(*dbp, "PRAGMA synchronous = NORMAL", NULL, NULL,
+		    NULL);
+	}
+	if (sqlite3_wal_checkpoint_v2(*dbp, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &logged, &done) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* Close a connection store_checkpoint opened. */
+void
+store_checkpoint_close(struct sqlite3 *db)
+{
+	sqlite3_close(db);
 }
 
 /* The last error message of the database. */

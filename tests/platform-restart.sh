@@ -71,4 +71,45 @@ missing=$(comm -23 "$T/acked" "$T/stored" | wc -l)
 # And the earlier data is still there.
 expect 200 admin GET "/api/v1/agents/$AGENT_ID"
 assert_json .status initial_scan_complete
+
+# The WAL is checkpointed into the database file (by the helper thread):
+# 1200 single-request commits over one keep-alive connection.
+sum_before=$(md5sum <"$PDIR/platform.db")
+{
+	i=0
+	while [ "$i" -lt 1200 ]; do
+		[ "$i" -eq 0 ] || echo next
+		printf 'url = "%s/agent/v1/heartbeat"\n' "$URL"
+		printf 'cacert = "%s"\n' "$PDIR/ca.pem"
+		printf 'data = "{\\"status\\":\\"n%d\\"}"\n' "$i"
+		printf 'header = "Authorization: Bearer %s"\n' "$CRED"
+		printf 'output = "/dev/null"\n'
+		printf 'write-out = "%%{http_code}\\n"\n'
+		i=$((i + 1))
+	done
+} >"$T/curl.cfg"
+curl -sS -K "$T/curl.cfg" >"$T/codes" || fail "heartbeat burst failed"
+[ "$(grep -c '^200$' "$T/codes")" -eq 1200 ] || fail "heartbeats refused"
+wait_for 10 sh -c "[ \"\$(md5sum <$PDIR/platform.db)\" != \"$sum_before\" ]" ||
+    fail "the WAL was never checkpointed into platform.db"
+
+# sync_acks = yes: the same SIGKILL check with fdatasync before answers.
+stop_platform TERM
+echo 'sync_acks = yes' >>"$PDIR/platform.conf"
+run_platform
+for w in 5 6; do
+	: >"$T/acked.$w"
+	writer "$w" &
+	eval "writer_$w=\$!"
+done
+wait_for 30 sh -c "[ \$(cat $T/acked.5 $T/acked.6 | wc -l) -ge 50 ]" ||
+    fail "writers made no progress with sync_acks"
+stop_platform KILL
+wait "$writer_5" "$writer_6" 2>/dev/null
+run_platform
+expect 200 admin GET "/api/v1/agents/$AGENT_ID/fim-events?limit=10000"
+jout '.events[].sequence' | sort -n >"$T/stored"
+sort -n "$T"/acked.* >"$T/acked"
+missing=$(comm -23 "$T/acked" "$T/stored" | wc -l)
+[ "$missing" -eq 0 ] || fail "sync_acks: $missing acknowledged writes lost"
 exit 0

@@ -1,0 +1,337 @@
+/*
+ * test_api.c: unit tests of api.c, api-agent.c and api-admin.c through
+ * the transport-free dispatch (api_prepare + api_execute) on an
+ * in-memory store.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "jsonutil.h"
+#include "platform.h"
+
+#define TOKEN	"0123456789abcdef0123456789abcdef"
+
+struct fixture {
+	struct api	 api;
+	char		 customer_id[PLATFORM_UUID_LEN + 1];
+	char		 activation_id[PLATFORM_UUID_LEN + 1];
+	char		 cred[128];
+};
+
+/* A seeded platform on an in-memory database. */
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+	char		 err[PLATFORM_ERRLEN];
+
+	assert_non_null(f);
+	f->api.store = store_open(":memory:", err, sizeof(err));
+	assert_non_null(f->api.store);
+	f->api.signer = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	assert_non_null(f->api.signer);
+	f->api.public_pem = pki_public_pem(f->api.signer);
+	snprintf(f->api.admin_token, sizeof(f->api.admin_token), "%s", TOKEN);
+	assert_int_equal(store_begin(f->api.store), 0);
+	assert_int_equal(admin_seed(&f->api, f->customer_id,
+	    f->activation_id), 0);
+	assert_int_equal(store_commit(f->api.store), 0);
+	*state = f;
+	return 0;
+}
+
+/* Free the fixture. */
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+
+	store_close(f->api.store);
+	EVP_PKEY_free(f->api.signer);
+	free(f->api.public_pem);
+	free(f);
+	return 0;
+}
+
+/*
+ * Dispatch one request. Returns the status; *out (if not NULL) gets the
+ * answer's JSON.
+ */
+static int
+call(struct fixture *f, enum api_method m, const char *path,
+    const char *bearer, const char *body, struct json_object **out)
+{
+	struct api_request	 req;
+	struct api_response	 res;
+	char			 auth[256];
+	int			 status;
+
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	req.method = m;
+	req.path = path;
+	req.query = strchr(path, '?') ? strchr(path, '?') + 1 : NULL;
+	if (bearer != NULL) {
+		snprintf(auth, sizeof(auth), "Bearer %s", bearer);
+		req.authorization = auth;
+	}
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.now = (int64_t)time(NULL);
+	assert_int_equal(store_begin(f->api.store), 0);
+	if (api_prepare(&f->api, &req, &res) == 0)
+		api_execute(&f->api, &req, &res);
+	assert_int_equal(store_commit(f->api.store), 0);
+	status = res.status;
+	if (out != NULL)
+		*out = json_object_get(res.json);
+	api_request_clear(&req);
+	api_response_clear(&res);
+	return status;
+}
+
+/* The "error" member of an answer (and drop it). */
+static char *
+error_of(struct json_object *obj)
+{
+	char	*e = strdup(json_get_string(obj, "error"));
+
+	json_object_put(obj);
+	return e;
+}
+
+/* Routing: 404 for unknown paths, 405 with the allowed methods. */
+static void
+test_routing(void **state)
+{
+	struct fixture		*f = *state;
+	struct json_object	*obj;
+	char			*e;
+
+	assert_int_equal(call(f, API_GET, "/nowhere", TOKEN, NULL, &obj), 404);
+	e = error_of(obj);
+	assert_string_equal(e, "not_found");
+	free(e);
+	assert_int_equal(call(f, API_GET, "/api/v1/agents/x/y/z", TOKEN, NULL,
+	    NULL), 404);
+	assert_int_equal(call(f, API_PUT, "/api/v1/agents", TOKEN, NULL,
+	    &obj), 405);
+	e = error_of(obj);
+	assert_string_equal(e, "method_not_allowed");
+	free(e);
+	assert_int_equal(call(f, API_GET, "api/v1/agents", TOKEN, NULL, NULL),
+	    404);
+}
+
+/* The admin token is required and compared exactly. */
+static void
+test_admin_token(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(call(f, API_GET, "/api/v1/agents", NULL, NULL, NULL),
+	    401);
+	assert_int_equal(call(f, API_GET, "/api/v1/agents", TOKEN "0", NULL,
+	    NULL), 401);
+	assert_int_equal(call(f, API_GET, "/api/v1/agents", "0123", NULL,
+	    NULL), 401);
+	assert_int_equal(call(f, API_GET, "/api/v1/agents", TOKEN, NULL,
+	    NULL), 200);
+}
+
+/* Activation, heartbeat and the agent credential checks. */
+static void
+test_agent_flow(void **state)
+{
+	struct fixture		*f = *state;
+	struct json_object	*obj;
+	char			 body[512], bad[128], *e;
+	const char		*cred;
+
+	snprintf(body, sizeof(body), "{\"activation_id\":\"%s\","
+	    "\"customer_id\":\"%s\",\"host\":{\"hostname\":\"h1\"}}",
+	    f->activation_id, f->customer_id);
+	assert_int_equal(call(f, API_POST, "/agent/v1/activate", NULL, body,
+	    &obj), 201);
+	cred = json_get_string(obj, "credential");
+	assert_non_null(cred);
+	assert_int_equal(strlen(cred), PLATFORM_UUID_LEN + 1 + 64);
+	snprintf(f->cred, sizeof(f->cred), "%s", cred);
+	assert_string_equal(json_get_string(obj, "status"), "provisioned");
+	json_object_put(obj);
+
+	assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", f->cred,
+	    "{}", &obj), 200);
+	assert_non_null(json_object_object_get(obj, "commands"));
+	json_object_put(obj);
+	assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", NULL, "{}",
+	    &obj), 401);
+	e = error_of(obj);
+	assert_string_equal(e, "missing_credential");
+	free(e);
+	snprintf(bad, sizeof(bad), "%s", f->cred);
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+	assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", bad, "{}",
+	    &obj), 401);
+	e = error_of(obj);
+	assert_string_equal(e, "invalid_credential");
+	free(e);
+	/* Upper-case hex is not the credential's form. */
+	bad[PLATFORM_UUID_LEN + 1] = 'A';
+	assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", bad, "{}",
+	    NULL), 401);
+
+	/* Bad key and bad customer. */
+	snprintf(body, sizeof(body), "{\"activation_id\":\"%s\","
+	    "\"customer_id\":\"%s\",\"host\":{\"hostname\":\"h1\"}}",
+	    f->customer_id, f->customer_id);
+	assert_int_equal(call(f, API_POST, "/agent/v1/activate", NULL, body,
+	    &obj), 403);
+	e = error_of(obj);
+	assert_string_equal(e, "invalid_activation_id");
+	free(e);
+	snprintf(body, sizeof(body), "{\"activation_id\":\"%s\","
+	    "\"customer_id\":\"%s\",\"host\":{\"hostname\":\"h1\"}}",
+	    f->activation_id, f->activation_id);
+	assert_int_equal(call(f, API_POST, "/agent/v1/activate", NULL, body,
+	    &obj), 403);
+	e = error_of(obj);
+	assert_string_equal(e, "invalid_customer_id");
+	free(e);
+}
+
+/* A failing handler leaves nothing behind (savepoint rollback). */
+static void
+test_rollback(void **state)
+{
+	struct fixture		*f = *state;
+	struct json_object	*obj, *arr;
+	char			 body[512];
+	int			 on;
+
+	snprintf(body, sizeof(body), "{\"activation_id\":\"%s\","
+	    "\"customer_id\":\"%s\",\"host\":{\"hostname\":\"h2\"}}",
+	    f->activation_id, f->customer_id);
+	assert_int_equal(call(f, API_POST, "/agent/v1/activate", NULL, body,
+	    &obj), 201);
+	snprintf(f->cred, sizeof(f->cred), "%s",
+	    json_get_string(obj, "credential"));
+	json_object_put(obj);
+	/* A 4xx answer keeps nothing of the request. */
+	assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", f->cred,
+	    "{\"errors\":[{\"code\":\"E\",\"message\":\"m\"}],\"fim\":7}",
+	    NULL), 400);
+	assert_int_equal(call(f, API_GET, "/api/v1/agents", TOKEN, NULL, &obj),
+	    200);
+	assert_true(json_object_object_get_ex(obj, "agents", &arr));
+	assert_int_equal(json_object_array_length(arr), 1);
+	assert_int_equal(json_object_array_length(json_object_object_get(
+	    json_object_array_get_idx(arr, 0), "last_errors")), 0);
+	json_object_put(obj);
+
+	/* The savepoint around each request undoes its writes. */
+	assert_int_equal(store_begin(f->api.store), 0);
+	assert_int_equal(store_savepoint(f->api.store), 0);
+	assert_int_equal(store_setting_set(f->api.store,
+	    "accept_correlation_id", "true"), 0);
+	assert_int_equal(store_release(f->api.store, 0), 0);
+	assert_int_equal(store_setting_get_bool(f->api.store,
+	    "accept_correlation_id", &on), 0);
+	assert_int_equal(on, 0);
+	assert_int_equal(store_savepoint(f->api.store), 0);
+	assert_int_equal(store_setting_set(f->api.store,
+	    "accept_correlation_id", "true"), 0);
+	assert_int_equal(store_release(f->api.store, 1), 0);
+	assert_int_equal(store_commit(f->api.store), 0);
+	assert_int_equal(store_setting_get_bool(f->api.store,
+	    "accept_correlation_id", &on), 0);
+	assert_int_equal(on, 1);
+}
+
+/* Query strings: lookup and percent-decoding. */
+static void
+test_query(void **state)
+{
+	char	 buf[32];
+
+	assert_int_equal(api_query_get("a=1&path=%2Fetc%2F&b", "path", buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, "/etc/");
+	assert_int_equal(api_query_get("a=1", "path", buf, sizeof(buf)), 1);
+	assert_int_equal(api_query_get(NULL, "path", buf, sizeof(buf)), 1);
+	assert_int_equal(api_query_get("path=%2", "path", buf, sizeof(buf)),
+	    -1);
+	assert_int_equal(api_query_get("path=%00", "path", buf, sizeof(buf)),
+	    -1);
+	assert_int_equal(api_query_get("p=aaaaaaaa", "p", buf, 4), -1);
+	assert_int_equal(api_query_get("x=a+b", "x", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a b");
+}
+
+/* UUIDs: lower-case 8-4-4-4-12 only. */
+static void
+test_uuid(void **state)
+{
+	char	 u[PLATFORM_UUID_LEN + 1];
+
+	assert_int_equal(pki_uuid(u), 0);
+	assert_true(api_is_uuid(u));
+	assert_true(api_is_uuid("3f0c8a4e-5d7b-4c1e-9a2f-0b6d1e8c7a55"));
+	assert_false(api_is_uuid("3F0C8A4E-5D7B-4C1E-9A2F-0B6D1E8C7A55"));
+	assert_false(api_is_uuid("3f0c8a4e-5d7b-4c1e-9a2f-0b6d1e8c7a5"));
+	assert_false(api_is_uuid("3f0c8a4e-5d7b-4c1e-9a2f-0b6d1e8c7a555"));
+	assert_false(api_is_uuid("3f0c8a4e5d7b-4c1e-9a2f-0b6d1e8c7a55-"));
+}
+
+/* Manifests are signed so that pki_manifest_verify accepts them. */
+static void
+test_manifest_signature(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*body = "{\"signatures\":[]}";
+	char		*sig;
+
+	sig = pki_manifest_sign(f->api.signer, "vulnsigs", 3, body,
+	    strlen(body));
+	assert_non_null(sig);
+	assert_true(pki_manifest_verify(f->api.signer, "vulnsigs", 3, body,
+	    strlen(body), sig));
+	assert_false(pki_manifest_verify(f->api.signer, "vulnsigs", 2, body,
+	    strlen(body), sig));
+	assert_false(pki_manifest_verify(f->api.signer, "fim", 3, body,
+	    strlen(body), sig));
+	assert_false(pki_manifest_verify(f->api.signer, "vulnsigs", 3, "{}",
+	    2, sig));
+	free(sig);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_token, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_agent_flow, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_uuid),
+		cmocka_unit_test_setup_teardown(test_manifest_signature, setup,
+		    teardown),
+	};
+
+	log_init("test_api", 1, LOG_LEVEL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
