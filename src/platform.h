@@ -112,6 +112,8 @@ struct agent_auth {
 	char		 revoked_hash[65];
 	char		 customer_id[PLATFORM_UUID_LEN + 1];
 	int64_t		 profile_id;
+	int64_t		 profile_version;
+	int		 heartbeat_interval;
 	int		 reactivate;
 };
 
@@ -170,6 +172,7 @@ void		 store_manual_checkpoints(struct store *);
 int		 store_wal_pages(struct store *);
 int		 store_checkpoint(const char *, struct sqlite3 **);
 void		 store_checkpoint_close(struct sqlite3 *);
+int		 store_checkpoint_finish(struct store *);
 const char	*store_wal_path(struct store *);
 
 const char	*manifest_type_name(enum manifest_type);
