@@ -71,6 +71,7 @@ int	 pki_random_hex(char *, size_t nbytes);
 int	 pki_uuid(char [PLATFORM_UUID_LEN + 1]);
 void	 pki_sha256_hex(const void *, size_t, char [65]);
 int	 pki_equal(const char *, const char *);
+void	 pki_shutdown(void);
 
 /* body.c */
 enum body_result {
@@ -158,6 +159,7 @@ struct fim_filter {
 	int64_t		 limit;
 };
 
+void		 store_init(void);
 struct store	*store_open(const char *, char *, size_t);
 void		 store_close(struct store *);
 int		 store_begin(struct store *);

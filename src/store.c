@@ -334,6 +334,16 @@ manifest_type_parse(const char *s, enum manifest_type *t)
 	return -1;
 }
 
+/*
+ * Configure the SQLite library once, before any connection: no memory
+ * statistics (they take a global mutex on every allocation).
+ */
+void
+store_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Log a database failure of what. Returns -1. */
 static int
 store_fail(struct store *s, const char *what)
