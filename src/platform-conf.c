@@ -177,6 +177,9 @@ void
 platform_conf_free(struct platform_conf *conf)
 {
 	conf_free_strings(platform_keys, conf);
+	/* conf_free_strings() knows only the stock string parsers. */
+	free(conf->listen);
+	conf->listen = NULL;
 	free(conf->dir);
 	conf->dir = NULL;
 }
