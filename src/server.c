@@ -503,7 +503,7 @@ server_body(struct server *srv, struct evhttp_request *ereq,
 		    (unsigned long long)srv->max_inflated);
 		return -1;
 	case BODY_NOMEM:
-		api_error(res, 503, "internal_error", NULL, "out of memory");
+		api_error(res, 500, "internal_error", NULL, "out of memory");
 		return -1;
 	case BODY_CORRUPT:
 		break;
