@@ -317,6 +317,7 @@ test_manifest_signature(void **state)
 	free(sig);
 }
 
+/* Run the tests. Returns the number of failures. */
 int
 main(void)
 {
