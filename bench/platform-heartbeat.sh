@@ -13,7 +13,12 @@
 #
 # outpost-platform is one event loop on one core by design, so nginx runs
 # with $NGINX_WORKERS=1 worker by default: one event loop against one.
-# Environment: AGENTS, DURATION (s), THREADS, CONNECTIONS, NGINX_WORKERS.
+# The platform runs with the configuration init writes (sync_acks = no:
+# answers after the WAL commit); unless SYNC_ACKS_RUN=0, one more run with
+# sync_acks = yes (answers after fdatasync of the WAL) is printed for
+# information.
+# Environment: AGENTS, DURATION (s), THREADS, CONNECTIONS, NGINX_WORKERS,
+# SYNC_ACKS_RUN.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +29,7 @@ DURATION=${DURATION:-10}
 THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
+SYNC_ACKS_RUN=${SYNC_ACKS_RUN:-1}
 
 for tool in wrk nginx curl jq; do
 	command -v "$tool" >/dev/null 2>&1 || {
@@ -159,3 +165,23 @@ p99ok=ok
 [ "$(echo "$p_p99 < 50" | bc)" = 1 ] || p99ok="above target"
 printf 'ratio outpost-platform/nginx: %.2fx (target >= 0.5x: %s); p99 < 50 ms: %s\n' \
     "$ratio" "$verdict" "$p99ok"
+
+if [ "$SYNC_ACKS_RUN" != 0 ]; then
+	kill "$platform_pid"
+	wait "$platform_pid" 2>/dev/null || :
+	echo 'sync_acks = yes' >>"$D/platform/platform.conf"
+	"$platform" -f -c "$D/platform/platform.conf" >>"$D/platform.stderr" 2>&1 &
+	platform_pid=$!
+	i=0
+	until curl -sf --cacert "$D/platform/ca.pem" -o /dev/null \
+	    -H "Authorization: Bearer $TOKEN" \
+	    "https://localhost:$pport/api/v1/settings"; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || { echo "bench: restart failed" >&2; exit 1; }
+		sleep 0.1
+	done
+	s=$(run_wrk "https://localhost:$pport/agent/v1/heartbeat" sync)
+	printf '%-18s %10.0f req/s   p99 %7.2f ms   (%.2fx nginx; sync_acks = yes, for information)\n' \
+	    outpost-platform "$(field "$s" rps)" "$(field "$s" p99_ms)" \
+	    "$(echo "scale=3; $(field "$s" rps) / $n_rps" | bc)"
+fi

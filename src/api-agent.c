@@ -337,49 +337,47 @@ void
 agent_heartbeat(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	struct json_object	*errors = NULL, *obj, *cmds;
+	struct json_object	*errors = NULL;
 	struct heartbeat	 hb;
-	int64_t			 version;
-	int			 interval, i;
+	char			*text;
 
-	res->json = json_object_new_object();
-	json_add_string(res->json, "agent_id", req->agent_id);
-	cmds = json_object_new_array();
 	if (req->agent_deleted) {
-		json_object_array_add(cmds, json_object_new_string(
-		    "uninstall"));
-		json_object_object_add(res->json, "commands", cmds);
+		res->json = json_object_new_object();
+		json_add_string(res->json, "agent_id", req->agent_id);
+		json_object_object_add(res->json, "commands",
+		    json_object_new_array());
+		json_object_array_add(json_object_object_get(res->json,
+		    "commands"), json_object_new_string("uninstall"));
 		json_add_int64(res->json, "server_time", req->now);
 		res->status = 200;
 		return;
 	}
 	memset(&hb, 0, sizeof(hb));
 	hb.now = req->now;
-	if (agent_check_heartbeat(res, req->json, &hb, &errors) == -1) {
-		json_object_put(cmds);
+	if (agent_check_heartbeat(res, req->json, &hb, &errors) == -1)
 		return;
-	}
 	if (store_agent_heartbeat(api->store, req->agent_id, &hb) != 0 ||
-	    (errors != NULL && agent_store_errors(api, req, errors) == -1) ||
-	    store_profile_version(api->store, req->agent.profile_id, &version,
-	    &interval, NULL) != 0) {
-		json_object_put(cmds);
+	    (errors != NULL && agent_store_errors(api, req, errors) == -1)) {
 		agent_store_error(res);
 		return;
 	}
-	json_add_int64(res->json, "profile_id", req->agent.profile_id);
-	json_add_int64(res->json, "profile_version", version);
-	json_add_int64(res->json, "heartbeat_interval", interval);
-	obj = json_object_new_object();
-	for (i = 0; i < MANIFEST_NTYPES; i++)
-		json_add_int64(obj, manifest_type_name((enum manifest_type)i),
-		    store_manifest_version(api->store, (enum manifest_type)i));
-	json_object_object_add(res->json, "manifests", obj);
-	if (req->agent.reactivate)
-		json_object_array_add(cmds, json_object_new_string(
-		    "reactivate"));
-	json_object_object_add(res->json, "commands", cmds);
-	json_add_int64(res->json, "server_time", req->now);
+	/* The hot path: every member is a number or a checked UUID. */
+	if (asprintf(&text, "{\"agent_id\":\"%s\",\"profile_id\":%lld,"
+	    "\"profile_version\":%lld,\"heartbeat_interval\":%d,"
+	    "\"manifests\":{\"inventory\":%lld,\"fim\":%lld,"
+	    "\"vulnsigs\":%lld},\"commands\":[%s],\"server_time\":%lld}",
+	    req->agent_id, (long long)req->agent.profile_id,
+	    (long long)req->agent.profile_version,
+	    req->agent.heartbeat_interval,
+	    (long long)store_manifest_version(api->store, MANIFEST_INVENTORY),
+	    (long long)store_manifest_version(api->store, MANIFEST_FIM),
+	    (long long)store_manifest_version(api->store, MANIFEST_VULNSIGS),
+	    req->agent.reactivate ? "\"reactivate\"" : "",
+	    (long long)req->now) == -1) {
+		api_error(res, 500, "internal_error", NULL, "out of memory");
+		return;
+	}
+	res->text = text;
 	res->status = 200;
 }
 

@@ -30,6 +30,9 @@
 #define PKI_SERVER_DAYS		825
 #define PKI_MANIFEST_MAGIC	"outpost-manifest-v1\n"
 
+/* SHA-256, fetched once: an implicit fetch per digest costs more. */
+static EVP_MD	*pki_sha256;
+
 /* Put the newest OpenSSL error, prefixed by what, into err. */
 static void
 pki_error(char *err, size_t errlen, const char *what)
@@ -317,7 +320,6 @@ pki_server_ctx(const char *cert, const char *key, char *err, size_t errlen)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		pki_error(err, errlen, cert);
 		goto fail;
@@ -457,17 +459,29 @@ pki_manifest_verify(EVP_PKEY *key, const char *type, int64_t version,
 	return ok;
 }
 
+/* Write len bytes as 2*len lower-case hex digits and a NUL into out. */
+static void
+pki_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
 /* Fill buf with nbytes random bytes as 2*nbytes hex digits. Returns 0/-1. */
 int
 pki_random_hex(char *buf, size_t nbytes)
 {
 	unsigned char	 raw[64];
-	size_t		 i;
 
 	if (nbytes > sizeof(raw) || RAND_bytes(raw, (int)nbytes) != 1)
 		return -1;
-	for (i = 0; i < nbytes; i++)
-		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+	pki_hex(raw, nbytes, buf);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }
@@ -495,11 +509,20 @@ pki_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char	 md[32];
 	unsigned int	 mdlen = sizeof(md);
-	int		 i;
 
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (pki_sha256 == NULL &&
+	    (pki_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("OpenSSL has no SHA-256");
+	EVP_Digest(data, len, md, &mdlen, pki_sha256, NULL);
+	pki_hex(md, sizeof(md), out);
+}
+
+/* Free what pki.c keeps between calls. */
+void
+pki_shutdown(void)
+{
+	EVP_MD_free(pki_sha256);
+	pki_sha256 = NULL;
 }
 
 /* Compare two secrets in constant time. Returns 1 if equal, else 0. */

@@ -177,7 +177,7 @@ void
 platform_conf_free(struct platform_conf *conf)
 {
 	conf_free_strings(platform_keys, conf);
-	/* platform_parse_listen() stores a string conf_free_strings skips. */
+	/* conf_free_strings() knows only the stock string parsers. */
 	free(conf->listen);
 	conf->listen = NULL;
 	free(conf->dir);

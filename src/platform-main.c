@@ -555,8 +555,10 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	log_init("outpost-platform", 1, LOG_LEVEL_INFO);
+	store_init();
 	if (argc >= 2 && strcmp(argv[1], "init") == 0) {
 		rc = platform_init(argc - 1, argv + 1);
+		pki_shutdown();
 		log_shutdown();
 		return rc;
 	}
@@ -581,6 +583,7 @@ main(int argc, char *argv[])
 	if (conf == NULL || optind != argc)
 		platform_usage();
 	rc = platform_serve(conf, foreground, debug, check);
+	pki_shutdown();
 	log_shutdown();
 	return rc;
 }

@@ -71,6 +71,7 @@ int	 pki_random_hex(char *, size_t nbytes);
 int	 pki_uuid(char [PLATFORM_UUID_LEN + 1]);
 void	 pki_sha256_hex(const void *, size_t, char [65]);
 int	 pki_equal(const char *, const char *);
+void	 pki_shutdown(void);
 
 /* body.c */
 enum body_result {
@@ -112,6 +113,8 @@ struct agent_auth {
 	char		 revoked_hash[65];
 	char		 customer_id[PLATFORM_UUID_LEN + 1];
 	int64_t		 profile_id;
+	int64_t		 profile_version;
+	int		 heartbeat_interval;
 	int		 reactivate;
 };
 
@@ -156,6 +159,7 @@ struct fim_filter {
 	int64_t		 limit;
 };
 
+void		 store_init(void);
 struct store	*store_open(const char *, char *, size_t);
 void		 store_close(struct store *);
 int		 store_begin(struct store *);
@@ -170,6 +174,7 @@ void		 store_manual_checkpoints(struct store *);
 int		 store_wal_pages(struct store *);
 int		 store_checkpoint(const char *, struct sqlite3 **);
 void		 store_checkpoint_close(struct sqlite3 *);
+int		 store_checkpoint_finish(struct store *);
 const char	*store_wal_path(struct store *);
 
 const char	*manifest_type_name(enum manifest_type);

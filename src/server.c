@@ -43,6 +43,7 @@
 #define SERVER_MAX_BATCH	256	/* answers held for one commit */
 #define SERVER_MAX_BATCH_NSEC	5000000	/* oldest answer held at most 5 ms */
 #define SERVER_MAX_HEADERS	(16 * 1024)
+#define SERVER_COALESCE_MAX	(64 * 1024)
 #define SERVER_CHECKPOINT_PAGES	1000	/* WAL frames before a checkpoint */
 #define SERVER_PRIORITIES	3
 #define SERVER_COMMIT_PRIORITY	2	/* after every ready connection */
@@ -72,6 +73,7 @@ struct syncer {
 	int			 running;
 	int			 sync_acks;	/* answers wait for fdatasync */
 	int			 checkpoint;	/* a checkpoint is asked for */
+	int			 checkpointed;	/* one is done: finish it */
 	char			*db_path;
 	struct sqlite3		*ckpt_db;	/* the thread's connection */
 	char			*wal_path;
@@ -98,6 +100,20 @@ struct server {
 	uint64_t		 max_inflated;
 };
 
+/*
+ * Keep a small answer in one piece as evhttp adds its header and body, so
+ * bufferevent_openssl sends it as one TLS record in one write(2) instead
+ * of one per buffer chain.
+ */
+static void
+server_coalesce_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	if (info->n_added > 0 &&
+	    evbuffer_get_length(buf) <= SERVER_COALESCE_MAX)
+		evbuffer_pullup(buf, -1);
+}
+
 /* Make a TLS bufferevent for a new connection (evhttp bevcb). */
 static struct bufferevent *
 server_bev_cb(struct event_base *base, void *arg)
@@ -115,6 +131,7 @@ server_bev_cb(struct event_base *base, void *arg)
 		return NULL;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	evbuffer_add_cb(bufferevent_get_output(bev), server_coalesce_cb, NULL);
 	return bev;
 }
 
@@ -193,6 +210,33 @@ server_release(struct server *srv)
 }
 
 /*
+ * After a commit: ask the helper thread for the WAL sync of this
+ * generation, and for a checkpoint when the WAL is large. Once the helper
+ * has checkpointed, finish it here (a few frames) so the WAL restarts
+ * instead of growing under a steady load.
+ */
+static void
+server_wal_work(struct server *srv)
+{
+	struct syncer	*sy = &srv->sync;
+	int		 finish = 0;
+
+	pthread_mutex_lock(&sy->lock);
+	if (sy->sync_acks)
+		sy->requested = srv->gen;
+	if (sy->checkpointed) {
+		sy->checkpointed = 0;
+		finish = 1;
+	} else if (store_wal_pages(srv->api->store) >=
+	    SERVER_CHECKPOINT_PAGES)
+		sy->checkpoint = 1;
+	pthread_cond_signal(&sy->cond);
+	pthread_mutex_unlock(&sy->lock);
+	if (finish && store_checkpoint_finish(srv->api->store) == -1)
+		log_warnx("checkpoint: %s", store_errmsg(srv->api->store));
+}
+
+/*
  * Commit the open transaction. Its answers wait for the WAL sync when it
  * (or an earlier transaction it may have read) wrote anything; on failure
  * they become 503s.
@@ -223,15 +267,9 @@ server_commit(struct server *srv)
 			server_fail_pending(p);
 	}
 	srv->nopen = 0;
-	if (wrote && srv->sync.running) {
-		pthread_mutex_lock(&srv->sync.lock);
-		if (srv->sync.sync_acks)
-			srv->sync.requested = srv->gen;
-		if (store_wal_pages(srv->api->store) >= SERVER_CHECKPOINT_PAGES)
-			srv->sync.checkpoint = 1;
-		pthread_cond_signal(&srv->sync.cond);
-		pthread_mutex_unlock(&srv->sync.lock);
-	}
+	if (wrote && srv->sync.running && (srv->sync.sync_acks ||
+	    store_wal_pages(srv->api->store) >= SERVER_CHECKPOINT_PAGES))
+		server_wal_work(srv);
 	server_release(srv);
 }
 
@@ -282,9 +320,10 @@ syncer_main(void *arg)
 			pthread_cond_wait(&sy->cond, &sy->lock);
 		if (sy->checkpoint && !sy->stop) {
 			pthread_mutex_unlock(&sy->lock);
-			store_checkpoint(sy->db_path, &sy->ckpt_db);
+			rc = store_checkpoint(sy->db_path, &sy->ckpt_db);
 			pthread_mutex_lock(&sy->lock);
 			sy->checkpoint = 0;
+			sy->checkpointed = rc == 0;
 			continue;
 		}
 		if (sy->requested == sy->done)
@@ -464,7 +503,7 @@ server_body(struct server *srv, struct evhttp_request *ereq,
 		    (unsigned long long)srv->max_inflated);
 		return -1;
 	case BODY_NOMEM:
-		api_error(res, 503, "internal_error", NULL, "out of memory");
+		api_error(res, 500, "internal_error", NULL, "out of memory");
 		return -1;
 	case BODY_CORRUPT:
 		break;

@@ -81,7 +81,16 @@ static const char *const store_migrations[] = {
 	"  id INTEGER PRIMARY KEY, target TEXT NOT NULL,"
 	"  scanned_at INTEGER NOT NULL, correlation_id TEXT, agent_id TEXT,"
 	"  doc TEXT NOT NULL, submitted_at INTEGER NOT NULL);"
-	"CREATE INDEX scans_correlation ON scans(correlation_id);"
+	"CREATE INDEX scans_correlation ON scans(correlation_id);",
+
+	/* 1 -> 2: what every heartbeat needs of a profile, without JSON. */
+	"ALTER TABLE profiles ADD COLUMN heartbeat_interval INTEGER NOT NULL"
+	"  DEFAULT 60;"
+	"ALTER TABLE profiles ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE profiles SET"
+	"  heartbeat_interval = coalesce(json_extract(doc,"
+	"  '$.heartbeat_interval'), 60),"
+	"  paused = coalesce(json_extract(doc, '$.data_collection_paused'), 0);"
 };
 
 enum store_stmt {
@@ -143,7 +152,7 @@ enum store_stmt {
 	" a.activated_at, a.last_checkin, a.agent_version, a.agent_status," \
 	" a.profile_id, p.version, a.tags, a.manifest_versions, a.fim," \
 	" a.correlation_id, a.listeners," \
-	" coalesce(json_extract(p.doc, '$.heartbeat_interval'), 60)," \
+	" coalesce(p.heartbeat_interval, 60)," \
 	" (SELECT json_group_array(json_object('code', e.code," \
 	"   'message', e.message, 'time', e.time)) FROM (SELECT code," \
 	"   message, time FROM agent_errors WHERE agent_id = a.id" \
@@ -161,20 +170,25 @@ static const char *const store_sql[ST_COUNT] = {
 	    "INSERT INTO customers (id, name, created_at) VALUES (?1, ?2, ?3)",
 	[ST_CUSTOMER_EXISTS] = "SELECT 1 FROM customers WHERE id = ?1",
 	[ST_PROFILE_INSERT] =
-	    "INSERT INTO profiles (name, version, doc, created_at, updated_at)"
-	    " VALUES (?1, 1, ?2, ?3, ?3)",
+	    "INSERT INTO profiles (name, version, doc, created_at, updated_at,"
+	    " heartbeat_interval, paused) VALUES (?1, 1, ?2, ?3, ?3,"
+	    " coalesce(json_extract(?2, '$.heartbeat_interval'), 60),"
+	    " coalesce(json_extract(?2, '$.data_collection_paused'), 0))",
 	[ST_PROFILE_SELECT] =
 	    "SELECT id, name, version, doc, created_at, updated_at"
 	    " FROM profiles WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
 	[ST_PROFILE_UPDATE] =
 	    "UPDATE profiles SET name = ?2, doc = ?3, version = ?4,"
-	    " updated_at = ?5 WHERE id = ?1",
+	    " updated_at = ?5,"
+	    " heartbeat_interval = coalesce(json_extract(?3,"
+	    " '$.heartbeat_interval'), 60),"
+	    " paused = coalesce(json_extract(?3, '$.data_collection_paused'), 0)"
+	    " WHERE id = ?1",
 	[ST_PROFILE_NAME_USED] =
 	    "SELECT 1 FROM profiles WHERE name = ?1 AND id != ?2",
 	[ST_PROFILE_VERSION] =
-	    "SELECT version, coalesce(json_extract(doc,"
-	    " '$.heartbeat_interval'), 60), coalesce(json_extract(doc,"
-	    " '$.data_collection_paused'), 0) FROM profiles WHERE id = ?1",
+	    "SELECT version, heartbeat_interval, paused FROM profiles"
+	    " WHERE id = ?1",
 	[ST_PROFILE_DEFAULT] = "SELECT min(id) FROM profiles",
 	[ST_KEY_INSERT] =
 	    "INSERT INTO activation_keys (id, customer_id, name, profile_id,"
@@ -204,8 +218,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    "UPDATE agents SET revoked_hash = cred_hash, cred_hash = ?2,"
 	    " reactivate = 0, activated_at = ?3 WHERE id = ?1",
 	[ST_AGENT_AUTH] =
-	    "SELECT cred_hash, coalesce(revoked_hash, ''), customer_id,"
-	    " profile_id, reactivate FROM agents WHERE id = ?1",
+	    "SELECT a.cred_hash, coalesce(a.revoked_hash, ''), a.customer_id,"
+	    " a.profile_id, a.reactivate, coalesce(p.version, 0),"
+	    " coalesce(p.heartbeat_interval, 60)"
+	    " FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id"
+	    " WHERE a.id = ?1",
 	[ST_TOMBSTONE_SELECT] =
 	    "SELECT cred_hash FROM tombstones WHERE agent_id = ?1",
 	[ST_AGENT_HEARTBEAT] =
@@ -315,6 +332,16 @@ manifest_type_parse(const char *s, enum manifest_type *t)
 			return 0;
 		}
 	return -1;
+}
+
+/*
+ * Configure the SQLite library once, before any connection: no memory
+ * statistics (they take a global mutex on every allocation).
+ */
+void
+store_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 /* Log a database failure of what. Returns -1. */
@@ -609,6 +636,24 @@ store_checkpoint(const char *path, struct sqlite3 **dbp)
 	if (sqlite3_wal_checkpoint_v2(*dbp, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &logged, &done) != SQLITE_OK)
 		return -1;
+	return 0;
+}
+
+/*
+ * Finish a checkpoint from the writer's own connection, outside any
+ * transaction: whatever the helper copied is skipped, so only the frames
+ * written since are copied, and the next transaction can restart the WAL.
+ * Returns 0, or -1.
+ */
+int
+store_checkpoint_finish(struct store *s)
+{
+	int	 logged, done;
+
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &logged, &done) != SQLITE_OK)
+		return -1;
+	s->wal_pages = logged > done ? logged - done : 0;
 	return 0;
 }
 
@@ -1085,6 +1130,8 @@ store_agent_auth(struct store *s, const char *id, struct agent_auth *out)
 		    sizeof(out->customer_id));
 		out->profile_id = sqlite3_column_int64(st, 3);
 		out->reactivate = sqlite3_column_int(st, 4);
+		out->profile_version = sqlite3_column_int64(st, 5);
+		out->heartbeat_interval = sqlite3_column_int(st, 6);
 	}
 	sqlite3_reset(st);
 	if (rc != 1)

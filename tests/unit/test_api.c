@@ -95,7 +95,8 @@ call(struct fixture *f, enum api_method m, const char *path,
 	assert_int_equal(store_commit(f->api.store), 0);
 	status = res.status;
 	if (out != NULL)
-		*out = json_object_get(res.json);
+		*out = res.text != NULL ? json_tokener_parse(res.text) :
+		    json_object_get(res.json);
 	api_request_clear(&req);
 	api_response_clear(&res);
 	return status;
@@ -316,6 +317,7 @@ test_manifest_signature(void **state)
 	free(sig);
 }
 
+/* Run the tests. Returns the number of failures. */
 int
 main(void)
 {

@@ -117,6 +117,7 @@ test_empty(void **state)
 	free(gz);
 }
 
+/* Run the tests. Returns the number of failures. */
 int
 main(void)
 {

@@ -128,6 +128,7 @@ test_errors(void **state)
 	}
 }
 
+/* Run the tests. Returns the number of failures. */
 int
 main(void)
 {
