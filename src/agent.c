@@ -60,19 +60,6 @@ agent_log_level(const struct agent *agent)
 	    (enum log_level)level;
 }
 
-/* Format a time as UTC ISO 8601 into buf. Returns buf. */
-static const char *
-agent_time_text(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
-		strlcpy(buf, "", len);
-	else
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 /* Check and fix the required directories, recording what was done. */
 static int
 agent_check_dirs(struct agent *agent)
@@ -315,7 +302,7 @@ agent_status_json(struct agent *agent)
 {
 	struct json_object	*st, *repair, *addrs;
 	struct timespec		 now;
-	char			 buf[64], path[PATH_MAX];
+	char			 path[PATH_MAX];
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	st = json_object_new_object();
@@ -323,8 +310,7 @@ agent_status_json(struct agent *agent)
 	json_add_string(st, "version", PACKAGE_VERSION);
 	json_add_int64(st, "control_version", CONTROL_VERSION);
 	json_add_int64(st, "pid", (int64_t)getpid());
-	json_add_string(st, "started", agent_time_text(agent->started, buf,
-	    sizeof(buf)));
+	json_add_time(st, "started", agent->started);
 	json_add_int64(st, "uptime", (int64_t)(now.tv_sec -
 	    agent->started_mono.tv_sec));
 	json_add_string(st, "config_file", agent->conf.path);
@@ -340,8 +326,7 @@ agent_status_json(struct agent *agent)
 	json_object_object_add(st, "log_files", log_status_json());
 
 	repair = dirs_report_json(&agent->last_repair);
-	json_add_string(repair, "last_check",
-	    agent_time_text(agent->last_repair_time, buf, sizeof(buf)));
+	json_add_time(repair, "last_check", agent->last_repair_time);
 	json_add_int64(repair, "repairs_total", (int64_t)agent->repairs_total);
 	json_object_object_add(st, "directories", repair);
 

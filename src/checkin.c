@@ -117,18 +117,6 @@ checkin_jitter(int seconds)
 	return seconds - spread + (int)(random() % (2 * spread + 1));
 }
 
-/* Format t as UTC ISO 8601 into buf ("" for 0). Returns buf. */
-static const char *
-checkin_time_text(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	buf[0] = '\0';
-	if (t != 0 && gmtime_r(&t, &tm) != NULL)
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 /* Tell the waiting caller, if any, how the cycle ended. */
 static void
 checkin_finish_wait(struct checkin *c, int ok, const char *message)
@@ -1008,7 +996,6 @@ checkin_status_json(struct checkin *c)
 {
 	struct json_object	*st, *errors, *e, *profile;
 	const char		*activation;
-	char			 buf[64];
 	int			 code;
 
 	st = json_object_new_object();
@@ -1027,15 +1014,12 @@ checkin_status_json(struct checkin *c)
 	json_add_string(st, "agent_id", c->state.agent_id);
 	json_add_string(st, "customer_id", c->state.customer_id);
 	json_add_string(st, "correlation_id", c->state.correlation_id);
-	json_add_string(st, "activated_at", c->state.activated_at ?
-	    checkin_time_text(c->state.activated_at, buf, sizeof(buf)) : NULL);
+	json_add_time(st, "activated_at", c->state.activated_at);
 	json_add_string(st, "proxy", c->proxy_used != NULL ? c->proxy_used :
 	    "direct");
 	json_add_string(st, "proxy_source", c->proxies.source);
-	json_add_string(st, "last_checkin", c->last_ok ?
-	    checkin_time_text(c->last_ok, buf, sizeof(buf)) : NULL);
-	json_add_string(st, "next_checkin", c->next_at ?
-	    checkin_time_text(c->next_at, buf, sizeof(buf)) : NULL);
+	json_add_time(st, "last_checkin", c->last_ok);
+	json_add_time(st, "next_checkin", c->next_at);
 	json_add_int64(st, "heartbeat_interval", c->interval);
 	json_add_int64(st, "heartbeats", (int64_t)c->heartbeats);
 	json_add_int64(st, "failures", c->failures);
@@ -1056,8 +1040,7 @@ checkin_status_json(struct checkin *c)
 		json_add_string(e, "name",
 		    error_info((enum error_code)code)->name);
 		json_add_string(e, "message", c->standing[code].message);
-		json_add_string(e, "time", checkin_time_text(
-		    c->standing[code].time, buf, sizeof(buf)));
+		json_add_time(e, "time", c->standing[code].time);
 		json_object_array_add(errors, e);
 	}
 	json_object_object_add(st, "errors", errors);

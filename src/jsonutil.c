@@ -105,6 +105,21 @@ json_add_int64(struct json_object *obj, const char *key, int64_t value)
 	json_object_object_add(obj, key, json_object_new_int64(value));
 }
 
+/* Add a time member as UTC ISO 8601, or null for 0. */
+void
+json_add_time(struct json_object *obj, const char *key, time_t t)
+{
+	struct tm	 tm;
+	char		 buf[32];
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		json_object_object_add(obj, key, NULL);
+		return;
+	}
+	json_object_object_add(obj, key, json_object_new_string(buf));
+}
+
 /* Add a boolean member. */
 void
 json_add_bool(struct json_object *obj, const char *key, int value)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -27,5 +28,8 @@ void			 json_add_int64(struct json_object *, const char *,
 			    int64_t);
 void			 json_add_bool(struct json_object *, const char *,
 			    int);
+/* Add key = t as UTC ISO 8601 ("2026-11-21T09:30:00Z"); 0 adds null. */
+void			 json_add_time(struct json_object *, const char *,
+			    time_t);
 
 #endif /* OUTPOST_JSONUTIL_H */
