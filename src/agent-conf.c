@@ -15,6 +15,9 @@ static const struct conf_range log_max_size_range = { 4096, 0 };
 static const struct conf_range log_rotations_range = { 1, 100 };
 static const struct conf_range compression_range = { 0, 9 };
 static const struct conf_range retry_range = { 1, 86400 };
+static const struct conf_range spool_max_size_range = { 1024 * 1024,
+    INT64_MAX };
+static const struct conf_range hash_max_size_range = { 0, INT64_MAX };
 
 #define F(field)	offsetof(struct agent_conf, field)
 
@@ -39,6 +42,11 @@ const struct conf_key agent_conf_keys[] = {
 	    OUTPOST_SYSCONFDIR "/proxy.conf", NULL, 0 },
 	{ "audit_retry_interval", conf_parse_int, F(audit_retry_interval),
 	    "600", &retry_range, 0 },
+	{ "spool_max_size", conf_parse_size, F(spool_max_size), "100M",
+	    &spool_max_size_range, 0 },
+	{ "inventory_root", conf_parse_path, F(inventory_root), "/", NULL, 0 },
+	{ "fim_hash_max_size", conf_parse_size, F(fim_hash_max_size), "50M",
+	    &hash_max_size_range, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

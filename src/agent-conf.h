@@ -28,6 +28,9 @@ struct agent_conf {
 	int		 log_compression_level;
 	char		*proxy_file;
 	int		 audit_retry_interval;
+	uint64_t	 spool_max_size;
+	char		*inventory_root;	/* collectors read below it */
+	uint64_t	 fim_hash_max_size;	/* hash files up to this size */
 };
 
 extern const struct conf_key agent_conf_keys[];

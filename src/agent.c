@@ -18,9 +18,12 @@
 #include "checkin.h"
 #include "compat.h"
 #include "control.h"
+#include "healthcheck.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "route.h"
+#include "state.h"
+#include "upload.h"
 
 static void	agent_status_cb(struct control_conn *, struct json_object *,
 		    void *);
@@ -33,6 +36,8 @@ static void	agent_heartbeat_cb(struct control_conn *, struct json_object *,
 		    void *);
 static void	agent_uninstall_cb(struct control_conn *, struct json_object *,
 		    void *);
+static void	agent_healthcheck_cb(struct control_conn *,
+		    struct json_object *, void *);
 
 static const struct control_command agent_commands[] = {
 	{ "status", agent_status_cb },
@@ -40,6 +45,7 @@ static const struct control_command agent_commands[] = {
 	{ "repair", agent_repair_cb },
 	{ "heartbeat", agent_heartbeat_cb },
 	{ "uninstall", agent_uninstall_cb },
+	{ "healthcheck", agent_healthcheck_cb },
 	{ NULL, NULL }
 };
 
@@ -111,6 +117,7 @@ agent_profile_hook(struct json_object *profile, void *arg)
 	struct agent	*agent = arg;
 	const char	*text;
 	enum log_level	 level;
+	int		 i;
 
 	text = json_get_string(profile, "log_level");
 	if (text != NULL && log_level_parse(text, &level) == 0)
@@ -118,6 +125,75 @@ agent_profile_hook(struct json_object *profile, void *arg)
 	else
 		agent->profile_log_level = -1;
 	log_set_level(agent_log_level(agent));
+	for (i = 0; i < agent->nmodules; i++)
+		if (agent->modules[i].ops->profile != NULL)
+			agent->modules[i].ops->profile(agent->modules[i].self,
+			    profile);
+}
+
+/* The identity is known (or gone): tell the modules. */
+static void
+agent_identity_hook(const struct state *st, void *arg)
+{
+	struct agent	*agent = arg;
+	int		 i;
+
+	for (i = 0; i < agent->nmodules; i++)
+		if (agent->modules[i].ops->identity != NULL)
+			agent->modules[i].ops->identity(agent->modules[i].self,
+			    st);
+}
+
+/* A heartbeat is about to go: the modules add their members. */
+static void
+agent_heartbeat_hook(struct json_object *body, void *arg)
+{
+	struct agent	*agent = arg;
+	int		 i;
+
+	for (i = 0; i < agent->nmodules; i++)
+		if (agent->modules[i].ops->heartbeat != NULL)
+			agent->modules[i].ops->heartbeat(agent->modules[i].self,
+			    body);
+}
+
+/* A heartbeat was answered: the modules read what concerns them. */
+static void
+agent_checked_in_hook(struct json_object *reply, void *arg)
+{
+	struct agent	*agent = arg;
+	int		 i;
+
+	for (i = 0; i < agent->nmodules; i++)
+		if (agent->modules[i].ops->checked_in != NULL)
+			agent->modules[i].ops->checked_in(
+			    agent->modules[i].self, reply);
+}
+
+/* An interface address came or went. */
+static void
+agent_address_cb(int is_added, const struct route_addr *ra, void *arg)
+{
+	struct agent	*agent = arg;
+	int		 i;
+
+	for (i = 0; i < agent->nmodules; i++)
+		if (agent->modules[i].ops->address != NULL)
+			agent->modules[i].ops->address(agent->modules[i].self,
+			    is_added, ra);
+}
+
+/* Register a module. Returns 0, or -1 when the table is full. */
+int
+agent_add_module(struct agent *agent, const struct agent_module_ops *ops,
+    void *self)
+{
+	if (agent->nmodules >= AGENT_MODULES_MAX)
+		return -1;
+	agent->modules[agent->nmodules].ops = ops;
+	agent->modules[agent->nmodules].self = self;
+	agent->nmodules++;
+	return 0;
 }
 
 /* Stop the loop from a timer, so replies in flight are written first. */
@@ -159,8 +235,14 @@ agent_start(struct agent *agent, struct event_base *base,
     struct agent_conf *conf, int is_foreground, int verbosity)
 {
 	struct log_settings	 settings;
-	struct checkin_hooks	 hooks = { agent_profile_hook,
-				    agent_uninstalled_hook, agent };
+	struct checkin_hooks	 hooks = {
+		.profile = agent_profile_hook,
+		.uninstalled = agent_uninstalled_hook,
+		.identity = agent_identity_hook,
+		.heartbeat = agent_heartbeat_hook,
+		.checked_in = agent_checked_in_hook,
+		.arg = agent
+	};
 	char			 path[PATH_MAX];
 	int			 rc;
 
@@ -203,7 +285,7 @@ agent_start(struct agent *agent, struct event_base *base,
 		log_warn("cannot listen on control socket %s", path);
 		return -1;
 	}
-	if ((agent->route = route_open(base, NULL, agent)) == NULL)
+	if ((agent->route = route_open(base, agent_address_cb, agent)) == NULL)
 		log_warnx("cannot follow interface addresses (%s); "
 		    "continuing without", route_backend());
 	agent->checkin = checkin_start(base, &agent->conf, agent->route,
@@ -212,6 +294,18 @@ agent_start(struct agent *agent, struct event_base *base,
 		log_warnx("cannot set up the platform client");
 		return -1;
 	}
+	agent->upload = checkin_upload(agent->checkin);
+	agent->env.base = base;
+	agent->env.conf = &agent->conf;
+	agent->env.checkin = agent->checkin;
+	agent->env.upload = agent->upload;
+	agent->env.route = agent->route;
+	/*
+	 * The modules start here, before the loop runs: what they install
+	 * (FIM rules from the cached manifest) is in place before anything
+	 * else happens. Each then gets the cached profile and identity.
+	 */
+	checkin_replay(agent->checkin);
 	return 0;
 }
 
@@ -232,7 +326,7 @@ agent_reload(struct agent *agent)
 	struct agent_conf	 new;
 	struct log_settings	 settings;
 	char			*keep;
-	int			 errors;
+	int			 errors, i;
 
 	log_info("SIGHUP: reloading %s", agent->conf.path);
 	errors = agent_conf_load(agent->conf.path, &new, agent_reload_error,
@@ -261,6 +355,10 @@ agent_reload(struct agent *agent)
 		log_warn("reload: cannot move agent.log to %s",
 		    agent->conf.log_dir);
 	checkin_reconfigure(agent->checkin);
+	for (i = 0; i < agent->nmodules; i++)
+		if (agent->modules[i].ops->reconfigure != NULL)
+			agent->modules[i].ops->reconfigure(
+			    agent->modules[i].self);
 	log_info("configuration reloaded (log_level %s)",
 	    log_level_name(agent->conf.log_level));
 }
@@ -277,6 +375,12 @@ agent_shutdown(struct agent *agent, const char *reason)
 void
 agent_free(struct agent *agent)
 {
+	int	 i;
+
+	for (i = agent->nmodules - 1; i >= 0; i--)
+		if (agent->modules[i].ops->free != NULL)
+			agent->modules[i].ops->free(agent->modules[i].self);
+	agent->nmodules = 0;
 	checkin_free(agent->checkin);
 	agent->checkin = NULL;
 	if (agent->stop_timer != NULL)
@@ -303,6 +407,7 @@ agent_status_json(struct agent *agent)
 	struct json_object	*st, *repair, *addrs;
 	struct timespec		 now;
 	char			 path[PATH_MAX];
+	int			 i;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	st = json_object_new_object();
@@ -338,6 +443,15 @@ agent_status_json(struct agent *agent)
 	if (agent->checkin != NULL)
 		json_object_object_add(st, "platform",
 		    checkin_status_json(agent->checkin));
+	if (agent->upload != NULL)
+		json_object_object_add(st, "spool",
+		    upload_status_json(agent->upload));
+	for (i = 0; i < agent->nmodules; i++)
+		if (agent->modules[i].ops->status != NULL)
+			json_object_object_add(st,
+			    agent->modules[i].ops->name,
+			    agent->modules[i].ops->status(
+			    agent->modules[i].self));
 	return st;
 }
 
@@ -406,6 +520,25 @@ agent_heartbeat_cb(struct control_conn *conn, struct json_object *args,
 	if (checkin_now(agent->checkin, agent_heartbeat_done, conn) == -1)
 		control_reply(conn, NULL, "a check-in is already running; "
 		    "try again in a moment");
+}
+
+/* The health check finished: answer the waiting client. */
+static void
+agent_healthcheck_done(struct json_object *report, void *arg)
+{
+	control_reply(arg, report, NULL);
+}
+
+/* outpostctl healthcheck: run the checks on the loop. */
+static void
+agent_healthcheck_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	struct agent	*agent = arg;
+
+	log_info("control: health check requested");
+	if (healthcheck_run(agent, agent_healthcheck_done, conn) == -1)
+		control_reply(conn, NULL, "out of memory");
 }
 
 /* One uninstall in progress: the client waiting for its answer. */

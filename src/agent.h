@@ -9,6 +9,7 @@
 
 #include "agent-conf.h"
 #include "dirs.h"
+#include "module.h"
 
 struct event_base;
 struct checkin;
@@ -36,6 +37,13 @@ struct agent {
 	unsigned long		 repairs_total;
 	unsigned long		 reloads;
 	const char		*stop_reason;
+	struct upload		*upload;	/* spooled uploads */
+	struct agent_env	 env;		/* what modules get */
+	struct {
+		const struct agent_module_ops	*ops;
+		void				*self;
+	}			 modules[AGENT_MODULES_MAX];
+	int			 nmodules;
 };
 
 /*
@@ -55,6 +63,12 @@ void	agent_shutdown(struct agent *, const char *reason);
 void	agent_free(struct agent *);
 /* The log level the configuration and -v flags ask for. */
 enum log_level	agent_log_level(const struct agent *);
+/*
+ * Register a module (module.h); the agent calls its operations from now
+ * on and frees it in agent_free(). Returns 0, or -1 when full.
+ */
+int	agent_add_module(struct agent *, const struct agent_module_ops *,
+	    void *self);
 /* Check and repair the required directories, recording the repairs. */
 int	agent_repair(struct agent *);
 

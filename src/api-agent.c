@@ -696,18 +696,34 @@ agent_errors(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*errors;
+	int64_t			 seq = 0, n;
+	int			 rc = 0;
 
 	if (api_get_array(res, req->json, NULL, "errors", 1, AGENT_MAX_ERRORS,
 	    &errors) == -1 ||
 	    agent_check_errors(res, errors, "errors") == -1)
 		return;
-	if (agent_store_errors(api, req, errors) == -1) {
+	if (json_object_object_get_ex(req->json, "sequence", NULL) &&
+	    api_get_int(res, req->json, NULL, "sequence", 1, 1, INT64_MAX,
+	    &seq) == -1)
+		return;
+	n = (int64_t)json_object_array_length(errors);
+	/* The spool's sequence numbers are unique across upload kinds. */
+	if (seq > 0 && (rc = store_fim_batch_add(api->store, req->agent_id,
+	    seq, n, req->now)) == -1) {
+		agent_store_error(res);
+		return;
+	}
+	if (rc == 0 && agent_store_errors(api, req, errors) == -1) {
 		agent_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();
-	json_add_int64(res->json, "stored",
-	    (int64_t)json_object_array_length(errors));
+	json_add_int64(res->json, "stored", rc == 0 ? n : 0);
+	if (seq > 0) {
+		json_add_int64(res->json, "sequence", seq);
+		json_add_bool(res->json, "duplicate", rc == 1);
+	}
 	res->status = 200;
 }
 

@@ -33,6 +33,7 @@
 #include "proxy.h"
 #include "route.h"
 #include "state.h"
+#include "upload.h"
 
 #define CHECKIN_PROFILE_FILE	"profile.json"
 #define CHECKIN_BACKOFF_MIN	5	/* seconds after the first failure */
@@ -101,6 +102,8 @@ struct checkin {
 	unsigned long		 reports_dropped;
 	unsigned long		 reports_sent;
 	struct checkin_waiter	 waiter;
+	struct upload		*upload;	/* the spool */
+	int			 is_recording;	/* checkin_record() running */
 };
 
 static void	checkin_step(struct checkin *);
@@ -148,6 +151,41 @@ checkin_queue_report(struct checkin *c, const struct checkin_err *e)
 	c->reports[c->nreports++] = *e;
 }
 
+/*
+ * Report an error to the platform through the spool; when it cannot take
+ * it (disk full), keep it in memory for the next heartbeat.
+ */
+static void
+checkin_report(struct checkin *c, const struct checkin_err *e)
+{
+	struct json_object	*body, *errors, *o;
+	int64_t			 seq = -1;
+
+	if (c->upload != NULL && !c->is_recording) {
+		c->is_recording = 1;
+		body = json_object_new_object();
+		errors = json_object_new_array();
+		o = json_object_new_object();
+		json_add_string(o, "code", error_id(e->code));
+		json_add_string(o, "message", e->message);
+		json_add_int64(o, "time", (int64_t)e->time);
+		json_object_array_add(errors, o);
+		json_object_object_add(body, "errors", errors);
+		seq = upload_put(c->upload, "errors", body);
+		json_object_put(body);
+		c->is_recording = 0;
+	}
+	if (seq < 0)
+		checkin_queue_report(c, e);
+}
+
+/* The uploader's errors (spool full, spool unwritable). */
+static void
+checkin_upload_error(enum error_code code, const char *message, void *arg)
+{
+	checkin_error(arg, code, "%s", message);
+}
+
 /* Record an error: standing for status, queued for the platform. */
 static void
 checkin_record(struct checkin *c, enum error_code code, const char *message)
@@ -161,7 +199,7 @@ checkin_record(struct checkin *c, enum error_code code, const char *message)
 	    message);
 	c->standing[code] = e;
 	c->is_standing[code] = 1;
-	checkin_queue_report(c, &e);
+	checkin_report(c, &e);
 }
 
 /* Record an error of another subsystem. */
@@ -501,7 +539,10 @@ checkin_uninstalled(struct checkin *c)
 		    c->conf->state_dir);
 	state_free(&c->state);
 	c->is_activated = 0;
+	upload_set_uplink(c->upload, NULL);
 	c->not_activated_why = "uninstalled by the platform";
+	if (c->hooks.identity != NULL)
+		c->hooks.identity(NULL, c->hooks.arg);
 	checkin_finish_wait(c, 0, "the platform uninstalled this agent");
 	if (c->hooks.uninstalled != NULL)
 		c->hooks.uninstalled(c->hooks.arg);
@@ -575,6 +616,7 @@ checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
 		checkin_failed(c, r, "heartbeat");
 		/* The identity is no longer good: activate again. */
 		c->is_activated = 0;
+		upload_set_uplink(c->upload, NULL);
 		c->not_activated_why = "credential refused by the platform";
 		return;
 	}
@@ -597,6 +639,7 @@ checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
 	c->heartbeats++;
 	c->last_ok = time(NULL);
 	checkin_note_time(c, r->json);
+	upload_kick(c->upload);
 	if (json_object_object_get_ex(r->json, "commands", &cmds) &&
 	    json_object_is_type(cmds, json_type_array)) {
 		n = json_object_array_length(cmds);
@@ -617,6 +660,7 @@ checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
 	if (do_reactivate) {
 		log_info("the platform asks this agent to activate again");
 		c->is_activated = 0;
+		upload_set_uplink(c->upload, NULL);
 		c->is_reactivating = 1;
 		checkin_schedule(c, 0);
 		return;
@@ -624,6 +668,8 @@ checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
 	if (json_get_int64(r->json, "heartbeat_interval", &v) == 0 &&
 	    v >= 1 && v <= 86400)
 		c->interval = (int)v;
+	if (c->hooks.checked_in != NULL)
+		c->hooks.checked_in(r->json, c->hooks.arg);
 	json_get_int64(r->json, "profile_id", &id);
 	json_get_int64(r->json, "profile_version", &version);
 	if (c->profile == NULL || (id >= 0 && id != c->profile_id) ||
@@ -661,6 +707,8 @@ checkin_heartbeat(struct checkin *c)
 	}
 	c->nreports_in_flight = i;
 	json_object_object_add(body, "errors", errors);
+	if (c->hooks.heartbeat != NULL)
+		c->hooks.heartbeat(body, c->hooks.arg);
 	c->phase = CHECKIN_HEARTBEAT;
 	c->call = uplink_call(c->platform, "POST", "/agent/v1/heartbeat",
 	    body, NULL, checkin_heartbeat_cb, c);
@@ -734,7 +782,10 @@ checkin_activate_cb(const struct uplink_reply *r, void *arg)
 	c->is_reactivating = 0;
 	c->not_activated_why = NULL;
 	uplink_set_credential(c->platform, st.credential);
+	upload_set_uplink(c->upload, c->platform);
 	checkin_succeeded(c, r);
+	if (c->hooks.identity != NULL)
+		c->hooks.identity(&c->state, c->hooks.arg);
 	log_info("activated with %s as agent %s (customer %s, correlation id "
 	    "%s)", c->conf->platform_url, st.agent_id, st.customer_id,
 	    st.correlation_id);
@@ -828,6 +879,7 @@ checkin_configure(struct checkin *c)
 		c->nreports_in_flight = 0;
 		c->phase = CHECKIN_IDLE;
 	}
+	upload_set_uplink(c->upload, NULL);
 	uplink_free(c->platform);
 	c->platform = NULL;
 	free(c->platform_url);
@@ -891,6 +943,7 @@ checkin_configure(struct checkin *c)
 		c->is_activated = 1;
 		c->not_activated_why = NULL;
 		uplink_set_credential(c->platform, c->state.credential);
+		upload_set_uplink(c->upload, c->platform);
 		log_info("agent %s (correlation id %s), activated %s",
 		    c->state.agent_id, c->state.correlation_id,
 		    c->state.platform_url);
@@ -902,7 +955,11 @@ struct checkin *
 checkin_start(struct event_base *base, const struct agent_conf *conf,
     struct route *route, const struct checkin_hooks *hooks)
 {
+	static const struct upload_kind checkin_errors_kind = {
+		"errors", "/agent/v1/errors", NULL, NULL
+	};
 	struct checkin	*c;
+	char		 path[PATH_MAX];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -917,6 +974,16 @@ checkin_start(struct event_base *base, const struct agent_conf *conf,
 		free(c);
 		return NULL;
 	}
+	snprintf(path, sizeof(path), "%s/spool", conf->state_dir);
+	if ((c->upload = upload_new(base, path, conf->spool_max_size)) ==
+	    NULL) {
+		/* Errors then ride on heartbeats only; said in the log. */
+		log_warnx("uploads are disabled until %s can be opened (then: "
+		    "outpostctl repair, kill -HUP)", path);
+	} else {
+		upload_set_error_fn(c->upload, checkin_upload_error, c);
+		upload_register(c->upload, &checkin_errors_kind);
+	}
 	checkin_load_profile(c);
 	checkin_configure(c);
 	if (c->platform != NULL)
@@ -930,6 +997,8 @@ checkin_start(struct event_base *base, const struct agent_conf *conf,
 void
 checkin_reconfigure(struct checkin *c)
 {
+	if (c->upload != NULL)
+		upload_set_max_size(c->upload, c->conf->spool_max_size);
 	checkin_configure(c);
 	c->failures = 0;
 	c->last_error = ERR_NONE;
@@ -988,6 +1057,33 @@ checkin_deregister(struct checkin *c, void (*done)(int, const char *, void *),
 		return -1;
 	}
 	return 0;
+}
+
+/* The client with this agent's credential, or NULL. */
+struct uplink *
+checkin_uplink(struct checkin *c)
+{
+	return c->is_activated ? c->platform : NULL;
+}
+
+/* The uploader. */
+struct upload *
+checkin_upload(struct checkin *c)
+{
+	return c->upload;
+}
+
+/*
+ * Tell the hooks again what is in force (the cached profile, the
+ * identity), for modules registered after checkin_start().
+ */
+void
+checkin_replay(struct checkin *c)
+{
+	if (c->profile != NULL && c->hooks.profile != NULL)
+		c->hooks.profile(c->profile, c->hooks.arg);
+	if (c->is_activated && c->hooks.identity != NULL)
+		c->hooks.identity(&c->state, c->hooks.arg);
 }
 
 /* The status document. */
@@ -1059,6 +1155,7 @@ checkin_free(struct checkin *c)
 	checkin_finish_wait(c, 0, "outpostd is stopping");
 	if (c->call != NULL)
 		http_cancel(c->call);
+	upload_free(c->upload);
 	uplink_free(c->platform);
 	proxy_config_free(&c->proxies);
 	if (c->timer != NULL)

@@ -16,6 +16,9 @@ struct event_base;
 struct json_object;
 struct route;
 struct checkin;
+struct state;
+struct upload;
+struct uplink;
 
 /* What the agent is told by the check-in module. */
 struct checkin_hooks {
@@ -23,6 +26,12 @@ struct checkin_hooks {
 	void	(*profile)(struct json_object *profile, void *arg);
 	/* The platform uninstalled this agent; its state is removed. */
 	void	(*uninstalled)(void *arg);
+	/* The identity: after activation or load; NULL when removed. */
+	void	(*identity)(const struct state *, void *arg);
+	/* Add members to the heartbeat body about to be sent. */
+	void	(*heartbeat)(struct json_object *body, void *arg);
+	/* The answer of a successful heartbeat. */
+	void	(*checked_in)(struct json_object *reply, void *arg);
 	void	*arg;
 };
 
@@ -34,6 +43,15 @@ struct checkin_hooks {
  */
 struct checkin	*checkin_start(struct event_base *, const struct agent_conf *,
 		    struct route *, const struct checkin_hooks *);
+/*
+ * The client of the platform with this agent's credential, for modules
+ * that download (manifests); NULL while not activated.
+ */
+struct uplink	*checkin_uplink(struct checkin *);
+/* The uploader (spool) the check-in module drives; may be NULL. */
+struct upload	*checkin_upload(struct checkin *);
+/* Call the profile and identity hooks again with what is in force. */
+void		 checkin_replay(struct checkin *);
 /* Apply a reloaded configuration (platform, trust, proxies). */
 void		 checkin_reconfigure(struct checkin *);
 /*

@@ -108,6 +108,60 @@ static const struct error_info error_table[] = {
 	    "the directory is gone",
 	    "`df` and permissions of state_dir and log_dir; "
 	    "`outpostctl repair`" },
+	{ ERR_SPOOL_OVERFLOW, "E503", "spool_overflow",
+	    "the upload spool passed spool_max_size; the oldest uploads "
+	    "were dropped",
+	    "the platform was unreachable for long while the host produced "
+	    "many events, or spool_max_size is too small",
+	    "`outpostctl status` (spool depth, dropped), the errors above it, "
+	    "spool_max_size in outpost.conf" },
+	{ ERR_MANIFEST_SIGNATURE, "E601", "manifest_signature_invalid",
+	    "a downloaded manifest failed signature verification",
+	    "tampering between platform and agent, or a platform whose "
+	    "manifest key changed since activation",
+	    "the platform's manifest.pub against the key in state.json; "
+	    "re-activate after a deliberate key change" },
+	{ ERR_MANIFEST_INVALID, "E602", "manifest_invalid",
+	    "a manifest is malformed or cannot be stored",
+	    "a platform bug, or state_dir/manifests not writable",
+	    "agent.log for the field at fault; state_dir/manifests" },
+	{ ERR_INVENTORY, "E603", "inventory_failed",
+	    "an inventory collector failed",
+	    "an unreadable system file (package database, /proc) or an "
+	    "inventory_root that does not exist",
+	    "agent.log for the collector and file; inventory_root" },
+	{ ERR_AUDIT_HELD, "E701", "audit_netlink_held",
+	    "the audit netlink socket is held by another process",
+	    "auditd or another audit client owns the audit pid",
+	    "the holder named in the message (`ps -p PID`); FIM continues "
+	    "read-only where the kernel allows and the claim is retried "
+	    "every audit_retry_interval seconds" },
+	{ ERR_AUDIT_UNAVAILABLE, "E702", "audit_unavailable",
+	    "the kernel audit system cannot be used",
+	    "kernel without audit, audit=0 on the command line, no "
+	    "CAP_AUDIT_CONTROL, or inside a container",
+	    "`auditctl -s`, the kernel command line, that outpostd runs as "
+	    "root" },
+	{ ERR_AUDIT_RULE, "E703", "audit_rule_refused",
+	    "the kernel refused a FIM audit rule",
+	    "a path that does not exist, too many rules, or the audit "
+	    "configuration locked (enabled 2)",
+	    "the rule named in the message; `auditctl -s` (enabled)" },
+	{ ERR_AUDIT_LOST, "E704", "audit_events_lost",
+	    "file integrity events were lost",
+	    "the kernel audit backlog overflowed, or a burst passed the "
+	    "agent's own queue",
+	    "`outpostctl status` (losses by cause); the backlog limit" },
+	{ ERR_CORRELATION_PORT, "E801", "correlation_port_unavailable",
+	    "a correlation ID port could not be opened",
+	    "another program listens on the port, or no address lies in "
+	    "the approved networks",
+	    "`ss -ltnp` for the port; the profile's correlation ports and "
+	    "approved_networks" },
+	{ ERR_CORRELATION_LIMIT, "E802", "correlation_limit",
+	    "correlation connections were refused by a limit",
+	    "a scan or a connection flood from one source",
+	    "agentid.log for the sources; the scanner's concurrency" },
 	{ ERR_INTERNAL, "E901", "internal_error",
 	    "an internal error occurred",
 	    "out of memory or a bug",

@@ -47,6 +47,7 @@ struct http_call {
 	size_t			 max_response;
 	http_done_cb		 cb;
 	void			*arg;
+	void			(*arg_free)(void *);	/* unless cb ran */
 	struct proxy		 hops[PROXY_MAX + 1];	/* url NULL: direct */
 	int			 nhops;
 	int			 hop;		/* the current attempt */
@@ -322,6 +323,8 @@ http_call_free(struct http_call *c)
 {
 	int	 i;
 
+	if (c->arg_free != NULL)
+		c->arg_free(c->arg);
 	http_call_drop_easy(c);
 	TAILQ_REMOVE(&c->http->calls, c, entry);
 	c->http->ncalls--;
@@ -601,6 +604,7 @@ http_call_complete(struct http_call *c)
 	r.peer.issuer = c->peer_issuer;
 	r.peer.not_after = c->peer_not_after;
 	http_call_drop_easy(c);
+	c->arg_free = NULL;
 	c->cb(&r, c->arg);
 	http_call_free(c);
 }
@@ -738,6 +742,7 @@ http_request(struct http *h, const struct http_request *req,
 	h->ncalls++;
 	c->cb = cb;
 	c->arg = arg;
+	c->arg_free = req->arg_free;
 	c->max_response = req->max_response > 0 ? req->max_response :
 	    h->max_response;
 	if ((c->method = strdup(req->method != NULL ? req->method :
@@ -784,6 +789,7 @@ http_request(struct http *h, const struct http_request *req,
 		    req->route_proxy >= pc->list.count) {
 			log_warnx("http: %s %s: no proxy number %d", c->method,
 			    req->url, req->route_proxy + 1);
+			c->arg_free = NULL;	/* the caller keeps arg */
 			http_call_free(c);
 			return NULL;
 		}
@@ -806,6 +812,7 @@ http_request(struct http *h, const struct http_request *req,
 nomem:
 	log_warnx("http: %s %s: cannot start the request (out of memory)",
 	    c->method != NULL ? c->method : "", req->url);
+	c->arg_free = NULL;	/* the caller keeps arg */
 	http_call_free(c);
 	return NULL;
 }

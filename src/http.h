@@ -60,6 +60,9 @@ struct http_request {
 	int		 route_proxy;	/* index for HTTP_ROUTE_PROXY */
 	int		 want_certificate;	/* fill http_response.peer on a
 						   fresh connection */
+	void		(*arg_free)(void *);	/* frees the callback's arg
+						   when the call ends without
+						   calling it (cancel, free) */
 };
 
 /* The platform's certificate as seen in the handshake. */

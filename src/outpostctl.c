@@ -35,6 +35,8 @@ usage(void)
 	    "commands:\n"
 	    "  status [--json]          show the agent's state\n"
 	    "  heartbeat                check in with the platform now\n"
+	    "  healthcheck [--json]     run the agent's health checks "
+	    "(exit 1 on FAIL)\n"
 	    "  rotate-logs              rotate every log file now\n"
 	    "  repair                   check and recreate required "
 	    "directories\n"
@@ -299,12 +301,89 @@ ctl_print_platform(struct json_object *p)
 	}
 }
 
+/* Print a health check report for people. */
+static void
+ctl_print_healthcheck(struct json_object *report)
+{
+	struct json_object	*checks, *c;
+	const char		*hint;
+	size_t			 i, n = 0;
+
+	if (json_object_object_get_ex(report, "checks", &checks))
+		n = json_object_array_length(checks);
+	for (i = 0; i < n; i++) {
+		c = json_object_array_get_idx(checks, i);
+		printf("%-4s  %-18s %s\n", ctl_str(c, "result", "?"),
+		    ctl_str(c, "check", "?"), ctl_str(c, "message", ""));
+		if ((hint = json_get_string(c, "hint")) != NULL)
+			printf("      %-18s fix: %s\n", "", hint);
+	}
+	printf("result: %s\n", ctl_str(report, "result", "?"));
+}
+
+/* Print the spool part of the status. */
+static void
+ctl_print_spool(struct json_object *sp)
+{
+	int64_t	 depth = 0, bytes = 0, dropped = 0, sent = 0, max = 0;
+
+	json_get_int64(sp, "depth", &depth);
+	json_get_int64(sp, "bytes", &bytes);
+	json_get_int64(sp, "dropped", &dropped);
+	json_get_int64(sp, "sent", &sent);
+	json_get_int64(sp, "max_size", &max);
+	printf("spool:         %lld waiting (%lld of %lld bytes), %lld sent, "
+	    "%lld dropped%s%s%s%s\n", (long long)depth, (long long)bytes,
+	    (long long)max, (long long)sent, (long long)dropped,
+	    json_get_string(sp, "last_error") != NULL ? "; last failure " :
+	    "", ctl_str(sp, "last_error", ""),
+	    json_get_string(sp, "next_try") != NULL ? ", next try " : "",
+	    ctl_str(sp, "next_try", ""));
+}
+
+/* Print a module's section: its members, one per line. */
+static void
+ctl_print_section(const char *name, struct json_object *sec)
+{
+	if (!json_object_is_type(sec, json_type_object))
+		return;
+	printf("%s:\n", name);
+	json_object_object_foreach(sec, key, val) {
+		if (json_object_is_type(val, json_type_object) ||
+		    json_object_is_type(val, json_type_array))
+			printf("  %-20s %s\n", key,
+			    json_object_to_json_string_ext(val,
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE));
+		else
+			printf("  %-20s %s\n", key, val == NULL ? "-" :
+			    json_object_get_string(val));
+	}
+}
+
+/* Status members printed by ctl_print_status() itself. */
+static int
+ctl_is_known_section(const char *key)
+{
+	static const char *const known[] = { "program", "version",
+	    "control_version", "pid", "started", "uptime", "config_file",
+	    "foreground", "log_level", "reloads", "state_dir", "log_dir",
+	    "run_dir", "control_socket", "log_files", "directories",
+	    "interfaces", "platform", "spool", NULL };
+	int	 i;
+
+	for (i = 0; known[i] != NULL; i++)
+		if (strcmp(key, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Print the status document for people. */
 static void
 ctl_print_status(struct json_object *st)
 {
 	struct json_object	*files = NULL, *dirs, *ifs, *addrs, *a;
-	struct json_object	*platform;
+	struct json_object	*platform, *spool;
 	int64_t			 pid = 0, uptime = 0, total = 0, prefix = 0;
 	size_t			 i, n;
 
@@ -331,6 +410,8 @@ ctl_print_status(struct json_object *st)
 	}
 	if (json_object_object_get_ex(st, "platform", &platform))
 		ctl_print_platform(platform);
+	if (json_object_object_get_ex(st, "spool", &spool))
+		ctl_print_spool(spool);
 	if (json_object_object_get_ex(st, "interfaces", &ifs)) {
 		printf("addresses (%s):\n", ctl_str(ifs, "tracking", "?"));
 		n = 0;
@@ -343,6 +424,9 @@ ctl_print_status(struct json_object *st)
 			    ctl_str(a, "address", "?"), (long long)prefix);
 		}
 	}
+	json_object_object_foreach(st, key, val)
+		if (!ctl_is_known_section(key))
+			ctl_print_section(key, val);
 }
 
 int
@@ -351,7 +435,7 @@ main(int argc, char *argv[])
 	struct json_object	*reply, *result = NULL, *args = NULL;
 	const char		*conf_path = AGENT_CONF_DEFAULT, *command;
 	char			*sock_path = NULL;
-	int			 ch, ok = 0, as_json = 0, i;
+	int			 ch, ok = 0, as_json = 0, i, rc = 0;
 
 	while ((ch = getopt(argc, argv, "+c:s:h")) != -1) {
 		switch (ch) {
@@ -373,7 +457,8 @@ main(int argc, char *argv[])
 	command = argv[0];
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 &&
-		    strcmp(command, "status") == 0)
+		    (strcmp(command, "status") == 0 ||
+		    strcmp(command, "healthcheck") == 0))
 			as_json = 1;
 		else if (strcmp(argv[i], "--deregister") == 0 &&
 		    strcmp(command, "uninstall") == 0) {
@@ -388,6 +473,7 @@ main(int argc, char *argv[])
 	if (strcmp(command, "status") != 0 &&
 	    strcmp(command, "rotate-logs") != 0 &&
 	    strcmp(command, "heartbeat") != 0 &&
+	    strcmp(command, "healthcheck") != 0 &&
 	    strcmp(command, "uninstall") != 0 &&
 	    strcmp(command, "repair") != 0) {
 		fprintf(stderr, "outpostctl: unknown command \"%s\"\n",
@@ -407,6 +493,9 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	json_object_object_get_ex(reply, "result", &result);
+	if (strcmp(command, "healthcheck") == 0 &&
+	    strcmp(ctl_str(result, "result", "FAIL"), "FAIL") == 0)
+		rc = 1;
 	if (as_json)
 		printf("%s\n", json_object_to_json_string_ext(result,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -420,6 +509,8 @@ main(int argc, char *argv[])
 		ctl_print_repairs(result);
 	} else if (strcmp(command, "heartbeat") == 0)
 		printf("%s\n", ctl_str(result, "message", "checked in"));
+	else if (strcmp(command, "healthcheck") == 0)
+		ctl_print_healthcheck(result);
 	else if (strcmp(command, "uninstall") == 0)
 		printf("outpostd uninstalled from this host; state %s; "
 		    "platform record %s\n", json_object_get_boolean(
@@ -428,5 +519,5 @@ main(int argc, char *argv[])
 		    ctl_str(result, "platform_record", "kept"));
 	json_object_put(reply);
 	free(sock_path);
-	return 0;
+	return rc;
 }

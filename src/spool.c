@@ -429,6 +429,20 @@ spool_dropped(const struct spool *sp)
 	return sp->dropped;
 }
 
+/* The sequence number the next spool_put() will give. */
+uint64_t
+spool_next_sequence(const struct spool *sp)
+{
+	return sp->last_seq + 1;
+}
+
+/* The size limit. */
+uint64_t
+spool_status_max_size(const struct spool *sp)
+{
+	return sp->max_size;
+}
+
 /* The spool's state as JSON. */
 struct json_object *
 spool_status_json(const struct spool *sp)

@@ -117,6 +117,17 @@ uplink_map_error(long status, const char *api_error, enum error_code dflt)
 	return dflt;
 }
 
+/* Free a call's bookkeeping (also when it was cancelled). */
+static void
+uplink_call_free(void *arg)
+{
+	struct uplink_call	*call = arg;
+
+	free(call->method);
+	free(call->path);
+	free(call);
+}
+
 /* A request finished: parse the body and tell the caller. */
 static void
 uplink_done(const struct http_response *resp, void *arg)
@@ -159,9 +170,7 @@ uplink_done(const struct http_response *resp, void *arg)
 	}
 	call->cb(&reply, call->arg);
 	json_object_put(reply.json);
-	free(call->method);
-	free(call->path);
-	free(call);
+	uplink_call_free(call);
 }
 
 /* Start a call. Returns it, or NULL (logged). */
@@ -212,13 +221,11 @@ uplink_call(struct uplink *p, const char *method, const char *path,
 	req.body = text;
 	req.body_len = len;
 	req.gzip_body = len >= UPLINK_GZIP_MIN;
+	req.arg_free = uplink_call_free;
 	hc = http_request(p->http, &req, uplink_done, call);
 	free(url);
 	free(inm);
-	if (hc == NULL) {
-		free(call->method);
-		free(call->path);
-		free(call);
-	}
+	if (hc == NULL)
+		uplink_call_free(call);
 	return hc;
 }
