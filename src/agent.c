@@ -305,6 +305,8 @@ agent_start(struct agent *agent, struct event_base *base,
 	 * (FIM rules from the cached manifest) is in place before anything
 	 * else happens. Each then gets the cached profile and identity.
 	 */
+	/* Modules register here: inventory, fim, correlation. */
+
 	checkin_replay(agent->checkin);
 	return 0;
 }

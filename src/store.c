@@ -90,7 +90,16 @@ static const char *const store_migrations[] = {
 	"UPDATE profiles SET"
 	"  heartbeat_interval = coalesce(json_extract(doc,"
 	"  '$.heartbeat_interval'), 60),"
-	"  paused = coalesce(json_extract(doc, '$.data_collection_paused'), 0);"
+	"  paused = coalesce(json_extract(doc, '$.data_collection_paused'), 0);",
+
+	/* 2 -> 3: inventory detections (issue 5; replaced by its schema). */
+	"SELECT 1;",
+
+	/* 3 -> 4: scan merge (issue 7; replaced by its schema). */
+	"SELECT 1;",
+
+	/* 4 -> 5: FIM (issue 6; replaced by its schema if it needs one). */
+	"SELECT 1;"
 };
 
 enum store_stmt {
