@@ -12,6 +12,7 @@ struct checkin;
 struct event_base;
 struct healthcheck;
 struct json_object;
+struct manifests;
 struct route;
 struct route_addr;
 struct state;
@@ -24,6 +25,7 @@ struct agent_env {
 	struct checkin		*checkin;	/* errors: checkin_error() */
 	struct upload		*upload;	/* spooled uploads */
 	struct route		*route;		/* may be NULL */
+	struct manifests	*manifests;	/* manifest.h */
 };
 
 struct agent_module_ops {

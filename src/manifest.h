@@ -1,0 +1,58 @@
+/*
+ * manifest.h: the platform's signed manifests (docs/protocol.md section 5)
+ * on the agent: downloaded when the heartbeat names a newer version than
+ * the active one, verified with the Ed25519 key pinned at activation,
+ * stored atomically as state_dir/manifests/TYPE.json, and handed to the
+ * modules that subscribed. A manifest that fails verification is refused
+ * (E601) and the previous version stays active. While the profile pauses
+ * data collection, the fim manifest is not downloaded.
+ */
+#ifndef OUTPOST_MANIFEST_H
+#define OUTPOST_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "module.h"
+
+struct json_object;
+struct manifests;
+
+#define MANIFEST_TYPES	{ "inventory", "fim", "vulnsigs" }
+
+/*
+ * A new version of type is active: body is the verified content (the
+ * parsed "body" string of the manifest), valid during the call (take a
+ * reference to keep it).
+ */
+typedef void	(*manifest_fn)(const char *type, int64_t version,
+		    struct json_object *body, void *arg);
+
+/*
+ * Start: load and verify the cached manifests (with the key in
+ * state.json) so that subscribers get them at once. Returns the module,
+ * or NULL (logged).
+ */
+struct manifests *manifests_new(const struct agent_env *);
+/* The module's operations (heartbeat manifest_versions, status, ...). */
+extern const struct agent_module_ops manifests_ops;
+/*
+ * Call fn for every new active version of type; at once with the active
+ * one, if any. Returns 0, or -1 when full.
+ */
+int		 manifests_subscribe(struct manifests *, const char *type,
+		    manifest_fn, void *arg);
+/* The active body of type and its version, or NULL (borrowed). */
+struct json_object *manifests_active(struct manifests *, const char *type,
+		    int64_t *version);
+/*
+ * Verify a served manifest document (JSON text) of type with the PEM
+ * public key: its type, version, body and Ed25519 signature. Returns 0
+ * with *version and *body (parsed, the caller's), or -1 with the reason
+ * in err.
+ */
+int		 manifest_verify(const char *pubkey_pem, const char *type,
+		    const char *doc, size_t len, int64_t *version,
+		    struct json_object **body, char *err, size_t errlen);
+
+#endif /* OUTPOST_MANIFEST_H */
