@@ -18,6 +18,7 @@
 #include "checkin.h"
 #include "compat.h"
 #include "control.h"
+#include "fim.h"
 #include "healthcheck.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -244,6 +245,7 @@ agent_start(struct agent *agent, struct event_base *base,
 		.checked_in = agent_checked_in_hook,
 		.arg = agent
 	};
+	struct fim		*fim;
 	char			 path[PATH_MAX];
 	int			 rc;
 
@@ -310,6 +312,10 @@ agent_start(struct agent *agent, struct event_base *base,
 	 * else happens. Each then gets the cached profile and identity.
 	 */
 	/* Modules register here: inventory, fim, correlation. */
+	if ((fim = fim_new(&agent->env)) != NULL)
+		agent_add_module(agent, &fim_ops, fim);
+	else
+		log_warnx("cannot start file integrity monitoring");
 
 	checkin_replay(agent->checkin);
 	return 0;

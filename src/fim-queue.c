@@ -1,0 +1,556 @@
+/*
+ * fim-queue.c: FIM events waiting for their file's state and hash, then
+ * batched into spooled "fim-events" uploads. Hashing runs in slices of
+ * FIM_HASH_SLICE_MS from the event loop, one file at a time, so a large
+ * file never stalls the loop.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "compat.h"
+#include "fim-queue.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "upload.h"
+#include "uplink.h"
+
+#define FIM_READ_CHUNK		(128 * 1024)
+#define FIM_HASH_TRIES		3	/* the file kept changing: give up */
+
+/* One queued event. */
+struct fim_qentry {
+	struct fim_qentry	*next;
+	struct json_object	*ev;
+	enum fim_look		 look;
+	char			*path;
+	uint64_t		 inode;
+	uint64_t		 ready_ms;	/* not before (monotonic) */
+	int			 tries;
+};
+
+/* The file being hashed (for the head of the queue). */
+struct fim_hashing {
+	int		 fd;
+	EVP_MD_CTX	*md;
+	struct stat	 before;
+	uint64_t	 done;
+};
+
+/* The last hash made, reused for the same unchanged file. */
+struct fim_last_hash {
+	char		*path;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+	struct timespec	 ctime;
+	char		 hex[65];
+};
+
+struct fim_queue {
+	struct event_base	*base;
+	struct upload		*upload;
+	uint64_t		 hash_max;
+	struct fim_qentry	*head;
+	struct fim_qentry	*tail;
+	struct event		*step;
+	struct event		*batch_timer;
+	struct fim_hashing	 h;
+	struct fim_last_hash	 last;
+	struct json_object	*batch;		/* array, or NULL */
+	uint64_t		 batch_started;	/* monotonic ms */
+	struct fim_queue_stats	 st;
+	unsigned char		*buf;
+};
+
+static void	fim_queue_step_cb(evutil_socket_t, short, void *);
+static void	fim_queue_batch_cb(evutil_socket_t, short, void *);
+static enum upload_verdict fim_queue_reply(const struct uplink_reply *,
+		    const struct spool_record *, void *);
+
+/* Monotonic milliseconds. */
+static uint64_t
+fim_queue_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Make the queue. Returns it, or NULL. */
+struct fim_queue *
+fim_queue_new(struct event_base *base, struct upload *upload)
+{
+	struct fim_queue	*q;
+	struct upload_kind	 kind = { "fim-events", "/agent/v1/fim-events",
+	    fim_queue_reply, NULL };
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->base = base;
+	q->upload = upload;
+	q->h.fd = -1;
+	q->hash_max = 50ULL * 1024 * 1024;
+	q->step = evtimer_new(base, fim_queue_step_cb, q);
+	q->batch_timer = evtimer_new(base, fim_queue_batch_cb, q);
+	q->buf = malloc(FIM_READ_CHUNK);
+	if (q->step == NULL || q->batch_timer == NULL || q->buf == NULL) {
+		fim_queue_free(q);
+		return NULL;
+	}
+	kind.arg = q;
+	if (upload != NULL && upload_register(upload, &kind) == -1)
+		log_warnx("fim: cannot register the fim-events upload");
+	return q;
+}
+
+/* Set the hash size limit. */
+void
+fim_queue_set_hash_max(struct fim_queue *q, uint64_t max)
+{
+	q->hash_max = max;
+}
+
+/* The platform answered a batch: count what it stored. */
+static enum upload_verdict
+fim_queue_reply(const struct uplink_reply *r, const struct spool_record *rec,
+    void *arg)
+{
+	struct fim_queue	*q = arg;
+	int64_t			 stored = 0;
+
+	if (r->error == ERR_NONE) {
+		if (r->json != NULL && json_get_int64(r->json, "stored",
+		    &stored) == 0 && stored > 0)
+			q->st.acked += (uint64_t)stored;
+		return UPLOAD_ACK;
+	}
+	switch (r->status) {
+	case 400:
+	case 404:
+	case 413:
+	case 415:
+		return UPLOAD_DROP;
+	default:
+		return UPLOAD_RETRY;
+	}
+}
+
+/* Spool the open batch. */
+static void
+fim_queue_spool(struct fim_queue *q)
+{
+	struct json_object	*body;
+	int64_t			 seq;
+	size_t			 n;
+
+	if (q->batch == NULL)
+		return;
+	n = json_object_array_length(q->batch);
+	body = json_object_new_object();
+	json_object_object_add(body, "events", q->batch);
+	q->batch = NULL;
+	q->st.in_batch = 0;
+	evtimer_del(q->batch_timer);
+	seq = q->upload != NULL ? upload_put(q->upload, "fim-events", body) :
+	    -ENODEV;
+	json_object_put(body);
+	if (seq < 0) {
+		q->st.lost_spool += n;
+		log_warnx("fim: %zu events lost: the spool refused their "
+		    "batch: %s", n, strerror((int)-seq));
+		return;
+	}
+	q->st.spooled += n;
+	q->st.batches++;
+	log_debug("fim: batch of %zu events spooled as record %lld", n,
+	    (long long)seq);
+}
+
+/* The batch is old enough: spool it. */
+static void
+fim_queue_batch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	fim_queue_spool(arg);
+}
+
+/* Move an event into the open batch; spool the batch when full. */
+static void
+fim_queue_batch_add(struct fim_queue *q, struct json_object *ev)
+{
+	struct timeval	 tv = { FIM_BATCH_SECONDS, 0 };
+
+	if (q->batch == NULL) {
+		q->batch = json_object_new_array();
+		q->batch_started = fim_queue_now();
+		evtimer_add(q->batch_timer, &tv);
+	}
+	json_object_array_add(q->batch, ev);
+	if (++q->st.in_batch >= FIM_BATCH_EVENTS)
+		fim_queue_spool(q);
+}
+
+/* Stop hashing the current file. */
+static void
+fim_queue_hash_reset(struct fim_queue *q)
+{
+	if (q->h.fd != -1)
+		close(q->h.fd);
+	q->h.fd = -1;
+	if (q->h.md != NULL)
+		EVP_MD_CTX_free(q->h.md);
+	q->h.md = NULL;
+	q->h.done = 0;
+}
+
+/* The name of a file type. */
+static const char *
+fim_queue_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "file";
+	case S_IFDIR:
+		return "directory";
+	case S_IFLNK:
+		return "symlink";
+	case S_IFIFO:
+		return "fifo";
+	case S_IFSOCK:
+		return "socket";
+	case S_IFCHR:
+		return "char_device";
+	case S_IFBLK:
+		return "block_device";
+	default:
+		return "unknown";
+	}
+}
+
+/* Add what stat says about the file now. */
+static void
+fim_queue_add_stat(struct json_object *ev, const struct stat *sb)
+{
+	char	 mode[16];
+
+	snprintf(mode, sizeof(mode), "%04o", (unsigned int)(sb->st_mode &
+	    07777));
+	json_add_string(ev, "type", fim_queue_type(sb->st_mode));
+	json_add_string(ev, "mode", mode);
+	json_add_int64(ev, "uid", (int64_t)sb->st_uid);
+	json_add_int64(ev, "gid", (int64_t)sb->st_gid);
+	json_add_int64(ev, "size", (int64_t)sb->st_size);
+	json_add_int64(ev, "inode", (int64_t)sb->st_ino);
+	json_add_int64(ev, "mtime", (int64_t)sb->st_mtim.tv_sec);
+}
+
+/* Is the file as it was when the last hash was made? */
+static int
+fim_queue_same_as_last(const struct fim_queue *q, const char *path,
+    const struct stat *sb)
+{
+	return q->last.path != NULL && strcmp(q->last.path, path) == 0 &&
+	    q->last.dev == sb->st_dev && q->last.ino == sb->st_ino &&
+	    q->last.size == sb->st_size &&
+	    q->last.mtime.tv_sec == sb->st_mtim.tv_sec &&
+	    q->last.mtime.tv_nsec == sb->st_mtim.tv_nsec &&
+	    q->last.ctime.tv_sec == sb->st_ctim.tv_sec &&
+	    q->last.ctime.tv_nsec == sb->st_ctim.tv_nsec;
+}
+
+/* Remember the hash of the file just hashed. */
+static void
+fim_queue_remember(struct fim_queue *q, const char *path,
+    const struct stat *sb, const char *hex)
+{
+	free(q->last.path);
+	q->last.path = strdup(path);
+	q->last.dev = sb->st_dev;
+	q->last.ino = sb->st_ino;
+	q->last.size = sb->st_size;
+	q->last.mtime = sb->st_mtim;
+	q->last.ctime = sb->st_ctim;
+	strlcpy(q->last.hex, hex, sizeof(q->last.hex));
+}
+
+/* Did the file change between two stats? */
+static int
+fim_queue_changed(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino != b->st_ino || a->st_size != b->st_size ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+/*
+ * Work on the head entry for at most until_ms. Returns 1 when the entry is
+ * finished (ready for the batch), 0 when there is more to do.
+ */
+static int
+fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
+{
+	struct stat	 sb;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+	char		 hex[65];
+	ssize_t		 n;
+	unsigned int	 i;
+
+	if (q->h.fd == -1) {
+		/* The file may be gone or replaced: say what is found. */
+		if (lstat(e->path, &sb) == -1) {
+			if (e->look == FIM_LOOK_HASH)
+				json_add_string(e->ev, "hash_skipped", "gone");
+			return 1;
+		}
+		fim_queue_add_stat(e->ev, &sb);
+		if (e->inode != 0 && (uint64_t)sb.st_ino != e->inode)
+			json_add_bool(e->ev, "replaced", 1);
+		if (e->look != FIM_LOOK_HASH)
+			return 1;
+		if (!S_ISREG(sb.st_mode)) {
+			/* Never open devices or FIFOs. */
+			json_add_string(e->ev, "hash_skipped", "not_regular");
+			return 1;
+		}
+		if (q->hash_max == 0 || (uint64_t)sb.st_size > q->hash_max) {
+			json_add_string(e->ev, "hash_skipped", q->hash_max == 0 ?
+			    "disabled" : "too_large");
+			return 1;
+		}
+		q->h.fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC | O_NOATIME);
+		if (q->h.fd == -1 && errno == EPERM)
+			q->h.fd = open(e->path, O_RDONLY | O_NOFOLLOW |
+			    O_NONBLOCK | O_CLOEXEC);
+		if (q->h.fd == -1 || fstat(q->h.fd, &sb) == -1 ||
+		    !S_ISREG(sb.st_mode)) {
+			json_add_string(e->ev, "hash_skipped", "unreadable");
+			fim_queue_hash_reset(q);
+			return 1;
+		}
+		if (fim_queue_same_as_last(q, e->path, &sb)) {
+			json_add_string(e->ev, "sha256", q->last.hex);
+			fim_queue_hash_reset(q);
+			return 1;
+		}
+		q->h.before = sb;
+		if ((q->h.md = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(q->h.md, EVP_sha256(), NULL) != 1) {
+			json_add_string(e->ev, "hash_skipped", "error");
+			fim_queue_hash_reset(q);
+			return 1;
+		}
+	}
+	for (;;) {
+		n = read(q->h.fd, q->buf, FIM_READ_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			json_add_string(e->ev, "hash_skipped", "unreadable");
+			fim_queue_hash_reset(q);
+			return 1;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(q->h.md, q->buf, (size_t)n);
+		q->h.done += (uint64_t)n;
+		if (q->h.done > q->hash_max) {
+			/* It grew past the limit while we read. */
+			json_add_string(e->ev, "hash_skipped", "too_large");
+			fim_queue_hash_reset(q);
+			return 1;
+		}
+		if (fim_queue_now() >= until_ms)
+			return 0;
+	}
+	if (fstat(q->h.fd, &sb) == 0 && fim_queue_changed(&q->h.before,
+	    &sb) && ++e->tries < FIM_HASH_TRIES) {
+		/* Still being written: start again a little later. */
+		fim_queue_hash_reset(q);
+		e->ready_ms = fim_queue_now() + FIM_HASH_DELAY_MS;
+		return 0;
+	}
+	mdlen = 0;
+	EVP_DigestFinal_ex(q->h.md, md, &mdlen);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+	json_add_string(e->ev, "sha256", hex);
+	if (e->tries >= FIM_HASH_TRIES)
+		json_add_bool(e->ev, "hash_unstable", 1);
+	fim_queue_remember(q, e->path, &q->h.before, hex);
+	q->st.hashed++;
+	fim_queue_hash_reset(q);
+	return 1;
+}
+
+/* Free one entry (its event too, unless taken). */
+static void
+fim_queue_entry_free(struct fim_qentry *e)
+{
+	json_object_put(e->ev);
+	free(e->path);
+	free(e);
+}
+
+/* Take the head entry off the queue. */
+static struct fim_qentry *
+fim_queue_pop(struct fim_queue *q)
+{
+	struct fim_qentry	*e = q->head;
+
+	if (e == NULL)
+		return NULL;
+	q->head = e->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	q->st.waiting--;
+	return e;
+}
+
+/* Arm the step timer for the head entry. */
+static void
+fim_queue_schedule(struct fim_queue *q)
+{
+	struct timeval	 tv = { 0, 0 };
+	uint64_t	 now;
+
+	if (q->head == NULL)
+		return;
+	now = fim_queue_now();
+	if (q->head->ready_ms > now) {
+		tv.tv_sec = (time_t)((q->head->ready_ms - now) / 1000);
+		tv.tv_usec = (suseconds_t)((q->head->ready_ms - now) % 1000 *
+		    1000);
+	}
+	evtimer_add(q->step, &tv);
+}
+
+/* Work through the queue for one slice. */
+static void
+fim_queue_step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fim_queue	*q = arg;
+	struct fim_qentry	*e;
+	uint64_t		 until = fim_queue_now() + FIM_HASH_SLICE_MS;
+
+	while ((e = q->head) != NULL) {
+		if (e->ready_ms > fim_queue_now())
+			break;
+		if (e->look != FIM_LOOK_NONE &&
+		    !fim_queue_look(q, e, until)) {
+			if (e->ready_ms > fim_queue_now())
+				break;
+			/* Out of time: go on at the next turn. */
+			break;
+		}
+		fim_queue_pop(q);
+		fim_queue_batch_add(q, json_object_get(e->ev));
+		fim_queue_entry_free(e);
+		if (fim_queue_now() >= until)
+			break;
+	}
+	fim_queue_schedule(q);
+}
+
+/* Queue one event. Returns 0, or -1 (full; counted). */
+int
+fim_queue_push(struct fim_queue *q, struct json_object *ev,
+    enum fim_look look, const char *path, uint64_t inode)
+{
+	struct fim_qentry	*e;
+	int			 was_empty = q->head == NULL;
+
+	if (q->st.waiting >= FIM_QUEUE_MAX ||
+	    (e = calloc(1, sizeof(*e))) == NULL) {
+		q->st.lost_queue++;
+		json_object_put(ev);
+		return -1;
+	}
+	e->ev = ev;
+	e->look = path != NULL ? look : FIM_LOOK_NONE;
+	e->inode = inode;
+	if (path != NULL && (e->path = strdup(path)) == NULL) {
+		free(e);
+		q->st.lost_queue++;
+		json_object_put(ev);
+		return -1;
+	}
+	e->ready_ms = fim_queue_now() + (e->look == FIM_LOOK_HASH ?
+	    FIM_HASH_DELAY_MS : 0);
+	if (q->tail != NULL)
+		q->tail->next = e;
+	else
+		q->head = e;
+	q->tail = e;
+	q->st.waiting++;
+	q->st.queued++;
+	if (was_empty)
+		fim_queue_schedule(q);
+	return 0;
+}
+
+/* Spool what is queued. Returns the number of events spooled. */
+int
+fim_queue_flush(struct fim_queue *q, int is_final)
+{
+	struct fim_qentry	*e;
+	uint64_t		 before = q->st.spooled;
+
+	if (is_final) {
+		fim_queue_hash_reset(q);
+		while ((e = fim_queue_pop(q)) != NULL) {
+			if (e->look == FIM_LOOK_HASH)
+				json_add_string(e->ev, "hash_skipped",
+				    "shutdown");
+			fim_queue_batch_add(q, json_object_get(e->ev));
+			fim_queue_entry_free(e);
+		}
+		evtimer_del(q->step);
+	}
+	fim_queue_spool(q);
+	return (int)(q->st.spooled - before);
+}
+
+/* The counters. */
+void
+fim_queue_stats(const struct fim_queue *q, struct fim_queue_stats *st)
+{
+	*st = q->st;
+}
+
+/* Free the queue. */
+void
+fim_queue_free(struct fim_queue *q)
+{
+	struct fim_qentry	*e;
+
+	if (q == NULL)
+		return;
+	fim_queue_hash_reset(q);
+	while ((e = fim_queue_pop(q)) != NULL)
+		fim_queue_entry_free(e);
+	json_object_put(q->batch);
+	if (q->step != NULL)
+		event_free(q->step);
+	if (q->batch_timer != NULL)
+		event_free(q->batch_timer);
+	free(q->last.path);
+	free(q->buf);
+	free(q);
+}

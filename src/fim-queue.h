@@ -1,0 +1,71 @@
+/*
+ * fim-queue.h: FIM events on their way to the platform. Events wait in a
+ * bounded FIFO; those after a create or modify wait a moment (so that the
+ * writer can finish), then the file is hashed (SHA-256) in steps of at
+ * most a few milliseconds on the event loop, and the events go, in order,
+ * into batches that are spooled as "fim-events" uploads when they reach
+ * FIM_BATCH_EVENTS events or FIM_BATCH_SECONDS of age. Every event that
+ * cannot be kept (queue full, spool refusing) is counted.
+ */
+#ifndef OUTPOST_FIM_QUEUE_H
+#define OUTPOST_FIM_QUEUE_H
+
+#include <stdint.h>
+
+struct event_base;
+struct json_object;
+struct upload;
+struct fim_queue;
+
+#define FIM_QUEUE_MAX		10000	/* events waiting */
+#define FIM_BATCH_EVENTS	500
+#define FIM_BATCH_SECONDS	5
+#define FIM_HASH_DELAY_MS	1000	/* after the event, before hashing */
+#define FIM_HASH_SLICE_MS	10	/* hashing at a stretch */
+
+/* What to learn about the file of an event before it is sent. */
+enum fim_look {
+	FIM_LOOK_NONE = 0,	/* nothing (delete) */
+	FIM_LOOK_STAT,		/* size, mode, owner now (attrib, rename) */
+	FIM_LOOK_HASH		/* and the content's SHA-256 (create, modify) */
+};
+
+/* Counters. */
+struct fim_queue_stats {
+	uint64_t	queued;		/* events taken */
+	uint64_t	spooled;	/* events written to the spool */
+	uint64_t	acked;		/* events the platform stored */
+	uint64_t	batches;	/* uploads spooled */
+	uint64_t	hashed;		/* files hashed */
+	uint64_t	lost_queue;	/* refused: queue full */
+	uint64_t	lost_spool;	/* the spool refused their batch */
+	int		waiting;	/* in the queue now */
+	int		in_batch;	/* in the open batch */
+};
+
+/*
+ * A queue on base spooling to upload (NULL: events are counted as lost
+ * when their batch is due). Registers the "fim-events" upload kind.
+ * Returns it, or NULL.
+ */
+struct fim_queue *fim_queue_new(struct event_base *, struct upload *);
+/* Hash files up to max bytes (0: never hash). */
+void		 fim_queue_set_hash_max(struct fim_queue *, uint64_t max);
+/*
+ * Queue one event (the queue takes it). path is the file to look at
+ * (NULL with FIM_LOOK_NONE), inode the one the event named (0: any).
+ * Returns 0, or -1 when the queue is full (the event is counted lost).
+ */
+int		 fim_queue_push(struct fim_queue *, struct json_object *event,
+		    enum fim_look, const char *path, uint64_t inode);
+/*
+ * Spool what is queued now: with is_final, without waiting or hashing
+ * (shutdown, pause). Returns the number of events spooled.
+ */
+int		 fim_queue_flush(struct fim_queue *, int is_final);
+void		 fim_queue_stats(const struct fim_queue *,
+		    struct fim_queue_stats *);
+/* Free (events still queued are dropped: flush first). */
+void		 fim_queue_free(struct fim_queue *);
+
+#endif /* OUTPOST_FIM_QUEUE_H */

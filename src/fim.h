@@ -1,0 +1,31 @@
+/*
+ * fim.h: file integrity monitoring through the kernel audit system.
+ *
+ * The module installs the fim manifest's watch rules as kernel audit rules
+ * tagged with FIM_AUDIT_KEY (only ever touching rules with that key),
+ * claims the audit pid or, while another process (auditd) holds it, reads
+ * the read-only multicast copy of the records and retries the claim every
+ * audit_retry_interval seconds; it assembles the records into events,
+ * turns them into FIM events (actor, file state, SHA-256) and spools them
+ * for the platform. Losses are counted by cause and reported.
+ */
+#ifndef OUTPOST_FIM_H
+#define OUTPOST_FIM_H
+
+#include "module.h"
+
+/* The key of every kernel audit rule this agent installs. */
+#define FIM_AUDIT_KEY		"outpost-fim"
+
+struct fim;
+
+/*
+ * Start: open the audit transport, install the cached manifest's rules
+ * (before the event loop runs) and start receiving. Returns the module,
+ * or NULL when out of memory (an unusable audit system is reported, not
+ * fatal).
+ */
+struct fim	*fim_new(const struct agent_env *);
+extern const struct agent_module_ops fim_ops;
+
+#endif /* OUTPOST_FIM_H */
