@@ -251,8 +251,8 @@ fim_queue_add_stat(struct json_object *ev, const struct stat *sb)
 	    07777));
 	json_add_string(ev, "type", fim_queue_type(sb->st_mode));
 	json_add_string(ev, "mode", mode);
-	json_add_int64(ev, "uid", (int64_t)sb->st_uid);
-	json_add_int64(ev, "gid", (int64_t)sb->st_gid);
+	json_add_int64(ev, "owner_uid", (int64_t)sb->st_uid);
+	json_add_int64(ev, "owner_gid", (int64_t)sb->st_gid);
 	json_add_int64(ev, "size", (int64_t)sb->st_size);
 	json_add_int64(ev, "inode", (int64_t)sb->st_ino);
 	json_add_int64(ev, "mtime", (int64_t)sb->st_mtim.tv_sec);

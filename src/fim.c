@@ -196,6 +196,7 @@ struct fim {
 static void	fim_update(struct fim *);
 static void	fim_reconcile(struct fim *);
 static void	fim_claim(struct fim *);
+static void	fim_schedule_retry(struct fim *, int);
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -362,12 +363,21 @@ fim_resolve(int64_t pid, int fd, uint64_t ino, const char *dev, char *out,
 			return 0;
 		}
 	}
+	/*
+	 * A directory seen before; when its path names another inode now
+	 * the entry is stale. Gone is fine: rm -r removes the directory
+	 * right after its entries, before we read the records.
+	 */
 	if (ino != 0 && dev != NULL &&
 	    (path = fim_dirs_find(fim, dev, ino)) != NULL &&
-	    lstat(path, &sb) == 0 && (uint64_t)sb.st_ino == ino) {
+	    (lstat(path, &sb) == -1 ? errno == ENOENT :
+	    (uint64_t)sb.st_ino == ino)) {
 		strlcpy(out, path, outlen);
 		return 0;
 	}
+	log_debug("fim: cannot tell which directory fd %d of pid %lld is "
+	    "(inode %llu on %s)", fd, (long long)pid, (unsigned long long)ino,
+	    dev != NULL ? dev : "?");
 	return -1;
 }
 
@@ -451,6 +461,10 @@ fim_report_rules(struct fim *fim)
 		fim->refused_reported = 0;
 		return;
 	}
+	/* Retried at the next tick of the retry timer. */
+	if (!evtimer_pending(fim->retry, NULL) && fim->is_active &&
+	    !fim->is_stopping)
+		fim_schedule_retry(fim, fim->env->conf->audit_retry_interval);
 	if ((unsigned int)refused == fim->refused_reported)
 		return;
 	fim->refused_reported = (unsigned int)refused;
@@ -965,6 +979,9 @@ fim_claimed(int err, void *arg)
 		fim->owner_since = time(NULL);
 		fim->next_retry = 0;
 		evtimer_del(fim->retry);
+		if (fim_rules_refused(fim) > 0)
+			fim_schedule_retry(fim,
+			    fim->env->conf->audit_retry_interval);
 		if (fim->unavailable_reported) {
 			checkin_error_clear(fim->env->checkin,
 			    ERR_AUDIT_UNAVAILABLE);
@@ -1036,9 +1053,12 @@ fim_retry_cb(evutil_socket_t fd, short what, void *arg)
 	struct fim	*fim = arg;
 
 	fim->next_retry = 0;
-	log_debug("fim: retrying the audit pid claim");
-	fim_claim(fim);
+	if (!fim->is_owner) {
+		log_debug("fim: retrying the audit pid claim");
+		fim_claim(fim);
+	}
 	if (fim_rules_refused(fim) > 0) {
+		log_debug("fim: retrying the refused audit rules");
 		fim_want_update(fim);
 		fim_reconcile(fim);
 	}
@@ -1264,13 +1284,13 @@ fim_event_json(struct fim *fim, const struct fim_syscall *sc,
 		prev = json_object_new_object();
 		snprintf(text, sizeof(text), "%04o", ch->item->mode & 07777);
 		json_add_string(prev, "mode", text);
-		fim_add_id(prev, "uid", ch->item->ouid);
-		fim_add_id(prev, "gid", ch->item->ogid);
+		fim_add_id(prev, "owner_uid", ch->item->ouid);
+		fim_add_id(prev, "owner_gid", ch->item->ogid);
 		json_object_object_add(ev, "before", prev);
 		if (ch->action == FIM_DELETE) {
 			json_add_string(ev, "mode", text);
-			fim_add_id(ev, "uid", ch->item->ouid);
-			fim_add_id(ev, "gid", ch->item->ogid);
+			fim_add_id(ev, "owner_uid", ch->item->ouid);
+			fim_add_id(ev, "owner_gid", ch->item->ogid);
 		}
 	}
 	if (!ch->is_resolved)
@@ -1284,9 +1304,18 @@ static void
 fim_learn_dirs(struct fim *fim, const struct fim_syscall *sc,
     const struct fim_change *ch, int n)
 {
-	int	 i;
+	int	 i, trusted = 0;
 
+	/*
+	 * A PARENT name is the directory part of the path the process gave;
+	 * for a bare name relative to a directory fd the kernel writes the
+	 * cwd instead. Only learn from events that gave absolute paths.
+	 */
 	for (i = 0; i < sc->nitems; i++)
+		if (sc->items[i].nametype != FIM_NAME_PARENT &&
+		    sc->items[i].name != NULL && sc->items[i].name[0] == '/')
+			trusted = 1;
+	for (i = 0; trusted && i < sc->nitems; i++)
 		if (sc->items[i].nametype == FIM_NAME_PARENT &&
 		    sc->items[i].name != NULL && sc->items[i].name[0] == '/' &&
 		    sc->items[i].has_inode)
