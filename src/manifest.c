@@ -354,6 +354,7 @@ manifests_fetch_next(struct manifests *ms)
 	struct uplink	*p;
 	struct manifest	*m;
 	char		 path[64], etag[128];
+	int64_t		 pid, pver;
 	int		 i;
 
 	if (ms->call != NULL ||
@@ -375,10 +376,18 @@ manifests_fetch_next(struct manifests *ms)
 		if (m->version > 0 && strcmp(m->type, "fim") != 0)
 			snprintf(etag, sizeof(etag), "\"%s-%lld\"", m->type,
 			    (long long)m->version);
-		else if (m->version > 0)
+		else if (m->version > 0) {
+			/* The profile the active manifest folds in. */
+			pid = pver = -1;
+			if (m->body != NULL) {
+				json_get_int64(m->body, "profile_id", &pid);
+				json_get_int64(m->body, "profile_version",
+				    &pver);
+			}
 			snprintf(etag, sizeof(etag), "\"fim-%lld-p%lldv%lld\"",
-			    (long long)m->version, (long long)ms->profile_id,
-			    (long long)ms->profile_version);
+			    (long long)m->version, (long long)pid,
+			    (long long)pver);
+		}
 		ms->calling = i;
 		ms->call = uplink_call(p, "GET", path, NULL, etag[0] != '\0' ?
 		    etag : NULL, manifests_fetch_cb, ms);
