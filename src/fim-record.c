@@ -350,13 +350,24 @@ fim_asm_new(fim_event_fn fn, void *arg, unsigned int timeout_ms)
 static void
 fim_emit(struct fim_assembler *as, struct fim_slot *sl)
 {
-	int	 i, has_syscall = 0;
+	int	 i, has_syscall = 0, has_parts = 0;
 
 	for (i = 0; i < sl->ev.nrecords; i++)
-		if (sl->ev.records[i].type == FIM_T_SYSCALL)
+		switch (sl->ev.records[i].type) {
+		case FIM_T_SYSCALL:
 			has_syscall = 1;
+			break;
+		case FIM_T_CWD:
+		case FIM_T_PATH:
+		case FIM_T_PROCTITLE:
+			has_parts = 1;
+			break;
+		}
 	if (!sl->ev.complete && has_syscall)
 		as->st.incomplete++;
+	/* Records that only a syscall event has, without its SYSCALL. */
+	if (!has_syscall && (has_parts || sl->ev.complete))
+		as->st.partial++;
 	as->st.events++;
 	if (as->fn != NULL)
 		as->fn(&sl->ev, as->arg);

@@ -74,6 +74,7 @@ struct fim_asm_stats {
 	uint64_t	duplicates;	/* second copies dropped */
 	uint64_t	malformed;	/* records refused */
 	uint64_t	incomplete;	/* emitted without EOE (timeout) */
+	uint64_t	partial;	/* syscall records without SYSCALL */
 	uint64_t	evicted;	/* emitted early: table full */
 	uint64_t	truncated;	/* records beyond FIM_EVENT_RECORDS */
 	uint64_t	gaps;		/* serials that never arrived */

@@ -766,6 +766,21 @@ fim_rules_remove_sync(struct fim *fim)
 
 /* ---- Ownership ---- */
 
+/*
+ * Note what AUDIT_GET said: the kernel's counters. The lost counter is
+ * the kernel's since boot; while collecting, its growth is ours to count.
+ */
+static void
+fim_note_state(struct fim *fim, const struct audit_state *st)
+{
+	fim->ks = *st;
+	fim->has_ks = 1;
+	if (fim->is_active && fim->has_last_lost)
+		fim->lost_kernel += (uint32_t)(st->lost - fim->last_lost);
+	fim->last_lost = st->lost;
+	fim->has_last_lost = 1;
+}
+
 /* Arm the claim retry timer. */
 static void
 fim_schedule_retry(struct fim *fim, int seconds)
@@ -793,10 +808,11 @@ fim_owner_state(int err, const struct audit_state *st, void *arg)
 	struct audit_state	 want;
 	unsigned int		 mask = 0;
 
-	if (err != 0 || !fim->is_owner)
+	if (err != 0)
 		return;
-	fim->ks = *st;
-	fim->has_ks = 1;
+	fim_note_state(fim, st);
+	if (!fim->is_owner)
+		return;
 	if (st->enabled == 2) {
 		log_warnx("fim: the audit configuration is locked (enabled 2):"
 		    " leaving the backlog settings as they are");
@@ -935,8 +951,7 @@ fim_holder_state(int err, const struct audit_state *st, void *arg)
 		    strerror(-err));
 		return;
 	}
-	fim->ks = *st;
-	fim->has_ks = 1;
+	fim_note_state(fim, st);
 	if (!fim->is_active || fim->is_owner)
 		return;
 	if (st->pid == (uint32_t)fim->self) {
@@ -1138,12 +1153,7 @@ fim_polled(int err, const struct audit_state *st, void *arg)
 		log_debug("fim: audit status poll: %s", strerror(-err));
 		return;
 	}
-	fim->ks = *st;
-	fim->has_ks = 1;
-	if (fim->is_active && fim->has_last_lost)
-		fim->lost_kernel += (uint32_t)(st->lost - fim->last_lost);
-	fim->last_lost = st->lost;
-	fim->has_last_lost = 1;
+	fim_note_state(fim, st);
 	if (!fim->is_active)
 		return;
 	if (fim->is_owner && st->pid != (uint32_t)fim->self) {
@@ -1526,7 +1536,9 @@ fim_update(struct fim *fim)
 			    fim->rules.nrules, fim->rules.nrules == 1 ? "" :
 			    "s", audit_backend());
 			fim_asm_restart(fim->as);
+			/* The kernel's lost counter from now on. */
 			fim->has_last_lost = 0;
+			fim_poll_cb(-1, 0, fim);
 		}
 		if (!fim->is_owner)
 			fim_multicast_on(fim);
@@ -1747,6 +1759,7 @@ fim_status(void *self)
 	json_add_int64(o, "records", (int64_t)as.records);
 	json_add_int64(o, "duplicates", (int64_t)as.duplicates);
 	json_add_int64(o, "incomplete", (int64_t)as.incomplete);
+	json_add_int64(o, "partial", (int64_t)as.partial);
 	json_add_int64(o, "malformed", (int64_t)(as.malformed +
 	    fim->bad_records));
 	json_add_int64(o, "paths_guessed", (int64_t)fim->unresolved);
