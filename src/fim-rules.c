@@ -300,7 +300,7 @@ fim_rules_kwatches(const struct fim_rules *r,
 {
 	struct fim_kwatch	*w;
 	unsigned int		 perm;
-	int			 i, j, n = 0, tree;
+	int			 i, j, n = 0, tree, kind;
 
 	*out = NULL;
 	if (r->nrules == 0)
@@ -317,8 +317,8 @@ fim_rules_kwatches(const struct fim_rules *r,
 			perm |= AUDIT_WATCH_ATTR;
 		if (perm == 0)
 			continue;
-		tree = r->rules[i].is_recursive ||
-		    (is_dir != NULL && is_dir(r->rules[i].path, arg));
+		kind = is_dir != NULL ? is_dir(r->rules[i].path, arg) : -1;
+		tree = kind == 1 || (kind == -1 && r->rules[i].is_recursive);
 		for (j = 0; j < n; j++)
 			if (strcmp(w[j].path, r->rules[i].path) == 0)
 				break;

@@ -63,9 +63,12 @@ struct fim_kwatch {
 
 /*
  * The kernel watches for rules: is_dir(path, arg) says whether a path is
- * a directory now (a directory gets a tree watch even when the rule is
- * not recursive; depth is then filtered here). Returns the number of
- * watches in *out (free with fim_kwatches_free), or -1.
+ * a directory now (1), something else (0) or missing (-1). A directory
+ * gets a tree watch even when the rule is not recursive (depth is then
+ * filtered here), a file a path watch; a missing path a tree watch if
+ * the rule is recursive (the kernel refuses it until the directory
+ * exists), else a path watch (which sees the file appear). Returns the
+ * number of watches in *out (free with fim_kwatches_free), or -1.
  */
 int	fim_rules_kwatches(const struct fim_rules *,
 	    int (*is_dir)(const char *, void *), void *arg,

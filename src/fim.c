@@ -383,13 +383,15 @@ fim_resolve(int64_t pid, int fd, uint64_t ino, const char *dev, char *out,
 
 /* ---- Kernel rules ---- */
 
-/* Does a path name a directory now? */
+/* Is a path a directory now (1), something else (0), or missing (-1)? */
 static int
 fim_is_dir(const char *path, void *arg)
 {
 	struct stat	 sb;
 
-	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (stat(path, &sb) == -1)
+		return -1;
+	return S_ISDIR(sb.st_mode) ? 1 : 0;
 }
 
 /* Forget the wanted rules. */
