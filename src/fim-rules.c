@@ -252,6 +252,18 @@ fim_rules_child(const char *prefix, const char *path)
 	return strchr(rest, '/') == NULL;
 }
 
+/* Is path excluded by rule? */
+int
+fim_rules_excluded(const struct fim_rule *rule, const char *path)
+{
+	int	 j;
+
+	for (j = 0; j < rule->nexcludes; j++)
+		if (fim_rules_below(rule->excludes[j], path))
+			return 1;
+	return 0;
+}
+
 /* The deciding rule for action on path, or -1. */
 int
 fim_rules_match(const struct fim_rules *r, const char *path,
@@ -259,7 +271,7 @@ fim_rules_match(const struct fim_rules *r, const char *path,
 {
 	const struct fim_rule	*rule;
 	size_t			 best_len = 0;
-	int			 i, j, best = -1;
+	int			 i, best = -1;
 
 	for (i = 0; i < r->nrules; i++) {
 		rule = &r->rules[i];
@@ -274,11 +286,9 @@ fim_rules_match(const struct fim_rules *r, const char *path,
 	if (best == -1)
 		return -1;
 	rule = &r->rules[best];
-	if (!(rule->events & (1u << action)))
+	if (!(rule->events & (1u << action)) ||
+	    fim_rules_excluded(rule, path))
 		return -1;
-	for (j = 0; j < rule->nexcludes; j++)
-		if (fim_rules_below(rule->excludes[j], path))
-			return -1;
 	return best;
 }
 

@@ -54,6 +54,9 @@ int	fim_rules_equal(const struct fim_rules *, const struct fim_rules *);
 int	fim_rules_match(const struct fim_rules *, const char *path,
 	    enum fim_action);
 
+/* Is path one of rule's excludes, or below one? */
+int	fim_rules_excluded(const struct fim_rule *, const char *path);
+
 /* The kernel watch for a rule path: one per distinct path. */
 struct fim_kwatch {
 	char		*path;

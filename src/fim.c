@@ -45,9 +45,11 @@
 #include "checkin.h"
 #include "compat.h"
 #include "errors.h"
+#include "fileio.h"
 #include "fim-queue.h"
 #include "fim-record.h"
 #include "fim-rules.h"
+#include "fim-scan.h"
 #include "fim.h"
 #include "healthcheck.h"
 #include "jsonutil.h"
@@ -64,6 +66,10 @@
 #define FIM_DIRCACHE_SLOTS	16384
 #define FIM_USERS		64
 #define FIM_KEY_SEPARATOR	0x01
+#define FIM_BASELINE_FILE	"fim-baseline"
+#define FIM_BASELINE_STOP_MS	3000	/* listing at stop, at most */
+#define FIM_SCAN_SLICE_MS	10
+#define FIM_TOUCHED_MAX		4096
 
 /* What the module is doing about the audit pid. */
 enum fim_mode {
@@ -191,12 +197,32 @@ struct fim {
 	int			 is_stopping;
 	int			 is_starting;	/* inside fim_new() */
 	int			 need_reconcile;
+	int			 is_uninstalled;
+
+	/* Catching up with what changed while the agent was stopped. */
+	struct fim_snapshot	*baseline;	/* listed at the last stop */
+	char			 baseline_sig[65];
+	int64_t			 stopped_sec;
+	long			 stopped_nsec;
+	int64_t			 since_sec;	/* our rules in the kernel */
+	long			 since_nsec;
+	struct fim_snapshot	*scan;
+	struct fim_walk		*walk;
+	struct event		*scan_ev;
+	char			**touched;	/* deleted/renamed by audit */
+	int			 ntouched;
+	uint64_t		 catchup_events;
+	time_t			 catchup_done;
+	const char		*catchup_state;
 };
 
 static void	fim_update(struct fim *);
 static void	fim_reconcile(struct fim *);
 static void	fim_claim(struct fim *);
 static void	fim_schedule_retry(struct fim *, int);
+static void	fim_catchup_start(struct fim *);
+static void	fim_catchup_end(struct fim *, const char *);
+static void	fim_touch(struct fim *, const char *);
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -680,10 +706,16 @@ fim_reconcile(struct fim *fim)
 static void
 fim_rules_add_all(struct fim *fim)
 {
-	int	 i;
+	int		 i;
+
+	struct timespec	 now;
 
 	if (fim->audit == NULL || fim->nwant == 0)
 		return;
+	/* Changes from here on are audited: the catch-up stops here. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	fim->since_sec = (int64_t)now.tv_sec;
+	fim->since_nsec = now.tv_nsec;
 	fim->is_reconciling = 1;
 	for (i = 0; i < fim->nwant; i++)
 		fim_rule_op(fim, i, NULL, 0);
@@ -1093,6 +1125,7 @@ fim_kick_cb(evutil_socket_t fd, short what, void *arg)
 		fim_reconcile(fim);
 	}
 	fim_claim(fim);
+	fim_catchup_start(fim);
 }
 
 /* Run fim_kick_cb from the loop in ms milliseconds. */
@@ -1417,6 +1450,10 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 			continue;
 		if (!ch[i].is_resolved)
 			fim->unresolved++;
+		if (ch[i].action == FIM_DELETE)
+			fim_touch(fim, ch[i].path);
+		else if (ch[i].action == FIM_RENAME)
+			fim_touch(fim, ch[i].old_path);
 		ev = fim_event_json(fim, &sc, &ch[i], rule);
 		look = FIM_LOOK_NONE;
 		if (sc.success != 0) {
@@ -1454,7 +1491,7 @@ fim_record_cb(int type, const char *text, size_t len,
 	struct fim	*fim = arg;
 	char		 err[256];
 
-	if (!fim->is_active || fim->is_stopping)
+	if (!fim->is_active)
 		return;
 	if (source == AUDIT_SOURCE_MULTICAST && fim->is_owner &&
 	    !fim->is_handover)
@@ -1509,6 +1546,283 @@ fim_tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* ---- Catching up after a stop ---- */
+
+/* Remember a path that audit reported deleted or renamed away. */
+static void
+fim_touch(struct fim *fim, const char *path)
+{
+	char	**grown;
+
+	if (fim->baseline == NULL || fim->ntouched >= FIM_TOUCHED_MAX)
+		return;
+	if ((grown = reallocarray(fim->touched, (size_t)fim->ntouched + 1,
+	    sizeof(*fim->touched))) == NULL)
+		return;
+	fim->touched = grown;
+	if ((fim->touched[fim->ntouched] = strdup(path)) != NULL)
+		fim->ntouched++;
+}
+
+/* Did audit report path deleted or renamed away since the start? */
+static int
+fim_was_touched(const struct fim *fim, const char *path)
+{
+	int	 i;
+
+	for (i = 0; i < fim->ntouched; i++)
+		if (strcmp(fim->touched[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Stop catching up, freeing what it holds. */
+static void
+fim_catchup_end(struct fim *fim, const char *state)
+{
+	int	 i;
+
+	if (fim->scan_ev != NULL)
+		evtimer_del(fim->scan_ev);
+	fim_walk_free(fim->walk);
+	fim->walk = NULL;
+	fim_snap_free(fim->scan);
+	fim->scan = NULL;
+	fim_snap_free(fim->baseline);
+	fim->baseline = NULL;
+	for (i = 0; i < fim->ntouched; i++)
+		free(fim->touched[i]);
+	free(fim->touched);
+	fim->touched = NULL;
+	fim->ntouched = 0;
+	fim->catchup_state = state;
+	fim->catchup_done = time(NULL);
+}
+
+/* The file state of a snapshot entry, into o. */
+static void
+fim_add_fstate(struct json_object *o, const struct fim_fstate *f)
+{
+	char	 mode[16];
+
+	snprintf(mode, sizeof(mode), "%04o", f->mode & 07777);
+	json_add_string(o, "mode", mode);
+	json_add_int64(o, "owner_uid", f->uid);
+	json_add_int64(o, "owner_gid", f->gid);
+	json_add_int64(o, "size", f->size);
+	json_add_int64(o, "mtime", f->mtime_sec);
+}
+
+/* One change made while the agent was stopped: a FIM event. */
+static void
+fim_catchup_emit(enum fim_action action, const char *path,
+    const char *old_path, const struct fim_fstate *before,
+    const struct fim_fstate *now, void *arg)
+{
+	struct fim		*fim = arg;
+	struct json_object	*ev, *o;
+	enum fim_look		 look = FIM_LOOK_NONE;
+	int			 rule;
+
+	rule = fim_rules_match(&fim->rules, path, action);
+	if (rule < 0 && old_path != NULL)
+		rule = fim_rules_match(&fim->rules, old_path, action);
+	if (rule < 0)
+		return;
+	/* Deleted after the start: audit has told already. */
+	if ((action == FIM_DELETE && fim_was_touched(fim, path)) ||
+	    (action == FIM_RENAME && fim_was_touched(fim, old_path)))
+		return;
+	ev = json_object_new_object();
+	json_add_int64(ev, "time", now != NULL ? now->ctime_sec :
+	    (int64_t)time(NULL));
+	json_add_string(ev, "path", path);
+	json_add_string(ev, "action", fim_action_name(action));
+	if (old_path != NULL)
+		json_add_string(ev, "old_path", old_path);
+	json_add_string(ev, "rule", fim->rules.rules[rule].path);
+	json_add_string(ev, "source", "scan");
+	o = json_object_new_object();
+	json_add_int64(o, "from", fim->stopped_sec);
+	json_add_int64(o, "to", fim->since_sec);
+	json_object_object_add(ev, "downtime", o);
+	if (before != NULL) {
+		json_add_int64(ev, "inode", (int64_t)before->ino);
+		o = json_object_new_object();
+		fim_add_fstate(o, before);
+		json_object_object_add(ev, "before", o);
+	}
+	if (action == FIM_DELETE && before != NULL)
+		fim_add_fstate(ev, before);
+	if (now != NULL)
+		look = (action == FIM_CREATE || action == FIM_MODIFY) &&
+		    S_ISREG(now->mode) ? FIM_LOOK_HASH : FIM_LOOK_STAT;
+	fim->catchup_events++;
+	fim->events_matched++;
+	log_debug("fim: %s %s while the agent was stopped",
+	    fim_action_name(action), path);
+	fim_queue_push(fim->queue, ev, look, look != FIM_LOOK_NONE ? path :
+	    NULL, now != NULL ? now->ino : 0);
+}
+
+/* List the trees for a slice; compare once done. */
+static void
+fim_catchup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fim	*fim = arg;
+	struct timeval	 tv = { 0, 0 };
+	uint64_t	 until = fim_now_ms() + FIM_SCAN_SLICE_MS;
+	int		 rc;
+
+	do {
+		rc = fim_walk_step(fim->walk, fim->scan, 256);
+	} while (rc == 0 && fim_now_ms() < until);
+	if (rc == 0) {
+		evtimer_add(fim->scan_ev, &tv);
+		return;
+	}
+	if (rc == -1) {
+		log_warnx("fim: more than %d files under the rules: changes "
+		    "made while the agent was stopped are not looked for",
+		    FIM_SNAPSHOT_MAX);
+		fim_catchup_end(fim, "too many files");
+		return;
+	}
+	fim->catchup_events = 0;
+	fim_snap_diff(fim->baseline, fim->scan, fim->since_sec,
+	    fim->since_nsec, fim_catchup_emit, fim);
+	log_info("fim: %llu change%s made while the agent was stopped "
+	    "(%zu files compared)", (unsigned long long)fim->catchup_events,
+	    fim->catchup_events == 1 ? "" : "s", fim_snap_count(fim->scan));
+	fim_catchup_end(fim, "done");
+}
+
+/* Start comparing the trees with the listing of the last stop. */
+static void
+fim_catchup_start(struct fim *fim)
+{
+	struct timeval	 tv = { 0, 0 };
+	char		 sig[65];
+
+	if (fim->baseline == NULL || fim->walk != NULL)
+		return;
+	if (!fim->is_active) {
+		fim_catchup_end(fim, "not collecting");
+		return;
+	}
+	fim_rules_signature(&fim->rules, sig);
+	if (strcmp(sig, fim->baseline_sig) != 0) {
+		log_info("fim: the rules changed since the last stop: changes "
+		    "made meanwhile are not looked for");
+		fim_catchup_end(fim, "rules changed");
+		return;
+	}
+	if ((fim->scan = fim_snap_new()) == NULL ||
+	    (fim->walk = fim_walk_new(&fim->rules)) == NULL) {
+		fim_catchup_end(fim, "out of memory");
+		return;
+	}
+	fim->catchup_state = "running";
+	evtimer_add(fim->scan_ev, &tv);
+}
+
+/* Read the listing of the last stop (and remove it: a crash leaves none). */
+static void
+fim_catchup_load(struct fim *fim)
+{
+	char	 path[PATH_MAX], err[256], *text = NULL;
+	size_t	 len;
+	int	 rc;
+
+	snprintf(path, sizeof(path), "%s/%s", fim->env->conf->state_dir,
+	    FIM_BASELINE_FILE);
+	rc = fileio_read_all(path, 64 * 1024 * 1024, &text, &len);
+	if (rc == -ENOENT) {
+		fim->catchup_state = "no listing from the last stop";
+		return;
+	}
+	if (unlink(path) == -1)
+		log_warn("fim: cannot remove %s", path);
+	if (rc < 0) {
+		log_warnx("fim: cannot read %s: %s", path, strerror(-rc));
+		fim->catchup_state = "unreadable listing";
+		return;
+	}
+	fim->baseline = fim_snap_parse(text, len, fim->baseline_sig,
+	    &fim->stopped_sec, &fim->stopped_nsec, err, sizeof(err));
+	free(text);
+	if (fim->baseline == NULL) {
+		log_warnx("fim: %s: %s; changes made while the agent was "
+		    "stopped are not looked for", path, err);
+		fim->catchup_state = "bad listing";
+		return;
+	}
+	fim->catchup_state = "pending";
+	log_info("fim: %zu files listed at the stop at %lld; looking for "
+	    "changes made since", fim_snap_count(fim->baseline),
+	    (long long)fim->stopped_sec);
+}
+
+/* At stop: list the trees for the next start. */
+static void
+fim_catchup_save(struct fim *fim)
+{
+	struct fim_snapshot	*snap;
+	struct fim_walk		*walk;
+	struct timespec		 now;
+	uint64_t		 until = fim_now_ms() + FIM_BASELINE_STOP_MS;
+	char			 path[PATH_MAX], sig[65];
+	int			 rc;
+
+	if (!fim->is_active || fim->is_uninstalled)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", fim->env->conf->state_dir,
+	    FIM_BASELINE_FILE);
+	if (fim->baseline != NULL) {
+		/* The last catch-up did not finish: keep its listing. */
+		if ((rc = fim_snap_save(fim->baseline, path,
+		    fim->baseline_sig, fim->stopped_sec,
+		    fim->stopped_nsec)) < 0)
+			log_warnx("fim: cannot write %s: %s", path,
+			    strerror(-rc));
+		return;
+	}
+	if ((snap = fim_snap_new()) == NULL ||
+	    (walk = fim_walk_new(&fim->rules)) == NULL) {
+		fim_snap_free(snap);
+		return;
+	}
+	do {
+		rc = fim_walk_step(walk, snap, 1024);
+	} while (rc == 0 && fim_now_ms() < until);
+	fim_walk_free(walk);
+	if (rc != 1) {
+		log_warnx("fim: cannot list the watched files at stop (%s): "
+		    "changes made until the next start will not be looked "
+		    "for", rc == 0 ? "too slow" : "too many files");
+		fim_snap_free(snap);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	fim_rules_signature(&fim->rules, sig);
+	if ((rc = fim_snap_save(snap, path, sig, (int64_t)now.tv_sec,
+	    now.tv_nsec)) < 0)
+		log_warnx("fim: cannot write %s: %s", path, strerror(-rc));
+	else
+		log_info("fim: %zu watched files listed for the next start",
+		    fim_snap_count(snap));
+	fim_snap_free(snap);
+}
+
+/* The identity went away (uninstalled): no listing at stop. */
+static void
+fim_identity(void *self, const struct state *st)
+{
+	struct fim	*fim = self;
+
+	fim->is_uninstalled = st == NULL;
+}
+
 /* ---- Configuration ---- */
 
 /* The hash limit in force: the profile's, capped by outpost.conf. */
@@ -1555,6 +1869,8 @@ fim_update(struct fim *fim)
 	if (!was_active)
 		return;
 	log_info("fim: not collecting: %s", fim_disabled_reason(fim));
+	if (fim->baseline != NULL)
+		fim_catchup_end(fim, "not collecting");
 	fim_asm_flush(fim->as);
 	fim_queue_flush(fim->queue, 1);
 	fim_reconcile(fim);
@@ -1598,6 +1914,8 @@ fim_manifest_cb(const char *type, int64_t version, struct json_object *body,
 		fim_rules_free(&rules);
 		return;
 	}
+	if (fim->walk != NULL || (fim->baseline != NULL && fim->has_manifest))
+		fim_catchup_end(fim, "rules changed");
 	fim_rules_free(&fim->rules);
 	fim->rules = rules;
 	fim->has_manifest = 1;
@@ -1765,6 +2083,13 @@ fim_status(void *self)
 	json_add_int64(o, "malformed", (int64_t)(as.malformed +
 	    fim->bad_records));
 	json_add_int64(o, "paths_guessed", (int64_t)fim->unresolved);
+	k = json_object_new_object();
+	json_add_string(k, "state", fim->catchup_state != NULL ?
+	    fim->catchup_state : "none");
+	json_add_time(k, "stopped_at", (time_t)fim->stopped_sec);
+	json_add_time(k, "finished", fim->catchup_done);
+	json_add_int64(k, "changes", (int64_t)fim->catchup_events);
+	json_object_object_add(o, "catch_up", k);
 	if (fim->audit != NULL) {
 		audit_get_stats(fim->audit, &ts);
 		json_add_int64(o, "socket_buffer", ts.rcvbuf);
@@ -1909,7 +2234,10 @@ fim_healthcheck(void *self, struct healthcheck *hc)
 
 /* ---- Life cycle ---- */
 
-/* Stop: remove our rules, release the pid, spool what is left, free. */
+/*
+ * Stop: list the watched files for the next start, remove our rules,
+ * release the pid, spool what is left, free.
+ */
 static void
 fim_free(void *self)
 {
@@ -1919,19 +2247,23 @@ fim_free(void *self)
 		return;
 	fim->is_stopping = 1;
 	if (fim->audit != NULL) {
+		fim_catchup_save(fim);
 		fim_rules_remove_sync(fim);
+		/* What came in meanwhile is still ours to report. */
+		audit_drain(fim->audit, AUDIT_SOURCE_UNICAST, 1 << 20);
+		if (audit_is_multicast(fim->audit))
+			audit_drain(fim->audit, AUDIT_SOURCE_MULTICAST,
+			    1 << 20);
 		if (fim->is_owner) {
 			fim_release(fim);
 			audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS);
 		}
 	}
-	if (fim->as != NULL) {
-		fim->is_stopping = 0;
+	if (fim->as != NULL)
 		fim_asm_flush(fim->as);
-		fim->is_stopping = 1;
-	}
 	if (fim->queue != NULL && fim_queue_flush(fim->queue, 1) > 0)
 		log_info("fim: the last FIM events are spooled");
+	fim_catchup_end(fim, "stopped");
 	audit_close(fim->audit);
 	fim_asm_free(fim->as);
 	fim_queue_free(fim->queue);
@@ -1943,6 +2275,8 @@ fim_free(void *self)
 		event_free(fim->poll);
 	if (fim->kick != NULL)
 		event_free(fim->kick);
+	if (fim->scan_ev != NULL)
+		event_free(fim->scan_ev);
 	fim_want_free(fim);
 	fim_listed_free(fim);
 	fim_rules_free(&fim->rules);
@@ -1973,9 +2307,10 @@ fim_new(const struct agent_env *env)
 	fim->poll = event_new(env->base, -1, EV_PERSIST, fim_poll_cb, fim);
 	fim->retry = evtimer_new(env->base, fim_retry_cb, fim);
 	fim->kick = evtimer_new(env->base, fim_kick_cb, fim);
+	fim->scan_ev = evtimer_new(env->base, fim_catchup_cb, fim);
 	if (fim->as == NULL || fim->queue == NULL || fim->dirs == NULL ||
 	    fim->tick == NULL || fim->poll == NULL || fim->retry == NULL ||
-	    fim->kick == NULL) {
+	    fim->kick == NULL || fim->scan_ev == NULL) {
 		fim_free(fim);
 		return NULL;
 	}
@@ -2003,6 +2338,8 @@ fim_new(const struct agent_env *env)
 	 * the cleanup of stale rules follow from the loop, once the cached
 	 * profile (pause) is known.
 	 */
+	if (fim->audit != NULL)
+		fim_catchup_load(fim);
 	fim->is_starting = 1;
 	if (env->manifests != NULL &&
 	    manifests_subscribe(env->manifests, "fim", fim_manifest_cb,
@@ -2016,6 +2353,7 @@ fim_new(const struct agent_env *env)
 const struct agent_module_ops fim_ops = {
 	.name = "fim",
 	.profile = fim_profile,
+	.identity = fim_identity,
 	.heartbeat = fim_heartbeat,
 	.status = fim_status,
 	.healthcheck = fim_healthcheck,

@@ -1,0 +1,678 @@
+/*
+ * fim-scan.c: snapshots of the watched trees, their file format, the walk
+ * that makes them in slices, and the differences between two of them
+ * (see fim-scan.h).
+ *
+ * The file: a header, then one line per path:
+ *	outpost-fim-baseline 1
+ *	signature <64 hex>
+ *	stopped <sec>.<nsec>
+ *	count <n>
+ *	<dev> <ino> <mode octal> <uid> <gid> <size> <msec>.<mnsec> <csec>.<cnsec> <path>
+ * where the path has '\' and newline escaped as "\\" and "\n".
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "compat.h"
+#include "fileio.h"
+#include "fim-rules.h"
+#include "fim-scan.h"
+
+#define FIM_SNAP_MAGIC		"outpost-fim-baseline 1"
+#define FIM_WALK_DEPTH		64
+
+/* The snapshot: entries, and an open-addressed index by path. */
+struct fim_snapshot {
+	struct fim_fstate	*e;
+	size_t			 n;
+	size_t			 cap;
+	size_t			*slot;		/* index + 1; 0 = empty */
+	size_t			 nslots;
+};
+
+/* FNV-1a of a path. */
+static uint64_t
+fim_snap_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A new, empty snapshot. */
+struct fim_snapshot *
+fim_snap_new(void)
+{
+	return calloc(1, sizeof(struct fim_snapshot));
+}
+
+/* Free a snapshot. */
+void
+fim_snap_free(struct fim_snapshot *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->e[i].path);
+	free(s->e);
+	free(s->slot);
+	free(s);
+}
+
+/* Entries. */
+size_t
+fim_snap_count(const struct fim_snapshot *s)
+{
+	return s->n;
+}
+
+/* The slot where path is, or would go. */
+static size_t
+fim_snap_slot(const struct fim_snapshot *s, const char *path)
+{
+	size_t	 i = (size_t)(fim_snap_hash(path) % s->nslots);
+
+	while (s->slot[i] != 0 && strcmp(s->e[s->slot[i] - 1].path,
+	    path) != 0)
+		i = (i + 1) % s->nslots;
+	return i;
+}
+
+/* Grow the index to twice the entries. Returns 0, or -1. */
+static int
+fim_snap_rehash(struct fim_snapshot *s, size_t want)
+{
+	size_t	*old = s->slot, oldn = s->nslots, i;
+
+	if ((s->slot = calloc(want, sizeof(*s->slot))) == NULL) {
+		s->slot = old;
+		return -1;
+	}
+	s->nslots = want;
+	for (i = 0; i < oldn; i++)
+		if (old[i] != 0)
+			s->slot[fim_snap_slot(s, s->e[old[i] - 1].path)] =
+			    old[i];
+	free(old);
+	return 0;
+}
+
+/* The entry of path, or NULL. */
+struct fim_fstate *
+fim_snap_find(struct fim_snapshot *s, const char *path)
+{
+	size_t	 i;
+
+	if (s->nslots == 0)
+		return NULL;
+	i = fim_snap_slot(s, path);
+	return s->slot[i] != 0 ? &s->e[s->slot[i] - 1] : NULL;
+}
+
+/* Add an entry (path copied). Returns 0, 1 (there already), or -1. */
+static int
+fim_snap_put(struct fim_snapshot *s, const struct fim_fstate *f)
+{
+	struct fim_fstate	*grown;
+	size_t			 i;
+
+	if (s->nslots == 0 || (s->n + 1) * 2 > s->nslots)
+		if (fim_snap_rehash(s, s->nslots ? s->nslots * 2 : 1024) ==
+		    -1)
+			return -1;
+	i = fim_snap_slot(s, f->path);
+	if (s->slot[i] != 0)
+		return 1;
+	if (s->n >= FIM_SNAPSHOT_MAX)
+		return -1;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		if ((grown = reallocarray(s->e, s->cap, sizeof(*s->e))) ==
+		    NULL)
+			return -1;
+		s->e = grown;
+	}
+	s->e[s->n] = *f;
+	if ((s->e[s->n].path = strdup(f->path)) == NULL)
+		return -1;
+	s->e[s->n].mark = 0;
+	s->n++;
+	s->slot[i] = s->n;
+	return 0;
+}
+
+/* Add path with what lstat said. Returns 0, 1, or -1 (full). */
+int
+fim_snap_add(struct fim_snapshot *s, const char *path, const struct stat *sb)
+{
+	struct fim_fstate	 f;
+
+	memset(&f, 0, sizeof(f));
+	f.path = (char *)path;
+	f.dev = (uint64_t)sb->st_dev;
+	f.ino = (uint64_t)sb->st_ino;
+	f.mode = (uint32_t)sb->st_mode;
+	f.uid = (uint32_t)sb->st_uid;
+	f.gid = (uint32_t)sb->st_gid;
+	f.size = (int64_t)sb->st_size;
+	f.mtime_sec = (int64_t)sb->st_mtim.tv_sec;
+	f.mtime_nsec = sb->st_mtim.tv_nsec;
+	f.ctime_sec = (int64_t)sb->st_ctim.tv_sec;
+	f.ctime_nsec = sb->st_ctim.tv_nsec;
+	return fim_snap_put(s, &f);
+}
+
+/* Write the snapshot. Returns 0, or -errno. */
+int
+fim_snap_save(const struct fim_snapshot *s, const char *file,
+    const char *signature, int64_t stopped_sec, long stopped_nsec)
+{
+	char		*buf = NULL;
+	size_t		 len = 0, i;
+	const char	*p;
+	FILE		*fp;
+	int		 rc;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return -errno;
+	fprintf(fp, "%s\nsignature %s\nstopped %" PRId64 ".%09ld\ncount %zu\n",
+	    FIM_SNAP_MAGIC, signature, stopped_sec, stopped_nsec, s->n);
+	for (i = 0; i < s->n; i++) {
+		fprintf(fp, "%" PRIu64 " %" PRIu64 " %o %u %u %" PRId64
+		    " %" PRId64 ".%09ld %" PRId64 ".%09ld ", s->e[i].dev,
+		    s->e[i].ino, s->e[i].mode, s->e[i].uid, s->e[i].gid,
+		    s->e[i].size, s->e[i].mtime_sec, s->e[i].mtime_nsec,
+		    s->e[i].ctime_sec, s->e[i].ctime_nsec);
+		for (p = s->e[i].path; *p != '\0'; p++) {
+			if (*p == '\\')
+				fputs("\\\\", fp);
+			else if (*p == '\n')
+				fputs("\\n", fp);
+			else
+				fputc(*p, fp);
+		}
+		fputc('\n', fp);
+	}
+	if (fclose(fp) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	rc = fileio_write_atomic(file, buf, len, 0600);
+	free(buf);
+	return rc;
+}
+
+/* Parse "<sec>.<9 digits>" at *p. Returns 0, or -1. */
+static int
+fim_snap_time(char **p, int64_t *sec, long *nsec)
+{
+	char		*end;
+	long long	 s;
+	long		 ns;
+
+	errno = 0;
+	s = strtoll(*p, &end, 10);
+	if (errno != 0 || end == *p || *end != '.' || s < 0)
+		return -1;
+	*p = end + 1;
+	ns = strtol(*p, &end, 10);
+	if (errno != 0 || end - *p != 9 || ns < 0)
+		return -1;
+	*p = end;
+	*sec = s;
+	*nsec = ns;
+	return 0;
+}
+
+/* Parse an unsigned number in base, then one space. Returns 0, or -1. */
+static int
+fim_snap_num(char **p, int base, uint64_t max, uint64_t *v)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	if (!(**p >= '0' && **p <= '9'))
+		return -1;
+	errno = 0;
+	n = strtoull(*p, &end, base);
+	if (errno != 0 || end == *p || *end != ' ' || n > max)
+		return -1;
+	*p = end + 1;
+	*v = n;
+	return 0;
+}
+
+/* Parse one entry line into f (path unescaped in place). */
+static int
+fim_snap_line(char *line, struct fim_fstate *f)
+{
+	char		*p = line, *w;
+	uint64_t	 v[6];
+
+	memset(f, 0, sizeof(*f));
+	if (fim_snap_num(&p, 10, UINT64_MAX, &v[0]) == -1 ||
+	    fim_snap_num(&p, 10, UINT64_MAX, &v[1]) == -1 ||
+	    fim_snap_num(&p, 8, 0177777, &v[2]) == -1 ||
+	    fim_snap_num(&p, 10, UINT32_MAX, &v[3]) == -1 ||
+	    fim_snap_num(&p, 10, UINT32_MAX, &v[4]) == -1 ||
+	    fim_snap_num(&p, 10, INT64_MAX, &v[5]) == -1)
+		return -1;
+	if (fim_snap_time(&p, &f->mtime_sec, &f->mtime_nsec) == -1 ||
+	    *p++ != ' ' ||
+	    fim_snap_time(&p, &f->ctime_sec, &f->ctime_nsec) == -1 ||
+	    *p++ != ' ' || *p != '/')
+		return -1;
+	f->dev = v[0];
+	f->ino = v[1];
+	f->mode = (uint32_t)v[2];
+	f->uid = (uint32_t)v[3];
+	f->gid = (uint32_t)v[4];
+	f->size = (int64_t)v[5];
+	f->path = p;
+	for (w = p; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\\')
+				*w++ = '\\';
+			else if (p[1] == 'n')
+				*w++ = '\n';
+			else
+				return -1;
+			p++;
+		} else
+			*w++ = *p;
+	}
+	*w = '\0';
+	return strlen(f->path) < FIM_PATH_MAX ? 0 : -1;
+}
+
+/* Parse a saved snapshot. Returns it, or NULL with err. */
+struct fim_snapshot *
+fim_snap_parse(const char *text, size_t len, char *signature,
+    int64_t *stopped_sec, long *stopped_nsec, char *err, size_t errlen)
+{
+	struct fim_snapshot	*s;
+	struct fim_fstate	 f;
+	char			*copy, *line, *next, *p;
+	unsigned long long	 count = 0;
+	size_t			 lineno = 0, i;
+	int			 rc;
+
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "NUL byte in the file");
+		return NULL;
+	}
+	if ((copy = strndup(text, len)) == NULL ||
+	    (s = fim_snap_new()) == NULL) {
+		free(copy);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (line = copy; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else {
+			snprintf(err, errlen, "line %zu: not terminated "
+			    "(truncated file)", lineno + 1);
+			goto fail;
+		}
+		lineno++;
+		switch (lineno) {
+		case 1:
+			if (strcmp(line, FIM_SNAP_MAGIC) != 0) {
+				snprintf(err, errlen, "line 1: expected \"%s\"",
+				    FIM_SNAP_MAGIC);
+				goto fail;
+			}
+			continue;
+		case 2:
+			if (strncmp(line, "signature ", 10) != 0 ||
+			    strlen(line + 10) != 64 ||
+			    strspn(line + 10, "0123456789abcdef") != 64) {
+				snprintf(err, errlen, "line 2: expected "
+				    "\"signature\" and 64 hex digits");
+				goto fail;
+			}
+			memcpy(signature, line + 10, 65);
+			continue;
+		case 3:
+			p = line + 8;
+			if (strncmp(line, "stopped ", 8) != 0 ||
+			    fim_snap_time(&p, stopped_sec, stopped_nsec) ==
+			    -1 || *p != '\0') {
+				snprintf(err, errlen, "line 3: expected "
+				    "\"stopped\" and SEC.NANOSECONDS");
+				goto fail;
+			}
+			continue;
+		case 4:
+			if (sscanf(line, "count %llu", &count) != 1 ||
+			    count > FIM_SNAPSHOT_MAX) {
+				snprintf(err, errlen, "line 4: expected \"count\" "
+				    "and at most %d entries", FIM_SNAPSHOT_MAX);
+				goto fail;
+			}
+			continue;
+		}
+		if (fim_snap_line(line, &f) == -1) {
+			snprintf(err, errlen, "line %zu: expected DEV INO MODE "
+			    "UID GID SIZE MTIME CTIME /PATH", lineno);
+			goto fail;
+		}
+		if ((rc = fim_snap_put(s, &f)) != 0) {
+			snprintf(err, errlen, "line %zu: %s", lineno, rc == 1 ?
+			    "the path is listed twice" : "too many entries");
+			goto fail;
+		}
+	}
+	if (lineno < 4 || (size_t)count != s->n) {
+		snprintf(err, errlen, "%zu entries where the header says "
+		    "%llu", s->n, count);
+		goto fail;
+	}
+	for (i = 0; i < s->n; i++)
+		s->e[i].mark = 0;
+	free(copy);
+	return s;
+fail:
+	free(copy);
+	fim_snap_free(s);
+	return NULL;
+}
+
+/* The signature of the rules' listing. */
+void
+fim_rules_signature(const struct fim_rules *r, char out[65])
+{
+	EVP_MD_CTX	*md;
+	unsigned char	 d[EVP_MAX_MD_SIZE];
+	unsigned int	 dlen = 0, i;
+	int		 k, j;
+
+	memset(out, '0', 64);
+	out[64] = '\0';
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return;
+	}
+	for (k = 0; k < r->nrules; k++) {
+		EVP_DigestUpdate(md, r->rules[k].path,
+		    strlen(r->rules[k].path) + 1);
+		EVP_DigestUpdate(md, r->rules[k].is_recursive ? "r" : "n", 1);
+		for (j = 0; j < r->rules[k].nexcludes; j++)
+			EVP_DigestUpdate(md, r->rules[k].excludes[j],
+			    strlen(r->rules[k].excludes[j]) + 1);
+		EVP_DigestUpdate(md, "\n", 1);
+	}
+	EVP_DigestFinal_ex(md, d, &dlen);
+	EVP_MD_CTX_free(md);
+	for (i = 0; i < dlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* One directory being listed. */
+struct fim_wframe {
+	char		*dir;
+	char		**names;
+	size_t		 nnames;
+	size_t		 next;
+	int		 is_read;
+	int		 recurse;
+	int		 rule;
+};
+
+/* The walk over the rules' trees. */
+struct fim_walk {
+	const struct fim_rules	*rules;
+	int			 next_rule;
+	struct fim_wframe	 stack[FIM_WALK_DEPTH];
+	int			 depth;
+};
+
+/* Start a walk. */
+struct fim_walk *
+fim_walk_new(const struct fim_rules *rules)
+{
+	struct fim_walk	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->rules = rules;
+	return w;
+}
+
+/* Drop the top directory. */
+static void
+fim_walk_pop(struct fim_walk *w)
+{
+	struct fim_wframe	*f = &w->stack[--w->depth];
+	size_t			 i;
+
+	for (i = 0; i < f->nnames; i++)
+		free(f->names[i]);
+	free(f->names);
+	free(f->dir);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Free a walk. */
+void
+fim_walk_free(struct fim_walk *w)
+{
+	if (w == NULL)
+		return;
+	while (w->depth > 0)
+		fim_walk_pop(w);
+	free(w);
+}
+
+/* Enter directory dir for rule. */
+static void
+fim_walk_push(struct fim_walk *w, const char *dir, int rule, int recurse)
+{
+	struct fim_wframe	*f;
+
+	if (w->depth >= FIM_WALK_DEPTH)
+		return;
+	f = &w->stack[w->depth];
+	memset(f, 0, sizeof(*f));
+	if ((f->dir = strdup(dir)) == NULL)
+		return;
+	f->rule = rule;
+	f->recurse = recurse;
+	w->depth++;
+}
+
+/* Read the names of the top directory (closing it at once). */
+static void
+fim_walk_read(struct fim_wframe *f)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		**grown;
+	size_t		 cap = 0;
+
+	f->is_read = 1;
+	if ((d = opendir(f->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (f->nnames == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((grown = reallocarray(f->names, cap,
+			    sizeof(*f->names))) == NULL)
+				break;
+			f->names = grown;
+		}
+		if ((f->names[f->nnames] = strdup(de->d_name)) == NULL)
+			break;
+		f->nnames++;
+	}
+	closedir(d);
+}
+
+/* List up to max entries. Returns 1 (done), 0 (more), -1 (full). */
+int
+fim_walk_step(struct fim_walk *w, struct fim_snapshot *snap, int max)
+{
+	const struct fim_rule	*rule;
+	struct fim_wframe	*f;
+	struct stat		 sb;
+	char			 path[FIM_PATH_MAX];
+	int			 count = 0, rc;
+
+	while (count < max) {
+		if (w->depth == 0) {
+			if (w->next_rule >= w->rules->nrules)
+				return 1;
+			rule = &w->rules->rules[w->next_rule++];
+			if (lstat(rule->path, &sb) == -1)
+				continue;
+			if ((rc = fim_snap_add(snap, rule->path, &sb)) == -1)
+				return -1;
+			count++;
+			if (S_ISDIR(sb.st_mode))
+				fim_walk_push(w, rule->path, w->next_rule - 1,
+				    rule->is_recursive);
+			continue;
+		}
+		f = &w->stack[w->depth - 1];
+		if (!f->is_read)
+			fim_walk_read(f);
+		if (f->next >= f->nnames) {
+			fim_walk_pop(w);
+			continue;
+		}
+		if (fim_path_join(f->dir, f->names[f->next++], path,
+		    sizeof(path)) == -1)
+			continue;
+		rule = &w->rules->rules[f->rule];
+		if (fim_rules_excluded(rule, path) || lstat(path, &sb) == -1)
+			continue;
+		if ((rc = fim_snap_add(snap, path, &sb)) == -1)
+			return -1;
+		count++;
+		if (rc == 0 && S_ISDIR(sb.st_mode) && f->recurse)
+			fim_walk_push(w, path, f->rule, 1);
+	}
+	return 0;
+}
+
+/* Is a changed at or after since? */
+static int
+fim_snap_after(int64_t sec, long nsec, int64_t since_sec, long since_nsec)
+{
+	return sec > since_sec || (sec == since_sec && nsec >= since_nsec);
+}
+
+/* Order entries by device and inode. */
+static int
+fim_snap_cmp_inode(const void *a, const void *b)
+{
+	const struct fim_fstate	*x = *(struct fim_fstate *const *)a;
+	const struct fim_fstate	*y = *(struct fim_fstate *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/* Report the differences from before to now. */
+void
+fim_snap_diff(struct fim_snapshot *before, struct fim_snapshot *now,
+    int64_t since_sec, long since_nsec, fim_diff_fn fn, void *arg)
+{
+	struct fim_fstate	*n, *b, **gone = NULL, **hit, key;
+	size_t			 i, ngone = 0;
+	int			 content, meta;
+
+	for (i = 0; i < before->n; i++)
+		before->e[i].mark = 0;
+	/* Same path, same inode: modified or not. */
+	for (i = 0; i < now->n; i++) {
+		n = &now->e[i];
+		n->mark = 0;
+		b = fim_snap_find(before, n->path);
+		if (fim_snap_after(n->ctime_sec, n->ctime_nsec, since_sec,
+		    since_nsec)) {
+			/* Changed under audit: its events tell. */
+			n->mark = 1;
+			if (b != NULL)
+				b->mark = 1;
+			continue;
+		}
+		if (b == NULL || b->dev != n->dev || b->ino != n->ino)
+			continue;
+		b->mark = n->mark = 1;
+		/* A directory's size and mtime follow its entries. */
+		content = !S_ISDIR(n->mode) && (b->size != n->size ||
+		    b->mtime_sec != n->mtime_sec ||
+		    b->mtime_nsec != n->mtime_nsec);
+		meta = b->mode != n->mode || b->uid != n->uid ||
+		    b->gid != n->gid || b->ctime_sec != n->ctime_sec ||
+		    b->ctime_nsec != n->ctime_nsec;
+		if (content)
+			fn(FIM_MODIFY, n->path, NULL, b, n, arg);
+		else if (meta && !S_ISDIR(n->mode))
+			fn(FIM_ATTRIB, n->path, NULL, b, n, arg);
+		else if (S_ISDIR(n->mode) && (b->mode != n->mode ||
+		    b->uid != n->uid || b->gid != n->gid))
+			fn(FIM_ATTRIB, n->path, NULL, b, n, arg);
+	}
+	/* New paths: an inode that left another path was renamed. */
+	if (before->n > 0 && (gone = calloc(before->n, sizeof(*gone))) != NULL) {
+		for (i = 0; i < before->n; i++)
+			if (!before->e[i].mark &&
+			    fim_snap_find(now, before->e[i].path) == NULL)
+				gone[ngone++] = &before->e[i];
+		qsort(gone, ngone, sizeof(*gone), fim_snap_cmp_inode);
+	}
+	for (i = 0; i < now->n; i++) {
+		n = &now->e[i];
+		if (n->mark)
+			continue;
+		key.dev = n->dev;
+		key.ino = n->ino;
+		b = &key;
+		hit = ngone > 0 ? bsearch(&b, gone, ngone, sizeof(*gone),
+		    fim_snap_cmp_inode) : NULL;
+		if (hit != NULL && !(*hit)->mark) {
+			b = *hit;
+			b->mark = n->mark = 1;
+			fn(FIM_RENAME, n->path, b->path, b, n, arg);
+			continue;
+		}
+		n->mark = 1;
+		b = fim_snap_find(before, n->path);
+		if (b != NULL && !b->mark) {
+			/* Replaced by another inode at the same path. */
+			b->mark = 1;
+			fn(FIM_MODIFY, n->path, NULL, b, n, arg);
+		} else
+			fn(FIM_CREATE, n->path, NULL, NULL, n, arg);
+	}
+	for (i = 0; i < before->n; i++)
+		if (!before->e[i].mark)
+			fn(FIM_DELETE, before->e[i].path, NULL, &before->e[i],
+			    NULL, arg);
+	free(gone);
+}
