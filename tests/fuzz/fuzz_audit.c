@@ -4,7 +4,8 @@
  * Input: lines "TYPE SOURCE TEXT" fed to the assembler as records, with a
  * tick every few lines; every assembled event is decoded and turned into
  * file changes. An input starting with '{' is parsed as the "fim" object
- * of a manifest and matched against a few paths.
+ * of a manifest and matched against a few paths; one starting with
+ * "outpost-fim-baseline" as a listing saved at stop (fim-scan.c).
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 
 #include "fim-record.h"
 #include "fim-rules.h"
+#include "fim-scan.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -81,6 +83,36 @@ fuzz_rules(const char *text)
 	json_object_put(o);
 }
 
+/* A difference: it must name a path. */
+static void
+fuzz_diff(enum fim_action a, const char *path, const char *old,
+    const struct fim_fstate *before, const struct fim_fstate *now,
+    void *arg)
+{
+	if (path == NULL || path[0] != '/' || (a == FIM_RENAME && old == NULL))
+		abort();
+}
+
+/* Parse the input as a saved listing; compare it with itself. */
+static void
+fuzz_baseline(const char *text, size_t len)
+{
+	struct fim_snapshot	*s;
+	char			 sig[65], err[256];
+	int64_t			 sec;
+	long			 nsec;
+
+	err[0] = '\0';
+	if ((s = fim_snap_parse(text, len, sig, &sec, &nsec, err,
+	    sizeof(err))) == NULL) {
+		if (err[0] == '\0')
+			abort();
+		return;
+	}
+	fim_snap_diff(s, s, INT64_MAX, 0, fuzz_diff, NULL);
+	fim_snap_free(s);
+}
+
 /* libFuzzer entry point. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,6 +129,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	if (size > 0 && text[0] == '{') {
 		fuzz_rules(text);
+		free(text);
+		return 0;
+	}
+	if (size >= 20 && memcmp(text, "outpost-fim-baseline", 20) == 0) {
+		fuzz_baseline(text, size);
 		free(text);
 		return 0;
 	}
