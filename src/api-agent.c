@@ -622,7 +622,7 @@ static int
 agent_check_event(struct api_response *res, struct json_object *e,
     size_t idx)
 {
-	const char	*s;
+	const char	*s, *old;
 	char		 prefix[48];
 	int64_t		 t;
 	size_t		 i;
@@ -636,7 +636,9 @@ agent_check_event(struct api_response *res, struct json_object *e,
 	if (api_get_int(res, e, prefix, "time", 1, 0, INT64_MAX, &t) == -1 ||
 	    api_get_string(res, e, prefix, "path", 1, AGENT_MAX_PATH,
 	    &s) == -1 ||
-	    api_get_string(res, e, prefix, "action", 1, 16, &s) == -1)
+	    api_get_string(res, e, prefix, "action", 1, 16, &s) == -1 ||
+	    api_get_string(res, e, prefix, "old_path", 0, AGENT_MAX_PATH,
+	    &old) == -1)
 		return -1;
 	for (i = 0; i < nitems(agent_fim_actions); i++)
 		if (strcmp(s, agent_fim_actions[i]) == 0)
@@ -678,7 +680,7 @@ agent_fim_events(struct api *api, struct api_request *req,
 		json_get_int64(e, "time", &t);
 		if (store_fim_event_add(api->store, req->agent_id, seq, t,
 		    json_get_string(e, "path"), json_get_string(e, "action"),
-		    agent_json_text(e)) == -1) {
+		    agent_json_text(e), json_get_string(e, "old_path")) == -1) {
 			agent_store_error(res);
 			return;
 		}

@@ -237,7 +237,7 @@ int	 store_fim_batch_add(struct store *, const char *, int64_t seq,
 	    int64_t count, int64_t now);
 int	 store_fim_event_add(struct store *, const char *, int64_t seq,
 	    int64_t time, const char *path, const char *action,
-	    const char *doc);
+	    const char *doc, const char *old_path);
 struct json_object *store_fim_list(struct store *, const char *,
 	    const struct fim_filter *);
 

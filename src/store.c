@@ -98,8 +98,8 @@ static const char *const store_migrations[] = {
 	/* 3 -> 4: scan merge (issue 7; replaced by its schema). */
 	"SELECT 1;",
 
-	/* 4 -> 5: FIM (issue 6; replaced by its schema if it needs one). */
-	"SELECT 1;"
+	/* 4 -> 5: FIM: a rename's old path, for the path filter. */
+	"ALTER TABLE fim_events ADD COLUMN old_path TEXT;"
 };
 
 enum store_stmt {
@@ -276,10 +276,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    " received_at, count) VALUES (?1, ?2, ?3, ?4)",
 	[ST_FIM_EVENT_INSERT] =
 	    "INSERT INTO fim_events (agent_id, sequence, time, path, action,"
-	    " doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    " doc, old_path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_FIM_EVENT_LIST] =
 	    "SELECT id, sequence, doc FROM fim_events WHERE agent_id = ?1"
-	    " AND (?2 IS NULL OR substr(path, 1, length(?2)) = ?2)"
+	    " AND (?2 IS NULL OR substr(path, 1, length(?2)) = ?2"
+	    " OR substr(old_path, 1, length(?2)) = ?2)"
 	    " AND (?3 IS NULL OR action = ?3) AND time >= ?4 AND time <= ?5"
 	    " ORDER BY time, id LIMIT ?6",
 	[ST_MANIFEST_INSERT] =
@@ -1467,7 +1468,8 @@ store_fim_batch_add(struct store *s, const char *id, int64_t seq,
 /* Store one FIM event. Returns 0, or -1. */
 int
 store_fim_event_add(struct store *s, const char *id, int64_t seq, int64_t t,
-    const char *path, const char *action, const char *doc)
+    const char *path, const char *action, const char *doc,
+    const char *old_path)
 {
 	sqlite3_stmt	*st = store_stmt(s, ST_FIM_EVENT_INSERT);
 
@@ -1477,6 +1479,7 @@ store_fim_event_add(struct store *s, const char *id, int64_t seq, int64_t t,
 	store_bind_text(st, 4, path);
 	store_bind_text(st, 5, action);
 	store_bind_text(st, 6, doc);
+	store_bind_text(st, 7, old_path);
 	return store_exec(s, st, "insert fim event");
 }
 

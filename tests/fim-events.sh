@@ -120,6 +120,9 @@ assert_json .count 4
 fim_events "action=rename"
 assert_json .count 1
 assert_json '.events[0].path' "$W/b.txt"
+# A rename matches the path filter by its old path too.
+fim_events "path=$W/a.txt&action=rename"
+assert_json .count 1
 fim_events "path=$T/one&action=modify"
 assert_json .count 1
 fim_events "since=$((T1 + 3600))"
