@@ -1841,9 +1841,23 @@ fim_apply_hash_max(struct fim *fim)
 static void
 fim_update(struct fim *fim)
 {
-	int	 was_active = fim->is_active, changed;
+	int	 was_active = fim->is_active, changed, wanted;
 
 	fim->is_active = fim_disabled_reason(fim) == NULL;
+	/* Rules are wanted but there is no audit system to take them. */
+	wanted = fim->has_manifest && fim->rules.is_enabled &&
+	    fim->rules.nrules > 0 && !fim->is_paused &&
+	    fim->profile_enabled != 0;
+	if (fim->audit == NULL && wanted && !fim->unavailable_reported) {
+		fim->unavailable_reported = 1;
+		checkin_error(fim->env->checkin, ERR_AUDIT_UNAVAILABLE,
+		    "cannot open the kernel audit netlink socket: %s; file "
+		    "integrity monitoring is off", strerror(fim->open_errno));
+	} else if (fim->audit == NULL && !wanted &&
+	    fim->unavailable_reported) {
+		fim->unavailable_reported = 0;
+		checkin_error_clear(fim->env->checkin, ERR_AUDIT_UNAVAILABLE);
+	}
 	fim_apply_hash_max(fim);
 	changed = fim_want_update(fim);
 	if (fim->is_active) {
@@ -2318,15 +2332,11 @@ fim_new(const struct agent_env *env)
 	cb.record = fim_record_cb;
 	cb.overrun = fim_overrun_cb;
 	cb.arg = fim;
+	/* Reported (E702) once rules are wanted: fim_update(). */
 	if ((fim->audit = audit_open(env->base, &cb)) == NULL) {
 		fim->open_errno = errno;
-		if (errno != ENOTSUP)
-			checkin_error(env->checkin, ERR_AUDIT_UNAVAILABLE,
-			    "cannot open the kernel audit netlink socket: %s; "
-			    "file integrity monitoring is off", strerror(errno));
-		else
-			log_info("fim: built without netlink: file integrity "
-			    "monitoring is off");
+		log_info("fim: the kernel audit netlink socket cannot be "
+		    "opened: %s", strerror(errno));
 	}
 	evtimer_add(fim->tick, &tick);
 	evtimer_add(fim->poll, &poll);

@@ -106,7 +106,9 @@ ev() { jq -r "[.events[] | select(.action == \"$1\" and .path == \"$2\")][${3:-0
 [ "$(ev modify "$T/one/app.conf" 0 .type)" = file ] || fail "type"
 [ "$(ev delete "$W/sub/c.txt" 0 .comm)" = rm ] || fail "rm -r actor"
 
-# Hashes of files that stay: content after the write.
+# Hashes of files that stay: content after the write (a second after T1,
+# so that the time filters below can tell them apart).
+sleep 1.1
 sh -c "printf 'line one\n' > '$W/keep.txt'"
 sh -c "printf 'line two\n' >> '$W/keep.txt'"
 fim_wait_events 30 '[.events[] | select(.path | endswith("/keep.txt"))] | length == 2'
