@@ -22,6 +22,8 @@ fim_state() {
 
 # fim_require: skip unless the audit system can be used; save its state.
 fim_require() {
+	grep -q '^#define HAVE_NETLINK 1' "$abs_top_builddir/config.h" ||
+	    skip "built without netlink: no FIM"
 	[ "$(id -u)" = 0 ] || skip "FIM tests need root"
 	auditctl -s >/dev/null 2>&1 ||
 	    skip "the kernel audit system is not usable here (container?)"
