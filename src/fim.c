@@ -1852,7 +1852,9 @@ fim_update(struct fim *fim)
 		fim->unavailable_reported = 1;
 		checkin_error(fim->env->checkin, ERR_AUDIT_UNAVAILABLE,
 		    "cannot open the kernel audit netlink socket: %s; file "
-		    "integrity monitoring is off", strerror(fim->open_errno));
+		    "integrity monitoring is off", fim->open_errno == ENOTSUP ?
+		    "outpostd was built without netlink" :
+		    strerror(fim->open_errno));
 	} else if (fim->audit == NULL && !wanted &&
 	    fim->unavailable_reported) {
 		fim->unavailable_reported = 0;
