@@ -19,6 +19,7 @@
 #include "compat.h"
 #include "control.h"
 #include "healthcheck.h"
+#include "inventory.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "route.h"
@@ -38,6 +39,8 @@ static void	agent_uninstall_cb(struct control_conn *, struct json_object *,
 		    void *);
 static void	agent_healthcheck_cb(struct control_conn *,
 		    struct json_object *, void *);
+static void	agent_inventory_scan_cb(struct control_conn *,
+		    struct json_object *, void *);
 
 static const struct control_command agent_commands[] = {
 	{ "status", agent_status_cb },
@@ -46,6 +49,7 @@ static const struct control_command agent_commands[] = {
 	{ "heartbeat", agent_heartbeat_cb },
 	{ "uninstall", agent_uninstall_cb },
 	{ "healthcheck", agent_healthcheck_cb },
+	{ "inventory-scan", agent_inventory_scan_cb },
 	{ NULL, NULL }
 };
 
@@ -306,6 +310,11 @@ agent_start(struct agent *agent, struct event_base *base,
 	 * else happens. Each then gets the cached profile and identity.
 	 */
 	/* Modules register here: inventory, fim, correlation. */
+	if ((agent->inventory = inventory_new(&agent->env)) != NULL &&
+	    agent_add_module(agent, &inventory_ops, agent->inventory) == -1) {
+		inventory_ops.free(agent->inventory);
+		agent->inventory = NULL;
+	}
 
 	checkin_replay(agent->checkin);
 	return 0;
@@ -383,6 +392,7 @@ agent_free(struct agent *agent)
 		if (agent->modules[i].ops->free != NULL)
 			agent->modules[i].ops->free(agent->modules[i].self);
 	agent->nmodules = 0;
+	agent->inventory = NULL;
 	checkin_free(agent->checkin);
 	agent->checkin = NULL;
 	if (agent->stop_timer != NULL)
@@ -541,6 +551,29 @@ agent_healthcheck_cb(struct control_conn *conn, struct json_object *args,
 	log_info("control: health check requested");
 	if (healthcheck_run(agent, agent_healthcheck_done, conn) == -1)
 		control_reply(conn, NULL, "out of memory");
+}
+
+/* The inventory scan asked for is over: answer the waiting client. */
+static void
+agent_inventory_scan_done(struct json_object *result, const char *error,
+    void *arg)
+{
+	control_reply(arg, result, error);
+}
+
+/* outpostctl inventory-scan: scan the host now, upload what changed. */
+static void
+agent_inventory_scan_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	struct agent	*agent = arg;
+
+	if (agent->inventory == NULL) {
+		control_reply(conn, NULL, "the inventory module is not "
+		    "running; see agent.log");
+		return;
+	}
+	inventory_scan_now(agent->inventory, agent_inventory_scan_done, conn);
 }
 
 /* One uninstall in progress: the client waiting for its answer. */
