@@ -23,6 +23,7 @@
 #include "invstate.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "manifest.h"
 #include "route.h"
 #include "spool.h"
 #include "state.h"
@@ -57,7 +58,12 @@ struct inventory {
 	char			*root;		/* inventory_root in force */
 	char			*agent_id;	/* NULL: not activated */
 	int			 is_paused;
-	int			 interval;
+	int			 interval;	/* in force */
+	int			 profile_interval;
+	/* The inventory manifest: collectors and interval it names. */
+	struct json_object	*enabled;	/* {"name": true}; NULL: all */
+	int			 manifest_interval;	/* 0: none */
+	int64_t			 manifest_version;
 	/* The scan in progress and the one asked for after it. */
 	struct collect_scan	*scan;
 	enum inventory_scope	 scan_scope;
@@ -93,6 +99,9 @@ struct inventory {
 static void	inventory_start_scan(struct inventory *, enum inventory_scope);
 static void	inventory_reconcile(struct inventory *,
 		    struct json_object *decision);
+static void	inventory_reconcile_soon(struct inventory *);
+static void	inventory_manifest_cb(const char *, int64_t,
+		    struct json_object *, void *);
 
 /* Milliseconds as a JSON number with two decimals. */
 static struct json_object *
@@ -190,7 +199,22 @@ inventory_is_enabled(struct inventory *inv, const char *section)
 {
 	const struct collector	*c = collect_find(section);
 
-	return c != NULL && collect_is_supported(c);
+	return c != NULL && collect_is_supported(c) && (inv->enabled == NULL ||
+	    json_object_object_get_ex(inv->enabled, section, NULL));
+}
+
+/* The enabled collectors as a JSON array (new). */
+static struct json_object *
+inventory_collectors(struct inventory *inv)
+{
+	struct json_object	*arr = json_object_new_array();
+	int			 i;
+
+	for (i = 0; collect_table[i] != NULL; i++)
+		if (inventory_is_enabled(inv, collect_table[i]->name))
+			json_object_array_add(arr, json_object_new_string(
+			    collect_table[i]->name));
+	return arr;
 }
 
 /* Record this scan's collector failures; report new ones (E603). */
@@ -296,9 +320,9 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 static void
 inventory_start_scan(struct inventory *inv, enum inventory_scope scope)
 {
-	static const char *const interfaces[] = { "interfaces", NULL };
+	const char		*names[32];
 	struct collect_opts	 opts;
-	int			 i;
+	int			 i, n = 0;
 
 	if (!inventory_is_active(inv))
 		return;
@@ -310,12 +334,21 @@ inventory_start_scan(struct inventory *inv, enum inventory_scope scope)
 	/* Without a full scan since start there is nothing to compare. */
 	if (!inv->have_full)
 		scope = SCOPE_FULL;
+	if (scope == SCOPE_INTERFACES &&
+	    !inventory_is_enabled(inv, "interfaces"))
+		return;
+	for (i = 0; collect_table[i] != NULL && n < (int)nitems(names) - 1;
+	    i++)
+		if (inventory_is_enabled(inv, collect_table[i]->name) &&
+		    (scope == SCOPE_FULL ||
+		    strcmp(collect_table[i]->name, "interfaces") == 0))
+			names[n++] = collect_table[i]->name;
+	names[n] = NULL;
 	memset(&opts, 0, sizeof(opts));
 	opts.base = inv->env->base;
 	opts.root = inv->root;
 	opts.route = inv->env->route;
-	inv->scan = collect_scan_start(&opts, scope == SCOPE_FULL ? NULL :
-	    interfaces, inventory_scan_done, inv);
+	inv->scan = collect_scan_start(&opts, names, inventory_scan_done, inv);
 	if (inv->scan == NULL) {
 		log_warnx("inventory: cannot start a scan: out of memory");
 		inventory_answer(inv->queued, &inv->nqueued, NULL,
@@ -718,6 +751,7 @@ inventory_new(const struct agent_env *env)
 	}
 	inv->env = env;
 	inv->interval = INVENTORY_INTERVAL_DEFAULT;
+	inv->profile_interval = INVENTORY_INTERVAL_DEFAULT;
 	inv->current = json_object_new_object();
 	inv->digests = json_object_new_object();
 	inv->failures = json_object_new_object();
@@ -742,7 +776,29 @@ inventory_new(const struct agent_env *env)
 	kind.arg = inv;
 	if (env->upload != NULL && upload_register(env->upload, &kind) == -1)
 		log_warnx("inventory: cannot register its uploads");
+	if (env->manifests != NULL && manifests_subscribe(env->manifests,
+	    "inventory", inventory_manifest_cb, inv) == -1)
+		log_warnx("inventory: cannot follow the inventory manifest");
 	return inv;
+}
+
+/* The interval in force: the manifest's, else the profile's. */
+static void
+inventory_set_interval(struct inventory *inv)
+{
+	int	 interval = inv->manifest_interval > 0 ?
+		    inv->manifest_interval : inv->profile_interval;
+
+	if (interval <= 0)
+		interval = INVENTORY_INTERVAL_DEFAULT;
+	if (interval == inv->interval)
+		return;
+	inv->interval = interval;
+	log_info("inventory: scanning every %d s (from the %s)", interval,
+	    inv->manifest_interval > 0 ? "inventory manifest" : "profile");
+	if (inventory_is_active(inv) && inv->scan == NULL &&
+	    evtimer_pending(inv->scan_timer, NULL))
+		inventory_schedule_periodic(inv);
 }
 
 /* A profile is in force: interval and pause. */
@@ -758,6 +814,7 @@ inventory_profile(void *self, struct json_object *profile)
 	    interval < 60 || interval > 604800)
 		interval = INVENTORY_INTERVAL_DEFAULT;
 	inv->is_paused = paused;
+	inv->profile_interval = (int)interval;
 	if (paused && !was_paused) {
 		log_info("inventory: data collection paused by the profile: "
 		    "no scans, no inventory uploads");
@@ -765,17 +822,75 @@ inventory_profile(void *self, struct json_object *profile)
 		    "configuration profile (data_collection_paused)");
 	} else if (!paused && was_paused && inv->agent_id != NULL) {
 		log_info("inventory: data collection resumed; scanning");
-		inv->interval = (int)interval;
+		inventory_set_interval(inv);
 		inventory_schedule(inv, INVENTORY_SOON);
 		return;
 	}
-	if (interval != inv->interval) {
-		inv->interval = (int)interval;
-		log_info("inventory: scanning every %d s", inv->interval);
-		if (inventory_is_active(inv) && inv->scan == NULL &&
-		    evtimer_pending(inv->scan_timer, NULL))
-			inventory_schedule_periodic(inv);
+	inventory_set_interval(inv);
+}
+
+/*
+ * An inventory manifest is active: its "collectors" (all when absent;
+ * "services" is the listening collector) and "inventory_interval".
+ */
+static void
+inventory_manifest_cb(const char *type, int64_t version,
+    struct json_object *body, void *arg)
+{
+	struct inventory	*inv = arg;
+	struct json_object	*list, *v, *old = inv->enabled, *names;
+	const char		*name;
+	int64_t			 interval = 0;
+	size_t			 i;
+	int			 added = 0;
+
+	inv->manifest_version = version;
+	inv->enabled = NULL;
+	if (json_object_object_get_ex(body, "collectors", &list) &&
+	    json_object_is_type(list, json_type_array)) {
+		inv->enabled = json_object_new_object();
+		for (i = 0; i < json_object_array_length(list); i++) {
+			v = json_object_array_get_idx(list, i);
+			if (!json_object_is_type(v, json_type_string))
+				continue;
+			name = json_object_get_string(v);
+			if (strcmp(name, "services") == 0)
+				name = "listening";
+			if (collect_find(name) == NULL) {
+				log_info("inventory: manifest %lld names "
+				    "collector \"%.64s\", which this agent does "
+				    "not have; ignored", (long long)version,
+				    name);
+				continue;
+			}
+			json_add_bool(inv->enabled, name, 1);
+		}
 	}
+	if (json_get_int64(body, "inventory_interval", &interval) == 0 &&
+	    interval >= 60 && interval <= 604800)
+		inv->manifest_interval = (int)interval;
+	else
+		inv->manifest_interval = 0;
+	names = inventory_collectors(inv);
+	log_info("inventory: manifest version %lld: collectors %s",
+	    (long long)version, json_object_to_json_string_ext(names,
+	    JSON_C_TO_STRING_PLAIN));
+	/* Collectors that were off and are on now need a full scan. */
+	for (i = 0; i < json_object_array_length(names); i++) {
+		name = json_object_get_string(json_object_array_get_idx(names,
+		    i));
+		if (old != NULL && !json_object_object_get_ex(old, name, NULL))
+			added = 1;
+	}
+	json_object_put(names);
+	json_object_put(old);
+	inventory_set_interval(inv);
+	if (!inventory_is_active(inv) || !inv->have_full)
+		return;
+	if (added)
+		inventory_start_scan(inv, SCOPE_FULL);
+	else
+		inventory_reconcile_soon(inv);
 }
 
 /* The identity: a new agent starts with a full snapshot. */
@@ -851,6 +966,8 @@ inventory_status(void *self)
 	json_add_bool(o, "paused", inv->is_paused);
 	json_add_string(o, "root", inv->root);
 	json_add_int64(o, "interval", inv->interval);
+	json_object_object_add(o, "collectors", inventory_collectors(inv));
+	json_add_int64(o, "manifest_version", inv->manifest_version);
 	json_add_time(o, "last_scan", inv->st.last_scan);
 	json_object_object_add(o, "last_scan_ms",
 	    inventory_ms(inv->last_duration_ms));
@@ -987,6 +1104,7 @@ inventory_free(void *self)
 	json_object_put(inv->digests);
 	json_object_put(inv->failures);
 	json_object_put(inv->last_upload);
+	json_object_put(inv->enabled);
 	invstate_free(&inv->st);
 	free(inv->agent_id);
 	free(inv->root);

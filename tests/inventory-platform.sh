@@ -17,6 +17,10 @@ write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
     "proxy_file = $T/a/no-proxy.conf" "inventory_root = $R"
 CONF="$T/a/outpost.conf"
 LOG="$T/a/log/agent.log"
+# The platform's first inventory manifest names four collectors; this one
+# names all ten ("services" is the listening collector).
+ALL='["os","host","cpu","memory","interfaces","packages","services","users","groups","kernel_modules"]'
+expect 201 admin POST /api/v1/manifests -d "{\"type\":\"inventory\",\"body\":{\"collectors\":$ALL}}"
 start_agent "$T/a"
 
 # The agent's inventory status member FILTER.
@@ -169,6 +173,24 @@ platform_inventory
 assert_json .inventory_version 7
 [ "$(grep -c "inventory: the platform holds record $SEQ " "$LOG")" = 1 ] ||
     fail "record $SEQ stored more than once"
+
+# The inventory manifest names fewer collectors: their sections are
+# removed with a delta; named again: scanned and set again.
+expect 201 admin POST /api/v1/manifests -d '{"type":"inventory","body":{"collectors":["os","packages","no-such-collector"]}}'
+assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_acked 8
+[ "$(inv '.collectors | join(",")')" = os,packages ] || fail "collectors: $(inv .collectors)"
+platform_inventory
+assert_json '.data | keys | join(",")' os,packages
+assert_grep "$LOG" 'manifest [0-9]+ names collector "no-such-collector", which this agent does not have'
+assert_grep "$LOG" 'inventory: delta against version 7 spooled as record [0-9]+: set -; remove \["host","cpu","memory","interfaces","listening","users","groups","kernel_modules"\]'
+expect 201 admin POST /api/v1/manifests -d "{\"type\":\"inventory\",\"body\":{\"collectors\":$ALL,\"inventory_interval\":600}}"
+assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_acked 9
+platform_inventory
+assert_json '.data | keys | length' 10
+[ "$(inv .interval)" = 600 ] || fail "manifest interval: $(inv .interval)"
+
 stop_agent
 [ "$AGENT_RC" -eq 0 ] || fail "exit status $AGENT_RC"
 exit 0
