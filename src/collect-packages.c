@@ -1,9 +1,10 @@
 /*
  * collect-packages.c: the packages collector. It reads dpkg's database
- * (ROOT/var/lib/dpkg/status) itself, in chunks across steps; on rpm
- * systems, when the root is the host's "/" and rpm(8) is installed, it
- * runs "rpm -qa --queryformat ..." as a child whose stdout the event loop
- * reads, and reaps it with waitpid(WNOHANG) from a timer, so the loop
+ * (ROOT/var/lib/dpkg/status) itself, in chunks across steps. Where the
+ * root holds an rpm database (ROOT/var/lib/rpm or ROOT/usr/lib/sysimage/rpm)
+ * and rpm(8) is installed, it runs "rpm -qa --queryformat ..." (with
+ * --dbpath for a root other than "/") as a child whose stdout the event
+ * loop reads, and reaps it with waitpid(WNOHANG) from a timer, so the loop
  * never waits for it.
  */
 #include "config.h"
@@ -141,21 +142,35 @@ packages_dpkg_line(const char *line, size_t len, void *arg, char *err,
 	return 0;
 }
 
-/* The path of an executable rpm, or NULL. */
+/*
+ * The rpm database below the root into dbdir (the directory holding
+ * rpmdb.sqlite, Packages or Packages.db), and an executable rpm. Returns
+ * rpm's path, or NULL when either is missing.
+ */
 static const char *
-packages_rpm_path(void)
+packages_rpm_path(struct collect_job *job, char *dbdir, size_t len)
 {
 	static const char *const bins[] = { "/usr/bin/rpm", "/bin/rpm",
 	    "/usr/local/bin/rpm", NULL };
 	static const char *const dbs[] = { "/var/lib/rpm",
 	    "/usr/lib/sysimage/rpm", NULL };
+	static const char *const files[] = { "rpmdb.sqlite", "Packages",
+	    "Packages.db", NULL };
 	struct stat	 sb;
-	int		 i, have_db = 0;
+	char		 rel[256], path[1024];
+	int		 i, j;
 
-	for (i = 0; dbs[i] != NULL; i++)
-		if (stat(dbs[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-			have_db = 1;
-	if (!have_db)
+	dbdir[0] = '\0';
+	for (i = 0; dbs[i] != NULL && dbdir[0] == '\0'; i++)
+		for (j = 0; files[j] != NULL; j++) {
+			snprintf(rel, sizeof(rel), "%s/%s", dbs[i], files[j]);
+			collect_path(job, rel, path, sizeof(path));
+			if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+				collect_path(job, dbs[i], dbdir, len);
+				break;
+			}
+		}
+	if (dbdir[0] == '\0')
 		return NULL;
 	for (i = 0; bins[i] != NULL; i++)
 		if (access(bins[i], X_OK) == 0)
@@ -328,18 +343,27 @@ packages_rpm_start(struct collect_job *job, struct packages_state *s)
 {
 	posix_spawn_file_actions_t	 fa;
 	const char			*rpm;
-	char				*argv[] = { NULL, "-qa", "--queryformat",
-					    NULL, NULL };
-	char				*envp[] = { "LC_ALL=C",
+	char				*argv[8], *envp[] = { "LC_ALL=C",
 					    "PATH=/usr/bin:/bin", NULL };
 	char				 fmt[] = INVPARSE_RPM_FORMAT;
+	char				 dbpath[1024], qa[] = "-qa";
+	char				 qf[] = "--queryformat";
+	char				 dbopt[] = "--dbpath";
 	struct timeval			 tv = { 1, 0 };
-	int				 p[2], rc;
+	int				 p[2], rc, n = 0;
 
-	if (!collect_root_is_host(job) || (rpm = packages_rpm_path()) == NULL)
+	if ((rpm = packages_rpm_path(job, dbpath, sizeof(dbpath))) == NULL)
 		return COLLECT_DONE;
-	argv[0] = (char *)rpm;
-	argv[3] = fmt;
+	argv[n++] = (char *)rpm;
+	/* The host's rpm knows where its database is; a tree's is named. */
+	if (!collect_root_is_host(job)) {
+		argv[n++] = dbopt;
+		argv[n++] = dbpath;
+	}
+	argv[n++] = qa;
+	argv[n++] = qf;
+	argv[n++] = fmt;
+	argv[n] = NULL;
 	if (pipe(p) == -1)
 		return collect_fail(job, "rpm -qa: pipe: %s", strerror(errno));
 	fcntl(p[0], F_SETFD, FD_CLOEXEC);
@@ -371,7 +395,8 @@ packages_rpm_start(struct collect_job *job, struct packages_state *s)
 	    event_add(s->ev_read, NULL) == -1)
 		return collect_fail(job, "rpm -qa: out of memory");
 	evtimer_add(s->ev_timer, &tv);
-	log_debug("inventory: running %s -qa (pid %ld)", rpm, (long)s->pid);
+	log_debug("inventory: running %s -qa for %s (pid %ld)", rpm, dbpath,
+	    (long)s->pid);
 	return COLLECT_WAIT;
 }
 

@@ -357,8 +357,10 @@ inventory_start_scan(struct inventory *inv, enum inventory_scope scope)
 	}
 	inv->scan_scope = scope;
 	inv->last_scan_start = time(NULL);
-	if (scope == SCOPE_FULL)
+	if (scope == SCOPE_FULL) {
 		evtimer_del(inv->scan_timer);
+		inv->next_scan = 0;
+	}
 	if (scope >= SCOPE_INTERFACES) {
 		evtimer_del(inv->address_timer);
 		inv->address_first = 0;
@@ -523,7 +525,8 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision)
 		    key));
 	}
 	json_object_object_foreach(inv->st.acked, k2, v2) {
-		if (json_object_object_get_ex(after, k2, NULL))
+		/* A full snapshot replaces everything: nothing to keep. */
+		if (is_full || json_object_object_get_ex(after, k2, NULL))
 			continue;
 		if (inventory_is_enabled(inv, k2))
 			/* Collected before, failing now: keep it. */

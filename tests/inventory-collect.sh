@@ -77,6 +77,41 @@ E interfaces | grep -q "^$T/bad/sys/class/net/eth9/address: not a link-layer add
 jq -r '.errors[].error' "$T/none.json" | grep -q "$T/nonexistent/etc/passwd: no such file" ||
     fail "missing root: $(jq -c .errors "$T/none.json")"
 
+# An rpm database in the tree: rpm -qa runs as a child, read by the loop.
+if command -v rpm >/dev/null 2>&1 && command -v rpmbuild >/dev/null 2>&1; then
+	mkdir -p "$T/rpm" "$T/rpmroot/var/lib/rpm"
+	for p in "outpost-test 2 1.2.3 4" "zlib-test 0 1.3 1.el9"; do
+		set -- $p
+		{
+			echo "Name: $1"
+			[ "$2" = 0 ] || echo "Epoch: $2"
+			echo "Version: $3"
+			echo "Release: $4"
+			echo "Summary: a test package"
+			echo "License: MIT"
+			echo "BuildArch: noarch"
+			echo "%description"
+			echo "test"
+			echo "%files"
+		} >"$T/rpm/$1.spec"
+		rpmbuild --define "_topdir $T/rpm/top" --define "_rpmdir $T/rpm/out" \
+		    -bb "$T/rpm/$1.spec" >"$T/rpm/build.log" 2>&1 ||
+		    fail "rpmbuild: $(tail -5 "$T/rpm/build.log")"
+	done
+	rpm --dbpath "$T/rpmroot/var/lib/rpm" --initdb
+	rpm --dbpath "$T/rpmroot/var/lib/rpm" -i --justdb --nodeps --noscripts \
+	    "$T"/rpm/out/noarch/*.rpm >/dev/null 2>&1 || fail "rpm -i --justdb"
+	cp -R "$R/var" "$R/etc" "$T/rpmroot/"
+	"$INVDUMP" -n -c packages "$T/rpmroot" >"$T/rpm.json" ||
+	    fail "rpm scan: $(jq -c .errors "$T/rpm.json")"
+	jq -c '[.sections.packages[] | select(.ecosystem == "rpm")]' "$T/rpm.json" >"$T/rpm.got"
+	[ "$(cat "$T/rpm.got")" = '[{"name":"outpost-test","version":"2:1.2.3-4","arch":"noarch","ecosystem":"rpm","source":"outpost-test"},{"name":"zlib-test","version":"1.3-1.el9","arch":"noarch","ecosystem":"rpm","source":"zlib-test"}]' ] ||
+	    fail "rpm packages: $(cat "$T/rpm.got")"
+	[ "$(jq '.sections.packages | length' "$T/rpm.json")" = 307 ] || fail "deb + rpm count"
+else
+	note "rpm or rpmbuild not installed: rpm database not tested"
+fi
+
 # This machine: the package count is what dpkg itself counts as installed
 # (Status "install ok installed", abbreviated "ii", and held packages
 # "hold ok installed", "hi"; removed packages whose configuration files
