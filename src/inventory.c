@@ -89,6 +89,7 @@ struct inventory {
 	double			 last_longest_ms;
 	const char		*last_longest_collector;
 	double			 max_longest_ms;
+	double			 last_finish_ms;	/* digests, upload */
 	unsigned long		 last_steps;
 	unsigned long		 scans;
 	unsigned long		 uploads_full, uploads_delta, unchanged;
@@ -252,9 +253,11 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 	struct inventory	*inv = arg;
 	struct collect_stats	 cs;
 	struct json_object	*result, *counts, *decision;
+	struct timespec		 t0, t1;
 	char			 hex[INVSTATE_DIGEST_LEN + 1];
 	enum inventory_scope	 scope = inv->scan_scope;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	collect_scan_stats(scan, &cs);
 	inv->scans++;
 	inv->last_duration_ms = cs.duration_ms;
@@ -307,6 +310,14 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 	decision = json_object_new_object();
 	inventory_reconcile(inv, decision);
 	json_object_object_add(result, "upload", decision);
+	/* Digests, the decision and the spool write: one more step. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	inv->last_finish_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	log_debug("inventory: digests, decision and spooling took %.2f ms",
+	    inv->last_finish_ms);
+	json_object_object_add(result, "finish_ms",
+	    inventory_ms(inv->last_finish_ms));
 	inventory_answer(inv->waiters, &inv->nwaiters, result, NULL);
 	json_object_put(result);
 	if (inv->next_scope != SCOPE_NONE && inventory_is_active(inv)) {
@@ -980,6 +991,8 @@ inventory_status(void *self)
 	    inv->last_longest_collector);
 	json_object_object_add(o, "max_step_ms",
 	    inventory_ms(inv->max_longest_ms));
+	json_object_object_add(o, "finish_ms",
+	    inventory_ms(inv->last_finish_ms));
 	json_add_time(o, "next_scan", inventory_is_active(inv) ?
 	    inv->next_scan : 0);
 	json_add_int64(o, "scans", (int64_t)inv->scans);
