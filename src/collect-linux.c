@@ -399,7 +399,9 @@ collect_listen_json(struct collect_listen_state *s)
 	struct collect_socket	*cs;
 	size_t			 i;
 
-	qsort(s->socks, s->nsocks, sizeof(*s->socks), collect_socket_cmp);
+	if (s->nsocks > 0)
+		qsort(s->socks, s->nsocks, sizeof(*s->socks),
+		    collect_socket_cmp);
 	for (i = 0; i < s->nsocks; i++) {
 		cs = &s->socks[i];
 		if (i > 0 && collect_socket_cmp(cs, cs - 1) == 0)
