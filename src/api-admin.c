@@ -869,8 +869,9 @@ admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
     char activation_id[PLATFORM_UUID_LEN + 1])
 {
 	static const char *const bodies[MANIFEST_NTYPES] = {
-		("{\"collectors\":[\"os\",\"packages\",\"interfaces\","
-		    "\"services\"]}"),
+		("{\"collectors\":[\"os\",\"host\",\"cpu\",\"memory\","
+		    "\"interfaces\",\"packages\",\"listening\",\"users\","
+		    "\"groups\",\"kernel_modules\"]}"),
 		"{}",
 		"{\"signatures\":[]}"
 	};
