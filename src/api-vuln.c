@@ -206,8 +206,8 @@ int
 vuln_agent_current(struct api *api, const char *id, int64_t now)
 {
 	struct json_object	*doc = NULL;
-	int64_t			 inventory, updated, scan_inventory, vulnsigs;
-	int64_t			 count, computed_at;
+	int64_t			 inventory, updated, scan_inventory;
+	int64_t			 vulnsigs, count, computed_at;
 	int			 rc;
 
 	rc = store_inventory_get(api->store, id, &inventory, &updated, NULL);

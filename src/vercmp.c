@@ -497,7 +497,7 @@ rpm_valid_part(const char *p, const char *end)
 int
 vercmp_rpm_valid(const char *s, char *err, size_t errlen)
 {
-	const char	*p, *hyphen, *end = s + strlen(s);
+	const char	*p, *hyphen, *vend, *end = s + strlen(s);
 	uint64_t	 epoch = 0;
 
 	if (*s == '\0') {
@@ -525,10 +525,11 @@ vercmp_rpm_valid(const char *s, char *err, size_t errlen)
 		return -1;
 	}
 	hyphen = strrchr(s, '-');
-	if (!rpm_valid_part(s, hyphen != NULL ? hyphen : end)) {
-		vercmp_reason(err, errlen, s == (hyphen != NULL ? hyphen : end) ?
-		    "version is empty" : "invalid character in version "
-		    "(allowed: letters, digits and ._+~^)");
+	vend = hyphen != NULL ? hyphen : end;
+	if (!rpm_valid_part(s, vend)) {
+		vercmp_reason(err, errlen, s == vend ? "version is empty" :
+		    "invalid character in version (allowed: letters, digits "
+		    "and ._+~^)");
 		return -1;
 	}
 	if (hyphen != NULL && !rpm_valid_part(hyphen + 1, end)) {

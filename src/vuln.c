@@ -21,7 +21,7 @@
 #define VULN_MAX_DESCRIPTION	8192
 #define VULN_MAX_REFERENCES	64
 #define VULN_MAX_REFERENCE	2048
-#define VULN_MAX_FIELD		256	/* package name, arch, source */
+#define VULN_MAX_FIELD		256	/* package name, arch and source */
 
 static const char *const vuln_severities[] = {
 	NULL, "low", "medium", "high", "critical"

@@ -36,14 +36,14 @@ struct vuln_sig {
 	int		 severity;
 	const char	*package;
 	const char	*ecosystem;
-	const char	*introduced;	/* NULL: every version before fixed */
+	const char	*introduced;	/* NULL: all versions before fixed */
 	const char	*fixed;		/* NULL: no fixed version */
 };
 
 /* One detection: a signature matching an installed package. */
 struct vuln_detection {
 	const struct vuln_sig	*sig;
-	const char		*arch;		/* "" when not reported */
+	const char		*arch;	/* "" when not reported */
 	const char		*installed_version;
 };
 
@@ -52,8 +52,10 @@ const char	*vuln_severity_name(int);
 int		 vuln_ecosystem_known(const char *);
 int		 vuln_sigs_check(struct json_object *body, char *field,
 		    size_t fieldlen, char *msg, size_t msglen);
-void		 vuln_sig_from_json(struct json_object *, struct vuln_sig *);
-int		 vuln_affected(const struct vuln_sig *, const char *installed);
+void		 vuln_sig_from_json(struct json_object *,
+		    struct vuln_sig *);
+int		 vuln_affected(const struct vuln_sig *,
+		    const char *installed);
 int		 vuln_packages_check(struct json_object *packages,
 		    const char *prefix, char *field, size_t fieldlen, char *msg,
 		    size_t msglen);

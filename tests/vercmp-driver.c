@@ -166,7 +166,8 @@ mutate(char *buf, const char *seps)
 		break;
 	case 3:
 		if (len > 1)
-			insert(buf, 1 + pick(len - 1), seps[pick(strlen(seps))]);
+			insert(buf, 1 + pick(len - 1),
+			    seps[pick(strlen(seps))]);
 		break;
 	case 4:
 		if (strchr(buf, ':') == NULL) {

@@ -48,7 +48,8 @@ fuzz_sig(struct json_object *obj)
 		abort();
 	for (i = 0; i < sizeof(installed) / sizeof(installed[0]); i++) {
 		in = vuln_affected(&sig, installed[i]);
-		if (in && sig.fixed != NULL && cmp(installed[i], sig.fixed) >= 0)
+		if (in && sig.fixed != NULL &&
+		    cmp(installed[i], sig.fixed) >= 0)
 			abort();
 		if (in && sig.introduced != NULL &&
 		    cmp(installed[i], sig.introduced) < 0)
