@@ -222,56 +222,59 @@ bad() {
 		assert_json .message "$3"
 	fi
 }
-S='"id":"X-1","title":"t","severity":"low"'
+# one ECOSYSTEM [MEMBERS]: a body with one signature of package a1, plus
+# MEMBERS (',"key":value...').
+one() {
+	printf '{"signatures":[{"id":"X-1","title":"t","severity":"low",'
+	printf '"package":"a1","ecosystem":"%s"%s}]}' "$1" "${2:-}"
+}
 bad '{}' body.signatures required
 bad '{"signatures":{}}' body.signatures "expected an array"
 bad '{"signatures":[],"extra":1}' body.extra "unknown field"
 bad '{"signatures":[1]}' 'body.signatures[0]' "expected an object"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\"},{$S,\"package\":\"a1\",\"ecosystem\":\"apk\"}]}" \
+bad "{\"signatures\":[$(one deb | jq -c '.signatures[0]'),
+    $(one apk | jq -c '.signatures[0]')]}" \
     'body.signatures[1].ecosystem' 'expected "deb" or "rpm"'
-bad "{\"signatures\":[{$S,\"package\":\"a1\"}]}" \
+bad '{"signatures":[{"id":"X","title":"t","severity":"low","package":"a1"}]}' \
     'body.signatures[0].ecosystem' required
-bad '{"signatures":[{"title":"t","severity":"low","package":"a1","ecosystem":"deb"}]}' \
-    'body.signatures[0].id' required
-bad "{\"signatures\":[{\"id\":\"X 1\",\"title\":\"t\",\"severity\":\"low\",\"package\":\"a1\",\"ecosystem\":\"deb\"}]}" \
-    'body.signatures[0].id'
-bad "{\"signatures\":[{\"id\":\"X\",\"title\":\"t\",\"severity\":3,\"package\":\"a1\",\"ecosystem\":\"deb\"}]}" \
-    'body.signatures[0].severity' "expected a string"
-bad "{\"signatures\":[{\"id\":\"X\",\"title\":\"t\",\"severity\":\"urgent\",\"package\":\"a1\",\"ecosystem\":\"deb\"}]}" \
-    'body.signatures[0].severity' "expected low, medium, high or critical"
-bad "{\"signatures\":[{$S,\"package\":\"OpenSSL\",\"ecosystem\":\"deb\"}]}" \
-    'body.signatures[0].package'
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"fixed_version\":\"1.0-\"}]}" \
-    'body.signatures[0].fixed_version' \
+bad '{"signatures":[{"title":"t","severity":"low","package":"a1",
+    "ecosystem":"deb"}]}' 'body.signatures[0].id' required
+bad '{"signatures":[{"id":"X 1","title":"t","severity":"low","package":"a1",
+    "ecosystem":"deb"}]}' 'body.signatures[0].id'
+bad '{"signatures":[{"id":"X","title":"t","severity":3,"package":"a1",
+    "ecosystem":"deb"}]}' 'body.signatures[0].severity' "expected a string"
+bad '{"signatures":[{"id":"X","title":"t","severity":"urgent","package":"a1",
+    "ecosystem":"deb"}]}' 'body.signatures[0].severity' \
+    "expected low, medium, high or critical"
+bad '{"signatures":[{"id":"X","title":"t","severity":"low",
+    "package":"OpenSSL","ecosystem":"deb"}]}' 'body.signatures[0].package'
+bad "$(one deb ',"fixed_version":"1.0-"')" 'body.signatures[0].fixed_version' \
     "invalid Debian version: revision number is empty"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"fixed_version\":\"a:1.0\"}]}" \
+bad "$(one deb ',"fixed_version":"a:1.0"')" \
     'body.signatures[0].fixed_version' \
     "invalid Debian version: epoch in version is empty"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"fixed_version\":\"abc\"}]}" \
-    'body.signatures[0].fixed_version' \
+bad "$(one deb ',"fixed_version":"abc"')" 'body.signatures[0].fixed_version' \
     "invalid Debian version: version number does not start with digit"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"fixed_version\":\" 1.0\"}]}" \
-    'body.signatures[0].fixed_version'
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"rpm\",\"affected\":{\"fixed\":\"1.0-1-1\"}}]}" \
+bad "$(one deb ',"fixed_version":" 1.0"')" 'body.signatures[0].fixed_version'
+bad "$(one rpm ',"affected":{"fixed":"1.0-1-1"}')" \
     'body.signatures[0].affected.fixed'
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"rpm\",\"affected\":{\"introduced\":\":1\"}}]}" \
-    'body.signatures[0].affected.introduced' "invalid rpm version: epoch is empty"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"affected\":{\"introduced\":\"2.0\",\"fixed\":\"2.0~rc1\"}}]}" \
+bad "$(one rpm ',"affected":{"introduced":":1"}')" \
+    'body.signatures[0].affected.introduced' \
+    "invalid rpm version: epoch is empty"
+bad "$(one deb ',"affected":{"introduced":"2.0","fixed":"2.0~rc1"}')" \
     'body.signatures[0].affected.introduced' \
     "must be lower than the fixed version"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"fixed_version\":\"2.0\",\"affected\":{\"fixed\":\"2.1\"}}]}" \
+bad "$(one deb ',"fixed_version":"2.0","affected":{"fixed":"2.1"}')" \
     'body.signatures[0].affected.fixed' "differs from fixed_version"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"affected\":{\"before\":\"2.0\"}}]}" \
+bad "$(one deb ',"affected":{"before":"2.0"}')" \
     'body.signatures[0].affected.before' "unknown field"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"cvss\":9}]}" \
-    'body.signatures[0].cvss' "unknown field"
-bad "{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"references\":[\"\"]}]}" \
-    'body.signatures[0].references[0]'
+bad "$(one deb ',"cvss":9')" 'body.signatures[0].cvss' "unknown field"
+bad "$(one deb ',"references":[""]')" 'body.signatures[0].references[0]'
 expect 200 admin GET /api/v1/manifests/vulnsigs
 assert_json .version 3
 # An equal fixed_version and affected.fixed (1.0 is 1.0-0) are accepted.
-expect 201 admin POST /api/v1/manifests \
-    -d "{\"type\":\"vulnsigs\",\"body\":{\"signatures\":[{$S,\"package\":\"a1\",\"ecosystem\":\"deb\",\"fixed_version\":\"1.0\",\"affected\":{\"fixed\":\"1.0-0\"}}]}}"
+expect 201 admin POST /api/v1/manifests -d "{\"type\":\"vulnsigs\",
+    \"body\":$(one deb ',"fixed_version":"1.0","affected":{"fixed":"1.0-0"}')}"
 assert_json .version 4
 
 # Packages an agent uploads must be well-formed, or nothing is stored.
