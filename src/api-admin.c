@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "jsonutil.h"
 #include "platform.h"
+#include "vuln.h"
 
 #define ADMIN_MAX_TAGS		64
 #define ADMIN_MAX_LIMIT		10000
@@ -156,7 +157,8 @@ admin_agent_get(struct api *api, struct api_request *req,
 
 	if ((id = admin_agent_param(api, req, res)) == NULL)
 		return;
-	if ((res->json = store_agent_json(api->store, id, 1)) == NULL) {
+	if (vuln_agent_current(api, id, req->now) == -1 ||
+	    (res->json = store_agent_json(api->store, id, 1)) == NULL) {
 		admin_store_error(res);
 		return;
 	}
@@ -699,6 +701,7 @@ admin_manifest_publish(struct api *api, struct api_request *req,
 	struct json_object	*body;
 	enum manifest_type	 type;
 	const char		*name;
+	char			 rel[128], field[160], msg[192];
 	int64_t			 version;
 
 	if (api_check_fields(res, req->json, NULL, fields) == -1 ||
@@ -710,8 +713,16 @@ admin_manifest_publish(struct api *api, struct api_request *req,
 		    "expected inventory, fim or vulnsigs");
 		return;
 	}
+	if (type == MANIFEST_VULNSIGS && vuln_sigs_check(body, rel,
+	    sizeof(rel), msg, sizeof(msg)) == -1) {
+		snprintf(field, sizeof(field), "body%s%s",
+		    rel[0] != '\0' ? "." : "", rel);
+		api_error(res, 400, "invalid_field", field, "%s", msg);
+		return;
+	}
 	if (admin_publish(api, type, admin_json_text(body), req->now,
-	    &version) == -1) {
+	    &version) == -1 || (type == MANIFEST_VULNSIGS &&
+	    vuln_publish(api, body, version) == -1)) {
 		admin_store_error(res);
 		return;
 	}
