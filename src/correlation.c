@@ -475,17 +475,23 @@ corr_addr_is_any(const struct sockaddr_storage *ss)
 static int
 corr_target_add(struct corr_target *t, int n, const struct sockaddr_storage *ss)
 {
-	int	 i;
+	struct sockaddr_storage	 a = *ss;
+	struct sockaddr_in6	*sin6;
+	int			 i;
 
+	corr_addr_set_port(&a, 0);
+	sin6 = (struct sockaddr_in6 *)(void *)&a;
+	/* Only link-local addresses need their interface. */
+	if (a.ss_family == AF_INET6 && !IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+		sin6->sin6_scope_id = 0;
 	for (i = 0; i < n; i++)
-		if (corr_addr_equal(&t[i].addr, ss))
+		if (corr_addr_equal(&t[i].addr, &a))
 			return n;
 	if (n >= CORR_MAX_TARGETS)
 		return n;
 	memset(&t[n], 0, sizeof(t[n]));
-	t[n].addr = *ss;
-	corr_addr_set_port(&t[n].addr, 0);
-	t[n].len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	t[n].addr = a;
+	t[n].len = a.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 	    sizeof(struct sockaddr_in6);
 	corr_addr_text(&t[n].addr, 0, t[n].text, sizeof(t[n].text));
 	return n + 1;

@@ -38,11 +38,11 @@ JSON
 JSON
 }
 
-# cid_check HOST PORT CID [SOURCE]: connect (from SOURCE if given), read
-# until the service closes, and fail unless exactly the correlation line
-# of CID came. Prints what came on failure.
-cid_check() {
-	python3 - "$@" <<'PY'
+# Commands below run as "$NSX python3 ...": set NSX (for instance to
+# "ip netns exec NAME") to run the clients inside a network namespace.
+NSX=""
+
+cat > "$T/cid_check.py" <<'PY'
 import socket, sys
 host, port, cid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 src = sys.argv[4] if len(sys.argv) > 4 else None
@@ -63,11 +63,8 @@ if data != want:
     sys.stderr.write("%s:%d sent %r, expected %r\n" % (host, port, data, want))
     sys.exit(1)
 PY
-}
 
-# port_refused HOST PORT: succeed when nothing listens on HOST:PORT.
-port_refused() {
-	python3 - "$1" "$2" <<'PY'
+cat > "$T/port_refused.py" <<'PY'
 import socket, sys
 fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
 s = socket.socket(fam)
@@ -78,6 +75,17 @@ except ConnectionRefusedError:
     sys.exit(0)
 sys.exit(1)
 PY
+
+# cid_check HOST PORT CID [SOURCE]: connect (from SOURCE if given), read
+# until the service closes, and fail unless exactly the correlation line
+# of CID came. Says what came on failure.
+cid_check() {
+	$NSX python3 "$T/cid_check.py" "$@"
+}
+
+# port_refused HOST PORT: succeed when nothing listens on HOST:PORT.
+port_refused() {
+	$NSX python3 "$T/port_refused.py" "$@"
 }
 
 # corr_status JQ_FILTER: jq -e over the correlation status of the agent
@@ -93,14 +101,17 @@ corr_listeners() {
 }
 
 # hold_port ADDRESS PORT: listen on ADDRESS:PORT in the background (a
-# program taking a correlation port). Sets HOLD_PID.
+# program taking a correlation port; the address need not exist yet).
+# Sets HOLD_PID.
 hold_port() {
-	python3 -c '
+	$NSX python3 -c '
 import socket, sys, time
 fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
 s = socket.socket(fam)
 if fam == socket.AF_INET6:
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+if sys.platform.startswith("linux"):
+    s.setsockopt(socket.IPPROTO_IP, 15, 1)  # IP_FREEBIND
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(5)
 print("ready", flush=True)
