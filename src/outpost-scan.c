@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -159,9 +160,10 @@ scan_add_host(struct scan *s, const char *target, int is_range,
 	struct scan_host	*h;
 	size_t			 i;
 
-	for (i = 0; i < s->nhosts; i++)
-		if (s->hosts[i].len == len && memcmp(&s->hosts[i].addr, ss,
-		    len) == 0 && strcmp(s->hosts[i].target, target) == 0)
+	/* A name may resolve to one address twice; a range cannot. */
+	for (i = 0; !is_range && i < s->nhosts; i++)
+		if (s->hosts[i].target == target && s->hosts[i].len == len &&
+		    memcmp(&s->hosts[i].addr, ss, len) == 0)
 			return;
 	if (s->nhosts >= SCAN_MAX_HOSTS)
 		scan_fatal("more than %d addresses to scan", SCAN_MAX_HOSTS);
@@ -585,6 +587,7 @@ main(int argc, char *argv[])
 	};
 	struct scan		 s;
 	struct scan_submit	*submit = NULL;
+	struct rlimit		 rl;
 	struct json_object	*doc, *results, *body, *ports;
 	const char		*portspec = SCAN_DEFAULT_PORTS, *url = NULL;
 	const char		*token = NULL, *cacert = NULL;
@@ -657,6 +660,14 @@ main(int argc, char *argv[])
 		host[sizeof(host) - 1] = '\0';
 		snprintf(s.scanner, sizeof(s.scanner), "outpost-scan/%s@%s",
 		    PACKAGE_VERSION, host);
+	}
+	/* Leave room under the descriptor limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)s.parallel + 16 > rl.rlim_cur) {
+		s.parallel = rl.rlim_cur > 32 ? (int)(rl.rlim_cur - 16) : 16;
+		fprintf(stderr, "outpost-scan: -c lowered to %d (open file "
+		    "limit %llu)\n", s.parallel,
+		    (unsigned long long)rl.rlim_cur);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (url != NULL && (submit = scan_submit_new(url, token, cacert, err,
