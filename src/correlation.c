@@ -134,6 +134,7 @@ struct corr_conn {
 	struct corr_source	*source;	/* NULL when exempt */
 	int			 fd;
 	struct event		*ev;
+	struct timespec		 accepted;	/* monotonic */
 	size_t			 written;
 	size_t			 discarded;
 	char			 peer[CORR_NAME_LEN];
@@ -178,6 +179,8 @@ struct correlation {
 	char			 taken_text[512];	/* last logged */
 	char			 plan_error[512];	/* E801 standing, "" */
 	char			 manifest[4096];	/* last stored text */
+	unsigned long		 batch;		/* accept batches so far */
+	unsigned long		 reaped_batch;	/* corr_reap() ran in it */
 	time_t			 last_report;	/* any E802, monotonic s */
 	time_t			 table_full_reported;
 	unsigned long		 accepted;
@@ -256,7 +259,8 @@ correlation_settings_parse(struct json_object *profile,
 	int64_t			 port;
 
 	corr_settings_default(s);
-	if (profile == NULL || !json_object_is_type(profile, json_type_object)) {
+	if (profile == NULL ||
+	    !json_object_is_type(profile, json_type_object)) {
 		snprintf(err, errlen, "the profile is not a JSON object");
 		return -1;
 	}
@@ -656,10 +660,11 @@ corr_refused(struct correlation *c, struct corr_source *s,
 	if (*last != 0 && now - *last < CORR_REPORT_SEC)
 		return;
 	more = s != NULL && s->refused > 1 ? s->refused - 1 : 0;
+	corr_limit_text(kind, limit, sizeof(limit));
 	log_file_printf(c->log, LOG_LEVEL_WARN, "limit hit: refused the "
 	    "connection from %s to %s (%s%s); %lu more refused from it "
-	    "since the last report", peer, listener,
-	    corr_limit_text(kind, limit, sizeof(limit)), s == NULL ? "; too many sources" : "", more);
+	    "since the last report", peer, listener, limit,
+	    s == NULL ? "; too many sources" : "", more);
 	*last = now;
 	if (s != NULL)
 		s->refused = 0;
@@ -683,13 +688,26 @@ corr_is_probe(struct correlation *c, const struct sockaddr_storage *peer)
 	return 0;
 }
 
-/* (Re)arm a connection's event for what with the full timeout. */
+/*
+ * (Re)arm a connection's event for what, until CORR_TIMEOUT_SEC after
+ * it was accepted. Returns 0, or -1.
+ */
 static int
 corr_conn_arm(struct corr_conn *cn, short what,
     event_callback_fn cb)
 {
-	struct timeval	 tv = { CORR_TIMEOUT_SEC, 0 };
+	struct timespec	 now;
+	struct timeval	 tv;
+	long long	 left_ms;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left_ms = (long long)CORR_TIMEOUT_SEC * 1000 -
+	    ((long long)(now.tv_sec - cn->accepted.tv_sec) * 1000 +
+	    (now.tv_nsec - cn->accepted.tv_nsec) / 1000000);
+	if (left_ms < 0)
+		left_ms = 0;
+	tv.tv_sec = (time_t)(left_ms / 1000);
+	tv.tv_usec = (suseconds_t)(left_ms % 1000) * 1000;
 	if (cn->ev != NULL)
 		event_free(cn->ev);
 	cn->ev = event_new(cn->corr->env->base, cn->fd, what, cb, cn);
@@ -698,13 +716,46 @@ corr_conn_arm(struct corr_conn *cn, short what,
 	return 0;
 }
 
+/*
+ * Read and drop what the client sent, closing the connection at its end
+ * or when it sent too much. Returns 1 if the connection was closed (and
+ * freed), 0 if it waits for more.
+ */
+static int
+corr_conn_drain(struct corr_conn *cn)
+{
+	char	 scratch[512];
+	ssize_t	 n;
+
+	for (;;) {
+		n = read(cn->fd, scratch, sizeof(scratch));
+		if (n == 0) {
+			corr_conn_close(cn, NULL);
+			return 1;
+		}
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			corr_conn_close(cn, NULL);
+			return 1;
+		}
+		cn->discarded += (size_t)n;
+		if (cn->discarded > CORR_DISCARD_MAX) {
+			cn->corr->discarded_closes++;
+			corr_conn_close(cn, "the client sent more than 1024 "
+			    "bytes");
+			return 1;
+		}
+	}
+}
+
 /* The line is out: wait for the client to close, dropping its bytes. */
 static void
 corr_conn_drain_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct corr_conn	*cn = arg;
-	char			 scratch[512];
-	ssize_t			 n;
 
 	if (what & EV_TIMEOUT) {
 		cn->corr->timeouts++;
@@ -712,21 +763,27 @@ corr_conn_drain_cb(evutil_socket_t fd, short what, void *arg)
 		    "close");
 		return;
 	}
-	n = read(fd, scratch, sizeof(scratch));
-	if (n == 0) {
-		corr_conn_close(cn, NULL);
+	(void)corr_conn_drain(cn);
+}
+
+/*
+ * Before refusing a connection by a limit, close the connections of
+ * source s (all when NULL) whose clients already closed: within one batch
+ * of accepts their ends may not have been read yet. Once per batch.
+ */
+static void
+corr_reap(struct correlation *c, struct corr_source *s)
+{
+	struct corr_conn	*cn, *next;
+
+	if (c->reaped_batch == c->batch)
 		return;
-	}
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return;
-		corr_conn_close(cn, NULL);
-		return;
-	}
-	cn->discarded += (size_t)n;
-	if (cn->discarded > CORR_DISCARD_MAX) {
-		cn->corr->discarded_closes++;
-		corr_conn_close(cn, "the client sent more than 1024 bytes");
+	c->reaped_batch = c->batch;
+	for (cn = TAILQ_FIRST(&c->conns); cn != NULL; cn = next) {
+		next = TAILQ_NEXT(cn, entry);
+		if ((s == NULL || cn->source == s) &&
+		    cn->written == c->linelen)
+			(void)corr_conn_drain(cn);
 	}
 }
 
@@ -804,6 +861,8 @@ corr_admit(struct corr_listener *l, int fd, const struct sockaddr_storage *peer)
 	corr_addr_text(peer, 1, text, sizeof(text));
 	is_probe = corr_is_probe(c, peer);
 	if (!is_probe) {
+		if (c->nconns >= CORR_MAX_CONNECTIONS)
+			corr_reap(c, NULL);
 		if (c->nconns >= CORR_MAX_CONNECTIONS) {
 			corr_reset(fd);
 			corr_refused(c, corr_source_get(c, peer),
@@ -815,6 +874,8 @@ corr_admit(struct corr_listener *l, int fd, const struct sockaddr_storage *peer)
 			corr_refused(c, NULL, CORR_LIMIT_TOTAL, text, l->name);
 			return;
 		}
+		if (s->active >= CORR_MAX_PER_SOURCE)
+			corr_reap(c, s);
 		if (s->active >= CORR_MAX_PER_SOURCE) {
 			corr_reset(fd);
 			corr_refused(c, s, CORR_LIMIT_SOURCE, text, l->name);
@@ -835,6 +896,7 @@ corr_admit(struct corr_listener *l, int fd, const struct sockaddr_storage *peer)
 	cn->corr = c;
 	cn->fd = fd;
 	cn->source = s;
+	clock_gettime(CLOCK_MONOTONIC, &cn->accepted);
 	strlcpy(cn->peer, text, sizeof(cn->peer));
 	strlcpy(cn->listener, l->name, sizeof(cn->listener));
 	if (s != NULL)
@@ -863,6 +925,7 @@ corr_accept_cb(evutil_socket_t fd, short what, void *arg)
 	socklen_t		 len;
 	int			 i, cfd;
 
+	c->batch++;
 	for (i = 0; i < CORR_ACCEPT_BATCH; i++) {
 		len = sizeof(peer);
 		memset(&peer, 0, sizeof(peer));
@@ -1046,7 +1109,8 @@ corr_plan(struct correlation *c, const char *why)
 	struct corr_target	*t;
 	struct corr_listener	*l, *next, *best;
 	const char		*idle;
-	char			 failures[512] = "", text[CORR_NAME_LEN + 16];
+	char			 failures[512] = "";
+	char			 text[CORR_NAME_LEN + 16];
 	int			 i, j, n, skipped, rc, opened, was_serving;
 
 	was_serving = c->is_serving;
@@ -1132,7 +1196,8 @@ corr_plan(struct correlation *c, const char *why)
 				opened = !c->settings.bind_all;
 				continue;
 			}
-			if (rc == -EAFNOSUPPORT && corr_addr_is_any(&t[i].addr)) {
+			if (rc == -EAFNOSUPPORT &&
+			    corr_addr_is_any(&t[i].addr)) {
 				log_file_printf(c->log, LOG_LEVEL_DEBUG,
 				    "no IPv6 on this host: not listening on "
 				    "%s", t[i].text);
@@ -1311,7 +1376,8 @@ static void
 corr_address(void *self, int is_added, const struct route_addr *ra)
 {
 	struct correlation	*c = self;
-	char			 text[CORR_NAME_LEN], why[CORR_NAME_LEN * 2 + 64];
+	char			 text[CORR_NAME_LEN];
+	char			 why[CORR_NAME_LEN * 2 + 64];
 	int			 i;
 
 	if (!c->has_settings || c->settings.nnetworks == 0)

@@ -143,7 +143,8 @@ admin_scan_submit(struct api *api, struct api_request *req,
 	struct json_object	*ports, *findings, *doc, *known = NULL;
 	const char		*address, *scanned;
 	char			 agent_id[PLATFORM_UUID_LEN + 1];
-	char			 canon[INET6_ADDRSTRLEN], target[INET6_ADDRSTRLEN];
+	char			 canon[INET6_ADDRSTRLEN];
+	char			 target[INET6_ADDRSTRLEN];
 	int64_t			 id;
 	int			 accept = 0, rc;
 

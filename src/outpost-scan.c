@@ -63,7 +63,6 @@ struct scan_host {
 	int			 closed;
 	int			 filtered;
 	int			 errors;
-	int			 pending;	/* probes not finished */
 	char			 cid[CORR_ID_LEN + 1];	/* first id seen */
 	int			 is_conflict;	/* ports gave other ids */
 	time_t			 scanned_at;
@@ -288,7 +287,6 @@ scan_probe_end(struct scan *s, struct scan_probe *p, int how, int err)
 	if (p->fd != -1)
 		close(p->fd);
 	p->fd = -1;
-	h->pending--;
 	if (p->is_connected) {
 		rc = corr_wire_parse(p->buf, p->len, cid, why, sizeof(why));
 		if (rc == 1)
@@ -327,7 +325,6 @@ scan_probe_start(struct scan *s, struct scan_probe *p, int host, int port)
 	memset(p, 0, sizeof(*p));
 	p->host = host;
 	p->port = port;
-	h->pending++;
 	if (h->scanned_at == 0)
 		h->scanned_at = time(NULL);
 	if (to.ss_family == AF_INET)
@@ -470,7 +467,7 @@ scan_is_shown(const struct scan_host *h)
 
 /* Print one host's result for people. */
 static void
-scan_print_text(const struct scan *s, const struct scan_host *h)
+scan_print_text(const struct scan_host *h)
 {
 	int	 i;
 
@@ -662,7 +659,8 @@ main(int argc, char *argv[])
 		    PACKAGE_VERSION, host);
 	}
 	/* Leave room under the descriptor limit. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
 	    (rlim_t)s.parallel + 16 > rl.rlim_cur) {
 		s.parallel = rl.rlim_cur > 32 ? (int)(rl.rlim_cur - 16) : 16;
 		fprintf(stderr, "outpost-scan: -c lowered to %d (open file "
@@ -711,7 +709,7 @@ main(int argc, char *argv[])
 	} else
 		for (i = 0; i < s.nhosts; i++)
 			if (scan_is_shown(&s.hosts[i]))
-				scan_print_text(&s, &s.hosts[i]);
+				scan_print_text(&s.hosts[i]);
 	if (s.unresolved > 0)
 		rc = 2;
 	if (s.unresolved == argc && s.nhosts == 0)

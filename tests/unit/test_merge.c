@@ -50,7 +50,7 @@ static struct api	 api;
 static char		 agent_id[PLATFORM_UUID_LEN + 1];
 static char		 cid[PLATFORM_CORRELATION_LEN + 1];
 
-/* An in-memory platform with one agent reporting 192.0.2.10 and 2001:db8::10. */
+/* An in-memory platform with an agent reporting 192.0.2.10, 2001:db8::10. */
 static int
 setup(void **unused)
 {
