@@ -48,7 +48,7 @@ for i in range(10, 250):
             sys.exit("127.0.0.%d got %r" % (i, data))
 PY
 assert_grep "$LOGDIR/agentid.log" "debug: connection from 127\.0\.0\.[0-9]+:[0-9]+ to 0\.0\.0\.0:$CP\$"
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.log_files | map(select(.name == \"agentid\"))[0] | .pending_compressions == 0 and .archives == 5'" ||
+wait_for 20 status_check '.log_files | map(select(.name == "agentid"))[0] | .pending_compressions == 0 and .archives == 5' ||
     fail "agentid.log not rotated to 5 archives: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c '.log_files')"
 n=0
 for f in "$LOGDIR"/agentid-*.log.gz; do

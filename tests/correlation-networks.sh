@@ -34,8 +34,7 @@ wait_for 10 "$OUTPOSTCTL" -c "$CONF" status || fail "agent in the namespace"
 # No approved address yet: nothing listens, and that is E801.
 wait_for 5 corr_status '.state == "not listening" and (.reason | test("no interface address lies in the approved networks"))' ||
     fail "no approved address: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .correlation)"
-"$OUTPOSTCTL" -c "$CONF" status --json |
-    jq -e '.platform.errors | map(.code) | index("E801") != null' >/dev/null ||
+status_check '.platform.errors | map(.code) | index("E801") != null' >/dev/null ||
     fail "E801 not raised without an approved address"
 assert_ok port_refused 127.0.0.1 10001
 
@@ -48,7 +47,7 @@ assert_ok port_refused 127.0.0.1 10001
 assert_ok port_refused 198.51.100.7 10002
 assert_grep "$ALOG" "address 198\.51\.100\.7 added on op0"
 assert_grep "$ALOG" "listener 198\.51\.100\.7:10001 opened"
-wait_for 5 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.errors | map(.code) | index(\"E801\") == null'" ||
+wait_for 5 status_check '.platform.errors | map(.code) | index("E801") == null' ||
     fail "E801 not cleared"
 
 # An address outside the approved networks is ignored.

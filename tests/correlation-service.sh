@@ -26,7 +26,7 @@ write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
 CONF="$T/a/outpost.conf"
 ALOG="$T/a/log/agentid.log"
 start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 10 status_check '.platform.activation == "activated"' ||
     fail "agent did not activate"
 AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
 CID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.correlation_id)
@@ -86,7 +86,7 @@ assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 wait_for 10 corr_status ".listeners | index(\"0.0.0.0:$P3\") != null" ||
     fail "C8: bind_all did not open $P3: $(corr_listeners)"
 assert_ok cid_check 127.0.0.1 "$P3" "$CID"
-wait_for 5 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.errors | map(.code) | index(\"E801\") != null'" ||
+wait_for 5 status_check '.platform.errors | map(.code) | index("E801") != null' ||
     fail "E801 not raised for the taken port"
 assert_grep "$ALOG" "E801 .*0\.0\.0\.0:$P1 \(port in use by another program\)"
 assert_grep "$T/a/log/agent.log" "E801 .*0\.0\.0\.0:$P1"
@@ -104,7 +104,7 @@ wait_for 10 corr_status ".listeners | index(\"0.0.0.0:$P4\") != null" ||
     fail "$P4 not opened: $(corr_listeners)"
 assert_ok port_refused 127.0.0.1 "$P3"
 assert_grep "$ALOG" "listener 0\.0\.0\.0:$P3 closed: the port is no longer in the profile"
-wait_for 5 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.errors | map(.code) | index(\"E801\") == null'" ||
+wait_for 5 status_check '.platform.errors | map(.code) | index("E801") == null' ||
     fail "E801 not cleared once the taken port is no longer wanted"
 # bind_all off again: the lowest open one stays, the other closes.
 expect 200 admin PATCH /api/v1/profiles/1 -d '{"correlation":{"bind_all":false}}'
@@ -131,8 +131,7 @@ assert_json '.correlation_listeners | length' 0
 assert_grep "$T/a/state/correlation/manifests/correlation.json" "\"enabled\":false"
 
 # agentid.log is one of the agent's log files.
-"$OUTPOSTCTL" -c "$CONF" status --json |
-    jq -e '.log_files | map(.name) | index("agentid") != null' >/dev/null ||
+status_check '.log_files | map(.name) | index("agentid") != null' >/dev/null ||
     fail "agentid.log not among the log files in status"
 stop_agent
 [ "$AGENT_RC" -eq 0 ] || fail "exit status $AGENT_RC"
