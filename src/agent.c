@@ -22,6 +22,7 @@
 #include "healthcheck.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "manifest.h"
 #include "route.h"
 #include "state.h"
 #include "upload.h"
@@ -302,6 +303,9 @@ agent_start(struct agent *agent, struct event_base *base,
 	agent->env.checkin = agent->checkin;
 	agent->env.upload = agent->upload;
 	agent->env.route = agent->route;
+	/* First the manifests: the modules below subscribe to them. */
+	if ((agent->env.manifests = manifests_new(&agent->env)) != NULL)
+		agent_add_module(agent, &manifests_ops, agent->env.manifests);
 	/*
 	 * The modules start here, before the loop runs: what they install
 	 * (FIM rules from the cached manifest) is in place before anything

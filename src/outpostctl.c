@@ -341,6 +341,36 @@ ctl_print_spool(struct json_object *sp)
 	    ctl_str(sp, "next_try", ""));
 }
 
+/* Print the manifests in force. */
+static void
+ctl_print_manifests(struct json_object *ms)
+{
+	static const char *const types[] = { "inventory", "fim", "vulnsigs" };
+	struct json_object	*m;
+	int64_t			 v, pv, refused;
+	int			 paused = 0;
+	size_t			 i;
+
+	json_get_bool(ms, "data_collection_paused", &paused);
+	printf("manifests:    ");
+	for (i = 0; i < nitems(types); i++) {
+		v = pv = refused = 0;
+		if (!json_object_object_get_ex(ms, types[i], &m))
+			continue;
+		json_get_int64(m, "version", &v);
+		json_get_int64(m, "platform_version", &pv);
+		json_get_int64(m, "refused", &refused);
+		printf(" %s %lld", types[i], (long long)v);
+		if (pv > v)
+			printf(" (platform has %lld)", (long long)pv);
+		if (refused > 0)
+			printf(" (%lld refused)", (long long)refused);
+		printf(i + 1 < nitems(types) ? "," : "\n");
+	}
+	printf("collection:    %s\n", paused ? "paused by the profile" :
+	    "active");
+}
+
 /* Print a module's section: its members, one per line. */
 static void
 ctl_print_section(const char *name, struct json_object *sec)
@@ -369,7 +399,7 @@ ctl_is_known_section(const char *key)
 	    "control_version", "pid", "started", "uptime", "config_file",
 	    "foreground", "log_level", "reloads", "state_dir", "log_dir",
 	    "run_dir", "control_socket", "log_files", "directories",
-	    "interfaces", "platform", "spool", NULL };
+	    "interfaces", "platform", "spool", "manifests", NULL };
 	int	 i;
 
 	for (i = 0; known[i] != NULL; i++)
@@ -412,6 +442,8 @@ ctl_print_status(struct json_object *st)
 		ctl_print_platform(platform);
 	if (json_object_object_get_ex(st, "spool", &spool))
 		ctl_print_spool(spool);
+	if (json_object_object_get_ex(st, "manifests", &spool))
+		ctl_print_manifests(spool);
 	if (json_object_object_get_ex(st, "interfaces", &ifs)) {
 		printf("addresses (%s):\n", ctl_str(ifs, "tracking", "?"));
 		n = 0;

@@ -24,11 +24,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "mansig.h"
 #include "platform.h"
 
 #define PKI_CA_DAYS		3650
 #define PKI_SERVER_DAYS		825
-#define PKI_MANIFEST_MAGIC	"outpost-manifest-v1\n"
 
 /* SHA-256, fetched once: an implicit fetch per digest costs more. */
 static EVP_MD	*pki_sha256;
@@ -383,27 +383,6 @@ pki_public_pem(EVP_PKEY *key)
 	return pem;
 }
 
-/* Build the signed byte string of a manifest. Returns it (malloc), or NULL. */
-static unsigned char *
-pki_manifest_message(const char *type, int64_t version, const char *body,
-    size_t len, size_t *outlen)
-{
-	unsigned char	*msg;
-	char		 head[128];
-	int		 n;
-
-	n = snprintf(head, sizeof(head), PKI_MANIFEST_MAGIC "%s\n%lld\n", type,
-	    (long long)version);
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return NULL;
-	if ((msg = malloc((size_t)n + len + 1)) == NULL)
-		return NULL;
-	memcpy(msg, head, (size_t)n);
-	memcpy(msg + n, body, len);
-	*outlen = (size_t)n + len;
-	return msg;
-}
-
 /*
  * Sign a manifest as docs/protocol.md section 5 says. Returns the base64
  * signature (malloc), or NULL.
@@ -417,7 +396,7 @@ pki_manifest_sign(EVP_PKEY *key, const char *type, int64_t version,
 	size_t		 msglen, siglen = sizeof(sig);
 	char		*b64 = NULL;
 
-	if ((msg = pki_manifest_message(type, version, body, len,
+	if ((msg = mansig_message(type, version, body, len,
 	    &msglen)) == NULL)
 		return NULL;
 	if ((ctx = EVP_MD_CTX_new()) != NULL &&
@@ -436,27 +415,7 @@ int
 pki_manifest_verify(EVP_PKEY *key, const char *type, int64_t version,
     const char *body, size_t len, const char *sig64)
 {
-	EVP_MD_CTX	*ctx;
-	unsigned char	*msg, sig[96];
-	size_t		 msglen, b64len = strlen(sig64);
-	int		 ok = 0;
-
-	if (b64len != 88)
-		return 0;
-	if (EVP_DecodeBlock(sig, (const unsigned char *)sig64, (int)b64len) !=
-	    66)
-		return 0;
-	if ((msg = pki_manifest_message(type, version, body, len,
-	    &msglen)) == NULL)
-		return 0;
-	if ((ctx = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
-	    EVP_DigestVerify(ctx, sig, 64, msg, msglen) == 1)
-		ok = 1;
-	EVP_MD_CTX_free(ctx);
-	free(msg);
-	ERR_clear_error();
-	return ok;
+	return mansig_verify(key, type, version, body, len, sig64);
 }
 
 /* Write len bytes as 2*len lower-case hex digits and a NUL into out. */

@@ -1,0 +1,581 @@
+/*
+ * manifest.c: the platform's signed manifests on the agent. The heartbeat
+ * answer names the newest version of each type; a newer one is fetched,
+ * verified with the key pinned at activation, stored atomically under
+ * state_dir/manifests and handed to the subscribers. Verification failures
+ * keep the previous version.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "agent-conf.h"
+#include "checkin.h"
+#include "compat.h"
+#include "errors.h"
+#include "fileio.h"
+#include "healthcheck.h"
+#include "http.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "manifest.h"
+#include "mansig.h"
+#include "state.h"
+#include "uplink.h"
+
+#define MANIFEST_NTYPES		3
+#define MANIFEST_SUBSCRIBERS	4
+#define MANIFEST_MAX_SIZE	(16 * 1024 * 1024)
+
+static const char *const manifest_types[MANIFEST_NTYPES] = MANIFEST_TYPES;
+
+/* One type of manifest. */
+struct manifest {
+	const char		*type;
+	int64_t			 version;	/* active; 0 = none */
+	struct json_object	*body;		/* active content */
+	char			*doc;		/* the served text, as stored */
+	time_t			 verified_at;
+	int64_t			 wanted;	/* newest the platform named */
+	int			 is_due;	/* fetch at the next chance */
+	unsigned long		 refused;	/* failed verification */
+	struct {
+		manifest_fn	 fn;
+		void		*arg;
+	}			 subs[MANIFEST_SUBSCRIBERS];
+	int			 nsubs;
+};
+
+/* The module. */
+struct manifests {
+	const struct agent_env	*env;
+	EVP_PKEY		*key;
+	char			*key_pem;
+	int			 is_paused;
+	int64_t			 profile_id;
+	int64_t			 profile_version;
+	struct manifest		 m[MANIFEST_NTYPES];
+	struct http_call	*call;
+	int			 calling;	/* index in m */
+};
+
+static void	manifests_fetch_next(struct manifests *);
+
+/* The manifest of type, or NULL. */
+static struct manifest *
+manifests_find(struct manifests *ms, const char *type)
+{
+	int	 i;
+
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		if (strcmp(ms->m[i].type, type) == 0)
+			return &ms->m[i];
+	return NULL;
+}
+
+/* Parse a PEM public key. Returns it, or NULL. */
+static EVP_PKEY *
+manifests_parse_key(const char *pem)
+{
+	EVP_PKEY	*key = NULL;
+	BIO		*bio;
+
+	if (pem == NULL || (bio = BIO_new_mem_buf(pem, -1)) == NULL)
+		return NULL;
+	key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	return key;
+}
+
+/* Verify a served manifest document. Returns 0, or -1 with err. */
+static int
+manifests_verify_key(EVP_PKEY *key, const char *type, const char *doc,
+    size_t len, int64_t *version, struct json_object **body, char *err,
+    size_t errlen)
+{
+	struct json_object	*obj, *content;
+	const char		*t, *text, *sig;
+	char			 perr[128];
+
+	*body = NULL;
+	if ((obj = json_parse_object(doc, len, perr, sizeof(perr))) == NULL) {
+		snprintf(err, errlen, "not a JSON object: %s", perr);
+		return -1;
+	}
+	t = json_get_string(obj, "type");
+	text = json_get_string(obj, "body");
+	sig = json_get_string(obj, "signature");
+	if (t == NULL || strcmp(t, type) != 0) {
+		snprintf(err, errlen, "\"type\" is %s%s%s, expected %s",
+		    t != NULL ? "\"" : "", t != NULL ? t : "missing",
+		    t != NULL ? "\"" : "", type);
+		goto fail;
+	}
+	if (json_get_int64(obj, "version", version) == -1 || *version < 1) {
+		snprintf(err, errlen, "\"version\" missing or not a positive "
+		    "integer");
+		goto fail;
+	}
+	if (text == NULL || sig == NULL) {
+		snprintf(err, errlen, "\"%s\" missing or not a string",
+		    text == NULL ? "body" : "signature");
+		goto fail;
+	}
+	if (key == NULL) {
+		snprintf(err, errlen, "no manifest key: state.json has no "
+		    "valid manifest_public_key");
+		goto fail;
+	}
+	if (!mansig_verify(key, type, *version, text, strlen(text), sig)) {
+		snprintf(err, errlen, "Ed25519 signature over %s version %lld "
+		    "does not verify with the key pinned at activation", type,
+		    (long long)*version);
+		goto fail;
+	}
+	if ((content = json_parse_object(text, strlen(text), perr,
+	    sizeof(perr))) == NULL) {
+		snprintf(err, errlen, "signed body is not a JSON object: %s",
+		    perr);
+		goto fail;
+	}
+	*body = content;
+	json_object_put(obj);
+	return 0;
+fail:
+	json_object_put(obj);
+	return -1;
+}
+
+/* Verify a document with a PEM key (manifest.h). */
+int
+manifest_verify(const char *pubkey_pem, const char *type, const char *doc,
+    size_t len, int64_t *version, struct json_object **body, char *err,
+    size_t errlen)
+{
+	EVP_PKEY	*key = manifests_parse_key(pubkey_pem);
+	int		 rc;
+
+	rc = manifests_verify_key(key, type, doc, len, version, body, err,
+	    errlen);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* Make version of m active and tell the subscribers. */
+static void
+manifests_activate(struct manifest *m, int64_t version,
+    struct json_object *body, const char *doc, size_t len)
+{
+	int	 i;
+
+	json_object_put(m->body);
+	m->body = body;
+	free(m->doc);
+	m->doc = strndup(doc, len);
+	m->version = version;
+	m->verified_at = time(NULL);
+	for (i = 0; i < m->nsubs; i++)
+		m->subs[i].fn(m->type, m->version, m->body, m->subs[i].arg);
+}
+
+/* Load the cached manifests. */
+static void
+manifests_load(struct manifests *ms)
+{
+	struct json_object	*body;
+	char			 path[PATH_MAX], err[256], *doc;
+	size_t			 len;
+	int64_t			 version;
+	int			 i, rc;
+
+	for (i = 0; i < MANIFEST_NTYPES; i++) {
+		snprintf(path, sizeof(path), "%s/manifests/%s.json",
+		    ms->env->conf->state_dir, ms->m[i].type);
+		if ((rc = fileio_read_all(path, MANIFEST_MAX_SIZE, &doc,
+		    &len)) < 0) {
+			if (rc != -ENOENT) {
+				errno = -rc;
+				log_warn("cannot read the cached manifest %s",
+				    path);
+			}
+			continue;
+		}
+		if (manifests_verify_key(ms->key, ms->m[i].type, doc, len,
+		    &version, &body, err, sizeof(err)) == -1) {
+			checkin_error(ms->env->checkin,
+			    ERR_MANIFEST_SIGNATURE, "cached %s: %s; it will be "
+			    "downloaded again", path, err);
+			ms->m[i].refused++;
+			free(doc);
+			continue;
+		}
+		log_info("%s manifest version %lld in force (cached %s)",
+		    ms->m[i].type, (long long)version, path);
+		manifests_activate(&ms->m[i], version, body, doc, len);
+		free(doc);
+	}
+}
+
+/* Start the module. */
+struct manifests *
+manifests_new(const struct agent_env *env)
+{
+	struct manifests	*ms;
+	struct state		 st;
+	char			 err[256];
+	int			 i;
+
+	if ((ms = calloc(1, sizeof(*ms))) == NULL) {
+		log_warnx("manifests: out of memory");
+		return NULL;
+	}
+	ms->env = env;
+	ms->calling = -1;
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		ms->m[i].type = manifest_types[i];
+	if (state_load(env->conf->state_dir, &st, err, sizeof(err)) == 0) {
+		ms->key_pem = st.manifest_public_key != NULL ?
+		    strdup(st.manifest_public_key) : NULL;
+		ms->key = manifests_parse_key(ms->key_pem);
+	}
+	state_free(&st);
+	manifests_load(ms);
+	return ms;
+}
+
+/* Subscribe to type. */
+int
+manifests_subscribe(struct manifests *ms, const char *type, manifest_fn fn,
+    void *arg)
+{
+	struct manifest	*m;
+
+	if (ms == NULL || (m = manifests_find(ms, type)) == NULL ||
+	    m->nsubs == MANIFEST_SUBSCRIBERS)
+		return -1;
+	m->subs[m->nsubs].fn = fn;
+	m->subs[m->nsubs].arg = arg;
+	m->nsubs++;
+	if (m->body != NULL)
+		fn(m->type, m->version, m->body, arg);
+	return 0;
+}
+
+/* The active body of type. */
+struct json_object *
+manifests_active(struct manifests *ms, const char *type, int64_t *version)
+{
+	struct manifest	*m;
+
+	if (ms == NULL || (m = manifests_find(ms, type)) == NULL ||
+	    m->body == NULL)
+		return NULL;
+	if (version != NULL)
+		*version = m->version;
+	return m->body;
+}
+
+/* The answer to GET /agent/v1/manifests/TYPE. */
+static void
+manifests_fetch_cb(const struct uplink_reply *r, void *arg)
+{
+	struct manifests	*ms = arg;
+	struct manifest		*m = &ms->m[ms->calling];
+	struct json_object	*body;
+	char			 path[PATH_MAX], err[256];
+	int64_t			 version;
+	int			 rc;
+
+	ms->call = NULL;
+	ms->calling = -1;
+	if (r->status == 304) {
+		log_debug("%s manifest version %lld is current", m->type,
+		    (long long)m->version);
+	} else if (r->status == 409 && r->api_error != NULL &&
+	    strcmp(r->api_error, "data_collection_paused") == 0) {
+		log_info("%s manifest not served: data collection is paused",
+		    m->type);
+	} else if (r->status == 404) {
+		log_debug("no %s manifest published", m->type);
+	} else if (r->error != ERR_NONE) {
+		log_warnx("cannot download the %s manifest: %s %s", m->type,
+		    error_id(r->error), r->detail);
+		m->is_due = 1;	/* next check-in */
+	} else if (manifests_verify_key(ms->key, m->type, r->http->body,
+	    r->http->body_len, &version, &body, err, sizeof(err)) == -1) {
+		m->refused++;
+		checkin_error(ms->env->checkin, ERR_MANIFEST_SIGNATURE,
+		    "%s manifest refused: %s; version %lld stays in force",
+		    m->type, err, (long long)m->version);
+	} else if (version < m->version) {
+		m->refused++;
+		checkin_error(ms->env->checkin, ERR_MANIFEST_INVALID,
+		    "%s manifest version %lld is older than version %lld in "
+		    "force; refused", m->type, (long long)version,
+		    (long long)m->version);
+		json_object_put(body);
+	} else {
+		snprintf(path, sizeof(path), "%s/manifests/%s.json",
+		    ms->env->conf->state_dir, m->type);
+		if ((rc = fileio_write_atomic(path, r->http->body,
+		    r->http->body_len, 0600)) < 0) {
+			errno = -rc;
+			checkin_error(ms->env->checkin, ERR_MANIFEST_INVALID,
+			    "cannot store %s: %s (in force until restart)",
+			    path, strerror(errno));
+		}
+		log_info("%s manifest version %lld verified and in force%s",
+		    m->type, (long long)version, version == m->version ?
+		    " (same version, new content)" : "");
+		checkin_error_clear(ms->env->checkin, ERR_MANIFEST_SIGNATURE);
+		manifests_activate(m, version, body, r->http->body,
+		    r->http->body_len);
+	}
+	manifests_fetch_next(ms);
+}
+
+/* Fetch the next manifest that is due, if the agent can. */
+static void
+manifests_fetch_next(struct manifests *ms)
+{
+	struct uplink	*p;
+	struct manifest	*m;
+	char		 path[64], etag[128];
+	int		 i;
+
+	if (ms->call != NULL ||
+	    (p = checkin_uplink(ms->env->checkin)) == NULL)
+		return;
+	for (i = 0; i < MANIFEST_NTYPES; i++) {
+		m = &ms->m[i];
+		if (!m->is_due)
+			continue;
+		m->is_due = 0;
+		if (ms->is_paused && strcmp(m->type, "fim") == 0) {
+			log_info("not downloading the fim manifest: data "
+			    "collection is paused");
+			continue;
+		}
+		snprintf(path, sizeof(path), "/agent/v1/manifests/%s",
+		    m->type);
+		etag[0] = '\0';
+		if (m->version > 0 && strcmp(m->type, "fim") != 0)
+			snprintf(etag, sizeof(etag), "\"%s-%lld\"", m->type,
+			    (long long)m->version);
+		else if (m->version > 0)
+			snprintf(etag, sizeof(etag), "\"fim-%lld-p%lldv%lld\"",
+			    (long long)m->version, (long long)ms->profile_id,
+			    (long long)ms->profile_version);
+		ms->calling = i;
+		ms->call = uplink_call(p, "GET", path, NULL, etag[0] != '\0' ?
+		    etag : NULL, manifests_fetch_cb, ms);
+		if (ms->call == NULL) {
+			ms->calling = -1;
+			m->is_due = 1;
+		}
+		return;
+	}
+}
+
+/* The fim manifest folds in the profile: is the active one older? */
+static int
+manifests_fim_stale(struct manifests *ms)
+{
+	struct manifest	*m = manifests_find(ms, "fim");
+	int64_t		 id = -1, version = -1;
+
+	if (m->body == NULL)
+		return 1;
+	json_get_int64(m->body, "profile_id", &id);
+	json_get_int64(m->body, "profile_version", &version);
+	return id != ms->profile_id || version != ms->profile_version;
+}
+
+/* A profile is in force: pause, and the fim rules it carries. */
+static void
+manifests_profile(void *self, struct json_object *profile)
+{
+	struct manifests	*ms = self;
+	int			 paused = 0, was = ms->is_paused;
+	struct manifest		*fim = manifests_find(ms, "fim");
+
+	json_get_bool(profile, "data_collection_paused", &paused);
+	ms->is_paused = paused;
+	json_get_int64(profile, "id", &ms->profile_id);
+	json_get_int64(profile, "version", &ms->profile_version);
+	if (paused && !was)
+		log_info("data collection paused: the fim manifest is not "
+		    "downloaded until it resumes");
+	if (!paused && (was || manifests_fim_stale(ms)) &&
+	    (fim->wanted > 0 || fim->version > 0)) {
+		if (was)
+			log_info("data collection resumed: fetching the fim "
+			    "manifest");
+		fim->is_due = 1;
+		manifests_fetch_next(ms);
+	}
+}
+
+/* The identity: the key to verify with. */
+static void
+manifests_identity(void *self, const struct state *st)
+{
+	struct manifests	*ms = self;
+
+	if (st == NULL || st->manifest_public_key == NULL)
+		return;
+	if (ms->key_pem != NULL && strcmp(ms->key_pem,
+	    st->manifest_public_key) == 0)
+		return;
+	EVP_PKEY_free(ms->key);
+	free(ms->key_pem);
+	ms->key_pem = strdup(st->manifest_public_key);
+	ms->key = manifests_parse_key(ms->key_pem);
+	if (ms->key == NULL)
+		checkin_error(ms->env->checkin, ERR_MANIFEST_INVALID,
+		    "the manifest_public_key from activation is not a usable "
+		    "PEM public key; manifests cannot be verified");
+}
+
+/* The heartbeat carries the active versions. */
+static void
+manifests_heartbeat(void *self, struct json_object *body)
+{
+	struct manifests	*ms = self;
+	struct json_object	*v = json_object_new_object();
+	int			 i;
+
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		if (ms->m[i].version > 0)
+			json_add_int64(v, ms->m[i].type, ms->m[i].version);
+	json_object_object_add(body, "manifest_versions", v);
+}
+
+/* The heartbeat's answer names the newest versions. */
+static void
+manifests_checked_in(void *self, struct json_object *reply)
+{
+	struct manifests	*ms = self;
+	struct json_object	*v;
+	struct manifest		*m;
+	int64_t			 version;
+	int			 i;
+
+	if (!json_object_object_get_ex(reply, "manifests", &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return;
+	for (i = 0; i < MANIFEST_NTYPES; i++) {
+		m = &ms->m[i];
+		if (json_get_int64(v, m->type, &version) == -1 || version < 1)
+			continue;
+		m->wanted = version;
+		if (version > m->version || (strcmp(m->type, "fim") == 0 &&
+		    manifests_fim_stale(ms)))
+			m->is_due = 1;
+	}
+	manifests_fetch_next(ms);
+}
+
+/* The status section. */
+static struct json_object *
+manifests_status(void *self)
+{
+	struct manifests	*ms = self;
+	struct json_object	*st = json_object_new_object(), *o;
+	int			 i;
+
+	json_add_bool(st, "data_collection_paused", ms->is_paused);
+	for (i = 0; i < MANIFEST_NTYPES; i++) {
+		o = json_object_new_object();
+		json_add_int64(o, "version", ms->m[i].version);
+		json_add_int64(o, "platform_version", ms->m[i].wanted);
+		json_add_time(o, "verified_at", ms->m[i].verified_at);
+		json_add_int64(o, "refused", (int64_t)ms->m[i].refused);
+		json_object_object_add(st, ms->m[i].type, o);
+	}
+	return st;
+}
+
+/* Health: the key and what is in force. */
+static void
+manifests_healthcheck(void *self, struct healthcheck *hc)
+{
+	struct manifests	*ms = self;
+	char			 list[128];
+	size_t			 off = 0;
+	int			 i;
+
+	if (ms->key == NULL) {
+		hc_add(hc, "manifests", HC_WARN, "activate the agent; a key "
+		    "that does not parse needs re-activation (remove "
+		    "state.json)", "no manifest key to verify manifests with");
+		return;
+	}
+	list[0] = '\0';
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		if (ms->m[i].version > 0 && off < sizeof(list))
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "%s%s %lld", off > 0 ? ", " : "", ms->m[i].type,
+			    (long long)ms->m[i].version);
+	hc_add(hc, "manifests", HC_PASS, NULL, "%s%s", off > 0 ?
+	    "verified and in force: " : "none downloaded yet", list);
+}
+
+/*
+ * The configuration was reloaded: the check-in module replaced its
+ * client, cancelling a download in flight without a callback.
+ */
+static void
+manifests_reconfigure(void *self)
+{
+	struct manifests	*ms = self;
+
+	if (ms->call != NULL) {
+		ms->m[ms->calling].is_due = 1;
+		ms->call = NULL;
+		ms->calling = -1;
+	}
+}
+
+/* Stop. */
+static void
+manifests_free(void *self)
+{
+	struct manifests	*ms = self;
+	int			 i;
+
+	if (ms->call != NULL)
+		http_cancel(ms->call);
+	for (i = 0; i < MANIFEST_NTYPES; i++) {
+		json_object_put(ms->m[i].body);
+		free(ms->m[i].doc);
+	}
+	EVP_PKEY_free(ms->key);
+	free(ms->key_pem);
+	free(ms);
+}
+
+const struct agent_module_ops manifests_ops = {
+	.name = "manifests",
+	.profile = manifests_profile,
+	.identity = manifests_identity,
+	.heartbeat = manifests_heartbeat,
+	.checked_in = manifests_checked_in,
+	.status = manifests_status,
+	.healthcheck = manifests_healthcheck,
+	.reconfigure = manifests_reconfigure,
+	.free = manifests_free
+};

@@ -1,0 +1,62 @@
+/*
+ * mansig.c: the signature of a manifest (docs/protocol.md section 5).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "mansig.h"
+
+/* Build the signed byte string of a manifest. Returns it (malloc), or NULL. */
+unsigned char *
+mansig_message(const char *type, int64_t version, const char *body,
+    size_t len, size_t *outlen)
+{
+	unsigned char	*msg;
+	char		 head[128];
+	int		 n;
+
+	n = snprintf(head, sizeof(head), MANSIG_MAGIC "%s\n%lld\n", type,
+	    (long long)version);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return NULL;
+	if ((msg = malloc((size_t)n + len + 1)) == NULL)
+		return NULL;
+	memcpy(msg, head, (size_t)n);
+	memcpy(msg + n, body, len);
+	*outlen = (size_t)n + len;
+	return msg;
+}
+
+/* Verify a manifest signature with key. Returns 1 if good, else 0. */
+int
+mansig_verify(EVP_PKEY *key, const char *type, int64_t version,
+    const char *body, size_t len, const char *sig64)
+{
+	EVP_MD_CTX	*ctx;
+	unsigned char	*msg, sig[96];
+	size_t		 msglen, b64len = strlen(sig64);
+	int		 ok = 0;
+
+	if (b64len != 88)
+		return 0;
+	if (EVP_DecodeBlock(sig, (const unsigned char *)sig64, (int)b64len) !=
+	    66)
+		return 0;
+	if ((msg = mansig_message(type, version, body, len,
+	    &msglen)) == NULL)
+		return 0;
+	if ((ctx = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
+	    EVP_DigestVerify(ctx, sig, 64, msg, msglen) == 1)
+		ok = 1;
+	EVP_MD_CTX_free(ctx);
+	free(msg);
+	ERR_clear_error();
+	return ok;
+}
