@@ -570,6 +570,7 @@ scan_submission_body(const struct scan *s, const struct scan_host *h)
 	return body;
 }
 
+/* Parse the options, probe the targets, submit and print the results. */
 int
 main(int argc, char *argv[])
 {
