@@ -18,6 +18,7 @@
 #include "checkin.h"
 #include "compat.h"
 #include "control.h"
+#include "correlation.h"
 #include "healthcheck.h"
 #include "inventory.h"
 #include "jsonutil.h"
@@ -248,6 +249,7 @@ agent_start(struct agent *agent, struct event_base *base,
 		.checked_in = agent_checked_in_hook,
 		.arg = agent
 	};
+	struct correlation	*corr;
 	char			 path[PATH_MAX];
 	int			 rc;
 
@@ -319,6 +321,9 @@ agent_start(struct agent *agent, struct event_base *base,
 		inventory_ops.free(agent->inventory);
 		agent->inventory = NULL;
 	}
+	if ((corr = correlation_new(&agent->env)) != NULL &&
+	    agent_add_module(agent, &correlation_ops, corr) == -1)
+		correlation_ops.free(corr);
 
 	checkin_replay(agent->checkin);
 	return 0;

@@ -139,8 +139,18 @@ static const char *const store_migrations[] = {
 	"  AND coalesce(json_type(g.value, '$.affected.fixed'),"
 	"  json_type(g.value, '$.fixed_version'), 'text') = 'text';",
 
-	/* 3 -> 4: scan merge (issue 7; replaced by its schema). */
-	"SELECT 1;",
+	/*
+	 * 3 -> 4: scan merge. What a merged scan shows of the agent: the
+	 * address scanned, the scanner, and whether that address was one
+	 * the agent reported. A scan is merged when agent_id is set (decided
+	 * at submission by accept_correlation_id).
+	 */
+	"ALTER TABLE scans ADD COLUMN address TEXT;"
+	"ALTER TABLE scans ADD COLUMN scanner TEXT;"
+	"ALTER TABLE scans ADD COLUMN address_mismatch INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"CREATE INDEX scans_agent ON scans(agent_id, scanned_at);"
+	"CREATE INDEX scans_target ON scans(target, scanned_at);",
 
 	/* 4 -> 5: FIM (issue 6; replaced by its schema if it needs one). */
 	"SELECT 1;"
@@ -195,6 +205,7 @@ enum store_stmt {
 	ST_SCAN_INSERT,
 	ST_SCAN_LIST,
 	ST_AGENT_BY_CORRELATION,
+	ST_AGENT_ADDRESSES,
 	ST_ASSET_AGENTS,
 	ST_ASSET_SCANS,
 	/* Vulnerability detections (issue 5). */
@@ -226,6 +237,19 @@ enum store_stmt {
 	"FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id" \
 	" LEFT JOIN inventories i ON i.agent_id = a.id" \
 	" LEFT JOIN vulnerability_scans v ON v.agent_id = a.id "
+
+/* A scan row s as the "last_scan" object of an asset (JSON text). */
+#define STORE_LAST_SCAN \
+	"json_object('scan_id', s.id, 'scanned_at', s.scanned_at," \
+	" 'scanner', s.scanner, 'target', s.target, 'address', s.address," \
+	" 'correlation_id', s.correlation_id, 'address_mismatch'," \
+	" json(CASE WHEN s.address_mismatch THEN 'true' ELSE 'false' END)," \
+	" 'open_ports', (SELECT json_group_array(json_extract(p.value," \
+	" '$.port')) FROM json_each(s.doc, '$.ports') p))"
+/* Scan row r is not merged into an agent that still exists. */
+#define STORE_UNMERGED(r) \
+	"(" r ".agent_id IS NULL OR NOT EXISTS (SELECT 1 FROM agents a" \
+	" WHERE a.id = " r ".agent_id))"
 
 static const char *const store_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -352,22 +376,37 @@ static const char *const store_sql[ST_COUNT] = {
 	    "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
 	[ST_SCAN_INSERT] =
 	    "INSERT INTO scans (target, scanned_at, correlation_id, agent_id,"
-	    " doc, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    " doc, submitted_at, address, scanner, address_mismatch)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_SCAN_LIST] =
 	    "SELECT id, target, scanned_at, correlation_id, agent_id, doc,"
-	    " submitted_at FROM scans ORDER BY id DESC LIMIT ?1",
+	    " submitted_at, address, scanner, address_mismatch"
+	    " FROM scans ORDER BY id DESC LIMIT ?1",
 	[ST_AGENT_BY_CORRELATION] =
 	    "SELECT id FROM agents WHERE correlation_id = ?1",
+	[ST_AGENT_ADDRESSES] =
+	    "SELECT j.value FROM agents a, json_each(a.host,"
+	    " '$.ip_addresses') j WHERE a.id = ?1 AND j.type = 'text' UNION SELECT json_extract(ad.value,"
+	    " '$.address') FROM inventories i, json_each(i.doc,"
+	    " '$.interfaces') f, json_each(f.value, '$.addresses') ad"
+	    " WHERE i.agent_id = ?1 AND f.type = 'object'"
+	    " AND ad.type = 'object'"
+	    " AND json_type(ad.value, '$.address') = 'text'",
 	[ST_ASSET_AGENTS] =
-	    "SELECT a.id, a.hostname, a.correlation_id, (SELECT"
-	    " json_group_array(s.id) FROM scans s WHERE ?1"
-	    " AND s.correlation_id = a.correlation_id) FROM agents a"
-	    " ORDER BY a.activated_at, a.id",
+	    "SELECT a.id, a.hostname, a.correlation_id,"
+	    " (SELECT json_group_array(x.id) FROM (SELECT id FROM scans"
+	    " WHERE agent_id = a.id ORDER BY id) x),"
+	    " (SELECT coalesce(max(address_mismatch), 0) FROM scans"
+	    " WHERE agent_id = a.id),"
+	    " (SELECT " STORE_LAST_SCAN " FROM scans s WHERE s.agent_id = a.id"
+	    " ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1)"
+	    " FROM agents a ORDER BY a.activated_at, a.id",
 	[ST_ASSET_SCANS] =
-	    "SELECT s.target, json_group_array(s.id) FROM scans s"
-	    " WHERE NOT (?1 AND s.correlation_id IS NOT NULL AND EXISTS"
-	    " (SELECT 1 FROM agents a WHERE a.correlation_id ="
-	    " s.correlation_id)) GROUP BY s.target ORDER BY s.target",
+	    "SELECT t.target, json_group_array(t.id), (SELECT " STORE_LAST_SCAN
+	    " FROM scans s WHERE s.target = t.target AND " STORE_UNMERGED("s")
+	    " ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1)"
+	    " FROM (SELECT target, id FROM scans u WHERE " STORE_UNMERGED("u")
+	    " ORDER BY id) t GROUP BY t.target ORDER BY t.target",
 	[ST_VULNSIG_INSERT] =
 	    "INSERT INTO vulnsigs (version, ecosystem, package, seq, id, title,"
 	    " severity, introduced, fixed)"
@@ -1721,18 +1760,19 @@ store_setting_set(struct store *s, const char *key, const char *value)
 
 /* Store a scan result. Returns 0 with *id set, or -1. */
 int
-store_scan_add(struct store *s, const char *target, int64_t at,
-    const char *correlation_id, const char *agent_id, const char *doc,
-    int64_t now, int64_t *id)
+store_scan_add(struct store *s, const struct scan_new *scan, int64_t *id)
 {
 	sqlite3_stmt	*st = store_stmt(s, ST_SCAN_INSERT);
 
-	store_bind_text(st, 1, target);
-	sqlite3_bind_int64(st, 2, at);
-	store_bind_text(st, 3, correlation_id);
-	store_bind_text(st, 4, agent_id);
-	store_bind_text(st, 5, doc);
-	sqlite3_bind_int64(st, 6, now);
+	store_bind_text(st, 1, scan->target);
+	sqlite3_bind_int64(st, 2, scan->scanned_at);
+	store_bind_text(st, 3, scan->correlation_id);
+	store_bind_text(st, 4, scan->agent_id);
+	store_bind_text(st, 5, scan->doc);
+	sqlite3_bind_int64(st, 6, scan->now);
+	store_bind_text(st, 7, scan->address);
+	store_bind_text(st, 8, scan->scanner);
+	sqlite3_bind_int(st, 9, scan->address_mismatch);
 	if (store_exec(s, st, "insert scan") == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -1755,6 +1795,12 @@ store_scan_list(struct store *s, int64_t limit)
 		json_add_int64(obj, "scanned_at", sqlite3_column_int64(st, 2));
 		store_add_text(obj, "correlation_id", st, 3);
 		store_add_text(obj, "agent_id", st, 4);
+		json_add_bool(obj, "merged", sqlite3_column_type(st, 4) !=
+		    SQLITE_NULL);
+		store_add_text(obj, "address", st, 7);
+		store_add_text(obj, "scanner", st, 8);
+		json_add_bool(obj, "address_mismatch",
+		    sqlite3_column_int(st, 9));
 		json_add_int64(obj, "submitted_at",
 		    sqlite3_column_int64(st, 6));
 		if ((doc = json_tokener_parse(store_col_text(st, 5))) !=
@@ -1794,19 +1840,56 @@ store_agent_by_correlation(struct store *s, const char *cid,
 }
 
 /*
- * Every asset: one per agent (with the scans merged into it by
- * correlation id when merge is set), one per other scanned target.
+ * The addresses agent id reported, as given: the activation's
+ * host.ip_addresses and the inventory's interface addresses. Returns a
+ * JSON array of strings, or NULL on error.
  */
 struct json_object *
-store_asset_list(struct store *s, int merge)
+store_agent_addresses(struct store *s, const char *id)
+{
+	sqlite3_stmt		*st = store_stmt(s, ST_AGENT_ADDRESSES);
+	struct json_object	*arr = json_object_new_array();
+	int			 rc;
+
+	store_bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_type(st, 0) == SQLITE_TEXT)
+			json_object_array_add(arr, json_object_new_string(
+			    store_col_text(st, 0)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		store_fail(s, "select agent addresses");
+		return NULL;
+	}
+	return arr;
+}
+
+/* Add column i (JSON text of a last scan, or NULL) as "last_scan". */
+static void
+store_add_last_scan(struct json_object *obj, sqlite3_stmt *st, int i)
+{
+	struct json_object	*scan = NULL;
+
+	if (sqlite3_column_type(st, i) != SQLITE_NULL)
+		scan = json_tokener_parse(store_col_text(st, i));
+	json_object_object_add(obj, "last_scan", scan);
+}
+
+/*
+ * Every asset: one per agent, with the scans merged into it (at
+ * submission, by correlation id, when accept_correlation_id was on), one
+ * per other scanned target (unmerged scans, and scans of deleted agents).
+ */
+struct json_object *
+store_asset_list(struct store *s)
 {
 	sqlite3_stmt		*st = store_stmt(s, ST_ASSET_AGENTS);
 	struct json_object	*arr = json_object_new_array(), *obj, *ids;
-	struct json_object	*src;
+	struct json_object	*src, *last;
 	char			 asset[300];
 	int			 rc;
 
-	sqlite3_bind_int(st, 1, merge);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		obj = json_object_new_object();
 		snprintf(asset, sizeof(asset), "agent:%s",
@@ -1825,13 +1908,15 @@ store_asset_list(struct store *s, int merge)
 			    json_object_new_string("scan"));
 		json_object_object_add(obj, "sources", src);
 		json_object_object_add(obj, "scan_ids", ids);
+		json_add_bool(obj, "address_mismatch",
+		    sqlite3_column_int(st, 4));
+		store_add_last_scan(obj, st, 5);
 		json_object_array_add(arr, obj);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		goto fail;
 	st = store_stmt(s, ST_ASSET_SCANS);
-	sqlite3_bind_int(st, 1, merge);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		obj = json_object_new_object();
 		snprintf(asset, sizeof(asset), "scan:%s",
@@ -1840,13 +1925,18 @@ store_asset_list(struct store *s, int merge)
 		json_object_object_add(obj, "agent_id", NULL);
 		json_object_object_add(obj, "hostname", NULL);
 		json_add_string(obj, "target", store_col_text(st, 0));
-		json_object_object_add(obj, "correlation_id", NULL);
+		store_add_last_scan(obj, st, 2);
+		last = json_object_object_get(obj, "last_scan");
+		json_object_object_add(obj, "correlation_id", last != NULL ?
+		    json_object_get(json_object_object_get(last,
+		    "correlation_id")) : NULL);
 		src = json_object_new_array();
 		json_object_array_add(src, json_object_new_string("scan"));
 		json_object_object_add(obj, "sources", src);
 		ids = json_tokener_parse(store_col_text(st, 1));
 		json_object_object_add(obj, "scan_ids", ids != NULL ? ids :
 		    json_object_new_array());
+		json_add_bool(obj, "address_mismatch", 0);
 		json_object_array_add(arr, obj);
 	}
 	sqlite3_reset(st);
