@@ -18,8 +18,10 @@
 #include "checkin.h"
 #include "compat.h"
 #include "control.h"
+#include "correlation.h"
 #include "fim.h"
 #include "healthcheck.h"
+#include "inventory.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "manifest.h"
@@ -40,6 +42,8 @@ static void	agent_uninstall_cb(struct control_conn *, struct json_object *,
 		    void *);
 static void	agent_healthcheck_cb(struct control_conn *,
 		    struct json_object *, void *);
+static void	agent_inventory_scan_cb(struct control_conn *,
+		    struct json_object *, void *);
 
 static const struct control_command agent_commands[] = {
 	{ "status", agent_status_cb },
@@ -48,6 +52,7 @@ static const struct control_command agent_commands[] = {
 	{ "heartbeat", agent_heartbeat_cb },
 	{ "uninstall", agent_uninstall_cb },
 	{ "healthcheck", agent_healthcheck_cb },
+	{ "inventory-scan", agent_inventory_scan_cb },
 	{ NULL, NULL }
 };
 
@@ -245,6 +250,7 @@ agent_start(struct agent *agent, struct event_base *base,
 		.checked_in = agent_checked_in_hook,
 		.arg = agent
 	};
+	struct correlation	*corr;
 	struct fim		*fim;
 	char			 path[PATH_MAX];
 	int			 rc;
@@ -312,10 +318,18 @@ agent_start(struct agent *agent, struct event_base *base,
 	 * else happens. Each then gets the cached profile and identity.
 	 */
 	/* Modules register here: inventory, fim, correlation. */
-	if ((fim = fim_new(&agent->env)) != NULL)
-		agent_add_module(agent, &fim_ops, fim);
-	else
+	if ((agent->inventory = inventory_new(&agent->env)) != NULL &&
+	    agent_add_module(agent, &inventory_ops, agent->inventory) == -1) {
+		inventory_ops.free(agent->inventory);
+		agent->inventory = NULL;
+	}
+	if ((fim = fim_new(&agent->env)) == NULL)
 		log_warnx("cannot start file integrity monitoring");
+	else if (agent_add_module(agent, &fim_ops, fim) == -1)
+		fim_ops.free(fim);
+	if ((corr = correlation_new(&agent->env)) != NULL &&
+	    agent_add_module(agent, &correlation_ops, corr) == -1)
+		correlation_ops.free(corr);
 
 	checkin_replay(agent->checkin);
 	return 0;
@@ -393,6 +407,7 @@ agent_free(struct agent *agent)
 		if (agent->modules[i].ops->free != NULL)
 			agent->modules[i].ops->free(agent->modules[i].self);
 	agent->nmodules = 0;
+	agent->inventory = NULL;
 	checkin_free(agent->checkin);
 	agent->checkin = NULL;
 	if (agent->stop_timer != NULL)
@@ -551,6 +566,29 @@ agent_healthcheck_cb(struct control_conn *conn, struct json_object *args,
 	log_info("control: health check requested");
 	if (healthcheck_run(agent, agent_healthcheck_done, conn) == -1)
 		control_reply(conn, NULL, "out of memory");
+}
+
+/* The inventory scan asked for is over: answer the waiting client. */
+static void
+agent_inventory_scan_done(struct json_object *result, const char *error,
+    void *arg)
+{
+	control_reply(arg, result, error);
+}
+
+/* outpostctl inventory-scan: scan the host now, upload what changed. */
+static void
+agent_inventory_scan_cb(struct control_conn *conn, struct json_object *args,
+    void *arg)
+{
+	struct agent	*agent = arg;
+
+	if (agent->inventory == NULL) {
+		control_reply(conn, NULL, "the inventory module is not "
+		    "running; see agent.log");
+		return;
+	}
+	inventory_scan_now(agent->inventory, agent_inventory_scan_done, conn);
 }
 
 /* One uninstall in progress: the client waiting for its answer. */

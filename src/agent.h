@@ -13,6 +13,7 @@
 
 struct event_base;
 struct checkin;
+struct inventory;
 struct control;
 struct log_file;
 struct route;
@@ -39,6 +40,7 @@ struct agent {
 	const char		*stop_reason;
 	struct upload		*upload;	/* spooled uploads */
 	struct agent_env	 env;		/* what modules get */
+	struct inventory	*inventory;	/* also a module */
 	struct {
 		const struct agent_module_ops	*ops;
 		void				*self;

@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "jsonutil.h"
 #include "platform.h"
+#include "vuln.h"
 
 #define ADMIN_MAX_TAGS		64
 #define ADMIN_MAX_LIMIT		10000
@@ -156,7 +157,8 @@ admin_agent_get(struct api *api, struct api_request *req,
 
 	if ((id = admin_agent_param(api, req, res)) == NULL)
 		return;
-	if ((res->json = store_agent_json(api->store, id, 1)) == NULL) {
+	if (vuln_agent_current(api, id, req->now) == -1 ||
+	    (res->json = store_agent_json(api->store, id, 1)) == NULL) {
 		admin_store_error(res);
 		return;
 	}
@@ -699,6 +701,7 @@ admin_manifest_publish(struct api *api, struct api_request *req,
 	struct json_object	*body;
 	enum manifest_type	 type;
 	const char		*name;
+	char			 rel[128], field[160], msg[192];
 	int64_t			 version;
 
 	if (api_check_fields(res, req->json, NULL, fields) == -1 ||
@@ -710,8 +713,16 @@ admin_manifest_publish(struct api *api, struct api_request *req,
 		    "expected inventory, fim or vulnsigs");
 		return;
 	}
+	if (type == MANIFEST_VULNSIGS && vuln_sigs_check(body, rel,
+	    sizeof(rel), msg, sizeof(msg)) == -1) {
+		snprintf(field, sizeof(field), "body%s%s",
+		    rel[0] != '\0' ? "." : "", rel);
+		api_error(res, 400, "invalid_field", field, "%s", msg);
+		return;
+	}
 	if (admin_publish(api, type, admin_json_text(body), req->now,
-	    &version) == -1) {
+	    &version) == -1 || (type == MANIFEST_VULNSIGS &&
+	    vuln_publish(api, body, version) == -1)) {
 		admin_store_error(res);
 		return;
 	}
@@ -783,79 +794,15 @@ admin_scans(struct api *api, struct api_request *req,
 	admin_answer_list(res, "scans", store_scan_list(api->store, limit));
 }
 
-/* POST /api/v1/scans: store an unauthenticated scan result. */
-void
-admin_scan_submit(struct api *api, struct api_request *req,
-    struct api_response *res)
-{
-	static const char *const fields[] = {
-		"target", "scanned_at", "correlation_id", "ports", "findings",
-		NULL
-	};
-	struct json_object	*ports, *findings, *doc;
-	const char		*target, *cid, *agent = NULL;
-	char			 agent_id[PLATFORM_UUID_LEN + 1];
-	int64_t			 at = req->now, id;
-	int			 merge = 0;
-
-	if (api_check_fields(res, req->json, NULL, fields) == -1 ||
-	    api_get_string(res, req->json, NULL, "target", 1, 255, &target) ==
-	    -1 ||
-	    api_get_int(res, req->json, NULL, "scanned_at", 0, 0, INT64_MAX,
-	    &at) == -1 ||
-	    api_get_string(res, req->json, NULL, "correlation_id", 0,
-	    PLATFORM_CORRELATION_LEN, &cid) == -1 ||
-	    api_get_array(res, req->json, NULL, "ports", 0, 65536, &ports) ==
-	    -1 ||
-	    api_get_array(res, req->json, NULL, "findings", 0, 10000,
-	    &findings) == -1)
-		return;
-	if (cid != NULL && (strlen(cid) != PLATFORM_CORRELATION_LEN ||
-	    strspn(cid, "0123456789abcdef") != PLATFORM_CORRELATION_LEN)) {
-		api_error(res, 400, "invalid_field", "correlation_id",
-		    "expected 32 lower-case hex digits");
-		return;
-	}
-	if (store_setting_get_bool(api->store, "accept_correlation_id",
-	    &merge) == -1) {
-		admin_store_error(res);
-		return;
-	}
-	if (merge && cid != NULL)
-		agent = store_agent_by_correlation(api->store, cid, agent_id);
-	doc = json_object_new_object();
-	json_object_object_add(doc, "ports", ports != NULL ?
-	    json_object_get(ports) : json_object_new_array());
-	json_object_object_add(doc, "findings", findings != NULL ?
-	    json_object_get(findings) : json_object_new_array());
-	if (store_scan_add(api->store, target, at, cid, agent,
-	    admin_json_text(doc), req->now, &id) == -1) {
-		json_object_put(doc);
-		admin_store_error(res);
-		return;
-	}
-	json_object_put(doc);
-	res->json = json_object_new_object();
-	json_add_int64(res->json, "scan_id", id);
-	json_add_string(res->json, "target", target);
-	json_add_string(res->json, "correlation_id", cid);
-	json_add_string(res->json, "agent_id", agent);
-	res->status = 201;
-}
-
-/* GET /api/v1/assets: agents and scanned targets, merged when allowed. */
+/*
+ * GET /api/v1/assets: agents with the scans merged into them, and the
+ * other scanned targets. POST /api/v1/scans is in merge.c.
+ */
 void
 admin_assets(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	int	 merge;
-
-	if (store_setting_get_bool(api->store, "accept_correlation_id",
-	    &merge) == -1) {
-		admin_store_error(res);
-		return;
-	}
-	admin_answer_list(res, "assets", store_asset_list(api->store, merge));
+	admin_answer_list(res, "assets", store_asset_list(api->store));
 }
 
 /*
@@ -869,8 +816,9 @@ admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
     char activation_id[PLATFORM_UUID_LEN + 1])
 {
 	static const char *const bodies[MANIFEST_NTYPES] = {
-		("{\"collectors\":[\"os\",\"packages\",\"interfaces\","
-		    "\"services\"]}"),
+		("{\"collectors\":[\"os\",\"host\",\"cpu\",\"memory\","
+		    "\"interfaces\",\"packages\",\"listening\",\"users\","
+		    "\"groups\",\"kernel_modules\"]}"),
 		"{}",
 		"{\"signatures\":[]}"
 	};

@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "jsonutil.h"
 #include "platform.h"
+#include "vuln.h"
 
 #define AGENT_MAX_ERRORS	100
 #define AGENT_MAX_EVENTS	10000
@@ -577,6 +578,8 @@ agent_inventory(struct api *api, struct api_request *req,
 		    "expected \"full\" or \"delta\"");
 		return;
 	}
+	if (vuln_inventory_check(res, in) == -1)
+		return;
 	rc = store_inventory_get(api->store, req->agent_id, &version, &updated,
 	    strcmp(type, "delta") == 0 ? &doc : NULL);
 	if (rc == -1) {
@@ -605,7 +608,9 @@ agent_inventory(struct api *api, struct api_request *req,
 	if (store_inventory_put(api->store, req->agent_id, version,
 	    agent_json_text(doc), req->now) == -1 ||
 	    store_agent_status(api->store, req->agent_id,
-	    "initial_scan_complete") == -1) {
+	    "initial_scan_complete") == -1 ||
+	    vuln_inventory_stored(api, req->agent_id, in, doc, version - 1,
+	    version, req->now) == -1) {
 		agent_store_error(res);
 		goto done;
 	}

@@ -16,6 +16,7 @@
 #include "compat.h"
 #include "jsonutil.h"
 #include "platform.h"
+#include "vuln.h"
 
 #define API_MAX_COMPONENTS	8
 
@@ -39,6 +40,8 @@ static const struct api_route api_routes[] = {
 	    admin_agent_fim },
 	{ API_GET, "/api/v1/agents/*/errors", AUTH_ADMIN, 0,
 	    admin_agent_errors },
+	{ API_GET, "/api/v1/agents/*/vulnerabilities", AUTH_ADMIN, 0,
+	    admin_agent_vulnerabilities },
 	{ API_GET, "/api/v1/activation-keys", AUTH_ADMIN, 0, admin_keys },
 	{ API_POST, "/api/v1/activation-keys", AUTH_ADMIN, 1,
 	    admin_key_create },

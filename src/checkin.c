@@ -27,6 +27,7 @@
 #include "compat.h"
 #include "fileio.h"
 #include "http.h"
+#include "invstate.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "uplink.h"
@@ -515,6 +516,8 @@ checkin_remove_state(const struct agent_conf *conf)
 	snprintf(path, sizeof(path), "%s/%s", conf->state_dir,
 	    CHECKIN_PROFILE_FILE);
 	if (unlink(path) == -1 && errno != ENOENT)
+		rc = -1;
+	if (invstate_remove(conf->state_dir) < 0)
 		rc = -1;
 	for (i = 0; i < nitems(subdirs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", conf->state_dir,

@@ -40,6 +40,9 @@ usage(void)
 	    "  rotate-logs              rotate every log file now\n"
 	    "  repair                   check and recreate required "
 	    "directories\n"
+	    "  inventory-scan [--json]  scan the host's inventory now and "
+	    "upload\n"
+	    "                           what changed\n"
 	    "  uninstall [--deregister] remove the agent from this host "
 	    "(and the\n"
 	    "                           platform's record with --deregister)\n");
@@ -321,6 +324,49 @@ ctl_print_healthcheck(struct json_object *report)
 	printf("result: %s\n", ctl_str(report, "result", "?"));
 }
 
+/* Print the result of an inventory scan for people. */
+static void
+ctl_print_inventory_scan(struct json_object *r)
+{
+	struct json_object	*counts, *up, *errors, *e, *v;
+	double			 ms = 0, step = 0;
+	int64_t			 seq = 0;
+	size_t			 i, n = 0;
+
+	if (json_object_object_get_ex(r, "duration_ms", &v))
+		ms = json_object_get_double(v);
+	if (json_object_object_get_ex(r, "longest_step_ms", &v))
+		step = json_object_get_double(v);
+	printf("%s scan done in %.1f ms (longest step %.1f ms in %s)\n",
+	    ctl_str(r, "scope", "?"), ms, step,
+	    ctl_str(r, "longest_step_collector", "-"));
+	if (json_object_object_get_ex(r, "counts", &counts)) {
+		json_object_object_foreach(counts, key, val)
+			printf("  %-16s %lld\n", key,
+			    (long long)json_object_get_int64(val));
+	}
+	if (json_object_object_get_ex(r, "errors", &errors))
+		n = json_object_array_length(errors);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(errors, i);
+		printf("  FAILED %s: %s\n", ctl_str(e, "collector", "?"),
+		    ctl_str(e, "error", "?"));
+	}
+	if (!json_object_object_get_ex(r, "upload", &up))
+		return;
+	json_get_int64(up, "sequence", &seq);
+	if (seq > 0)
+		printf("upload: %s as record %lld%s%s\n",
+		    ctl_str(up, "upload", "?"), (long long)seq,
+		    json_object_object_get_ex(up, "set", &v) ? ", set " : "",
+		    json_object_object_get_ex(up, "set", &v) ?
+		    json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN) : "");
+	else
+		printf("upload: %s (%s)\n", ctl_str(up, "upload", "?"),
+		    ctl_str(up, "reason", "-"));
+}
+
 /* Print the spool part of the status. */
 static void
 ctl_print_spool(struct json_object *sp)
@@ -339,6 +385,36 @@ ctl_print_spool(struct json_object *sp)
 	    "", ctl_str(sp, "last_error", ""),
 	    json_get_string(sp, "next_try") != NULL ? ", next try " : "",
 	    ctl_str(sp, "next_try", ""));
+}
+
+/* Print the manifests in force. */
+static void
+ctl_print_manifests(struct json_object *ms)
+{
+	static const char *const types[] = { "inventory", "fim", "vulnsigs" };
+	struct json_object	*m;
+	int64_t			 v, pv, refused;
+	int			 paused = 0;
+	size_t			 i;
+
+	json_get_bool(ms, "data_collection_paused", &paused);
+	printf("manifests:    ");
+	for (i = 0; i < nitems(types); i++) {
+		v = pv = refused = 0;
+		if (!json_object_object_get_ex(ms, types[i], &m))
+			continue;
+		json_get_int64(m, "version", &v);
+		json_get_int64(m, "platform_version", &pv);
+		json_get_int64(m, "refused", &refused);
+		printf(" %s %lld", types[i], (long long)v);
+		if (pv > v)
+			printf(" (platform has %lld)", (long long)pv);
+		if (refused > 0)
+			printf(" (%lld refused)", (long long)refused);
+		printf(i + 1 < nitems(types) ? "," : "\n");
+	}
+	printf("collection:    %s\n", paused ? "paused by the profile" :
+	    "active");
 }
 
 /* Print a module's section: its members, one per line. */
@@ -369,7 +445,7 @@ ctl_is_known_section(const char *key)
 	    "control_version", "pid", "started", "uptime", "config_file",
 	    "foreground", "log_level", "reloads", "state_dir", "log_dir",
 	    "run_dir", "control_socket", "log_files", "directories",
-	    "interfaces", "platform", "spool", NULL };
+	    "interfaces", "platform", "spool", "manifests", NULL };
 	int	 i;
 
 	for (i = 0; known[i] != NULL; i++)
@@ -412,6 +488,8 @@ ctl_print_status(struct json_object *st)
 		ctl_print_platform(platform);
 	if (json_object_object_get_ex(st, "spool", &spool))
 		ctl_print_spool(spool);
+	if (json_object_object_get_ex(st, "manifests", &spool))
+		ctl_print_manifests(spool);
 	if (json_object_object_get_ex(st, "interfaces", &ifs)) {
 		printf("addresses (%s):\n", ctl_str(ifs, "tracking", "?"));
 		n = 0;
@@ -458,7 +536,8 @@ main(int argc, char *argv[])
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 &&
 		    (strcmp(command, "status") == 0 ||
-		    strcmp(command, "healthcheck") == 0))
+		    strcmp(command, "healthcheck") == 0 ||
+		    strcmp(command, "inventory-scan") == 0))
 			as_json = 1;
 		else if (strcmp(argv[i], "--deregister") == 0 &&
 		    strcmp(command, "uninstall") == 0) {
@@ -475,7 +554,8 @@ main(int argc, char *argv[])
 	    strcmp(command, "heartbeat") != 0 &&
 	    strcmp(command, "healthcheck") != 0 &&
 	    strcmp(command, "uninstall") != 0 &&
-	    strcmp(command, "repair") != 0) {
+	    strcmp(command, "repair") != 0 &&
+	    strcmp(command, "inventory-scan") != 0) {
 		fprintf(stderr, "outpostctl: unknown command \"%s\"\n",
 		    command);
 		usage();
@@ -511,6 +591,8 @@ main(int argc, char *argv[])
 		printf("%s\n", ctl_str(result, "message", "checked in"));
 	else if (strcmp(command, "healthcheck") == 0)
 		ctl_print_healthcheck(result);
+	else if (strcmp(command, "inventory-scan") == 0)
+		ctl_print_inventory_scan(result);
 	else if (strcmp(command, "uninstall") == 0)
 		printf("outpostd uninstalled from this host; state %s; "
 		    "platform record %s\n", json_object_get_boolean(

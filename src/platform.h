@@ -251,13 +251,28 @@ int	 store_setting_get(struct store *, const char *, char *, size_t);
 int	 store_setting_get_bool(struct store *, const char *, int *);
 int	 store_setting_set(struct store *, const char *, const char *);
 
-int	 store_scan_add(struct store *, const char *target, int64_t at,
-	    const char *correlation_id, const char *agent_id,
-	    const char *doc, int64_t now, int64_t *id);
+/* merge.c: scan merge by correlation id (POST /api/v1/scans). */
+int	 merge_address_canonical(const char *, char *, size_t);
+
+/* A submitted scan result (merge.c). */
+struct scan_new {
+	const char	*target;
+	int64_t		 scanned_at;
+	const char	*correlation_id;	/* or NULL */
+	const char	*agent_id;		/* merged into; or NULL */
+	const char	*doc;			/* JSON text: ports, findings */
+	const char	*address;		/* scanned address, or NULL */
+	const char	*scanner;		/* or NULL */
+	int		 address_mismatch;
+	int64_t		 now;
+};
+
+int	 store_scan_add(struct store *, const struct scan_new *, int64_t *id);
 struct json_object *store_scan_list(struct store *, int64_t limit);
 const char *store_agent_by_correlation(struct store *, const char *,
 	    char [PLATFORM_UUID_LEN + 1]);
-struct json_object *store_asset_list(struct store *, int merge);
+struct json_object *store_agent_addresses(struct store *, const char *);
+struct json_object *store_asset_list(struct store *);
 
 /* api.c: routing and authentication, independent of the HTTP layer. */
 enum api_method {

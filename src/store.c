@@ -24,6 +24,7 @@
 #include "compat.h"
 #include "jsonutil.h"
 #include "platform.h"
+#include "vuln.h"
 
 /* Each migration takes the schema from version i to i + 1. */
 static const char *const store_migrations[] = {
@@ -92,11 +93,64 @@ static const char *const store_migrations[] = {
 	"  '$.heartbeat_interval'), 60),"
 	"  paused = coalesce(json_extract(doc, '$.data_collection_paused'), 0);",
 
-	/* 2 -> 3: inventory detections (issue 5; replaced by its schema). */
-	"SELECT 1;",
+	/*
+	 * 2 -> 3: vulnerability detections (issue 5). The signatures of the
+	 * newest vulnsigs manifest (published before this schema, so only
+	 * the well-typed entries are taken), and per agent the detections
+	 * with the inventory and vulnsigs versions they were computed from.
+	 */
+	"CREATE TABLE vulnsigs ("
+	"  version INTEGER NOT NULL, ecosystem TEXT NOT NULL,"
+	"  package TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,"
+	"  title TEXT NOT NULL, severity INTEGER NOT NULL, introduced TEXT,"
+	"  fixed TEXT, PRIMARY KEY (version, ecosystem, package, seq))"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE vulnerabilities ("
+	"  agent_id TEXT NOT NULL, id TEXT NOT NULL, ecosystem TEXT NOT NULL,"
+	"  package TEXT NOT NULL, arch TEXT NOT NULL,"
+	"  installed_version TEXT NOT NULL, fixed_version TEXT,"
+	"  title TEXT NOT NULL, severity INTEGER NOT NULL,"
+	"  PRIMARY KEY (agent_id, id, ecosystem, package, arch)) WITHOUT ROWID;"
+	"CREATE TABLE vulnerability_scans ("
+	"  agent_id TEXT PRIMARY KEY, inventory_version INTEGER NOT NULL,"
+	"  vulnsigs_version INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  computed_at INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO vulnsigs SELECT m.version,"
+	"  json_extract(g.value, '$.ecosystem'),"
+	"  json_extract(g.value, '$.package'), g.key,"
+	"  json_extract(g.value, '$.id'),"
+	"  coalesce(json_extract(g.value, '$.title'),"
+	"  json_extract(g.value, '$.id')),"
+	"  CASE json_extract(g.value, '$.severity') WHEN 'critical' THEN 4"
+	"  WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END,"
+	"  json_extract(g.value, '$.affected.introduced'),"
+	"  coalesce(json_extract(g.value, '$.affected.fixed'),"
+	"  json_extract(g.value, '$.fixed_version'))"
+	"  FROM manifests m, json_each(CASE WHEN json_valid(m.body) THEN"
+	"  m.body ELSE '{}' END, '$.signatures') g"
+	"  WHERE m.type = 'vulnsigs' AND m.version = (SELECT max(version)"
+	"  FROM manifests WHERE type = 'vulnsigs')"
+	"  AND json_type(g.value) = 'object'"
+	"  AND json_extract(g.value, '$.ecosystem') IN ('deb', 'rpm')"
+	"  AND json_type(g.value, '$.package') = 'text'"
+	"  AND json_type(g.value, '$.id') = 'text'"
+	"  AND coalesce(json_type(g.value, '$.affected.introduced'), 'text')"
+	"  = 'text'"
+	"  AND coalesce(json_type(g.value, '$.affected.fixed'),"
+	"  json_type(g.value, '$.fixed_version'), 'text') = 'text';",
 
-	/* 3 -> 4: scan merge (issue 7; replaced by its schema). */
-	"SELECT 1;",
+	/*
+	 * 3 -> 4: scan merge. What a merged scan shows of the agent: the
+	 * address scanned, the scanner, and whether that address was one
+	 * the agent reported. A scan is merged when agent_id is set (decided
+	 * at submission by accept_correlation_id).
+	 */
+	"ALTER TABLE scans ADD COLUMN address TEXT;"
+	"ALTER TABLE scans ADD COLUMN scanner TEXT;"
+	"ALTER TABLE scans ADD COLUMN address_mismatch INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"CREATE INDEX scans_agent ON scans(agent_id, scanned_at);"
+	"CREATE INDEX scans_target ON scans(target, scanned_at);",
 
 	/* 4 -> 5: FIM: a rename's old path, for the path filter. */
 	"ALTER TABLE fim_events ADD COLUMN old_path TEXT;"
@@ -151,8 +205,20 @@ enum store_stmt {
 	ST_SCAN_INSERT,
 	ST_SCAN_LIST,
 	ST_AGENT_BY_CORRELATION,
+	ST_AGENT_ADDRESSES,
 	ST_ASSET_AGENTS,
 	ST_ASSET_SCANS,
+	/* Vulnerability detections (issue 5). */
+	ST_VULNSIG_INSERT,
+	ST_VULNSIG_PRUNE,
+	ST_VULNSIG_FIND,
+	ST_VULN_DELETE,
+	ST_VULN_INSERT,
+	ST_VULN_LIST,
+	ST_VULN_SCAN_PUT,
+	ST_VULN_SCAN_SELECT,
+	ST_VULN_SCAN_ADVANCE,
+	ST_VULN_SCAN_DELETE,
 	ST_COUNT
 };
 
@@ -165,8 +231,25 @@ enum store_stmt {
 	" (SELECT json_group_array(json_object('code', e.code," \
 	"   'message', e.message, 'time', e.time)) FROM (SELECT code," \
 	"   message, time FROM agent_errors WHERE agent_id = a.id" \
-	"   ORDER BY id DESC LIMIT 5) e), a.reactivate " \
-	"FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id "
+	"   ORDER BY id DESC LIMIT 5) e), a.reactivate," \
+	" i.updated_at, i.version, v.inventory_version, v.vulnsigs_version," \
+	" v.count " \
+	"FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id" \
+	" LEFT JOIN inventories i ON i.agent_id = a.id" \
+	" LEFT JOIN vulnerability_scans v ON v.agent_id = a.id "
+
+/* A scan row s as the "last_scan" object of an asset (JSON text). */
+#define STORE_LAST_SCAN \
+	"json_object('scan_id', s.id, 'scanned_at', s.scanned_at," \
+	" 'scanner', s.scanner, 'target', s.target, 'address', s.address," \
+	" 'correlation_id', s.correlation_id, 'address_mismatch'," \
+	" json(CASE WHEN s.address_mismatch THEN 'true' ELSE 'false' END)," \
+	" 'open_ports', (SELECT json_group_array(json_extract(p.value," \
+	" '$.port')) FROM json_each(s.doc, '$.ports') p))"
+/* Scan row r is not merged into an agent that still exists. */
+#define STORE_UNMERGED(r) \
+	"(" r ".agent_id IS NULL OR NOT EXISTS (SELECT 1 FROM agents a" \
+	" WHERE a.id = " r ".agent_id))"
 
 static const char *const store_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -294,22 +377,68 @@ static const char *const store_sql[ST_COUNT] = {
 	    "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
 	[ST_SCAN_INSERT] =
 	    "INSERT INTO scans (target, scanned_at, correlation_id, agent_id,"
-	    " doc, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    " doc, submitted_at, address, scanner, address_mismatch)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_SCAN_LIST] =
 	    "SELECT id, target, scanned_at, correlation_id, agent_id, doc,"
-	    " submitted_at FROM scans ORDER BY id DESC LIMIT ?1",
+	    " submitted_at, address, scanner, address_mismatch"
+	    " FROM scans ORDER BY id DESC LIMIT ?1",
 	[ST_AGENT_BY_CORRELATION] =
 	    "SELECT id FROM agents WHERE correlation_id = ?1",
+	[ST_AGENT_ADDRESSES] =
+	    "SELECT j.value FROM agents a, json_each(a.host,"
+	    " '$.ip_addresses') j WHERE a.id = ?1 AND j.type = 'text' UNION SELECT json_extract(ad.value,"
+	    " '$.address') FROM inventories i, json_each(i.doc,"
+	    " '$.interfaces') f, json_each(f.value, '$.addresses') ad"
+	    " WHERE i.agent_id = ?1 AND f.type = 'object'"
+	    " AND ad.type = 'object'"
+	    " AND json_type(ad.value, '$.address') = 'text'",
 	[ST_ASSET_AGENTS] =
-	    "SELECT a.id, a.hostname, a.correlation_id, (SELECT"
-	    " json_group_array(s.id) FROM scans s WHERE ?1"
-	    " AND s.correlation_id = a.correlation_id) FROM agents a"
-	    " ORDER BY a.activated_at, a.id",
+	    "SELECT a.id, a.hostname, a.correlation_id,"
+	    " (SELECT json_group_array(x.id) FROM (SELECT id FROM scans"
+	    " WHERE agent_id = a.id ORDER BY id) x),"
+	    " (SELECT coalesce(max(address_mismatch), 0) FROM scans"
+	    " WHERE agent_id = a.id),"
+	    " (SELECT " STORE_LAST_SCAN " FROM scans s WHERE s.agent_id = a.id"
+	    " ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1)"
+	    " FROM agents a ORDER BY a.activated_at, a.id",
 	[ST_ASSET_SCANS] =
-	    "SELECT s.target, json_group_array(s.id) FROM scans s"
-	    " WHERE NOT (?1 AND s.correlation_id IS NOT NULL AND EXISTS"
-	    " (SELECT 1 FROM agents a WHERE a.correlation_id ="
-	    " s.correlation_id)) GROUP BY s.target ORDER BY s.target",
+	    "SELECT t.target, json_group_array(t.id), (SELECT " STORE_LAST_SCAN
+	    " FROM scans s WHERE s.target = t.target AND " STORE_UNMERGED("s")
+	    " ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1)"
+	    " FROM (SELECT target, id FROM scans u WHERE " STORE_UNMERGED("u")
+	    " ORDER BY id) t GROUP BY t.target ORDER BY t.target",
+	[ST_VULNSIG_INSERT] =
+	    "INSERT INTO vulnsigs (version, ecosystem, package, seq, id, title,"
+	    " severity, introduced, fixed)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_VULNSIG_PRUNE] = "DELETE FROM vulnsigs WHERE version != ?1",
+	[ST_VULNSIG_FIND] =
+	    "SELECT id, title, severity, introduced, fixed FROM vulnsigs"
+	    " WHERE version = ?1 AND ecosystem = ?2 AND package = ?3"
+	    " ORDER BY seq",
+	[ST_VULN_DELETE] = "DELETE FROM vulnerabilities WHERE agent_id = ?1",
+	[ST_VULN_INSERT] =
+	    "INSERT OR IGNORE INTO vulnerabilities (agent_id, id, ecosystem,"
+	    " package, arch, installed_version, fixed_version, title,"
+	    " severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_VULN_LIST] =
+	    "SELECT id, title, severity, ecosystem, package, arch,"
+	    " installed_version, fixed_version FROM vulnerabilities"
+	    " WHERE agent_id = ?1 ORDER BY severity DESC, id, package, arch",
+	[ST_VULN_SCAN_PUT] =
+	    "INSERT OR REPLACE INTO vulnerability_scans (agent_id,"
+	    " inventory_version, vulnsigs_version, count, computed_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_VULN_SCAN_SELECT] =
+	    "SELECT inventory_version, vulnsigs_version, count, computed_at"
+	    " FROM vulnerability_scans WHERE agent_id = ?1",
+	[ST_VULN_SCAN_ADVANCE] =
+	    "UPDATE vulnerability_scans SET inventory_version = ?3"
+	    " WHERE agent_id = ?1 AND inventory_version = ?2"
+	    " AND vulnsigs_version = ?4",
+	[ST_VULN_SCAN_DELETE] =
+	    "DELETE FROM vulnerability_scans WHERE agent_id = ?1",
 };
 
 struct store {
@@ -1193,7 +1322,7 @@ store_agent_exists(struct store *s, const char *id)
 
 /* Build the API object of the current agent row. */
 static struct json_object *
-store_agent_row(sqlite3_stmt *st, int64_t now)
+store_agent_row(struct store *s, sqlite3_stmt *st, int64_t now)
 {
 	struct json_object	*obj = json_object_new_object(), *listeners;
 	struct json_object	*corr;
@@ -1228,6 +1357,18 @@ store_agent_row(sqlite3_stmt *st, int64_t now)
 	json_object_object_add(obj, "correlation_listeners", listeners ?
 	    listeners : json_object_new_array());
 	store_add_json(obj, "last_errors", st, 17);
+	store_add_int(obj, "last_inventory", st, 19);
+	/* Detections count only if computed from what is current. */
+	if (sqlite3_column_type(st, 20) == SQLITE_NULL)
+		json_add_int64(obj, "vulnerability_count", 0);
+	else if (sqlite3_column_type(st, 21) != SQLITE_NULL &&
+	    sqlite3_column_int64(st, 21) == sqlite3_column_int64(st, 20) &&
+	    sqlite3_column_int64(st, 22) ==
+	    s->manifest_version[MANIFEST_VULNSIGS])
+		json_add_int64(obj, "vulnerability_count",
+		    sqlite3_column_int64(st, 23));
+	else
+		json_object_object_add(obj, "vulnerability_count", NULL);
 	return obj;
 }
 
@@ -1244,7 +1385,7 @@ store_agent_json(struct store *s, const char *id, int detail)
 
 	store_bind_text(st, 1, id);
 	if (store_row(s, st, "select agent") == 0) {
-		obj = store_agent_row(st, (int64_t)time(NULL));
+		obj = store_agent_row(s, st, (int64_t)time(NULL));
 		reactivate = sqlite3_column_int(st, 18);
 	}
 	sqlite3_reset(st);
@@ -1277,7 +1418,7 @@ store_agent_list(struct store *s, const char *status, int online,
 
 	store_bind_text(st, 2, status);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		obj = store_agent_row(st, now);
+		obj = store_agent_row(s, st, now);
 		if (online >= 0 && json_object_object_get_ex(obj, "online",
 		    &v) && json_object_get_boolean(v) != online) {
 			json_object_put(obj);
@@ -1360,6 +1501,10 @@ store_agent_delete(struct store *s, const char *id)
 	    store_agent_exec(s, ST_FIM_BATCH_DELETE, id,
 	    "delete fim batches") == -1 ||
 	    store_agent_exec(s, ST_ERROR_DELETE, id, "delete errors") == -1 ||
+	    store_agent_exec(s, ST_VULN_DELETE, id,
+	    "delete vulnerabilities") == -1 ||
+	    store_agent_exec(s, ST_VULN_SCAN_DELETE, id,
+	    "delete vulnerability scan") == -1 ||
 	    store_agent_exec(s, ST_AGENT_DELETE, id, "delete agent") == -1)
 		return -1;
 	return 0;
@@ -1618,18 +1763,19 @@ store_setting_set(struct store *s, const char *key, const char *value)
 
 /* Store a scan result. Returns 0 with *id set, or -1. */
 int
-store_scan_add(struct store *s, const char *target, int64_t at,
-    const char *correlation_id, const char *agent_id, const char *doc,
-    int64_t now, int64_t *id)
+store_scan_add(struct store *s, const struct scan_new *scan, int64_t *id)
 {
 	sqlite3_stmt	*st = store_stmt(s, ST_SCAN_INSERT);
 
-	store_bind_text(st, 1, target);
-	sqlite3_bind_int64(st, 2, at);
-	store_bind_text(st, 3, correlation_id);
-	store_bind_text(st, 4, agent_id);
-	store_bind_text(st, 5, doc);
-	sqlite3_bind_int64(st, 6, now);
+	store_bind_text(st, 1, scan->target);
+	sqlite3_bind_int64(st, 2, scan->scanned_at);
+	store_bind_text(st, 3, scan->correlation_id);
+	store_bind_text(st, 4, scan->agent_id);
+	store_bind_text(st, 5, scan->doc);
+	sqlite3_bind_int64(st, 6, scan->now);
+	store_bind_text(st, 7, scan->address);
+	store_bind_text(st, 8, scan->scanner);
+	sqlite3_bind_int(st, 9, scan->address_mismatch);
 	if (store_exec(s, st, "insert scan") == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -1652,6 +1798,12 @@ store_scan_list(struct store *s, int64_t limit)
 		json_add_int64(obj, "scanned_at", sqlite3_column_int64(st, 2));
 		store_add_text(obj, "correlation_id", st, 3);
 		store_add_text(obj, "agent_id", st, 4);
+		json_add_bool(obj, "merged", sqlite3_column_type(st, 4) !=
+		    SQLITE_NULL);
+		store_add_text(obj, "address", st, 7);
+		store_add_text(obj, "scanner", st, 8);
+		json_add_bool(obj, "address_mismatch",
+		    sqlite3_column_int(st, 9));
 		json_add_int64(obj, "submitted_at",
 		    sqlite3_column_int64(st, 6));
 		if ((doc = json_tokener_parse(store_col_text(st, 5))) !=
@@ -1691,19 +1843,56 @@ store_agent_by_correlation(struct store *s, const char *cid,
 }
 
 /*
- * Every asset: one per agent (with the scans merged into it by
- * correlation id when merge is set), one per other scanned target.
+ * The addresses agent id reported, as given: the activation's
+ * host.ip_addresses and the inventory's interface addresses. Returns a
+ * JSON array of strings, or NULL on error.
  */
 struct json_object *
-store_asset_list(struct store *s, int merge)
+store_agent_addresses(struct store *s, const char *id)
+{
+	sqlite3_stmt		*st = store_stmt(s, ST_AGENT_ADDRESSES);
+	struct json_object	*arr = json_object_new_array();
+	int			 rc;
+
+	store_bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_type(st, 0) == SQLITE_TEXT)
+			json_object_array_add(arr, json_object_new_string(
+			    store_col_text(st, 0)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		store_fail(s, "select agent addresses");
+		return NULL;
+	}
+	return arr;
+}
+
+/* Add column i (JSON text of a last scan, or NULL) as "last_scan". */
+static void
+store_add_last_scan(struct json_object *obj, sqlite3_stmt *st, int i)
+{
+	struct json_object	*scan = NULL;
+
+	if (sqlite3_column_type(st, i) != SQLITE_NULL)
+		scan = json_tokener_parse(store_col_text(st, i));
+	json_object_object_add(obj, "last_scan", scan);
+}
+
+/*
+ * Every asset: one per agent, with the scans merged into it (at
+ * submission, by correlation id, when accept_correlation_id was on), one
+ * per other scanned target (unmerged scans, and scans of deleted agents).
+ */
+struct json_object *
+store_asset_list(struct store *s)
 {
 	sqlite3_stmt		*st = store_stmt(s, ST_ASSET_AGENTS);
 	struct json_object	*arr = json_object_new_array(), *obj, *ids;
-	struct json_object	*src;
+	struct json_object	*src, *last;
 	char			 asset[300];
 	int			 rc;
 
-	sqlite3_bind_int(st, 1, merge);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		obj = json_object_new_object();
 		snprintf(asset, sizeof(asset), "agent:%s",
@@ -1722,13 +1911,15 @@ store_asset_list(struct store *s, int merge)
 			    json_object_new_string("scan"));
 		json_object_object_add(obj, "sources", src);
 		json_object_object_add(obj, "scan_ids", ids);
+		json_add_bool(obj, "address_mismatch",
+		    sqlite3_column_int(st, 4));
+		store_add_last_scan(obj, st, 5);
 		json_object_array_add(arr, obj);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		goto fail;
 	st = store_stmt(s, ST_ASSET_SCANS);
-	sqlite3_bind_int(st, 1, merge);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		obj = json_object_new_object();
 		snprintf(asset, sizeof(asset), "scan:%s",
@@ -1737,13 +1928,18 @@ store_asset_list(struct store *s, int merge)
 		json_object_object_add(obj, "agent_id", NULL);
 		json_object_object_add(obj, "hostname", NULL);
 		json_add_string(obj, "target", store_col_text(st, 0));
-		json_object_object_add(obj, "correlation_id", NULL);
+		store_add_last_scan(obj, st, 2);
+		last = json_object_object_get(obj, "last_scan");
+		json_object_object_add(obj, "correlation_id", last != NULL ?
+		    json_object_get(json_object_object_get(last,
+		    "correlation_id")) : NULL);
 		src = json_object_new_array();
 		json_object_array_add(src, json_object_new_string("scan"));
 		json_object_object_add(obj, "sources", src);
 		ids = json_tokener_parse(store_col_text(st, 1));
 		json_object_object_add(obj, "scan_ids", ids != NULL ? ids :
 		    json_object_new_array());
+		json_add_bool(obj, "address_mismatch", 0);
 		json_object_array_add(arr, obj);
 	}
 	sqlite3_reset(st);
@@ -1754,4 +1950,200 @@ fail:
 	json_object_put(arr);
 	store_fail(s, "list assets");
 	return NULL;
+}
+
+/*
+ * Store signature seq of vulnsigs manifest version (vulnerabilities,
+ * issue 5). Returns 0, or -1.
+ */
+int
+store_vulnsig_add(struct store *s, int64_t version, int64_t seq,
+    const struct vuln_sig *sig)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_VULNSIG_INSERT);
+
+	sqlite3_bind_int64(st, 1, version);
+	store_bind_text(st, 2, sig->ecosystem);
+	store_bind_text(st, 3, sig->package);
+	sqlite3_bind_int64(st, 4, seq);
+	store_bind_text(st, 5, sig->id);
+	store_bind_text(st, 6, sig->title);
+	sqlite3_bind_int(st, 7, sig->severity);
+	store_bind_text(st, 8, sig->introduced);
+	store_bind_text(st, 9, sig->fixed);
+	return store_exec(s, st, "insert vulnerability signature");
+}
+
+/* Drop the signatures of every vulnsigs version but keep. 0, or -1. */
+int
+store_vulnsig_prune(struct store *s, int64_t keep)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_VULNSIG_PRUNE);
+
+	sqlite3_bind_int64(st, 1, keep);
+	return store_exec(s, st, "prune vulnerability signatures");
+}
+
+/*
+ * Call cb(arg, sig) for each signature of vulnsigs version for package
+ * of ecosystem, in manifest order, until cb returns non-zero. Returns 0,
+ * -1 (database error), or what cb returned.
+ */
+int
+store_vulnsig_find(struct store *s, int64_t version, const char *ecosystem,
+    const char *package, vuln_sig_cb cb, void *arg)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_VULNSIG_FIND);
+	struct vuln_sig	 sig;
+	int		 rc, cbrc = 0;
+
+	sqlite3_bind_int64(st, 1, version);
+	store_bind_text(st, 2, ecosystem);
+	store_bind_text(st, 3, package);
+	while (cbrc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&sig, 0, sizeof(sig));
+		sig.ecosystem = ecosystem;
+		sig.package = package;
+		sig.id = store_col_text(st, 0);
+		sig.title = store_col_text(st, 1);
+		sig.severity = sqlite3_column_int(st, 2);
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			sig.introduced = store_col_text(st, 3);
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			sig.fixed = store_col_text(st, 4);
+		cbrc = cb(arg, &sig);
+	}
+	sqlite3_reset(st);
+	if (cbrc != 0)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "find vulnerability signatures");
+	return 0;
+}
+
+/* Forget the detections of agent id. Returns 0, or -1. */
+int
+store_vuln_clear(struct store *s, const char *id)
+{
+	return store_agent_exec(s, ST_VULN_DELETE, id,
+	    "delete vulnerabilities");
+}
+
+/*
+ * Store a detection of agent id. Returns 0, 1 (the same signature, package
+ * and architecture was already detected), or -1.
+ */
+int
+store_vuln_add(struct store *s, const char *id,
+    const struct vuln_detection *d)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_VULN_INSERT);
+
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, d->sig->id);
+	store_bind_text(st, 3, d->sig->ecosystem);
+	store_bind_text(st, 4, d->sig->package);
+	store_bind_text(st, 5, d->arch);
+	store_bind_text(st, 6, d->installed_version);
+	store_bind_text(st, 7, d->sig->fixed);
+	store_bind_text(st, 8, d->sig->title);
+	sqlite3_bind_int(st, 9, d->sig->severity);
+	if (store_exec(s, st, "insert vulnerability") == -1)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+/*
+ * Record that agent id's count detections were computed from its
+ * inventory_version and vulnsigs_version. Returns 0, or -1.
+ */
+int
+store_vuln_scan_put(struct store *s, const char *id, int64_t inventory,
+    int64_t vulnsigs, int64_t count, int64_t now)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_VULN_SCAN_PUT);
+
+	store_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, inventory);
+	sqlite3_bind_int64(st, 3, vulnsigs);
+	sqlite3_bind_int64(st, 4, count);
+	sqlite3_bind_int64(st, 5, now);
+	return store_exec(s, st, "store vulnerability scan");
+}
+
+/*
+ * What agent id's detections were computed from. Returns 0, 1 (never
+ * computed), or -1.
+ */
+int
+store_vuln_scan_get(struct store *s, const char *id, int64_t *inventory,
+    int64_t *vulnsigs, int64_t *count, int64_t *computed_at)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_VULN_SCAN_SELECT);
+	int		 rc;
+
+	store_bind_text(st, 1, id);
+	if ((rc = store_row(s, st, "select vulnerability scan")) == 0) {
+		*inventory = sqlite3_column_int64(st, 0);
+		*vulnsigs = sqlite3_column_int64(st, 1);
+		*count = sqlite3_column_int64(st, 2);
+		*computed_at = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/*
+ * Carry agent id's detections from inventory version from to version to
+ * (whose packages are the same), if they were computed from from and
+ * vulnsigs. Returns 0, 1 (they were not: recompute), or -1.
+ */
+int
+store_vuln_scan_advance(struct store *s, const char *id, int64_t from,
+    int64_t to, int64_t vulnsigs)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_VULN_SCAN_ADVANCE);
+
+	store_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 4, vulnsigs);
+	if (store_exec(s, st, "advance vulnerability scan") == -1)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+/* The stored detections of agent id as an API array, worst first. */
+struct json_object *
+store_vuln_list(struct store *s, const char *id)
+{
+	sqlite3_stmt		*st = store_stmt(s, ST_VULN_LIST);
+	struct json_object	*arr = json_object_new_array(), *obj;
+	int			 rc;
+
+	store_bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		obj = json_object_new_object();
+		json_add_string(obj, "id", store_col_text(st, 0));
+		json_add_string(obj, "title", store_col_text(st, 1));
+		json_add_string(obj, "severity",
+		    vuln_severity_name(sqlite3_column_int(st, 2)));
+		json_add_string(obj, "ecosystem", store_col_text(st, 3));
+		json_add_string(obj, "package", store_col_text(st, 4));
+		if (sqlite3_column_bytes(st, 5) == 0)
+			json_object_object_add(obj, "arch", NULL);
+		else
+			json_add_string(obj, "arch", store_col_text(st, 5));
+		json_add_string(obj, "installed_version",
+		    store_col_text(st, 6));
+		store_add_text(obj, "fixed_version", st, 7);
+		json_object_array_add(arr, obj);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		store_fail(s, "list vulnerabilities");
+		return NULL;
+	}
+	return arr;
 }

@@ -136,7 +136,8 @@ start_tinyproxy() {
 
 # start_squid NAME [USER PASSWORD]: a squid on a free port, with basic auth
 # (basic_ncsa_auth, htpasswd made with openssl passwd -apr1) when USER is
-# given. Sets PROXY_PORT; access log in $T/NAME/access.log.
+# given, plus the lines of $SQUID_EXTRA. Sets PROXY_PORT; access log in
+# $T/NAME/access.log.
 start_squid() {
 	command -v squid >/dev/null 2>&1 || skip "squid not installed"
 	_helper=/usr/lib/squid/basic_ncsa_auth
@@ -167,6 +168,9 @@ start_squid() {
 			echo "http_access allow localnet"
 		fi
 		echo "http_access deny all"
+		if [ -n "${SQUID_EXTRA:-}" ]; then
+			echo "$SQUID_EXTRA"
+		fi
 	} > "$_d/squid.conf"
 	if [ "$(id -u)" = 0 ]; then
 		echo "cache_effective_user proxy" >> "$_d/squid.conf"

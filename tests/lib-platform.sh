@@ -8,12 +8,14 @@ command -v jq >/dev/null 2>&1 || skip "jq is not installed"
 
 OUT="$T/out"
 
-# init_platform DIR: make a platform directory on a free port. Sets PDIR,
+# init_platform DIR [INIT ARGS...]: make a platform directory on a free port
+# (outpost-platform init DIR --listen 127.0.0.1:PORT INIT ARGS). Sets PDIR,
 # PORT, URL, TOKEN, CUSTOMER_ID, ACTIVATION_ID.
 init_platform() {
 	PDIR=$1
+	shift
 	PORT=$(free_port)
-	"$PLATFORM" init "$PDIR" --listen "127.0.0.1:$PORT" \
+	"$PLATFORM" init "$PDIR" --listen "127.0.0.1:$PORT" "$@" \
 	    >"$T/init.out" 2>"$T/init.err" ||
 	    fail "init $PDIR: $(cat "$T/init.err")"
 	CUSTOMER_ID=$(sed -n 's/^customer_id: //p' "$T/init.out")
@@ -38,9 +40,9 @@ run_platform() {
 	    "$PDIR/stderr.log")"
 }
 
-# start_platform DIR: init_platform and run_platform.
+# start_platform DIR [INIT ARGS...]: init_platform and run_platform.
 start_platform() {
-	init_platform "$1"
+	init_platform "$@"
 	run_platform
 }
 

@@ -97,11 +97,13 @@ expect 200 admin GET /api/v1/scans
 assert_json .count 3
 assert_json '.scans[1].findings[0].id' X
 assert_json '.scans[1].scan_id' "$s2"
+# The merge is decided at submission: the scan sent while the setting was
+# off stays an unmerged asset of its target (tests/correlation-merge.sh).
 expect 200 admin GET /api/v1/assets
-assert_json .count 2
-assert_json ".assets[] | select(.agent_id == \"$a1\") | .scan_ids | length" 2
+assert_json .count 3
+assert_json ".assets[] | select(.agent_id == \"$a1\") | .scan_ids | length" 1
 assert_json ".assets[] | select(.agent_id == \"$a1\") | .sources | join(\",\")" agent,scan
-assert_json '.assets[] | select(.agent_id == null) | .target' 192.0.2.99
+assert_json '[.assets[] | select(.agent_id == null) | .target] | join(",")' 192.0.2.10,192.0.2.99
 
 # Manifests list.
 expect 200 admin GET /api/v1/manifests

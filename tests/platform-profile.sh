@@ -146,7 +146,7 @@ assert_json .version 1
 verify_manifest
 metag=$(sed -n 's/^ETag: //Ip' "$T/h" | tr -d '\r')
 expect 304 agent GET /agent/v1/manifests/vulnsigs -H "If-None-Match: $metag"
-expect 201 admin POST /api/v1/manifests -d '{"type":"vulnsigs","body":{"signatures":[{"id":"OUTPOST-1"}]}}'
+expect 201 admin POST /api/v1/manifests -d '{"type":"vulnsigs","body":{"signatures":[{"id":"OUTPOST-1","title":"test","severity":"low","package":"openssl","ecosystem":"deb","fixed_version":"3.0.13-1"}]}}'
 assert_json .version 2
 expect 200 heartbeat
 assert_json .manifests.vulnsigs 2

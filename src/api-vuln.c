@@ -1,0 +1,277 @@
+/*
+ * api-vuln.c: vulnerability detections (docs/protocol.md 4.8). The
+ * signatures of a published vulnsigs manifest go to the database; an
+ * agent's detections are recomputed in the transaction of each inventory
+ * upload that changes its packages, and, after a new vulnsigs version,
+ * when they are next read (so what GET /api/v1/agents/{id}/vulnerabilities
+ * answers is always computed from the current inventory and vulnsigs,
+ * while a publish costs no more than storing the manifest). The heartbeat
+ * path never comes here.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "compat.h"
+#include "jsonutil.h"
+#include "vuln.h"
+
+/* What the signature callback needs to record a detection. */
+struct vuln_match {
+	struct store	*store;
+	const char	*agent_id;
+	const char	*arch;
+	const char	*installed;
+	int64_t		 count;
+};
+
+/*
+ * Store the signatures of vulnsigs manifest version (a body that
+ * vuln_sigs_check() accepted) and drop those of older versions. Returns
+ * 0, or -1.
+ */
+int
+vuln_publish(struct api *api, struct json_object *body, int64_t version)
+{
+	struct json_object	*sigs;
+	struct vuln_sig		 sig;
+	size_t			 i, n;
+
+	if (!json_object_object_get_ex(body, "signatures", &sigs))
+		return -1;
+	n = json_object_array_length(sigs);
+	for (i = 0; i < n; i++) {
+		vuln_sig_from_json(json_object_array_get_idx(sigs, i), &sig);
+		if (store_vulnsig_add(api->store, version, (int64_t)i,
+		    &sig) == -1)
+			return -1;
+	}
+	if (store_vulnsig_prune(api->store, version) == -1)
+		return -1;
+	log_info("vulnsigs version %lld: %zu signatures; detections are "
+	    "recomputed as agents' vulnerabilities are read",
+	    (long long)version, n);
+	return 0;
+}
+
+/*
+ * Check the packages an inventory upload carries (data.packages of a full
+ * snapshot, set.packages of a delta). Returns 0, or -1 with a 400 answer
+ * naming the field.
+ */
+int
+vuln_inventory_check(struct api_response *res, struct json_object *in)
+{
+	struct json_object	*section, *packages;
+	const char		*type = json_get_string(in, "type");
+	const char		*name;
+	char			 prefix[32], field[128], msg[128];
+
+	if (type == NULL)
+		return 0;
+	name = strcmp(type, "full") == 0 ? "data" : "set";
+	if (!json_object_object_get_ex(in, name, &section) ||
+	    !json_object_is_type(section, json_type_object) ||
+	    !json_object_object_get_ex(section, "packages", &packages))
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s.packages", name);
+	if (vuln_packages_check(packages, prefix, field, sizeof(field), msg,
+	    sizeof(msg)) == -1) {
+		api_error(res, 400, "invalid_field", field, "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Record a detection when the installed package is affected by sig. */
+static int
+vuln_match_cb(void *arg, const struct vuln_sig *sig)
+{
+	struct vuln_match	*m = arg;
+	struct vuln_detection	 d;
+	int			 rc;
+
+	if (!vuln_affected(sig, m->installed))
+		return 0;
+	d.sig = sig;
+	d.arch = m->arch;
+	d.installed_version = m->installed;
+	if ((rc = store_vuln_add(m->store, m->agent_id, &d)) == -1)
+		return -1;
+	if (rc == 0)
+		m->count++;
+	return 0;
+}
+
+/*
+ * Recompute the detections of agent id from its inventory document doc
+ * (inventory version inventory) against the newest vulnsigs signatures.
+ * Returns 0, or -1.
+ */
+static int
+vuln_refresh(struct api *api, const char *id, int64_t inventory,
+    struct json_object *doc, int64_t now)
+{
+	struct vuln_match	 m;
+	struct json_object	*packages, *p;
+	const char		*name, *eco;
+	int64_t			 vulnsigs;
+	size_t			 i, n = 0;
+
+	vulnsigs = store_manifest_version(api->store, MANIFEST_VULNSIGS);
+	if (store_vuln_clear(api->store, id) == -1)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.store = api->store;
+	m.agent_id = id;
+	if (json_object_object_get_ex(doc, "packages", &packages) &&
+	    json_object_is_type(packages, json_type_array))
+		n = json_object_array_length(packages);
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(packages, i);
+		name = json_get_string(p, "name");
+		eco = json_get_string(p, "ecosystem");
+		m.installed = json_get_string(p, "version");
+		if (name == NULL || m.installed == NULL ||
+		    !vuln_ecosystem_known(eco))
+			continue;
+		if ((m.arch = json_get_string(p, "arch")) == NULL)
+			m.arch = "";
+		if (store_vulnsig_find(api->store, vulnsigs, eco, name,
+		    vuln_match_cb, &m) != 0)
+			return -1;
+	}
+	if (store_vuln_scan_put(api->store, id, inventory, vulnsigs, m.count,
+	    now) == -1)
+		return -1;
+	log_debug("agent %s: %lld vulnerabilities (inventory %lld, vulnsigs "
+	    "%lld)", id, (long long)m.count, (long long)inventory,
+	    (long long)vulnsigs);
+	return 0;
+}
+
+/* Whether an inventory delta sets or removes the packages section. */
+static int
+vuln_delta_touches_packages(struct json_object *in)
+{
+	struct json_object	*set, *remove, *v;
+	size_t			 i;
+
+	if (json_object_object_get_ex(in, "set", &set) &&
+	    json_object_is_type(set, json_type_object) &&
+	    json_object_object_get_ex(set, "packages", NULL))
+		return 1;
+	if (json_object_object_get_ex(in, "remove", &remove) &&
+	    json_object_is_type(remove, json_type_array))
+		for (i = 0; i < json_object_array_length(remove); i++) {
+			v = json_object_array_get_idx(remove, i);
+			if (json_object_is_type(v, json_type_string) &&
+			    strcmp(json_object_get_string(v), "packages") == 0)
+				return 1;
+		}
+	return 0;
+}
+
+/*
+ * After an inventory upload in has replaced agent id's inventory
+ * old_version by doc (version): recompute its detections, or, for a delta
+ * that left the packages alone, carry them over. Returns 0, or -1.
+ */
+int
+vuln_inventory_stored(struct api *api, const char *id, struct json_object *in,
+    struct json_object *doc, int64_t old_version, int64_t version,
+    int64_t now)
+{
+	const char	*type = json_get_string(in, "type");
+	int		 rc;
+
+	if (type != NULL && strcmp(type, "delta") == 0 &&
+	    !vuln_delta_touches_packages(in)) {
+		rc = store_vuln_scan_advance(api->store, id, old_version,
+		    version, store_manifest_version(api->store,
+		    MANIFEST_VULNSIGS));
+		if (rc != 1)
+			return rc;
+	}
+	return vuln_refresh(api, id, version, doc, now);
+}
+
+/*
+ * Make agent id's detections current: recompute them if they were
+ * computed from another inventory or vulnsigs version than the current
+ * ones. Returns 0, or -1.
+ */
+int
+vuln_agent_current(struct api *api, const char *id, int64_t now)
+{
+	struct json_object	*doc = NULL;
+	int64_t			 inventory, updated, scan_inventory;
+	int64_t			 vulnsigs, count, computed_at;
+	int			 rc;
+
+	rc = store_inventory_get(api->store, id, &inventory, &updated, NULL);
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
+	rc = store_vuln_scan_get(api->store, id, &scan_inventory, &vulnsigs,
+	    &count, &computed_at);
+	if (rc == -1)
+		return -1;
+	if (rc == 0 && scan_inventory == inventory && vulnsigs ==
+	    store_manifest_version(api->store, MANIFEST_VULNSIGS))
+		return 0;
+	if (store_inventory_get(api->store, id, &inventory, &updated,
+	    &doc) != 0)
+		return -1;
+	rc = vuln_refresh(api, id, inventory, doc, now);
+	json_object_put(doc);
+	return rc;
+}
+
+/* Add key = n, or null when n is 0 (no such version). */
+static void
+vuln_add_version(struct json_object *obj, const char *key, int64_t n)
+{
+	if (n == 0)
+		json_object_object_add(obj, key, NULL);
+	else
+		json_add_int64(obj, key, n);
+}
+
+/* GET /api/v1/agents/{id}/vulnerabilities: the current detections. */
+void
+admin_agent_vulnerabilities(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*arr;
+	const char		*id = req->params[0];
+	int64_t			 inventory = 0, updated, scan_inventory;
+	int64_t			 vulnsigs, count, computed_at = 0;
+	int			 rc;
+
+	if (id == NULL || !api_is_uuid(id) ||
+	    (rc = store_agent_exists(api->store, id)) == 1) {
+		api_error(res, 404, "not_found", NULL, "no such agent");
+		return;
+	}
+	if (rc == -1 || vuln_agent_current(api, id, req->now) == -1 ||
+	    store_inventory_get(api->store, id, &inventory, &updated,
+	    NULL) == -1 ||
+	    store_vuln_scan_get(api->store, id, &scan_inventory, &vulnsigs,
+	    &count, &computed_at) == -1 ||
+	    (arr = store_vuln_list(api->store, id)) == NULL) {
+		api_error(res, 503, "store_unavailable", NULL,
+		    "database error");
+		return;
+	}
+	res->json = json_object_new_object();
+	json_add_string(res->json, "agent_id", id);
+	vuln_add_version(res->json, "inventory_version", inventory);
+	vuln_add_version(res->json, "vulnsigs_version",
+	    store_manifest_version(api->store, MANIFEST_VULNSIGS));
+	vuln_add_version(res->json, "computed_at", computed_at);
+	json_add_int64(res->json, "count",
+	    (int64_t)json_object_array_length(arr));
+	json_object_object_add(res->json, "vulnerabilities", arr);
+	res->status = 200;
+}

@@ -1,0 +1,66 @@
+/*
+ * correlation.h: the correlation ID service ("agent scan merge").
+ *
+ * With the profile's correlation.enabled on, the agent listens on the
+ * profile's TCP ports (10001-10005 by default) and answers every
+ * connection with one line holding its correlation id (correlation-
+ * wire.h), so that an unauthenticated network scan of the host can be
+ * merged with the agent's own data on the platform. All of it runs as
+ * callbacks on the agent's event base: the accept sockets, the
+ * connections, the limits and the re-planning of the listeners when the
+ * profile, the identity or (with approved networks) an interface address
+ * changes. It logs to agentid.log.
+ */
+#ifndef OUTPOST_CORRELATION_H
+#define OUTPOST_CORRELATION_H
+
+#include <stddef.h>
+
+#include "cidr.h"
+#include "module.h"
+
+struct json_object;
+struct correlation;
+
+#define CORR_MAX_PORTS		16
+#define CORR_MAX_NETWORKS	64
+
+/* Limits of the service (outpostd(8) CORRELATION ID SERVICE). */
+#define CORR_MAX_CONNECTIONS	128	/* open at once, in total */
+#define CORR_MAX_PER_SOURCE	16	/* open at once, per source address */
+#define CORR_RATE_BURST		32	/* new connections a source may */
+#define CORR_RATE_PER_SEC	4	/* ... open at once, then per second */
+#define CORR_MAX_SOURCES	1024	/* source addresses tracked */
+#define CORR_TIMEOUT_SEC	5	/* the longest a connection lives */
+#define CORR_DISCARD_MAX	1024	/* bytes a client may send (unread) */
+#define CORR_ACCEPT_BATCH	16	/* accepts per listener per wake-up */
+#define CORR_RETRY_SEC		60	/* retry listeners that failed */
+#define CORR_REPORT_SEC		60	/* E802 per source at most this often */
+
+/* The profile's "correlation" object, checked. */
+struct corr_settings {
+	int		 enabled;
+	int		 bind_all;
+	int		 nports;
+	int		 ports[CORR_MAX_PORTS];		/* ascending */
+	int		 nnetworks;
+	struct cidr	 networks[CORR_MAX_NETWORKS];	/* empty: all */
+};
+
+/*
+ * Read the "correlation" member of a configuration profile into s (the
+ * defaults when it is absent: disabled, ports 10001-10005). Members the
+ * agent does not know are ignored. Returns 0, or -1 with the field and
+ * the reason in err.
+ */
+int	correlation_settings_parse(struct json_object *profile,
+	    struct corr_settings *s, char *err, size_t errlen);
+/* The settings as the profile's JSON object (new reference). */
+struct json_object *correlation_settings_json(const struct corr_settings *);
+
+/* Create the service on env's event base; it opens agentid.log. */
+struct correlation *correlation_new(const struct agent_env *);
+/* The module's operations (module.h). */
+extern const struct agent_module_ops correlation_ops;
+
+#endif /* OUTPOST_CORRELATION_H */
