@@ -672,6 +672,13 @@ audit_datagram(struct audit *a, unsigned char *buf, size_t n,
 		a->stats.malformed++;
 		return;
 	}
+	if (nh->nlmsg_type == AUDIT_REPLACE) {
+		/*
+		 * Someone else tries to claim the pid: the kernel checks
+		 * that we are alive by sending this (binary) probe.
+		 */
+		return;
+	}
 	if (nh->nlmsg_type >= AUDIT_FIRST_USER_MSG) {
 		/* A record: its length is the datagram's (see above). */
 		if (n == NLMSG_HDRLEN)

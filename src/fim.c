@@ -58,6 +58,7 @@
 
 #define FIM_TICK_MS		250
 #define FIM_POLL_SECONDS	5
+#define FIM_VERIFY_POLLS	12	/* rules checked every minute */
 #define FIM_ASM_TIMEOUT_MS	1000
 #define FIM_BACKLOG_LIMIT	8192
 #define FIM_HANDOVER_MS		2000
@@ -187,6 +188,8 @@ struct fim {
 	uint64_t		 unresolved;
 	uint64_t		 bad_records;
 	uint64_t		 events_matched;
+	uint64_t		 rules_removed;	/* by other programs */
+	unsigned int		 polls;
 	time_t			 last_event;
 
 	/* Lookups. */
@@ -198,6 +201,7 @@ struct fim {
 	int			 is_starting;	/* inside fim_new() */
 	int			 need_reconcile;
 	int			 is_uninstalled;
+	int			 was_active;	/* our rules went in once */
 
 	/* Catching up with what changed while the agent was stopped. */
 	struct fim_snapshot	*baseline;	/* listed at the last stop */
@@ -1228,6 +1232,10 @@ fim_poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (fim->audit != NULL &&
 	    (rc = audit_get_state(fim->audit, fim_polled, fim)) < 0)
 		log_debug("fim: audit status poll: %s", strerror(-rc));
+	/* Now and then, check that our rules are all still there. */
+	if ((what & EV_TIMEOUT) && fim->is_active && ++fim->polls %
+	    FIM_VERIFY_POLLS == 0)
+		fim_reconcile(fim);
 }
 
 /* ---- Records and events ---- */
@@ -1391,15 +1399,21 @@ fim_config_change(struct fim *fim, const struct fim_raw_event *raw,
 		if (fim_field(raw->records[i].body, "key", key, sizeof(key),
 		    err, sizeof(err)) != 1 || !fim_is_our_key(key))
 			continue;
-		if (sc != NULL && sc->pid == fim->self)
+		if ((sc != NULL && sc->pid == fim->self) || fim->is_stopping ||
+		    !fim->is_active)
 			continue;
-		if (!fim->is_reconciling)
+		fim->rules_removed++;
+		if (sc != NULL)
 			log_warnx("fim: another program (pid %lld, %s) removed "
 			    "an audit rule of ours; reinstalling",
-			    sc != NULL ? (long long)sc->pid : -1LL,
-			    sc != NULL && sc->comm != NULL ? sc->comm : "?");
+			    (long long)sc->pid, sc->comm != NULL ? sc->comm :
+			    "?");
+		else
+			log_warnx("fim: an audit rule of ours was removed; "
+			    "reinstalling");
+		/* At once: files changed meanwhile go unseen. */
 		fim->need_reconcile = 1;
-		fim_kick(fim, 500);
+		fim_kick(fim, 0);
 		return;
 	}
 }
@@ -1863,6 +1877,7 @@ fim_update(struct fim *fim)
 	fim_apply_hash_max(fim);
 	changed = fim_want_update(fim);
 	if (fim->is_active) {
+		fim->was_active = 1;
 		if (!was_active) {
 			log_info("fim: collecting: %d rule%s, audit %s",
 			    fim->rules.nrules, fim->rules.nrules == 1 ? "" :
@@ -2072,6 +2087,8 @@ fim_status(void *self)
 	json_add_string(o, "key", FIM_AUDIT_KEY);
 	json_add_int64(o, "rules", fim->rules.nrules);
 	json_add_int64(o, "rules_installed", fim_rules_installed(fim));
+	json_add_int64(o, "rules_removed_by_others",
+	    (int64_t)fim->rules_removed);
 	rules = json_object_new_array();
 	for (i = 0; i < fim->nwant; i++) {
 		r = json_object_new_object();
@@ -2262,7 +2279,11 @@ fim_free(void *self)
 	if (fim == NULL)
 		return;
 	fim->is_stopping = 1;
-	if (fim->audit != NULL) {
+	/*
+	 * An agent that never collected leaves the audit system alone: the
+	 * rules with our key, if any, are not its own.
+	 */
+	if (fim->audit != NULL && fim->was_active) {
 		fim_catchup_save(fim);
 		fim_rules_remove_sync(fim);
 		/* What came in meanwhile is still ours to report. */
