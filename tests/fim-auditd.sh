@@ -38,8 +38,8 @@ assert_grep "$T/a/log/agent.log" "E701 .*audit netlink held by pid $FIM_AUDITD_P
 wait_for 10 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/agents/$AID/errors' | jq -e '.errors | map(select(.code == \"E701\" and (.message | contains(\"audit netlink held by pid $FIM_AUDITD_PID (auditd)\")))) | length > 0'" ||
     fail "E701 not reported to the platform"
 # The claim is retried (and refused) while auditd runs.
-sleep 4
-assert_grep "$T/auditd/audit.log" "audit_pid=$AGENT_PID old=$FIM_AUDITD_PID .*res=0"
+wait_for 10 grep -Eq "audit_pid=$AGENT_PID old=$FIM_AUDITD_PID .*res=0" \
+    "$T/auditd/audit.log" || fail "no claim seen in auditd's log"
 [ "$(fim_st .fim.state)" = multicast ] || fail "left multicast while auditd runs"
 
 # Events flow read-only; auditd still gets them too.
