@@ -78,7 +78,12 @@ fim_snap_free(struct fim_snapshot *s)
 size_t
 fim_snap_count(const struct fim_snapshot *s)
 {
-	return s->n;
+	size_t	 i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (!s->e[i].is_gone)
+			n++;
+	return n;
 }
 
 /* The slot where path is, or would go. */
@@ -121,14 +126,55 @@ fim_snap_find(struct fim_snapshot *s, const char *path)
 	if (s->nslots == 0)
 		return NULL;
 	i = fim_snap_slot(s, path);
-	return s->slot[i] != 0 ? &s->e[s->slot[i] - 1] : NULL;
+	if (s->slot[i] == 0 || s->e[s->slot[i] - 1].is_gone)
+		return NULL;
+	return &s->e[s->slot[i] - 1];
+}
+
+/* Fill f's state from sb (path untouched). */
+static void
+fim_snap_fill(struct fim_fstate *f, const struct stat *sb)
+{
+	f->dev = (uint64_t)sb->st_dev;
+	f->ino = (uint64_t)sb->st_ino;
+	f->mode = (uint32_t)sb->st_mode;
+	f->uid = (uint32_t)sb->st_uid;
+	f->gid = (uint32_t)sb->st_gid;
+	f->size = (int64_t)sb->st_size;
+	f->mtime_sec = (int64_t)sb->st_mtim.tv_sec;
+	f->mtime_nsec = sb->st_mtim.tv_nsec;
+	f->ctime_sec = (int64_t)sb->st_ctim.tv_sec;
+	f->ctime_nsec = sb->st_ctim.tv_nsec;
+}
+
+/* Bring path's entry up to date. Returns 0, or -1. */
+int
+fim_snap_refresh(struct fim_snapshot *s, const char *path)
+{
+	struct stat	 sb;
+	size_t		 i;
+	int		 exists = lstat(path, &sb) == 0;
+
+	if (s->nslots > 0) {
+		i = fim_snap_slot(s, path);
+		if (s->slot[i] != 0) {
+			s->e[s->slot[i] - 1].is_gone = !exists;
+			if (exists)
+				fim_snap_fill(&s->e[s->slot[i] - 1], &sb);
+			return 0;
+		}
+	}
+	if (!exists)
+		return 0;
+	return fim_snap_add(s, path, &sb) == -1 ? -1 : 0;
 }
 
 /* Add an entry (path copied). Returns 0, 1 (there already), or -1. */
 static int
 fim_snap_put(struct fim_snapshot *s, const struct fim_fstate *f)
 {
-	struct fim_fstate	*grown;
+	struct fim_fstate	*grown, *e;
+	char			*path;
 	size_t			 i;
 
 	if (s->nslots == 0 || (s->n + 1) * 2 > s->nslots)
@@ -136,8 +182,17 @@ fim_snap_put(struct fim_snapshot *s, const struct fim_fstate *f)
 		    -1)
 			return -1;
 	i = fim_snap_slot(s, f->path);
-	if (s->slot[i] != 0)
-		return 1;
+	if (s->slot[i] != 0) {
+		e = &s->e[s->slot[i] - 1];
+		if (!e->is_gone)
+			return 1;
+		/* Back after it was gone. */
+		path = e->path;
+		*e = *f;
+		e->path = path;
+		e->mark = e->is_gone = 0;
+		return 0;
+	}
 	if (s->n >= FIM_SNAPSHOT_MAX)
 		return -1;
 	if (s->n == s->cap) {
@@ -150,7 +205,7 @@ fim_snap_put(struct fim_snapshot *s, const struct fim_fstate *f)
 	s->e[s->n] = *f;
 	if ((s->e[s->n].path = strdup(f->path)) == NULL)
 		return -1;
-	s->e[s->n].mark = 0;
+	s->e[s->n].mark = s->e[s->n].is_gone = 0;
 	s->n++;
 	s->slot[i] = s->n;
 	return 0;
@@ -164,16 +219,7 @@ fim_snap_add(struct fim_snapshot *s, const char *path, const struct stat *sb)
 
 	memset(&f, 0, sizeof(f));
 	f.path = (char *)path;
-	f.dev = (uint64_t)sb->st_dev;
-	f.ino = (uint64_t)sb->st_ino;
-	f.mode = (uint32_t)sb->st_mode;
-	f.uid = (uint32_t)sb->st_uid;
-	f.gid = (uint32_t)sb->st_gid;
-	f.size = (int64_t)sb->st_size;
-	f.mtime_sec = (int64_t)sb->st_mtim.tv_sec;
-	f.mtime_nsec = sb->st_mtim.tv_nsec;
-	f.ctime_sec = (int64_t)sb->st_ctim.tv_sec;
-	f.ctime_nsec = sb->st_ctim.tv_nsec;
+	fim_snap_fill(&f, sb);
 	return fim_snap_put(s, &f);
 }
 
@@ -191,8 +237,11 @@ fim_snap_save(const struct fim_snapshot *s, const char *file,
 	if ((fp = open_memstream(&buf, &len)) == NULL)
 		return -errno;
 	fprintf(fp, "%s\nsignature %s\nstopped %" PRId64 ".%09ld\ncount %zu\n",
-	    FIM_SNAP_MAGIC, signature, stopped_sec, stopped_nsec, s->n);
+	    FIM_SNAP_MAGIC, signature, stopped_sec, stopped_nsec,
+	    fim_snap_count(s));
 	for (i = 0; i < s->n; i++) {
+		if (s->e[i].is_gone)
+			continue;
 		fprintf(fp, "%" PRIu64 " %" PRIu64 " %o %u %u %" PRId64
 		    " %" PRId64 ".%09ld %" PRId64 ".%09ld ", s->e[i].dev,
 		    s->e[i].ino, s->e[i].mode, s->e[i].uid, s->e[i].gid,
@@ -605,12 +654,15 @@ fim_snap_diff(struct fim_snapshot *before, struct fim_snapshot *now,
 	size_t			 i, ngone = 0;
 	int			 content, meta;
 
+	/* Gone entries take no part: marked as done. */
 	for (i = 0; i < before->n; i++)
-		before->e[i].mark = 0;
+		before->e[i].mark = before->e[i].is_gone;
 	/* Same path, same inode: modified or not. */
 	for (i = 0; i < now->n; i++) {
 		n = &now->e[i];
-		n->mark = 0;
+		n->mark = n->is_gone;
+		if (n->mark)
+			continue;
 		b = fim_snap_find(before, n->path);
 		if (fim_snap_after(n->ctime_sec, n->ctime_nsec, since_sec,
 		    since_nsec)) {

@@ -39,6 +39,7 @@ struct fim_fstate {
 	int64_t		 ctime_sec;
 	long		 ctime_nsec;
 	int		 mark;		/* used by the diff */
+	int		 is_gone;	/* removed by fim_snap_refresh() */
 };
 
 struct fim_snapshot *fim_snap_new(void);
@@ -47,8 +48,13 @@ void		 fim_snap_free(struct fim_snapshot *);
 int		 fim_snap_add(struct fim_snapshot *, const char *path,
 		    const struct stat *);
 size_t		 fim_snap_count(const struct fim_snapshot *);
-/* The entry of path, or NULL. */
+/* The entry of path, or NULL (also for one that is gone). */
 struct fim_fstate *fim_snap_find(struct fim_snapshot *, const char *path);
+/*
+ * Bring path's entry up to date with the file system (lstat): added or
+ * updated when it exists, marked gone when not. Returns 0, or -1 (full).
+ */
+int		 fim_snap_refresh(struct fim_snapshot *, const char *path);
 
 /*
  * Write the snapshot to file atomically (mode 0600) with the signature of

@@ -213,7 +213,8 @@ struct fim {
 	struct fim_snapshot	*scan;
 	struct fim_walk		*walk;
 	struct event		*scan_ev;
-	char			**touched;	/* deleted/renamed by audit */
+	struct fim_snapshot	*stop_snap;	/* listed at stop */
+	char			**touched;	/* reported by audit */
 	int			 ntouched;
 	uint64_t		 catchup_events;
 	time_t			 catchup_done;
@@ -1464,10 +1465,17 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 			continue;
 		if (!ch[i].is_resolved)
 			fim->unresolved++;
-		if (ch[i].action == FIM_DELETE)
-			fim_touch(fim, ch[i].path);
-		else if (ch[i].action == FIM_RENAME)
+		/* The catch-up at start leaves these to the audit events. */
+		fim_touch(fim, ch[i].path);
+		if (ch[i].action == FIM_RENAME)
 			fim_touch(fim, ch[i].old_path);
+		/* At stop: the listing follows what is reported now. */
+		if (fim->stop_snap != NULL) {
+			fim_snap_refresh(fim->stop_snap, ch[i].path);
+			if (ch[i].action == FIM_RENAME)
+				fim_snap_refresh(fim->stop_snap,
+				    ch[i].old_path);
+		}
 		ev = fim_event_json(fim, &sc, &ch[i], rule);
 		look = FIM_LOOK_NONE;
 		if (sc.success != 0) {
@@ -1562,7 +1570,7 @@ fim_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- Catching up after a stop ---- */
 
-/* Remember a path that audit reported deleted or renamed away. */
+/* Remember a path that audit reported while a catch-up is pending. */
 static void
 fim_touch(struct fim *fim, const char *path)
 {
@@ -1578,7 +1586,7 @@ fim_touch(struct fim *fim, const char *path)
 		fim->ntouched++;
 }
 
-/* Did audit report path deleted or renamed away since the start? */
+/* Did audit report a change of path since the start? */
 static int
 fim_was_touched(const struct fim *fim, const char *path)
 {
@@ -1643,9 +1651,12 @@ fim_catchup_emit(enum fim_action action, const char *path,
 		rule = fim_rules_match(&fim->rules, old_path, action);
 	if (rule < 0)
 		return;
-	/* Deleted after the start: audit has told already. */
-	if ((action == FIM_DELETE && fim_was_touched(fim, path)) ||
-	    (action == FIM_RENAME && fim_was_touched(fim, old_path)))
+	/*
+	 * Changed again after the start: the audit events tell (file
+	 * times are coarse, so the ctime test alone can miss these).
+	 */
+	if (fim_was_touched(fim, path) ||
+	    (old_path != NULL && fim_was_touched(fim, old_path)))
 		return;
 	ev = json_object_new_object();
 	json_add_int64(ev, "time", now != NULL ? now->ctime_sec :
@@ -1777,30 +1788,22 @@ fim_catchup_load(struct fim *fim)
 	    (long long)fim->stopped_sec);
 }
 
-/* At stop: list the trees for the next start. */
+/*
+ * At stop, while our rules are still in: list the watched trees into
+ * fim->stop_snap. The audit events still read until the rules are out
+ * bring it up to date (fim_event_cb), so that what they report is not
+ * reported again by the next start.
+ */
 static void
-fim_catchup_save(struct fim *fim)
+fim_catchup_list(struct fim *fim)
 {
 	struct fim_snapshot	*snap;
 	struct fim_walk		*walk;
-	struct timespec		 now;
 	uint64_t		 until = fim_now_ms() + FIM_BASELINE_STOP_MS;
-	char			 path[PATH_MAX], sig[65];
 	int			 rc;
 
-	if (!fim->is_active || fim->is_uninstalled)
+	if (!fim->is_active || fim->is_uninstalled || fim->baseline != NULL)
 		return;
-	snprintf(path, sizeof(path), "%s/%s", fim->env->conf->state_dir,
-	    FIM_BASELINE_FILE);
-	if (fim->baseline != NULL) {
-		/* The last catch-up did not finish: keep its listing. */
-		if ((rc = fim_snap_save(fim->baseline, path,
-		    fim->baseline_sig, fim->stopped_sec,
-		    fim->stopped_nsec)) < 0)
-			log_warnx("fim: cannot write %s: %s", path,
-			    strerror(-rc));
-		return;
-	}
 	if ((snap = fim_snap_new()) == NULL ||
 	    (walk = fim_walk_new(&fim->rules)) == NULL) {
 		fim_snap_free(snap);
@@ -1817,15 +1820,42 @@ fim_catchup_save(struct fim *fim)
 		fim_snap_free(snap);
 		return;
 	}
+	fim->stop_snap = snap;
+}
+
+/* At stop, once our rules are out: write the listing for the next start. */
+static void
+fim_catchup_save(struct fim *fim)
+{
+	struct timespec	 now;
+	char		 path[PATH_MAX], sig[65];
+	int		 rc;
+
+	if (!fim->is_active || fim->is_uninstalled)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", fim->env->conf->state_dir,
+	    FIM_BASELINE_FILE);
+	if (fim->baseline != NULL) {
+		/* The last catch-up did not finish: keep its listing. */
+		if ((rc = fim_snap_save(fim->baseline, path,
+		    fim->baseline_sig, fim->stopped_sec,
+		    fim->stopped_nsec)) < 0)
+			log_warnx("fim: cannot write %s: %s", path,
+			    strerror(-rc));
+		return;
+	}
+	if (fim->stop_snap == NULL)
+		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	fim_rules_signature(&fim->rules, sig);
-	if ((rc = fim_snap_save(snap, path, sig, (int64_t)now.tv_sec,
-	    now.tv_nsec)) < 0)
+	if ((rc = fim_snap_save(fim->stop_snap, path, sig,
+	    (int64_t)now.tv_sec, now.tv_nsec)) < 0)
 		log_warnx("fim: cannot write %s: %s", path, strerror(-rc));
 	else
 		log_info("fim: %zu watched files listed for the next start",
-		    fim_snap_count(snap));
-	fim_snap_free(snap);
+		    fim_snap_count(fim->stop_snap));
+	fim_snap_free(fim->stop_snap);
+	fim->stop_snap = NULL;
 }
 
 /* The identity went away (uninstalled): no listing at stop. */
@@ -2284,7 +2314,7 @@ fim_free(void *self)
 	 * rules with our key, if any, are not its own.
 	 */
 	if (fim->audit != NULL && fim->was_active) {
-		fim_catchup_save(fim);
+		fim_catchup_list(fim);
 		fim_rules_remove_sync(fim);
 		/* What came in meanwhile is still ours to report. */
 		audit_drain(fim->audit, AUDIT_SOURCE_UNICAST, 1 << 20);
@@ -2298,6 +2328,10 @@ fim_free(void *self)
 	}
 	if (fim->as != NULL)
 		fim_asm_flush(fim->as);
+	/* The listing with what the last events told, for the next start. */
+	fim_catchup_save(fim);
+	fim_snap_free(fim->stop_snap);
+	fim->stop_snap = NULL;
 	if (fim->queue != NULL && fim_queue_flush(fim->queue, 1) > 0)
 		log_info("fim: the last FIM events are spooled");
 	fim_catchup_end(fim, "stopped");
