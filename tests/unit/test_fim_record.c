@@ -705,6 +705,16 @@ test_snapshot(void **state)
 	fim_snap_diff(b, c, 500, 0, diff_cb, NULL);
 	assert_string_equal(diffs, "modify /w/mod;attrib /w/attr;"
 	    "rename /w/ren2 from /w/ren;create /w/created;delete /w/del;");
+	/* Refreshed from the file system: gone, back, and new. */
+	assert_int_equal(fim_snap_refresh(c, "/w/created"), 0);
+	assert_null(fim_snap_find(c, "/w/created"));
+	assert_int_equal(fim_snap_count(c), 6);
+	assert_int_equal(fim_snap_refresh(c, "/"), 0);
+	assert_non_null(fim_snap_find(c, "/"));
+	assert_int_equal(fim_snap_count(c), 7);
+	sb = st_of(7, 0100644, 3, 300, 300);
+	assert_int_equal(fim_snap_add(c, "/w/created", &sb), 0);
+	assert_int_equal(fim_snap_count(c), 8);
 	fim_snap_free(a);
 	fim_snap_free(b);
 	fim_snap_free(c);
