@@ -373,19 +373,6 @@ api_response_clear(struct api_response *res)
 	res->text = NULL;
 }
 
-/* Decode one hex digit. Returns its value, or -1. */
-static int
-api_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Find key in an URL query string and percent-decode its value into buf.
  * Returns 0 (found), 1 (absent), or -1 (too long or bad encoding).
@@ -411,8 +398,8 @@ api_query_get(const char *query, const char *key, char *buf, size_t len)
 			if (*p == '%') {
 				if (p + 2 >= amp)
 					return -1;
-				if ((hi = api_hexval(p[1])) == -1 ||
-				    (lo = api_hexval(p[2])) == -1)
+				if ((hi = hex_value(p[1])) == -1 ||
+				    (lo = hex_value(p[2])) == -1)
 					return -1;
 				buf[o] = (char)(hi * 16 + lo);
 				if (buf[o] == '\0')

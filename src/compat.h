@@ -17,4 +17,17 @@ int	getpeereid(int, uid_t *, gid_t *);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* The value of one hex digit (either case), or -1. */
+static inline int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif /* OUTPOST_COMPAT_H */

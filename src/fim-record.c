@@ -107,19 +107,6 @@ fim_is_untrusted(const char *key, size_t len)
 	return 0;
 }
 
-/* The value of a hex digit, or -1. */
-static int
-fim_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Is the value all hex digits, of even length? */
 static int
 fim_is_hex(const char *v, size_t len)
@@ -129,7 +116,7 @@ fim_is_hex(const char *v, size_t len)
 	if (len == 0 || len % 2 != 0)
 		return 0;
 	for (i = 0; i < len; i++)
-		if (fim_hexval((unsigned char)v[i]) < 0)
+		if (hex_value((unsigned char)v[i]) < 0)
 			return 0;
 	return 1;
 }
@@ -152,8 +139,8 @@ fim_decode_value(const char *key, size_t keylen, const char *val,
 		if (n >= outlen)
 			return -1;
 		for (i = 0; i < n; i++) {
-			b = fim_hexval((unsigned char)val[2 * i]) * 16 +
-			    fim_hexval((unsigned char)val[2 * i + 1]);
+			b = hex_value((unsigned char)val[2 * i]) * 16 +
+			    hex_value((unsigned char)val[2 * i + 1]);
 			out[i] = b == 0 ? ' ' : (char)b;
 		}
 		out[n] = '\0';

@@ -47,18 +47,6 @@ static const struct conf_key proxy_keys[] = {
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 
-/* Value of one hex digit, or -1. */
-static int
-proxy_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Copy len bytes of s with %XX decoded. Returns the copy, or NULL. */
 static char *
 proxy_unescape(const char *s, size_t len)
@@ -71,8 +59,8 @@ proxy_unescape(const char *s, size_t len)
 		return NULL;
 	for (i = 0, o = out; i < len; i++) {
 		if (s[i] == '%' && i + 2 < len &&
-		    (hi = proxy_hexval((unsigned char)s[i + 1])) != -1 &&
-		    (lo = proxy_hexval((unsigned char)s[i + 2])) != -1) {
+		    (hi = hex_value((unsigned char)s[i + 1])) != -1 &&
+		    (lo = hex_value((unsigned char)s[i + 2])) != -1) {
 			*o++ = (char)(hi << 4 | lo);
 			i += 2;
 		} else
