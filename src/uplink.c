@@ -173,18 +173,33 @@ uplink_done(const struct http_response *resp, void *arg)
 	uplink_call_free(call);
 }
 
-/* Start a call. Returns it, or NULL (logged). */
+/* Start a call with a JSON body. Returns it, or NULL (logged). */
 struct http_call *
 uplink_call(struct uplink *p, const char *method, const char *path,
     struct json_object *body, const char *if_none_match, uplink_done_cb cb,
     void *arg)
 {
+	const char	*text = NULL;
+
+	if (body != NULL)
+		text = json_object_to_json_string_ext(body,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return uplink_call_text(p, method, path, text,
+	    text != NULL ? strlen(text) : 0, if_none_match, cb, arg);
+}
+
+/* Start a call with a body already in JSON text. */
+struct http_call *
+uplink_call_text(struct uplink *p, const char *method, const char *path,
+    const char *text, size_t len, const char *if_none_match,
+    uplink_done_cb cb, void *arg)
+{
 	struct http_request	 req;
 	struct uplink_call	*call;
 	struct http_call	*hc;
-	const char		*headers[5], *text = NULL;
+	const char		*headers[5];
 	char			*url = NULL, *inm = NULL;
-	size_t			 n = 0, len = 0;
+	size_t			 n = 0;
 
 	if ((call = calloc(1, sizeof(*call))) == NULL ||
 	    (call->method = strdup(method)) == NULL ||
@@ -201,12 +216,8 @@ uplink_call(struct uplink *p, const char *method, const char *path,
 	call->cb = cb;
 	call->arg = arg;
 	headers[n++] = "Accept: application/json";
-	if (body != NULL) {
+	if (text != NULL)
 		headers[n++] = "Content-Type: application/json";
-		text = json_object_to_json_string_ext(body,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		len = strlen(text);
-	}
 	if (p->auth != NULL)
 		headers[n++] = p->auth;
 	if (if_none_match != NULL &&

@@ -49,6 +49,10 @@ void		 uplink_set_proxies(struct uplink *,
 struct http_call *uplink_call(struct uplink *, const char *method,
 		    const char *path, struct json_object *body,
 		    const char *if_none_match, uplink_done_cb, void *);
+/* The same with a body that is JSON text already (len bytes). */
+struct http_call *uplink_call_text(struct uplink *, const char *method,
+		    const char *path, const char *text, size_t len,
+		    const char *if_none_match, uplink_done_cb, void *);
 /* Calls in flight. */
 int		 uplink_pending(const struct uplink *);
 

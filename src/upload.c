@@ -38,7 +38,6 @@ struct upload {
 	struct event		*timer;
 	struct http_call	*call;
 	uint64_t		 call_seq;
-	char			 call_kind[32];
 	int			 failures;
 	time_t			 next_try;	/* 0: not backing off */
 	uint64_t		 sent;
@@ -306,14 +305,16 @@ upload_done(const struct uplink_reply *r, void *arg)
 	spool_record_free(&rec);
 }
 
-/* Send the oldest record, if the time has come. */
+/*
+ * Send the oldest record, if the time has come. The record's bytes are
+ * the JSON upload_put() wrote; they go out as they are (a record the
+ * platform cannot parse gets a 400 and is dropped by the verdict).
+ */
 static void
 upload_next(struct upload *u)
 {
 	struct spool_record	 rec;
-	struct json_object	*body;
 	const struct upload_kind *k;
-	char			 err[128];
 	int			 rc;
 
 	if (u->call != NULL || u->uplink == NULL || u->next_try != 0)
@@ -328,24 +329,18 @@ upload_next(struct upload *u)
 			upload_schedule(u, UPLOAD_BACKOFF_MAX);
 			return;
 		}
-		k = upload_kind(u, rec.kind);
-		body = k != NULL ? json_parse_object(rec.data, rec.len, err,
-		    sizeof(err)) : NULL;
-		if (body != NULL)
+		if ((k = upload_kind(u, rec.kind)) != NULL)
 			break;
 		/* Nothing can ever send it: say so and go on. */
-		log_warnx("upload: dropping spool record %llu (%s): %s",
-		    (unsigned long long)rec.seq, rec.kind, k == NULL ?
-		    "unknown kind" : err);
+		log_warnx("upload: dropping spool record %llu: unknown kind "
+		    "\"%s\"", (unsigned long long)rec.seq, rec.kind);
 		spool_ack(u->spool, rec.seq);
 		u->rejected++;
 		spool_record_free(&rec);
 	}
 	u->call_seq = rec.seq;
-	strlcpy(u->call_kind, rec.kind, sizeof(u->call_kind));
-	u->call = uplink_call(u->uplink, "POST", k->path, body, NULL,
-	    upload_done, u);
-	json_object_put(body);
+	u->call = uplink_call_text(u->uplink, "POST", k->path, rec.data,
+	    rec.len, NULL, upload_done, u);
 	spool_record_free(&rec);
 	if (u->call == NULL)
 		upload_schedule(u, UPLOAD_BACKOFF_MIN);
