@@ -29,6 +29,16 @@
 #include "state.h"
 #include "upload.h"
 
+/* Call operation op of every module that has it, with the arguments. */
+#define AGENT_MODULES_CALL(agent, op, ...) do {				\
+	int	 agent_i_;						\
+									\
+	for (agent_i_ = 0; agent_i_ < (agent)->nmodules; agent_i_++)	\
+		if ((agent)->modules[agent_i_].ops->op != NULL)		\
+			(agent)->modules[agent_i_].ops->op(		\
+			    (agent)->modules[agent_i_].self, ##__VA_ARGS__); \
+} while (0)
+
 static void	agent_status_cb(struct control_conn *, struct json_object *,
 		    void *);
 static void	agent_rotate_cb(struct control_conn *, struct json_object *,
@@ -124,7 +134,6 @@ agent_profile_hook(struct json_object *profile, void *arg)
 	struct agent	*agent = arg;
 	const char	*text;
 	enum log_level	 level;
-	int		 i;
 
 	text = json_get_string(profile, "log_level");
 	if (text != NULL && log_level_parse(text, &level) == 0)
@@ -132,10 +141,7 @@ agent_profile_hook(struct json_object *profile, void *arg)
 	else
 		agent->profile_log_level = -1;
 	log_set_level(agent_log_level(agent));
-	for (i = 0; i < agent->nmodules; i++)
-		if (agent->modules[i].ops->profile != NULL)
-			agent->modules[i].ops->profile(agent->modules[i].self,
-			    profile);
+	AGENT_MODULES_CALL(agent, profile, profile);
 }
 
 /* The identity is known (or gone): tell the modules. */
@@ -143,12 +149,8 @@ static void
 agent_identity_hook(const struct state *st, void *arg)
 {
 	struct agent	*agent = arg;
-	int		 i;
 
-	for (i = 0; i < agent->nmodules; i++)
-		if (agent->modules[i].ops->identity != NULL)
-			agent->modules[i].ops->identity(agent->modules[i].self,
-			    st);
+	AGENT_MODULES_CALL(agent, identity, st);
 }
 
 /* A heartbeat is about to go: the modules add their members. */
@@ -156,12 +158,8 @@ static void
 agent_heartbeat_hook(struct json_object *body, void *arg)
 {
 	struct agent	*agent = arg;
-	int		 i;
 
-	for (i = 0; i < agent->nmodules; i++)
-		if (agent->modules[i].ops->heartbeat != NULL)
-			agent->modules[i].ops->heartbeat(agent->modules[i].self,
-			    body);
+	AGENT_MODULES_CALL(agent, heartbeat, body);
 }
 
 /* A heartbeat was answered: the modules read what concerns them. */
@@ -169,12 +167,8 @@ static void
 agent_checked_in_hook(struct json_object *reply, void *arg)
 {
 	struct agent	*agent = arg;
-	int		 i;
 
-	for (i = 0; i < agent->nmodules; i++)
-		if (agent->modules[i].ops->checked_in != NULL)
-			agent->modules[i].ops->checked_in(
-			    agent->modules[i].self, reply);
+	AGENT_MODULES_CALL(agent, checked_in, reply);
 }
 
 /* An interface address came or went. */
@@ -182,12 +176,8 @@ static void
 agent_address_cb(int is_added, const struct route_addr *ra, void *arg)
 {
 	struct agent	*agent = arg;
-	int		 i;
 
-	for (i = 0; i < agent->nmodules; i++)
-		if (agent->modules[i].ops->address != NULL)
-			agent->modules[i].ops->address(agent->modules[i].self,
-			    is_added, ra);
+	AGENT_MODULES_CALL(agent, address, is_added, ra);
 }
 
 /* Register a module. Returns 0, or -1 when the table is full. */
@@ -352,7 +342,7 @@ agent_reload(struct agent *agent)
 	struct agent_conf	 new;
 	struct log_settings	 settings;
 	char			*keep;
-	int			 errors, i;
+	int			 errors;
 
 	log_info("SIGHUP: reloading %s", agent->conf.path);
 	errors = agent_conf_load(agent->conf.path, &new, agent_reload_error,
@@ -381,10 +371,7 @@ agent_reload(struct agent *agent)
 		log_warn("reload: cannot move agent.log to %s",
 		    agent->conf.log_dir);
 	checkin_reconfigure(agent->checkin);
-	for (i = 0; i < agent->nmodules; i++)
-		if (agent->modules[i].ops->reconfigure != NULL)
-			agent->modules[i].ops->reconfigure(
-			    agent->modules[i].self);
+	AGENT_MODULES_CALL(agent, reconfigure);
 	log_info("configuration reloaded (log_level %s)",
 	    log_level_name(agent->conf.log_level));
 }
