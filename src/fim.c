@@ -454,26 +454,14 @@ fim_listed_free(struct fim *fim)
 	fim->nlisted = fim->listed_cap = 0;
 }
 
-/* Rules installed now. */
+/* How many wanted rules are in state. */
 static int
-fim_rules_installed(const struct fim *fim)
+fim_rules_in(const struct fim *fim, int state)
 {
 	int	 i, n = 0;
 
 	for (i = 0; i < fim->nwant; i++)
-		if (fim->want[i].state == FIM_RS_INSTALLED)
-			n++;
-	return n;
-}
-
-/* Rules the kernel refused. */
-static int
-fim_rules_refused(const struct fim *fim)
-{
-	int	 i, n = 0;
-
-	for (i = 0; i < fim->nwant; i++)
-		if (fim->want[i].state == FIM_RS_REFUSED)
+		if ((int)fim->want[i].state == state)
 			n++;
 	return n;
 }
@@ -483,7 +471,7 @@ static void
 fim_report_rules(struct fim *fim)
 {
 	char	 msg[400];
-	int	 i, refused = fim_rules_refused(fim);
+	int	 i, refused = fim_rules_in(fim, FIM_RS_REFUSED);
 	size_t	 len;
 
 	if (refused == 0) {
@@ -1033,7 +1021,7 @@ fim_claimed(int err, void *arg)
 		fim->owner_since = time(NULL);
 		fim->next_retry = 0;
 		evtimer_del(fim->retry);
-		if (fim_rules_refused(fim) > 0)
+		if (fim_rules_in(fim, FIM_RS_REFUSED) > 0)
 			fim_schedule_retry(fim,
 			    fim->env->conf->audit_retry_interval);
 		if (fim->unavailable_reported) {
@@ -1111,7 +1099,7 @@ fim_retry_cb(evutil_socket_t fd, short what, void *arg)
 		log_debug("fim: retrying the audit pid claim");
 		fim_claim(fim);
 	}
-	if (fim_rules_refused(fim) > 0) {
+	if (fim_rules_in(fim, FIM_RS_REFUSED) > 0) {
 		log_debug("fim: retrying the refused audit rules");
 		fim_want_update(fim);
 		fim_reconcile(fim);
@@ -2062,8 +2050,10 @@ fim_heartbeat(void *self, struct json_object *body)
 		json_add_int64(o, "next_retry", (int64_t)fim->next_retry);
 	json_add_int64(o, "manifest_version", fim->manifest_version);
 	json_add_int64(o, "rules", fim->rules.nrules);
-	json_add_int64(o, "rules_installed", fim_rules_installed(fim));
-	json_add_int64(o, "rules_refused", fim_rules_refused(fim));
+	json_add_int64(o, "rules_installed",
+	    fim_rules_in(fim, FIM_RS_INSTALLED));
+	json_add_int64(o, "rules_refused",
+	    fim_rules_in(fim, FIM_RS_REFUSED));
 	json_add_int64(o, "events_sent", (int64_t)qs.spooled);
 	json_add_int64(o, "events_acked", (int64_t)qs.acked);
 	fim_add_losses(fim, o);
@@ -2116,7 +2106,8 @@ fim_status(void *self)
 		json_add_string(o, "manifest_error", fim->manifest_error);
 	json_add_string(o, "key", FIM_AUDIT_KEY);
 	json_add_int64(o, "rules", fim->rules.nrules);
-	json_add_int64(o, "rules_installed", fim_rules_installed(fim));
+	json_add_int64(o, "rules_installed",
+	    fim_rules_in(fim, FIM_RS_INSTALLED));
 	json_add_int64(o, "rules_removed_by_others",
 	    (int64_t)fim->rules_removed);
 	rules = json_object_new_array();
@@ -2269,8 +2260,8 @@ fim_healthcheck(void *self, struct healthcheck *hc)
 		    reason);
 		return;
 	}
-	refused = fim_rules_refused(fim);
-	installed = fim_rules_installed(fim);
+	refused = fim_rules_in(fim, FIM_RS_REFUSED);
+	installed = fim_rules_in(fim, FIM_RS_INSTALLED);
 	if (refused > 0) {
 		msg[0] = '\0';
 		for (i = 0; i < fim->nwant; i++)
