@@ -156,6 +156,13 @@ stop_agent() {
 	AGENT_RC=$?
 }
 
+# has_error CODE: the agent of outpost.conf $CONF shows error CODE ("E302")
+# among its current errors.
+has_error() {
+	"$OUTPOSTCTL" -c "$CONF" status --json |
+	    jq -e ".platform.errors | map(.code) | index(\"$1\") != null" >/dev/null
+}
+
 # ctl_raw SOCKET JSON: send one raw control request line, print the reply.
 ctl_raw() {
 	python3 - "$1" "$2" <<'PY'

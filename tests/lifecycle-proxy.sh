@@ -27,10 +27,6 @@ write_agent_conf "$T/a" "platform_url = $PURL" "activation_id = $ACTIVATION_ID" 
     "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
     "proxy_file = $T/a/proxy.conf"
 CONF="$T/a/outpost.conf"
-has_error() {
-	"$OUTPOSTCTL" -c "$CONF" status --json |
-	    jq -e ".platform.errors | map(.code) | index(\"$1\") != null" >/dev/null
-}
 
 note "S1: no proxy, the platform's name does not resolve here: E101"
 start_agent "$T/a"
