@@ -8,6 +8,9 @@
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 command -v ip >/dev/null 2>&1 || skip "no ip(8)"
+# Without netlink the addresses are polled every 30 s: no prompt rescan.
+grep -q '^#define HAVE_NETLINK 1' "$abs_top_builddir/config.h" ||
+    skip "built without netlink: addresses are polled, not followed"
 NS="outpost-inv$$"
 ip netns add "$NS" || skip "cannot create a network namespace"
 at_exit "ip netns del $NS"
