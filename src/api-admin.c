@@ -316,6 +316,67 @@ admin_agent_errors(struct api *api, struct api_request *req,
 	json_add_string(res->json, "agent_id", id);
 }
 
+/*
+ * GET /api/v1/agents/{id}/manifest-downloads: the platform's record of
+ * the agent's manifest requests, newest first; type=, outcome=, since=,
+ * limit= narrow it.
+ */
+void
+admin_agent_downloads(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	static const char *const outcomes[] = {
+		"served", "not_modified", "paused", "not_found"
+	};
+	struct json_object	*arr;
+	enum manifest_type	 type;
+	const char		*id, *tp = NULL, *op = NULL;
+	char			 tbuf[16], obuf[16];
+	int64_t			 limit = ADMIN_DEFAULT_LIMIT, since = 0;
+	size_t			 i;
+	int			 rc;
+
+	if ((id = admin_agent_param(api, req, res)) == NULL)
+		return;
+	if ((rc = api_query_get(req->query, "type", tbuf, sizeof(tbuf))) ==
+	    0) {
+		if (manifest_type_parse(tbuf, &type) == -1) {
+			api_error(res, 400, "invalid_query", "type",
+			    "expected inventory, fim or vulnsigs");
+			return;
+		}
+		tp = manifest_type_name(type);
+	} else if (rc == -1) {
+		api_error(res, 400, "invalid_query", "type", "bad value");
+		return;
+	}
+	if ((rc = api_query_get(req->query, "outcome", obuf,
+	    sizeof(obuf))) == 0) {
+		for (i = 0; i < nitems(outcomes); i++)
+			if (strcmp(obuf, outcomes[i]) == 0)
+				op = outcomes[i];
+		if (op == NULL) {
+			api_error(res, 400, "invalid_query", "outcome",
+			    "expected served, not_modified, paused or "
+			    "not_found");
+			return;
+		}
+	} else if (rc == -1) {
+		api_error(res, 400, "invalid_query", "outcome", "bad value");
+		return;
+	}
+	if (api_query_int(req, res, "since", 0, INT64_MAX, &since) == -1 ||
+	    api_query_int(req, res, "limit", 1, ADMIN_MAX_LIMIT, &limit) == -1)
+		return;
+	if ((arr = store_download_list(api->store, id, tp, op, since,
+	    limit)) == NULL) {
+		admin_store_error(res);
+		return;
+	}
+	admin_answer_list(res, "downloads", arr);
+	json_add_string(res->json, "agent_id", id);
+}
+
 /* GET /api/v1/activation-keys */
 void
 admin_keys(struct api *api, struct api_request *req,

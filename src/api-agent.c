@@ -470,7 +470,29 @@ agent_fim_manifest(struct api *api, const char *published, int64_t version,
 	return obj;
 }
 
-/* GET /agent/v1/manifests/{type}: the newest signed manifest. */
+/*
+ * Add to the platform's record of manifest downloads what this request
+ * for a type manifest got. A failure to record is logged, not answered:
+ * the agent still gets its manifest.
+ */
+static void
+agent_manifest_record(struct api *api, struct api_request *req,
+    struct api_response *res, enum manifest_type type, int64_t version, const char *outcome,
+    int status)
+{
+	if (store_download_add(api->store, req->agent_id,
+	    manifest_type_name(type), version, outcome, status,
+	    req->now) == -1)
+		log_warnx("agent %s: cannot record a %s manifest download",
+		    req->agent_id, manifest_type_name(type));
+	else
+		res->keep_writes = 1;
+}
+
+/*
+ * GET /agent/v1/manifests/{type}: the newest signed manifest. Every answer
+ * for a known type is added to the record of manifest downloads.
+ */
 void
 agent_manifest(struct api *api, struct api_request *req,
     struct api_response *res)
@@ -494,6 +516,7 @@ agent_manifest(struct api *api, struct api_request *req,
 	if (doc != NULL && profile_doc_is_paused(doc)) {
 		api_error(res, 409, "data_collection_paused", NULL,
 		    "data collection is paused in this agent's profile");
+		agent_manifest_record(api, req, res, type, 0, "paused", 409);
 		goto done;
 	}
 	rc = store_manifest_latest(api->store, type, &version, &body, &sig,
@@ -505,6 +528,7 @@ agent_manifest(struct api *api, struct api_request *req,
 	if (rc == 1) {
 		api_error(res, 404, "not_found", NULL, "no %s manifest was "
 		    "published", manifest_type_name(type));
+		agent_manifest_record(api, req, res, type, 0, "not_found", 404);
 		goto done;
 	}
 	if (type == MANIFEST_FIM)
@@ -516,6 +540,8 @@ agent_manifest(struct api *api, struct api_request *req,
 		    manifest_type_name(type), (long long)version);
 	if (agent_etag_matches(req, res->etag)) {
 		res->status = 304;
+		agent_manifest_record(api, req, res, type, version,
+		    "not_modified", 304);
 		goto done;
 	}
 	if (type == MANIFEST_FIM)
@@ -527,8 +553,10 @@ agent_manifest(struct api *api, struct api_request *req,
 	if (res->json == NULL)
 		api_error(res, 500, "internal_error", NULL,
 		    "cannot sign the manifest");
-	else
+	else {
 		res->status = 200;
+		agent_manifest_record(api, req, res, type, version, "served", 200);
+	}
 done:
 	free(body);
 	free(sig);

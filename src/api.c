@@ -40,6 +40,8 @@ static const struct api_route api_routes[] = {
 	    admin_agent_fim },
 	{ API_GET, "/api/v1/agents/*/errors", AUTH_ADMIN, 0,
 	    admin_agent_errors },
+	{ API_GET, "/api/v1/agents/*/manifest-downloads", AUTH_ADMIN, 0,
+	    admin_agent_downloads },
 	{ API_GET, "/api/v1/agents/*/vulnerabilities", AUTH_ADMIN, 0,
 	    admin_agent_vulnerabilities },
 	{ API_GET, "/api/v1/activation-keys", AUTH_ADMIN, 0, admin_keys },
@@ -313,7 +315,8 @@ api_prepare(struct api *api, struct api_request *req,
 
 /*
  * Parse the body (when the route takes one) and run the handler inside a
- * savepoint, undone unless the answer is a success. Sets the answer.
+ * savepoint, undone unless the answer is a success or the handler set
+ * keep_writes (a record of the refusal itself). Sets the answer.
  */
 void
 api_execute(struct api *api, struct api_request *req,
@@ -347,7 +350,8 @@ api_execute(struct api *api, struct api_request *req,
 	req->route->handler(api, req, res);
 	if (res->status == 0)
 		api_error(res, 500, "internal_error", NULL, "no answer");
-	if (store_release(api->store, res->status < 400) == -1)
+	if (store_release(api->store, res->status < 400 ||
+	    res->keep_writes) == -1)
 		api_error(res, 503, "store_unavailable", NULL,
 		    "database error");
 }

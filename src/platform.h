@@ -227,6 +227,12 @@ int	 store_agent_status(struct store *, const char *, const char *);
 int	 store_error_add(struct store *, const char *, const char *code,
 	    const char *message, int64_t time, int64_t now);
 struct json_object *store_error_list(struct store *, const char *, int64_t);
+#define STORE_DOWNLOADS_KEPT	1000	/* manifest downloads kept per agent */
+int	 store_download_add(struct store *, const char *, const char *type,
+	    int64_t version, const char *outcome, int status, int64_t now);
+struct json_object *store_download_list(struct store *, const char *,
+	    const char *type, const char *outcome, int64_t since,
+	    int64_t limit);
 
 int	 store_inventory_get(struct store *, const char *, int64_t *version,
 	    int64_t *updated, struct json_object **);
@@ -308,6 +314,7 @@ struct api_response {
 	char		*text;		/* pre-serialized body instead of json */
 	char		 etag[128];
 	char		 allow[64];
+	int		 keep_writes;	/* keep the handler's writes on errors */
 };
 
 struct api {
@@ -402,6 +409,8 @@ void	 admin_agent_delete(struct api *, struct api_request *,
 void	 admin_agent_inventory(struct api *, struct api_request *,
 	    struct api_response *);
 void	 admin_agent_fim(struct api *, struct api_request *,
+	    struct api_response *);
+void	 admin_agent_downloads(struct api *, struct api_request *,
 	    struct api_response *);
 void	 admin_agent_errors(struct api *, struct api_request *,
 	    struct api_response *);

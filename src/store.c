@@ -153,7 +153,19 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX scans_target ON scans(target, scanned_at);",
 
 	/* 4 -> 5: FIM: a rename's old path, for the path filter. */
-	"ALTER TABLE fim_events ADD COLUMN old_path TEXT;"
+	"ALTER TABLE fim_events ADD COLUMN old_path TEXT;",
+
+	/*
+	 * 5 -> 6: the record of manifest downloads: each request an agent
+	 * made for a manifest and what it got (served, not_modified,
+	 * paused, not_found), the newest STORE_DOWNLOADS_KEPT per agent.
+	 */
+	"CREATE TABLE manifest_downloads ("
+	"  id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL,"
+	"  type TEXT NOT NULL, version INTEGER, outcome TEXT NOT NULL,"
+	"  status INTEGER NOT NULL, time INTEGER NOT NULL);"
+	"CREATE INDEX manifest_downloads_agent ON"
+	"  manifest_downloads(agent_id, id);"
 };
 
 enum store_stmt {
@@ -193,6 +205,10 @@ enum store_stmt {
 	ST_ERROR_DELETE,
 	ST_ERROR_INSERT,
 	ST_ERROR_LIST,
+	ST_DOWNLOAD_INSERT,
+	ST_DOWNLOAD_PRUNE,
+	ST_DOWNLOAD_LIST,
+	ST_DOWNLOAD_DELETE,
 	ST_INVENTORY_SELECT,
 	ST_INVENTORY_PUT,
 	ST_FIM_BATCH_INSERT,
@@ -348,6 +364,20 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ERROR_LIST] =
 	    "SELECT code, message, time, received_at FROM agent_errors"
 	    " WHERE agent_id = ?1 ORDER BY id DESC LIMIT ?2",
+	[ST_DOWNLOAD_INSERT] =
+	    "INSERT INTO manifest_downloads (agent_id, type, version,"
+	    " outcome, status, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_DOWNLOAD_PRUNE] =
+	    "DELETE FROM manifest_downloads WHERE agent_id = ?1 AND id <="
+	    " (SELECT id FROM manifest_downloads WHERE agent_id = ?1"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+	[ST_DOWNLOAD_LIST] =
+	    "SELECT type, version, outcome, status, time"
+	    " FROM manifest_downloads WHERE agent_id = ?1"
+	    " AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR outcome = ?3)"
+	    " AND time >= ?4 ORDER BY id DESC LIMIT ?5",
+	[ST_DOWNLOAD_DELETE] =
+	    "DELETE FROM manifest_downloads WHERE agent_id = ?1",
 	[ST_INVENTORY_SELECT] =
 	    "SELECT version, updated_at, doc FROM inventories"
 	    " WHERE agent_id = ?1",
@@ -1501,6 +1531,8 @@ store_agent_delete(struct store *s, const char *id)
 	    store_agent_exec(s, ST_FIM_BATCH_DELETE, id,
 	    "delete fim batches") == -1 ||
 	    store_agent_exec(s, ST_ERROR_DELETE, id, "delete errors") == -1 ||
+	    store_agent_exec(s, ST_DOWNLOAD_DELETE, id,
+	    "delete manifest downloads") == -1 ||
 	    store_agent_exec(s, ST_VULN_DELETE, id,
 	    "delete vulnerabilities") == -1 ||
 	    store_agent_exec(s, ST_VULN_SCAN_DELETE, id,
@@ -1523,6 +1555,73 @@ store_error_add(struct store *s, const char *id, const char *code,
 	sqlite3_bind_int64(st, 4, t);
 	sqlite3_bind_int64(st, 5, now);
 	return store_exec(s, st, "insert error");
+}
+
+/*
+ * Record that agent id asked for the type manifest and got outcome
+ * (HTTP status; version 0 when none was served), keeping the newest
+ * STORE_DOWNLOADS_KEPT records of the agent. Returns 0, or -1.
+ */
+int
+store_download_add(struct store *s, const char *id, const char *type,
+    int64_t version, const char *outcome, int status, int64_t now)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_DOWNLOAD_INSERT);
+
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, type);
+	if (version > 0)
+		sqlite3_bind_int64(st, 3, version);
+	else
+		sqlite3_bind_null(st, 3);
+	store_bind_text(st, 4, outcome);
+	sqlite3_bind_int(st, 5, status);
+	sqlite3_bind_int64(st, 6, now);
+	if (store_exec(s, st, "insert manifest download") == -1)
+		return -1;
+	st = store_stmt(s, ST_DOWNLOAD_PRUNE);
+	store_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, STORE_DOWNLOADS_KEPT);
+	return store_exec(s, st, "prune manifest downloads");
+}
+
+/*
+ * The newest limit manifest downloads of agent id, of type and outcome
+ * when not NULL, at or after since, as an API array; NULL on error.
+ */
+struct json_object *
+store_download_list(struct store *s, const char *id, const char *type,
+    const char *outcome, int64_t since, int64_t limit)
+{
+	sqlite3_stmt		*st = store_stmt(s, ST_DOWNLOAD_LIST);
+	struct json_object	*arr = json_object_new_array(), *obj;
+	int			 rc;
+
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, type);
+	store_bind_text(st, 3, outcome);
+	sqlite3_bind_int64(st, 4, since);
+	sqlite3_bind_int64(st, 5, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		obj = json_object_new_object();
+		json_add_string(obj, "type", store_col_text(st, 0));
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			json_object_object_add(obj, "version", NULL);
+		else
+			json_add_int64(obj, "version",
+			    sqlite3_column_int64(st, 1));
+		json_add_string(obj, "outcome", store_col_text(st, 2));
+		json_add_int64(obj, "status", sqlite3_column_int64(st, 3));
+		json_add_int64(obj, "time", sqlite3_column_int64(st, 4));
+		json_object_array_add(arr, obj);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		store_fail(s, "list manifest downloads");
+		return NULL;
+	}
+	return arr;
 }
 
 /* The newest limit errors of agent id as an API array. */

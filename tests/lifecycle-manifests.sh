@@ -60,6 +60,9 @@ wait_for 10 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $T
 # S7: paused -> the fim manifest is not downloaded; resumed -> it is.
 expect 201 admin POST /api/v1/profiles -d '{"name":"paused","heartbeat_interval":60,"data_collection_paused":true}'
 PROF=$(jout .id)
+expect 200 admin GET "/api/v1/agents/$AID/manifest-downloads?type=fim&outcome=served"
+SERVED=$(jout .count)
+[ "$SERVED" -ge 1 ] || fail "the fim manifest downloaded at activation is not in the record"
 expect 200 admin PATCH "/api/v1/agents/$AID" -d "{\"profile_id\":$PROF}"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.data_collection_paused == true'" ||
@@ -69,6 +72,9 @@ assert_json .version 2
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 [ "$(st .manifests.fim.version)" = 1 ] || fail "fim manifest downloaded while paused"
+# The platform's record agrees: since the pause, no fim manifest went out.
+expect 200 admin GET "/api/v1/agents/$AID/manifest-downloads?type=fim&outcome=served"
+assert_json .count "$SERVED"
 [ "$(st .manifests.fim.platform_version)" = 2 ] || fail "platform's fim version not seen"
 assert_grep "$T/a/log/agent.log" "not downloading the fim manifest: data collection is paused"
 expect 200 admin PATCH "/api/v1/profiles/$PROF" -d '{"data_collection_paused":false}'
@@ -77,6 +83,9 @@ wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.fi
     fail "fim manifest not downloaded after resume: $(cat "$T/st.json")"
 jq -e ".body | fromjson | .profile_id == $PROF" "$T/a/state/manifests/fim.json" >/dev/null ||
     fail "fim manifest does not carry the agent's profile"
+expect 200 admin GET "/api/v1/agents/$AID/manifest-downloads?type=fim&outcome=served"
+assert_json .count "$((SERVED + 1))"
+assert_json .downloads[0].version 2
 
 # A cached manifest tampered with on disk is refused at start and fetched
 # again.

@@ -179,4 +179,27 @@ verify_manifest
 expect 200 admin PATCH "/api/v1/profiles/$paused" -d '{"data_collection_paused":false}'
 expect 200 agent GET /agent/v1/manifests/fim
 verify_manifest
+ETAG=$(curl -sS -D - -o /dev/null --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $CRED" "$URL/agent/v1/manifests/inventory" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+[ -n "$ETAG" ] || fail "no ETag on a manifest"
+curl -sS -o /dev/null -w '%{http_code}' --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $CRED" \
+    -H "If-None-Match: $ETAG" "$URL/agent/v1/manifests/inventory" | grep -qx 304 || fail "no 304"
+
+# The platform's record of manifest downloads, newest first.
+expect 200 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?type=fim"
+assert_json '[.downloads[] | .outcome] | .[0:3] | join(",")' served,paused,served
+assert_json '.downloads[1] | "\(.status) \(.version)"' '409 null'
+assert_json ".downloads[0] | .version == $(curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/manifests/fim" | jq .version) and .status == 200 and (.time | type) == \"number\"" true
+expect 200 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?outcome=not_modified"
+assert_json '[.downloads[] | .status] | unique | join(",")' 304
+assert_json '.downloads[0].type' inventory
+expect 200 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?limit=2"
+assert_json '.downloads | length' 2
+assert_json '.downloads[0].outcome' not_modified
+expect 200 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?since=4000000000"
+assert_json '.downloads | length' 0
+expect 400 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?type=kernel"
+assert_json .field type
+expect 400 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?outcome=stolen"
+assert_json .field outcome
+expect 404 admin GET "/api/v1/agents/00000000-0000-4000-8000-000000000000/manifest-downloads"
 exit 0
