@@ -208,8 +208,9 @@ struct fim {
 	char			 baseline_sig[65];
 	int64_t			 stopped_sec;
 	long			 stopped_nsec;
-	int64_t			 since_sec;	/* our rules in the kernel */
+	int64_t			 since_sec;	/* audit records flow from here */
 	long			 since_nsec;
+	int			 is_audited;	/* rules in and auditing enabled */
 	struct fim_snapshot	*scan;
 	struct fim_walk		*walk;
 	struct event		*scan_ev;
@@ -228,6 +229,7 @@ static void	fim_schedule_retry(struct fim *, int);
 static void	fim_catchup_start(struct fim *);
 static void	fim_catchup_end(struct fim *, const char *);
 static void	fim_touch(struct fim *, const char *);
+static void	fim_audited(struct fim *);
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -705,7 +707,7 @@ fim_rules_add_all(struct fim *fim)
 
 	if (fim->audit == NULL || fim->nwant == 0)
 		return;
-	/* Changes from here on are audited: the catch-up stops here. */
+	/* The catch-up looks at least up to here (see fim_audited()). */
 	clock_gettime(CLOCK_REALTIME, &now);
 	fim->since_sec = (int64_t)now.tv_sec;
 	fim->since_nsec = now.tv_nsec;
@@ -802,6 +804,8 @@ fim_note_state(struct fim *fim, const struct audit_state *st)
 {
 	fim->ks = *st;
 	fim->has_ks = 1;
+	if (st->enabled != 0)
+		fim_audited(fim);
 	if (fim->is_active && fim->has_last_lost)
 		fim->lost_kernel += (uint32_t)(st->lost - fim->last_lost);
 	fim->last_lost = st->lost;
@@ -825,6 +829,19 @@ fim_settings_done(int err, void *arg)
 	if (err != 0)
 		log_warnx("fim: cannot set the audit backlog settings: %s",
 		    strerror(-err));
+}
+
+/* The kernel took (or refused) our settings, auditing enabled among them. */
+static void
+fim_enabled_done(int err, void *arg)
+{
+	struct fim	*fim = arg;
+
+	if (err != 0) {
+		log_warnx("fim: cannot enable auditing: %s", strerror(-err));
+		return;
+	}
+	fim_audited(fim);
 }
 
 /* The kernel's state when we became owner: save it, apply ours. */
@@ -867,7 +884,8 @@ fim_owner_state(int err, const struct audit_state *st, void *arg)
 	    " enabling auditing" : "", mask & AUDIT_SET_BACKLOG_LIMIT ?
 	    " backlog_limit " "8192" : "", mask & AUDIT_SET_BACKLOG_WAIT_TIME ?
 	    " backlog_wait_time 0 (never block applications)" : "");
-	if ((err = audit_set(fim->audit, mask, &want, fim_settings_done,
+	if ((err = audit_set(fim->audit, mask, &want, mask &
+	    AUDIT_SET_ENABLED ? fim_enabled_done : fim_settings_done,
 	    fim)) < 0)
 		log_warnx("fim: cannot set the audit settings: %s",
 		    strerror(-err));
@@ -1723,6 +1741,9 @@ fim_catchup_start(struct fim *fim)
 		fim_catchup_end(fim, "not collecting");
 		return;
 	}
+	/* Until the kernel audits our rules, changes are the scan's. */
+	if (!fim->is_audited)
+		return;
 	fim_rules_signature(&fim->rules, sig);
 	if (strcmp(sig, fim->baseline_sig) != 0) {
 		log_info("fim: the rules changed since the last stop: changes "
@@ -1737,6 +1758,32 @@ fim_catchup_start(struct fim *fim)
 	}
 	fim->catchup_state = "running";
 	evtimer_add(fim->scan_ev, &tv);
+}
+
+/*
+ * Our rules are in and the kernel audits (enabled is not 0): from now on
+ * changes reach us as records. Until this moment (auditing off before we
+ * own the pid, on a system without auditd) they were not recorded, so the
+ * catch-up compares up to here, and starts now.
+ */
+static void
+fim_audited(struct fim *fim)
+{
+	struct timespec	 now;
+
+	if (fim->is_audited || !fim->is_active || !fim->was_active ||
+	    fim->audit == NULL)
+		return;
+	fim->is_audited = 1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (fim->since_sec < (int64_t)now.tv_sec ||
+	    (fim->since_sec == (int64_t)now.tv_sec &&
+	    fim->since_nsec < now.tv_nsec)) {
+		fim->since_sec = (int64_t)now.tv_sec;
+		fim->since_nsec = now.tv_nsec;
+	}
+	log_debug("fim: the kernel audits our rules from now on");
+	fim_catchup_start(fim);
 }
 
 /* Read the listing of the last stop (and remove it: a crash leaves none). */
@@ -1918,6 +1965,7 @@ fim_update(struct fim *fim)
 	if (!was_active)
 		return;
 	log_info("fim: not collecting: %s", fim_disabled_reason(fim));
+	fim->is_audited = 0;
 	if (fim->baseline != NULL)
 		fim_catchup_end(fim, "not collecting");
 	fim_asm_flush(fim->as);
