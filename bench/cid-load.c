@@ -16,9 +16,11 @@
  *	refused without -r, or if none was served.
  *
  *   cid-load -H count [-d seconds] host port
- *	Opens count connections, reads nothing, prints "held N" once they
- *	are all connected and keeps them open -d (60) seconds or until
- *	killed: the idle connections of the memory figure.
+ *	Opens count connections (at most 64 waiting for the server at a
+ *	time), reads nothing, prints "held N reset R" once the server has
+ *	answered all of them (R: with a reset) and keeps them open -d (60)
+ *	seconds or until killed: the idle connections of the memory
+ *	figure.
  */
 #include "config.h"
 
@@ -39,6 +41,7 @@
 #include "correlation-wire.h"
 
 #define LOAD_MAX_CONCURRENCY	4096
+#define LOAD_HOLD_WINDOW	64	/* connections waiting for the server */
 
 /* One connection in flight. */
 struct load_slot {
@@ -254,22 +257,66 @@ load_run(struct load *ld, int concurrency, double seconds, int may_refuse)
 	return 0;
 }
 
-/* Open count connections, read nothing, hold them. Returns the exit code. */
+/*
+ * Open count connections and hold them without reading. At most
+ * LOAD_HOLD_WINDOW wait for the server at a time (a connection is done
+ * waiting when the line, or a reset, is there to be read), so the
+ * server's listen queue never overflows into SYN retries. Returns the
+ * exit code.
+ */
 static int
 load_hold(struct load *ld, int count, double seconds)
 {
-	int	 i, fd;
+	struct epoll_event	 ev, events[LOAD_HOLD_WINDOW];
+	double			 end;
+	int			 i, n, fd, opened = 0, answered = 0, reset = 0;
 
-	for (i = 0; i < count; i++) {
-		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-		    connect(fd, (struct sockaddr *)&ld->to,
-		    sizeof(ld->to)) == -1) {
-			fprintf(stderr, "cid-load: connection %d of %d: %s\n",
-			    i + 1, count, strerror(errno));
+	if ((ld->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		perror("cid-load: epoll_create1");
+		return 1;
+	}
+	end = load_now() + 10;
+	while (answered < count) {
+		while (opened < count && opened - answered < LOAD_HOLD_WINDOW) {
+			if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, 0)) == -1 ||
+			    (connect(fd, (struct sockaddr *)&ld->to,
+			    sizeof(ld->to)) == -1 && errno != EINPROGRESS)) {
+				fprintf(stderr, "cid-load: connection %d of "
+				    "%d: %s\n", opened + 1, count,
+				    strerror(errno));
+				return 1;
+			}
+			memset(&ev, 0, sizeof(ev));
+			ev.events = EPOLLIN;
+			ev.data.fd = fd;
+			if (epoll_ctl(ld->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+				perror("cid-load: epoll_ctl");
+				return 1;
+			}
+			opened++;
+		}
+		if (load_now() >= end) {
+			fprintf(stderr, "cid-load: only %d of %d connections "
+			    "answered within 10 s\n", answered, count);
 			return 1;
 		}
+		if ((n = epoll_wait(ld->ep, events, LOAD_HOLD_WINDOW,
+		    100)) == -1) {
+			if (errno == EINTR)
+				continue;
+			perror("cid-load: epoll_wait");
+			return 1;
+		}
+		for (i = 0; i < n; i++) {
+			if (events[i].events & (EPOLLERR | EPOLLHUP))
+				reset++;
+			(void)epoll_ctl(ld->ep, EPOLL_CTL_DEL,
+			    events[i].data.fd, NULL);
+			answered++;
+		}
 	}
-	printf("held %d\n", count);
+	printf("held %d reset %d\n", count, reset);
 	fflush(stdout);
 	sleep((unsigned int)seconds);
 	return 0;

@@ -25,9 +25,12 @@
 #              accept4 until EAGAIN, write the line, close. The practical
 #              limit.
 #
-# $ROUNDS (default 3) rounds of $SECS (default 3) seconds each, the order
+# $ROUNDS (default 6) rounds of $SECS (default 2) seconds each, the order
 # alternating, summed per server; prints both rates and the ratio (target
-# >= 0.8). Then the shipped outpostd with its default limits for $SECS
+# >= 0.8), and each server's own CPU time per connection (user + system,
+# /proc/PID/stat): with two CPUs the client, which does more system calls
+# per connection than either server, can be what limits both rates, and
+# then the CPU figures tell the servers apart. Then the shipped outpostd with its default limits for $SECS
 # seconds (served and refused a second). Finally $HOLD (default 1000)
 # connections opened against a fresh outpostd-nolimits and held without
 # reading: its VmRSS before and with them, its VmHWM, and how many it holds
@@ -37,8 +40,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${1:-${abs_top_builddir:-$here/../build}}
-ROUNDS=${ROUNDS:-3}
-SECS=${SECS:-3}
+ROUNDS=${ROUNDS:-6}
+SECS=${SECS:-2}
 CONC=${CONC:-64}
 HOLD=${HOLD:-1000}
 CID=5b0e2a7c9d1f4e3a8b6c0d2e4f6a8b1c
@@ -122,19 +125,29 @@ kb() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-# run NAME PORT: one round of the client against PORT, appended to $T/NAME.
-run() {
-	"$LOAD" -c "$CONC" -d "$SECS" 127.0.0.1 "$2" "$CID" >> "$T/$1" || {
-		echo "correlation-accept.sh: the client failed against $1:" >&2
-		cat "$T/$1" >&2
-		exit 1
-	}
+# ticks PID: the user and system CPU time of PID so far, in clock ticks.
+ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-# sum NAME: "served seconds rate" summed over the rounds in $T/NAME.
+# run NAME PORT PID: one round of the client against PORT served by PID,
+# appended to $T/NAME with the server's CPU ticks in it.
+run() {
+	_t0=$(ticks "$3")
+	"$LOAD" -c "$CONC" -d "$SECS" 127.0.0.1 "$2" "$CID" > "$T/out" || {
+		echo "correlation-accept.sh: the client failed against $1:" >&2
+		cat "$T/out" >&2
+		exit 1
+	}
+	echo "$(cat "$T/out") ticks $(( $(ticks "$3") - _t0 ))" >> "$T/$1"
+}
+
+# sum NAME: "served bad seconds rate us-of-CPU-per-connection cpu-share"
+# summed over the rounds in $T/NAME.
 sum() {
-	awk '{ n += $2; b += $6; s += $8 } END { printf "%d %d %.2f %.0f\n",
-	    n, b, s, n / s }' "$T/$1"
+	awk -v hz="$(getconf CLK_TCK)" '{ n += $2; b += $6; s += $8; t += $12 }
+	    END { printf "%d %d %.2f %.0f %.1f %.0f\n", n, b, s, n / s,
+	    t / hz * 1e6 / n, t / hz / s * 100 }' "$T/$1"
 }
 
 command -v jq >/dev/null || { echo "correlation-accept.sh: jq not found" >&2; exit 1; }
@@ -166,31 +179,43 @@ done
 # The reference, then alternating rounds.
 EP=$(free_port)
 "$builddir/bench/cid-epoll" "$EP" "$CID" > "$T/epoll.out" 2>&1 &
-PIDS="$PIDS $!"
+epid=$!
+PIDS="$PIDS $epid"
 for _ in $(seq 50); do grep -q ready "$T/epoll.out" && break; sleep 0.1; done
 : > "$T/agent"
 : > "$T/epoll"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	if [ $((r % 2)) -eq 1 ]; then
-		run agent "$AP"
-		run epoll "$EP"
+		run agent "$AP" "$apid"
+		run epoll "$EP" "$epid"
 	else
-		run epoll "$EP"
-		run agent "$AP"
+		run epoll "$EP" "$epid"
+		run agent "$AP" "$apid"
 	fi
 	r=$((r + 1))
 done
 set -- $(sum agent)
-a_n=$1 a_bad=$2 a_s=$3 a_rate=$4
+a_n=$1 a_bad=$2 a_s=$3 a_rate=$4 a_us=$5 a_cpu=$6
 set -- $(sum epoll)
-e_n=$1 e_bad=$2 e_s=$3 e_rate=$4
+e_n=$1 e_bad=$2 e_s=$3 e_rate=$4 e_us=$5 e_cpu=$6
 accepted=$(corr "$T/a" .accepted)
 
-# The shipped agent with its default limits, one source address.
+# The shipped agent with its default limits, one source address: the
+# connections it holds (before the load empties the source's bucket),
+# then its rate.
 DP=$(free_port)
 start_agent "$builddir/outpostd" "$T/d" "$DP"
-dpid=$AGENT_PID
+"$LOAD" -H "$HOLD" -d 30 127.0.0.1 "$DP" > "$T/dhold" &
+hpid=$!
+PIDS="$PIDS $hpid"
+for _ in $(seq 40); do grep -q held "$T/dhold" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+dheld=$(corr "$T/d" .open_connections)
+dreset=$(awk '{ print $4 }' "$T/dhold")
+kill "$hpid"
+wait "$hpid" 2>/dev/null || true
+sleep 0.5
 "$LOAD" -r -c "$CONC" -d "$SECS" 127.0.0.1 "$DP" "$CID" > "$T/default" || {
 	echo "correlation-accept.sh: the client failed against outpostd:" >&2
 	cat "$T/default" >&2
@@ -198,22 +223,19 @@ dpid=$AGENT_PID
 }
 set -- $(cat "$T/default")
 d_n=$2 d_ref=$4 d_s=$8
-"$LOAD" -H "$HOLD" -d 30 127.0.0.1 "$DP" > "$T/dhold" &
-hpid=$!
-PIDS="$PIDS $hpid"
-for _ in $(seq 40); do grep -q held "$T/dhold" 2>/dev/null && break; sleep 0.1; done
-sleep 0.5
-dheld=$(corr "$T/d" .open_connections)
 
 echo "# bench/correlation-accept.sh: $ROUNDS rounds x $SECS s per server, alternating;"
 echo "# $CONC connections in flight from 127.0.0.1, the client resets after the line; $(nproc) CPUs"
-printf 'outpostd (limits raised):  %8d conn/s  (%d served in %s s, %d bad; agent counted %s)\n' \
-    "$a_rate" "$a_n" "$a_s" "$a_bad" "$accepted"
-printf 'cid-epoll (reference):     %8d conn/s  (%d served in %s s, %d bad)\n' \
-    "$e_rate" "$e_n" "$e_s" "$e_bad"
-awk -v a="$a_rate" -v e="$e_rate" 'BEGIN { r = a / e; printf "ratio outpostd/cid-epoll:  %8.2f  (target >= 0.8: %s)\n", r, (r >= 0.8) ? "met" : "NOT met" }'
-awk -v n="$d_n" -v f="$d_ref" -v s="$d_s" 'BEGIN { printf "outpostd, default limits: %8.1f conn/s served, %.0f/s refused by the limits (one source)\n", n / s, f / s }'
-echo "outpostd with $HOLD idle connections held (limits raised): holds $held;" \
+printf 'outpostd (limits raised): %7d conn/s  %5.1f us CPU each, %3d%% of a CPU  (%d served in %s s, %d bad; agent counted %s)\n' \
+    "$a_rate" "$a_us" "$a_cpu" "$a_n" "$a_s" "$a_bad" "$accepted"
+printf 'cid-epoll (reference):    %7d conn/s  %5.1f us CPU each, %3d%% of a CPU  (%d served in %s s, %d bad)\n' \
+    "$e_rate" "$e_us" "$e_cpu" "$e_n" "$e_s" "$e_bad"
+awk -v a="$a_rate" -v e="$e_rate" -v au="$a_us" -v eu="$e_us" 'BEGIN {
+	r = a / e
+	printf "ratio outpostd/cid-epoll: %7.2f  (target >= 0.8: %s); CPU per connection cid-epoll/outpostd: %.2f\n",
+	    r, (r >= 0.8) ? "met" : "NOT met", eu / au }'
+awk -v n="$d_n" -v f="$d_ref" -v s="$d_s" 'BEGIN { printf "outpostd, default limits: %9.1f conn/s served, %.0f/s refused by the limits (one source)\n", n / s, f / s }'
+echo "outpostd, limits raised, $HOLD idle connections: holds $held;" \
     "VmRSS $rss0 kB before, $rss1 kB with them" \
     "($(( (rss1 - rss0) * 1024 / HOLD )) B each), VmHWM $hwm1 kB"
-echo "outpostd, default limits, $HOLD connections from one source: holds $dheld, resets the rest"
+echo "outpostd, default limits, $HOLD connections from one source: holds $dheld, $dreset reset by the limits"
