@@ -848,7 +848,7 @@ corr_conn_close(struct corr_conn *cn, const char *how)
 	free(cn);
 }
 
-/* Admit or refuse one accepted connection. */
+/* Admit or refuse one accepted (non-blocking) connection. */
 static void
 corr_admit(struct corr_listener *l, int fd, const struct sockaddr_storage *peer)
 {
@@ -887,8 +887,7 @@ corr_admit(struct corr_listener *l, int fd, const struct sockaddr_storage *peer)
 			return;
 		}
 	}
-	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    (cn = calloc(1, sizeof(*cn))) == NULL) {
+	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
 		corr_reset(fd);
 		c->accept_errors++;
 		return;
@@ -929,7 +928,9 @@ corr_accept_cb(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < CORR_ACCEPT_BATCH; i++) {
 		len = sizeof(peer);
 		memset(&peer, 0, sizeof(peer));
-		cfd = accept(fd, (struct sockaddr *)&peer, &len);
+		/* Non-blocking and close-on-exec in the same call. */
+		cfd = accept4(fd, (struct sockaddr *)&peer, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -945,7 +946,6 @@ corr_accept_cb(evutil_socket_t fd, short what, void *arg)
 			close(cfd);
 			continue;
 		}
-		evutil_make_socket_closeonexec(cfd);
 		corr_admit(l, cfd, &peer);
 	}
 }

@@ -25,11 +25,23 @@ struct correlation;
 #define CORR_MAX_PORTS		16
 #define CORR_MAX_NETWORKS	64
 
-/* Limits of the service (outpostd(8) CORRELATION ID SERVICE). */
+/*
+ * Limits of the service (outpostd(8) CORRELATION ID SERVICE). The first
+ * four may be set at build time; only bench/correlation-accept.sh does,
+ * to measure the service's own throughput with limits that do not bind.
+ */
+#ifndef CORR_MAX_CONNECTIONS
 #define CORR_MAX_CONNECTIONS	128	/* open at once, in total */
+#endif
+#ifndef CORR_MAX_PER_SOURCE
 #define CORR_MAX_PER_SOURCE	16	/* open at once, per source address */
+#endif
+#ifndef CORR_RATE_BURST
 #define CORR_RATE_BURST		32	/* new connections a source may */
+#endif
+#ifndef CORR_RATE_PER_SEC
 #define CORR_RATE_PER_SEC	4	/* ... open at once, then per second */
+#endif
 #define CORR_MAX_SOURCES	1024	/* source addresses tracked */
 #define CORR_TIMEOUT_SEC	5	/* the longest a connection lives */
 #define CORR_DISCARD_MAX	1024	/* bytes a client may send (unread) */
