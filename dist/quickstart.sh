@@ -25,7 +25,7 @@ DEB_BUILD="build-essential autoconf automake libtool pkg-config libevent-dev
 libssl-dev libjson-c-dev zlib1g-dev libcurl4-openssl-dev libnl-3-dev
 libnl-route-3-dev libsqlite3-dev libcmocka-dev"
 DEB_RUN="ca-certificates curl jq python3 iproute2 procps gzip openssl"
-DEB_TEST="valgrind mandoc clang libclang-rt-14-dev rpm python3-rpm nmap"
+DEB_TEST="valgrind mandoc clang libclang-rt-14-dev rpm python3-rpm nmap libauparse-dev"
 # Daemons some tests start themselves; their system services are stopped.
 DEB_SERVICES="tinyproxy squid nginx-light auditd"
 

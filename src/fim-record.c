@@ -93,18 +93,53 @@ unterminated:
 	return -1;
 }
 
+/* A field name and its length. */
+struct fim_name {
+	const char	*name;
+	size_t		 len;
+};
+#define FIM_NAME(s)	{ s, sizeof(s) - 1 }
+
 /* Fields whose unquoted values are hex-encoded untrusted strings. */
+static const struct fim_name fim_untrusted[] = {
+	FIM_NAME("name"), FIM_NAME("cwd"), FIM_NAME("exe"), FIM_NAME("comm"),
+	FIM_NAME("key"), FIM_NAME("proctitle"), FIM_NAME("path"),
+	FIM_NAME("dir"), FIM_NAME("old"), FIM_NAME("new")
+};
+/* The fields of a SYSCALL record that decoding reads. */
+static const struct fim_name fim_syscall_fields[] = {
+	FIM_NAME("arch"), FIM_NAME("syscall"), FIM_NAME("success"),
+	FIM_NAME("exit"), FIM_NAME("a0"), FIM_NAME("a1"), FIM_NAME("a2"),
+	FIM_NAME("a3"), FIM_NAME("pid"), FIM_NAME("ppid"), FIM_NAME("uid"),
+	FIM_NAME("gid"), FIM_NAME("euid"), FIM_NAME("auid"), FIM_NAME("ses"),
+	FIM_NAME("comm"), FIM_NAME("exe"), FIM_NAME("key"), FIM_NAME("tty")
+};
+/* The fields of a PATH record that decoding reads. */
+static const struct fim_name fim_path_fields[] = {
+	FIM_NAME("item"), FIM_NAME("name"), FIM_NAME("inode"),
+	FIM_NAME("dev"), FIM_NAME("mode"), FIM_NAME("ouid"), FIM_NAME("ogid"),
+	FIM_NAME("nametype")
+};
+#undef FIM_NAME
+
+/* Is key (of length len) one of the n names? */
+static int
+fim_name_in(const struct fim_name *names, size_t n, const char *key,
+    size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (names[i].len == len && memcmp(names[i].name, key, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does field key hold a hex-encoded untrusted string when unquoted? */
 static int
 fim_is_untrusted(const char *key, size_t len)
 {
-	static const char *const names[] = { "name", "cwd", "exe", "comm",
-	    "key", "proctitle", "path", "dir", "old", "new" };
-	size_t	 i;
-
-	for (i = 0; i < nitems(names); i++)
-		if (strlen(names[i]) == len && memcmp(names[i], key, len) == 0)
-			return 1;
-	return 0;
+	return fim_name_in(fim_untrusted, nitems(fim_untrusted), key, len);
 }
 
 /* Is the value all hex digits, of even length? */
@@ -657,7 +692,8 @@ fim_decode_syscall(const char *body, struct fim_syscall *sc, char *err,
 	sc->auid = sc->ses = -1;
 	while ((rc = fim_next_field(&c, &key, &keylen, &val, &vallen, &quote,
 	    err, errlen)) == 1) {
-		if (keylen >= sizeof(name))
+		if (keylen >= sizeof(name) || !fim_name_in(fim_syscall_fields,
+		    nitems(fim_syscall_fields), key, keylen))
 			continue;
 		memcpy(name, key, keylen);
 		name[keylen] = '\0';
@@ -756,7 +792,8 @@ fim_decode_path(const char *body, struct fim_syscall *sc, char *err,
 	it->ouid = it->ogid = -1;
 	while ((rc = fim_next_field(&c, &key, &keylen, &val, &vallen, &quote,
 	    err, errlen)) == 1) {
-		if (keylen >= sizeof(name))
+		if (keylen >= sizeof(name) || !fim_name_in(fim_path_fields,
+		    nitems(fim_path_fields), key, keylen))
 			continue;
 		memcpy(name, key, keylen);
 		name[keylen] = '\0';
