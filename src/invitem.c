@@ -280,6 +280,20 @@ invitem_change_cmp(const void *a, const void *b)
 	    ((const struct invitem_change *)b)->key);
 }
 
+/* Order changes by key text, then puts before deletes, then index. */
+static int
+invitem_change_order(const void *a, const void *b)
+{
+	const struct invitem_change	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return c;
+	if (x->is_delete != y->is_delete)
+		return x->is_delete - y->is_delete;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
 /* Free n changes. */
 static void
 invitem_changes_free(struct invitem_change *c, size_t n)
@@ -360,7 +374,7 @@ invitem_changes(const struct invitem_section *sec, struct json_object *ops,
 		}
 	}
 	if (n > 1)
-		qsort(c, n, sizeof(*c), invitem_change_cmp);
+		qsort(c, n, sizeof(*c), invitem_change_order);
 	for (i = 1; i < n; i++)
 		if (strcmp(c[i - 1].key, c[i].key) == 0) {
 			snprintf(at, sizeof(at), "%s.%s[%zu]", where,
