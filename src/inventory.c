@@ -840,6 +840,7 @@ inventory_reply(const struct uplink_reply *r, const struct spool_record *rec,
 			inventory_forget_items(inv);
 		}
 		json_object_put(body);
+		inventory_trim();
 		if (after == NULL) {
 			inventory_forget_base(inv);
 			goto acked;
