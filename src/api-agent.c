@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "invitem.h"
 #include "jsonutil.h"
 #include "platform.h"
 #include "vuln.h"
@@ -563,20 +564,62 @@ done:
 	json_object_put(doc);
 }
 
-/* Apply an inventory delta (set, remove) to doc. Returns 0, or -1. */
+/*
+ * Apply an inventory delta (set, remove, items) to doc. Returns 0, or -1
+ * with a 400 or a 409 full_inventory_required answer.
+ */
 static int
 agent_inventory_delta(struct api_response *res, struct json_object *in,
     struct json_object *doc)
 {
-	struct json_object	*set, *remove, *v;
+	struct json_object	*set, *remove, *items, *v;
+	char			 field[128], msg[256];
 	size_t			 i;
+	int			 rc;
 
 	if (api_get_object(res, in, NULL, "set", 0, &set) == -1 ||
-	    api_get_array(res, in, NULL, "remove", 0, 4096, &remove) == -1)
+	    api_get_array(res, in, NULL, "remove", 0, 4096, &remove) == -1 ||
+	    api_get_object(res, in, NULL, "items", 0, &items) == -1)
 		return -1;
 	if (remove != NULL && api_string_array(res, remove, "remove",
 	    256) == -1)
 		return -1;
+	if (items != NULL) {
+		json_object_object_foreach(items, key, val) {
+			(void)val;
+			if (set != NULL &&
+			    json_object_object_get_ex(set, key, NULL)) {
+				snprintf(field, sizeof(field), "items.%.64s",
+				    key);
+				api_error(res, 400, "invalid_field", field,
+				    "the section is also in set");
+				return -1;
+			}
+			for (i = 0; remove != NULL &&
+			    i < json_object_array_length(remove); i++)
+				if (strcmp(json_object_get_string(
+				    json_object_array_get_idx(remove, i)),
+				    key) == 0) {
+					snprintf(field, sizeof(field),
+					    "items.%.64s", key);
+					api_error(res, 400, "invalid_field",
+					    field, "the section is also in "
+					    "remove");
+					return -1;
+				}
+		}
+		rc = invitem_apply(doc, items, field, sizeof(field), msg,
+		    sizeof(msg));
+		if (rc == -1) {
+			api_error(res, 400, "invalid_field", field, "%s", msg);
+			return -1;
+		}
+		if (rc == 1) {
+			api_error(res, 409, "full_inventory_required", NULL,
+			    "%s", msg);
+			return -1;
+		}
+	}
 	if (set != NULL) {
 		json_object_object_foreach(set, key, val)
 			json_object_object_add(doc, key, json_object_get(val));

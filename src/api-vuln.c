@@ -55,32 +55,52 @@ vuln_publish(struct api *api, struct json_object *body, int64_t version)
 	return 0;
 }
 
-/*
- * Check the packages an inventory upload carries (data.packages of a full
- * snapshot, set.packages of a delta). Returns 0, or -1 with a 400 answer
- * naming the field.
- */
-int
-vuln_inventory_check(struct api_response *res, struct json_object *in)
+/* Check the packages array named prefix. Returns 0, or -1 with a 400. */
+static int
+vuln_check_packages(struct api_response *res, struct json_object *packages,
+    const char *prefix)
 {
-	struct json_object	*section, *packages;
-	const char		*type = json_get_string(in, "type");
-	const char		*name;
-	char			 prefix[32], field[128], msg[128];
+	char	 field[128], msg[128];
 
-	if (type == NULL)
-		return 0;
-	name = strcmp(type, "full") == 0 ? "data" : "set";
-	if (!json_object_object_get_ex(in, name, &section) ||
-	    !json_object_is_type(section, json_type_object) ||
-	    !json_object_object_get_ex(section, "packages", &packages))
-		return 0;
-	snprintf(prefix, sizeof(prefix), "%s.packages", name);
 	if (vuln_packages_check(packages, prefix, field, sizeof(field), msg,
 	    sizeof(msg)) == -1) {
 		api_error(res, 400, "invalid_field", field, "%s", msg);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Check the packages an inventory upload carries (data.packages of a full
+ * snapshot; set.packages and items.packages.put of a delta). Returns 0,
+ * or -1 with a 400 answer naming the field.
+ */
+int
+vuln_inventory_check(struct api_response *res, struct json_object *in)
+{
+	struct json_object	*section, *packages, *ops, *put;
+	const char		*type = json_get_string(in, "type");
+	const char		*name;
+	char			 prefix[32];
+
+	if (type == NULL)
+		return 0;
+	name = strcmp(type, "full") == 0 ? "data" : "set";
+	if (json_object_object_get_ex(in, name, &section) &&
+	    json_object_is_type(section, json_type_object) &&
+	    json_object_object_get_ex(section, "packages", &packages)) {
+		snprintf(prefix, sizeof(prefix), "%s.packages", name);
+		if (vuln_check_packages(res, packages, prefix) == -1)
+			return -1;
+	}
+	if (strcmp(type, "delta") == 0 &&
+	    json_object_object_get_ex(in, "items", &section) &&
+	    json_object_is_type(section, json_type_object) &&
+	    json_object_object_get_ex(section, "packages", &ops) &&
+	    json_object_is_type(ops, json_type_object) &&
+	    json_object_object_get_ex(ops, "put", &put) &&
+	    vuln_check_packages(res, put, "items.packages.put") == -1)
+		return -1;
 	return 0;
 }
 
@@ -155,12 +175,16 @@ vuln_refresh(struct api *api, const char *id, int64_t inventory,
 static int
 vuln_delta_touches_packages(struct json_object *in)
 {
-	struct json_object	*set, *remove, *v;
+	struct json_object	*set, *remove, *items, *v;
 	size_t			 i;
 
 	if (json_object_object_get_ex(in, "set", &set) &&
 	    json_object_is_type(set, json_type_object) &&
 	    json_object_object_get_ex(set, "packages", NULL))
+		return 1;
+	if (json_object_object_get_ex(in, "items", &items) &&
+	    json_object_is_type(items, json_type_object) &&
+	    json_object_object_get_ex(items, "packages", NULL))
 		return 1;
 	if (json_object_object_get_ex(in, "remove", &remove) &&
 	    json_object_is_type(remove, json_type_array))

@@ -400,7 +400,10 @@ packages_rpm_start(struct collect_job *job, struct packages_state *s)
 	return COLLECT_WAIT;
 }
 
-/* Order packages: name, arch, version. */
+/*
+ * Order packages: name, arch, ecosystem (the order of their key,
+ * invitem.h), then version.
+ */
 static int
 packages_cmp(const void *a, const void *b)
 {
@@ -414,13 +417,16 @@ packages_cmp(const void *a, const void *b)
 	if ((c = strcmp(collect_member(x, "arch"),
 	    collect_member(y, "arch"))) != 0)
 		return c;
+	if ((c = strcmp(collect_member(x, "ecosystem"),
+	    collect_member(y, "ecosystem"))) != 0)
+		return c;
 	return strcmp(collect_member(x, "version"),
 	    collect_member(y, "version"));
 }
 
 /*
  * packages: installed deb packages of ROOT/var/lib/dpkg/status, then rpm
- * packages; sorted by name, arch and version.
+ * packages; sorted by name, arch, ecosystem and version.
  */
 static enum collect_rc
 packages_step(struct collect_job *job)

@@ -904,7 +904,8 @@ collect_each_line(struct collect_job *job, struct collect_lines *lr,
 
 /*
  * Read path line by line into an array, one fn() per line (fn returns 0,
- * or -1 with err). Returns what a step returns.
+ * or -1 with err), sorted by name at the end. Returns what a step
+ * returns.
  */
 static enum collect_rc
 collect_file_lines(struct collect_job *job, const char *path,
@@ -925,6 +926,7 @@ collect_file_lines(struct collect_job *job, const char *path,
 	}
 	if ((rc = collect_each_line(job, &s->lr, fn, s->arr)) ==
 	    COLLECT_DONE) {
+		collect_sort_array(s->arr, collect_name_cmp);
 		rc = collect_done(job, s->arr);
 		s->arr = NULL;
 	}
@@ -953,7 +955,7 @@ collect_user_line(const char *line, size_t len, void *arg, char *err,
 	return 0;
 }
 
-/* users: the local users of ROOT/etc/passwd, in file order. */
+/* users: the local users of ROOT/etc/passwd, sorted by name. */
 static enum collect_rc
 collect_users_step(struct collect_job *job)
 {
@@ -995,7 +997,7 @@ collect_group_line(const char *line, size_t len, void *arg, char *err,
 	return 0;
 }
 
-/* groups: the local groups of ROOT/etc/group, in file order. */
+/* groups: the local groups of ROOT/etc/group, sorted by name. */
 static enum collect_rc
 collect_groups_step(struct collect_job *job)
 {

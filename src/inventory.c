@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "compat.h"
 #include "healthcheck.h"
 #include "inventory.h"
+#include "invitem.h"
 #include "invstate.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -78,9 +82,14 @@ struct inventory {
 	struct event		*reconcile_ev;	/* after an upload answer */
 	time_t			 next_scan;
 	time_t			 address_first;	/* first change not scanned */
-	/* The newest good value of each section and its digest. */
-	struct json_object	*current;
+	/*
+	 * The digest and item count of the newest good value of each
+	 * section. The values themselves live only from the end of a scan
+	 * to the upload decision; of the items the platform holds, only
+	 * their digests are kept (st.items).
+	 */
 	struct json_object	*digests;
+	struct json_object	*counts;
 	int			 have_full;	/* a full scan since start */
 	struct json_object	*failures;	/* {"collector": "error"} */
 	/* Numbers for status. */
@@ -99,8 +108,10 @@ struct inventory {
 
 static void	inventory_start_scan(struct inventory *, enum inventory_scope);
 static void	inventory_reconcile(struct inventory *,
-		    struct json_object *decision);
+		    struct json_object *decision, struct json_object *sections,
+		    int is_full_scan);
 static void	inventory_reconcile_soon(struct inventory *);
+static void	inventory_trim(void);
 static void	inventory_manifest_cb(const char *, int64_t,
 		    struct json_object *, void *);
 
@@ -270,8 +281,8 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 	json_object_object_foreach(collect_scan_sections(scan), key, val) {
 		if (invstate_digest(val, hex) == -1)
 			continue;
-		json_object_object_add(inv->current, key, json_object_get(val));
 		json_add_string(inv->digests, key, hex);
+		json_add_int64(inv->counts, key, inventory_count(val));
 		json_add_int64(counts, key, inventory_count(val));
 	}
 	inventory_note_failures(inv, collect_scan_errors(scan));
@@ -299,7 +310,6 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 	json_object_object_add(result, "counts", counts);
 	json_object_object_add(result, "errors",
 	    json_object_get(collect_scan_errors(scan)));
-	collect_scan_free(scan);
 	inv->scan = NULL;
 	inv->scan_scope = SCOPE_NONE;
 	if (scope == SCOPE_FULL) {
@@ -308,8 +318,12 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 		inventory_schedule_periodic(inv);
 	}
 	decision = json_object_new_object();
-	inventory_reconcile(inv, decision);
+	inventory_reconcile(inv, decision, collect_scan_sections(scan),
+	    scope == SCOPE_FULL);
 	json_object_object_add(result, "upload", decision);
+	/* The sections go: only their digests stay. */
+	collect_scan_free(scan);
+	inventory_trim();
 	/* Digests, the decision and the spool write: one more step. */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	inv->last_finish_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
@@ -419,10 +433,21 @@ inventory_clear_pending(struct inventory *inv)
 	inv->st.pending = NULL;
 }
 
+/* Forget the platform's items: changed sections go whole. */
+static void
+inventory_forget_items(struct inventory *inv)
+{
+	size_t	 i;
+
+	for (i = 0; i < INVITEM_SECTIONS; i++)
+		invstate_items_free(&inv->st.items[i]);
+}
+
 /* Forget the acknowledged base: the next upload is a full snapshot. */
 static void
 inventory_forget_base(struct inventory *inv)
 {
+	inventory_forget_items(inv);
 	inv->st.acked_version = 0;
 	json_object_put(inv->st.acked);
 	inv->st.acked = json_object_new_object();
@@ -455,6 +480,12 @@ inventory_put(struct inventory *inv, struct json_object *body,
 		json_object_put(after);
 		return -1;
 	}
+	/* The bytes spooled and sent: the body with its sequence. */
+	json_add_int64(body, "sequence", seq);
+	json_add_int64(decision, "bytes", (int64_t)strlen(
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_object_del(body, "sequence");
 	inv->st.pending_sequence = (uint64_t)seq;
 	inv->st.pending_is_full = is_full;
 	inv->st.pending_base = inv->st.acked_version;
@@ -470,17 +501,105 @@ inventory_put(struct inventory *inv, struct json_object *body,
 }
 
 /*
- * Compare what the scans found with what the platform holds, and spool a
- * full snapshot or a delta when they differ. decision (may be NULL) gets
- * what was done.
+ * Give the heap that a scan's sections held back to the system: glibc
+ * keeps freed memory of an arena otherwise, and the idle agent would
+ * carry the last snapshot's size for good.
  */
 static void
-inventory_reconcile(struct inventory *inv, struct json_object *decision)
+inventory_trim(void)
 {
-	struct json_object	*body, *data, *set, *remove, *after;
-	const char		*have;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/*
+ * Section key changed (its value val): put into items the items that are
+ * new or differ and delete those that went, when the platform's items are
+ * known and that is smaller than the section; else the whole section
+ * into set.
+ */
+static void
+inventory_section_delta(struct inventory *inv, const char *key,
+    struct json_object *val, struct json_object *set,
+    struct json_object *items)
+{
+	const struct invitem_section	*sec = invitem_find(key);
+	struct invstate_items		 now;
+	struct json_object		*put = NULL, *del = NULL, *ops;
+	long				 n = -1;
+
+	if (sec != NULL && inv->st.items[invitem_index(sec)].is_known &&
+	    invstate_items_build(sec, val, &now) == 0) {
+		n = invstate_items_diff(&inv->st.items[invitem_index(sec)],
+		    &now, val, &put, &del);
+		invstate_items_free(&now);
+	}
+	if (n <= 0 || (size_t)n >= json_object_array_length(val)) {
+		/* No base, not in key order, or most of it changed. */
+		json_object_put(put);
+		json_object_put(del);
+		json_object_object_add(set, key, json_object_get(val));
+		return;
+	}
+	ops = json_object_new_object();
+	if (json_object_array_length(put) > 0)
+		json_object_object_add(ops, "put", put);
+	else
+		json_object_put(put);
+	if (json_object_array_length(del) > 0)
+		json_object_object_add(ops, "delete", del);
+	else
+		json_object_put(del);
+	json_object_object_add(items, key, ops);
+}
+
+/* {"section": {"put": n, "delete": n}} of a delta's items (new). */
+static struct json_object *
+inventory_items_summary(struct json_object *items)
+{
+	struct json_object	*o = json_object_new_object(), *s, *a;
+
+	json_object_object_foreach(items, key, val) {
+		s = json_object_new_object();
+		json_add_int64(s, "put", json_object_object_get_ex(val, "put",
+		    &a) ? (int64_t)json_object_array_length(a) : 0);
+		json_add_int64(s, "delete", json_object_object_get_ex(val,
+		    "delete", &a) ? (int64_t)json_object_array_length(a) : 0);
+		json_object_object_add(o, key, s);
+	}
+	return o;
+}
+
+/* A JSON value for a log line, or "-" when it is empty. */
+static const char *
+inventory_log_json(struct json_object *v)
+{
+	if ((json_object_is_type(v, json_type_array) &&
+	    json_object_array_length(v) == 0) ||
+	    (json_object_is_type(v, json_type_object) &&
+	    json_object_object_length(v) == 0))
+		return "-";
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/*
+ * Compare what the scans found with what the platform holds, and spool a
+ * full snapshot or a delta when they differ. sections are the values of
+ * the scan that just ended (NULL: none; is_full_scan: every enabled
+ * collector ran); a change whose value is not at hand starts a full scan.
+ * decision (may be NULL) gets what was done.
+ */
+static void
+inventory_reconcile(struct inventory *inv, struct json_object *decision,
+    struct json_object *sections, int is_full_scan)
+{
+	struct json_object	*body, *data, *set, *remove, *items, *after;
+	struct json_object	*val;
+	const char		*have, *digest;
 	char			 reason[128];
-	int			 is_full;
+	int			 is_full, need_scan = 0;
 
 	if (decision == NULL)
 		decision = json_object_new_object();
@@ -514,7 +633,7 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision)
 		inventory_save(inv);
 	}
 	is_full = inv->st.acked_version == 0;
-	if (is_full && !inv->have_full) {
+	if (is_full && !is_full_scan) {
 		json_add_string(decision, "upload", "none");
 		json_add_string(decision, "reason", "a full scan comes first");
 		inventory_start_scan(inv, SCOPE_FULL);
@@ -523,17 +642,42 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision)
 	data = json_object_new_object();
 	set = json_object_new_object();
 	remove = json_object_new_array();
+	items = json_object_new_object();
 	after = json_object_new_object();
-	json_object_object_foreach(inv->current, key, val) {
+	json_object_object_foreach(inv->digests, key, dval) {
 		if (!inventory_is_enabled(inv, key))
 			continue;
-		json_object_object_add(data, key, json_object_get(val));
+		digest = json_object_get_string(dval);
+		val = NULL;
+		if (sections != NULL)
+			json_object_object_get_ex(sections, key, &val);
 		have = json_get_string(inv->st.acked, key);
-		if (have == NULL || strcmp(have,
-		    json_get_string(inv->digests, key)) != 0)
-			json_object_object_add(set, key, json_object_get(val));
-		json_add_string(after, key, json_get_string(inv->digests,
-		    key));
+		if (is_full) {
+			/* A collector failing now: not in the snapshot. */
+			if (val != NULL) {
+				json_object_object_add(data, key,
+				    json_object_get(val));
+				json_add_string(after, key, digest);
+			}
+			continue;
+		}
+		if (have != NULL && strcmp(have, digest) == 0) {
+			json_add_string(after, key, digest);
+			continue;
+		}
+		if (val == NULL) {
+			/*
+			 * The value is gone since its scan (a record was on
+			 * its way then): a full scan brings it back. After
+			 * a full scan it is a collector failing now, whose
+			 * section the platform keeps.
+			 */
+			if (!is_full_scan)
+				need_scan = 1;
+			continue;
+		}
+		inventory_section_delta(inv, key, val, set, items);
+		json_add_string(after, key, digest);
 	}
 	json_object_object_foreach(inv->st.acked, k2, v2) {
 		/* A full snapshot replaces everything: nothing to keep. */
@@ -547,59 +691,76 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision)
 			    json_object_new_string(k2));
 	}
 	body = json_object_new_object();
-	if (is_full) {
+	if (need_scan) {
+		json_add_string(decision, "upload", "none");
+		json_add_string(decision, "reason", "a full scan comes first");
+		json_object_put(after);
+		after = NULL;
+		inventory_start_scan(inv, SCOPE_FULL);
+	} else if (is_full) {
 		json_add_string(body, "type", "full");
 		json_object_object_add(body, "data", json_object_get(data));
 		json_add_string(decision, "upload", "full");
 		json_object_object_add(decision, "sections",
 		    inventory_names(data));
 	} else if (json_object_object_length(set) == 0 &&
-	    json_object_array_length(remove) == 0) {
+	    json_object_array_length(remove) == 0 &&
+	    json_object_object_length(items) == 0) {
 		inv->unchanged++;
 		json_add_string(decision, "upload", "none");
 		json_add_string(decision, "reason", "nothing changed");
 		json_object_put(after);
 		after = NULL;
+		log_debug("inventory: nothing changed since version %lld",
+		    (long long)inv->st.acked_version);
 	} else {
 		json_add_string(body, "type", "delta");
 		json_add_int64(body, "base_version", inv->st.acked_version);
-		json_object_object_add(body, "set", json_object_get(set));
-		json_object_object_add(body, "remove",
-		    json_object_get(remove));
+		if (json_object_object_length(set) > 0)
+			json_object_object_add(body, "set",
+			    json_object_get(set));
+		if (json_object_array_length(remove) > 0)
+			json_object_object_add(body, "remove",
+			    json_object_get(remove));
+		if (json_object_object_length(items) > 0)
+			json_object_object_add(body, "items",
+			    json_object_get(items));
 		json_add_string(decision, "upload", "delta");
 		json_object_object_add(decision, "set", inventory_names(set));
 		json_object_object_add(decision, "remove",
 		    json_object_get(remove));
+		json_object_object_add(decision, "items",
+		    inventory_items_summary(items));
 	}
 	if (after != NULL && inventory_put(inv, body, is_full, after,
 	    decision) == 0) {
 		if (is_full) {
 			inv->uploads_full++;
 			log_info("inventory: full snapshot of %d sections "
-			    "spooled as record %llu",
+			    "spooled as record %llu (%lld bytes)",
 			    json_object_object_length(data),
-			    (unsigned long long)inv->st.pending_sequence);
+			    (unsigned long long)inv->st.pending_sequence,
+			    (long long)json_object_get_int64(
+			    json_object_object_get(decision, "bytes")));
 		} else {
 			inv->uploads_delta++;
 			log_info("inventory: delta against version %lld "
-			    "spooled as record %llu: set %s; remove %s",
+			    "spooled as record %llu: set %s; remove %s; "
+			    "items %s; %lld bytes",
 			    (long long)inv->st.acked_version,
 			    (unsigned long long)inv->st.pending_sequence,
-			    json_object_object_length(set) > 0 ?
-			    json_object_to_json_string_ext(
-			    json_object_object_get(decision, "set"),
-			    JSON_C_TO_STRING_PLAIN) : "-",
-			    json_object_array_length(remove) > 0 ?
-			    json_object_to_json_string_ext(remove,
-			    JSON_C_TO_STRING_PLAIN) : "-");
+			    inventory_log_json(json_object_object_get(decision,
+			    "set")), inventory_log_json(remove),
+			    inventory_log_json(json_object_object_get(decision,
+			    "items")), (long long)json_object_get_int64(
+			    json_object_object_get(decision, "bytes")));
 		}
-	} else if (after == NULL)
-		log_debug("inventory: nothing changed since version %lld",
-		    (long long)inv->st.acked_version);
+	}
 	json_object_put(body);
 	json_object_put(data);
 	json_object_put(set);
 	json_object_put(remove);
+	json_object_put(items);
 out:
 	json_object_put(decision);
 }
@@ -608,7 +769,7 @@ out:
 static void
 inventory_reconcile_cb(evutil_socket_t fd, short what, void *arg)
 {
-	inventory_reconcile(arg, NULL);
+	inventory_reconcile(arg, NULL, NULL, 0);
 }
 
 /* Run inventory_reconcile() from the loop in a moment. */
@@ -648,13 +809,14 @@ inventory_reply(const struct uplink_reply *r, const struct spool_record *rec,
 				inventory_clear_pending(inv);
 			goto acked;
 		}
+		/* The record's body: the items the platform holds now. */
+		body = json_parse_object(rec->data, rec->len, err,
+		    sizeof(err));
 		if (is_ours) {
 			after = json_object_get(inv->st.pending);
 			inventory_clear_pending(inv);
 		} else {
-			/* Spooled before a crash, or resent: read it. */
-			body = json_parse_object(rec->data, rec->len, err,
-			    sizeof(err));
+			/* Spooled before a crash, or resent. */
 			after = NULL;
 			if (body != NULL) {
 				json_get_int64(body, "base_version", &base);
@@ -664,13 +826,21 @@ inventory_reply(const struct uplink_reply *r, const struct spool_record *rec,
 				else
 					snprintf(err, sizeof(err), "its base "
 					    "%lld is not ours", (long long)base);
-				json_object_put(body);
 			}
 			if (after == NULL)
 				log_warnx("inventory: record %llu: %s; the next "
 				    "upload is a full snapshot",
 				    (unsigned long long)rec->seq, err);
 		}
+		if (after != NULL && (body == NULL ||
+		    invstate_items_apply(&inv->st, body) == -1)) {
+			log_warnx("inventory: record %llu: %s; its sections "
+			    "go whole next time", (unsigned long long)rec->seq,
+			    body == NULL ? err : "out of memory");
+			inventory_forget_items(inv);
+		}
+		json_object_put(body);
+		inventory_trim();
 		if (after == NULL) {
 			inventory_forget_base(inv);
 			goto acked;
@@ -766,8 +936,8 @@ inventory_new(const struct agent_env *env)
 	inv->env = env;
 	inv->interval = INVENTORY_INTERVAL_DEFAULT;
 	inv->profile_interval = INVENTORY_INTERVAL_DEFAULT;
-	inv->current = json_object_new_object();
 	inv->digests = json_object_new_object();
+	inv->counts = json_object_new_object();
 	inv->failures = json_object_new_object();
 	inv->root = strdup(env->conf->inventory_root != NULL ?
 	    env->conf->inventory_root : "/");
@@ -997,8 +1167,8 @@ inventory_status(void *self)
 	    inv->next_scan : 0);
 	json_add_int64(o, "scans", (int64_t)inv->scans);
 	counts = json_object_new_object();
-	json_object_object_foreach(inv->current, key, val)
-		json_add_int64(counts, key, inventory_count(val));
+	json_object_object_foreach(inv->counts, key, val)
+		json_add_int64(counts, key, json_object_get_int64(val));
 	json_object_object_add(o, "sections", counts);
 	json_add_int64(o, "inventory_version", inv->st.acked_version);
 	json_add_int64(o, "acked_sequence", (int64_t)inv->st.acked_sequence);
@@ -1061,7 +1231,7 @@ inventory_healthcheck(void *self, struct healthcheck *hc)
 	else
 		hc_add(hc, "inventory.collectors", HC_PASS, NULL, "%d "
 		    "sections collected; longest scan step %.1f ms",
-		    json_object_object_length(inv->current),
+		    json_object_object_length(inv->counts),
 		    inv->last_longest_ms);
 	if (inv->st.pending_sequence != 0 &&
 	    time(NULL) - inv->st.pending_time > 2 * inv->interval)
@@ -1093,10 +1263,10 @@ inventory_reconfigure(void *self)
 	free(inv->root);
 	inv->root = copy;
 	inv->have_full = 0;
-	json_object_put(inv->current);
-	inv->current = json_object_new_object();
 	json_object_put(inv->digests);
 	inv->digests = json_object_new_object();
+	json_object_put(inv->counts);
+	inv->counts = json_object_new_object();
 	if (inventory_is_active(inv))
 		inventory_start_scan(inv, SCOPE_FULL);
 }
@@ -1116,8 +1286,8 @@ inventory_free(void *self)
 		event_free(inv->address_timer);
 	if (inv->reconcile_ev != NULL)
 		event_free(inv->reconcile_ev);
-	json_object_put(inv->current);
 	json_object_put(inv->digests);
+	json_object_put(inv->counts);
 	json_object_put(inv->failures);
 	json_object_put(inv->last_upload);
 	json_object_put(inv->enabled);

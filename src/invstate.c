@@ -18,7 +18,7 @@
 #include "invstate.h"
 #include "jsonutil.h"
 
-#define INVSTATE_MAX_SIZE	(1024 * 1024)
+#define INVSTATE_MAX_SIZE	(64 * 1024 * 1024)	/* with item digests */
 #define INVSTATE_SECTIONS_MAX	256
 
 /* An empty state. */
@@ -36,7 +36,11 @@ invstate_init(struct invstate *st, const char *agent_id)
 void
 invstate_free(struct invstate *st)
 {
+	size_t	 i;
+
 	free(st->agent_id);
+	for (i = 0; i < INVITEM_SECTIONS; i++)
+		invstate_items_free(&st->items[i]);
 	json_object_put(st->acked);
 	json_object_put(st->pending);
 	memset(st, 0, sizeof(*st));
@@ -161,26 +165,48 @@ invstate_feed_value(EVP_MD_CTX *ctx, struct json_object *v)
 	return 0;
 }
 
-/* The digest of a JSON value as 64 hex digits. Returns 0, or -1. */
-int
-invstate_digest(struct json_object *v, char *hex)
+/* The digest of a JSON value (32 bytes into md). Returns 0, or -1. */
+static int
+invstate_digest_raw(struct json_object *v, unsigned char *md)
 {
 	EVP_MD_CTX	*ctx;
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0, i;
+	unsigned char	 buf[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
 	int		 rc = -1;
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	    invstate_feed_value(ctx, v) == 0 &&
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32) {
-		for (i = 0; i < mdlen; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	    EVP_DigestFinal_ex(ctx, buf, &mdlen) == 1 &&
+	    mdlen == INVSTATE_DIGEST_SIZE) {
+		memcpy(md, buf, INVSTATE_DIGEST_SIZE);
 		rc = 0;
 	}
 	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+/* 32 bytes as 64 hex digits (65 bytes with the NUL). */
+static void
+invstate_hex(const unsigned char *md, char *hex)
+{
+	size_t	 i;
+
+	for (i = 0; i < INVSTATE_DIGEST_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The digest of a JSON value as 64 hex digits. Returns 0, or -1. */
+int
+invstate_digest(struct json_object *v, char *hex)
+{
+	unsigned char	 md[INVSTATE_DIGEST_SIZE];
+
+	if (invstate_digest_raw(v, md) == -1)
+		return -1;
+	invstate_hex(md, hex);
+	return 0;
 }
 
 /* {"section": "digest"} of every member (new object). */
@@ -245,6 +271,17 @@ invstate_apply(struct json_object *base, struct json_object *body,
 				json_object_object_del(out,
 				    json_object_get_string(v));
 		}
+	/*
+	 * A section changed item by item has a digest only the scan knew:
+	 * without it, the next change of the section goes whole.
+	 */
+	if (json_object_object_get_ex(body, "items", &d) &&
+	    json_object_is_type(d, json_type_object)) {
+		json_object_object_foreach(d, k3, v3) {
+			(void)v3;
+			json_object_object_del(out, k3);
+		}
+	}
 	return out;
 }
 
@@ -257,6 +294,29 @@ invstate_map_copy(struct json_object *map)
 	if (map != NULL) {
 		json_object_object_foreach(map, key, val)
 			json_object_object_add(o, key, json_object_get(val));
+	}
+	return o;
+}
+
+/* {"section": {"key text": "digest"}} of the known item sections. */
+static struct json_object *
+invstate_items_json(const struct invstate *st)
+{
+	struct json_object	*o = json_object_new_object(), *m;
+	const struct invstate_items *its;
+	char			 hex[INVSTATE_DIGEST_LEN + 1];
+	size_t			 i, j;
+
+	for (i = 0; i < INVITEM_SECTIONS; i++) {
+		its = &st->items[i];
+		if (!its->is_known)
+			continue;
+		m = json_object_new_object();
+		for (j = 0; j < its->n; j++) {
+			invstate_hex(its->v[j].digest, hex);
+			json_add_string(m, its->v[j].key, hex);
+		}
+		json_object_object_add(o, invitem_sections[i].name, m);
 	}
 	return o;
 }
@@ -276,6 +336,7 @@ invstate_text(const struct invstate *st)
 	json_add_int64(a, "sequence", (int64_t)st->acked_sequence);
 	json_add_int64(a, "time", (int64_t)st->acked_time);
 	json_object_object_add(a, "digests", invstate_map_copy(st->acked));
+	json_object_object_add(a, "items", invstate_items_json(st));
 	json_object_object_add(o, "acked", a);
 	if (st->pending_sequence != 0) {
 		p = json_object_new_object();
@@ -375,6 +436,113 @@ invstate_get_digests(struct json_object *o, const char *where, char *err,
 	return invstate_map_copy(m);
 }
 
+/* Is s 64 lower-case hex digits? */
+static int
+invstate_is_hex(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len != INVSTATE_DIGEST_LEN)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
+		    s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* A hex digit's value. */
+static int
+invstate_nibble(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* Order items by key text. */
+static int
+invstate_item_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct invstate_item *)a)->key,
+	    ((const struct invstate_item *)b)->key);
+}
+
+/*
+ * acked.items (optional): {"section": {"key text": "digest"}}, each key
+ * text the JSON object of an item's key. Returns 0, or -1 with err.
+ */
+static int
+invstate_get_items(struct json_object *a, struct invstate *st, char *err,
+    size_t errlen)
+{
+	const struct invitem_section *sec;
+	struct invstate_items	*its;
+	struct json_object	*m, *key;
+	const char		*s;
+	size_t			 i, n;
+
+	if (!json_object_object_get_ex(a, "items", &m) || m == NULL)
+		return 0;
+	if (!json_object_is_type(m, json_type_object)) {
+		snprintf(err, errlen, "acked.items: expected an object");
+		return -1;
+	}
+	json_object_object_foreach(m, name, map) {
+		if ((sec = invitem_find(name)) == NULL) {
+			snprintf(err, errlen, "acked.items.%.64s: not a section "
+			    "with items", name);
+			return -1;
+		}
+		if (!json_object_is_type(map, json_type_object)) {
+			snprintf(err, errlen, "acked.items.%s: expected an "
+			    "object", name);
+			return -1;
+		}
+		its = &st->items[invitem_index(sec)];
+		n = (size_t)json_object_object_length(map);
+		if (n > INVITEM_MAX_ITEMS) {
+			snprintf(err, errlen, "acked.items.%s: more than %d "
+			    "items", name, INVITEM_MAX_ITEMS);
+			return -1;
+		}
+		if (n > 0 && (its->v = calloc(n, sizeof(*its->v))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		its->is_known = 1;
+		json_object_object_foreach(map, k, v) {
+			s = json_object_is_type(v, json_type_string) ?
+			    json_object_get_string(v) : "";
+			if (!invstate_is_hex(s, strlen(s))) {
+				snprintf(err, errlen, "acked.items.%s.%.64s: "
+				    "expected %d hex digits", name, k,
+				    INVSTATE_DIGEST_LEN);
+				return -1;
+			}
+			key = json_tokener_parse(k);
+			if (!json_object_is_type(key, json_type_object)) {
+				json_object_put(key);
+				snprintf(err, errlen, "acked.items.%s.%.64s: the "
+				    "key is not a JSON object", name, k);
+				return -1;
+			}
+			json_object_put(key);
+			if ((its->v[its->n].key = strdup(k)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			for (i = 0; i < INVSTATE_DIGEST_SIZE; i++)
+				its->v[its->n].digest[i] = (unsigned char)
+				    (invstate_nibble(s[2 * i]) << 4 |
+				    invstate_nibble(s[2 * i + 1]));
+			its->n++;
+		}
+		if (its->n > 1)
+			qsort(its->v, its->n, sizeof(*its->v),
+			    invstate_item_cmp);
+	}
+	return 0;
+}
+
 /* Parse inventory.json. Returns 0, or -1 with err. */
 int
 invstate_parse(const char *text, size_t len, struct invstate *st, char *err,
@@ -411,6 +579,8 @@ invstate_parse(const char *text, size_t len, struct invstate *st, char *err,
 	st->acked_time = (time_t)v;
 	if ((st->acked = invstate_get_digests(a, "acked.", err, errlen)) ==
 	    NULL)
+		goto fail;
+	if (invstate_get_items(a, st, err, errlen) == -1)
 		goto fail;
 	if (json_object_object_get_ex(o, "pending", &p) && p != NULL) {
 		if (!json_object_is_type(p, json_type_object)) {
@@ -477,4 +647,221 @@ invstate_load(const char *dir, struct invstate *st, char *err, size_t errlen)
 	rc = invstate_parse(text, len, st, err, errlen);
 	free(text);
 	return rc == 0 ? 0 : -EINVAL;
+}
+
+/* Free the items of a section. */
+void
+invstate_items_free(struct invstate_items *its)
+{
+	size_t	 i;
+
+	for (i = 0; i < its->n; i++)
+		free(its->v[i].key);
+	free(its->v);
+	memset(its, 0, sizeof(*its));
+}
+
+/* The items of arr sorted by key text. Returns 0, 1 (unusable), or -1. */
+int
+invstate_items_build(const struct invitem_section *sec,
+    struct json_object *arr, struct invstate_items *its)
+{
+	struct json_object	*item;
+	size_t			 i, n;
+
+	memset(its, 0, sizeof(*its));
+	if (!invitem_is_ordered(sec, arr))
+		return 1;
+	n = json_object_array_length(arr);
+	if (n > 0 && (its->v = calloc(n, sizeof(*its->v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(arr, i);
+		its->v[i].index = i;
+		its->n = i + 1;
+		if ((its->v[i].key = invitem_key_text(sec, item)) == NULL ||
+		    invstate_digest_raw(item, its->v[i].digest) == -1) {
+			invstate_items_free(its);
+			return -1;
+		}
+	}
+	if (n > 1)
+		qsort(its->v, n, sizeof(*its->v), invstate_item_cmp);
+	its->is_known = 1;
+	return 0;
+}
+
+/* The item changes from acked to now. Returns their number, or -1. */
+long
+invstate_items_diff(const struct invstate_items *acked,
+    const struct invstate_items *now, struct json_object *arr,
+    struct json_object **put, struct json_object **del)
+{
+	struct json_object	*key;
+	size_t			 i = 0, j = 0;
+	long			 n = 0;
+	int			 c;
+
+	*put = json_object_new_array();
+	*del = json_object_new_array();
+	while (i < acked->n || j < now->n) {
+		if (i == acked->n)
+			c = 1;
+		else if (j == now->n)
+			c = -1;
+		else
+			c = strcmp(acked->v[i].key, now->v[j].key);
+		if (c < 0) {
+			/* Gone: its key. */
+			if ((key = json_tokener_parse(acked->v[i].key)) ==
+			    NULL)
+				goto fail;
+			json_object_array_add(*del, key);
+			i++;
+			n++;
+			continue;
+		}
+		if (c > 0 || memcmp(acked->v[i].digest, now->v[j].digest,
+		    INVSTATE_DIGEST_SIZE) != 0) {
+			/* New or changed: the whole item. */
+			json_object_array_add(*put, json_object_get(
+			    json_object_array_get_idx(arr, now->v[j].index)));
+			n++;
+		}
+		if (c == 0)
+			i++;
+		j++;
+	}
+	return n;
+fail:
+	json_object_put(*put);
+	json_object_put(*del);
+	*put = *del = NULL;
+	return -1;
+}
+
+/*
+ * Apply one section's put and delete to its, keeping it sorted. Returns
+ * 0, or -1 (out of memory).
+ */
+static int
+invstate_items_change(const struct invitem_section *sec,
+    struct invstate_items *its, struct json_object *ops)
+{
+	struct invstate_items	 ch, out;
+	struct json_object	*put = NULL, *del = NULL, *item;
+	size_t			 i, j, np, nd, k;
+	int			 c;
+
+	memset(&ch, 0, sizeof(ch));
+	memset(&out, 0, sizeof(out));
+	if (json_object_is_type(ops, json_type_object)) {
+		json_object_object_get_ex(ops, "put", &put);
+		json_object_object_get_ex(ops, "delete", &del);
+	}
+	np = json_object_is_type(put, json_type_array) ?
+	    json_object_array_length(put) : 0;
+	nd = json_object_is_type(del, json_type_array) ?
+	    json_object_array_length(del) : 0;
+	/* The changes, sorted; a delete is marked by index SIZE_MAX. */
+	if (np + nd > 0 && (ch.v = calloc(np + nd, sizeof(*ch.v))) == NULL)
+		return -1;
+	for (i = 0; i < np + nd; i++) {
+		item = i < np ? json_object_array_get_idx(put, i) :
+		    json_object_array_get_idx(del, i - np);
+		ch.n = i + 1;
+		ch.v[i].index = i < np ? i : SIZE_MAX;
+		if ((ch.v[i].key = invitem_key_text(sec, item)) == NULL ||
+		    (i < np && invstate_digest_raw(item, ch.v[i].digest) ==
+		    -1))
+			goto fail;
+	}
+	if (ch.n > 1)
+		qsort(ch.v, ch.n, sizeof(*ch.v), invstate_item_cmp);
+	if (its->n + ch.n > 0 &&
+	    (out.v = calloc(its->n + ch.n, sizeof(*out.v))) == NULL)
+		goto fail;
+	for (i = j = k = 0; i < its->n || j < ch.n; ) {
+		if (i == its->n)
+			c = 1;
+		else if (j == ch.n)
+			c = -1;
+		else
+			c = strcmp(its->v[i].key, ch.v[j].key);
+		if (c < 0) {
+			out.v[k++] = its->v[i];
+			its->v[i++].key = NULL;
+			continue;
+		}
+		if (c == 0)
+			i++;	/* replaced or deleted */
+		if (ch.v[j].index != SIZE_MAX) {
+			out.v[k] = ch.v[j];
+			out.v[k++].index = 0;
+			ch.v[j].key = NULL;
+		}
+		j++;
+	}
+	out.n = k;
+	out.is_known = 1;
+	invstate_items_free(its);
+	*its = out;
+	invstate_items_free(&ch);
+	return 0;
+fail:
+	invstate_items_free(&ch);
+	free(out.v);
+	return -1;
+}
+
+/* The items the platform holds once it applied body. */
+int
+invstate_items_apply(struct invstate *st, struct json_object *body)
+{
+	const struct invitem_section *sec;
+	struct json_object	*data, *remove, *items, *v;
+	const char		*type = json_get_string(body, "type");
+	size_t			 i;
+	int			 is_full = type != NULL &&
+				    strcmp(type, "full") == 0;
+
+	if (is_full)
+		for (i = 0; i < INVITEM_SECTIONS; i++)
+			invstate_items_free(&st->items[i]);
+	if (json_object_object_get_ex(body, is_full ? "data" : "set", &data) &&
+	    json_object_is_type(data, json_type_object)) {
+		json_object_object_foreach(data, key, val) {
+			if ((sec = invitem_find(key)) == NULL)
+				continue;
+			i = invitem_index(sec);
+			invstate_items_free(&st->items[i]);
+			if (invstate_items_build(sec, val, &st->items[i]) == -1)
+				goto fail;
+		}
+	}
+	if (!is_full && json_object_object_get_ex(body, "remove", &remove) &&
+	    json_object_is_type(remove, json_type_array))
+		for (i = 0; i < json_object_array_length(remove); i++) {
+			v = json_object_array_get_idx(remove, i);
+			if ((sec = invitem_find(json_object_get_string(v))) !=
+			    NULL)
+				invstate_items_free(
+				    &st->items[invitem_index(sec)]);
+		}
+	if (!is_full && json_object_object_get_ex(body, "items", &items) &&
+	    json_object_is_type(items, json_type_object)) {
+		json_object_object_foreach(items, key, val) {
+			if ((sec = invitem_find(key)) == NULL)
+				continue;
+			i = invitem_index(sec);
+			if (st->items[i].is_known && invstate_items_change(sec,
+			    &st->items[i], val) == -1)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	for (i = 0; i < INVITEM_SECTIONS; i++)
+		invstate_items_free(&st->items[i]);
+	return -1;
 }

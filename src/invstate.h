@@ -9,6 +9,11 @@
  * A section's digest is the SHA-256 of its canonical JSON: objects with
  * their members sorted by name (bytewise), no blanks, strings with '"',
  * '\\' and control characters escaped (\u00XX), integers in decimal.
+ *
+ * For the array sections of invitem.h the file also keeps, per section
+ * the platform holds in key order, each item's key text and the digest
+ * of the item's canonical JSON, so that the next delta (even after a
+ * restart) names only the items that changed.
  */
 #ifndef OUTPOST_INVSTATE_H
 #define OUTPOST_INVSTATE_H
@@ -17,11 +22,28 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "invitem.h"
+
 #define INVSTATE_FILE_NAME	"inventory.json"
 #define INVSTATE_FORMAT		1
 #define INVSTATE_DIGEST_LEN	64	/* hex digits */
+#define INVSTATE_DIGEST_SIZE	32	/* bytes */
 
 struct json_object;
+
+/* An item the platform holds: its key text and digest. */
+struct invstate_item {
+	char		*key;
+	size_t		 index;		/* in its array, when built from one */
+	unsigned char	 digest[INVSTATE_DIGEST_SIZE];
+};
+
+/* The items of an array section, sorted by key text. */
+struct invstate_items {
+	struct invstate_item	*v;
+	size_t			 n;
+	int			 is_known;	/* 0: send the whole section */
+};
 
 /* inventory.json in memory. */
 struct invstate {
@@ -30,6 +52,7 @@ struct invstate {
 	uint64_t		 acked_sequence;
 	time_t			 acked_time;
 	struct json_object	*acked;		/* {"section": "digest"} */
+	struct invstate_items	 items[INVITEM_SECTIONS];	/* acked */
 	uint64_t		 pending_sequence;	/* 0: none */
 	int			 pending_is_full;
 	int64_t			 pending_base;
@@ -69,5 +92,29 @@ struct json_object *invstate_digests(struct json_object *sections);
  */
 struct json_object *invstate_apply(struct json_object *base,
 	    struct json_object *body, char *err, size_t errlen);
+
+/*
+ * The items of arr, a section of sec, sorted by key text. Returns 0; 1
+ * when arr is not an array of objects in the section's strict order (the
+ * section then goes whole); or -1 (out of memory).
+ */
+int	invstate_items_build(const struct invitem_section *,
+	    struct json_object *arr, struct invstate_items *);
+/* Free the items (is_known becomes 0). */
+void	invstate_items_free(struct invstate_items *);
+/*
+ * The item changes from acked to now (built from arr): the items of arr
+ * that are new or differ into *put, the keys of the items that went into
+ * *del (new arrays). Returns the number of changes, or -1.
+ */
+long	invstate_items_diff(const struct invstate_items *acked,
+	    const struct invstate_items *now, struct json_object *arr,
+	    struct json_object **put, struct json_object **del);
+/*
+ * Bring st->items to what the platform holds once it applied a record
+ * body (full or delta). Returns 0, or -1 (out of memory: every section
+ * then goes whole).
+ */
+int	invstate_items_apply(struct invstate *, struct json_object *body);
 
 #endif /* OUTPOST_INVSTATE_H */

@@ -65,7 +65,7 @@ ip -n "$NS" addr add 198.51.100.7/24 dev op0
 wait_acked 2
 [ "$(op0_addresses)" = 198.51.100.7 ] || fail "op0: $(op0_addresses)"
 assert_grep "$LOG" 'inventory: interfaces scan done'
-assert_grep "$LOG" 'inventory: delta against version 1 spooled as record [0-9]+: set \["interfaces"\]; remove -'
+assert_grep "$LOG" 'inventory: delta against version 1 spooled as record [0-9]+: set -; remove -; items \{"interfaces":\{"put":1,"delete":0\}\}'
 
 # A burst: two changes, one delta.
 ip -n "$NS" addr add 2001:db8::7/64 dev op0 nodad

@@ -33,8 +33,9 @@ check '.sections.packages[] | select(.name == "util-linux") | .version' '"2:2.38
 check '.sections.packages[] | select(.name == "pkg-123") | .version' '"1.123-1"'
 check '[.sections.packages[] | select(.name | test("oldpkg|brokenpkg|newpkg|gonepkg"))]' '[]'
 check '[.sections.packages[].name] == ([.sections.packages[].name] | sort)' true
-check '.sections.users' '[{"name":"root","uid":0,"gid":0,"home":"/root","shell":"/bin/bash"},{"name":"daemon","uid":1,"gid":1,"home":"/usr/sbin","shell":"/usr/sbin/nologin"},{"name":"www-data","uid":33,"gid":33,"home":"/var/www","shell":"/usr/sbin/nologin"},{"name":"alice","uid":1000,"gid":1000,"home":"/home/alice","shell":"/bin/zsh"}]'
-check '.sections.groups[1]' '{"name":"adm","gid":4,"members":["syslog","alice"]}'
+check '.sections.users' '[{"name":"alice","uid":1000,"gid":1000,"home":"/home/alice","shell":"/bin/zsh"},{"name":"daemon","uid":1,"gid":1,"home":"/usr/sbin","shell":"/usr/sbin/nologin"},{"name":"root","uid":0,"gid":0,"home":"/root","shell":"/bin/bash"},{"name":"www-data","uid":33,"gid":33,"home":"/var/www","shell":"/usr/sbin/nologin"}]'
+check '.sections.groups[0]' '{"name":"adm","gid":4,"members":["syslog","alice"]}'
+check '[.sections.groups[].name] | join(",")' '"adm,alice,root,www-data"'
 check '.sections.groups | length' 4
 check '.sections.kernel_modules' '[{"name":"nf_tables","size":303104},{"name":"overlay","size":151552}]'
 check '.sections.listening' '[{"protocol":"tcp","address":"127.0.0.1","port":22,"pid":1234,"process":"sshd"},{"protocol":"tcp6","address":"::1","port":631,"pid":null,"process":null},{"protocol":"udp","address":"0.0.0.0","port":53,"pid":99,"process":"dnsmasq"}]'

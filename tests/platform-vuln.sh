@@ -301,6 +301,20 @@ assert_json '.agents[0].vulnerability_count' 1
 expect_vulns 'CVE-2024-0020 pkg150 amd64 1.3-1 1.3-1.1 medium'
 assert_json .vulnsigs_version 5
 
+# An item-level delta that changes a package recomputes the detections
+# in its transaction: pkg150 fixed, then deleted, then back again.
+expect 200 agent POST /agent/v1/inventory -d '{"type":"delta","base_version":3,"items":{"packages":{"put":[{"name":"pkg150","version":"1.3-1.1","arch":"amd64","ecosystem":"deb"}]}}}'
+assert_json .inventory_version 4
+expect 200 admin GET /api/v1/agents
+assert_json '.agents[0].vulnerability_count' 0
+expect 200 agent POST /agent/v1/inventory -d '{"type":"delta","base_version":4,"items":{"packages":{"delete":[{"name":"pkg150","arch":"amd64","ecosystem":"deb"}]}}}'
+assert_json .inventory_version 5
+expect 200 agent POST /agent/v1/inventory -d '{"type":"delta","base_version":5,"items":{"packages":{"put":[{"name":"pkg150","version":"1.3-1","arch":"amd64","ecosystem":"deb"}]}}}'
+assert_json .inventory_version 6
+expect 200 admin GET /api/v1/agents
+assert_json '.agents[0].vulnerability_count' 1
+expect_vulns 'CVE-2024-0020 pkg150 amd64 1.3-1 1.3-1.1 medium'
+
 # A deleted agent takes its detections along.
 expect 200 admin DELETE "/api/v1/agents/$AGENT_ID"
 expect 404 admin GET "/api/v1/agents/$AGENT_ID/vulnerabilities"

@@ -345,6 +345,115 @@ test_apply(void **unused)
 	json_object_put(base);
 }
 
+/*
+ * Item-level deltas: the agent's diff of two package lists, applied by
+ * the platform (invitem_apply) to the old list, gives the new list; the
+ * agent's items after the delta equal those built from the new list; and
+ * the items survive inventory.json.
+ */
+static void
+test_items(void **unused)
+{
+	const struct invitem_section *sec = invitem_find("packages");
+	struct invstate_items	 now;
+	struct invstate		 st, back;
+	struct json_object	*old, *new, *doc, *put, *del, *ops, *items;
+	struct json_object	*body;
+	char			 field[128], msg[256], err[128], dir[64];
+	long			 n;
+	size_t			 i;
+
+	old = json_tokener_parse("[{\"name\":\"a\",\"version\":\"1\","
+	    "\"arch\":\"amd64\",\"ecosystem\":\"deb\"},{\"name\":\"b\","
+	    "\"version\":\"1\",\"arch\":\"amd64\",\"ecosystem\":\"deb\"},"
+	    "{\"name\":\"c\",\"version\":\"1\",\"arch\":null,"
+	    "\"ecosystem\":\"deb\"}]");
+	new = json_tokener_parse("[{\"name\":\"a\",\"version\":\"2\","
+	    "\"arch\":\"amd64\",\"ecosystem\":\"deb\"},{\"name\":\"aa\","
+	    "\"version\":\"1\",\"arch\":\"amd64\",\"ecosystem\":\"deb\"},"
+	    "{\"name\":\"c\",\"version\":\"1\",\"arch\":null,"
+	    "\"ecosystem\":\"deb\"}]");
+	assert_non_null(sec);
+	assert_int_equal(invstate_init(&st, "agent-1"), 0);
+	body = json_object_new_object();
+	json_add_string(body, "type", "full");
+	doc = json_object_new_object();
+	json_object_object_add(doc, "packages", json_object_get(old));
+	json_object_object_add(body, "data", doc);
+	assert_int_equal(invstate_items_apply(&st, body), 0);
+	json_object_put(body);
+	assert_true(st.items[invitem_index(sec)].is_known);
+	assert_int_equal(st.items[invitem_index(sec)].n, 3);
+
+	/* a changed, aa new, b gone, c the same. */
+	assert_int_equal(invstate_items_build(sec, new, &now), 0);
+	n = invstate_items_diff(&st.items[invitem_index(sec)], &now, new,
+	    &put, &del);
+	assert_int_equal(n, 3);
+	assert_int_equal(json_object_array_length(put), 2);
+	assert_string_equal(json_object_to_json_string_ext(del,
+	    JSON_C_TO_STRING_PLAIN), "[{\"name\":\"b\",\"arch\":\"amd64\","
+	    "\"ecosystem\":\"deb\"}]");
+	ops = json_object_new_object();
+	json_object_object_add(ops, "put", put);
+	json_object_object_add(ops, "delete", del);
+	items = json_object_new_object();
+	json_object_object_add(items, "packages", ops);
+
+	/* The platform's side. */
+	doc = json_object_new_object();
+	json_object_object_add(doc, "packages", json_object_get(old));
+	assert_int_equal(invitem_apply(doc, items, field, sizeof(field), msg,
+	    sizeof(msg)), 0);
+	assert_string_equal(json_object_to_json_string(json_object_object_get(
+	    doc, "packages")), json_object_to_json_string(new));
+	/* Applied twice: b is not held any more. */
+	assert_int_equal(invitem_apply(doc, items, field, sizeof(field), msg,
+	    sizeof(msg)), 1);
+	assert_string_equal(field, "items.packages.delete[0]");
+	json_object_put(doc);
+
+	/* The agent's side: the items of the new list. */
+	body = json_object_new_object();
+	json_add_string(body, "type", "delta");
+	json_object_object_add(body, "items", items);
+	assert_int_equal(invstate_items_apply(&st, body), 0);
+	json_object_put(body);
+	assert_int_equal(st.items[invitem_index(sec)].n, now.n);
+	for (i = 0; i < now.n; i++) {
+		assert_string_equal(st.items[invitem_index(sec)].v[i].key,
+		    now.v[i].key);
+		assert_memory_equal(st.items[invitem_index(sec)].v[i].digest,
+		    now.v[i].digest, INVSTATE_DIGEST_SIZE);
+	}
+
+	/* Through inventory.json. */
+	snprintf(dir, sizeof(dir), "/tmp/test_inventory.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(invstate_save(dir, &st), 0);
+	assert_int_equal(invstate_load(dir, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.items[invitem_index(sec)].n, now.n);
+	for (i = 0; i < now.n; i++)
+		assert_memory_equal(back.items[invitem_index(sec)].v[i].digest,
+		    now.v[i].digest, INVSTATE_DIGEST_SIZE);
+	assert_false(back.items[invitem_index(invitem_find("users"))].is_known);
+	invstate_free(&back);
+	assert_int_equal(invstate_remove(dir), 0);
+	rmdir(dir);
+
+	/* Out of key order, or a key twice: the section goes whole. */
+	invstate_items_free(&now);
+	doc = json_tokener_parse("[{\"name\":\"b\"},{\"name\":\"a\"}]");
+	assert_int_equal(invstate_items_build(sec, doc, &now), 1);
+	json_object_put(doc);
+	doc = json_tokener_parse("[{\"name\":\"a\"},{\"name\":\"a\"}]");
+	assert_int_equal(invstate_items_build(sec, doc, &now), 1);
+	json_object_put(doc);
+	invstate_free(&st);
+	json_object_put(old);
+	json_object_put(new);
+}
+
 /* inventory.json round trip and corruption. */
 static void
 test_state_file(void **unused)
@@ -364,6 +473,13 @@ test_state_file(void **unused)
 		"{\"format\":1,\"acked\":{\"inventory_version\":1,"
 		    "\"sequence\":1,\"time\":0,\"digests\":{}},\"pending\":"
 		    "{\"sequence\":0},\"last_scan\":0}",
+		"{\"format\":1,\"acked\":{\"inventory_version\":1,"
+		    "\"sequence\":1,\"time\":0,\"digests\":{},\"items\":"
+		    "{\"packages\":{\"not json\":\"0123456789abcdef0123456789"
+		    "abcdef0123456789abcdef0123456789abcdef\"}}},\"last_scan\":0}",
+		"{\"format\":1,\"acked\":{\"inventory_version\":1,"
+		    "\"sequence\":1,\"time\":0,\"digests\":{},\"items\":"
+		    "{\"os\":{}}},\"last_scan\":0}",
 		NULL
 	};
 	int		 i;
@@ -420,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_state_file),
+		cmocka_unit_test(test_items),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
