@@ -279,6 +279,7 @@ fim_parse_stamp(const char *text, size_t len, struct fim_stamp *st,
 /* One event being assembled. */
 struct fim_slot {
 	int			 used;
+	int			 mixed;		/* records from both sockets */
 	uint64_t		 first_ms;
 	struct fim_raw_event	 ev;
 };
@@ -473,6 +474,21 @@ fim_note_serial(struct fim_assembler *as, uint32_t s)
 	return 0;
 }
 
+/* Does the event in slot sl hold a record of type with this body? */
+static int
+fim_slot_has(const struct fim_slot *sl, int type, const char *body,
+    size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < sl->ev.nrecords; i++)
+		if (sl->ev.records[i].type == type &&
+		    strlen(sl->ev.records[i].body) == len &&
+		    memcmp(sl->ev.records[i].body, body, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Add one record. Returns 0, 1 (duplicate), or -1 (malformed). */
 int
 fim_asm_add(struct fim_assembler *as, int type, const char *text, size_t len,
@@ -494,10 +510,19 @@ fim_asm_add(struct fim_assembler *as, int type, const char *text, size_t len,
 	}
 	sl = fim_slot_find(as, st.serial);
 	if (sl != NULL) {
-		if (sl->ev.source != source) {
+		/*
+		 * A copy from the other socket (multicast and unicast during
+		 * a handover): a record already in the event is a duplicate,
+		 * byte for byte; one not yet there is the rest of an event
+		 * that began on the socket since left, and is kept.
+		 */
+		if ((sl->ev.source != source || sl->mixed) &&
+		    fim_slot_has(sl, type, text + off, len - (size_t)off)) {
 			as->st.duplicates++;
 			return 1;
 		}
+		if (sl->ev.source != source)
+			sl->mixed = 1;
 	} else {
 		was_seen = fim_note_serial(as, st.serial);
 		if (was_seen) {

@@ -418,6 +418,63 @@ test_duplicates(void **state)
 	fim_asm_free(as);
 }
 
+/*
+ * A handover that splits an event: its first records came by multicast,
+ * the group was left, the rest come only by unicast. The unicast copies
+ * of what multicast gave are dropped; the rest completes the event.
+ */
+static void
+test_handover_split(void **state)
+{
+	struct fim_assembler	*as;
+	struct fim_asm_stats	 st;
+	char			 err[256];
+	int			 i;
+
+	as = fim_asm_new(collect, NULL, 1000);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(fim_asm_add(as, ev_create[i].type,
+		    ev_create[i].text, strlen(ev_create[i].text), 1, 10, err,
+		    sizeof(err)), 0);
+	assert_int_equal(feed(as, ev_create, 0, 10), 2);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].nrecords, 5);
+	assert_int_equal(got[0].records[0].type, 1300);
+	assert_int_equal(got[0].records[1].type, 1307);
+	assert_int_equal(got[0].records[2].type, 1302);
+	assert_int_equal(got[0].records[3].type, 1302);
+	assert_int_equal(got[0].records[4].type, 1327);
+	fim_asm_stats(as, &st);
+	assert_true(st.duplicates == 2);
+	collected_free();
+	fim_asm_free(as);
+
+	/*
+	 * Interleaved reads during the handover: multicast gives the first
+	 * two, unicast all but EOE, then multicast the rest and EOE. Every
+	 * record is kept once.
+	 */
+	as = fim_asm_new(collect, NULL, 1000);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(fim_asm_add(as, ev_create[i].type,
+		    ev_create[i].text, strlen(ev_create[i].text), 1, 10, err,
+		    sizeof(err)), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fim_asm_add(as, ev_create[i].type,
+		    ev_create[i].text, strlen(ev_create[i].text), 0, 10, err,
+		    sizeof(err)), i < 2);
+	for (i = 2; i < 6; i++)
+		assert_int_equal(fim_asm_add(as, ev_create[i].type,
+		    ev_create[i].text, strlen(ev_create[i].text), 1, 10, err,
+		    sizeof(err)), i < 5);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].nrecords, 5);
+	fim_asm_stats(as, &st);
+	assert_true(st.duplicates == 5);
+	collected_free();
+	fim_asm_free(as);
+}
+
 /* Make "audit(100.000:SERIAL): " records of type. */
 static void
 add_serial(struct fim_assembler *as, int type, uint32_t serial,
@@ -731,6 +788,7 @@ main(void)
 		cmocka_unit_test(test_rename_modify_attrib),
 		cmocka_unit_test(test_dirfd),
 		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_handover_split),
 		cmocka_unit_test(test_gaps_and_timeouts),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_rules),
