@@ -645,6 +645,26 @@ fim_snap_cmp_inode(const void *a, const void *b)
 	return 0;
 }
 
+/*
+ * Is now, found under a new path with the inode of the vanished before,
+ * the same file renamed, rather than a new file that reuses the inode of
+ * a deleted one? A rename keeps the type, and a file's size and mtime; a
+ * file created since has its own mtime. (A file both renamed and changed
+ * while the agent was stopped is reported as deleted and created.)
+ */
+static int
+fim_snap_same_file(const struct fim_fstate *before,
+    const struct fim_fstate *now)
+{
+	if ((before->mode & S_IFMT) != (now->mode & S_IFMT))
+		return 0;
+	if (S_ISDIR(now->mode))
+		return 1;
+	return before->size == now->size &&
+	    before->mtime_sec == now->mtime_sec &&
+	    before->mtime_nsec == now->mtime_nsec;
+}
+
 /* Report the differences from before to now. */
 void
 fim_snap_diff(struct fim_snapshot *before, struct fim_snapshot *now,
@@ -707,7 +727,8 @@ fim_snap_diff(struct fim_snapshot *before, struct fim_snapshot *now,
 		b = &key;
 		hit = ngone > 0 ? bsearch(&b, gone, ngone, sizeof(*gone),
 		    fim_snap_cmp_inode) : NULL;
-		if (hit != NULL && !(*hit)->mark) {
+		if (hit != NULL && !(*hit)->mark &&
+		    fim_snap_same_file(*hit, n)) {
 			b = *hit;
 			b->mark = n->mark = 1;
 			fn(FIM_RENAME, n->path, b->path, b, n, arg);

@@ -762,6 +762,15 @@ test_snapshot(void **state)
 	fim_snap_diff(b, c, 500, 0, diff_cb, NULL);
 	assert_string_equal(diffs, "modify /w/mod;attrib /w/attr;"
 	    "rename /w/ren2 from /w/ren;create /w/created;delete /w/del;");
+	/* /w/del's inode reused by a file created since: not a rename. */
+	sb = st_of(5, 0100644, 3, 300, 300);
+	fim_snap_add(c, "/w/reused", &sb);
+	diffs[0] = '\0';
+	fim_snap_diff(b, c, 500, 0, diff_cb, NULL);
+	assert_string_equal(diffs, "modify /w/mod;attrib /w/attr;"
+	    "rename /w/ren2 from /w/ren;create /w/created;create /w/reused;"
+	    "delete /w/del;");
+	assert_int_equal(fim_snap_refresh(c, "/w/reused"), 0);
 	/* Refreshed from the file system: gone, back, and new. */
 	assert_int_equal(fim_snap_refresh(c, "/w/created"), 0);
 	assert_null(fim_snap_find(c, "/w/created"));
