@@ -35,9 +35,9 @@
 
 #define AUDIT_RCVBUF		(8 * 1024 * 1024)	/* wanted, bytes */
 #define AUDIT_MSG_BUF		(16 * 1024)	/* > MAX_AUDIT_MESSAGE_LENGTH */
-#define AUDIT_READ_BUDGET	256		/* messages per audit_wait turn */
-#define AUDIT_READ_BURST	8192		/* messages per wake-up, at most */
-#define AUDIT_READ_MS		20		/* reading per wake-up, at most */
+#define AUDIT_READ_BUDGET	256		/* messages a turn of audit_wait */
+#define AUDIT_READ_BURST	8192		/* messages a wake-up, at most */
+#define AUDIT_READ_MS		20		/* ms of reading a wake-up */
 #define AUDIT_REQUEST_TIMEOUT	5		/* seconds */
 #define AUDIT_REQUESTS_MAX	4096
 #define AUDIT_KEY_SEPARATOR	0x01		/* between keys of one rule */
