@@ -18,7 +18,7 @@
 # in the temporary directory, flush = none, log_format = RAW) takes the
 # audit pid, the kernel rules the agent had installed are put back with
 # auditctl, the backlog settings the agent uses as owner (backlog_limit
-# 8192, backlog_wait_time 0) are set, and the same load runs; its events
+# 65536, backlog_wait_time 0) are set, and the same load runs; its events
 # are the SYSCALL records with the rule's key in its log, its CPU time and
 # VmHWM are measured the same way.
 #
@@ -176,7 +176,7 @@ auditd -n -s enable -c "$T/auditd" > "$T/auditd/stderr" 2>&1 &
 FIM_AUDITD_PID=$!
 wait_for 10 sh -c "auditctl -s | grep -qx 'pid $FIM_AUDITD_PID'" ||
     fail "private auditd did not take the audit pid: $(cat "$T/auditd/stderr")"
-auditctl -b 8192 >/dev/null
+auditctl -b 65536 >/dev/null
 auditctl --backlog_wait_time 0 >/dev/null
 while read -r rule; do
 	# shellcheck disable=SC2086

@@ -35,7 +35,9 @@
 
 #define AUDIT_RCVBUF		(8 * 1024 * 1024)	/* wanted, bytes */
 #define AUDIT_MSG_BUF		(16 * 1024)	/* > MAX_AUDIT_MESSAGE_LENGTH */
-#define AUDIT_READ_BUDGET	256		/* messages per wake-up */
+#define AUDIT_READ_BUDGET	256		/* messages a turn of audit_wait */
+#define AUDIT_READ_BURST	8192		/* messages a wake-up, at most */
+#define AUDIT_READ_MS		20		/* ms of reading a wake-up */
 #define AUDIT_REQUEST_TIMEOUT	5		/* seconds */
 #define AUDIT_REQUESTS_MAX	4096
 #define AUDIT_KEY_SEPARATOR	0x01		/* between keys of one rule */
@@ -705,16 +707,36 @@ audit_datagram(struct audit *a, unsigned char *buf, size_t n,
 		audit_reply(a, nh);
 }
 
-/* Read up to max messages from one socket. Returns the count, or -errno. */
+/* Monotonic milliseconds. */
+static uint64_t
+audit_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Read up to max messages from one socket, for at most max_ms (0: no
+ * limit). Returns the count, or -errno.
+ */
 static int
-audit_read(struct audit *a, enum audit_source source, int max)
+audit_read(struct audit *a, enum audit_source source, int max, int max_ms)
 {
 	struct nl_sock		*sk;
 	struct sockaddr_nl	 nla;
 	unsigned char		*buf;
+	uint64_t		 until = 0;
 	int			 n, count = 0;
 
+	if (max_ms > 0)
+		until = audit_now_ms() + (uint64_t)max_ms;
 	while (count < max) {
+		/* The clock is read once every 64 messages. */
+		if (until != 0 && count > 0 && count % 64 == 0 &&
+		    audit_now_ms() >= until)
+			break;
 		sk = source == AUDIT_SOURCE_UNICAST ? a->ctl : a->mc;
 		if (sk == NULL)
 			break;
@@ -751,7 +773,7 @@ audit_read(struct audit *a, enum audit_source source, int max)
 int
 audit_drain(struct audit *a, enum audit_source source, int max)
 {
-	return audit_read(a, source, max);
+	return audit_read(a, source, max, 0);
 }
 
 /* Block until no request is pending (shutdown only). */
@@ -773,7 +795,7 @@ audit_wait(struct audit *a, int timeout_ms)
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, left) == -1 && errno != EINTR)
 			return -errno;
-		audit_read(a, AUDIT_SOURCE_UNICAST, AUDIT_READ_BUDGET);
+		audit_read(a, AUDIT_SOURCE_UNICAST, AUDIT_READ_BUDGET, 0);
 	}
 	return 0;
 }
@@ -809,8 +831,15 @@ audit_read_cb(evutil_socket_t fd, short what, void *arg)
 		audit_expire(a);
 		return;
 	}
+	/*
+	 * Records come in bursts the kernel can only buffer up to its
+	 * backlog limit: read what is there, bounded in time so that the
+	 * other callbacks still get their turn.
+	 */
 	if (a->mc != NULL && fd == nl_socket_get_fd(a->mc))
-		audit_read(a, AUDIT_SOURCE_MULTICAST, AUDIT_READ_BUDGET);
+		audit_read(a, AUDIT_SOURCE_MULTICAST, AUDIT_READ_BURST,
+		    AUDIT_READ_MS);
 	else
-		audit_read(a, AUDIT_SOURCE_UNICAST, AUDIT_READ_BUDGET);
+		audit_read(a, AUDIT_SOURCE_UNICAST, AUDIT_READ_BURST,
+		    AUDIT_READ_MS);
 }

@@ -2,7 +2,9 @@
  * fim-queue.c: FIM events waiting for their file's state and hash, then
  * batched into spooled "fim-events" uploads. Hashing runs in slices of
  * FIM_HASH_SLICE_MS from the event loop, one file at a time, so a large
- * file never stalls the loop.
+ * file never stalls the loop. A queued event is kept as its JSON text
+ * (a few hundred bytes, not a json-c object of several kB); what is
+ * learnt about its file is added as text, and batches are built as text.
  */
 #include "config.h"
 
@@ -29,16 +31,20 @@
 
 #define FIM_READ_CHUNK		(128 * 1024)
 #define FIM_HASH_TRIES		3	/* the file kept changing: give up */
+#define FIM_SHA256_EMPTY	\
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* One queued event. */
 struct fim_qentry {
 	struct fim_qentry	*next;
-	struct json_object	*ev;
-	enum fim_look		 look;
-	char			*path;
 	uint64_t		 inode;
 	uint64_t		 ready_ms;	/* not before (monotonic) */
+	size_t			 len;		/* of the JSON text */
+	int64_t			 ev_inode;	/* taken out of it, or -1 */
+	enum fim_look		 look;
 	int			 tries;
+	char			*path;		/* in text, or NULL */
+	char			 text[];	/* JSON text, NUL, path, NUL */
 };
 
 /* The file being hashed (for the head of the queue). */
@@ -70,7 +76,10 @@ struct fim_queue {
 	struct event		*batch_timer;
 	struct fim_hashing	 h;
 	struct fim_last_hash	 last;
-	struct json_object	*batch;		/* array, or NULL */
+	struct json_object	*extra;		/* learnt about the head */
+	char			*batch;		/* {"events":[... or NULL */
+	size_t			 batch_len;
+	size_t			 batch_size;
 	uint64_t		 batch_started;	/* monotonic ms */
 	struct fim_queue_stats	 st;
 	unsigned char		*buf;
@@ -154,21 +163,20 @@ fim_queue_reply(const struct uplink_reply *r, const struct spool_record *rec,
 static void
 fim_queue_spool(struct fim_queue *q)
 {
-	struct json_object	*body;
-	int64_t			 seq;
-	size_t			 n;
+	int64_t	 seq;
+	size_t	 n;
 
-	if (q->batch == NULL)
+	if (q->st.in_batch == 0)
 		return;
-	n = json_object_array_length(q->batch);
-	body = json_object_new_object();
-	json_object_object_add(body, "events", q->batch);
-	q->batch = NULL;
+	n = (size_t)q->st.in_batch;
+	/* fim_queue_batch_add() left room for the end. */
+	memcpy(q->batch + q->batch_len, "]}", 3);
+	q->batch_len += 2;
+	seq = q->upload != NULL ? upload_put_text(q->upload, "fim-events",
+	    q->batch, q->batch_len) : -ENODEV;
+	q->batch_len = 0;
 	q->st.in_batch = 0;
 	evtimer_del(q->batch_timer);
-	seq = q->upload != NULL ? upload_put(q->upload, "fim-events", body) :
-	    -ENODEV;
-	json_object_put(body);
 	if (seq < 0) {
 		q->st.lost_spool += n;
 		log_warnx("fim: %zu events lost: the spool refused their "
@@ -188,20 +196,71 @@ fim_queue_batch_cb(evutil_socket_t fd, short what, void *arg)
 	fim_queue_spool(arg);
 }
 
-/* Move an event into the open batch; spool the batch when full. */
-static void
-fim_queue_batch_add(struct fim_queue *q, struct json_object *ev)
+/*
+ * Move an event into the open batch, its text (len bytes) with the
+ * members of more (an object, or NULL) added; spool the batch when full.
+ * Returns 0, or -1 (no memory: the event is counted lost).
+ */
+static int
+fim_queue_batch_add(struct fim_queue *q, const char *text, size_t len,
+    struct json_object *more)
 {
 	struct timeval	 tv = { FIM_BATCH_SECONDS, 0 };
+	const char	*mtext = NULL;
+	size_t		 mlen = 0, need, size;
+	char		*p;
 
-	if (q->batch == NULL) {
-		q->batch = json_object_new_array();
+	if (more != NULL && json_object_object_length(more) > 0)
+		mtext = json_object_to_json_string_length(more,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &mlen);
+	/* "{"events":[", ",", the event, the end "]}" and its NUL. */
+	need = q->batch_len + 16 + len + mlen + 3;
+	if (need > q->batch_size) {
+		size = q->batch_size > 0 ? q->batch_size : 64 * 1024;
+		while (size < need)
+			size *= 2;
+		if ((p = realloc(q->batch, size)) == NULL) {
+			q->st.lost_spool++;
+			return -1;
+		}
+		q->batch = p;
+		q->batch_size = size;
+	}
+	if (q->st.in_batch == 0) {
+		q->batch_len = strlcpy(q->batch, "{\"events\":[",
+		    q->batch_size);
 		q->batch_started = fim_queue_now();
 		evtimer_add(q->batch_timer, &tv);
+	} else
+		q->batch[q->batch_len++] = ',';
+	if (mtext != NULL && len <= 2) {
+		/* {} and {b...} make {b...}. */
+		memcpy(q->batch + q->batch_len, mtext, mlen);
+		q->batch_len += mlen;
+	} else if (mtext != NULL && mlen >= 2) {
+		/* {a...} and {b...} make {a...,b...}. */
+		memcpy(q->batch + q->batch_len, text, len - 1);
+		q->batch_len += len - 1;
+		q->batch[q->batch_len++] = ',';
+		memcpy(q->batch + q->batch_len, mtext + 1, mlen - 1);
+		q->batch_len += mlen - 1;
+	} else {
+		memcpy(q->batch + q->batch_len, text, len);
+		q->batch_len += len;
 	}
-	json_object_array_add(q->batch, ev);
 	if (++q->st.in_batch >= FIM_BATCH_EVENTS)
 		fim_queue_spool(q);
+	return 0;
+}
+
+/* What is learnt about the head entry's file goes here. */
+static struct json_object *
+fim_queue_extra(struct fim_queue *q)
+{
+	if (q->extra == NULL)
+		q->extra = json_object_new_object();
+	return q->extra;
 }
 
 /* Stop hashing the current file. */
@@ -309,26 +368,36 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 	char		 hex[65];
 	ssize_t		 n;
 	unsigned int	 i;
+	struct json_object *x;
+
+	if ((x = fim_queue_extra(q)) == NULL)
+		return 1;	/* no memory: the event goes as it is */
 
 	if (q->h.fd == -1) {
 		/* The file may be gone or replaced: say what is found. */
 		if (lstat(e->path, &sb) == -1) {
 			if (e->look == FIM_LOOK_HASH)
-				json_add_string(e->ev, "hash_skipped", "gone");
+				json_add_string(x, "hash_skipped", "gone");
 			return 1;
 		}
-		fim_queue_add_stat(e->ev, &sb);
+		fim_queue_add_stat(x, &sb);
 		if (e->inode != 0 && (uint64_t)sb.st_ino != e->inode)
-			json_add_bool(e->ev, "replaced", 1);
+			json_add_bool(x, "replaced", 1);
 		if (e->look != FIM_LOOK_HASH)
 			return 1;
 		if (!S_ISREG(sb.st_mode)) {
 			/* Never open devices or FIFOs. */
-			json_add_string(e->ev, "hash_skipped", "not_regular");
+			json_add_string(x, "hash_skipped", "not_regular");
+			return 1;
+		}
+		if (sb.st_size == 0 && q->hash_max != 0) {
+			/* Nothing to read: the hash of nothing. */
+			json_add_string(x, "sha256", FIM_SHA256_EMPTY);
+			q->st.hashed++;
 			return 1;
 		}
 		if (q->hash_max == 0 || (uint64_t)sb.st_size > q->hash_max) {
-			json_add_string(e->ev, "hash_skipped", q->hash_max == 0 ?
+			json_add_string(x, "hash_skipped", q->hash_max == 0 ?
 			    "disabled" : "too_large");
 			return 1;
 		}
@@ -339,19 +408,19 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 			    O_NONBLOCK | O_CLOEXEC);
 		if (q->h.fd == -1 || fstat(q->h.fd, &sb) == -1 ||
 		    !S_ISREG(sb.st_mode)) {
-			json_add_string(e->ev, "hash_skipped", "unreadable");
+			json_add_string(x, "hash_skipped", "unreadable");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
 		if (fim_queue_same_as_last(q, e->path, &sb)) {
-			json_add_string(e->ev, "sha256", q->last.hex);
+			json_add_string(x, "sha256", q->last.hex);
 			fim_queue_hash_reset(q);
 			return 1;
 		}
 		q->h.before = sb;
 		if ((q->h.md = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(q->h.md, EVP_sha256(), NULL) != 1) {
-			json_add_string(e->ev, "hash_skipped", "error");
+			json_add_string(x, "hash_skipped", "error");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
@@ -361,7 +430,7 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			json_add_string(e->ev, "hash_skipped", "unreadable");
+			json_add_string(x, "hash_skipped", "unreadable");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
@@ -371,7 +440,7 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 		q->h.done += (uint64_t)n;
 		if (q->h.done > q->hash_max) {
 			/* It grew past the limit while we read. */
-			json_add_string(e->ev, "hash_skipped", "too_large");
+			json_add_string(x, "hash_skipped", "too_large");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
@@ -390,22 +459,36 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 	for (i = 0; i < mdlen && i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	hex[64] = '\0';
-	json_add_string(e->ev, "sha256", hex);
+	json_add_string(x, "sha256", hex);
 	if (e->tries >= FIM_HASH_TRIES)
-		json_add_bool(e->ev, "hash_unstable", 1);
+		json_add_bool(x, "hash_unstable", 1);
 	fim_queue_remember(q, e->path, &q->h.before, hex);
 	q->st.hashed++;
 	fim_queue_hash_reset(q);
 	return 1;
 }
 
-/* Free one entry (its event too, unless taken). */
+/* Free one entry. */
 static void
 fim_queue_entry_free(struct fim_qentry *e)
 {
-	json_object_put(e->ev);
-	free(e->path);
 	free(e);
+}
+
+/*
+ * The head entry is done: into the batch with what was learnt about its
+ * file, then freed.
+ */
+static void
+fim_queue_finish(struct fim_queue *q, struct fim_qentry *e)
+{
+	if (e->ev_inode >= 0 && (q->extra == NULL ||
+	    !json_object_object_get_ex(q->extra, "inode", NULL)))
+		json_add_int64(fim_queue_extra(q), "inode", e->ev_inode);
+	fim_queue_batch_add(q, e->text, e->len, q->extra);
+	json_object_put(q->extra);
+	q->extra = NULL;
+	fim_queue_entry_free(e);
 }
 
 /* Take the head entry off the queue. */
@@ -433,7 +516,8 @@ fim_queue_schedule(struct fim_queue *q)
 	if (q->head == NULL)
 		return;
 	now = fim_queue_now();
-	if (q->head->ready_ms > now) {
+	/* Busy: at once (see fim_queue_step_cb). */
+	if (q->head->ready_ms > now && q->st.waiting <= FIM_QUEUE_BUSY) {
 		tv.tv_sec = (time_t)((q->head->ready_ms - now) / 1000);
 		tv.tv_usec = (suseconds_t)((q->head->ready_ms - now) % 1000 *
 		    1000);
@@ -441,27 +525,39 @@ fim_queue_schedule(struct fim_queue *q)
 	evtimer_add(q->step, &tv);
 }
 
-/* Work through the queue for one slice. */
+/*
+ * Work through the queue for one slice. Past FIM_QUEUE_BUSY waiting
+ * events, files are looked at without waiting for their writer (marked
+ * "hash_early"), so that a burst does not fill the queue.
+ */
 static void
 fim_queue_step_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct fim_queue	*q = arg;
 	struct fim_qentry	*e;
-	uint64_t		 until = fim_queue_now() + FIM_HASH_SLICE_MS;
+	uint64_t		 until, now;
+
+	/* Busy: keep up with the records (the loop still turns in time). */
+	until = fim_queue_now() + (q->st.waiting > FIM_QUEUE_BUSY ?
+	    FIM_BUSY_SLICE_MS : FIM_HASH_SLICE_MS);
 
 	while ((e = q->head) != NULL) {
-		if (e->ready_ms > fim_queue_now())
-			break;
-		if (e->look != FIM_LOOK_NONE &&
-		    !fim_queue_look(q, e, until)) {
-			if (e->ready_ms > fim_queue_now())
+		now = fim_queue_now();
+		if (e->ready_ms > now) {
+			if (q->st.waiting <= FIM_QUEUE_BUSY)
 				break;
-			/* Out of time: go on at the next turn. */
-			break;
+			if (e->look == FIM_LOOK_HASH && e->tries == 0 &&
+			    q->h.fd == -1) {
+				json_add_bool(fim_queue_extra(q),
+				    "hash_early", 1);
+				q->st.early++;
+			}
 		}
+		if (e->look != FIM_LOOK_NONE &&
+		    !fim_queue_look(q, e, until))
+			break;	/* out of time, or to be done again later */
 		fim_queue_pop(q);
-		fim_queue_batch_add(q, json_object_get(e->ev));
-		fim_queue_entry_free(e);
+		fim_queue_finish(q, e);
 		if (fim_queue_now() >= until)
 			break;
 	}
@@ -474,22 +570,44 @@ fim_queue_push(struct fim_queue *q, struct json_object *ev,
     enum fim_look look, const char *path, uint64_t inode)
 {
 	struct fim_qentry	*e;
+	struct json_object	*o;
+	const char		*text;
+	size_t			 len, plen;
+	int64_t			 ev_inode = -1;
 	int			 was_empty = q->head == NULL;
 
-	if (q->st.waiting >= FIM_QUEUE_MAX ||
-	    (e = calloc(1, sizeof(*e))) == NULL) {
+	if (q->st.waiting >= FIM_QUEUE_MAX) {
 		q->st.lost_queue++;
 		json_object_put(ev);
 		return -1;
 	}
-	e->ev = ev;
-	e->look = path != NULL ? look : FIM_LOOK_NONE;
-	e->inode = inode;
-	if (path != NULL && (e->path = strdup(path)) == NULL) {
-		free(e);
+	if (path == NULL)
+		look = FIM_LOOK_NONE;
+	/* The file's inode as found later replaces the event's. */
+	if (look != FIM_LOOK_NONE && json_object_object_get_ex(ev, "inode",
+	    &o)) {
+		ev_inode = json_object_get_int64(o);
+		json_object_object_del(ev, "inode");
+	}
+	text = json_object_to_json_string_length(ev, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	plen = look != FIM_LOOK_NONE ? strlen(path) + 1 : 0;
+	if (text == NULL || (e = malloc(sizeof(*e) + len + 1 + plen)) ==
+	    NULL) {
 		q->st.lost_queue++;
 		json_object_put(ev);
 		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	memcpy(e->text, text, len + 1);
+	e->len = len;
+	json_object_put(ev);
+	e->ev_inode = ev_inode;
+	e->look = look;
+	e->inode = inode;
+	if (plen > 0) {
+		e->path = e->text + len + 1;
+		memcpy(e->path, path, plen);
 	}
 	e->ready_ms = fim_queue_now() + (e->look == FIM_LOOK_HASH ?
 	    FIM_HASH_DELAY_MS : 0);
@@ -500,7 +618,7 @@ fim_queue_push(struct fim_queue *q, struct json_object *ev,
 	q->tail = e;
 	q->st.waiting++;
 	q->st.queued++;
-	if (was_empty)
+	if (was_empty || q->st.waiting == FIM_QUEUE_BUSY + 1)
 		fim_queue_schedule(q);
 	return 0;
 }
@@ -516,10 +634,9 @@ fim_queue_flush(struct fim_queue *q, int is_final)
 		fim_queue_hash_reset(q);
 		while ((e = fim_queue_pop(q)) != NULL) {
 			if (e->look == FIM_LOOK_HASH)
-				json_add_string(e->ev, "hash_skipped",
-				    "shutdown");
-			fim_queue_batch_add(q, json_object_get(e->ev));
-			fim_queue_entry_free(e);
+				json_add_string(fim_queue_extra(q),
+				    "hash_skipped", "shutdown");
+			fim_queue_finish(q, e);
 		}
 		evtimer_del(q->step);
 	}
@@ -545,7 +662,8 @@ fim_queue_free(struct fim_queue *q)
 	fim_queue_hash_reset(q);
 	while ((e = fim_queue_pop(q)) != NULL)
 		fim_queue_entry_free(e);
-	json_object_put(q->batch);
+	json_object_put(q->extra);
+	free(q->batch);
 	if (q->step != NULL)
 		event_free(q->step);
 	if (q->batch_timer != NULL)

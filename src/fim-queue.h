@@ -18,10 +18,12 @@ struct upload;
 struct fim_queue;
 
 #define FIM_QUEUE_MAX		10000	/* events waiting */
+#define FIM_QUEUE_BUSY		1000	/* waiting: stop waiting for writers */
 #define FIM_BATCH_EVENTS	500
 #define FIM_BATCH_SECONDS	5
 #define FIM_HASH_DELAY_MS	1000	/* after the event, before hashing */
-#define FIM_HASH_SLICE_MS	10	/* hashing at a stretch */
+#define FIM_HASH_SLICE_MS	5	/* hashing at a stretch */
+#define FIM_BUSY_SLICE_MS	20	/* the same, past FIM_QUEUE_BUSY */
 
 /* What to learn about the file of an event before it is sent. */
 enum fim_look {
@@ -37,6 +39,7 @@ struct fim_queue_stats {
 	uint64_t	acked;		/* events the platform stored */
 	uint64_t	batches;	/* uploads spooled */
 	uint64_t	hashed;		/* files hashed */
+	uint64_t	early;		/* looked at early: queue busy */
 	uint64_t	lost_queue;	/* refused: queue full */
 	uint64_t	lost_spool;	/* the spool refused their batch */
 	int		waiting;	/* in the queue now */

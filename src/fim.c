@@ -60,7 +60,8 @@
 #define FIM_POLL_SECONDS	5
 #define FIM_VERIFY_POLLS	12	/* rules checked every minute */
 #define FIM_ASM_TIMEOUT_MS	1000
-#define FIM_BACKLOG_LIMIT	8192
+#define FIM_BACKLOG_LIMIT	65536	/* records: about 13,000 file changes */
+#define FIM_BACKLOG_TEXT	"65536"
 #define FIM_HANDOVER_MS		2000
 #define FIM_LOSS_REPORT_SECONDS	60
 #define FIM_STOP_TIMEOUT_MS	3000
@@ -882,7 +883,8 @@ fim_owner_state(int err, const struct audit_state *st, void *arg)
 	fim->changed |= mask;
 	log_info("fim: as audit owner:%s%s%s", mask & AUDIT_SET_ENABLED ?
 	    " enabling auditing" : "", mask & AUDIT_SET_BACKLOG_LIMIT ?
-	    " backlog_limit " "8192" : "", mask & AUDIT_SET_BACKLOG_WAIT_TIME ?
+	    " backlog_limit " FIM_BACKLOG_TEXT : "",
+	    mask & AUDIT_SET_BACKLOG_WAIT_TIME ?
 	    " backlog_wait_time 0 (never block applications)" : "");
 	if ((err = audit_set(fim->audit, mask, &want, mask &
 	    AUDIT_SET_ENABLED ? fim_enabled_done : fim_settings_done,
@@ -2176,6 +2178,7 @@ fim_status(void *self)
 	json_add_int64(o, "events_acked", (int64_t)qs.acked);
 	json_add_int64(o, "events_waiting", qs.waiting + qs.in_batch);
 	json_add_int64(o, "files_hashed", (int64_t)qs.hashed);
+	json_add_int64(o, "files_looked_early", (int64_t)qs.early);
 	json_add_time(o, "last_event", fim->last_event);
 	fim_add_losses(fim, o);
 	json_add_int64(o, "records", (int64_t)as.records);

@@ -159,6 +159,39 @@ upload_note_dropped(struct upload *u)
 		    error_message(ERR_SPOOL_OVERFLOW), message);
 }
 
+/* Spool text of len bytes as kind. Returns its sequence, or -errno. */
+static int64_t
+upload_spool(struct upload *u, const char *kind, const char *text, size_t len,
+    uint64_t next)
+{
+	int64_t	 seq;
+
+	seq = spool_put(u->spool, kind, text, len);
+	if (seq < 0) {
+		errno = (int)-seq;
+		if (u->error_fn != NULL) {
+			char	 message[256];
+
+			snprintf(message, sizeof(message), "cannot spool a "
+			    "%s upload in %s: %s", kind, u->dir,
+			    strerror(errno));
+			u->error_fn(ERR_WRITE_FAILURE, message, u->error_arg);
+		} else
+			log_warn("upload: cannot spool a %s upload in %s",
+			    kind, u->dir);
+		return seq;
+	}
+	if ((uint64_t)seq != next)
+		log_warnx("upload: spool gave sequence %lld, expected %llu",
+		    (long long)seq, (unsigned long long)next);
+	log_debug("upload: %s record %lld spooled (%zu bytes, %zu waiting)",
+	    kind, (long long)seq, len, spool_depth(u->spool));
+	upload_note_dropped(u);
+	if (u->call == NULL && u->next_try == 0 && u->uplink != NULL)
+		upload_schedule(u, 0);
+	return seq;
+}
+
 /* Spool a record. Returns its sequence, or -errno. */
 int64_t
 upload_put(struct upload *u, const char *kind, struct json_object *body)
@@ -183,30 +216,44 @@ upload_put(struct upload *u, const char *kind, struct json_object *body)
 	json_object_object_add(body, "sequence", seqobj);
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	seq = spool_put(u->spool, kind, text, strlen(text));
+	seq = upload_spool(u, kind, text, strlen(text), next);
 	json_object_object_del(body, "sequence");
-	if (seq < 0) {
-		errno = (int)-seq;
-		if (u->error_fn != NULL) {
-			char	 message[256];
+	return seq;
+}
 
-			snprintf(message, sizeof(message), "cannot spool a "
-			    "%s upload in %s: %s", kind, u->dir,
-			    strerror(errno));
-			u->error_fn(ERR_WRITE_FAILURE, message, u->error_arg);
-		} else
-			log_warn("upload: cannot spool a %s upload in %s",
-			    kind, u->dir);
-		return seq;
+/*
+ * Spool a record given as JSON text: obj is the text of len bytes of an
+ * object with at least one member ("{...}"). Returns its sequence, or
+ * -errno.
+ */
+int64_t
+upload_put_text(struct upload *u, const char *kind, const char *obj,
+    size_t len)
+{
+	char		*text;
+	char		 tail[48];
+	size_t		 tlen;
+	int64_t		 seq;
+	uint64_t	 next;
+
+	if (u == NULL)
+		return -ENODEV;
+	if (upload_kind(u, kind) == NULL) {
+		log_warnx("upload: no kind \"%s\" registered", kind);
+		return -EINVAL;
 	}
-	if ((uint64_t)seq != next)
-		log_warnx("upload: spool gave sequence %lld, expected %llu",
-		    (long long)seq, (unsigned long long)next);
-	log_debug("upload: %s record %lld spooled (%zu bytes, %zu waiting)",
-	    kind, (long long)seq, strlen(text), spool_depth(u->spool));
-	upload_note_dropped(u);
-	if (u->call == NULL && u->next_try == 0 && u->uplink != NULL)
-		upload_schedule(u, 0);
+	if (len < 2 || obj[0] != '{' || obj[len - 1] != '}')
+		return -EINVAL;
+	/* The sequence goes in as the last member (see upload_put). */
+	next = spool_next_sequence(u->spool);
+	tlen = (size_t)snprintf(tail, sizeof(tail), ",\"sequence\":%llu}",
+	    (unsigned long long)next);
+	if ((text = malloc(len - 1 + tlen + 1)) == NULL)
+		return -ENOMEM;
+	memcpy(text, obj, len - 1);
+	memcpy(text + len - 1, tail, tlen + 1);
+	seq = upload_spool(u, kind, text, len - 1 + tlen, next);
+	free(text);
 	return seq;
 }
 

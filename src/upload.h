@@ -62,6 +62,12 @@ int		 upload_register(struct upload *, const struct upload_kind *);
  */
 int64_t		 upload_put(struct upload *, const char *kind,
 		    struct json_object *body);
+/*
+ * The same with body given as the JSON text of len bytes of an object
+ * with at least one member ("sequence" is added).
+ */
+int64_t		 upload_put_text(struct upload *, const char *kind,
+		    const char *body, size_t len);
 /* Send through this client (NULL: not activated, hold everything). */
 void		 upload_set_uplink(struct upload *, struct uplink *);
 /* The platform answered a check-in: send now, back-off or not. */
