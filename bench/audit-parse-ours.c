@@ -29,6 +29,8 @@
 
 #include "fim-record.h"
 
+#include "audit-parse-util.h"
+
 #define PARSE_KEY		"outpost-fim"
 #define PARSE_MAX_CHANGES	4
 
@@ -56,44 +58,6 @@ static const struct {
 	{ "SOCKADDR", 1306 }, { "CWD", 1307 }, { "EOE", 1320 },
 	{ "PROCTITLE", 1327 },
 };
-
-/* Seconds on a clock. */
-static double
-parse_clock(clockid_t id)
-{
-	struct timespec	 ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Read a whole file into a NUL-terminated buffer. Exits on error. */
-static char *
-parse_slurp(const char *path, size_t *lenp)
-{
-	struct stat	 sb;
-	char		*buf;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &sb) == -1) {
-		fprintf(stderr, "audit-parse-ours: %s: %s\n", path,
-		    strerror(errno));
-		exit(1);
-	}
-	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
-		fprintf(stderr, "audit-parse-ours: out of memory\n");
-		exit(1);
-	}
-	while (off < (size_t)sb.st_size &&
-	    (n = read(fd, buf + off, (size_t)sb.st_size - off)) > 0)
-		off += (size_t)n;
-	close(fd);
-	buf[off] = '\0';
-	*lenp = off;
-	return buf;
-}
 
 /* The number of a record type name of length len, or -1. */
 static int
@@ -247,7 +211,7 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 1 || runs < 1)
 		goto usage;
-	buf = parse_slurp(argv[optind], &len);
+	buf = parse_slurp("audit-parse-ours", argv[optind], &len);
 	r = parse_split(buf, len, &n);
 	for (i = 0; i < runs; i++)
 		parse_run(r, n);

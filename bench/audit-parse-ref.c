@@ -28,6 +28,8 @@
 
 #include <auparse.h>
 
+#include "audit-parse-util.h"
+
 #define PARSE_CHUNK	65536
 
 /* What the event callback counted. */
@@ -37,44 +39,6 @@ struct parse_count {
 	uint64_t	fields;
 	uint64_t	bytes;
 };
-
-/* Seconds on a clock. */
-static double
-parse_clock(clockid_t id)
-{
-	struct timespec	 ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Read a whole file into memory. Exits on error. */
-static char *
-parse_slurp(const char *path, size_t *lenp)
-{
-	struct stat	 sb;
-	char		*buf;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &sb) == -1) {
-		fprintf(stderr, "audit-parse-ref: %s: %s\n", path,
-		    strerror(errno));
-		exit(1);
-	}
-	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
-		fprintf(stderr, "audit-parse-ref: out of memory\n");
-		exit(1);
-	}
-	while (off < (size_t)sb.st_size &&
-	    (n = read(fd, buf + off, (size_t)sb.st_size - off)) > 0)
-		off += (size_t)n;
-	close(fd);
-	buf[off] = '\0';
-	*lenp = off;
-	return buf;
-}
 
 /* An event is ready: visit every field of every record. */
 static void
@@ -175,7 +139,7 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 1 || runs < 1)
 		goto usage;
-	buf = parse_slurp(argv[optind], &len);
+	buf = parse_slurp("audit-parse-ref", argv[optind], &len);
 	lines = parse_lines(buf, len);
 	for (i = 0; i < runs; i++)
 		parse_run(buf, len, lines);

@@ -151,31 +151,7 @@ AGENT_PID=
 # entries makes the creates slower, which would spare auditd the burst.
 rmdir "$W" || fail "$W is not empty after the load"
 mkdir "$W"
-mkdir -p "$T/auditd/plugins.d"
-cat > "$T/auditd/auditd.conf" <<EOF
-local_events = yes
-write_logs = yes
-log_file = $T/auditd/audit.log
-log_format = RAW
-flush = none
-max_log_file = 1024
-num_logs = 1
-max_log_file_action = IGNORE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-plugin_dir = $T/auditd/plugins.d
-q_depth = 2000
-overflow_action = IGNORE
-EOF
-chmod 0600 "$T/auditd/auditd.conf"
-auditd -n -s enable -c "$T/auditd" > "$T/auditd/stderr" 2>&1 &
-FIM_AUDITD_PID=$!
-wait_for 10 sh -c "auditctl -s | grep -qx 'pid $FIM_AUDITD_PID'" ||
-    fail "private auditd did not take the audit pid: $(cat "$T/auditd/stderr")"
+fim_start_auditd none 1024
 auditctl -b 65536 >/dev/null
 auditctl --backlog_wait_time 0 >/dev/null
 while read -r rule; do

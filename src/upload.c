@@ -192,6 +192,19 @@ upload_spool(struct upload *u, const char *kind, const char *text, size_t len,
 	return seq;
 }
 
+/* May a record of kind be spooled? Returns 0, or -errno. */
+static int
+upload_can_put(struct upload *u, const char *kind)
+{
+	if (u == NULL)
+		return -ENODEV;
+	if (upload_kind(u, kind) == NULL) {
+		log_warnx("upload: no kind \"%s\" registered", kind);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Spool a record. Returns its sequence, or -errno. */
 int64_t
 upload_put(struct upload *u, const char *kind, struct json_object *body)
@@ -200,13 +213,10 @@ upload_put(struct upload *u, const char *kind, struct json_object *body)
 	const char		*text;
 	int64_t			 seq;
 	uint64_t		 next;
+	int			 rc;
 
-	if (u == NULL)
-		return -ENODEV;
-	if (upload_kind(u, kind) == NULL) {
-		log_warnx("upload: no kind \"%s\" registered", kind);
-		return -EINVAL;
-	}
+	if ((rc = upload_can_put(u, kind)) < 0)
+		return rc;
 	/*
 	 * The sequence number goes into the body before the record is
 	 * written, so it must be the one spool_put() will give.
@@ -235,13 +245,10 @@ upload_put_text(struct upload *u, const char *kind, const char *obj,
 	size_t		 tlen;
 	int64_t		 seq;
 	uint64_t	 next;
+	int		 rc;
 
-	if (u == NULL)
-		return -ENODEV;
-	if (upload_kind(u, kind) == NULL) {
-		log_warnx("upload: no kind \"%s\" registered", kind);
-		return -EINVAL;
-	}
+	if ((rc = upload_can_put(u, kind)) < 0)
+		return rc;
 	if (len < 2 || obj[0] != '{' || obj[len - 1] != '}')
 		return -EINVAL;
 	/* The sequence goes in as the last member (see upload_put). */

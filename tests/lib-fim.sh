@@ -88,8 +88,9 @@ fim_rules_with() {
 	auditctl -l 2>/dev/null | grep -c -- "key=$1\$\|-k $1\$"
 }
 
-# fim_start_auditd: a private auditd (own configuration and log under
-# $T/auditd) that holds the audit pid. Sets FIM_AUDITD_PID.
+# fim_start_auditd [FLUSH [MAX_LOG_MB]]: a private auditd (own configuration
+# and log under $T/auditd; flush DATA and 64 MB unless told) that holds the
+# audit pid. Sets FIM_AUDITD_PID.
 fim_start_auditd() {
 	command -v auditd >/dev/null 2>&1 || skip "auditd is not installed"
 	mkdir -p "$T/auditd/plugins.d"
@@ -98,8 +99,8 @@ local_events = yes
 write_logs = yes
 log_file = $T/auditd/audit.log
 log_format = RAW
-flush = DATA
-max_log_file = 64
+flush = ${1:-DATA}
+max_log_file = ${2:-64}
 num_logs = 1
 max_log_file_action = IGNORE
 space_left = 2
