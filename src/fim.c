@@ -231,6 +231,7 @@ static void	fim_catchup_start(struct fim *);
 static void	fim_catchup_end(struct fim *, const char *);
 static void	fim_touch(struct fim *, const char *);
 static void	fim_audited(struct fim *);
+static void	fim_timers(struct fim *, int);
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -1945,6 +1946,7 @@ fim_update(struct fim *fim)
 	changed = fim_want_update(fim);
 	if (fim->is_active) {
 		fim->was_active = 1;
+		fim_timers(fim, 1);
 		if (!was_active) {
 			log_info("fim: collecting: %d rule%s, audit %s",
 			    fim->rules.nrules, fim->rules.nrules == 1 ? "" :
@@ -1968,6 +1970,7 @@ fim_update(struct fim *fim)
 		return;
 	log_info("fim: not collecting: %s", fim_disabled_reason(fim));
 	fim->is_audited = 0;
+	fim_timers(fim, 0);
 	if (fim->baseline != NULL)
 		fim_catchup_end(fim, "not collecting");
 	fim_asm_flush(fim->as);
@@ -1985,6 +1988,27 @@ fim_update(struct fim *fim)
 	if (fim->refused_reported)
 		checkin_error_clear(fim->env->checkin, ERR_AUDIT_RULE);
 	fim->refused_reported = 0;
+}
+
+/*
+ * The tick (assembly timeouts, the handover) and the kernel status poll
+ * run only while collecting: an agent without FIM rules sleeps.
+ */
+static void
+fim_timers(struct fim *fim, int on)
+{
+	struct timeval	 tick = { 0, FIM_TICK_MS * 1000 };
+	struct timeval	 poll = { FIM_POLL_SECONDS, 0 };
+
+	if (!on) {
+		evtimer_del(fim->tick);
+		evtimer_del(fim->poll);
+		return;
+	}
+	if (!evtimer_pending(fim->tick, NULL))
+		evtimer_add(fim->tick, &tick);
+	if (!evtimer_pending(fim->poll, NULL))
+		evtimer_add(fim->poll, &poll);
 }
 
 /* A new fim manifest is in force. */
@@ -2404,8 +2428,6 @@ fim_new(const struct agent_env *env)
 {
 	struct fim		*fim;
 	struct audit_callbacks	 cb;
-	struct timeval		 tick = { 0, FIM_TICK_MS * 1000 };
-	struct timeval		 poll = { FIM_POLL_SECONDS, 0 };
 
 	if ((fim = calloc(1, sizeof(*fim))) == NULL)
 		return NULL;
@@ -2437,8 +2459,6 @@ fim_new(const struct agent_env *env)
 		log_info("fim: the kernel audit netlink socket cannot be "
 		    "opened: %s", strerror(errno));
 	}
-	evtimer_add(fim->tick, &tick);
-	evtimer_add(fim->poll, &poll);
 	fim_apply_hash_max(fim);
 	/*
 	 * The cached manifest comes at once: its rules go to the kernel
