@@ -695,40 +695,54 @@ fim_set_string(char **dst, const char *v)
 	return (*dst = strdup(v)) == NULL ? -1 : 0;
 }
 
-/* Decode a SYSCALL record body into sc. Returns 0, or -1 (err). */
-static int
-fim_decode_syscall(const char *body, struct fim_syscall *sc, char *err,
-    size_t errlen)
-{
-	struct fim_cursor	 c = { body, body };
-	const char		*key, *val;
-	char			*v, name[16];
-	size_t			 keylen, vallen;
-	uint64_t		 u = 0;
-	int64_t			 n = 0;
-	int			 quote, rc, bad = 0;
+#define FIM_VALUE_MAX	(FIM_PATH_MAX * 2 + 1)	/* a decoded value */
 
-	if ((v = malloc(FIM_PATH_MAX * 2 + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	sc->has_syscall = 1;
-	sc->success = -1;
-	sc->auid = sc->ses = -1;
-	while ((rc = fim_next_field(&c, &key, &keylen, &val, &vallen, &quote,
+/*
+ * The next field of c among names[n]: its name in name (16 bytes) and its
+ * decoded value in v (FIM_VALUE_MAX bytes). Returns 1, 0 at the end, or
+ * -1 with err (what names the record type).
+ */
+static int
+fim_next_wanted(struct fim_cursor *c, const struct fim_name *names, size_t n,
+    const char *what, char *name, char *v, char *err, size_t errlen)
+{
+	const char	*key, *val;
+	size_t		 keylen, vallen;
+	int		 quote, rc;
+
+	while ((rc = fim_next_field(c, &key, &keylen, &val, &vallen, &quote,
 	    err, errlen)) == 1) {
-		if (keylen >= sizeof(name) || !fim_name_in(fim_syscall_fields,
-		    nitems(fim_syscall_fields), key, keylen))
+		if (keylen >= 16 || !fim_name_in(names, n, key, keylen))
 			continue;
 		memcpy(name, key, keylen);
 		name[keylen] = '\0';
 		if (fim_decode_value(key, keylen, val, vallen, quote, v,
-		    FIM_PATH_MAX * 2 + 1) == -1) {
-			snprintf(err, errlen, "SYSCALL: field %s too long",
+		    FIM_VALUE_MAX) == -1) {
+			snprintf(err, errlen, "%s: field %s too long", what,
 			    name);
-			free(v);
 			return -1;
 		}
+		return 1;
+	}
+	return rc;
+}
+
+/* Decode a SYSCALL record body into sc. Returns 0, or -1 (err). */
+static int
+fim_decode_syscall(const char *body, struct fim_syscall *sc, char *v,
+    char *err, size_t errlen)
+{
+	struct fim_cursor	 c = { body, body };
+	char			 name[16];
+	uint64_t		 u = 0;
+	int64_t			 n = 0;
+	int			 rc, bad = 0;
+
+	sc->has_syscall = 1;
+	sc->success = -1;
+	sc->auid = sc->ses = -1;
+	while ((rc = fim_next_wanted(&c, fim_syscall_fields,
+	    nitems(fim_syscall_fields), "SYSCALL", name, v, err, errlen)) == 1) {
 		if (strcmp(name, "arch") == 0) {
 			bad = fim_uint(v, 16, &u) == -1 || u > UINT32_MAX;
 			sc->arch = (uint32_t)u;
@@ -768,11 +782,9 @@ fim_decode_syscall(const char *body, struct fim_syscall *sc, char *err,
 		if (bad) {
 			snprintf(err, errlen, "SYSCALL: field %s: bad value "
 			    "\"%.64s\"", name, v);
-			free(v);
 			return -1;
 		}
 	}
-	free(v);
 	return rc;
 }
 
@@ -793,42 +805,24 @@ fim_nametype(const char *v)
 
 /* Decode a PATH record body into the next item. Returns 0, or -1. */
 static int
-fim_decode_path(const char *body, struct fim_syscall *sc, char *err,
-    size_t errlen)
+fim_decode_path(const char *body, struct fim_syscall *sc, char *v,
+    char *err, size_t errlen)
 {
 	struct fim_cursor	 c = { body, body };
 	struct fim_item		*it;
-	const char		*key, *val;
-	char			*v, name[16];
-	size_t			 keylen, vallen;
+	char			 name[16];
 	uint64_t		 u = 0;
 	int64_t			 n = 0;
-	int			 quote, rc, bad = 0;
+	int			 rc, bad = 0;
 
 	if (sc->nitems >= FIM_EVENT_ITEMS)
 		return 0;
-	if ((v = malloc(FIM_PATH_MAX * 2 + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	it = &sc->items[sc->nitems];
 	memset(it, 0, sizeof(*it));
 	it->index = -1;
 	it->ouid = it->ogid = -1;
-	while ((rc = fim_next_field(&c, &key, &keylen, &val, &vallen, &quote,
-	    err, errlen)) == 1) {
-		if (keylen >= sizeof(name) || !fim_name_in(fim_path_fields,
-		    nitems(fim_path_fields), key, keylen))
-			continue;
-		memcpy(name, key, keylen);
-		name[keylen] = '\0';
-		if (fim_decode_value(key, keylen, val, vallen, quote, v,
-		    FIM_PATH_MAX * 2 + 1) == -1) {
-			snprintf(err, errlen, "PATH: field %s too long", name);
-			free(it->name);
-			free(v);
-			return -1;
-		}
+	while ((rc = fim_next_wanted(&c, fim_path_fields,
+	    nitems(fim_path_fields), "PATH", name, v, err, errlen)) == 1) {
 		if (strcmp(name, "item") == 0) {
 			bad = fim_int(v, &n) == -1 || n < 0 || n > 65535;
 			it->index = (int)n;
@@ -860,11 +854,9 @@ fim_decode_path(const char *body, struct fim_syscall *sc, char *err,
 			snprintf(err, errlen, "PATH: field %s: bad value "
 			    "\"%.64s\"", name, v);
 			free(it->name);
-			free(v);
 			return -1;
 		}
 	}
-	free(v);
 	if (rc == -1) {
 		free(it->name);
 		return -1;
@@ -889,7 +881,7 @@ fim_syscall_decode(const struct fim_raw_event *ev, struct fim_syscall *sc,
 			break;
 	if (i == ev->nrecords)
 		return 0;
-	if ((v = malloc(FIM_PATH_MAX * 2 + 1)) == NULL) {
+	if ((v = malloc(FIM_VALUE_MAX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -898,8 +890,8 @@ fim_syscall_decode(const struct fim_raw_event *ev, struct fim_syscall *sc,
 		case FIM_T_SYSCALL:
 			if (sc->has_syscall)
 				break;
-			rc = fim_decode_syscall(ev->records[i].body, sc, err,
-			    errlen);
+			rc = fim_decode_syscall(ev->records[i].body, sc, v,
+			    err, errlen);
 			break;
 		case FIM_T_CWD:
 			found = fim_field(ev->records[i].body, "cwd", v,
@@ -910,12 +902,12 @@ fim_syscall_decode(const struct fim_raw_event *ev, struct fim_syscall *sc,
 				rc = -1;
 			break;
 		case FIM_T_PATH:
-			rc = fim_decode_path(ev->records[i].body, sc, err,
+			rc = fim_decode_path(ev->records[i].body, sc, v, err,
 			    errlen);
 			break;
 		case FIM_T_PROCTITLE:
 			found = fim_field(ev->records[i].body, "proctitle", v,
-			    FIM_PATH_MAX * 2 + 1, err, errlen);
+			    FIM_VALUE_MAX, err, errlen);
 			if (found == 1)
 				rc = fim_set_string(&sc->proctitle, v);
 			else if (found == -1) {
