@@ -198,27 +198,15 @@ main(int argc, char *argv[])
 	struct parse_record	*r;
 	char			*buf;
 	size_t			 len, n;
-	int			 ch, runs = 1, i;
+	const char		*path;
+	int			 runs, i;
 
-	while ((ch = getopt(argc, argv, "r:")) != -1) {
-		switch (ch) {
-		case 'r':
-			runs = atoi(optarg);
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (argc - optind != 1 || runs < 1)
-		goto usage;
-	buf = parse_slurp("audit-parse-ours", argv[optind], &len);
+	path = parse_args("audit-parse-ours", argc, argv, &runs);
+	buf = parse_slurp("audit-parse-ours", path, &len);
 	r = parse_split(buf, len, &n);
 	for (i = 0; i < runs; i++)
 		parse_run(r, n);
 	free(r);
 	free(buf);
 	return 0;
-usage:
-	fprintf(stderr, "usage: audit-parse-ours [-r runs] corpus.log\n");
-	return 2;
 }

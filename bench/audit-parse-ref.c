@@ -124,28 +124,16 @@ parse_run(const char *buf, size_t len, size_t lines)
 int
 main(int argc, char *argv[])
 {
-	char	*buf;
-	size_t	 len, lines;
-	int	 ch, runs = 1, i;
+	const char	*path;
+	char		*buf;
+	size_t		 len, lines;
+	int		 runs, i;
 
-	while ((ch = getopt(argc, argv, "r:")) != -1) {
-		switch (ch) {
-		case 'r':
-			runs = atoi(optarg);
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (argc - optind != 1 || runs < 1)
-		goto usage;
-	buf = parse_slurp("audit-parse-ref", argv[optind], &len);
+	path = parse_args("audit-parse-ref", argc, argv, &runs);
+	buf = parse_slurp("audit-parse-ref", path, &len);
 	lines = parse_lines(buf, len);
 	for (i = 0; i < runs; i++)
 		parse_run(buf, len, lines);
 	free(buf);
 	return 0;
-usage:
-	fprintf(stderr, "usage: audit-parse-ref [-r runs] corpus.log\n");
-	return 2;
 }

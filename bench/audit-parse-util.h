@@ -1,6 +1,6 @@
 /*
  * audit-parse-util.h: what both drivers of bench/audit-parse.sh share:
- * a clock in seconds and reading the corpus into memory.
+ * their command line, a clock in seconds and reading the corpus.
  */
 #ifndef OUTPOST_AUDIT_PARSE_UTIL_H
 #define OUTPOST_AUDIT_PARSE_UTIL_H
@@ -50,6 +50,29 @@ parse_slurp(const char *prog, const char *path, size_t *lenp)
 	buf[off] = '\0';
 	*lenp = off;
 	return buf;
+}
+
+/*
+ * Read "prog [-r runs] corpus.log": the number of runs into *runs, the
+ * corpus's path returned. Exits with a usage line on anything else.
+ */
+static const char *
+parse_args(const char *prog, int argc, char *argv[], int *runs)
+{
+	int	 ch;
+
+	*runs = 1;
+	while ((ch = getopt(argc, argv, "r:")) != -1) {
+		if (ch != 'r')
+			goto usage;
+		*runs = atoi(optarg);
+	}
+	if (argc - optind != 1 || *runs < 1)
+		goto usage;
+	return argv[optind];
+usage:
+	fprintf(stderr, "usage: %s [-r runs] corpus.log\n", prog);
+	exit(2);
 }
 
 #endif
