@@ -250,28 +250,46 @@ invparse_os_release(const char *line, size_t len, struct invparse_span *key,
 	return 1;
 }
 
-/* passwd(5). Returns 1, 0 (comment, blank, NIS), or -1. */
-int
-invparse_passwd(const char *line, size_t len, struct invparse_user *u,
-    char *err, size_t errlen)
+/*
+ * A line of a colon-separated account file (passwd, group) split into
+ * exactly nf fields, the first (the name of a what) not empty. Returns 1,
+ * 0 (comment, blank, NIS), or -1 with err.
+ */
+static int
+invparse_colon_line(const char *line, size_t len, struct invparse_span *f,
+    size_t nf, const char *what, char *err, size_t errlen)
 {
-	struct invparse_span	 f[7];
-	size_t			 n;
+	size_t	 n;
 
 	if (invparse_has_nul(line, len, err, errlen))
 		return -1;
 	if (invparse_is_blank(line, len) || line[0] == '#' ||
 	    line[0] == '+' || line[0] == '-')
 		return 0;
-	if ((n = invparse_split(line, len, ':', f, 7)) != 7) {
-		snprintf(err, errlen, "expected 7 colon-separated fields, got "
-		    "%s%zu", n > 7 ? "more than " : "", n > 7 ? 7 : n);
+	if ((n = invparse_split(line, len, ':', f, nf)) != nf) {
+		snprintf(err, errlen, "expected %zu colon-separated fields, "
+		    "got %s%zu", nf, n > nf ? "more than " : "",
+		    n > nf ? nf : n);
 		return -1;
 	}
 	if (f[0].len == 0) {
-		snprintf(err, errlen, "empty user name");
+		snprintf(err, errlen, "empty %s name", what);
 		return -1;
 	}
+	return 1;
+}
+
+/* passwd(5). Returns 1, 0 (comment, blank, NIS), or -1. */
+int
+invparse_passwd(const char *line, size_t len, struct invparse_user *u,
+    char *err, size_t errlen)
+{
+	struct invparse_span	 f[7];
+	int			 rc;
+
+	if ((rc = invparse_colon_line(line, len, f, 7, "user", err,
+	    errlen)) != 1)
+		return rc;
 	if (invparse_u32(f[2].p, f[2].len, &u->uid) == -1) {
 		snprintf(err, errlen, "user %.*s: bad uid \"%.*s\"",
 		    SHOW(f[0].len), f[0].p, SHOW(f[2].len), f[2].p);
@@ -294,22 +312,11 @@ invparse_group(const char *line, size_t len, struct invparse_group *g,
     char *err, size_t errlen)
 {
 	struct invparse_span	 f[4];
-	size_t			 n;
+	int			 rc;
 
-	if (invparse_has_nul(line, len, err, errlen))
-		return -1;
-	if (invparse_is_blank(line, len) || line[0] == '#' ||
-	    line[0] == '+' || line[0] == '-')
-		return 0;
-	if ((n = invparse_split(line, len, ':', f, 4)) != 4) {
-		snprintf(err, errlen, "expected 4 colon-separated fields, got "
-		    "%s%zu", n > 4 ? "more than " : "", n > 4 ? 4 : n);
-		return -1;
-	}
-	if (f[0].len == 0) {
-		snprintf(err, errlen, "empty group name");
-		return -1;
-	}
+	if ((rc = invparse_colon_line(line, len, f, 4, "group", err,
+	    errlen)) != 1)
+		return rc;
 	if (invparse_u32(f[2].p, f[2].len, &g->gid) == -1) {
 		snprintf(err, errlen, "group %.*s: bad gid \"%.*s\"",
 		    SHOW(f[0].len), f[0].p, SHOW(f[2].len), f[2].p);
