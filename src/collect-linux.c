@@ -1,16 +1,24 @@
 /*
  * collect-linux.c: the collectors that read Linux's /proc and /sys below
- * the root: cpu, memory, listening sockets with their processes, kernel
- * modules, and the interface list with MACs.
+ * the root: cpu, memory, listening sockets with their processes (the
+ * host's through sock_diag netlink), kernel modules, and the interface
+ * list with MACs.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +31,7 @@
 #include "compat.h"
 #include "invparse.h"
 #include "jsonutil.h"
+#include "log.h"
 
 #define TCP_STATE_CLOSE		0x07
 #define TCP_STATE_LISTEN	0x0a
@@ -178,18 +187,46 @@ struct collect_socket {
 	char		 process[64];
 };
 
+/* Is sock_diag asked for the sockets of the host? */
+enum collect_diag {
+	COLLECT_DIAG_UNTRIED = 0,	/* its socket is not open yet */
+	COLLECT_DIAG_OPEN,
+	COLLECT_DIAG_UNAVAILABLE	/* read /proc/net instead */
+};
+
+/* A directory read with getdents64(2), a buffer at a time across steps. */
+struct collect_dir {
+	int		 fd;		/* -1: closed */
+	size_t		 off, len;
+	char		 buf[8192] __attribute__((aligned(8)));
+};
+
+/* An entry of getdents64(2) (struct linux_dirent64). */
+struct collect_dirent64 {
+	uint64_t	 d_ino;
+	int64_t		 d_off;
+	unsigned short	 d_reclen;
+	unsigned char	 d_type;
+	char		 d_name[];
+};
+
 /* The state of the listening collector. */
 struct collect_listen_state {
+	int			 is_started;	/* the fds below are set */
 	int			 phase;	/* file index, then the /proc walk */
 	struct collect_lines	 lr;
 	int			 is_open;
+	enum collect_diag	 diag;
+	int			 diag_fd;	/* sock_diag, or -1 */
+	int			 is_dumping;	/* its reply is being read */
+	uint32_t		 diag_seq;
+	size_t			 phase_start;	/* nsocks when it began */
 	struct collect_socket	*socks;
 	size_t			 nsocks, cap, unresolved;
 	uint64_t		*inodes;	/* sorted, for the walk */
-	DIR			*proc;
-	DIR			*fd;
+	struct collect_dir	 proc;		/* ROOT/proc */
+	struct collect_dir	 fds;		/* ROOT/proc/PID/fd */
 	long			 pid;
-	char			 fddir[PATH_MAX];
 };
 
 static const struct {
@@ -212,12 +249,43 @@ collect_listen_cleanup(struct collect_job *job)
 
 	if (s->is_open)
 		collect_lines_close(&s->lr);
-	if (s->fd != NULL)
-		closedir(s->fd);
-	if (s->proc != NULL)
-		closedir(s->proc);
+	if (s->is_started) {
+		if (s->diag_fd != -1)
+			close(s->diag_fd);
+		if (s->fds.fd != -1)
+			close(s->fds.fd);
+		if (s->proc.fd != -1)
+			close(s->proc.fd);
+	}
 	free(s->socks);
 	free(s->inodes);
+}
+
+/*
+ * Keep a socket of the current phase: local address addr (an in_addr or
+ * in6_addr, network order), port and inode. Returns 0, or -1 (out of
+ * memory).
+ */
+static int
+collect_add_socket(struct collect_listen_state *s, const void *addr,
+    uint16_t port, uint64_t inode)
+{
+	struct collect_socket	*cs, *n;
+
+	if (s->nsocks == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 32;
+		if ((n = reallocarray(s->socks, s->cap, sizeof(*n))) == NULL)
+			return -1;
+		s->socks = n;
+	}
+	cs = &s->socks[s->nsocks++];
+	memset(cs, 0, sizeof(*cs));
+	cs->protocol = collect_net_files[s->phase].protocol;
+	inet_ntop(collect_net_files[s->phase].family, addr, cs->address,
+	    sizeof(cs->address));
+	cs->port = port;
+	cs->inode = inode;
+	return 0;
 }
 
 /* One line of a /proc/net file: keep the socket if it listens. */
@@ -227,7 +295,6 @@ collect_net_line(const char *line, size_t len, void *arg, char *err,
 {
 	struct collect_listen_state	*s = arg;
 	struct invparse_socket		 ps;
-	struct collect_socket		*cs, *n;
 	static const struct in6_addr	 any6;
 	int				 rc, is_tcp, family;
 
@@ -243,21 +310,176 @@ collect_net_line(const char *line, size_t len, void *arg, char *err,
 	    (family == AF_INET6 && memcmp(&ps.remote.v6, &any6,
 	    sizeof(any6)) != 0)))
 		return 0;
-	if (s->nsocks == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 32;
-		if ((n = reallocarray(s->socks, s->cap, sizeof(*n))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		s->socks = n;
+	if (collect_add_socket(s, &ps.local, ps.local_port, ps.inode) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	cs = &s->socks[s->nsocks++];
-	memset(cs, 0, sizeof(*cs));
-	cs->protocol = collect_net_files[s->phase].protocol;
-	inet_ntop(family, &ps.local, cs->address, sizeof(cs->address));
-	cs->port = ps.local_port;
-	cs->inode = ps.inode;
 	return 0;
+}
+
+/*
+ * Ask sock_diag for the current phase's sockets: TCP in LISTEN, or UDP
+ * unconnected (TCP_CLOSE), of the phase's family. Returns 0, or -errno.
+ */
+static int
+collect_diag_request(struct collect_listen_state *s)
+{
+	struct {
+		struct nlmsghdr		 nlh;
+		struct inet_diag_req_v2	 req;
+	}			 msg;
+	struct sockaddr_nl	 sa;
+	ssize_t			 n;
+	int			 is_tcp = collect_net_files[s->phase].is_tcp;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.nlh.nlmsg_seq = ++s->diag_seq;
+	msg.req.sdiag_family = (uint8_t)collect_net_files[s->phase].family;
+	msg.req.sdiag_protocol = is_tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	msg.req.idiag_states = 1U << (is_tcp ? TCP_STATE_LISTEN :
+	    TCP_STATE_CLOSE);
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	do
+		n = sendto(s->diag_fd, &msg, sizeof(msg), 0,
+		    (struct sockaddr *)&sa, sizeof(sa));
+	while (n == -1 && errno == EINTR);
+	return n == -1 ? -errno : 0;
+}
+
+/* One socket of sock_diag's reply. Returns 0, or -1 (out of memory). */
+static int
+collect_diag_socket(struct collect_listen_state *s,
+    const struct inet_diag_msg *m)
+{
+	static const uint32_t	 any[4];
+	int			 family = collect_net_files[s->phase].family;
+	int			 is_tcp = collect_net_files[s->phase].is_tcp;
+
+	if (m->idiag_family != family)
+		return 0;
+	/* The kernel filtered by state; UDP: not connected, as above. */
+	if (is_tcp ? m->idiag_state != TCP_STATE_LISTEN :
+	    m->idiag_state != TCP_STATE_CLOSE || m->id.idiag_dport != 0 ||
+	    memcmp(m->id.idiag_dst, any, family == AF_INET ? 4 : 16) != 0)
+		return 0;
+	return collect_add_socket(s, m->id.idiag_src, ntohs(m->id.idiag_sport),
+	    m->idiag_inode);
+}
+
+/*
+ * Read one datagram of sock_diag's reply and keep its sockets. Returns 1
+ * when the reply is complete, 0 when more follows, or -errno (the
+ * kernel's error, EMSGSIZE, ENOMEM).
+ */
+static int
+collect_diag_read(struct collect_listen_state *s)
+{
+	union {
+		struct nlmsghdr	 h;
+		char		 b[32768];
+	}			 buf;
+	struct sockaddr_nl	 sa;
+	struct iovec		 iov = { &buf, sizeof(buf) };
+	struct msghdr		 mh;
+	struct nlmsghdr		*h;
+	const struct nlmsgerr	*e;
+	ssize_t			 n;
+	int			 len, error;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &sa;
+	mh.msg_namelen = sizeof(sa);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	do
+		n = recvmsg(s->diag_fd, &mh, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -errno;
+	if (mh.msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	if (sa.nl_pid != 0)
+		return 0;		/* not from the kernel */
+	len = (int)n;
+	for (h = &buf.h; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_seq != s->diag_seq)
+			continue;
+		switch (h->nlmsg_type) {
+		case NLMSG_DONE:
+			/* A dump that failed says why after the header. */
+			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+				memcpy(&error, NLMSG_DATA(h), sizeof(error));
+				if (error < 0)
+					return error;
+			}
+			return 1;
+		case NLMSG_ERROR:
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return -EBADMSG;
+			e = NLMSG_DATA(h);
+			return e->error < 0 ? e->error : -EPROTO;
+		case SOCK_DIAG_BY_FAMILY:
+			if (h->nlmsg_len <
+			    NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+				return -EBADMSG;
+			if (collect_diag_socket(s, NLMSG_DATA(h)) == -1)
+				return -ENOMEM;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The current phase's sockets through sock_diag, while the step's time
+ * lasts. Returns DONE when the phase is complete, MORE, or ERROR when
+ * sock_diag cannot give them: then nothing of the phase is kept and
+ * sock_diag is not asked again (the caller reads /proc/net instead).
+ */
+static enum collect_rc
+collect_diag_phase(struct collect_job *job, struct collect_listen_state *s)
+{
+	int	 rc;
+
+	if (s->diag == COLLECT_DIAG_UNTRIED) {
+		s->diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		    NETLINK_SOCK_DIAG);
+		if (s->diag_fd == -1) {
+			rc = -errno;
+			goto fail;
+		}
+		s->diag = COLLECT_DIAG_OPEN;
+	}
+	if (!s->is_dumping) {
+		s->phase_start = s->nsocks;
+		if ((rc = collect_diag_request(s)) < 0)
+			goto fail;
+		s->is_dumping = 1;
+	}
+	while (collect_time_left(job)) {
+		if ((rc = collect_diag_read(s)) == 1) {
+			s->is_dumping = 0;
+			return COLLECT_DONE;
+		}
+		if (rc < 0)
+			goto fail;
+	}
+	return COLLECT_MORE;
+fail:
+	log_debug("inventory: sock_diag for %s: %s; reading %s instead",
+	    collect_net_files[s->phase].protocol, strerror(-rc),
+	    collect_net_files[s->phase].path);
+	s->nsocks = s->phase_start;
+	s->is_dumping = 0;
+	if (s->diag_fd != -1)
+		close(s->diag_fd);
+	s->diag_fd = -1;
+	s->diag = COLLECT_DIAG_UNAVAILABLE;
+	return COLLECT_ERROR;
 }
 
 /* Order inodes. */
@@ -295,6 +517,35 @@ collect_socket_inode(const char *link)
 	return *p == ']' && p[1] == '\0' ? v : 0;
 }
 
+/*
+ * The next name in a directory, "." and ".." left out. Returns 1 with
+ * *name set, 0 at the end, or -1 (errno).
+ */
+static int
+collect_dir_next(struct collect_dir *d, const char **name)
+{
+	const struct collect_dirent64	*de;
+	long				 n;
+
+	for (;;) {
+		if (d->off >= d->len) {
+			n = syscall(SYS_getdents64, d->fd, d->buf,
+			    sizeof(d->buf));
+			if (n <= 0)
+				return (int)n;
+			d->off = 0;
+			d->len = (size_t)n;
+		}
+		de = (const struct collect_dirent64 *)(d->buf + d->off);
+		d->off += de->d_reclen;
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		*name = de->d_name;
+		return 1;
+	}
+}
+
 /* Give inode's sockets the process pid (the first, lowest pid wins). */
 static void
 collect_owner(struct collect_job *job, struct collect_listen_state *s,
@@ -327,44 +578,46 @@ collect_owner(struct collect_job *job, struct collect_listen_state *s,
 
 /*
  * Walk ROOT/proc/PID/fd for the owners of the sockets, a bounded number
- * of entries per step. Returns DONE when the walk is over.
+ * of entries per step, until every socket has its owner. The directories
+ * are read with getdents64 and the links with readlinkat relative to the
+ * fd directory, so no path is built or looked up per fd. Returns DONE
+ * when the walk is over.
  */
 static enum collect_rc
 collect_walk(struct collect_job *job, struct collect_listen_state *s)
 {
-	struct dirent	*de;
-	char		 path[PATH_MAX + 256], link[128];
+	const char	*name;
+	char		 path[PATH_MAX], link[128];
 	uint64_t	 inode;
 	ssize_t		 n;
 
-	if (s->proc == NULL) {
+	if (s->proc.fd == -1) {
 		collect_path(job, "/proc", path, sizeof(path));
-		if ((s->proc = opendir(path)) == NULL)
+		if ((s->proc.fd = open(path, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1)
 			return COLLECT_DONE;	/* no processes to name */
 	}
 	while (s->unresolved > 0 && collect_time_left(job)) {
-		if (s->fd == NULL) {
-			errno = 0;
-			if ((de = readdir(s->proc)) == NULL)
+		if (s->fds.fd == -1) {
+			if (collect_dir_next(&s->proc, &name) != 1)
 				return COLLECT_DONE;
-			if (!collect_is_pid(de->d_name))
+			if (!collect_is_pid(name))
 				continue;
-			s->pid = strtol(de->d_name, NULL, 10);
-			snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
-			collect_path(job, path, s->fddir, sizeof(s->fddir));
+			s->pid = strtol(name, NULL, 10);
+			snprintf(path, sizeof(path), "%s/fd", name);
 			/* Gone, or not ours to read: skip it. */
-			if ((s->fd = opendir(s->fddir)) == NULL)
+			if ((s->fds.fd = openat(s->proc.fd, path, O_RDONLY |
+			    O_DIRECTORY | O_CLOEXEC)) == -1)
 				continue;
+			s->fds.off = s->fds.len = 0;
 		}
-		if ((de = readdir(s->fd)) == NULL) {
-			closedir(s->fd);
-			s->fd = NULL;
+		if (collect_dir_next(&s->fds, &name) != 1) {
+			close(s->fds.fd);
+			s->fds.fd = -1;
 			continue;
 		}
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->fddir, de->d_name);
-		if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		if ((n = readlinkat(s->fds.fd, name, link,
+		    sizeof(link) - 1)) <= 0)
 			continue;
 		link[n] = '\0';
 		if ((inode = collect_socket_inode(link)) != 0)
@@ -424,8 +677,11 @@ collect_listen_json(struct collect_listen_state *s)
 
 /*
  * listening: the TCP sockets in LISTEN and the bound, unconnected UDP
- * sockets of ROOT/proc/net/{tcp,tcp6,udp,udp6}, with the process that
- * holds each (found by walking ROOT/proc/PID/fd).
+ * sockets, with the process that holds each (found by walking
+ * ROOT/proc/PID/fd). The host's sockets come from sock_diag netlink,
+ * which does not go through every connection as /proc/net/tcp does; a
+ * prepared root's, or the host's where sock_diag is not available, from
+ * ROOT/proc/net/{tcp,tcp6,udp,udp6}.
  */
 static enum collect_rc
 collect_listening_step(struct collect_job *job)
@@ -435,7 +691,23 @@ collect_listening_step(struct collect_job *job)
 	size_t				 i;
 	int				 orc;
 
+	if (!s->is_started) {
+		s->diag_fd = s->proc.fd = s->fds.fd = -1;
+		if (!collect_root_is_host(job))
+			s->diag = COLLECT_DIAG_UNAVAILABLE;
+		s->is_started = 1;
+	}
 	while (s->phase < (int)nitems(collect_net_files)) {
+		if (s->diag != COLLECT_DIAG_UNAVAILABLE) {
+			rc = collect_diag_phase(job, s);
+			if (rc == COLLECT_MORE)
+				return rc;
+			if (rc == COLLECT_DONE) {
+				s->phase++;
+				continue;
+			}
+			/* ERROR: this phase and the next from /proc/net. */
+		}
 		if (!s->is_open) {
 			orc = collect_lines_open(job, &s->lr,
 			    collect_net_files[s->phase].path);
@@ -455,6 +727,10 @@ collect_listening_step(struct collect_job *job)
 		s->phase++;
 		if (!collect_time_left(job))
 			return COLLECT_MORE;
+	}
+	if (s->diag_fd != -1) {
+		close(s->diag_fd);
+		s->diag_fd = -1;
 	}
 	if (s->inodes == NULL && s->nsocks > 0) {
 		if ((s->inodes = calloc(s->nsocks, sizeof(*s->inodes))) ==
