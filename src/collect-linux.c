@@ -213,6 +213,7 @@ struct collect_dirent64 {
 /* The state of the listening collector. */
 struct collect_listen_state {
 	int			 is_started;	/* the fds below are set */
+	int			 is_host;	/* the root is "/" */
 	int			 phase;	/* file index, then the /proc walk */
 	struct collect_lines	 lr;
 	int			 is_open;
@@ -580,8 +581,9 @@ collect_owner(struct collect_job *job, struct collect_listen_state *s,
  * Walk ROOT/proc/PID/fd for the owners of the sockets, a bounded number
  * of entries per step, until every socket has its owner. The directories
  * are read with getdents64 and the links with readlinkat relative to the
- * fd directory, so no path is built or looked up per fd. Returns DONE
- * when the walk is over.
+ * fd directory, so no path is built or looked up per fd; kernel threads
+ * and processes whose fds we may not read are skipped. Returns DONE when
+ * the walk is over.
  */
 static enum collect_rc
 collect_walk(struct collect_job *job, struct collect_listen_state *s)
@@ -604,6 +606,18 @@ collect_walk(struct collect_job *job, struct collect_listen_state *s)
 			if (!collect_is_pid(name))
 				continue;
 			s->pid = strtol(name, NULL, 10);
+			/*
+			 * The host's kernel threads have no exe (and no
+			 * fds), a process not ours to look into denies it as
+			 * it denies its fds: skip them for one readlinkat
+			 * instead of listing a directory.
+			 */
+			snprintf(path, sizeof(path), "%s/exe", name);
+			if (s->is_host &&
+			    readlinkat(s->proc.fd, path, link, 1) == -1 &&
+			    (errno == ENOENT || errno == EACCES ||
+			    errno == EPERM))
+				continue;
 			snprintf(path, sizeof(path), "%s/fd", name);
 			/* Gone, or not ours to read: skip it. */
 			if ((s->fds.fd = openat(s->proc.fd, path, O_RDONLY |
@@ -617,8 +631,18 @@ collect_walk(struct collect_job *job, struct collect_listen_state *s)
 			continue;
 		}
 		if ((n = readlinkat(s->fds.fd, name, link,
-		    sizeof(link) - 1)) <= 0)
+		    sizeof(link) - 1)) <= 0) {
+			/*
+			 * Not ours to look into (a process of another user
+			 * or security context): its other fds are not
+			 * either, skip them.
+			 */
+			if (n == -1 && (errno == EACCES || errno == EPERM)) {
+				close(s->fds.fd);
+				s->fds.fd = -1;
+			}
 			continue;
+		}
 		link[n] = '\0';
 		if ((inode = collect_socket_inode(link)) != 0)
 			collect_owner(job, s, inode);
@@ -693,7 +717,7 @@ collect_listening_step(struct collect_job *job)
 
 	if (!s->is_started) {
 		s->diag_fd = s->proc.fd = s->fds.fd = -1;
-		if (!collect_root_is_host(job))
+		if (!(s->is_host = collect_root_is_host(job)))
 			s->diag = COLLECT_DIAG_UNAVAILABLE;
 		s->is_started = 1;
 	}
