@@ -42,12 +42,28 @@ enum packages_phase {
 	PACKAGES_DPKG_READ,
 	PACKAGES_RPM_START,
 	PACKAGES_RPM_WAIT,
-	PACKAGES_SORT
+	PACKAGES_SORT,
+	PACKAGES_JSON
+};
+
+/*
+ * One package found. The packages are kept as strings, sorted and made
+ * JSON only at the end: the sort compares strings, not members looked up
+ * in JSON objects.
+ */
+struct packages_item {
+	char		*name;
+	char		*version;
+	char		*arch;		/* or NULL */
+	char		*source;	/* or NULL */
+	const char	*ecosystem;	/* "deb", "rpm" */
 };
 
 /* The collector's state. */
 struct packages_state {
 	enum packages_phase	 phase;
+	struct packages_item	*items;
+	size_t			 nitems, cap, done;
 	struct json_object	*arr;
 	struct collect_lines	 lr;
 	int			 is_open;
@@ -79,6 +95,16 @@ packages_kill_child(struct packages_state *s)
 	s->pid = 0;
 }
 
+/* Free a package's strings. */
+static void
+packages_item_free(struct packages_item *it)
+{
+	free(it->name);
+	free(it->version);
+	free(it->arch);
+	free(it->source);
+}
+
 /* Free the state. */
 static void
 packages_cleanup(struct collect_job *job)
@@ -96,23 +122,58 @@ packages_cleanup(struct collect_job *job)
 	if (s->fd > 0)
 		close(s->fd);
 	free(s->buf);
+	while (s->nitems > 0)
+		packages_item_free(&s->items[--s->nitems]);
+	free(s->items);
 	json_object_put(s->arr);
 }
 
-/* Add one package to the section. */
-static void
-packages_add(struct json_object *arr, const char *name, const char *version,
-    const char *arch, const char *ecosystem, const char *source)
+/*
+ * Keep one package; its strings (malloc'd, name and version not NULL)
+ * are taken, and freed on failure. Returns 0, or -1 (out of memory).
+ */
+static int
+packages_add(struct packages_state *s, char *name, char *version,
+    char *arch, const char *ecosystem, char *source)
 {
-	struct json_object	*o = json_object_new_object();
+	struct packages_item	*n, *it;
 
-	json_add_string(o, "name", name);
-	json_add_string(o, "version", version);
-	json_add_string(o, "arch", arch);
-	json_add_string(o, "ecosystem", ecosystem);
-	if (source != NULL)
-		json_add_string(o, "source", source);
-	json_object_array_add(arr, o);
+	if (s->nitems == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		if ((n = reallocarray(s->items, s->cap, sizeof(*n))) == NULL) {
+			free(name);
+			free(version);
+			free(arch);
+			free(source);
+			return -1;
+		}
+		s->items = n;
+	}
+	it = &s->items[s->nitems++];
+	it->name = name;
+	it->version = version;
+	it->arch = arch;
+	it->source = source;
+	it->ecosystem = ecosystem;
+	return 0;
+}
+
+/*
+ * Keep an installed package of the dpkg parser, taking its strings.
+ * Returns 0, or -1 (out of memory).
+ */
+static int
+packages_add_dpkg(struct packages_state *s, struct dpkg_package *pkg)
+{
+	int	 rc = 0;
+
+	if (dpkg_package_is_installed(pkg)) {
+		rc = packages_add(s, pkg->name, pkg->version, pkg->arch, "deb",
+		    pkg->source);
+		pkg->name = pkg->version = pkg->arch = pkg->source = NULL;
+	}
+	dpkg_package_free(pkg);
+	return rc;
 }
 
 /* One status line to the dpkg parser. */
@@ -133,11 +194,9 @@ packages_dpkg_line(const char *line, size_t len, void *arg, char *err,
 		    strlen(prefix)) == 0 ? why + strlen(prefix) : why);
 		return -1;
 	}
-	if (rc == 1) {
-		if (dpkg_package_is_installed(&pkg))
-			packages_add(s->arr, pkg.name, pkg.version, pkg.arch,
-			    "deb", pkg.source != NULL ? pkg.source : pkg.name);
-		dpkg_package_free(&pkg);
+	if (rc == 1 && packages_add_dpkg(s, &pkg) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	return 0;
 }
@@ -203,6 +262,7 @@ packages_rpm_line(struct packages_state *s, const char *line, size_t len)
 	struct invparse_rpm	 r;
 	char			 err[256], name[256], version[512], arch[64];
 	char			 source[256];
+	char			*pname, *pversion, *parch, *psource;
 	int			 rc;
 
 	s->lineno++;
@@ -224,8 +284,23 @@ packages_rpm_line(struct packages_state *s, const char *line, size_t len)
 		    (int)r.epoch.len, r.epoch.p, (int)r.version.len,
 		    r.version.p, (int)r.release.len, r.release.p);
 	packages_rpm_source(&r.source, source, sizeof(source));
-	packages_add(s->arr, name, version, arch, "rpm",
-	    source[0] != '\0' ? source : name);
+	pname = strdup(name);
+	pversion = strdup(version);
+	parch = strdup(arch);
+	psource = source[0] != '\0' ? strdup(source) : NULL;
+	if (pname == NULL || pversion == NULL || parch == NULL ||
+	    (source[0] != '\0' && psource == NULL)) {
+		free(pname);
+		free(pversion);
+		free(parch);
+		free(psource);
+		pname = NULL;
+	}
+	if (pname == NULL ||
+	    packages_add(s, pname, pversion, parch, "rpm", psource) == -1) {
+		collect_fail(s->job, "rpm -qa: out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -400,6 +475,13 @@ packages_rpm_start(struct collect_job *job, struct packages_state *s)
 	return COLLECT_WAIT;
 }
 
+/* A string for sorting ("" for NULL). */
+static const char *
+packages_str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
 /*
  * Order packages: name, arch, ecosystem (the order of their key,
  * invitem.h), then version.
@@ -407,21 +489,31 @@ packages_rpm_start(struct collect_job *job, struct packages_state *s)
 static int
 packages_cmp(const void *a, const void *b)
 {
-	struct json_object	*x = *(struct json_object *const *)a;
-	struct json_object	*y = *(struct json_object *const *)b;
-	int			 c;
+	const struct packages_item	*x = a, *y = b;
+	int				 c;
 
-	if ((c = strcmp(collect_member(x, "name"),
-	    collect_member(y, "name"))) != 0)
+	if ((c = strcmp(x->name, y->name)) != 0)
 		return c;
-	if ((c = strcmp(collect_member(x, "arch"),
-	    collect_member(y, "arch"))) != 0)
+	if ((c = strcmp(packages_str(x->arch), packages_str(y->arch))) != 0)
 		return c;
-	if ((c = strcmp(collect_member(x, "ecosystem"),
-	    collect_member(y, "ecosystem"))) != 0)
+	if ((c = strcmp(x->ecosystem, y->ecosystem)) != 0)
 		return c;
-	return strcmp(collect_member(x, "version"),
-	    collect_member(y, "version"));
+	return strcmp(x->version, y->version);
+}
+
+/* The package as a member of the section. */
+static struct json_object *
+packages_json(const struct packages_item *it)
+{
+	struct json_object	*o = json_object_new_object();
+
+	json_add_string(o, "name", it->name);
+	json_add_string(o, "version", it->version);
+	json_add_string(o, "arch", it->arch);
+	json_add_string(o, "ecosystem", it->ecosystem);
+	json_add_string(o, "source", it->source != NULL ? it->source :
+	    it->name);
+	return o;
 }
 
 /*
@@ -439,7 +531,6 @@ packages_step(struct collect_job *job)
 
 	switch (s->phase) {
 	case PACKAGES_DPKG_OPEN:
-		s->arr = json_object_new_array();
 		s->fd = -1;
 		dpkg_parser_init(&s->dpkg);
 		orc = collect_lines_open(job, &s->lr, "/var/lib/dpkg/status");
@@ -456,13 +547,9 @@ packages_step(struct collect_job *job)
 		orc = dpkg_parser_end(&s->dpkg, &pkg, err, sizeof(err));
 		if (orc == -1)
 			return collect_fail(job, "%s: %s", s->lr.path, err);
-		if (orc == 1) {
-			if (dpkg_package_is_installed(&pkg))
-				packages_add(s->arr, pkg.name, pkg.version,
-				    pkg.arch, "deb", pkg.source != NULL ?
-				    pkg.source : pkg.name);
-			dpkg_package_free(&pkg);
-		}
+		if (orc == 1 && packages_add_dpkg(s, &pkg) == -1)
+			return collect_fail(job, "%s: out of memory",
+			    s->lr.path);
 		collect_lines_close(&s->lr);
 		s->is_open = 0;
 		s->phase = PACKAGES_RPM_START;
@@ -480,7 +567,18 @@ packages_step(struct collect_job *job)
 	case PACKAGES_SORT:
 		if (job->error[0] != '\0')
 			return COLLECT_ERROR;	/* rpm failed */
-		collect_sort_array(s->arr, packages_cmp);
+		if (s->nitems > 0)
+			qsort(s->items, s->nitems, sizeof(*s->items),
+			    packages_cmp);
+		s->arr = json_object_new_array();
+		s->phase = PACKAGES_JSON;
+		return COLLECT_MORE;
+	case PACKAGES_JSON:
+		while (s->done < s->nitems && collect_time_left(job))
+			json_object_array_add(s->arr,
+			    packages_json(&s->items[s->done++]));
+		if (s->done < s->nitems)
+			return COLLECT_MORE;
 		rc = collect_done(job, s->arr);
 		s->arr = NULL;
 		return rc;

@@ -23,6 +23,10 @@ enum dpkg_field {
 static const char *const dpkg_field_names[] = {
 	"Package", "Version", "Architecture", "Source", "Status"
 };
+/* Their lengths, so a field name is compared only with one as long. */
+static const size_t dpkg_field_lengths[] = { sizeof("Package") - 1,
+    sizeof("Version") - 1, sizeof("Architecture") - 1, sizeof("Source") - 1,
+    sizeof("Status") - 1 };
 
 #define DPKG_FIELD_MAX	128	/* longest field name accepted */
 
@@ -42,9 +46,6 @@ dpkg_package_free(struct dpkg_package *pkg)
 	free(pkg->version);
 	free(pkg->arch);
 	free(pkg->source);
-	free(pkg->want);
-	free(pkg->eflag);
-	free(pkg->state);
 	memset(pkg, 0, sizeof(*pkg));
 }
 
@@ -82,14 +83,14 @@ dpkg_strndup(const char *s, size_t len)
 	return d;
 }
 
-/* Is one word of a Status field in the list? */
-static int
+/* The entry of the list that is this word of a Status field, or NULL. */
+static const char *
 dpkg_word_in(const char *word, size_t len, const char *const *list)
 {
 	for (; *list != NULL; list++)
-		if (strlen(*list) == len && strncmp(*list, word, len) == 0)
-			return 1;
-	return 0;
+		if (strncmp(*list, word, len) == 0 && (*list)[len] == '\0')
+			return *list;
+	return NULL;
 }
 
 /*
@@ -108,7 +109,7 @@ dpkg_parse_status(struct dpkg_package *pkg, const char *v, size_t len,
 	    "config-files", "half-installed", "unpacked", "half-configured",
 	    "triggers-awaited", "triggers-pending", "installed", NULL };
 	static const char *const *const lists[] = { wants, eflags, states };
-	char		**slots[3] = { &pkg->want, &pkg->eflag, &pkg->state };
+	const char	**slots[3] = { &pkg->want, &pkg->eflag, &pkg->state };
 	size_t		 i, start, end = 0;
 	int		 w;
 
@@ -122,17 +123,13 @@ dpkg_parse_status(struct dpkg_package *pkg, const char *v, size_t len,
 			    "three words", (int)(len > 64 ? 64 : len), v);
 			return -1;
 		}
-		if (!dpkg_word_in(v + start, end - start, lists[w])) {
+		if ((*slots[w] = dpkg_word_in(v + start, end - start,
+		    lists[w])) == NULL) {
 			snprintf(err, errlen, "Status \"%.*s\": unknown %s "
 			    "\"%.*s\"", (int)(len > 64 ? 64 : len), v,
 			    w == 0 ? "selection" : w == 1 ? "flag" : "state",
 			    (int)(end - start > 32 ? 32 : end - start),
 			    v + start);
-			return -1;
-		}
-		if ((*slots[w] = dpkg_strndup(v + start, end - start)) ==
-		    NULL) {
-			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -269,7 +266,7 @@ dpkg_parser_line(struct dpkg_parser *p, const char *line, size_t len,
 		p->cur.line = p->lineno;
 	}
 	for (f = 0; f < DPKG_OTHER; f++)
-		if (strlen(dpkg_field_names[f]) == namelen &&
+		if (dpkg_field_lengths[f] == namelen &&
 		    strncasecmp(dpkg_field_names[f], line, namelen) == 0)
 			break;
 	p->field = f;

@@ -14,14 +14,15 @@
 
 /* One paragraph of the status file. */
 struct dpkg_package {
-	char	*name;		/* Package */
-	char	*version;	/* Version (with epoch), or NULL */
-	char	*arch;		/* Architecture, or NULL */
-	char	*source;	/* Source name without "(version)", or NULL */
-	char	*want;		/* Status, first word: install, hold, ... */
-	char	*eflag;		/* second word: ok, reinstreq */
-	char	*state;		/* third word: installed, config-files, ... */
-	size_t	 line;		/* where the paragraph starts */
+	char		*name;		/* Package */
+	char		*version;	/* Version (with epoch), or NULL */
+	char		*arch;		/* Architecture, or NULL */
+	char		*source;	/* Source without "(version)", or NULL */
+	/* The words of Status (static strings, not freed), or NULL: */
+	const char	*want;		/* install, hold, ... */
+	const char	*eflag;		/* ok, reinstreq */
+	const char	*state;		/* installed, config-files, ... */
+	size_t		 line;		/* where the paragraph starts */
 };
 
 /* The parser's state between lines. */
