@@ -163,6 +163,7 @@ struct fim_syscall {
 	char			*tty;
 	int			 nitems;
 	struct fim_item		 items[FIM_EVENT_ITEMS];
+	char			*strings;	/* holds every string above */
 };
 
 /*
