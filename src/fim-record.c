@@ -25,6 +25,7 @@
 #define FIM_SERIAL_WINDOW	65536		/* serials remembered */
 #define FIM_SLOT_TEXT		2048		/* a slot's first text buffer */
 #define FIM_SLOT_TEXT_KEEP	4096		/* larger ones are freed */
+#define FIM_STAMP_TEXT		48		/* a stamp worth remembering */
 #define FIM_AT_FDCWD		(-100)
 #define FIM_VALUE_MAX		(FIM_PATH_MAX * 2 + 1)	/* a decoded value */
 
@@ -82,7 +83,7 @@ struct fim_token {
  * The next key=value field of the body into t. Words without '=' (as in
  * SELinux records) are skipped. Returns 1, 0 at the end, or -1 (err).
  */
-static int
+static inline int
 fim_next_field(struct fim_cursor *c, struct fim_token *t, char *err,
     size_t errlen)
 {
@@ -259,21 +260,30 @@ fim_field(const char *body, const char *name, char *out, size_t outlen,
 static int
 fim_parse_digits(const char **p, const char *end, uint64_t max, uint64_t *v)
 {
-	const char	*s = *p;
+	const char	*s = *p, *e;
 	uint64_t	 n = 0;
 	unsigned int	 d;
 
-	if (s >= end || (unsigned int)(*s - '0') > 9)
-		return -1;
-	for (; s < end && (d = (unsigned int)(*s - '0')) <= 9; s++) {
-		if (n > (max - d) / 10)
-			return -1;
+	for (e = s; e < end && (d = (unsigned int)(*e - '0')) <= 9; e++)
 		n = n * 10 + d;
+	if (e == s)
+		return -1;
+	if (e - s > 19) {
+		/* Past 19 digits n wrapped: only leading zeros are fine. */
+		while (e - s > 19 && *s == '0')
+			s++;
+		if (e - s > 19)
+			return -1;
+		for (n = 0; s < e; s++)
+			n = n * 10 + (uint64_t)(*s - '0');
 	}
-	*p = s;
+	if (n > max)
+		return -1;
+	*p = e;
 	*v = n;
 	return 0;
 }
+
 /* Parse "audit(SEC.MSEC:SERIAL): ". Returns the body offset, or -1. */
 int
 fim_parse_stamp(const char *text, size_t len, struct fim_stamp *st,
@@ -349,6 +359,10 @@ struct fim_assembler {
 	uint32_t		 mark;		/* high at the previous tick */
 	uint8_t			 seen[FIM_SERIAL_WINDOW / 8];
 	struct fim_asm_stats	 st;
+	/* The stamp of the last record, which the next one often shares. */
+	char			 stamp_text[FIM_STAMP_TEXT];	/* to "):" */
+	size_t			 stamp_len;
+	struct fim_stamp	 stamp;
 };
 
 
@@ -591,6 +605,35 @@ fim_slot_append(struct fim_slot *sl, int type, const char *body, size_t len)
 	return 0;
 }
 
+/*
+ * Parse the stamp of a record as fim_parse_stamp() does, but a stamp that
+ * reads as the last one's (the records of an event come together) is not
+ * parsed again. Returns the body offset, or -1 (err).
+ */
+static int
+fim_asm_stamp(struct fim_assembler *as, const char *text, size_t len,
+    struct fim_stamp *st, char *err, size_t errlen)
+{
+	size_t	 n = as->stamp_len;
+	int	 off;
+
+	if (n > 0 && len >= n && memcmp(text, as->stamp_text, n) == 0) {
+		*st = as->stamp;
+		return (int)(n < len && text[n] == ' ' ? n + 1 : n);
+	}
+	if ((off = fim_parse_stamp(text, len, st, err, errlen)) == -1)
+		return -1;
+	/* The text up to "):", without the space that may follow. */
+	n = text[off - 1] == ' ' ? (size_t)off - 1 : (size_t)off;
+	if (n <= sizeof(as->stamp_text)) {
+		memcpy(as->stamp_text, text, n);
+		as->stamp_len = n;
+		as->stamp = *st;
+	} else
+		as->stamp_len = 0;
+	return off;
+}
+
 /* Add one record. Returns 0, 1 (duplicate), or -1 (malformed). */
 int
 fim_asm_add(struct fim_assembler *as, int type, const char *text, size_t len,
@@ -601,7 +644,7 @@ fim_asm_add(struct fim_assembler *as, int type, const char *text, size_t len,
 	const char		*nul;
 	int			 off, was_seen;
 
-	if ((off = fim_parse_stamp(text, len, &st, err, errlen)) == -1) {
+	if ((off = fim_asm_stamp(as, text, len, &st, err, errlen)) == -1) {
 		as->st.malformed++;
 		return -1;
 	}
@@ -776,7 +819,7 @@ fim_token_string(const struct fim_token *t, char *buf)
  * form ([-]digits, up to 18) here, any other through strtoll(). Returns 0,
  * or -1.
  */
-static int
+static inline int
 fim_token_int(const struct fim_token *t, char *buf, int64_t *v)
 {
 	const char	*s = t->val;
@@ -802,7 +845,7 @@ fim_token_int(const struct fim_token *t, char *buf, int64_t *v)
  * fim_uint() would: plain digits that cannot overflow here, any other
  * form through strtoull(). Returns 0, or -1.
  */
-static int
+static inline int
 fim_token_uint(const struct fim_token *t, int base, char *buf, uint64_t *v)
 {
 	const unsigned char	*s = (const unsigned char *)t->val;
@@ -823,7 +866,7 @@ fim_token_uint(const struct fim_token *t, int base, char *buf, uint64_t *v)
 }
 
 /* An id field: a number, 4294967295 (unset) is -1. Returns 0, or -1. */
-static int
+static inline int
 fim_token_id(const struct fim_token *t, char *buf, int64_t *v)
 {
 	if (fim_token_int(t, buf, v) == -1)
