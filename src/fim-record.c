@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -849,20 +850,31 @@ static inline int
 fim_token_uint(const struct fim_token *t, int base, char *buf, uint64_t *v)
 {
 	const unsigned char	*s = (const unsigned char *)t->val;
-	size_t			 i, max;
+	const unsigned char	*e = s + t->vallen;
 	uint64_t		 n = 0;
 	int			 d;
 
-	max = base == 16 ? 16 : base == 10 ? 19 : 21;
-	if (t->vallen == 0 || t->vallen > max)
-		return fim_uint(fim_token_string(t, buf), base, v);
-	for (i = 0; i < t->vallen; i++) {
-		if ((d = fim_hexdigit[s[i]]) < 0 || d >= base)
-			return fim_uint(fim_token_string(t, buf), base, v);
-		n = n * (unsigned int)base + (unsigned int)d;
+	if (base == 16) {
+		if (t->vallen == 0 || t->vallen > 16)
+			goto other;
+		for (; s < e; s++) {
+			if ((d = fim_hexdigit[*s]) < 0)
+				goto other;
+			n = n << 4 | (unsigned int)d;
+		}
+	} else {
+		if (t->vallen == 0 || t->vallen > (base == 10 ? 19 : 21))
+			goto other;
+		for (; s < e; s++) {
+			if ((d = *s - '0') < 0 || d >= base)
+				goto other;
+			n = n * (unsigned int)base + (unsigned int)d;
+		}
 	}
 	*v = n;
 	return 0;
+other:
+	return fim_uint(fim_token_string(t, buf), base, v);
 }
 
 /* An id field: a number, 4294967295 (unset) is -1. Returns 0, or -1. */
@@ -883,12 +895,20 @@ fim_token_is(const struct fim_token *t, const char *s, size_t len)
 	return t->vallen == len && memcmp(t->val, s, len) == 0;
 }
 
+/* Zero sc but for its items (each is zeroed when decoded). */
+static void
+fim_syscall_zero(struct fim_syscall *sc)
+{
+	memset(sc, 0, offsetof(struct fim_syscall, items));
+	sc->strings = NULL;
+}
+
 /* Free what a decoded event holds. */
 void
 fim_syscall_clear(struct fim_syscall *sc)
 {
 	free(sc->strings);
-	memset(sc, 0, sizeof(*sc));
+	fim_syscall_zero(sc);
 }
 
 /*
@@ -1305,7 +1325,7 @@ fim_syscall_decode(const struct fim_raw_event *ev, struct fim_syscall *sc,
 	size_t			 size = 1;
 	int			 i, rc = 0, has_syscall = 0;
 
-	memset(sc, 0, sizeof(*sc));
+	fim_syscall_zero(sc);
 	sc->stamp = ev->stamp;
 	sc->complete = ev->complete;
 	for (i = 0; i < ev->nrecords; i++)
