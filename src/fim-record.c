@@ -2,13 +2,19 @@
  * fim-record.c: audit record text: parsing, assembly by serial with
  * duplicate and gap accounting, decoding of syscall events, and the file
  * changes they describe. No I/O here (see fim-record.h).
+ *
+ * The hot path (every record the kernel sends) allocates nothing in the
+ * steady state: a record's body is copied into its event's text buffer,
+ * reused from event to event; decoding walks each record once, picks the
+ * fields it wants by a switch on the name, parses numbers in place and
+ * decodes strings into one allocation per event.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +24,46 @@
 
 #define FIM_ASM_SLOTS		256		/* events in progress */
 #define FIM_SERIAL_WINDOW	65536		/* serials remembered */
+#define FIM_SLOT_TEXT		2048		/* a slot's first text buffer */
+#define FIM_SLOT_TEXT_KEEP	4096		/* larger ones are freed */
+#define FIM_STAMP_TEXT		48		/* a stamp worth remembering */
 #define FIM_AT_FDCWD		(-100)
+#define FIM_VALUE_MAX		(FIM_PATH_MAX * 2 + 1)	/* a decoded value */
 
 /* ---- Fields ---- */
+
+/* Characters a field name may hold: ASCII letters, digits, '_', '-'. */
+static const uint8_t fim_keychar[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	/* 0x80-0xff: none */
+};
+
+/* The value of a hex digit, or -1. */
+static const int8_t fim_hexdigit[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 /* A cursor over the fields of a record body. */
 struct fim_cursor {
@@ -28,20 +71,22 @@ struct fim_cursor {
 	const char	*p;
 };
 
-/* Characters a field name may hold. */
-static int
-fim_is_keychar(int c)
-{
-	return isalnum(c) || c == '_' || c == '-';
-}
+/* One key=value field: slices of the body, quotes removed. */
+struct fim_token {
+	const char	*key;
+	size_t		 keylen;
+	const char	*val;
+	size_t		 vallen;
+	int		 quote;		/* '"', '\'' or 0 */
+};
 
 /*
- * The next key=value field of the body. Words without '=' (as in SELinux
- * records) are skipped. Returns 1, 0 at the end, or -1 (err).
+ * The next key=value field of the body into t. Words without '=' (as in
+ * SELinux records) are skipped. Returns 1, 0 at the end, or -1 (err).
  */
-static int
-fim_next_field(struct fim_cursor *c, const char **key, size_t *keylen,
-    const char **val, size_t *vallen, int *quote, char *err, size_t errlen)
+static inline int
+fim_next_field(struct fim_cursor *c, struct fim_token *t, char *err,
+    size_t errlen)
 {
 	const char	*p = c->p, *k, *end;
 
@@ -53,7 +98,7 @@ fim_next_field(struct fim_cursor *c, const char **key, size_t *keylen,
 			return 0;
 		}
 		k = p;
-		while (fim_is_keychar((unsigned char)*p))
+		while (fim_keychar[(unsigned char)*p])
 			p++;
 		if (*p != '=' || p == k) {
 			/* Not a field: skip the word (quotes and all). */
@@ -67,22 +112,22 @@ fim_next_field(struct fim_cursor *c, const char **key, size_t *keylen,
 			}
 			continue;
 		}
-		*key = k;
-		*keylen = (size_t)(p - k);
+		t->key = k;
+		t->keylen = (size_t)(p - k);
 		p++;
 		if (*p == '"' || *p == '\'') {
-			*quote = *p;
+			t->quote = *p;
 			if ((end = strchr(p + 1, *p)) == NULL)
 				goto unterminated;
-			*val = p + 1;
-			*vallen = (size_t)(end - p - 1);
+			t->val = p + 1;
+			t->vallen = (size_t)(end - p - 1);
 			p = end + 1;
 		} else {
-			*quote = 0;
-			*val = p;
-			while (*p != '\0' && *p != ' ')
+			t->quote = 0;
+			t->val = p;
+			while (*p != ' ' && *p != '\0')
 				p++;
-			*vallen = (size_t)(p - *val);
+			t->vallen = (size_t)(p - t->val);
 		}
 		c->p = p;
 		return 1;
@@ -106,86 +151,88 @@ static const struct fim_name fim_untrusted[] = {
 	FIM_NAME("key"), FIM_NAME("proctitle"), FIM_NAME("path"),
 	FIM_NAME("dir"), FIM_NAME("old"), FIM_NAME("new")
 };
-/* The fields of a SYSCALL record that decoding reads. */
-static const struct fim_name fim_syscall_fields[] = {
-	FIM_NAME("arch"), FIM_NAME("syscall"), FIM_NAME("success"),
-	FIM_NAME("exit"), FIM_NAME("a0"), FIM_NAME("a1"), FIM_NAME("a2"),
-	FIM_NAME("a3"), FIM_NAME("pid"), FIM_NAME("ppid"), FIM_NAME("uid"),
-	FIM_NAME("gid"), FIM_NAME("euid"), FIM_NAME("auid"), FIM_NAME("ses"),
-	FIM_NAME("comm"), FIM_NAME("exe"), FIM_NAME("key"), FIM_NAME("tty")
-};
-/* The fields of a PATH record that decoding reads. */
-static const struct fim_name fim_path_fields[] = {
-	FIM_NAME("item"), FIM_NAME("name"), FIM_NAME("inode"),
-	FIM_NAME("dev"), FIM_NAME("mode"), FIM_NAME("ouid"), FIM_NAME("ogid"),
-	FIM_NAME("nametype")
-};
 #undef FIM_NAME
-
-/* Is key (of length len) one of the n names? */
-static int
-fim_name_in(const struct fim_name *names, size_t n, const char *key,
-    size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (names[i].len == len && memcmp(names[i].name, key, len) == 0)
-			return 1;
-	return 0;
-}
 
 /* Does field key hold a hex-encoded untrusted string when unquoted? */
 static int
 fim_is_untrusted(const char *key, size_t len)
 {
-	return fim_name_in(fim_untrusted, nitems(fim_untrusted), key, len);
-}
-
-/* Is the value all hex digits, of even length? */
-static int
-fim_is_hex(const char *v, size_t len)
-{
 	size_t	 i;
 
-	if (len == 0 || len % 2 != 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (hex_value((unsigned char)v[i]) < 0)
-			return 0;
-	return 1;
+	for (i = 0; i < nitems(fim_untrusted); i++)
+		if (fim_untrusted[i].len == len &&
+		    memcmp(fim_untrusted[i].name, key, len) == 0)
+			return 1;
+	return 0;
 }
 
 /*
- * Decode a value into out: quoted values as they are, hex-encoded
- * untrusted strings decoded (NUL bytes become spaces). Returns 0, or -1 if
- * it does not fit.
+ * Decode the value of t into out (room for vallen + 1 bytes): a
+ * hex-encoded untrusted string (is_untrusted, unquoted, all hex digits,
+ * even length) decoded with NUL bytes as spaces, anything else copied.
+ * Returns the decoded length.
+ */
+static size_t
+fim_decode_into(const struct fim_token *t, int is_untrusted, char *out)
+{
+	const unsigned char	*v = (const unsigned char *)t->val;
+	size_t			 i, n;
+	int			 hi, lo;
+
+	if (is_untrusted && t->quote == 0 && t->vallen > 0 &&
+	    t->vallen % 2 == 0) {
+		n = t->vallen / 2;
+		for (i = 0; i < n; i++) {
+			hi = fim_hexdigit[v[2 * i]];
+			lo = fim_hexdigit[v[2 * i + 1]];
+			if ((hi | lo) < 0)
+				break;
+			out[i] = (char)(hi << 4 | lo);
+			if (out[i] == '\0')
+				out[i] = ' ';
+		}
+		if (i == n) {
+			out[n] = '\0';
+			return n;
+		}
+	}
+	memcpy(out, t->val, t->vallen);
+	out[t->vallen] = '\0';
+	return t->vallen;
+}
+
+/* The length of t's value once decoded (see fim_decode_into). */
+static size_t
+fim_decoded_len(const struct fim_token *t, int is_untrusted)
+{
+	const unsigned char	*v = (const unsigned char *)t->val;
+	size_t			 i;
+
+	if (!is_untrusted || t->quote != 0 || t->vallen == 0 ||
+	    t->vallen % 2 != 0)
+		return t->vallen;
+	for (i = 0; i < t->vallen; i++)
+		if (fim_hexdigit[v[i]] < 0)
+			return t->vallen;
+	return t->vallen / 2;
+}
+
+/*
+ * The first field name of body into t. Returns 1, 0 if absent, or -1
+ * (malformed, err).
  */
 static int
-fim_decode_value(const char *key, size_t keylen, const char *val,
-    size_t vallen, int quote, char *out, size_t outlen)
+fim_find_field(const char *body, const char *name, struct fim_token *t,
+    char *err, size_t errlen)
 {
-	size_t	 i, n;
-	int	 b;
+	struct fim_cursor	 c = { body, body };
+	size_t			 nlen = strlen(name);
+	int			 rc;
 
-	if (quote == 0 && fim_is_untrusted(key, keylen) &&
-	    fim_is_hex(val, vallen)) {
-		n = vallen / 2;
-		if (n >= outlen)
-			return -1;
-		for (i = 0; i < n; i++) {
-			b = hex_value((unsigned char)val[2 * i]) * 16 +
-			    hex_value((unsigned char)val[2 * i + 1]);
-			out[i] = b == 0 ? ' ' : (char)b;
-		}
-		out[n] = '\0';
-		return 0;
-	}
-	if (vallen >= outlen)
-		return -1;
-	memcpy(out, val, vallen);
-	out[vallen] = '\0';
-	return 0;
+	while ((rc = fim_next_field(&c, t, err, errlen)) == 1)
+		if (t->keylen == nlen && memcmp(t->key, name, nlen) == 0)
+			return 1;
+	return rc;
 }
 
 /* Find and decode field name of body. Returns 1, 0 if absent, or -1. */
@@ -193,24 +240,19 @@ int
 fim_field(const char *body, const char *name, char *out, size_t outlen,
     char *err, size_t errlen)
 {
-	struct fim_cursor	 c = { body, body };
-	const char		*key, *val;
-	size_t			 keylen, vallen, nlen = strlen(name);
-	int			 quote, rc;
+	struct fim_token	 t;
+	int			 rc, is_untrusted;
 
-	while ((rc = fim_next_field(&c, &key, &keylen, &val, &vallen, &quote,
-	    err, errlen)) == 1) {
-		if (keylen != nlen || memcmp(key, name, nlen) != 0)
-			continue;
-		if (fim_decode_value(key, keylen, val, vallen, quote, out,
-		    outlen) == -1) {
-			snprintf(err, errlen, "field %s: value of %zu bytes "
-			    "too long", name, vallen);
-			return -1;
-		}
-		return 1;
+	if ((rc = fim_find_field(body, name, &t, err, errlen)) != 1)
+		return rc;
+	is_untrusted = fim_is_untrusted(t.key, t.keylen);
+	if (fim_decoded_len(&t, is_untrusted) >= outlen) {
+		snprintf(err, errlen, "field %s: value of %zu bytes too long",
+		    name, t.vallen);
+		return -1;
 	}
-	return rc;
+	fim_decode_into(&t, is_untrusted, out);
+	return 1;
 }
 
 /* ---- Stamps ---- */
@@ -219,17 +261,26 @@ fim_field(const char *body, const char *name, char *out, size_t outlen,
 static int
 fim_parse_digits(const char **p, const char *end, uint64_t max, uint64_t *v)
 {
-	const char	*s = *p;
+	const char	*s = *p, *e;
 	uint64_t	 n = 0;
+	unsigned int	 d;
 
-	if (s >= end || !isdigit((unsigned char)*s))
+	for (e = s; e < end && (d = (unsigned int)(*e - '0')) <= 9; e++)
+		n = n * 10 + d;
+	if (e == s)
 		return -1;
-	for (; s < end && isdigit((unsigned char)*s); s++) {
-		if (n > (max - (uint64_t)(*s - '0')) / 10)
+	if (e - s > 19) {
+		/* Past 19 digits n wrapped: only leading zeros are fine. */
+		while (e - s > 19 && *s == '0')
+			s++;
+		if (e - s > 19)
 			return -1;
-		n = n * 10 + (uint64_t)(*s - '0');
+		for (n = 0; s < e; s++)
+			n = n * 10 + (uint64_t)(*s - '0');
 	}
-	*p = s;
+	if (n > max)
+		return -1;
+	*p = e;
 	*v = n;
 	return 0;
 }
@@ -274,13 +325,23 @@ fim_parse_stamp(const char *text, size_t len, struct fim_stamp *st,
 	return (int)(p - text);
 }
 
+
 /* ---- Assembly ---- */
 
-/* One event being assembled. */
+/*
+ * One event being assembled. The bodies of its records are kept one after
+ * the other, NUL-terminated, in text, a buffer the slot keeps for its next
+ * event (unless it grew large).
+ */
 struct fim_slot {
 	int			 used;
 	int			 mixed;		/* records from both sockets */
 	uint64_t		 first_ms;
+	char			*text;
+	size_t			 textlen;
+	size_t			 textsize;
+	size_t			 off[FIM_EVENT_RECORDS];	/* of each body */
+	size_t			 len[FIM_EVENT_RECORDS];
 	struct fim_raw_event	 ev;
 };
 
@@ -290,6 +351,7 @@ struct fim_assembler {
 	unsigned int		 timeout_ms;
 	struct fim_slot		 slots[FIM_ASM_SLOTS];
 	int			 nslots;
+	int			 last;		/* the slot of the last record */
 	/* Serials: bits for [high - WINDOW, high) say which were seen. */
 	int			 started;
 	uint32_t		 base;		/* gaps below are settled */
@@ -298,7 +360,12 @@ struct fim_assembler {
 	uint32_t		 mark;		/* high at the previous tick */
 	uint8_t			 seen[FIM_SERIAL_WINDOW / 8];
 	struct fim_asm_stats	 st;
+	/* The stamp of the last record, which the next one often shares. */
+	char			 stamp_text[FIM_STAMP_TEXT];	/* to "):" */
+	size_t			 stamp_len;
+	struct fim_stamp	 stamp;
 };
+
 
 /* a - b as a signed distance on the 32-bit serial circle. */
 static int64_t
@@ -369,7 +436,7 @@ fim_asm_new(fim_event_fn fn, void *arg, unsigned int timeout_ms)
 	return as;
 }
 
-/* Emit the event of a slot and free the slot. */
+/* Emit the event of a slot and free the slot (its text buffer is kept). */
 static void
 fim_emit(struct fim_assembler *as, struct fim_slot *sl)
 {
@@ -394,9 +461,16 @@ fim_emit(struct fim_assembler *as, struct fim_slot *sl)
 	as->st.events++;
 	if (as->fn != NULL)
 		as->fn(&sl->ev, as->arg);
-	for (i = 0; i < sl->ev.nrecords; i++)
-		free(sl->ev.records[i].body);
-	memset(sl, 0, sizeof(*sl));
+	sl->used = 0;
+	sl->mixed = 0;
+	sl->textlen = 0;
+	sl->ev.complete = 0;
+	sl->ev.nrecords = 0;
+	if (sl->textsize > FIM_SLOT_TEXT_KEEP) {
+		free(sl->text);
+		sl->text = NULL;
+		sl->textsize = 0;
+	}
 	as->nslots--;
 }
 
@@ -404,13 +478,22 @@ fim_emit(struct fim_assembler *as, struct fim_slot *sl)
 static struct fim_slot *
 fim_slot_find(struct fim_assembler *as, uint32_t s)
 {
-	int	 i;
+	struct fim_slot	*sl = &as->slots[as->last];
+	int		 i, left;
 
 	if (as->nslots == 0)
 		return NULL;
-	for (i = 0; i < FIM_ASM_SLOTS; i++)
-		if (as->slots[i].used && as->slots[i].ev.stamp.serial == s)
-			return &as->slots[i];
+	/* Most records belong to the event of the record before. */
+	if (sl->used && sl->ev.stamp.serial == s)
+		return sl;
+	for (i = 0, left = as->nslots; i < FIM_ASM_SLOTS && left > 0; i++) {
+		sl = &as->slots[i];
+		if (!sl->used)
+			continue;
+		if (sl->ev.stamp.serial == s)
+			return sl;
+		left--;
+	}
 	return NULL;
 }
 
@@ -421,13 +504,15 @@ fim_slot_new(struct fim_assembler *as)
 	struct fim_slot	*oldest = NULL;
 	int		 i;
 
-	for (i = 0; i < FIM_ASM_SLOTS; i++) {
-		if (!as->slots[i].used)
-			return &as->slots[i];
+	if (as->nslots < FIM_ASM_SLOTS) {
+		for (i = 0; i < FIM_ASM_SLOTS; i++)
+			if (!as->slots[i].used)
+				return &as->slots[i];
+	}
+	for (i = 0; i < FIM_ASM_SLOTS; i++)
 		if (oldest == NULL ||
 		    as->slots[i].first_ms < oldest->first_ms)
 			oldest = &as->slots[i];
-	}
 	as->st.evicted++;
 	fim_emit(as, oldest);
 	return oldest;
@@ -482,11 +567,72 @@ fim_slot_has(const struct fim_slot *sl, int type, const char *body,
 	int	 i;
 
 	for (i = 0; i < sl->ev.nrecords; i++)
-		if (sl->ev.records[i].type == type &&
-		    strlen(sl->ev.records[i].body) == len &&
+		if (sl->ev.records[i].type == type && sl->len[i] == len &&
 		    memcmp(sl->ev.records[i].body, body, len) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * Append a record of type with body (len bytes) to the event of slot sl,
+ * growing its text buffer if needed. Returns 0, or -1 (out of memory).
+ */
+static int
+fim_slot_append(struct fim_slot *sl, int type, const char *body, size_t len)
+{
+	size_t	 need = sl->textlen + len + 1, size;
+	char	*text;
+	int	 i;
+
+	if (need > sl->textsize) {
+		size = sl->textsize != 0 ? sl->textsize : FIM_SLOT_TEXT;
+		while (size < need)
+			size *= 2;
+		if ((text = realloc(sl->text, size)) == NULL)
+			return -1;
+		sl->text = text;
+		sl->textsize = size;
+		for (i = 0; i < sl->ev.nrecords; i++)
+			sl->ev.records[i].body = text + sl->off[i];
+	}
+	i = sl->ev.nrecords++;
+	sl->off[i] = sl->textlen;
+	sl->len[i] = len;
+	sl->ev.records[i].type = type;
+	sl->ev.records[i].body = sl->text + sl->textlen;
+	memcpy(sl->ev.records[i].body, body, len);
+	sl->ev.records[i].body[len] = '\0';
+	sl->textlen = need;
+	return 0;
+}
+
+/*
+ * Parse the stamp of a record as fim_parse_stamp() does, but a stamp that
+ * reads as the last one's (the records of an event come together) is not
+ * parsed again. Returns the body offset, or -1 (err).
+ */
+static int
+fim_asm_stamp(struct fim_assembler *as, const char *text, size_t len,
+    struct fim_stamp *st, char *err, size_t errlen)
+{
+	size_t	 n = as->stamp_len;
+	int	 off;
+
+	if (n > 0 && len >= n && memcmp(text, as->stamp_text, n) == 0) {
+		*st = as->stamp;
+		return (int)(n < len && text[n] == ' ' ? n + 1 : n);
+	}
+	if ((off = fim_parse_stamp(text, len, st, err, errlen)) == -1)
+		return -1;
+	/* The text up to "):", without the space that may follow. */
+	n = text[off - 1] == ' ' ? (size_t)off - 1 : (size_t)off;
+	if (n <= sizeof(as->stamp_text)) {
+		memcpy(as->stamp_text, text, n);
+		as->stamp_len = n;
+		as->stamp = *st;
+	} else
+		as->stamp_len = 0;
+	return off;
 }
 
 /* Add one record. Returns 0, 1 (duplicate), or -1 (malformed). */
@@ -496,15 +642,16 @@ fim_asm_add(struct fim_assembler *as, int type, const char *text, size_t len,
 {
 	struct fim_stamp	 st;
 	struct fim_slot		*sl;
+	const char		*nul;
 	int			 off, was_seen;
 
-	if ((off = fim_parse_stamp(text, len, &st, err, errlen)) == -1) {
+	if ((off = fim_asm_stamp(as, text, len, &st, err, errlen)) == -1) {
 		as->st.malformed++;
 		return -1;
 	}
-	if (memchr(text, '\0', len) != NULL) {
+	if ((nul = memchr(text, '\0', len)) != NULL) {
 		snprintf(err, errlen, "offset %zu: NUL byte in the record",
-		    (size_t)((const char *)memchr(text, '\0', len) - text));
+		    (size_t)(nul - text));
 		as->st.malformed++;
 		return -1;
 	}
@@ -541,6 +688,7 @@ fim_asm_add(struct fim_assembler *as, int type, const char *text, size_t len,
 		sl->ev.source = source;
 		as->nslots++;
 	}
+	as->last = (int)(sl - as->slots);
 	as->st.records++;
 	if (type == FIM_T_EOE) {
 		sl->ev.complete = 1;
@@ -551,12 +699,10 @@ fim_asm_add(struct fim_assembler *as, int type, const char *text, size_t len,
 		as->st.truncated++;
 		return 0;
 	}
-	if ((sl->ev.records[sl->ev.nrecords].body = strndup(text + off,
-	    len - (size_t)off)) == NULL) {
+	if (fim_slot_append(sl, type, text + off, len - (size_t)off) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	sl->ev.records[sl->ev.nrecords++].type = type;
 	return 0;
 }
 
@@ -602,6 +748,8 @@ fim_asm_stats(const struct fim_assembler *as, struct fim_asm_stats *st)
 }
 
 /* Events in progress. */
+
+/* Events in progress. */
 int
 fim_asm_pending(const struct fim_assembler *as)
 {
@@ -612,13 +760,12 @@ fim_asm_pending(const struct fim_assembler *as)
 void
 fim_asm_free(struct fim_assembler *as)
 {
-	int	 i, j;
+	int	 i;
 
 	if (as == NULL)
 		return;
 	for (i = 0; i < FIM_ASM_SLOTS; i++)
-		for (j = 0; j < as->slots[i].ev.nrecords; j++)
-			free(as->slots[i].ev.records[j].body);
+		free(as->slots[i].text);
 	free(as);
 }
 
@@ -656,164 +803,416 @@ fim_uint(const char *s, int base, uint64_t *v)
 	return 0;
 }
 
-/* An id field: a number, 4294967295 (unset) is -1. */
-static int
-fim_id(const char *s, int64_t *v)
+/*
+ * A value of t as a NUL-terminated string in buf (FIM_VALUE_MAX bytes),
+ * for the strto*() that read the unusual forms. Returns buf.
+ */
+static const char *
+fim_token_string(const struct fim_token *t, char *buf)
 {
-	if (fim_int(s, v) == -1)
+	memcpy(buf, t->val, t->vallen);
+	buf[t->vallen] = '\0';
+	return buf;
+}
+
+/*
+ * Parse the value of t as a signed decimal, as fim_int() would: the usual
+ * form ([-]digits, up to 18) here, any other through strtoll(). Returns 0,
+ * or -1.
+ */
+static inline int
+fim_token_int(const struct fim_token *t, char *buf, int64_t *v)
+{
+	const char	*s = t->val;
+	size_t		 i = 0;
+	uint64_t	 n = 0;
+	unsigned int	 d;
+
+	if (t->vallen > 0 && s[0] == '-')
+		i = 1;
+	if (i == t->vallen || t->vallen - i > 18)
+		return fim_int(fim_token_string(t, buf), v);
+	for (; i < t->vallen; i++) {
+		if ((d = (unsigned int)(s[i] - '0')) > 9)
+			return fim_int(fim_token_string(t, buf), v);
+		n = n * 10 + d;
+	}
+	*v = s[0] == '-' ? -(int64_t)n : (int64_t)n;
+	return 0;
+}
+
+/*
+ * Parse the value of t as an unsigned number in base 8, 10 or 16, as
+ * fim_uint() would: plain digits that cannot overflow here, any other
+ * form through strtoull(). Returns 0, or -1.
+ */
+static inline int
+fim_token_uint(const struct fim_token *t, int base, char *buf, uint64_t *v)
+{
+	const unsigned char	*s = (const unsigned char *)t->val;
+	const unsigned char	*e = s + t->vallen;
+	uint64_t		 n = 0;
+	int			 d;
+
+	if (base == 16) {
+		if (t->vallen == 0 || t->vallen > 16)
+			goto other;
+		for (; s < e; s++) {
+			if ((d = fim_hexdigit[*s]) < 0)
+				goto other;
+			n = n << 4 | (unsigned int)d;
+		}
+	} else {
+		if (t->vallen == 0 || t->vallen > (base == 10 ? 19 : 21))
+			goto other;
+		for (; s < e; s++) {
+			if ((d = *s - '0') < 0 || d >= base)
+				goto other;
+			n = n * (unsigned int)base + (unsigned int)d;
+		}
+	}
+	*v = n;
+	return 0;
+other:
+	return fim_uint(fim_token_string(t, buf), base, v);
+}
+
+/* An id field: a number, 4294967295 (unset) is -1. Returns 0, or -1. */
+static inline int
+fim_token_id(const struct fim_token *t, char *buf, int64_t *v)
+{
+	if (fim_token_int(t, buf, v) == -1)
 		return -1;
 	if (*v == 4294967295LL)
 		*v = -1;
 	return 0;
 }
 
+/* Does the value of t read exactly s? */
+static int
+fim_token_is(const struct fim_token *t, const char *s, size_t len)
+{
+	return t->vallen == len && memcmp(t->val, s, len) == 0;
+}
+
+/* Zero sc but for its items (each is zeroed when decoded). */
+static void
+fim_syscall_zero(struct fim_syscall *sc)
+{
+	memset(sc, 0, offsetof(struct fim_syscall, items));
+	sc->strings = NULL;
+}
+
 /* Free what a decoded event holds. */
 void
 fim_syscall_clear(struct fim_syscall *sc)
 {
-	int	 i;
-
-	free(sc->comm);
-	free(sc->exe);
-	free(sc->key);
-	free(sc->cwd);
-	free(sc->proctitle);
-	free(sc->tty);
-	for (i = 0; i < sc->nitems; i++)
-		free(sc->items[i].name);
-	memset(sc, 0, sizeof(*sc));
+	free(sc->strings);
+	fim_syscall_zero(sc);
 }
-
-/* Replace *dst with a copy of a decoded string ("(null)" is NULL). */
-static int
-fim_set_string(char **dst, const char *v)
-{
-	free(*dst);
-	*dst = NULL;
-	if (strcmp(v, "(null)") == 0 || strcmp(v, "(none)") == 0)
-		return 0;
-	return (*dst = strdup(v)) == NULL ? -1 : 0;
-}
-
-#define FIM_VALUE_MAX	(FIM_PATH_MAX * 2 + 1)	/* a decoded value */
 
 /*
- * The next field of c among names[n]: its name in name (16 bytes) and its
- * decoded value in v (FIM_VALUE_MAX bytes). Returns 1, 0 at the end, or
- * -1 with err (what names the record type).
+ * Where a decoded event's strings go: one allocation, sized for the
+ * bodies it is decoded from (a decoded value is never longer than the
+ * field it comes from, with its name and '=').
+ */
+struct fim_arena {
+	char	*p;
+	char	*end;
+};
+
+/*
+ * Decode the value of t into the arena. Returns the string (its length in
+ * *lenp), or NULL if it would be max bytes or more long (nothing is then
+ * taken from the arena).
+ */
+static char *
+fim_arena_value(struct fim_arena *a, const struct fim_token *t,
+    int is_untrusted, size_t max, size_t *lenp)
+{
+	char	*s = a->p;
+	size_t	 n;
+
+	if (t->vallen + 1 > (size_t)(a->end - a->p))
+		return NULL;	/* cannot happen: the arena fits the bodies */
+	n = fim_decode_into(t, is_untrusted, s);
+	if (n >= max)
+		return NULL;
+	a->p += n + 1;
+	*lenp = n;
+	return s;
+}
+
+/* Is s (of length n) "(null)" or "(none)", an absent string? */
+static int
+fim_is_none(const char *s, size_t n)
+{
+	return n == 6 && (memcmp(s, "(null)", 6) == 0 ||
+	    memcmp(s, "(none)", 6) == 0);
+}
+
+/*
+ * Set *dst to the decoded value of t (shorter than max), or to NULL for
+ * "(null)" and "(none)", whose space goes back to the arena. Returns 0,
+ * or -1 if the value is too long.
  */
 static int
-fim_next_wanted(struct fim_cursor *c, const struct fim_name *names, size_t n,
-    const char *what, char *name, char *v, char *err, size_t errlen)
+fim_arena_string(struct fim_arena *a, const struct fim_token *t,
+    int is_untrusted, size_t max, char **dst)
 {
-	const char	*key, *val;
-	size_t		 keylen, vallen;
-	int		 quote, rc;
+	char	*s;
+	size_t	 n;
 
-	while ((rc = fim_next_field(c, &key, &keylen, &val, &vallen, &quote,
-	    err, errlen)) == 1) {
-		if (keylen >= 16 || !fim_name_in(names, n, key, keylen))
-			continue;
-		memcpy(name, key, keylen);
-		name[keylen] = '\0';
-		if (fim_decode_value(key, keylen, val, vallen, quote, v,
-		    FIM_VALUE_MAX) == -1) {
-			snprintf(err, errlen, "%s: field %s too long", what,
-			    name);
-			return -1;
-		}
-		return 1;
+	if ((s = fim_arena_value(a, t, is_untrusted, max, &n)) == NULL)
+		return -1;
+	*dst = s;
+	if (fim_is_none(s, n)) {
+		*dst = NULL;
+		a->p = s;
 	}
-	return rc;
+	return 0;
+}
+
+/* The fields of a SYSCALL record that decoding reads. */
+enum fim_sc_field {
+	FIM_SC_OTHER = 0,
+	FIM_SC_ARCH, FIM_SC_SYSCALL, FIM_SC_SUCCESS, FIM_SC_EXIT,
+	FIM_SC_A0, FIM_SC_A1, FIM_SC_A2, FIM_SC_A3,
+	FIM_SC_PID, FIM_SC_PPID, FIM_SC_UID, FIM_SC_GID, FIM_SC_EUID,
+	FIM_SC_AUID, FIM_SC_SES, FIM_SC_COMM, FIM_SC_EXE, FIM_SC_KEY,
+	FIM_SC_TTY
+};
+
+/* Which SYSCALL field a name is. */
+static enum fim_sc_field
+fim_sc_field(const char *k, size_t len)
+{
+	switch (len) {
+	case 2:
+		if (k[0] == 'a' && k[1] >= '0' && k[1] <= '3')
+			return FIM_SC_A0 + (k[1] - '0');
+		break;
+	case 3:
+		if (memcmp(k, "pid", 3) == 0)
+			return FIM_SC_PID;
+		if (memcmp(k, "uid", 3) == 0)
+			return FIM_SC_UID;
+		if (memcmp(k, "gid", 3) == 0)
+			return FIM_SC_GID;
+		if (memcmp(k, "ses", 3) == 0)
+			return FIM_SC_SES;
+		if (memcmp(k, "exe", 3) == 0)
+			return FIM_SC_EXE;
+		if (memcmp(k, "key", 3) == 0)
+			return FIM_SC_KEY;
+		if (memcmp(k, "tty", 3) == 0)
+			return FIM_SC_TTY;
+		break;
+	case 4:
+		if (memcmp(k, "arch", 4) == 0)
+			return FIM_SC_ARCH;
+		if (memcmp(k, "exit", 4) == 0)
+			return FIM_SC_EXIT;
+		if (memcmp(k, "ppid", 4) == 0)
+			return FIM_SC_PPID;
+		if (memcmp(k, "euid", 4) == 0)
+			return FIM_SC_EUID;
+		if (memcmp(k, "auid", 4) == 0)
+			return FIM_SC_AUID;
+		if (memcmp(k, "comm", 4) == 0)
+			return FIM_SC_COMM;
+		break;
+	case 7:
+		if (memcmp(k, "syscall", 7) == 0)
+			return FIM_SC_SYSCALL;
+		if (memcmp(k, "success", 7) == 0)
+			return FIM_SC_SUCCESS;
+		break;
+	}
+	return FIM_SC_OTHER;
+}
+
+/* The value of t in an error message: its first 64 bytes, decoded. */
+static int
+fim_shown_len(const struct fim_token *t)
+{
+	return t->vallen > 64 ? 64 : (int)t->vallen;
 }
 
 /* Decode a SYSCALL record body into sc. Returns 0, or -1 (err). */
 static int
-fim_decode_syscall(const char *body, struct fim_syscall *sc, char *v,
-    char *err, size_t errlen)
+fim_decode_syscall(const char *body, struct fim_syscall *sc,
+    struct fim_arena *a, char *buf, char *err, size_t errlen)
 {
 	struct fim_cursor	 c = { body, body };
-	char			 name[16];
+	struct fim_token	 t;
+	enum fim_sc_field	 f;
 	uint64_t		 u = 0;
 	int64_t			 n = 0;
-	int			 rc, bad = 0;
+	int			 rc, bad;
 
 	sc->has_syscall = 1;
 	sc->success = -1;
 	sc->auid = sc->ses = -1;
-	while ((rc = fim_next_wanted(&c, fim_syscall_fields,
-	    nitems(fim_syscall_fields), "SYSCALL", name, v, err, errlen)) == 1) {
-		if (strcmp(name, "arch") == 0) {
-			bad = fim_uint(v, 16, &u) == -1 || u > UINT32_MAX;
+	while ((rc = fim_next_field(&c, &t, err, errlen)) == 1) {
+		if ((f = fim_sc_field(t.key, t.keylen)) == FIM_SC_OTHER)
+			continue;
+		/* Strings are measured decoded, below. */
+		if (f < FIM_SC_COMM && t.vallen >= FIM_VALUE_MAX)
+			goto too_long;
+		bad = 0;
+		switch (f) {
+		case FIM_SC_ARCH:
+			bad = fim_token_uint(&t, 16, buf, &u) == -1 ||
+			    u > UINT32_MAX;
 			sc->arch = (uint32_t)u;
-		} else if (strcmp(name, "syscall") == 0) {
-			bad = fim_int(v, &n) == -1 || n < 0 || n > 100000;
+			break;
+		case FIM_SC_SYSCALL:
+			bad = fim_token_int(&t, buf, &n) == -1 || n < 0 ||
+			    n > 100000;
 			sc->syscall = (int)n;
-		} else if (strcmp(name, "success") == 0)
-			sc->success = strcmp(v, "yes") == 0 ? 1 :
-			    strcmp(v, "no") == 0 ? 0 : -1;
-		else if (strcmp(name, "exit") == 0)
-			bad = fim_int(v, &sc->exit) == -1;
-		else if (name[0] == 'a' && name[1] >= '0' && name[1] <= '3' &&
-		    name[2] == '\0')
-			bad = fim_uint(v, 16, &sc->a[name[1] - '0']) == -1;
-		else if (strcmp(name, "pid") == 0)
-			bad = fim_int(v, &sc->pid) == -1;
-		else if (strcmp(name, "ppid") == 0)
-			bad = fim_int(v, &sc->ppid) == -1;
-		else if (strcmp(name, "uid") == 0)
-			bad = fim_id(v, &sc->uid) == -1;
-		else if (strcmp(name, "gid") == 0)
-			bad = fim_id(v, &sc->gid) == -1;
-		else if (strcmp(name, "euid") == 0)
-			bad = fim_id(v, &sc->euid) == -1;
-		else if (strcmp(name, "auid") == 0)
-			bad = fim_id(v, &sc->auid) == -1;
-		else if (strcmp(name, "ses") == 0)
-			bad = fim_id(v, &sc->ses) == -1;
-		else if (strcmp(name, "comm") == 0)
-			bad = fim_set_string(&sc->comm, v) == -1;
-		else if (strcmp(name, "exe") == 0)
-			bad = fim_set_string(&sc->exe, v) == -1;
-		else if (strcmp(name, "key") == 0)
-			bad = fim_set_string(&sc->key, v) == -1;
-		else if (strcmp(name, "tty") == 0)
-			bad = fim_set_string(&sc->tty, v) == -1;
+			break;
+		case FIM_SC_SUCCESS:
+			sc->success = fim_token_is(&t, "yes", 3) ? 1 :
+			    fim_token_is(&t, "no", 2) ? 0 : -1;
+			break;
+		case FIM_SC_EXIT:
+			bad = fim_token_int(&t, buf, &sc->exit) == -1;
+			break;
+		case FIM_SC_A0:
+		case FIM_SC_A1:
+		case FIM_SC_A2:
+		case FIM_SC_A3:
+			bad = fim_token_uint(&t, 16, buf,
+			    &sc->a[f - FIM_SC_A0]) == -1;
+			break;
+		case FIM_SC_PID:
+			bad = fim_token_int(&t, buf, &sc->pid) == -1;
+			break;
+		case FIM_SC_PPID:
+			bad = fim_token_int(&t, buf, &sc->ppid) == -1;
+			break;
+		case FIM_SC_UID:
+			bad = fim_token_id(&t, buf, &sc->uid) == -1;
+			break;
+		case FIM_SC_GID:
+			bad = fim_token_id(&t, buf, &sc->gid) == -1;
+			break;
+		case FIM_SC_EUID:
+			bad = fim_token_id(&t, buf, &sc->euid) == -1;
+			break;
+		case FIM_SC_AUID:
+			bad = fim_token_id(&t, buf, &sc->auid) == -1;
+			break;
+		case FIM_SC_SES:
+			bad = fim_token_id(&t, buf, &sc->ses) == -1;
+			break;
+		case FIM_SC_COMM:
+			if (fim_arena_string(a, &t, 1, FIM_VALUE_MAX,
+			    &sc->comm) == -1)
+				goto too_long;
+			break;
+		case FIM_SC_EXE:
+			if (fim_arena_string(a, &t, 1, FIM_VALUE_MAX,
+			    &sc->exe) == -1)
+				goto too_long;
+			break;
+		case FIM_SC_KEY:
+			if (fim_arena_string(a, &t, 1, FIM_VALUE_MAX,
+			    &sc->key) == -1)
+				goto too_long;
+			break;
+		case FIM_SC_TTY:
+			if (fim_arena_string(a, &t, 0, FIM_VALUE_MAX,
+			    &sc->tty) == -1)
+				goto too_long;
+			break;
+		case FIM_SC_OTHER:
+			break;
+		}
 		if (bad) {
-			snprintf(err, errlen, "SYSCALL: field %s: bad value "
-			    "\"%.64s\"", name, v);
+			snprintf(err, errlen, "SYSCALL: field %.*s: bad value "
+			    "\"%.*s\"", (int)t.keylen, t.key, fim_shown_len(&t),
+			    t.val);
 			return -1;
 		}
 	}
 	return rc;
+too_long:
+	snprintf(err, errlen, "SYSCALL: field %.*s too long", (int)t.keylen,
+	    t.key);
+	return -1;
+}
+
+/* The fields of a PATH record that decoding reads. */
+enum fim_path_field {
+	FIM_PA_OTHER = 0,
+	FIM_PA_ITEM, FIM_PA_NAME, FIM_PA_INODE, FIM_PA_DEV, FIM_PA_MODE,
+	FIM_PA_OUID, FIM_PA_OGID, FIM_PA_NAMETYPE
+};
+
+/* Which PATH field a name is. */
+static enum fim_path_field
+fim_path_field(const char *k, size_t len)
+{
+	switch (len) {
+	case 3:
+		if (memcmp(k, "dev", 3) == 0)
+			return FIM_PA_DEV;
+		break;
+	case 4:
+		if (memcmp(k, "item", 4) == 0)
+			return FIM_PA_ITEM;
+		if (memcmp(k, "name", 4) == 0)
+			return FIM_PA_NAME;
+		if (memcmp(k, "mode", 4) == 0)
+			return FIM_PA_MODE;
+		if (memcmp(k, "ouid", 4) == 0)
+			return FIM_PA_OUID;
+		if (memcmp(k, "ogid", 4) == 0)
+			return FIM_PA_OGID;
+		break;
+	case 5:
+		if (memcmp(k, "inode", 5) == 0)
+			return FIM_PA_INODE;
+		break;
+	case 8:
+		if (memcmp(k, "nametype", 8) == 0)
+			return FIM_PA_NAMETYPE;
+		break;
+	}
+	return FIM_PA_OTHER;
 }
 
 /* The name type of a PATH item. */
 static enum fim_nametype
-fim_nametype(const char *v)
+fim_nametype(const struct fim_token *t)
 {
-	if (strcmp(v, "NORMAL") == 0)
+	if (fim_token_is(t, "NORMAL", 6))
 		return FIM_NAME_NORMAL;
-	if (strcmp(v, "PARENT") == 0)
+	if (fim_token_is(t, "PARENT", 6))
 		return FIM_NAME_PARENT;
-	if (strcmp(v, "CREATE") == 0)
+	if (fim_token_is(t, "CREATE", 6))
 		return FIM_NAME_CREATE;
-	if (strcmp(v, "DELETE") == 0)
+	if (fim_token_is(t, "DELETE", 6))
 		return FIM_NAME_DELETE;
 	return FIM_NAME_UNKNOWN;
 }
 
 /* Decode a PATH record body into the next item. Returns 0, or -1. */
 static int
-fim_decode_path(const char *body, struct fim_syscall *sc, char *v,
-    char *err, size_t errlen)
+fim_decode_path(const char *body, struct fim_syscall *sc,
+    struct fim_arena *a, char *buf, char *err, size_t errlen)
 {
 	struct fim_cursor	 c = { body, body };
+	struct fim_token	 t;
+	enum fim_path_field	 f;
 	struct fim_item		*it;
-	char			 name[16];
 	uint64_t		 u = 0;
 	int64_t			 n = 0;
-	int			 rc, bad = 0;
+	char			*name;
+	size_t			 len;
+	int			 rc, bad;
 
 	if (sc->nitems >= FIM_EVENT_ITEMS)
 		return 0;
@@ -821,48 +1220,99 @@ fim_decode_path(const char *body, struct fim_syscall *sc, char *v,
 	memset(it, 0, sizeof(*it));
 	it->index = -1;
 	it->ouid = it->ogid = -1;
-	while ((rc = fim_next_wanted(&c, fim_path_fields,
-	    nitems(fim_path_fields), "PATH", name, v, err, errlen)) == 1) {
-		if (strcmp(name, "item") == 0) {
-			bad = fim_int(v, &n) == -1 || n < 0 || n > 65535;
+	while ((rc = fim_next_field(&c, &t, err, errlen)) == 1) {
+		if ((f = fim_path_field(t.key, t.keylen)) == FIM_PA_OTHER)
+			continue;
+		/* The name is measured decoded, below. */
+		if (f != FIM_PA_NAME && t.vallen >= FIM_VALUE_MAX)
+			goto too_long;
+		bad = 0;
+		switch (f) {
+		case FIM_PA_ITEM:
+			bad = fim_token_int(&t, buf, &n) == -1 || n < 0 ||
+			    n > 65535;
 			it->index = (int)n;
-		} else if (strcmp(name, "name") == 0) {
-			free(it->name);
+			break;
+		case FIM_PA_NAME:
 			it->name = NULL;
-			if (strcmp(v, "(null)") != 0) {
-				bad = strlen(v) >= FIM_PATH_MAX;
-				if (!bad && (it->name = strdup(v)) == NULL)
-					bad = 1;
-			}
-		} else if (strcmp(name, "inode") == 0) {
-			bad = fim_uint(v, 10, &it->inode) == -1;
+			if ((name = fim_arena_value(a, &t, 1, FIM_VALUE_MAX,
+			    &len)) == NULL)
+				goto too_long;
+			if (len == 6 && memcmp(name, "(null)", 6) == 0)
+				a->p = name;
+			else if (len >= FIM_PATH_MAX) {
+				snprintf(err, errlen, "PATH: field name: bad "
+				    "value \"%.64s\"", name);
+				return -1;
+			} else
+				it->name = name;
+			break;
+		case FIM_PA_INODE:
+			bad = fim_token_uint(&t, 10, buf, &it->inode) == -1;
 			it->has_inode = !bad;
-		} else if (strcmp(name, "dev") == 0)
-			bad = strlcpy(it->dev, v, sizeof(it->dev)) >=
-			    sizeof(it->dev);
-		else if (strcmp(name, "mode") == 0) {
-			bad = fim_uint(v, 8, &u) == -1 || u > 0177777;
+			break;
+		case FIM_PA_DEV:
+			bad = t.vallen >= sizeof(it->dev);
+			len = bad ? sizeof(it->dev) - 1 : t.vallen;
+			memcpy(it->dev, t.val, len);
+			it->dev[len] = '\0';
+			break;
+		case FIM_PA_MODE:
+			bad = fim_token_uint(&t, 8, buf, &u) == -1 ||
+			    u > 0177777;
 			it->mode = (unsigned int)u;
 			it->has_mode = !bad;
-		} else if (strcmp(name, "ouid") == 0)
-			bad = fim_id(v, &it->ouid) == -1;
-		else if (strcmp(name, "ogid") == 0)
-			bad = fim_id(v, &it->ogid) == -1;
-		else if (strcmp(name, "nametype") == 0)
-			it->nametype = fim_nametype(v);
+			break;
+		case FIM_PA_OUID:
+			bad = fim_token_id(&t, buf, &it->ouid) == -1;
+			break;
+		case FIM_PA_OGID:
+			bad = fim_token_id(&t, buf, &it->ogid) == -1;
+			break;
+		case FIM_PA_NAMETYPE:
+			it->nametype = fim_nametype(&t);
+			break;
+		case FIM_PA_OTHER:
+			break;
+		}
 		if (bad) {
-			snprintf(err, errlen, "PATH: field %s: bad value "
-			    "\"%.64s\"", name, v);
-			free(it->name);
+			snprintf(err, errlen, "PATH: field %.*s: bad value "
+			    "\"%.*s\"", (int)t.keylen, t.key, fim_shown_len(&t),
+			    t.val);
 			return -1;
 		}
 	}
-	if (rc == -1) {
-		free(it->name);
+	if (rc == -1)
 		return -1;
-	}
 	sc->nitems++;
 	return 0;
+too_long:
+	snprintf(err, errlen, "PATH: field %.*s too long", (int)t.keylen,
+	    t.key);
+	return -1;
+}
+
+/*
+ * Set *dst to the first field name of body, decoded, as fim_field() into a
+ * buffer of max bytes would read it. Returns 1, 0 if absent, or -1
+ * (malformed or too long, err).
+ */
+static int
+fim_decode_one(const char *body, const char *name, size_t max,
+    struct fim_arena *a, char **dst, char *err, size_t errlen)
+{
+	struct fim_token	 t;
+	int			 rc;
+
+	if ((rc = fim_find_field(body, name, &t, err, errlen)) != 1)
+		return rc;
+	if (fim_arena_string(a, &t, fim_is_untrusted(t.key, t.keylen), max,
+	    dst) == -1) {
+		snprintf(err, errlen, "field %s: value of %zu bytes too long",
+		    name, t.vallen);
+		return -1;
+	}
+	return 1;
 }
 
 /* Decode an assembled event. Returns 1 (syscall event), 0, or -1. */
@@ -870,63 +1320,65 @@ int
 fim_syscall_decode(const struct fim_raw_event *ev, struct fim_syscall *sc,
     char *err, size_t errlen)
 {
-	char	*v;
-	int	 i, rc = 0, found;
+	struct fim_arena	 a;
+	char			 buf[FIM_VALUE_MAX];
+	size_t			 size = 1;
+	int			 i, rc = 0, has_syscall = 0;
 
-	memset(sc, 0, sizeof(*sc));
+	fim_syscall_zero(sc);
 	sc->stamp = ev->stamp;
 	sc->complete = ev->complete;
 	for (i = 0; i < ev->nrecords; i++)
-		if (ev->records[i].type == FIM_T_SYSCALL)
+		switch (ev->records[i].type) {
+		case FIM_T_SYSCALL:
+			has_syscall = 1;
+			/* FALLTHROUGH */
+		case FIM_T_CWD:
+		case FIM_T_PATH:
+		case FIM_T_PROCTITLE:
+			size += strlen(ev->records[i].body) + 1;
 			break;
-	if (i == ev->nrecords)
+		}
+	if (!has_syscall)
 		return 0;
-	if ((v = malloc(FIM_VALUE_MAX)) == NULL) {
+	if ((sc->strings = malloc(size)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	a.p = sc->strings;
+	a.end = sc->strings + size;
 	for (i = 0; i < ev->nrecords && rc == 0; i++) {
 		switch (ev->records[i].type) {
 		case FIM_T_SYSCALL:
 			if (sc->has_syscall)
 				break;
-			rc = fim_decode_syscall(ev->records[i].body, sc, v,
-			    err, errlen);
+			rc = fim_decode_syscall(ev->records[i].body, sc, &a,
+			    buf, err, errlen);
 			break;
 		case FIM_T_CWD:
-			found = fim_field(ev->records[i].body, "cwd", v,
-			    FIM_PATH_MAX, err, errlen);
-			if (found == 1)
-				rc = fim_set_string(&sc->cwd, v);
-			else if (found == -1)
+			if (fim_decode_one(ev->records[i].body, "cwd",
+			    FIM_PATH_MAX, &a, &sc->cwd, err, errlen) == -1)
 				rc = -1;
 			break;
 		case FIM_T_PATH:
-			rc = fim_decode_path(ev->records[i].body, sc, v, err,
-			    errlen);
+			rc = fim_decode_path(ev->records[i].body, sc, &a, buf,
+			    err, errlen);
 			break;
 		case FIM_T_PROCTITLE:
-			found = fim_field(ev->records[i].body, "proctitle", v,
-			    FIM_VALUE_MAX, err, errlen);
-			if (found == 1)
-				rc = fim_set_string(&sc->proctitle, v);
-			else if (found == -1) {
-				/* A very long title: not worth failing. */
-				rc = 0;
-			}
+			/* A very long title is not worth failing for. */
+			(void)fim_decode_one(ev->records[i].body, "proctitle",
+			    FIM_VALUE_MAX, &a, &sc->proctitle, err, errlen);
 			break;
 		default:
 			break;
 		}
 	}
-	free(v);
 	if (rc != 0) {
 		fim_syscall_clear(sc);
 		return -1;
 	}
 	return 1;
 }
-
 /* ---- Syscalls ---- */
 
 #define FIM_ARCH_X86_64		0xc000003eU
@@ -1050,31 +1502,24 @@ fim_action_parse(const char *s)
 
 /* ---- Paths ---- */
 
-/* Join and clean a path. Returns 0, or -1 if it does not fit. */
-int
-fim_path_join(const char *base, const char *name, char *out, size_t outlen)
+/*
+ * Append the segments of path s to out (*lenp bytes so far), cleaning as
+ * they come: empty and "." segments dropped, ".." taking the last one
+ * back. Returns 0, or -1 if it does not fit in outlen.
+ */
+static int
+fim_path_append(char *out, size_t outlen, size_t *lenp, const char *s)
 {
-	char		 buf[FIM_PATH_MAX * 2 + 2];
-	const char	*p, *seg;
-	size_t		 len = 0, n;
-	int		 w;
+	const char	*seg;
+	size_t		 len = *lenp, n;
 
-	if (outlen < 2)
-		return -1;
-	if (name[0] == '/' || base == NULL || base[0] == '\0')
-		w = snprintf(buf, sizeof(buf), "/%s", name);
-	else
-		w = snprintf(buf, sizeof(buf), "%s/%s", base, name);
-	if (w < 0 || (size_t)w >= sizeof(buf))
-		return -1;
-	out[0] = '\0';
-	for (p = buf; *p != '\0'; ) {
-		while (*p == '/')
-			p++;
-		seg = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		n = (size_t)(p - seg);
+	while (*s != '\0') {
+		while (*s == '/')
+			s++;
+		seg = s;
+		while (*s != '\0' && *s != '/')
+			s++;
+		n = (size_t)(s - seg);
 		if (n == 0 || (n == 1 && seg[0] == '.'))
 			continue;
 		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
@@ -1082,16 +1527,40 @@ fim_path_join(const char *base, const char *name, char *out, size_t outlen)
 				len--;
 			if (len > 0)
 				len--;
-			out[len] = '\0';
 			continue;
 		}
-		if (len + 1 + n + 1 > outlen)
+		if (len + 1 + n + 1 > outlen) {
+			out[len] = '\0';
 			return -1;
+		}
 		out[len++] = '/';
 		memcpy(out + len, seg, n);
 		len += n;
-		out[len] = '\0';
 	}
+	out[len] = '\0';
+	*lenp = len;
+	return 0;
+}
+
+/* Join and clean a path. Returns 0, or -1 if it does not fit. */
+int
+fim_path_join(const char *base, const char *name, char *out, size_t outlen)
+{
+	size_t	 len = 0;
+
+	if (outlen < 2)
+		return -1;
+	if (name[0] == '/' || base == NULL || base[0] == '\0')
+		base = NULL;
+	/* The limit of the joined text ("base/name" or "/name"). */
+	if ((base != NULL ? strlen(base) : 0) + 1 + strlen(name) >=
+	    FIM_PATH_MAX * 2 + 2)
+		return -1;
+	out[0] = '\0';
+	if (base != NULL && fim_path_append(out, outlen, &len, base) == -1)
+		return -1;
+	if (fim_path_append(out, outlen, &len, name) == -1)
+		return -1;
 	if (len == 0) {
 		out[0] = '/';
 		out[1] = '\0';
@@ -1107,31 +1576,33 @@ fim_fd_arg(uint64_t v)
 }
 
 /*
- * The directory a relative name of item is relative to: the directory fd
- * argument (resolved through the process), else the cwd. parent is the
- * PARENT item of the name, if known. Returns 1 if certain, 0 if guessed.
+ * The directory a relative name of item is relative to, in *base: the
+ * directory fd argument (resolved through the process into buf), else the
+ * cwd. parent is the PARENT item of the name, if known. Returns 1 if
+ * certain, 0 if guessed.
  */
 static int
 fim_base_dir(const struct fim_syscall *sc, int dirfd_arg,
     const struct fim_item *parent, fim_resolve_fn resolve, void *arg,
-    char *out, size_t outlen)
+    char *buf, size_t buflen, const char **base)
 {
 	int	 fd;
 
+	*base = sc->cwd != NULL ? sc->cwd : "/";
 	if (dirfd_arg >= 0) {
 		fd = fim_fd_arg(sc->a[dirfd_arg]);
 		if (fd != FIM_AT_FDCWD) {
 			if (resolve != NULL && resolve(sc->pid, fd,
 			    parent != NULL && parent->has_inode ?
 			    parent->inode : 0, parent != NULL ? parent->dev :
-			    "", out, outlen, arg) == 0)
+			    "", buf, buflen, arg) == 0) {
+				*base = buf;
 				return 1;
+			}
 			/* The parent's name is then the cwd: a guess. */
-			strlcpy(out, sc->cwd != NULL ? sc->cwd : "/", outlen);
 			return 0;
 		}
 	}
-	strlcpy(out, sc->cwd != NULL ? sc->cwd : "/", outlen);
 	return sc->cwd != NULL;
 }
 
@@ -1144,8 +1615,9 @@ fim_item_path(const struct fim_syscall *sc, const struct fim_item *it,
     int dirfd_arg, const struct fim_item *parent, fim_resolve_fn resolve,
     void *arg, char *out, size_t outlen)
 {
-	char	 base[FIM_PATH_MAX];
-	int	 certain;
+	char		 buf[FIM_PATH_MAX];
+	const char	*base;
+	int		 certain;
 
 	if (it->name == NULL) {
 		/* By descriptor (fchmod, ftruncate): ask the process. */
@@ -1157,8 +1629,8 @@ fim_item_path(const struct fim_syscall *sc, const struct fim_item *it,
 	if (it->name[0] == '/')
 		return fim_path_join(NULL, it->name, out, outlen) == 0 ? 1 :
 		    -1;
-	certain = fim_base_dir(sc, dirfd_arg, parent, resolve, arg, base,
-	    sizeof(base));
+	certain = fim_base_dir(sc, dirfd_arg, parent, resolve, arg, buf,
+	    sizeof(buf), &base);
 	if (fim_path_join(base, it->name, out, outlen) == -1)
 		return -1;
 	return certain;
@@ -1199,11 +1671,11 @@ fim_change(const struct fim_syscall *sc, enum fim_action action,
 
 	if (it == NULL)
 		return 0;
-	memset(ch, 0, sizeof(*ch));
 	rc = fim_item_path(sc, it, dirfd_arg, parent, resolve, arg, ch->path,
 	    sizeof(ch->path));
 	if (rc == -1)
 		return 0;
+	ch->old_path[0] = '\0';
 	ch->action = action;
 	ch->item = it;
 	ch->is_resolved = rc;

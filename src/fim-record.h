@@ -163,12 +163,14 @@ struct fim_syscall {
 	char			*tty;
 	int			 nitems;
 	struct fim_item		 items[FIM_EVENT_ITEMS];
+	char			*strings;	/* holds every string above */
 };
 
 /*
- * Decode an assembled event into sc (zeroed first; free it with
- * fim_syscall_clear()). Returns 1 for a syscall event, 0 for another
- * kind (no SYSCALL record), or -1 with the reason in err.
+ * Decode an assembled event into sc (zeroed first, but for the items
+ * past nitems; free it with fim_syscall_clear()). Returns 1 for a syscall
+ * event, 0 for another kind (no SYSCALL record), or -1 with the reason in
+ * err.
  */
 int	fim_syscall_decode(const struct fim_raw_event *, struct fim_syscall *,
 	    char *err, size_t errlen);

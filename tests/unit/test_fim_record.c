@@ -561,6 +561,62 @@ test_malformed(void **state)
 	fim_asm_free(as);
 }
 
+/*
+ * The unusual forms the fast paths hand over: a stamp shared with the
+ * record before, with and without the space after it; numbers quoted, with
+ * "0x" or out of range; "(null)" and "(none)" strings; a repeated field.
+ */
+static void
+test_decode_forms(void **state)
+{
+	static const struct rec ev[] = {
+		{ 1300, "audit(7.001:9):arch=0xc000003e syscall=\"257\" "
+		    "success=no exit=-2 a0=ffffff9c a1=0 a2=0X41 a3=0 pid=12 "
+		    "ppid=0000000000000000000001 uid=4294967295 auid=7 "
+		    "comm=(none) exe=2F62696E2F7800 key=(null) tty=pts1 "
+		    "comm=\"x\"" },
+		{ 1307, "audit(7.001:9): cwd=2F746D70" },
+		{ 1302, "audit(7.001:9):  item=0 name=(null) inode=3 "
+		    "dev=fe:00 mode=0100644 nametype=NORMAL name=\"a\"" },
+		{ 1302, "audit(7.001:9): item=1 name=(null) ouid=4294967295" },
+		{ 1320, "audit(7.001:9): " },
+		{ 0, NULL }
+	};
+	struct fim_assembler	*as;
+	struct fim_syscall	 sc;
+	char			 err[256];
+
+	as = fim_asm_new(collect, NULL, 1000);
+	feed(as, ev, 0, 10);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].nrecords, 4);
+	assert_string_equal(got[0].records[2].body, " item=0 name=(null) "
+	    "inode=3 dev=fe:00 mode=0100644 nametype=NORMAL name=\"a\"");
+	assert_int_equal(fim_syscall_decode(&got[0], &sc, err, sizeof(err)),
+	    1);
+	assert_true(sc.stamp.sec == 7 && sc.stamp.msec == 1 &&
+	    sc.stamp.serial == 9);
+	assert_true(sc.arch == 0xc000003eU && sc.syscall == 257);
+	assert_true(sc.success == 0 && sc.exit == -2);
+	assert_true(sc.a[2] == 0x41 && sc.pid == 12 && sc.ppid == 1);
+	assert_true(sc.uid == -1 && sc.auid == 7 && sc.ses == -1);
+	assert_string_equal(sc.comm, "x");
+	assert_string_equal(sc.exe, "/bin/x ");
+	assert_null(sc.key);
+	assert_string_equal(sc.tty, "pts1");
+	assert_string_equal(sc.cwd, "/tmp");
+	assert_null(sc.proctitle);
+	assert_int_equal(sc.nitems, 2);
+	assert_string_equal(sc.items[0].name, "a");
+	assert_true(sc.items[0].has_inode && sc.items[0].inode == 3);
+	assert_null(sc.items[1].name);
+	assert_true(sc.items[1].ouid == -1 && !sc.items[1].has_mode);
+	fim_syscall_clear(&sc);
+	assert_null(sc.strings);
+	collected_free();
+	fim_asm_free(as);
+}
+
 /* Parse rules from JSON text. */
 static int
 rules_from(const char *text, struct fim_rules *r, char *err, size_t len)
@@ -800,6 +856,7 @@ main(void)
 		cmocka_unit_test(test_handover_split),
 		cmocka_unit_test(test_gaps_and_timeouts),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_decode_forms),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_snapshot),
 	};
