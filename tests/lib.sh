@@ -31,8 +31,10 @@ _lib_exit() {
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		echo "--- test failed (rc=$rc); logs under $T:" >&2
 		for f in $(find "$T" -name '*.log' -type f 2>/dev/null); do
-			echo "--- $f (last 30 lines)" >&2
-			tail -n 30 "$f" >&2
+			# The polls of the test itself left out.
+			echo "--- $f (last 120 lines but polls)" >&2
+			grep -Ev 'control: check-in requested|(POST /agent/v1/heartbeat|GET /api/v1/agents/[^ ]*) -> 200' \
+			    "$f" | tail -n 120 >&2
 		done
 	fi
 	if [ -z "${KEEP_TEST_DIR:-}" ]; then
