@@ -14,6 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +89,7 @@ struct fim_queue {
 	uint64_t		 batch_started;	/* monotonic ms */
 	struct fim_queue_stats	 st;
 	unsigned char		*buf;
+	int			 was_busy;	/* a burst since the last trim */
 };
 
 static void	fim_queue_step_cb(evutil_socket_t, short, void *);
@@ -341,6 +345,24 @@ fim_queue_reply(const struct uplink_reply *r, const struct spool_record *rec,
 	}
 }
 
+/*
+ * A burst is over (the queue ran empty): give the memory it took back to
+ * the system, the batch buffer and what the allocator keeps free.
+ */
+static void
+fim_queue_trim(struct fim_queue *q)
+{
+	q->was_busy = 0;
+	if (q->st.in_batch == 0) {
+		free(q->batch);
+		q->batch = NULL;
+		q->batch_size = q->batch_len = 0;
+	}
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* Spool the open batch. */
 static void
 fim_queue_spool(struct fim_queue *q)
@@ -369,6 +391,8 @@ fim_queue_spool(struct fim_queue *q)
 	q->st.batches++;
 	log_debug("fim: batch of %zu events spooled as record %lld", n,
 	    (long long)seq);
+	if (q->head == NULL && q->was_busy)
+		fim_queue_trim(q);
 }
 
 /* The batch is old enough: spool it. */
@@ -785,6 +809,8 @@ fim_queue_push_text(struct fim_queue *q, const char *text, size_t len,
 	q->tail = e;
 	q->st.waiting++;
 	q->st.queued++;
+	if (q->st.waiting > FIM_QUEUE_BUSY)
+		q->was_busy = 1;
 	if (was_empty || q->st.waiting == FIM_QUEUE_BUSY + 1)
 		fim_queue_schedule(q);
 	return 0;
