@@ -23,7 +23,10 @@
 # VmHWM are measured the same way.
 #
 # Prints captured % for both, the CPU ratio agent/auditd and both RSS
-# (targets: 100 % captured, CPU <= auditd's, RSS <= 8 MB). The kernel's
+# (targets: 100 % captured, CPU <= auditd's, RSS <= 8 MB), and the
+# agent's VmRSS idle (before the load) and after it, each split into
+# anonymous memory and file pages (the mapped shared libraries: libcurl,
+# OpenSSL and what they pull in, about 11 MB here). The kernel's
 # lost counter and the agent's lost_kernel count records (about five per
 # event), its other loss counters events. Needs root, the kernel audit
 # system (not in a container), auditd, jq, curl and flock; takes the FIM
@@ -61,6 +64,12 @@ cpu_ticks() {
 # hwm_kb PID: peak resident set size (VmHWM), in kB.
 hwm_kb() {
 	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+# rss_split PID: "VmRSS N kB (anon N, file N)".
+rss_split() {
+	awk '/^(VmRSS|RssAnon|RssFile):/ { v[$1] = $2 }
+	    END { printf "VmRSS %d kB (anon %d, file %d)", v["VmRSS:"],
+	    v["RssAnon:"], v["RssFile:"] }' "/proc/$1/status"
 }
 hz=$(getconf CLK_TCK)
 # stable SECONDS TIMES COMMAND: run COMMAND every 0.5 s until it prints the
@@ -112,6 +121,7 @@ echo "# bench/fim-e2e.sh: $FILES creates then $FILES deletes in a watched" \
     "directory, $(nproc) CPUs; kernel rules:"
 sed 's/^/#   /' "$T/rules"
 a_cpu0=$(cpu_ticks "$AGENT_PID")
+a_idle=$(rss_split "$AGENT_PID")
 "$builddir/bench/fim-load" -n "$FILES" "$W" > "$T/load.agent"
 # Every event spooled and acknowledged, and the counters still.
 acked() {
@@ -122,6 +132,7 @@ acked() {
 stable 300 6 acked > "$T/acked" || fail "the agent's events never settled"
 a_cpu1=$(cpu_ticks "$AGENT_PID")
 a_hwm=$(hwm_kb "$AGENT_PID")
+a_after=$(rss_split "$AGENT_PID")
 a_lost_kernel=$(($(fim_state lost) - lost0))
 fim_st .fim > "$T/agent-fim.json"
 
@@ -179,6 +190,7 @@ echo "load (agent run):  $(cat "$T/load.agent")"
 echo "load (auditd run): $(cat "$T/load.auditd")"
 printf 'outpostd: %6d of %d events on the platform (%s %%), %s s CPU, VmHWM %d kB\n' \
     "$got" "$total" "$(pct "$got")" "$a_cpu" "$a_hwm"
+echo "          memory: idle $a_idle; after the load $a_after"
 echo "          losses: $(jq -c '{lost_total, lost_kernel, lost_gaps, lost_socket, lost_queue, lost_spool}' "$T/agent-fim.json"), kernel lost counter +$a_lost_kernel, duplicates in a sample: $dups"
 printf 'auditd:   %6d of %d events in its log (%s %%), %s s CPU, VmHWM %d kB; kernel lost counter +%d\n' \
     "$d_got" "$total" "$(pct "$d_got")" "$d_cpu" "$d_hwm" "$d_lost_kernel"

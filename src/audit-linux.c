@@ -8,6 +8,11 @@
  * Records (types from AUDIT_FIRST_USER_MSG up) are handed to the record
  * callback. Note the kernel's unicast quirk: a record's nlmsg_len counts
  * only the payload, so a record's length is taken from the datagram.
+ *
+ * Receiving bypasses libnl: one recvmmsg(2) takes up to AUDIT_BATCH
+ * datagrams into buffers allocated once (a burst of records costs one
+ * system call per AUDIT_BATCH records and no allocation), and records are
+ * handed to the callback where they lie.
  */
 #include "config.h"
 
@@ -35,6 +40,7 @@
 
 #define AUDIT_RCVBUF		(8 * 1024 * 1024)	/* wanted, bytes */
 #define AUDIT_MSG_BUF		(16 * 1024)	/* > MAX_AUDIT_MESSAGE_LENGTH */
+#define AUDIT_BATCH		32		/* datagrams a recvmmsg(2) */
 #define AUDIT_READ_BUDGET	256		/* messages a turn of audit_wait */
 #define AUDIT_READ_BURST	8192		/* messages a wake-up, at most */
 #define AUDIT_READ_MS		20		/* ms of reading a wake-up */
@@ -74,6 +80,12 @@ struct audit {
 	struct audit_request	*reqs;
 	int			 npending;
 	struct audit_stats	 stats;
+	/* Receive buffers: AUDIT_BATCH slots of AUDIT_MSG_BUF bytes. */
+	unsigned char		*rbuf;
+	struct mmsghdr		 mm[AUDIT_BATCH];
+	struct iovec		 iov[AUDIT_BATCH];
+	struct sockaddr_nl	 from[AUDIT_BATCH];
+	int			 is_reading;	/* the slots are in use */
 };
 
 static void	audit_read_cb(evutil_socket_t, short, void *);
@@ -160,6 +172,12 @@ audit_open(struct event_base *base, const struct audit_callbacks *cb)
 		return NULL;
 	}
 	a->stats.rcvbuf = audit_set_rcvbuf(a->ctl);
+	/* Pages are only touched as far as datagrams reach: mostly one. */
+	if ((a->rbuf = malloc((size_t)AUDIT_BATCH * AUDIT_MSG_BUF)) == NULL) {
+		audit_close(a);
+		errno = ENOMEM;
+		return NULL;
+	}
 	a->ctl_ev = event_new(base, nl_socket_get_fd(a->ctl),
 	    EV_READ | EV_PERSIST, audit_read_cb, a);
 	a->timer = event_new(base, -1, EV_PERSIST, audit_read_cb, a);
@@ -199,6 +217,7 @@ audit_close(struct audit *a)
 		event_free(a->ctl_ev);
 	if (a->ctl != NULL)
 		nl_socket_free(a->ctl);
+	free(a->rbuf);
 	free(a);
 }
 
@@ -689,7 +708,7 @@ audit_datagram(struct audit *a, unsigned char *buf, size_t n,
 		len = n - NLMSG_HDRLEN;
 		while (len > 0 && text[len - 1] == '\0')
 			len--;
-		/* nl_recv's buffer is at least AUDIT_MSG_BUF: room to end. */
+		/* A slot holds AUDIT_MSG_BUF - 1 bytes: room to end. */
 		if (len >= AUDIT_MSG_BUF - NLMSG_HDRLEN) {
 			a->stats.malformed++;
 			return;
@@ -719,33 +738,48 @@ audit_now_ms(void)
 
 /*
  * Read up to max messages from one socket, for at most max_ms (0: no
- * limit). Returns the count, or -errno.
+ * limit), AUDIT_BATCH datagrams a system call. Returns the count, or
+ * -errno.
  */
 static int
 audit_read(struct audit *a, enum audit_source source, int max, int max_ms)
 {
-	struct nl_sock		*sk;
-	struct sockaddr_nl	 nla;
-	unsigned char		*buf;
-	uint64_t		 until = 0;
-	int			 n, count = 0;
+	struct nl_sock	*sk;
+	uint64_t	 until = 0;
+	unsigned int	 want;
+	int		 i, n, count = 0;
 
+	/* The slots are in use further up: a callback read again. */
+	if (a->is_reading)
+		return 0;
+	a->is_reading = 1;
 	if (max_ms > 0)
 		until = audit_now_ms() + (uint64_t)max_ms;
 	while (count < max) {
-		/* The clock is read once every 64 messages. */
-		if (until != 0 && count > 0 && count % 64 == 0 &&
-		    audit_now_ms() >= until)
+		if (until != 0 && count > 0 && audit_now_ms() >= until)
 			break;
 		sk = source == AUDIT_SOURCE_UNICAST ? a->ctl : a->mc;
 		if (sk == NULL)
 			break;
-		buf = NULL;
-		errno = 0;
-		n = nl_recv(sk, &nla, &buf, NULL);
-		if (n == -NLE_AGAIN || n == 0)
-			break;
-		if (n < 0) {
+		want = max - count < AUDIT_BATCH ? (unsigned int)(max - count) :
+		    AUDIT_BATCH;
+		for (i = 0; i < (int)want; i++) {
+			a->iov[i].iov_base = a->rbuf + (size_t)i * AUDIT_MSG_BUF;
+			a->iov[i].iov_len = AUDIT_MSG_BUF - 1;
+			memset(&a->mm[i].msg_hdr, 0, sizeof(a->mm[i].msg_hdr));
+			a->mm[i].msg_hdr.msg_name = &a->from[i];
+			a->mm[i].msg_hdr.msg_namelen = sizeof(a->from[i]);
+			a->mm[i].msg_hdr.msg_iov = &a->iov[i];
+			a->mm[i].msg_hdr.msg_iovlen = 1;
+			a->mm[i].msg_len = 0;
+		}
+		n = recvmmsg(nl_socket_get_fd(sk), a->mm, want, MSG_DONTWAIT,
+		    NULL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
 			if (errno == ENOBUFS) {
 				/* The kernel dropped messages for us. */
 				a->stats.overruns[source]++;
@@ -753,19 +787,36 @@ audit_read(struct audit *a, enum audit_source source, int max, int max_ms)
 					a->cb.overrun(source, a->cb.arg);
 				continue;
 			}
-			log_warnx("audit netlink: receive: %s", nl_geterror(n));
-			return -EIO;
+			n = errno;
+			log_warn("audit netlink: receive");
+			a->is_reading = 0;
+			return -n;
 		}
-		count++;
-		if (nla.nl_pid != 0) {
-			/* Only the kernel may speak on this socket. */
-			a->stats.foreign++;
-			free(buf);
-			continue;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			count++;
+			if (a->mm[i].msg_hdr.msg_namelen < sizeof(a->from[i]) ||
+			    a->from[i].nl_pid != 0) {
+				/* Only the kernel may speak on this socket. */
+				a->stats.foreign++;
+				continue;
+			}
+			if (a->mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				a->stats.malformed++;
+				continue;
+			}
+			audit_datagram(a, a->iov[i].iov_base,
+			    a->mm[i].msg_len, source);
+			/* A callback may have closed the multicast socket. */
+			if (source == AUDIT_SOURCE_MULTICAST && a->mc != sk)
+				goto out;
 		}
-		audit_datagram(a, buf, (size_t)n, source);
-		free(buf);
+		if ((unsigned int)n < want)
+			break;
 	}
+out:
+	a->is_reading = 0;
 	return count;
 }
 

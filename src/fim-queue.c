@@ -5,6 +5,8 @@
  * file never stalls the loop. A queued event is kept as its JSON text
  * (a few hundred bytes, not a json-c object of several kB); what is
  * learnt about its file is added as text, and batches are built as text.
+ * Events are written as text from the start (struct fim_text), without
+ * json-c objects.
  */
 #include "config.h"
 
@@ -12,6 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,13 +81,15 @@ struct fim_queue {
 	struct event		*batch_timer;
 	struct fim_hashing	 h;
 	struct fim_last_hash	 last;
-	struct json_object	*extra;		/* learnt about the head */
+	struct fim_text		 extra;		/* learnt about the head */
+	int			 extra_has_inode;
 	char			*batch;		/* {"events":[... or NULL */
 	size_t			 batch_len;
 	size_t			 batch_size;
 	uint64_t		 batch_started;	/* monotonic ms */
 	struct fim_queue_stats	 st;
 	unsigned char		*buf;
+	int			 was_busy;	/* a burst since the last trim */
 };
 
 static void	fim_queue_step_cb(evutil_socket_t, short, void *);
@@ -98,6 +105,185 @@ fim_queue_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Make room for n more bytes (and a NUL). Returns 0, or -1. */
+static int
+fim_text_room(struct fim_text *t, size_t n)
+{
+	size_t	 size;
+	char	*p;
+
+	if (t->is_failed)
+		return -1;
+	if (t->len + n + 1 <= t->size)
+		return 0;
+	size = t->size > 0 ? t->size : 1024;
+	while (size < t->len + n + 1)
+		size *= 2;
+	if ((p = realloc(t->buf, size)) == NULL) {
+		t->is_failed = 1;
+		return -1;
+	}
+	t->buf = p;
+	t->size = size;
+	return 0;
+}
+
+/* Append n bytes. */
+static void
+fim_text_put(struct fim_text *t, const char *s, size_t n)
+{
+	if (fim_text_room(t, n) == -1)
+		return;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+/* Append s as a JSON string, quotes included. */
+static void
+fim_text_quoted(struct fim_text *t, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s);
+	char			*o;
+
+	/* At worst every byte is \u00XX. */
+	if (fim_text_room(t, 6 * n + 2) == -1)
+		return;
+	o = t->buf + t->len;
+	*o++ = '"';
+	for (; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\') {
+			*o++ = (char)*p;
+			continue;
+		}
+		*o++ = '\\';
+		switch (*p) {
+		case '"':
+		case '\\':
+			*o++ = (char)*p;
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
+			break;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	t->len = (size_t)(o - t->buf);
+}
+
+/* Start a member: the comma, the key and its colon. */
+static void
+fim_text_key(struct fim_text *t, const char *key)
+{
+	if (t->need_comma)
+		fim_text_put(t, ",", 1);
+	t->need_comma = 1;
+	fim_text_quoted(t, key);
+	fim_text_put(t, ":", 1);
+}
+
+/* Start an object, or bare members. */
+void
+fim_text_begin(struct fim_text *t, int is_members_only)
+{
+	t->len = 0;
+	t->need_comma = 0;
+	t->is_failed = 0;
+	if (fim_text_room(t, 1) == 0)
+		t->buf[0] = '\0';
+	if (!is_members_only)
+		fim_text_put(t, "{", 1);
+}
+
+/* Add a string member. */
+void
+fim_text_string(struct fim_text *t, const char *key, const char *value)
+{
+	fim_text_key(t, key);
+	if (value == NULL)
+		fim_text_put(t, "null", 4);
+	else
+		fim_text_quoted(t, value);
+}
+
+/* Add an integer member. */
+void
+fim_text_int(struct fim_text *t, const char *key, int64_t n)
+{
+	char	 num[24];
+	int	 len;
+
+	fim_text_key(t, key);
+	len = snprintf(num, sizeof(num), "%lld", (long long)n);
+	fim_text_put(t, num, (size_t)len);
+}
+
+/* Add a boolean member. */
+void
+fim_text_bool(struct fim_text *t, const char *key, int value)
+{
+	fim_text_key(t, key);
+	if (value)
+		fim_text_put(t, "true", 4);
+	else
+		fim_text_put(t, "false", 5);
+}
+
+/* Add a null member. */
+void
+fim_text_null(struct fim_text *t, const char *key)
+{
+	fim_text_key(t, key);
+	fim_text_put(t, "null", 4);
+}
+
+/* Open an object member. */
+void
+fim_text_open(struct fim_text *t, const char *key)
+{
+	fim_text_key(t, key);
+	fim_text_put(t, "{", 1);
+	t->need_comma = 0;
+}
+
+/* Close an object. */
+void
+fim_text_close(struct fim_text *t)
+{
+	fim_text_put(t, "}", 1);
+	t->need_comma = 1;
+}
+
+/* Free the buffer. */
+void
+fim_text_free(struct fim_text *t)
+{
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
 }
 
 /* Make the queue. Returns it, or NULL. */
@@ -159,6 +345,24 @@ fim_queue_reply(const struct uplink_reply *r, const struct spool_record *rec,
 	}
 }
 
+/*
+ * A burst is over (the queue ran empty): give the memory it took back to
+ * the system, the batch buffer and what the allocator keeps free.
+ */
+static void
+fim_queue_trim(struct fim_queue *q)
+{
+	q->was_busy = 0;
+	if (q->st.in_batch == 0) {
+		free(q->batch);
+		q->batch = NULL;
+		q->batch_size = q->batch_len = 0;
+	}
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* Spool the open batch. */
 static void
 fim_queue_spool(struct fim_queue *q)
@@ -187,6 +391,8 @@ fim_queue_spool(struct fim_queue *q)
 	q->st.batches++;
 	log_debug("fim: batch of %zu events spooled as record %lld", n,
 	    (long long)seq);
+	if (q->head == NULL && q->was_busy)
+		fim_queue_trim(q);
 }
 
 /* The batch is old enough: spool it. */
@@ -203,17 +409,18 @@ fim_queue_batch_cb(evutil_socket_t fd, short what, void *arg)
  */
 static int
 fim_queue_batch_add(struct fim_queue *q, const char *text, size_t len,
-    struct json_object *more)
+    const struct fim_text *more)
 {
 	struct timeval	 tv = { FIM_BATCH_SECONDS, 0 };
 	const char	*mtext = NULL;
 	size_t		 mlen = 0, need, size;
 	char		*p;
 
-	if (more != NULL && json_object_object_length(more) > 0)
-		mtext = json_object_to_json_string_length(more,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-		    &mlen);
+	/* more holds bare members: "a":1,"b":2 */
+	if (more != NULL && !more->is_failed && more->len > 0) {
+		mtext = more->buf;
+		mlen = more->len;
+	}
 	/* "{"events":[", ",", the event, the end "]}" and its NUL. */
 	need = q->batch_len + 16 + len + mlen + 3;
 	if (need > q->batch_size) {
@@ -234,17 +441,15 @@ fim_queue_batch_add(struct fim_queue *q, const char *text, size_t len,
 		evtimer_add(q->batch_timer, &tv);
 	} else
 		q->batch[q->batch_len++] = ',';
-	if (mtext != NULL && len <= 2) {
-		/* {} and {b...} make {b...}. */
-		memcpy(q->batch + q->batch_len, mtext, mlen);
-		q->batch_len += mlen;
-	} else if (mtext != NULL && mlen >= 2) {
-		/* {a...} and {b...} make {a...,b...}. */
+	if (mtext != NULL && len >= 2) {
+		/* {a...} and b... make {a...,b...}; {} and b... {b...}. */
 		memcpy(q->batch + q->batch_len, text, len - 1);
 		q->batch_len += len - 1;
-		q->batch[q->batch_len++] = ',';
-		memcpy(q->batch + q->batch_len, mtext + 1, mlen - 1);
-		q->batch_len += mlen - 1;
+		if (len > 2)
+			q->batch[q->batch_len++] = ',';
+		memcpy(q->batch + q->batch_len, mtext, mlen);
+		q->batch_len += mlen;
+		q->batch[q->batch_len++] = '}';
 	} else {
 		memcpy(q->batch + q->batch_len, text, len);
 		q->batch_len += len;
@@ -254,13 +459,11 @@ fim_queue_batch_add(struct fim_queue *q, const char *text, size_t len,
 	return 0;
 }
 
-/* What is learnt about the head entry's file goes here. */
-static struct json_object *
+/* What is learnt about the head entry's file goes here (bare members). */
+static struct fim_text *
 fim_queue_extra(struct fim_queue *q)
 {
-	if (q->extra == NULL)
-		q->extra = json_object_new_object();
-	return q->extra;
+	return &q->extra;
 }
 
 /* Stop hashing the current file. */
@@ -302,19 +505,21 @@ fim_queue_type(mode_t mode)
 
 /* Add what stat says about the file now. */
 static void
-fim_queue_add_stat(struct json_object *ev, const struct stat *sb)
+fim_queue_add_stat(struct fim_queue *q, const struct stat *sb)
 {
-	char	 mode[16];
+	struct fim_text	*x = fim_queue_extra(q);
+	char		 mode[16];
 
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)(sb->st_mode &
 	    07777));
-	json_add_string(ev, "type", fim_queue_type(sb->st_mode));
-	json_add_string(ev, "mode", mode);
-	json_add_int64(ev, "owner_uid", (int64_t)sb->st_uid);
-	json_add_int64(ev, "owner_gid", (int64_t)sb->st_gid);
-	json_add_int64(ev, "size", (int64_t)sb->st_size);
-	json_add_int64(ev, "inode", (int64_t)sb->st_ino);
-	json_add_int64(ev, "mtime", (int64_t)sb->st_mtim.tv_sec);
+	fim_text_string(x, "type", fim_queue_type(sb->st_mode));
+	fim_text_string(x, "mode", mode);
+	fim_text_int(x, "owner_uid", (int64_t)sb->st_uid);
+	fim_text_int(x, "owner_gid", (int64_t)sb->st_gid);
+	fim_text_int(x, "size", (int64_t)sb->st_size);
+	fim_text_int(x, "inode", (int64_t)sb->st_ino);
+	fim_text_int(x, "mtime", (int64_t)sb->st_mtim.tv_sec);
+	q->extra_has_inode = 1;
 }
 
 /* Is the file as it was when the last hash was made? */
@@ -368,36 +573,34 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 	char		 hex[65];
 	ssize_t		 n;
 	unsigned int	 i;
-	struct json_object *x;
-
-	if ((x = fim_queue_extra(q)) == NULL)
-		return 1;	/* no memory: the event goes as it is */
+	struct fim_text	*x = fim_queue_extra(q);
+	static const char digits[] = "0123456789abcdef";
 
 	if (q->h.fd == -1) {
 		/* The file may be gone or replaced: say what is found. */
 		if (lstat(e->path, &sb) == -1) {
 			if (e->look == FIM_LOOK_HASH)
-				json_add_string(x, "hash_skipped", "gone");
+				fim_text_string(x, "hash_skipped", "gone");
 			return 1;
 		}
-		fim_queue_add_stat(x, &sb);
+		fim_queue_add_stat(q, &sb);
 		if (e->inode != 0 && (uint64_t)sb.st_ino != e->inode)
-			json_add_bool(x, "replaced", 1);
+			fim_text_bool(x, "replaced", 1);
 		if (e->look != FIM_LOOK_HASH)
 			return 1;
 		if (!S_ISREG(sb.st_mode)) {
 			/* Never open devices or FIFOs. */
-			json_add_string(x, "hash_skipped", "not_regular");
+			fim_text_string(x, "hash_skipped", "not_regular");
 			return 1;
 		}
 		if (sb.st_size == 0 && q->hash_max != 0) {
 			/* Nothing to read: the hash of nothing. */
-			json_add_string(x, "sha256", FIM_SHA256_EMPTY);
+			fim_text_string(x, "sha256", FIM_SHA256_EMPTY);
 			q->st.hashed++;
 			return 1;
 		}
 		if (q->hash_max == 0 || (uint64_t)sb.st_size > q->hash_max) {
-			json_add_string(x, "hash_skipped", q->hash_max == 0 ?
+			fim_text_string(x, "hash_skipped", q->hash_max == 0 ?
 			    "disabled" : "too_large");
 			return 1;
 		}
@@ -408,19 +611,19 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 			    O_NONBLOCK | O_CLOEXEC);
 		if (q->h.fd == -1 || fstat(q->h.fd, &sb) == -1 ||
 		    !S_ISREG(sb.st_mode)) {
-			json_add_string(x, "hash_skipped", "unreadable");
+			fim_text_string(x, "hash_skipped", "unreadable");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
 		if (fim_queue_same_as_last(q, e->path, &sb)) {
-			json_add_string(x, "sha256", q->last.hex);
+			fim_text_string(x, "sha256", q->last.hex);
 			fim_queue_hash_reset(q);
 			return 1;
 		}
 		q->h.before = sb;
 		if ((q->h.md = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(q->h.md, EVP_sha256(), NULL) != 1) {
-			json_add_string(x, "hash_skipped", "error");
+			fim_text_string(x, "hash_skipped", "error");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
@@ -430,7 +633,7 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			json_add_string(x, "hash_skipped", "unreadable");
+			fim_text_string(x, "hash_skipped", "unreadable");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
@@ -440,7 +643,7 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 		q->h.done += (uint64_t)n;
 		if (q->h.done > q->hash_max) {
 			/* It grew past the limit while we read. */
-			json_add_string(x, "hash_skipped", "too_large");
+			fim_text_string(x, "hash_skipped", "too_large");
 			fim_queue_hash_reset(q);
 			return 1;
 		}
@@ -456,12 +659,14 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 	}
 	mdlen = 0;
 	EVP_DigestFinal_ex(q->h.md, md, &mdlen);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
-	json_add_string(x, "sha256", hex);
+	for (i = 0; i < mdlen && i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	hex[2 * i] = '\0';
+	fim_text_string(x, "sha256", hex);
 	if (e->tries >= FIM_HASH_TRIES)
-		json_add_bool(x, "hash_unstable", 1);
+		fim_text_bool(x, "hash_unstable", 1);
 	fim_queue_remember(q, e->path, &q->h.before, hex);
 	q->st.hashed++;
 	fim_queue_hash_reset(q);
@@ -482,12 +687,11 @@ fim_queue_entry_free(struct fim_qentry *e)
 static void
 fim_queue_finish(struct fim_queue *q, struct fim_qentry *e)
 {
-	if (e->ev_inode >= 0 && (q->extra == NULL ||
-	    !json_object_object_get_ex(q->extra, "inode", NULL)))
-		json_add_int64(fim_queue_extra(q), "inode", e->ev_inode);
-	fim_queue_batch_add(q, e->text, e->len, q->extra);
-	json_object_put(q->extra);
-	q->extra = NULL;
+	if (e->ev_inode >= 0 && !q->extra_has_inode)
+		fim_text_int(fim_queue_extra(q), "inode", e->ev_inode);
+	fim_queue_batch_add(q, e->text, e->len, &q->extra);
+	fim_text_begin(&q->extra, 1);
+	q->extra_has_inode = 0;
 	fim_queue_entry_free(e);
 }
 
@@ -548,7 +752,7 @@ fim_queue_step_cb(evutil_socket_t fd, short what, void *arg)
 				break;
 			if (e->look == FIM_LOOK_HASH && e->tries == 0 &&
 			    q->h.fd == -1) {
-				json_add_bool(fim_queue_extra(q),
+				fim_text_bool(fim_queue_extra(q),
 				    "hash_early", 1);
 				q->st.early++;
 			}
@@ -564,44 +768,31 @@ fim_queue_step_cb(evutil_socket_t fd, short what, void *arg)
 	fim_queue_schedule(q);
 }
 
-/* Queue one event. Returns 0, or -1 (full; counted). */
+/* Queue one event given as text. Returns 0, or -1 (full; counted). */
 int
-fim_queue_push(struct fim_queue *q, struct json_object *ev,
-    enum fim_look look, const char *path, uint64_t inode)
+fim_queue_push_text(struct fim_queue *q, const char *text, size_t len,
+    int64_t ev_inode, enum fim_look look, const char *path, uint64_t inode)
 {
 	struct fim_qentry	*e;
-	struct json_object	*o;
-	const char		*text;
-	size_t			 len, plen;
-	int64_t			 ev_inode = -1;
+	size_t			 plen;
 	int			 was_empty = q->head == NULL;
 
 	if (q->st.waiting >= FIM_QUEUE_MAX) {
 		q->st.lost_queue++;
-		json_object_put(ev);
 		return -1;
 	}
 	if (path == NULL)
 		look = FIM_LOOK_NONE;
-	/* The file's inode as found later replaces the event's. */
-	if (look != FIM_LOOK_NONE && json_object_object_get_ex(ev, "inode",
-	    &o)) {
-		ev_inode = json_object_get_int64(o);
-		json_object_object_del(ev, "inode");
-	}
-	text = json_object_to_json_string_length(ev, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	plen = look != FIM_LOOK_NONE ? strlen(path) + 1 : 0;
-	if (text == NULL || (e = malloc(sizeof(*e) + len + 1 + plen)) ==
-	    NULL) {
+	if (text == NULL || len < 2 ||
+	    (e = malloc(sizeof(*e) + len + 1 + plen)) == NULL) {
 		q->st.lost_queue++;
-		json_object_put(ev);
 		return -1;
 	}
 	memset(e, 0, sizeof(*e));
-	memcpy(e->text, text, len + 1);
+	memcpy(e->text, text, len);
+	e->text[len] = '\0';
 	e->len = len;
-	json_object_put(ev);
 	e->ev_inode = ev_inode;
 	e->look = look;
 	e->inode = inode;
@@ -618,9 +809,38 @@ fim_queue_push(struct fim_queue *q, struct json_object *ev,
 	q->tail = e;
 	q->st.waiting++;
 	q->st.queued++;
+	if (q->st.waiting > FIM_QUEUE_BUSY)
+		q->was_busy = 1;
 	if (was_empty || q->st.waiting == FIM_QUEUE_BUSY + 1)
 		fim_queue_schedule(q);
 	return 0;
+}
+
+/* Queue one event object (taken). Returns 0, or -1 (full; counted). */
+int
+fim_queue_push(struct fim_queue *q, struct json_object *ev,
+    enum fim_look look, const char *path, uint64_t inode)
+{
+	struct json_object	*o;
+	const char		*text;
+	size_t			 len;
+	int64_t			 ev_inode = -1;
+	int			 rc;
+
+	if (path == NULL)
+		look = FIM_LOOK_NONE;
+	/* The file's inode as found later replaces the event's. */
+	if (look != FIM_LOOK_NONE && json_object_object_get_ex(ev, "inode",
+	    &o)) {
+		ev_inode = json_object_get_int64(o);
+		json_object_object_del(ev, "inode");
+	}
+	text = json_object_to_json_string_length(ev, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	rc = fim_queue_push_text(q, text, text != NULL ? len : 0, ev_inode,
+	    look, path, inode);
+	json_object_put(ev);
+	return rc;
 }
 
 /* Spool what is queued. Returns the number of events spooled. */
@@ -634,7 +854,7 @@ fim_queue_flush(struct fim_queue *q, int is_final)
 		fim_queue_hash_reset(q);
 		while ((e = fim_queue_pop(q)) != NULL) {
 			if (e->look == FIM_LOOK_HASH)
-				json_add_string(fim_queue_extra(q),
+				fim_text_string(fim_queue_extra(q),
 				    "hash_skipped", "shutdown");
 			fim_queue_finish(q, e);
 		}
@@ -662,7 +882,7 @@ fim_queue_free(struct fim_queue *q)
 	fim_queue_hash_reset(q);
 	while ((e = fim_queue_pop(q)) != NULL)
 		fim_queue_entry_free(e);
-	json_object_put(q->extra);
+	fim_text_free(&q->extra);
 	free(q->batch);
 	if (q->step != NULL)
 		event_free(q->step);

@@ -32,6 +32,35 @@ enum fim_look {
 	FIM_LOOK_HASH		/* and the content's SHA-256 (create, modify) */
 };
 
+/*
+ * The JSON text of an event, written member by member straight into a
+ * buffer that is kept and reused (no json-c object per event). Strings
+ * are escaped as json-c does (bytes from 0x80 pass as they are).
+ */
+struct fim_text {
+	char	*buf;
+	size_t	 len;
+	size_t	 size;
+	int	 need_comma;	/* a member came before */
+	int	 is_failed;	/* out of memory: the text is unusable */
+};
+
+/* Start an object ("{"); with is_members_only, bare members (no braces). */
+void	fim_text_begin(struct fim_text *, int is_members_only);
+/* Add "key":"value" (value NULL: null). */
+void	fim_text_string(struct fim_text *, const char *key, const char *value);
+/* Add "key":n. */
+void	fim_text_int(struct fim_text *, const char *key, int64_t n);
+/* Add "key":true or false. */
+void	fim_text_bool(struct fim_text *, const char *key, int value);
+/* Add "key":null. */
+void	fim_text_null(struct fim_text *, const char *key);
+/* Open "key":{ ... and close it (or the object of fim_text_begin). */
+void	fim_text_open(struct fim_text *, const char *key);
+void	fim_text_close(struct fim_text *);
+/* Free the buffer. */
+void	fim_text_free(struct fim_text *);
+
 /* Counters. */
 struct fim_queue_stats {
 	uint64_t	queued;		/* events taken */
@@ -61,6 +90,14 @@ void		 fim_queue_set_hash_max(struct fim_queue *, uint64_t max);
  */
 int		 fim_queue_push(struct fim_queue *, struct json_object *event,
 		    enum fim_look, const char *path, uint64_t inode);
+/*
+ * The same for an event given as JSON text ("{...}", len bytes, copied).
+ * ev_inode is the inode the event names (-1: none), added to the text
+ * unless the look finds the file's.
+ */
+int		 fim_queue_push_text(struct fim_queue *, const char *text,
+		    size_t len, int64_t ev_inode, enum fim_look,
+		    const char *path, uint64_t inode);
 /*
  * Spool what is queued now: with is_final, without waiting or hashing
  * (shutdown, pause). Returns the number of events spooled.

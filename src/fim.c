@@ -72,6 +72,7 @@
 #define FIM_BASELINE_STOP_MS	3000	/* listing at stop, at most */
 #define FIM_SCAN_SLICE_MS	10
 #define FIM_TOUCHED_MAX		4096
+#define FIM_CHANGES_MAX		2	/* file changes of one syscall */
 
 /* What the module is doing about the audit pid. */
 enum fim_mode {
@@ -191,6 +192,9 @@ struct fim {
 	uint64_t		 events_matched;
 	uint64_t		 rules_removed;	/* by other programs */
 	unsigned int		 polls;
+	uint64_t		 polls_sent;	/* status polls */
+	uint64_t		 polls_answered;
+	uint64_t		 claim_poll_mark;	/* polls_sent at the claim */
 	time_t			 last_event;
 
 	/* Lookups. */
@@ -198,6 +202,8 @@ struct fim {
 	int			 ndirs;
 	struct fim_user		 users[FIM_USERS];
 	int			 nusers;
+	struct fim_change	*changes;	/* FIM_CHANGES_MAX, reused */
+	struct fim_text		 text;		/* the event being written */
 	int			 is_stopping;
 	int			 is_starting;	/* inside fim_new() */
 	int			 need_reconcile;
@@ -1003,8 +1009,9 @@ fim_holder_state(int err, const struct audit_state *st, void *arg)
 	if (!fim->is_active || fim->is_owner)
 		return;
 	if (st->pid == (uint32_t)fim->self) {
-		/* The pid is ours after all (a lost answer). */
+		/* The pid is ours after all (a lost answer): as owner. */
 		fim->is_owner = 1;
+		fim_owner_state(0, st, fim);
 		return;
 	}
 	if (st->pid == 0) {
@@ -1100,6 +1107,8 @@ fim_claim(struct fim *fim)
 	    fim->is_claiming)
 		return;
 	rc = audit_set_pid(fim->audit, (uint32_t)fim->self, fim_claimed, fim);
+	/* Polls sent until now may answer with the pid before the claim. */
+	fim->claim_poll_mark = fim->polls_sent;
 	if (rc < 0) {
 		log_warnx("fim: cannot send the audit pid claim: %s",
 		    strerror(-rc));
@@ -1198,6 +1207,7 @@ fim_polled(int err, const struct audit_state *st, void *arg)
 {
 	struct fim	*fim = arg;
 
+	fim->polls_answered++;
 	if (err != 0) {
 		log_debug("fim: audit status poll: %s", strerror(-err));
 		return;
@@ -1205,6 +1215,15 @@ fim_polled(int err, const struct audit_state *st, void *arg)
 	fim_note_state(fim, st);
 	if (!fim->is_active)
 		return;
+	/*
+	 * A poll sent before our last claim tells the pid as it was then:
+	 * the kernel sends AUDIT_GET replies from a thread of their own, so
+	 * this one can come after the claim's ACK.
+	 */
+	if (fim->polls_answered <= fim->claim_poll_mark) {
+		fim_report_losses(fim);
+		return;
+	}
 	if (fim->is_owner && st->pid != (uint32_t)fim->self) {
 		log_warnx("fim: the audit pid is no longer ours (now %u); "
 		    "claiming it again", st->pid);
@@ -1239,9 +1258,12 @@ fim_poll_cb(evutil_socket_t fd, short what, void *arg)
 	struct fim	*fim = arg;
 	int		 rc;
 
-	if (fim->audit != NULL &&
-	    (rc = audit_get_state(fim->audit, fim_polled, fim)) < 0)
-		log_debug("fim: audit status poll: %s", strerror(-rc));
+	if (fim->audit != NULL) {
+		if ((rc = audit_get_state(fim->audit, fim_polled, fim)) < 0)
+			log_debug("fim: audit status poll: %s", strerror(-rc));
+		else
+			fim->polls_sent++;
+	}
 	/* Now and then, check that our rules are all still there. */
 	if ((what & EV_TIMEOUT) && fim->is_active && ++fim->polls %
 	    FIM_VERIFY_POLLS == 0)
@@ -1293,73 +1315,77 @@ fim_is_our_key(const char *key)
 
 /* An id, or JSON null when unset. */
 static void
-fim_add_id(struct json_object *o, const char *key, int64_t id)
+fim_text_id(struct fim_text *t, const char *key, int64_t id)
 {
 	if (id < 0)
-		json_object_object_add(o, key, NULL);
+		fim_text_null(t, key);
 	else
-		json_add_int64(o, key, id);
+		fim_text_int(t, key, id);
 }
 
-/* The FIM event of one change (a new object). */
-static struct json_object *
-fim_event_json(struct fim *fim, const struct fim_syscall *sc,
-    const struct fim_change *ch, int rule)
+/*
+ * The FIM event of one change, as JSON text in fim->text. The inode goes
+ * in only when with_inode is set (else the queue adds it, or the one it
+ * finds).
+ */
+static void
+fim_event_text(struct fim *fim, const struct fim_syscall *sc,
+    const struct fim_change *ch, int rule, int with_inode)
 {
-	struct json_object	*ev, *prev;
+	struct fim_text		*t = &fim->text;
 	const char		*name;
 	char			 text[32];
 
-	ev = json_object_new_object();
-	json_add_int64(ev, "time", sc->stamp.sec);
-	json_add_int64(ev, "time_ms", sc->stamp.sec * 1000 + sc->stamp.msec);
-	json_add_string(ev, "path", ch->path);
-	json_add_string(ev, "action", fim_action_name(ch->action));
+	fim_text_begin(t, 0);
+	fim_text_int(t, "time", sc->stamp.sec);
+	fim_text_int(t, "time_ms", sc->stamp.sec * 1000 + sc->stamp.msec);
+	fim_text_string(t, "path", ch->path);
+	fim_text_string(t, "action", fim_action_name(ch->action));
 	if (ch->action == FIM_RENAME)
-		json_add_string(ev, "old_path", ch->old_path);
-	json_add_string(ev, "rule", fim->rules.rules[rule].path);
+		fim_text_string(t, "old_path", ch->old_path);
+	fim_text_string(t, "rule", fim->rules.rules[rule].path);
 	if ((name = fim_syscall_name(sc->arch, sc->syscall)) != NULL)
-		json_add_string(ev, "syscall", name);
+		fim_text_string(t, "syscall", name);
 	else {
 		snprintf(text, sizeof(text), "%d", sc->syscall);
-		json_add_string(ev, "syscall", text);
+		fim_text_string(t, "syscall", text);
 	}
-	json_add_bool(ev, "success", sc->success != 0);
+	fim_text_bool(t, "success", sc->success != 0);
 	if (sc->success == 0)
-		json_add_int64(ev, "exit", sc->exit);
-	json_add_int64(ev, "pid", sc->pid);
-	json_add_int64(ev, "ppid", sc->ppid);
-	fim_add_id(ev, "uid", sc->uid);
-	fim_add_id(ev, "euid", sc->euid);
-	fim_add_id(ev, "auid", sc->auid);
-	json_add_string(ev, "user", fim_user(fim, sc->uid));
+		fim_text_int(t, "exit", sc->exit);
+	fim_text_int(t, "pid", sc->pid);
+	fim_text_int(t, "ppid", sc->ppid);
+	fim_text_id(t, "uid", sc->uid);
+	fim_text_id(t, "euid", sc->euid);
+	fim_text_id(t, "auid", sc->auid);
+	fim_text_string(t, "user", fim_user(fim, sc->uid));
 	if (sc->auid >= 0)
-		json_add_string(ev, "auser", fim_user(fim, sc->auid));
-	json_add_string(ev, "exe", sc->exe);
-	json_add_string(ev, "comm", sc->comm);
-	json_add_string(ev, "cwd", sc->cwd);
+		fim_text_string(t, "auser", fim_user(fim, sc->auid));
+	fim_text_string(t, "exe", sc->exe);
+	fim_text_string(t, "comm", sc->comm);
+	fim_text_string(t, "cwd", sc->cwd);
 	if (sc->tty != NULL)
-		json_add_string(ev, "tty", sc->tty);
-	if (ch->item != NULL && ch->item->has_inode)
-		json_add_int64(ev, "inode", (int64_t)ch->item->inode);
+		fim_text_string(t, "tty", sc->tty);
+	if (with_inode && ch->item != NULL && ch->item->has_inode)
+		fim_text_int(t, "inode", (int64_t)ch->item->inode);
 	if (ch->item != NULL && ch->item->has_mode) {
 		/* The file's state as the syscall found it. */
-		prev = json_object_new_object();
 		snprintf(text, sizeof(text), "%04o", ch->item->mode & 07777);
-		json_add_string(prev, "mode", text);
-		fim_add_id(prev, "owner_uid", ch->item->ouid);
-		fim_add_id(prev, "owner_gid", ch->item->ogid);
-		json_object_object_add(ev, "before", prev);
+		fim_text_open(t, "before");
+		fim_text_string(t, "mode", text);
+		fim_text_id(t, "owner_uid", ch->item->ouid);
+		fim_text_id(t, "owner_gid", ch->item->ogid);
+		fim_text_close(t);
 		if (ch->action == FIM_DELETE) {
-			json_add_string(ev, "mode", text);
-			fim_add_id(ev, "owner_uid", ch->item->ouid);
-			fim_add_id(ev, "owner_gid", ch->item->ogid);
+			fim_text_string(t, "mode", text);
+			fim_text_id(t, "owner_uid", ch->item->ouid);
+			fim_text_id(t, "owner_gid", ch->item->ogid);
 		}
 	}
 	if (!ch->is_resolved)
-		json_add_bool(ev, "path_guessed", 1);
-	json_add_int64(ev, "audit_serial", (int64_t)sc->stamp.serial);
-	return ev;
+		fim_text_bool(t, "path_guessed", 1);
+	fim_text_int(t, "audit_serial", (int64_t)sc->stamp.serial);
+	fim_text_close(t);
 }
 
 /* Learn directories from a decoded event (for later *at() syscalls). */
@@ -1434,9 +1460,9 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 {
 	struct fim		*fim = arg;
 	struct fim_syscall	 sc;
-	struct fim_change	*ch;
-	struct json_object	*ev;
+	struct fim_change	*ch = fim->changes;
 	enum fim_look		 look;
+	int64_t			 ev_inode;
 	char			 err[256];
 	int			 i, n, rc, rule, has_config = 0;
 
@@ -1459,11 +1485,8 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 		fim_syscall_clear(&sc);
 		return;
 	}
-	if ((ch = calloc(2, sizeof(*ch))) == NULL) {
-		fim_syscall_clear(&sc);
-		return;
-	}
-	n = fim_changes(&sc, fim_is_our_key(sc.key), fim_resolve, fim, ch, 2);
+	n = fim_changes(&sc, fim_is_our_key(sc.key), fim_resolve, fim, ch,
+	    FIM_CHANGES_MAX);
 	fim_learn_dirs(fim, &sc, ch, n);
 	for (i = 0; i < n; i++) {
 		rule = fim_rules_match(&fim->rules, ch[i].path, ch[i].action);
@@ -1485,7 +1508,6 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 				fim_snap_refresh(fim->stop_snap,
 				    ch[i].old_path);
 		}
-		ev = fim_event_json(fim, &sc, &ch[i], rule);
 		look = FIM_LOOK_NONE;
 		if (sc.success != 0) {
 			switch (ch[i].action) {
@@ -1501,16 +1523,24 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 				break;
 			}
 		}
+		fim_event_text(fim, &sc, &ch[i], rule, look == FIM_LOOK_NONE);
+		ev_inode = look != FIM_LOOK_NONE && ch[i].item != NULL &&
+		    ch[i].item->has_inode ? (int64_t)ch[i].item->inode : -1;
 		fim->events_matched++;
 		fim->last_event = time(NULL);
 		log_debug("fim: %s %s by pid %lld (%s)",
 		    fim_action_name(ch[i].action), ch[i].path,
 		    (long long)sc.pid, sc.comm != NULL ? sc.comm : "?");
-		fim_queue_push(fim->queue, ev, look,
-		    look != FIM_LOOK_NONE ? ch[i].path : NULL,
+		if (fim->text.is_failed) {
+			/* Out of memory: counted as over the queue. */
+			fim_queue_push_text(fim->queue, NULL, 0, -1,
+			    FIM_LOOK_NONE, NULL, 0);
+			continue;
+		}
+		fim_queue_push_text(fim->queue, fim->text.buf, fim->text.len,
+		    ev_inode, look, look != FIM_LOOK_NONE ? ch[i].path : NULL,
 		    ch[i].item != NULL ? ch[i].item->inode : 0);
 	}
-	free(ch);
 	fim_syscall_clear(&sc);
 }
 
@@ -2419,6 +2449,8 @@ fim_free(void *self)
 	fim_rules_free(&fim->rules);
 	fim_dirs_clear(fim);
 	free(fim->dirs);
+	free(fim->changes);
+	fim_text_free(&fim->text);
 	free(fim);
 }
 
@@ -2438,12 +2470,14 @@ fim_new(const struct agent_env *env)
 	fim->as = fim_asm_new(fim_event_cb, fim, FIM_ASM_TIMEOUT_MS);
 	fim->queue = fim_queue_new(env->base, env->upload);
 	fim->dirs = calloc(FIM_DIRCACHE_SLOTS, sizeof(*fim->dirs));
+	fim->changes = calloc(FIM_CHANGES_MAX, sizeof(*fim->changes));
 	fim->tick = event_new(env->base, -1, EV_PERSIST, fim_tick_cb, fim);
 	fim->poll = event_new(env->base, -1, EV_PERSIST, fim_poll_cb, fim);
 	fim->retry = evtimer_new(env->base, fim_retry_cb, fim);
 	fim->kick = evtimer_new(env->base, fim_kick_cb, fim);
 	fim->scan_ev = evtimer_new(env->base, fim_catchup_cb, fim);
 	if (fim->as == NULL || fim->queue == NULL || fim->dirs == NULL ||
+	    fim->changes == NULL ||
 	    fim->tick == NULL || fim->poll == NULL || fim->retry == NULL ||
 	    fim->kick == NULL || fim->scan_ev == NULL) {
 		fim_free(fim);
