@@ -71,6 +71,7 @@
 #define FIM_BASELINE_FILE	"fim-baseline"
 #define FIM_BASELINE_STOP_MS	3000	/* listing at stop, at most */
 #define FIM_SCAN_SLICE_MS	10
+#define FIM_CATCHUP_SETTLE_MS	500	/* kauditd's delivery, before the walk */
 #define FIM_TOUCHED_MAX		4096
 #define FIM_CHANGES_MAX		2	/* file changes of one syscall */
 
@@ -1752,6 +1753,16 @@ fim_catchup_cb(evutil_socket_t fd, short what, void *arg)
 		fim_catchup_end(fim, "too many files");
 		return;
 	}
+	/*
+	 * Records the kernel delivered meanwhile are read first: a change
+	 * made under audit is then the audit's, not reported twice.
+	 */
+	if (fim->audit != NULL) {
+		audit_drain(fim->audit, AUDIT_SOURCE_UNICAST, 1 << 20);
+		if (audit_is_multicast(fim->audit))
+			audit_drain(fim->audit, AUDIT_SOURCE_MULTICAST,
+			    1 << 20);
+	}
 	fim->catchup_events = 0;
 	fim_snap_diff(fim->baseline, fim->scan, fim->since_sec,
 	    fim->since_nsec, fim_catchup_emit, fim);
@@ -1790,6 +1801,13 @@ fim_catchup_start(struct fim *fim)
 		return;
 	}
 	fim->catchup_state = "running";
+	/*
+	 * The changes made between auditing on and fim->since are recorded,
+	 * but kauditd, a kernel thread, may not have delivered them yet
+	 * (the ACK that set since comes straight back): they must be in,
+	 * and touched, before the diff, or they are reported twice.
+	 */
+	tv.tv_usec = FIM_CATCHUP_SETTLE_MS * 1000;
 	evtimer_add(fim->scan_ev, &tv);
 }
 
