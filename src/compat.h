@@ -30,4 +30,18 @@ hex_value(int c)
 	return -1;
 }
 
+/* Write len bytes as 2*len lower-case hex digits and a NUL into out. */
+static inline void
+hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
 #endif /* OUTPOST_COMPAT_H */

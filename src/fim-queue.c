@@ -572,9 +572,7 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 	unsigned int	 mdlen;
 	char		 hex[65];
 	ssize_t		 n;
-	unsigned int	 i;
 	struct fim_text	*x = fim_queue_extra(q);
-	static const char digits[] = "0123456789abcdef";
 
 	if (q->h.fd == -1) {
 		/* The file may be gone or replaced: say what is found. */
@@ -659,11 +657,7 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 	}
 	mdlen = 0;
 	EVP_DigestFinal_ex(q->h.md, md, &mdlen);
-	for (i = 0; i < mdlen && i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 0xf];
-	}
-	hex[2 * i] = '\0';
+	hex_encode(md, mdlen < 32 ? mdlen : 32, hex);
 	fim_text_string(x, "sha256", hex);
 	if (e->tries >= FIM_HASH_TRIES)
 		fim_text_bool(x, "hash_unstable", 1);

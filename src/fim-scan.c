@@ -449,7 +449,7 @@ fim_rules_signature(const struct fim_rules *r, char out[65])
 {
 	EVP_MD_CTX	*md;
 	unsigned char	 d[EVP_MAX_MD_SIZE];
-	unsigned int	 dlen = 0, i;
+	unsigned int	 dlen = 0;
 	int		 k, j;
 
 	memset(out, '0', 64);
@@ -470,8 +470,7 @@ fim_rules_signature(const struct fim_rules *r, char out[65])
 	}
 	EVP_DigestFinal_ex(md, d, &dlen);
 	EVP_MD_CTX_free(md);
-	for (i = 0; i < dlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	hex_encode(d, dlen < 32 ? dlen : 32, out);
 }
 
 /* One directory being listed. */

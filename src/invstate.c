@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "compat.h"
 #include "fileio.h"
 #include "invstate.h"
 #include "jsonutil.h"
@@ -187,16 +188,6 @@ invstate_digest_raw(struct json_object *v, unsigned char *md)
 	return rc;
 }
 
-/* 32 bytes as 64 hex digits (65 bytes with the NUL). */
-static void
-invstate_hex(const unsigned char *md, char *hex)
-{
-	size_t	 i;
-
-	for (i = 0; i < INVSTATE_DIGEST_SIZE; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 /* The digest of a JSON value as 64 hex digits. Returns 0, or -1. */
 int
 invstate_digest(struct json_object *v, char *hex)
@@ -205,7 +196,7 @@ invstate_digest(struct json_object *v, char *hex)
 
 	if (invstate_digest_raw(v, md) == -1)
 		return -1;
-	invstate_hex(md, hex);
+	hex_encode(md, INVSTATE_DIGEST_SIZE, hex);
 	return 0;
 }
 
@@ -313,7 +304,7 @@ invstate_items_json(const struct invstate *st)
 			continue;
 		m = json_object_new_object();
 		for (j = 0; j < its->n; j++) {
-			invstate_hex(its->v[j].digest, hex);
+			hex_encode(its->v[j].digest, INVSTATE_DIGEST_SIZE, hex);
 			json_add_string(m, its->v[j].key, hex);
 		}
 		json_object_object_add(o, invitem_sections[i].name, m);

@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "compat.h"
 #include "mansig.h"
 #include "platform.h"
 
@@ -418,20 +419,6 @@ pki_manifest_verify(EVP_PKEY *key, const char *type, int64_t version,
 	return mansig_verify(key, type, version, body, len, sig64);
 }
 
-/* Write len bytes as 2*len lower-case hex digits and a NUL into out. */
-static void
-pki_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
-
 /* Fill buf with nbytes random bytes as 2*nbytes hex digits. Returns 0/-1. */
 int
 pki_random_hex(char *buf, size_t nbytes)
@@ -440,7 +427,7 @@ pki_random_hex(char *buf, size_t nbytes)
 
 	if (nbytes > sizeof(raw) || RAND_bytes(raw, (int)nbytes) != 1)
 		return -1;
-	pki_hex(raw, nbytes, buf);
+	hex_encode(raw, nbytes, buf);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }
@@ -473,7 +460,7 @@ pki_sha256_hex(const void *data, size_t len, char out[65])
 	    (pki_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		fatalx("OpenSSL has no SHA-256");
 	EVP_Digest(data, len, md, &mdlen, pki_sha256, NULL);
-	pki_hex(md, sizeof(md), out);
+	hex_encode(md, sizeof(md), out);
 }
 
 /* Free what pki.c keeps between calls. */
