@@ -232,6 +232,7 @@ struct fim {
 
 static void	fim_update(struct fim *);
 static void	fim_reconcile(struct fim *);
+static void	fim_reconcile_done(struct fim *);
 static void	fim_claim(struct fim *);
 static void	fim_schedule_retry(struct fim *, int);
 static void	fim_catchup_start(struct fim *);
@@ -550,14 +551,8 @@ fim_rule_done(int err, void *arg)
 			    "%s", strerror(-err));
 	}
 	free(op);
-	if (fim->ops == 0 && fim->is_reconciling && !fim->is_stopping) {
-		fim->is_reconciling = 0;
-		fim_report_rules(fim);
-		if (fim->reconcile_again) {
-			fim->reconcile_again = 0;
-			fim_reconcile(fim);
-		}
-	}
+	if (fim->ops == 0 && fim->is_reconciling && !fim->is_stopping)
+		fim_reconcile_done(fim);
 }
 
 /* Send one rule request. Returns 0, or -1 (logged). */
@@ -666,14 +661,8 @@ fim_listed_done(int err, void *arg)
 			fim_rule_op(fim, j, NULL, 0);
 	free(found);
 	fim_listed_free(fim);
-	if (fim->ops == 0) {
-		fim->is_reconciling = 0;
-		fim_report_rules(fim);
-		if (fim->reconcile_again) {
-			fim->reconcile_again = 0;
-			fim_reconcile(fim);
-		}
-	}
+	if (fim->ops == 0)
+		fim_reconcile_done(fim);
 }
 
 /*
@@ -701,6 +690,18 @@ fim_reconcile(struct fim *fim)
 	}
 	fim->is_reconciling = 1;
 	fim->ops++;
+}
+
+/* A reconcile round is over: report the rules, run the round asked for. */
+static void
+fim_reconcile_done(struct fim *fim)
+{
+	fim->is_reconciling = 0;
+	fim_report_rules(fim);
+	if (fim->reconcile_again) {
+		fim->reconcile_again = 0;
+		fim_reconcile(fim);
+	}
 }
 
 /*
@@ -1610,6 +1611,17 @@ fim_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- Catching up after a stop ---- */
 
+/* Read now what the kernel delivered to our sockets (both in a handover). */
+static void
+fim_drain(struct fim *fim)
+{
+	if (fim->audit == NULL)
+		return;
+	audit_drain(fim->audit, AUDIT_SOURCE_UNICAST, 1 << 20);
+	if (audit_is_multicast(fim->audit))
+		audit_drain(fim->audit, AUDIT_SOURCE_MULTICAST, 1 << 20);
+}
+
 /* Remember a path that audit reported while a catch-up is pending. */
 static void
 fim_touch(struct fim *fim, const char *path)
@@ -1757,12 +1769,7 @@ fim_catchup_cb(evutil_socket_t fd, short what, void *arg)
 	 * Records the kernel delivered meanwhile are read first: a change
 	 * made under audit is then the audit's, not reported twice.
 	 */
-	if (fim->audit != NULL) {
-		audit_drain(fim->audit, AUDIT_SOURCE_UNICAST, 1 << 20);
-		if (audit_is_multicast(fim->audit))
-			audit_drain(fim->audit, AUDIT_SOURCE_MULTICAST,
-			    1 << 20);
-	}
+	fim_drain(fim);
 	fim->catchup_events = 0;
 	fim_snap_diff(fim->baseline, fim->scan, fim->since_sec,
 	    fim->since_nsec, fim_catchup_emit, fim);
@@ -2431,10 +2438,7 @@ fim_free(void *self)
 		fim_catchup_list(fim);
 		fim_rules_remove_sync(fim);
 		/* What came in meanwhile is still ours to report. */
-		audit_drain(fim->audit, AUDIT_SOURCE_UNICAST, 1 << 20);
-		if (audit_is_multicast(fim->audit))
-			audit_drain(fim->audit, AUDIT_SOURCE_MULTICAST,
-			    1 << 20);
+		fim_drain(fim);
 		if (fim->is_owner) {
 			fim_release(fim);
 			audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS);
