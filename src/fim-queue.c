@@ -328,21 +328,10 @@ fim_queue_reply(const struct uplink_reply *r, const struct spool_record *rec,
 	struct fim_queue	*q = arg;
 	int64_t			 stored = 0;
 
-	if (r->error == ERR_NONE) {
-		if (r->json != NULL && json_get_int64(r->json, "stored",
-		    &stored) == 0 && stored > 0)
-			q->st.acked += (uint64_t)stored;
-		return UPLOAD_ACK;
-	}
-	switch (r->status) {
-	case 400:
-	case 404:
-	case 413:
-	case 415:
-		return UPLOAD_DROP;
-	default:
-		return UPLOAD_RETRY;
-	}
+	if (r->error == ERR_NONE && r->json != NULL &&
+	    json_get_int64(r->json, "stored", &stored) == 0 && stored > 0)
+		q->st.acked += (uint64_t)stored;
+	return upload_default_verdict(r);
 }
 
 /*

@@ -264,8 +264,8 @@ upload_put_text(struct upload *u, const char *kind, const char *obj,
 	return seq;
 }
 
-/* What to do without a reply handler. */
-static enum upload_verdict
+/* What to do without a reply handler (handlers may end with it too). */
+enum upload_verdict
 upload_default_verdict(const struct uplink_reply *r)
 {
 	if (r->error == ERR_NONE)

@@ -44,6 +44,9 @@ struct upload_kind {
 	void		*arg;
 };
 
+/* The verdict of a kind without a reply handler, for handlers to end with. */
+enum upload_verdict upload_default_verdict(const struct uplink_reply *);
+
 /*
  * The uploader over the spool in dir, limited to max_size bytes. Returns
  * it, or NULL (logged).
