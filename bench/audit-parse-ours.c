@@ -9,7 +9,7 @@
  * "type=NAME") and the text after "msg=" ("audit(SEC.MS:SERIAL): ...").
  * Timed: every record through fim_asm_add() (assembly by serial), and
  * every event it emits through fim_syscall_decode() and fim_changes(), as
- * src/fim.c does (without the lookups that need the live system). Prints
+ * src/agent/fim.c does (without the lookups that need the live system). Prints
  * one line per run:
  *
  *   records N events N changes N cpu_s S wall_s S

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/audit-parse.sh [BUILDDIR]: the agent's audit record parser and
-# assembler (src/fim-record.c) against libauparse (issue 6, item 9).
+# assembler (src/agent/fim-record.c) against libauparse (issue 6, item 9).
 #
 # bench/audit-sample.log is a real capture: a private auditd (log_format
 # RAW) while a watch rule (-p wa -k outpost-fim) covered a directory in

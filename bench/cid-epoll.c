@@ -26,7 +26,7 @@
 
 #include "correlation-wire.h"
 
-#define EPOLL_BACKLOG	128	/* CORR_BACKLOG of src/correlation.c */
+#define EPOLL_BACKLOG	128	/* CORR_BACKLOG of src/agent/correlation.c */
 
 /* Print the usage and exit 2. */
 static void __attribute__((noreturn))

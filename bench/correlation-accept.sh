@@ -14,7 +14,7 @@
 #              identity and a cached profile (tests/lib-correlation.sh's
 #              way), log level info. Its limits (128 connections in total,
 #              16 per source, 32 at once then 4 a second per source) are
-#              compile-time constants (src/correlation.h) that would
+#              compile-time constants (src/agent/correlation.h) that would
 #              throttle one loopback client to a few connections a second,
 #              so this figure comes from bench/outpostd-nolimits: outpostd
 #              built from the same sources with those four limits raised

@@ -2,9 +2,9 @@
 # tests/lib.sh). Every peer runs from $T on a free loopback port with a
 # private configuration and is stopped at exit.
 
-HTTPGET="$abs_top_builddir/tests/httpget"
-HTTPS_ECHO="$abs_top_srcdir/tests/https-echo.py"
-CONNECT_PROXY="$abs_top_srcdir/tests/connect-proxy.py"
+HTTPGET="$abs_top_builddir/tests/tools/httpget"
+HTTPS_ECHO="$abs_top_srcdir/tests/tools/https-echo.py"
+CONNECT_PROXY="$abs_top_srcdir/tests/tools/connect-proxy.py"
 
 [ -x "$HTTPGET" ] || fail "$HTTPGET not built"
 command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
@@ -50,7 +50,7 @@ spki_pin() {
 	fi
 }
 
-# start_https_echo NAME: serve tests/https-echo.py with $T/NAME.pem on a
+# start_https_echo NAME: serve tests/tools/https-echo.py with $T/NAME.pem on a
 # free port. Sets ECHO_PORT; requests are logged to $T/NAME-echo.log.
 start_https_echo() {
 	ECHO_PORT=$(free_port)
@@ -83,7 +83,7 @@ proxy_conf() {
 	done
 }
 
-# start_connect_proxy NAME MODE: tests/connect-proxy.py (ok, NNN, close,
+# start_connect_proxy NAME MODE: tests/tools/connect-proxy.py (ok, NNN, close,
 # silent) on a free port. Sets PROXY_PORT; CONNECT heads in $T/NAME.log.
 start_connect_proxy() {
 	PROXY_PORT=$(free_port)

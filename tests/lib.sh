@@ -6,7 +6,7 @@
 
 set -u
 
-: "${abs_top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${abs_top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${abs_top_srcdir:=$abs_top_builddir}"
 export abs_top_builddir abs_top_srcdir
 

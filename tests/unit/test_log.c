@@ -1,5 +1,5 @@
 /*
- * test_log.c: cmocka unit tests of the rotating logger (src/log.c):
+ * test_log.c: cmocka unit tests of the rotating logger (src/common/log.c):
  * archive naming, level names, the rotation limit, retention, whole lines,
  * archive contents, errno, status and reconfiguration.
  */

@@ -1,0 +1,112 @@
+#!/bin/sh
+# Nothing lost, nothing twice: 1000 records spooled while the platform is
+# down reach it exactly once after it returns, with the agent SIGKILLed
+# while they wait and again in the middle of sending them; the back-off is
+# in the log; a resend of records the platform already stored (an answer
+# lost to a crash) is not stored twice; spool_max_size drops the oldest
+# and counts the loss (E503).
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$abs_top_srcdir/tests/lib-platform.sh"
+SPOOLFILL="$abs_top_builddir/tests/tools/spoolfill"
+[ -x "$SPOOLFILL" ] || fail "$SPOOLFILL not built"
+
+start_platform "$T/p"
+write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
+    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
+    "proxy_file = $T/a/no-proxy.conf" "log_level = info"
+sed -i '/^log_level = debug$/d' "$T/a/outpost.conf"
+CONF="$T/a/outpost.conf"
+start_agent "$T/a"
+wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+    fail "not activated"
+AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+stop_agent
+depth() { "$OUTPOSTCTL" -c "$CONF" status --json | jq -r .spool.depth; }
+count_stored() {
+	curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $TOKEN" \
+	    "$URL/api/v1/agents/$AID/errors?limit=10000" > "$T/errors.json"
+	jq '[.errors[] | select(.message | startswith("spooled-while-down "))] | length' "$T/errors.json"
+}
+
+note "platform down; 1000 records spooled"
+stop_platform
+[ "$("$SPOOLFILL" "$T/a/state/spool" 1000 spooled-while-down)" = 1000 ] ||
+    fail "spoolfill did not leave 1000 records"
+start_agent "$T/a"
+[ "$(depth)" -ge 1000 ] || fail "the agent does not see the spooled records"
+assert_fails "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_for 20 grep -q "upload: errors record [0-9]* not delivered ([0-9]* waiting), retrying with back-off: E102" "$T/a/log/agent.log" ||
+    fail "no back-off logged for the uploads"
+
+note "SIGKILL while they wait"
+kill -KILL "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+start_agent "$T/a"
+[ "$(depth)" -ge 1000 ] || fail "records lost to SIGKILL: depth $(depth)"
+
+note "platform back; SIGKILL in the middle of the drain"
+run_platform
+cp -a "$T/a/state/spool" "$T/spool-copy"
+assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
+i=0
+while [ "$(depth)" -gt 600 ] && [ $i -lt 400 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+kill -KILL "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+LEFT=$(ls "$T/a/state/spool" | grep -c '\.rec$')
+note "killed with $LEFT records left"
+[ "$LEFT" -gt 0 ] && [ "$LEFT" -lt 1000 ] ||
+    note "the kill did not land in the middle of the drain ($LEFT left)"
+start_agent "$T/a"
+assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_for 60 sh -c "[ \"\$('$OUTPOSTCTL' -c '$CONF' status --json | jq -r .spool.depth)\" = 0 ]" ||
+    fail "the spool did not drain: depth $(depth)"
+[ "$(count_stored)" = 1000 ] || fail "stored $(count_stored) of 1000 records"
+[ "$(jq '[.errors[] | select(.message | startswith("spooled-while-down ")) | .message] | unique | length' "$T/errors.json")" = 1000 ] ||
+    fail "records stored twice or lost"
+assert_grep "$T/a/log/agent.log" "upload: platform accepts uploads again"
+
+note "a resend of stored records is not stored twice"
+stop_agent
+rm -f "$T/a/state/spool"/*.rec
+cp "$T/spool-copy"/*.rec "$T/a/state/spool/"
+start_agent "$T/a"
+assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_for 60 sh -c "[ \"\$('$OUTPOSTCTL' -c '$CONF' status --json | jq -r .spool.depth)\" = 0 ]" ||
+    fail "the resent records did not drain"
+[ "$(count_stored)" = 1000 ] || fail "a resend was stored again: $(count_stored)"
+
+note "spool_max_size drops the oldest and counts it (E503)"
+stop_agent
+stop_platform
+"$SPOOLFILL" "$T/a/state/spool" 8000 overflow-record >/dev/null
+echo "spool_max_size = 1M" >> "$CONF"
+start_agent "$T/a"
+assert_fails "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.spool.dropped > 0 and (.platform.errors | map(.code) | index(\"E503\") != null)'" ||
+    fail "no drop counted: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .spool)"
+assert_grep "$T/a/log/agent.log" "E503 .*dropped from the spool"
+"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json"
+DROPPED=$(jq -r .spool.dropped "$T/st.json")
+[ "$(jq -r .spool.bytes "$T/st.json")" -le 1048576 ] || fail "spool over its limit"
+"$OUTPOSTCTL" -c "$CONF" status > "$T/st.txt"
+assert_grep "$T/st.txt" "^spool: .* $DROPPED dropped"
+run_platform
+assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_for 120 sh -c "[ \"\$('$OUTPOSTCTL' -c '$CONF' status --json | jq -r .spool.depth)\" = 0 ]" ||
+    fail "the spool did not drain"
+curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $TOKEN" \
+    "$URL/api/v1/agents/$AID/errors?limit=10000" > "$T/errors.json"
+STORED=$(jq '[.errors[] | select(.message | startswith("overflow-record "))] | length' "$T/errors.json")
+# Records dropped since the count above (the inventory's full snapshot,
+# spooled after the restart, can push out more) count too.
+DROPPED=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .spool.dropped)
+[ $((STORED + DROPPED)) -ge 8000 ] ||
+    fail "stored $STORED + dropped $DROPPED < 8000 records"
+jq -e '.errors | map(.code) | index("E503") != null' "$T/errors.json" >/dev/null ||
+    fail "E503 not reported to the platform"
+stop_agent
+[ "$AGENT_RC" = 0 ] || fail "outpostd exited with $AGENT_RC"
+exit 0

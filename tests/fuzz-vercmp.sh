@@ -1,1 +1,0 @@
-fuzz-run.sh
