@@ -27,7 +27,7 @@
 #include "manifest.h"
 #include "route.h"
 #include "state.h"
-#include "upload.h"
+#include "upload-queue.h"
 
 /* Call operation op of every module that has it, with the arguments. */
 #define AGENT_MODULES_CALL(agent, op, ...) do {				\

@@ -35,6 +35,7 @@
 #include <netlink/socket.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "compat.h"
 #include "log.h"
 
@@ -95,16 +96,6 @@ const char *
 audit_backend(void)
 {
 	return "netlink";
-}
-
-/* Monotonic seconds. */
-static time_t
-audit_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
 }
 
 /* Enlarge a socket's receive buffer (forced past rmem_max as root). */
@@ -357,7 +348,7 @@ audit_send(struct audit *a, int type, const void *data, size_t len,
 	}
 	r->seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);
-	r->sent = audit_now();
+	r->sent = clock_mono_sec();
 	r->next = a->reqs;
 	a->reqs = r;
 	if (a->npending++ == 0)
@@ -726,16 +717,6 @@ audit_datagram(struct audit *a, unsigned char *buf, size_t n,
 		audit_reply(a, nh);
 }
 
-/* Monotonic milliseconds. */
-static uint64_t
-audit_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Read up to max messages from one socket, for at most max_ms (0: no
  * limit), AUDIT_BATCH datagrams a system call. Returns the count, or
@@ -754,9 +735,9 @@ audit_read(struct audit *a, enum audit_source source, int max, int max_ms)
 		return 0;
 	a->is_reading = 1;
 	if (max_ms > 0)
-		until = audit_now_ms() + (uint64_t)max_ms;
+		until = clock_mono_ms() + (uint64_t)max_ms;
 	while (count < max) {
-		if (until != 0 && count > 0 && audit_now_ms() >= until)
+		if (until != 0 && count > 0 && clock_mono_ms() >= until)
 			break;
 		sk = source == AUDIT_SOURCE_UNICAST ? a->ctl : a->mc;
 		if (sk == NULL)
@@ -856,7 +837,7 @@ static void
 audit_expire(struct audit *a)
 {
 	struct audit_request	**p, *r;
-	time_t			 now = audit_now();
+	time_t			 now = clock_mono_sec();
 
 	for (p = &a->reqs; (r = *p) != NULL; ) {
 		if (now - r->sent < AUDIT_REQUEST_TIMEOUT) {

@@ -30,11 +30,11 @@
 #include "invstate.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "uplink.h"
+#include "api-client.h"
 #include "proxy.h"
 #include "route.h"
 #include "state.h"
-#include "upload.h"
+#include "upload-queue.h"
 
 #define CHECKIN_PROFILE_FILE	"profile.json"
 #define CHECKIN_BACKOFF_MIN	5	/* seconds after the first failure */
@@ -71,7 +71,7 @@ struct checkin {
 	const struct agent_conf	*conf;
 	struct route		*route;
 	struct checkin_hooks	 hooks;
-	struct uplink		*platform;
+	struct api_client		*platform;
 	char			*platform_url;	/* of the client */
 	struct proxy_config	 proxies;
 	int			 is_proxy_ok;
@@ -254,7 +254,7 @@ checkin_is_transport_error(enum error_code code)
 
 /* An exchange failed: log once per change of cause, back off. */
 static void
-checkin_failed(struct checkin *c, const struct uplink_reply *r,
+checkin_failed(struct checkin *c, const struct api_client_reply *r,
     const char *what)
 {
 	char	 message[CHECKIN_MESSAGE_MAX];
@@ -285,7 +285,7 @@ checkin_failed(struct checkin *c, const struct uplink_reply *r,
 
 /* An exchange succeeded: clear transport errors, note the proxy. */
 static void
-checkin_succeeded(struct checkin *c, const struct uplink_reply *r)
+checkin_succeeded(struct checkin *c, const struct api_client_reply *r)
 {
 	int	 code;
 
@@ -542,7 +542,7 @@ checkin_uninstalled(struct checkin *c)
 		    c->conf->state_dir);
 	state_free(&c->state);
 	c->is_activated = 0;
-	upload_set_uplink(c->upload, NULL);
+	upload_set_client(c->upload, NULL);
 	c->not_activated_why = "uninstalled by the platform";
 	if (c->hooks.identity != NULL)
 		c->hooks.identity(NULL, c->hooks.arg);
@@ -553,7 +553,7 @@ checkin_uninstalled(struct checkin *c)
 
 /* The answer to GET /agent/v1/profile. */
 static void
-checkin_profile_cb(const struct uplink_reply *r, void *arg)
+checkin_profile_cb(const struct api_client_reply *r, void *arg)
 {
 	struct checkin	*c = arg;
 
@@ -579,7 +579,7 @@ static void
 checkin_fetch_profile(struct checkin *c)
 {
 	c->phase = CHECKIN_PROFILE;
-	c->call = uplink_call(c->platform, "GET", "/agent/v1/profile", NULL,
+	c->call = api_client_call(c->platform, "GET", "/agent/v1/profile", NULL,
 	    c->profile != NULL ? c->profile_etag : NULL, checkin_profile_cb, c);
 	if (c->call == NULL) {
 		c->phase = CHECKIN_IDLE;
@@ -599,7 +599,7 @@ checkin_note_time(struct checkin *c, struct json_object *json)
 
 /* The answer to POST /agent/v1/heartbeat. */
 static void
-checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
+checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 {
 	struct checkin		*c = arg;
 	struct json_object	*cmds, *cmd;
@@ -619,7 +619,7 @@ checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
 		checkin_failed(c, r, "heartbeat");
 		/* The identity is no longer good: activate again. */
 		c->is_activated = 0;
-		upload_set_uplink(c->upload, NULL);
+		upload_set_client(c->upload, NULL);
 		c->not_activated_why = "credential refused by the platform";
 		return;
 	}
@@ -663,7 +663,7 @@ checkin_heartbeat_cb(const struct uplink_reply *r, void *arg)
 	if (do_reactivate) {
 		log_info("the platform asks this agent to activate again");
 		c->is_activated = 0;
-		upload_set_uplink(c->upload, NULL);
+		upload_set_client(c->upload, NULL);
 		c->is_reactivating = 1;
 		checkin_schedule(c, 0);
 		return;
@@ -713,7 +713,7 @@ checkin_heartbeat(struct checkin *c)
 	if (c->hooks.heartbeat != NULL)
 		c->hooks.heartbeat(body, c->hooks.arg);
 	c->phase = CHECKIN_HEARTBEAT;
-	c->call = uplink_call(c->platform, "POST", "/agent/v1/heartbeat",
+	c->call = api_client_call(c->platform, "POST", "/agent/v1/heartbeat",
 	    body, NULL, checkin_heartbeat_cb, c);
 	json_object_put(body);
 	if (c->call == NULL) {
@@ -738,12 +738,12 @@ checkin_take(struct json_object *obj, const char *key, char **field)
 
 /* The answer to POST /agent/v1/activate. */
 static void
-checkin_activate_cb(const struct uplink_reply *r, void *arg)
+checkin_activate_cb(const struct api_client_reply *r, void *arg)
 {
 	struct checkin		*c = arg;
 	struct json_object	*profile;
 	struct state		 st;
-	struct uplink_reply	 bad;
+	struct api_client_reply	 bad;
 	int			 rc;
 
 	c->call = NULL;
@@ -784,8 +784,8 @@ checkin_activate_cb(const struct uplink_reply *r, void *arg)
 	c->is_activated = 1;
 	c->is_reactivating = 0;
 	c->not_activated_why = NULL;
-	uplink_set_credential(c->platform, st.credential);
-	upload_set_uplink(c->upload, c->platform);
+	api_client_set_credential(c->platform, st.credential);
+	upload_set_client(c->upload, c->platform);
 	checkin_succeeded(c, r);
 	if (c->hooks.identity != NULL)
 		c->hooks.identity(&c->state, c->hooks.arg);
@@ -821,9 +821,9 @@ checkin_activate(struct checkin *c)
 	log_info("activating with %s (activation id %s, customer %s)",
 	    c->conf->platform_url, c->conf->activation_id,
 	    c->conf->customer_id);
-	uplink_set_credential(c->platform, NULL);
+	api_client_set_credential(c->platform, NULL);
 	c->phase = CHECKIN_ACTIVATING;
-	c->call = uplink_call(c->platform, "POST", "/agent/v1/activate",
+	c->call = api_client_call(c->platform, "POST", "/agent/v1/activate",
 	    body, NULL, checkin_activate_cb, c);
 	json_object_put(body);
 	if (c->call == NULL) {
@@ -882,8 +882,8 @@ checkin_configure(struct checkin *c)
 		c->nreports_in_flight = 0;
 		c->phase = CHECKIN_IDLE;
 	}
-	upload_set_uplink(c->upload, NULL);
-	uplink_free(c->platform);
+	upload_set_client(c->upload, NULL);
+	api_client_free(c->platform);
 	c->platform = NULL;
 	free(c->platform_url);
 	c->platform_url = NULL;
@@ -909,7 +909,7 @@ checkin_configure(struct checkin *c)
 	hs.pin_sha256 = c->conf->pin_sha256[0] != '\0' ?
 	    c->conf->pin_sha256 : NULL;
 	hs.proxies = c->is_proxy_ok ? &c->proxies : NULL;
-	c->platform = uplink_new(c->base, c->conf->platform_url, &hs);
+	c->platform = api_client_new(c->base, c->conf->platform_url, &hs);
 	if (c->platform == NULL) {
 		c->not_activated_why = "the HTTPS client could not be set up";
 		return;
@@ -945,8 +945,8 @@ checkin_configure(struct checkin *c)
 	} else {
 		c->is_activated = 1;
 		c->not_activated_why = NULL;
-		uplink_set_credential(c->platform, c->state.credential);
-		upload_set_uplink(c->upload, c->platform);
+		api_client_set_credential(c->platform, c->state.credential);
+		upload_set_client(c->upload, c->platform);
 		log_info("agent %s (correlation id %s), activated %s",
 		    c->state.agent_id, c->state.correlation_id,
 		    c->state.platform_url);
@@ -1024,7 +1024,7 @@ checkin_now(struct checkin *c, void (*done)(int, const char *, void *),
 
 /* The answer to DELETE /api/v1/... is not ours: deregister asks politely. */
 static void
-checkin_deregister_cb(const struct uplink_reply *r, void *arg)
+checkin_deregister_cb(const struct api_client_reply *r, void *arg)
 {
 	struct checkin	*c = arg;
 
@@ -1052,7 +1052,7 @@ checkin_deregister(struct checkin *c, void (*done)(int, const char *, void *),
 	c->waiter.done = done;
 	c->waiter.arg = arg;
 	c->phase = CHECKIN_DEREGISTER;
-	c->call = uplink_call(c->platform, "POST", "/agent/v1/deregister",
+	c->call = api_client_call(c->platform, "POST", "/agent/v1/deregister",
 	    NULL, NULL, checkin_deregister_cb, c);
 	if (c->call == NULL) {
 		memset(&c->waiter, 0, sizeof(c->waiter));
@@ -1063,8 +1063,8 @@ checkin_deregister(struct checkin *c, void (*done)(int, const char *, void *),
 }
 
 /* The client with this agent's credential, or NULL. */
-struct uplink *
-checkin_uplink(struct checkin *c)
+struct api_client *
+checkin_client(struct checkin *c)
 {
 	return c->is_activated ? c->platform : NULL;
 }
@@ -1159,7 +1159,7 @@ checkin_free(struct checkin *c)
 	if (c->call != NULL)
 		http_cancel(c->call);
 	upload_free(c->upload);
-	uplink_free(c->platform);
+	api_client_free(c->platform);
 	proxy_config_free(&c->proxies);
 	if (c->timer != NULL)
 		event_free(c->timer);

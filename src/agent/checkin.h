@@ -18,7 +18,7 @@ struct route;
 struct checkin;
 struct state;
 struct upload;
-struct uplink;
+struct api_client;
 
 /* What the agent is told by the check-in module. */
 struct checkin_hooks {
@@ -47,7 +47,7 @@ struct checkin	*checkin_start(struct event_base *, const struct agent_conf *,
  * The client of the platform with this agent's credential, for modules
  * that download (manifests); NULL while not activated.
  */
-struct uplink	*checkin_uplink(struct checkin *);
+struct api_client	*checkin_client(struct checkin *);
 /* The uploader (spool) the check-in module drives; may be NULL. */
 struct upload	*checkin_upload(struct checkin *);
 /* Call the profile and identity hooks again with what is in force. */

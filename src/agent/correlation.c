@@ -41,6 +41,7 @@
 
 #include "agent-conf.h"
 #include "checkin.h"
+#include "clock.h"
 #include "compat.h"
 #include "correlation.h"
 #include "correlation-wire.h"
@@ -195,16 +196,6 @@ static void	corr_conn_close(struct corr_conn *, const char *how);
 static void	corr_probe_finish(struct corr_probe *, enum hc_result,
 		    const char *hint, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
-
-/* Seconds of the monotonic clock. */
-static time_t
-corr_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 /*
  * Settings
@@ -649,7 +640,7 @@ static void
 corr_refused(struct correlation *c, struct corr_source *s,
     enum corr_limit kind, const char *peer, const char *listener)
 {
-	time_t		*last, now = corr_now();
+	time_t		*last, now = clock_mono_sec();
 	unsigned long	 more;
 	char		 limit[128];
 

@@ -27,12 +27,13 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "clock.h"
 #include "compat.h"
 #include "fim-queue.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "upload.h"
-#include "uplink.h"
+#include "upload-queue.h"
+#include "api-client.h"
 
 #define FIM_READ_CHUNK		(128 * 1024)
 #define FIM_HASH_TRIES		3	/* the file kept changing: give up */
@@ -94,18 +95,8 @@ struct fim_queue {
 
 static void	fim_queue_step_cb(evutil_socket_t, short, void *);
 static void	fim_queue_batch_cb(evutil_socket_t, short, void *);
-static enum upload_verdict fim_queue_reply(const struct uplink_reply *,
+static enum upload_verdict fim_queue_reply(const struct api_client_reply *,
 		    const struct spool_record *, void *);
-
-/* Monotonic milliseconds. */
-static uint64_t
-fim_queue_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Make room for n more bytes (and a NUL). Returns 0, or -1. */
 static int
@@ -322,7 +313,7 @@ fim_queue_set_hash_max(struct fim_queue *q, uint64_t max)
 
 /* The platform answered a batch: count what it stored. */
 static enum upload_verdict
-fim_queue_reply(const struct uplink_reply *r, const struct spool_record *rec,
+fim_queue_reply(const struct api_client_reply *r, const struct spool_record *rec,
     void *arg)
 {
 	struct fim_queue	*q = arg;
@@ -426,7 +417,7 @@ fim_queue_batch_add(struct fim_queue *q, const char *text, size_t len,
 	if (q->st.in_batch == 0) {
 		q->batch_len = strlcpy(q->batch, "{\"events\":[",
 		    q->batch_size);
-		q->batch_started = fim_queue_now();
+		q->batch_started = clock_mono_ms();
 		evtimer_add(q->batch_timer, &tv);
 	} else
 		q->batch[q->batch_len++] = ',';
@@ -634,14 +625,14 @@ fim_queue_look(struct fim_queue *q, struct fim_qentry *e, uint64_t until_ms)
 			fim_queue_hash_reset(q);
 			return 1;
 		}
-		if (fim_queue_now() >= until_ms)
+		if (clock_mono_ms() >= until_ms)
 			return 0;
 	}
 	if (fstat(q->h.fd, &sb) == 0 && fim_queue_changed(&q->h.before,
 	    &sb) && ++e->tries < FIM_HASH_TRIES) {
 		/* Still being written: start again a little later. */
 		fim_queue_hash_reset(q);
-		e->ready_ms = fim_queue_now() + FIM_HASH_DELAY_MS;
+		e->ready_ms = clock_mono_ms() + FIM_HASH_DELAY_MS;
 		return 0;
 	}
 	mdlen = 0;
@@ -702,7 +693,7 @@ fim_queue_schedule(struct fim_queue *q)
 
 	if (q->head == NULL)
 		return;
-	now = fim_queue_now();
+	now = clock_mono_ms();
 	/* Busy: at once (see fim_queue_step_cb). */
 	if (q->head->ready_ms > now && q->st.waiting <= FIM_QUEUE_BUSY) {
 		tv.tv_sec = (time_t)((q->head->ready_ms - now) / 1000);
@@ -725,11 +716,11 @@ fim_queue_step_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t		 until, now;
 
 	/* Busy: keep up with the records (the loop still turns in time). */
-	until = fim_queue_now() + (q->st.waiting > FIM_QUEUE_BUSY ?
+	until = clock_mono_ms() + (q->st.waiting > FIM_QUEUE_BUSY ?
 	    FIM_BUSY_SLICE_MS : FIM_HASH_SLICE_MS);
 
 	while ((e = q->head) != NULL) {
-		now = fim_queue_now();
+		now = clock_mono_ms();
 		if (e->ready_ms > now) {
 			if (q->st.waiting <= FIM_QUEUE_BUSY)
 				break;
@@ -745,7 +736,7 @@ fim_queue_step_cb(evutil_socket_t fd, short what, void *arg)
 			break;	/* out of time, or to be done again later */
 		fim_queue_pop(q);
 		fim_queue_finish(q, e);
-		if (fim_queue_now() >= until)
+		if (clock_mono_ms() >= until)
 			break;
 	}
 	fim_queue_schedule(q);
@@ -783,7 +774,7 @@ fim_queue_push_text(struct fim_queue *q, const char *text, size_t len,
 		e->path = e->text + len + 1;
 		memcpy(e->path, path, plen);
 	}
-	e->ready_ms = fim_queue_now() + (e->look == FIM_LOOK_HASH ?
+	e->ready_ms = clock_mono_ms() + (e->look == FIM_LOOK_HASH ?
 	    FIM_HASH_DELAY_MS : 0);
 	if (q->tail != NULL)
 		q->tail->next = e;

@@ -43,6 +43,7 @@
 #include "agent-conf.h"
 #include "audit.h"
 #include "checkin.h"
+#include "clock.h"
 #include "compat.h"
 #include "errors.h"
 #include "fileio.h"
@@ -240,16 +241,6 @@ static void	fim_catchup_end(struct fim *, const char *);
 static void	fim_touch(struct fim *, const char *);
 static void	fim_audited(struct fim *);
 static void	fim_timers(struct fim *, int);
-
-/* Monotonic milliseconds. */
-static uint64_t
-fim_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The mode now. */
 static enum fim_mode
@@ -1063,7 +1054,7 @@ fim_claimed(int err, void *arg)
 			/* Leave multicast once unicast records flow. */
 			audit_get_stats(fim->audit, &as);
 			fim->is_handover = 1;
-			fim->handover_ms = fim_now_ms();
+			fim->handover_ms = clock_mono_ms();
 			fim->handover_unicast =
 			    as.records[AUDIT_SOURCE_UNICAST];
 		}
@@ -1559,7 +1550,7 @@ fim_record_cb(int type, const char *text, size_t len,
 	if (source == AUDIT_SOURCE_MULTICAST && fim->is_owner &&
 	    !fim->is_handover)
 		return;
-	if (fim_asm_add(fim->as, type, text, len, (int)source, fim_now_ms(),
+	if (fim_asm_add(fim->as, type, text, len, (int)source, clock_mono_ms(),
 	    err, sizeof(err)) == -1 && fim->bad_records++ < 10)
 		log_warnx("fim: audit record of type %d refused: %s", type,
 		    err);
@@ -1588,7 +1579,7 @@ fim_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct fim		*fim = arg;
 	struct audit_stats	 as;
-	uint64_t		 now = fim_now_ms();
+	uint64_t		 now = clock_mono_ms();
 
 	fim_asm_tick(fim->as, now);
 	if (fim->is_handover && fim->audit != NULL) {
@@ -1748,12 +1739,12 @@ fim_catchup_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct fim	*fim = arg;
 	struct timeval	 tv = { 0, 0 };
-	uint64_t	 until = fim_now_ms() + FIM_SCAN_SLICE_MS;
+	uint64_t	 until = clock_mono_ms() + FIM_SCAN_SLICE_MS;
 	int		 rc;
 
 	do {
 		rc = fim_walk_step(fim->walk, fim->scan, 256);
-	} while (rc == 0 && fim_now_ms() < until);
+	} while (rc == 0 && clock_mono_ms() < until);
 	if (rc == 0) {
 		evtimer_add(fim->scan_ev, &tv);
 		return;
@@ -1892,7 +1883,7 @@ fim_catchup_list(struct fim *fim)
 {
 	struct fim_snapshot	*snap;
 	struct fim_walk		*walk;
-	uint64_t		 until = fim_now_ms() + FIM_BASELINE_STOP_MS;
+	uint64_t		 until = clock_mono_ms() + FIM_BASELINE_STOP_MS;
 	int			 rc;
 
 	if (!fim->is_active || fim->is_uninstalled || fim->baseline != NULL)
@@ -1904,7 +1895,7 @@ fim_catchup_list(struct fim *fim)
 	}
 	do {
 		rc = fim_walk_step(walk, snap, 1024);
-	} while (rc == 0 && fim_now_ms() < until);
+	} while (rc == 0 && clock_mono_ms() < until);
 	fim_walk_free(walk);
 	if (rc != 1) {
 		log_warnx("fim: cannot list the watched files at stop (%s): "

@@ -31,8 +31,8 @@
 #include "route.h"
 #include "spool.h"
 #include "state.h"
-#include "upload.h"
-#include "uplink.h"
+#include "upload-queue.h"
+#include "api-client.h"
 
 #define INVENTORY_KIND		"inventory"
 #define INVENTORY_PATH		"/agent/v1/inventory"
@@ -787,7 +787,7 @@ inventory_reconcile_soon(struct inventory *inv)
  * base of a delta; a full snapshot follows.
  */
 static enum upload_verdict
-inventory_reply(const struct uplink_reply *r, const struct spool_record *rec,
+inventory_reply(const struct api_client_reply *r, const struct spool_record *rec,
     void *arg)
 {
 	struct inventory	*inv = arg;

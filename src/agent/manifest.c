@@ -33,7 +33,7 @@
 #include "manifest.h"
 #include "mansig.h"
 #include "state.h"
-#include "uplink.h"
+#include "api-client.h"
 
 #define MANIFEST_NTYPES		3
 #define MANIFEST_SUBSCRIBERS	4
@@ -290,7 +290,7 @@ manifests_active(struct manifests *ms, const char *type, int64_t *version)
 
 /* The answer to GET /agent/v1/manifests/TYPE. */
 static void
-manifests_fetch_cb(const struct uplink_reply *r, void *arg)
+manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 {
 	struct manifests	*ms = arg;
 	struct manifest		*m = &ms->m[ms->calling];
@@ -351,14 +351,14 @@ manifests_fetch_cb(const struct uplink_reply *r, void *arg)
 static void
 manifests_fetch_next(struct manifests *ms)
 {
-	struct uplink	*p;
+	struct api_client	*p;
 	struct manifest	*m;
 	char		 path[64], etag[128];
 	int64_t		 pid, pver;
 	int		 i;
 
 	if (ms->call != NULL ||
-	    (p = checkin_uplink(ms->env->checkin)) == NULL)
+	    (p = checkin_client(ms->env->checkin)) == NULL)
 		return;
 	for (i = 0; i < MANIFEST_NTYPES; i++) {
 		m = &ms->m[i];
@@ -389,7 +389,7 @@ manifests_fetch_next(struct manifests *ms)
 			    (long long)pver);
 		}
 		ms->calling = i;
-		ms->call = uplink_call(p, "GET", path, NULL, etag[0] != '\0' ?
+		ms->call = api_client_call(p, "GET", path, NULL, etag[0] != '\0' ?
 		    etag : NULL, manifests_fetch_cb, ms);
 		if (ms->call == NULL) {
 			ms->calling = -1;

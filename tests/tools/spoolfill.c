@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "jsonutil.h"
-#include "upload.h"
+#include "upload-queue.h"
 
 int
 main(int argc, char *argv[])

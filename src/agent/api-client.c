@@ -1,5 +1,9 @@
 /*
- * uplink.c: the agent API of docs/protocol.md on top of http.c.
+ * api-client.c: the agent API client: one call is one request of the
+ * agent API of docs/protocol.md (/agent/v1) on top of http.c, with the
+ * agent credential, a JSON body and the platform's error codes mapped to
+ * the agent's. Nothing here is durable: uploads that must survive a
+ * restart go through the upload queue (upload-queue.c).
  */
 #include "config.h"
 
@@ -13,44 +17,44 @@
 #include "http.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "uplink.h"
+#include "api-client.h"
 
 #define UPLINK_GZIP_MIN	1024	/* bodies at least this big are gzip'd */
 
 /* The client. */
-struct uplink {
+struct api_client {
 	struct http	*http;
 	char		*base_url;
 	char		*auth;		/* "Authorization: Bearer ..." or NULL */
 };
 
 /* One call in flight: what to tell whom. */
-struct uplink_call {
-	uplink_done_cb	 cb;
+struct api_client_call {
+	api_client_done_cb	 cb;
 	void			*arg;
 	char			*method;
 	char			*path;
 };
 
 /* Make a client. Returns it, or NULL. */
-struct uplink *
-uplink_new(struct event_base *base, const char *base_url,
+struct api_client *
+api_client_new(struct event_base *base, const char *base_url,
     const struct http_settings *settings)
 {
-	struct uplink	*p;
+	struct api_client	*p;
 	size_t		 len;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->base_url = strdup(base_url)) == NULL) {
 		free(p);
-		log_warnx("uplink: out of memory");
+		log_warnx("platform API client: out of memory");
 		return NULL;
 	}
 	len = strlen(p->base_url);
 	while (len > 0 && p->base_url[len - 1] == '/')
 		p->base_url[--len] = '\0';
 	if ((p->http = http_new(base, settings)) == NULL) {
-		uplink_free(p);
+		api_client_free(p);
 		return NULL;
 	}
 	return p;
@@ -58,7 +62,7 @@ uplink_new(struct event_base *base, const char *base_url,
 
 /* Free the client. */
 void
-uplink_free(struct uplink *p)
+api_client_free(struct api_client *p)
 {
 	if (p == NULL)
 		return;
@@ -72,7 +76,7 @@ uplink_free(struct uplink *p)
 
 /* Send this credential from now on. */
 void
-uplink_set_credential(struct uplink *p, const char *credential)
+api_client_set_credential(struct api_client *p, const char *credential)
 {
 	if (p->auth != NULL)
 		explicit_bzero(p->auth, strlen(p->auth));
@@ -85,21 +89,21 @@ uplink_set_credential(struct uplink *p, const char *credential)
 
 /* Use these proxies from now on. */
 void
-uplink_set_proxies(struct uplink *p, const struct proxy_config *pc)
+api_client_set_proxies(struct api_client *p, const struct proxy_config *pc)
 {
 	http_set_proxies(p->http, pc);
 }
 
 /* Calls in flight. */
 int
-uplink_pending(const struct uplink *p)
+api_client_pending(const struct api_client *p)
 {
 	return http_pending(p->http);
 }
 
 /* Map the platform's error code to the agent's. */
 static enum error_code
-uplink_map_error(long status, const char *api_error, enum error_code dflt)
+api_client_map_error(long status, const char *api_error, enum error_code dflt)
 {
 	if (api_error == NULL)
 		return dflt;
@@ -119,9 +123,9 @@ uplink_map_error(long status, const char *api_error, enum error_code dflt)
 
 /* Free a call's bookkeeping (also when it was cancelled). */
 static void
-uplink_call_free(void *arg)
+api_client_call_free(void *arg)
 {
-	struct uplink_call	*call = arg;
+	struct api_client_call	*call = arg;
 
 	free(call->method);
 	free(call->path);
@@ -130,10 +134,10 @@ uplink_call_free(void *arg)
 
 /* A request finished: parse the body and tell the caller. */
 static void
-uplink_done(const struct http_response *resp, void *arg)
+api_client_done(const struct http_response *resp, void *arg)
 {
-	struct uplink_call	*call = arg;
-	struct uplink_reply	 reply;
+	struct api_client_call	*call = arg;
+	struct api_client_reply	 reply;
 	char			 err[128], detail[HTTP_DETAIL_MAX + 256];
 	const char		*message;
 
@@ -149,7 +153,7 @@ uplink_done(const struct http_response *resp, void *arg)
 	if (reply.json != NULL)
 		reply.api_error = json_get_string(reply.json, "error");
 	if (resp->status >= 400) {
-		reply.error = uplink_map_error(resp->status, reply.api_error,
+		reply.error = api_client_map_error(resp->status, reply.api_error,
 		    resp->error != ERR_NONE ? resp->error : ERR_HTTP);
 		message = reply.json != NULL ?
 		    json_get_string(reply.json, "message") : NULL;
@@ -170,13 +174,13 @@ uplink_done(const struct http_response *resp, void *arg)
 	}
 	call->cb(&reply, call->arg);
 	json_object_put(reply.json);
-	uplink_call_free(call);
+	api_client_call_free(call);
 }
 
 /* Start a call with a JSON body. Returns it, or NULL (logged). */
 struct http_call *
-uplink_call(struct uplink *p, const char *method, const char *path,
-    struct json_object *body, const char *if_none_match, uplink_done_cb cb,
+api_client_call(struct api_client *p, const char *method, const char *path,
+    struct json_object *body, const char *if_none_match, api_client_done_cb cb,
     void *arg)
 {
 	const char	*text = NULL;
@@ -184,18 +188,18 @@ uplink_call(struct uplink *p, const char *method, const char *path,
 	if (body != NULL)
 		text = json_object_to_json_string_ext(body,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	return uplink_call_text(p, method, path, text,
+	return api_client_call_text(p, method, path, text,
 	    text != NULL ? strlen(text) : 0, if_none_match, cb, arg);
 }
 
 /* Start a call with a body already in JSON text. */
 struct http_call *
-uplink_call_text(struct uplink *p, const char *method, const char *path,
+api_client_call_text(struct api_client *p, const char *method, const char *path,
     const char *text, size_t len, const char *if_none_match,
-    uplink_done_cb cb, void *arg)
+    api_client_done_cb cb, void *arg)
 {
 	struct http_request	 req;
-	struct uplink_call	*call;
+	struct api_client_call	*call;
 	struct http_call	*hc;
 	const char		*headers[5];
 	char			*url = NULL, *inm = NULL;
@@ -210,7 +214,7 @@ uplink_call_text(struct uplink *p, const char *method, const char *path,
 			free(call->path);
 		}
 		free(call);
-		log_warnx("uplink: out of memory");
+		log_warnx("platform API client: out of memory");
 		return NULL;
 	}
 	call->cb = cb;
@@ -232,11 +236,11 @@ uplink_call_text(struct uplink *p, const char *method, const char *path,
 	req.body = text;
 	req.body_len = len;
 	req.gzip_body = len >= UPLINK_GZIP_MIN;
-	req.arg_free = uplink_call_free;
-	hc = http_request(p->http, &req, uplink_done, call);
+	req.arg_free = api_client_call_free;
+	hc = http_request(p->http, &req, api_client_done, call);
 	free(url);
 	free(inm);
 	if (hc == NULL)
-		uplink_call_free(call);
+		api_client_call_free(call);
 	return hc;
 }

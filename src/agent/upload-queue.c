@@ -1,6 +1,8 @@
 /*
- * upload.c: the spool's records sent to the platform, oldest first, one at
- * a time, each removed only once the platform acknowledged it.
+ * upload-queue.c: the durable upload queue. Records put here are in the
+ * spool (spool.c) before upload_put() returns; they are sent to the
+ * platform through the agent API client (api-client.c), oldest first, one
+ * at a time, and each is removed only once the platform acknowledged it.
  */
 #include "config.h"
 
@@ -19,8 +21,8 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "spool.h"
-#include "upload.h"
-#include "uplink.h"
+#include "upload-queue.h"
+#include "api-client.h"
 
 #define UPLOAD_KINDS		8
 #define UPLOAD_BACKOFF_MIN	5	/* seconds after the first failure */
@@ -32,7 +34,7 @@ struct upload {
 	struct event_base	*base;
 	struct spool		*spool;
 	char			*dir;
-	struct uplink		*uplink;
+	struct api_client		*client;
 	struct upload_kind	 kinds[UPLOAD_KINDS];
 	int			 nkinds;
 	struct event		*timer;
@@ -187,7 +189,7 @@ upload_spool(struct upload *u, const char *kind, const char *text, size_t len,
 	log_debug("upload: %s record %lld spooled (%zu bytes, %zu waiting)",
 	    kind, (long long)seq, len, spool_depth(u->spool));
 	upload_note_dropped(u);
-	if (u->call == NULL && u->next_try == 0 && u->uplink != NULL)
+	if (u->call == NULL && u->next_try == 0 && u->client != NULL)
 		upload_schedule(u, 0);
 	return seq;
 }
@@ -266,7 +268,7 @@ upload_put_text(struct upload *u, const char *kind, const char *obj,
 
 /* What to do without a reply handler (handlers may end with it too). */
 enum upload_verdict
-upload_default_verdict(const struct uplink_reply *r)
+upload_default_verdict(const struct api_client_reply *r)
 {
 	if (r->error == ERR_NONE)
 		return UPLOAD_ACK;
@@ -283,7 +285,7 @@ upload_default_verdict(const struct uplink_reply *r)
 
 /* The platform answered one record. */
 static void
-upload_done(const struct uplink_reply *r, void *arg)
+upload_done(const struct api_client_reply *r, void *arg)
 {
 	struct upload			*u = arg;
 	const struct upload_kind	*k;
@@ -371,7 +373,7 @@ upload_next(struct upload *u)
 	const struct upload_kind *k;
 	int			 rc;
 
-	if (u->call != NULL || u->uplink == NULL || u->next_try != 0)
+	if (u->call != NULL || u->client == NULL || u->next_try != 0)
 		return;
 	for (;;) {
 		memset(&rec, 0, sizeof(rec));
@@ -393,7 +395,7 @@ upload_next(struct upload *u)
 		spool_record_free(&rec);
 	}
 	u->call_seq = rec.seq;
-	u->call = uplink_call_text(u->uplink, "POST", k->path, rec.data,
+	u->call = api_client_call_text(u->client, "POST", k->path, rec.data,
 	    rec.len, NULL, upload_done, u);
 	spool_record_free(&rec);
 	if (u->call == NULL)
@@ -402,7 +404,7 @@ upload_next(struct upload *u)
 
 /* Send through this client from now on. */
 void
-upload_set_uplink(struct upload *u, struct uplink *p)
+upload_set_client(struct upload *u, struct api_client *p)
 {
 	if (u == NULL)
 		return;
@@ -410,7 +412,7 @@ upload_set_uplink(struct upload *u, struct uplink *p)
 		http_cancel(u->call);
 		u->call = NULL;
 	}
-	u->uplink = p;
+	u->client = p;
 	if (p != NULL && u->next_try == 0)
 		upload_schedule(u, 0);
 }
@@ -419,7 +421,7 @@ upload_set_uplink(struct upload *u, struct uplink *p)
 void
 upload_kick(struct upload *u)
 {
-	if (u == NULL || u->uplink == NULL || u->call != NULL)
+	if (u == NULL || u->client == NULL || u->call != NULL)
 		return;
 	evtimer_del(u->timer);
 	u->next_try = 0;

@@ -1,6 +1,7 @@
 /*
- * upload.h: every upload to the platform (inventory, FIM batches, error
- * reports) goes through the one on-disk spool (spool.h): upload_put()
+ * upload-queue.h: the durable upload queue. Every upload to the platform
+ * (inventory, FIM batches, error reports) goes through the one on-disk
+ * spool (spool.h) and the agent API client (api-client.h): upload_put()
  * returns once the record is fsync'd; the record leaves the disk when the
  * platform acknowledged it. Records are sent oldest first, one at a time,
  * with back-off on failure, whenever the agent is activated.
@@ -9,8 +10,8 @@
  * (per agent, increasing, never reused), which lets the platform store a
  * resent record only once.
  */
-#ifndef OUTPOST_UPLOAD_H
-#define OUTPOST_UPLOAD_H
+#ifndef OUTPOST_UPLOAD_QUEUE_H
+#define OUTPOST_UPLOAD_QUEUE_H
 
 #include <stdint.h>
 
@@ -20,8 +21,8 @@ struct event_base;
 struct json_object;
 struct spool_record;
 struct upload;
-struct uplink;
-struct uplink_reply;
+struct api_client;
+struct api_client_reply;
 
 /* What to do with a record after the platform answered. */
 enum upload_verdict {
@@ -39,13 +40,13 @@ struct upload_kind {
 	 * other than 401/408/409/410/429 drops; anything else retries).
 	 * The record is valid during the call.
 	 */
-	enum upload_verdict (*reply)(const struct uplink_reply *,
+	enum upload_verdict (*reply)(const struct api_client_reply *,
 			    const struct spool_record *, void *arg);
 	void		*arg;
 };
 
 /* The verdict of a kind without a reply handler, for handlers to end with. */
-enum upload_verdict upload_default_verdict(const struct uplink_reply *);
+enum upload_verdict upload_default_verdict(const struct api_client_reply *);
 
 /*
  * The uploader over the spool in dir, limited to max_size bytes. Returns
@@ -72,7 +73,7 @@ int64_t		 upload_put(struct upload *, const char *kind,
 int64_t		 upload_put_text(struct upload *, const char *kind,
 		    const char *body, size_t len);
 /* Send through this client (NULL: not activated, hold everything). */
-void		 upload_set_uplink(struct upload *, struct uplink *);
+void		 upload_set_client(struct upload *, struct api_client *);
 /* The platform answered a check-in: send now, back-off or not. */
 void		 upload_kick(struct upload *);
 /* Change the size limit (reload). */
@@ -84,4 +85,4 @@ uint64_t	 upload_depth(struct upload *);
 /* Stop (records stay on disk) and free. */
 void		 upload_free(struct upload *);
 
-#endif /* OUTPOST_UPLOAD_H */
+#endif /* OUTPOST_UPLOAD_QUEUE_H */

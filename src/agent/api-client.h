@@ -1,10 +1,10 @@
 /*
- * uplink.h: the agent API of docs/protocol.md (/agent/v1) on top of
+ * api-client.h: the agent API of docs/protocol.md (/agent/v1) on top of
  * http.c: JSON bodies, the agent credential, and the platform's error
  * codes mapped to the agent's.
  */
-#ifndef OUTPOST_UPLINK_H
-#define OUTPOST_UPLINK_H
+#ifndef OUTPOST_API_CLIENT_H
+#define OUTPOST_API_CLIENT_H
 
 #include "errors.h"
 
@@ -13,11 +13,11 @@ struct http_call;
 struct http_response;
 struct http_settings;
 struct json_object;
-struct uplink;
+struct api_client;
 struct proxy_config;
 
 /* What a completion callback gets; valid only during the callback. */
-struct uplink_reply {
+struct api_client_reply {
 	enum error_code			 error;	/* ERR_NONE on 2xx/304 */
 	const char			*detail;	/* one log line */
 	long				 status;	/* HTTP status, or 0 */
@@ -26,34 +26,34 @@ struct uplink_reply {
 	const struct http_response	*http;
 };
 
-typedef void	(*uplink_done_cb)(const struct uplink_reply *, void *);
+typedef void	(*api_client_done_cb)(const struct api_client_reply *, void *);
 
 /*
  * A client of the platform at base_url ("https://host:port") on base.
  * Returns it, or NULL (logged).
  */
-struct uplink	*uplink_new(struct event_base *, const char *base_url,
+struct api_client	*api_client_new(struct event_base *, const char *base_url,
 		    const struct http_settings *);
 /* Free the client; calls in flight are cancelled without callbacks. */
-void		 uplink_free(struct uplink *);
+void		 api_client_free(struct api_client *);
 /* Send this credential ("<agent_id>.<secret>") from now on; NULL: none. */
-void		 uplink_set_credential(struct uplink *, const char *);
+void		 api_client_set_credential(struct api_client *, const char *);
 /* Use these proxies (NULL = direct) for requests from now on. */
-void		 uplink_set_proxies(struct uplink *,
+void		 api_client_set_proxies(struct api_client *,
 		    const struct proxy_config *);
 /*
  * Start METHOD path (e.g. "/agent/v1/heartbeat") with an optional JSON
  * body (gzip'd when large) and If-None-Match. Returns the call, or NULL if
  * it could not be started (logged).
  */
-struct http_call *uplink_call(struct uplink *, const char *method,
+struct http_call *api_client_call(struct api_client *, const char *method,
 		    const char *path, struct json_object *body,
-		    const char *if_none_match, uplink_done_cb, void *);
+		    const char *if_none_match, api_client_done_cb, void *);
 /* The same with a body that is JSON text already (len bytes). */
-struct http_call *uplink_call_text(struct uplink *, const char *method,
+struct http_call *api_client_call_text(struct api_client *, const char *method,
 		    const char *path, const char *text, size_t len,
-		    const char *if_none_match, uplink_done_cb, void *);
+		    const char *if_none_match, api_client_done_cb, void *);
 /* Calls in flight. */
-int		 uplink_pending(const struct uplink *);
+int		 api_client_pending(const struct api_client *);
 
-#endif /* OUTPOST_UPLINK_H */
+#endif /* OUTPOST_API_CLIENT_H */
