@@ -25,6 +25,8 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "manifest.h"
+#include "profile.h"
+#include "report.h"
 #include "route.h"
 #include "state.h"
 #include "upload-queue.h"
@@ -129,17 +131,11 @@ agent_repair(struct agent *agent)
 
 /* A configuration profile is in force: apply what the agent itself uses. */
 static void
-agent_profile_hook(struct json_object *profile, void *arg)
+agent_profile_hook(const struct profile *profile, void *arg)
 {
 	struct agent	*agent = arg;
-	const char	*text;
-	enum log_level	 level;
 
-	text = json_get_string(profile, "log_level");
-	if (text != NULL && log_level_parse(text, &level) == 0)
-		agent->profile_log_level = (int)level;
-	else
-		agent->profile_log_level = -1;
+	agent->profile_log_level = profile->log_level;
 	log_set_level(agent_log_level(agent));
 	AGENT_MODULES_CALL(agent, profile, profile);
 }
@@ -287,16 +283,28 @@ agent_start(struct agent *agent, struct event_base *base,
 	if ((agent->route = route_open(base, agent_address_cb, agent)) == NULL)
 		log_warnx("cannot follow interface addresses (%s); "
 		    "continuing without", route_backend());
+	if ((agent->report = report_new()) == NULL) {
+		log_warnx("cannot set up error reports: out of memory");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/spool", agent->conf.state_dir);
+	agent->upload = upload_new(base, path, agent->conf.spool_max_size);
+	if (agent->upload == NULL) {
+		/* Errors then ride on heartbeats only; said in the log. */
+		log_warnx("uploads are disabled until %s can be opened (then: "
+		    "outpostctl repair, kill -HUP)", path);
+	}
+	report_set_upload(agent->report, agent->upload);
 	agent->checkin = checkin_start(base, &agent->conf, agent->route,
-	    &hooks);
+	    agent->upload, agent->report, &hooks);
 	if (agent->checkin == NULL) {
 		log_warnx("cannot set up the platform client");
 		return -1;
 	}
-	agent->upload = checkin_upload(agent->checkin);
 	agent->env.base = base;
 	agent->env.conf = &agent->conf;
 	agent->env.checkin = agent->checkin;
+	agent->env.report = agent->report;
 	agent->env.upload = agent->upload;
 	agent->env.route = agent->route;
 	/* First the manifests: the modules below subscribe to them. */
@@ -370,6 +378,8 @@ agent_reload(struct agent *agent)
 	    &settings) == -1)
 		log_warn("reload: cannot move agent.log to %s",
 		    agent->conf.log_dir);
+	if (agent->upload != NULL)
+		upload_set_max_size(agent->upload, agent->conf.spool_max_size);
 	checkin_reconfigure(agent->checkin);
 	AGENT_MODULES_CALL(agent, reconfigure);
 	log_info("configuration reloaded (log_level %s)",
@@ -397,6 +407,10 @@ agent_free(struct agent *agent)
 	agent->inventory = NULL;
 	checkin_free(agent->checkin);
 	agent->checkin = NULL;
+	upload_free(agent->upload);
+	agent->upload = NULL;
+	report_free(agent->report);
+	agent->report = NULL;
 	if (agent->stop_timer != NULL)
 		event_free(agent->stop_timer);
 	agent->stop_timer = NULL;

@@ -16,6 +16,7 @@ struct checkin;
 struct inventory;
 struct control;
 struct log_file;
+struct report;
 struct route;
 
 /* The running agent. */
@@ -38,7 +39,8 @@ struct agent {
 	unsigned long		 repairs_total;
 	unsigned long		 reloads;
 	const char		*stop_reason;
-	struct upload		*upload;	/* spooled uploads */
+	struct upload		*upload;	/* the durable upload queue */
+	struct report		*report;	/* error reports */
 	struct agent_env	 env;		/* what modules get */
 	struct inventory	*inventory;	/* also a module */
 	struct {

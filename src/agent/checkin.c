@@ -1,6 +1,8 @@
 /*
- * checkin.c: activation, heartbeats, the configuration profile, error
- * reports and the platform's commands, on the agent's event base.
+ * checkin.c: activation, heartbeats, the configuration profile and the
+ * platform's commands, on the agent's event base. Errors are reported
+ * through report.c; uploads go through the agent's upload queue, which
+ * this module connects to the platform once the agent is activated.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "agent-conf.h"
+#include "api-client.h"
 #include "checkin.h"
 #include "compat.h"
 #include "fileio.h"
@@ -30,17 +33,16 @@
 #include "invstate.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "api-client.h"
+#include "profile.h"
 #include "proxy.h"
+#include "report.h"
 #include "route.h"
 #include "state.h"
 #include "upload-queue.h"
 
-#define CHECKIN_PROFILE_FILE	"profile.json"
 #define CHECKIN_BACKOFF_MIN	5	/* seconds after the first failure */
 #define CHECKIN_BACKOFF_MAX	300
 #define CHECKIN_INTERVAL	60	/* before any profile says otherwise */
-#define CHECKIN_MAX_REPORTS	100	/* errors waiting to be reported */
 #define CHECKIN_MESSAGE_MAX	512
 
 /* What the module is doing. */
@@ -50,13 +52,6 @@ enum checkin_phase {
 	CHECKIN_HEARTBEAT,
 	CHECKIN_PROFILE,
 	CHECKIN_DEREGISTER
-};
-
-/* One error: standing (shown in status) or waiting to be reported. */
-struct checkin_err {
-	enum error_code	 code;
-	char		 message[CHECKIN_MESSAGE_MAX];
-	time_t		 time;
 };
 
 /* A caller of checkin_now() or checkin_deregister() waiting for the end. */
@@ -79,9 +74,8 @@ struct checkin {
 	int			 is_activated;
 	int			 is_reactivating;
 	const char		*not_activated_why;
-	struct json_object	*profile;
-	int64_t			 profile_id;
-	int64_t			 profile_version;
+	struct profile		 profile;	/* in force */
+	int			 has_profile;
 	char			*profile_etag;
 	int			 interval;
 	struct event		*timer;
@@ -95,16 +89,9 @@ struct checkin {
 	long			 clock_skew;
 	char			*proxy_used;
 	unsigned long		 heartbeats;
-	struct checkin_err	 standing[ERR_MAX];
-	int			 is_standing[ERR_MAX];
-	struct checkin_err	 reports[CHECKIN_MAX_REPORTS];
-	int			 nreports;
-	int			 nreports_in_flight;
-	unsigned long		 reports_dropped;
-	unsigned long		 reports_sent;
 	struct checkin_waiter	 waiter;
-	struct upload		*upload;	/* the spool */
-	int			 is_recording;	/* checkin_record() running */
+	struct upload		*upload;	/* the agent's upload queue */
+	struct report		*report;	/* the agent's error reports */
 };
 
 static void	checkin_step(struct checkin *);
@@ -132,126 +119,6 @@ checkin_finish_wait(struct checkin *c, int ok, const char *message)
 		w.done(ok, message, w.arg);
 }
 
-/* Queue an error for the platform (bounded; the overflow is counted). */
-static void
-checkin_queue_report(struct checkin *c, const struct checkin_err *e)
-{
-	if (c->nreports == CHECKIN_MAX_REPORTS) {
-		/* Keep the newest: drop the oldest not in flight. */
-		if (c->nreports_in_flight >= c->nreports) {
-			c->reports_dropped++;
-			return;
-		}
-		memmove(&c->reports[c->nreports_in_flight],
-		    &c->reports[c->nreports_in_flight + 1],
-		    (size_t)(c->nreports - c->nreports_in_flight - 1) *
-		    sizeof(c->reports[0]));
-		c->nreports--;
-		c->reports_dropped++;
-	}
-	c->reports[c->nreports++] = *e;
-}
-
-/*
- * Report an error to the platform through the spool; when it cannot take
- * it (disk full), keep it in memory for the next heartbeat.
- */
-static void
-checkin_report(struct checkin *c, const struct checkin_err *e)
-{
-	struct json_object	*body, *errors, *o;
-	int64_t			 seq = -1;
-
-	if (c->upload != NULL && !c->is_recording) {
-		c->is_recording = 1;
-		body = json_object_new_object();
-		errors = json_object_new_array();
-		o = json_object_new_object();
-		json_add_string(o, "code", error_id(e->code));
-		json_add_string(o, "message", e->message);
-		json_add_int64(o, "time", (int64_t)e->time);
-		json_object_array_add(errors, o);
-		json_object_object_add(body, "errors", errors);
-		seq = upload_put(c->upload, "errors", body);
-		json_object_put(body);
-		c->is_recording = 0;
-	}
-	if (seq < 0)
-		checkin_queue_report(c, e);
-}
-
-/* The uploader's errors (spool full, spool unwritable). */
-static void
-checkin_upload_error(enum error_code code, const char *message, void *arg)
-{
-	checkin_error(arg, code, "%s", message);
-}
-
-/* Record an error: standing for status, queued for the platform. */
-static void
-checkin_record(struct checkin *c, enum error_code code, const char *message)
-{
-	struct checkin_err	 e;
-
-	memset(&e, 0, sizeof(e));
-	e.code = code;
-	e.time = time(NULL);
-	snprintf(e.message, sizeof(e.message), "%s: %s", error_message(code),
-	    message);
-	c->standing[code] = e;
-	c->is_standing[code] = 1;
-	checkin_report(c, &e);
-}
-
-/* Record an error of another subsystem. */
-void
-checkin_error(struct checkin *c, enum error_code code, const char *fmt, ...)
-{
-	char	 message[CHECKIN_MESSAGE_MAX];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	log_warnx("%s %s: %s", error_id(code), error_message(code), message);
-	checkin_record(c, code, message);
-}
-
-/* Clear a standing error. */
-void
-checkin_error_clear(struct checkin *c, enum error_code code)
-{
-	if (code > ERR_NONE && code < ERR_MAX)
-		c->is_standing[code] = 0;
-}
-
-/* Errors that a successful exchange with the platform disproves. */
-static int
-checkin_is_transport_error(enum error_code code)
-{
-	switch (code) {
-	case ERR_DNS:
-	case ERR_CONNECT_REFUSED:
-	case ERR_CONNECT_TIMEOUT:
-	case ERR_NETWORK:
-	case ERR_TIMEOUT:
-	case ERR_TLS_VERIFY:
-	case ERR_PIN_MISMATCH:
-	case ERR_TLS_HANDSHAKE:
-	case ERR_PROXY_FAILURE:
-	case ERR_PROXY_AUTH:
-	case ERR_PROXY_REJECTED:
-	case ERR_HTTP:
-	case ERR_ACTIVATION_REJECTED:
-	case ERR_CREDENTIAL_REVOKED:
-	case ERR_RESPONSE_TOO_LARGE:
-	case ERR_BAD_RESPONSE:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* An exchange failed: log once per change of cause, back off. */
 static void
 checkin_failed(struct checkin *c, const struct api_client_reply *r,
@@ -267,7 +134,7 @@ checkin_failed(struct checkin *c, const struct api_client_reply *r,
 	    strcmp(message, c->last_detail) != 0) {
 		log_warnx("%s %s: %s", error_id(r->error),
 		    error_message(r->error), message);
-		checkin_record(c, r->error, message);
+		report_record(c->report, r->error, message);
 		c->last_error = r->error;
 		strlcpy(c->last_detail, message, sizeof(c->last_detail));
 	} else
@@ -287,8 +154,6 @@ checkin_failed(struct checkin *c, const struct api_client_reply *r,
 static void
 checkin_succeeded(struct checkin *c, const struct api_client_reply *r)
 {
-	int	 code;
-
 	if (c->failures > 0)
 		log_info("platform %s reachable again after %d failed "
 		    "attempt%s", c->platform_url, c->failures,
@@ -296,9 +161,7 @@ checkin_succeeded(struct checkin *c, const struct api_client_reply *r)
 	c->failures = 0;
 	c->last_error = ERR_NONE;
 	c->last_detail[0] = '\0';
-	for (code = ERR_NONE + 1; code < ERR_MAX; code++)
-		if (checkin_is_transport_error((enum error_code)code))
-			c->is_standing[code] = 0;
+	report_clear_transport(c->report);
 	free(c->proxy_used);
 	c->proxy_used = NULL;
 	if (r->http != NULL && r->http->proxy != NULL)
@@ -414,79 +277,77 @@ checkin_host_facts(struct checkin *c)
 	return host;
 }
 
-/* Cache the profile on disk and put it in force. */
+/*
+ * Put a parsed profile in force: the check-in interval, the ETag of the
+ * next fetch, and the hooks; a new one (not the cache) is cached first.
+ */
 static void
-checkin_apply_profile(struct checkin *c, struct json_object *profile,
-    int is_new)
+checkin_apply_profile(struct checkin *c, int is_new)
 {
-	char		 path[PATH_MAX];
-	const char	*text;
-	int64_t		 v;
-	int		 rc;
+	int	 rc;
 
-	if (profile != c->profile) {
-		json_object_put(c->profile);
-		c->profile = json_object_get(profile);
-	}
-	if (json_get_int64(profile, "id", &v) == 0)
-		c->profile_id = v;
-	if (json_get_int64(profile, "version", &v) == 0)
-		c->profile_version = v;
-	if (json_get_int64(profile, "heartbeat_interval", &v) == 0 &&
-	    v >= 1 && v <= 86400)
-		c->interval = (int)v;
+	c->has_profile = 1;
+	c->interval = c->profile.heartbeat_interval;
 	free(c->profile_etag);
 	c->profile_etag = NULL;
 	if (asprintf(&c->profile_etag, "\"p%lldv%lld\"",
-	    (long long)c->profile_id, (long long)c->profile_version) == -1)
+	    (long long)c->profile.id, (long long)c->profile.version) == -1)
 		c->profile_etag = NULL;
 	if (is_new) {
-		snprintf(path, sizeof(path), "%s/%s", c->conf->state_dir,
-		    CHECKIN_PROFILE_FILE);
-		text = json_object_to_json_string_ext(profile,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-		if ((rc = fileio_write_atomic(path, text, strlen(text),
-		    0600)) < 0) {
-			errno = -rc;
-			checkin_error(c, ERR_WRITE_FAILURE, "cannot cache the "
-			    "profile in %s: %s", path, strerror(errno));
-		}
+		if ((rc = profile_save(&c->profile, c->conf->state_dir)) < 0)
+			report_error(c->report, ERR_WRITE_FAILURE, "cannot cache "
+			    "the profile in %s/%s: %s", c->conf->state_dir,
+			    PROFILE_FILE, strerror(-rc));
 		log_info("configuration profile %lld version %lld in force "
-		    "(heartbeat every %d s)", (long long)c->profile_id,
-		    (long long)c->profile_version, c->interval);
+		    "(heartbeat every %d s)", (long long)c->profile.id,
+		    (long long)c->profile.version, c->interval);
 	}
 	if (c->hooks.profile != NULL)
-		c->hooks.profile(profile, c->hooks.arg);
+		c->hooks.profile(&c->profile, c->hooks.arg);
+}
+
+/*
+ * Parse a profile the platform sent and put it in force. Returns 0, or
+ * -1 when it is not a profile (the one in force stays; err says why).
+ */
+static int
+checkin_new_profile(struct checkin *c, struct json_object *doc, char *err,
+    size_t errlen)
+{
+	struct profile	 p;
+
+	profile_default(&p);
+	if (profile_parse(&p, doc, err, errlen) == -1)
+		return -1;
+	profile_clear(&c->profile);
+	c->profile = p;
+	checkin_apply_profile(c, 1);
+	return 0;
 }
 
 /* Load the cached profile, if any. */
 static void
 checkin_load_profile(struct checkin *c)
 {
-	struct json_object	*profile;
-	char			 path[PATH_MAX], err[128], *text;
-	size_t			 len;
-	int			 rc;
+	char	 err[128];
+	int	 rc;
 
-	snprintf(path, sizeof(path), "%s/%s", c->conf->state_dir,
-	    CHECKIN_PROFILE_FILE);
-	if ((rc = fileio_read_all(path, 1024 * 1024, &text, &len)) < 0) {
-		if (rc != -ENOENT) {
-			errno = -rc;
-			log_warn("cannot read the cached profile %s", path);
-		}
+	rc = profile_load(&c->profile, c->conf->state_dir, err, sizeof(err));
+	if (rc == -ENOENT)
+		return;
+	if (rc == -EINVAL) {
+		log_warnx("cached profile %s/%s is corrupt (%s); it will be "
+		    "fetched again", c->conf->state_dir, PROFILE_FILE, err);
 		return;
 	}
-	profile = json_parse_object(text, len, err, sizeof(err));
-	free(text);
-	if (profile == NULL) {
-		log_warnx("cached profile %s is corrupt (%s); it will be "
-		    "fetched again", path, err);
+	if (rc < 0) {
+		log_warnx("cannot read the cached profile %s/%s: %s",
+		    c->conf->state_dir, PROFILE_FILE, err);
 		return;
 	}
-	log_info("using the cached configuration profile from %s", path);
-	checkin_apply_profile(c, profile, 0);
-	json_object_put(profile);
+	log_info("using the cached configuration profile from %s/%s",
+	    c->conf->state_dir, PROFILE_FILE);
+	checkin_apply_profile(c, 0);
 }
 
 /* Remove a file or directory below state_dir (nftw callback). */
@@ -513,9 +374,7 @@ checkin_remove_state(const struct agent_conf *conf)
 
 	if (state_remove(conf->state_dir) < 0)
 		rc = -1;
-	snprintf(path, sizeof(path), "%s/%s", conf->state_dir,
-	    CHECKIN_PROFILE_FILE);
-	if (unlink(path) == -1 && errno != ENOENT)
+	if (profile_remove(conf->state_dir) < 0)
 		rc = -1;
 	if (invstate_remove(conf->state_dir) < 0)
 		rc = -1;
@@ -555,7 +414,9 @@ checkin_uninstalled(struct checkin *c)
 static void
 checkin_profile_cb(const struct api_client_reply *r, void *arg)
 {
-	struct checkin	*c = arg;
+	struct checkin		*c = arg;
+	struct api_client_reply	 bad;
+	char			 err[128];
 
 	c->call = NULL;
 	c->phase = CHECKIN_IDLE;
@@ -569,7 +430,14 @@ checkin_profile_cb(const struct api_client_reply *r, void *arg)
 		checkin_failed(c, r, "profile fetch");
 		return;
 	}
-	checkin_apply_profile(c, r->json, 1);
+	if (checkin_new_profile(c, r->json, err, sizeof(err)) == -1) {
+		bad = *r;
+		bad.error = ERR_BAD_RESPONSE;
+		bad.detail = err;
+		checkin_finish_wait(c, 0, bad.detail);
+		checkin_failed(c, &bad, "profile fetch");
+		return;
+	}
 	checkin_finish_wait(c, 1, "checked in; new profile in force");
 	checkin_schedule(c, checkin_jitter(c->interval));
 }
@@ -580,7 +448,7 @@ checkin_fetch_profile(struct checkin *c)
 {
 	c->phase = CHECKIN_PROFILE;
 	c->call = api_client_call(c->platform, "GET", "/agent/v1/profile", NULL,
-	    c->profile != NULL ? c->profile_etag : NULL, checkin_profile_cb, c);
+	    c->has_profile ? c->profile_etag : NULL, checkin_profile_cb, c);
 	if (c->call == NULL) {
 		c->phase = CHECKIN_IDLE;
 		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
@@ -614,7 +482,7 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 		return;
 	}
 	if (r->error == ERR_CREDENTIAL_REVOKED) {
-		c->nreports_in_flight = 0;
+		report_heartbeat_done(c->report, 0);
 		checkin_finish_wait(c, 0, r->detail);
 		checkin_failed(c, r, "heartbeat");
 		/* The identity is no longer good: activate again. */
@@ -624,20 +492,12 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 		return;
 	}
 	if (r->error != ERR_NONE) {
-		c->nreports_in_flight = 0;
+		report_heartbeat_done(c->report, 0);
 		checkin_finish_wait(c, 0, r->detail);
 		checkin_failed(c, r, "heartbeat");
 		return;
 	}
-	/* The errors sent with it are stored on the platform now. */
-	if (c->nreports_in_flight > 0) {
-		c->reports_sent += (unsigned long)c->nreports_in_flight;
-		memmove(&c->reports[0], &c->reports[c->nreports_in_flight],
-		    (size_t)(c->nreports - c->nreports_in_flight) *
-		    sizeof(c->reports[0]));
-		c->nreports -= c->nreports_in_flight;
-		c->nreports_in_flight = 0;
-	}
+	report_heartbeat_done(c->report, 1);
 	checkin_succeeded(c, r);
 	c->heartbeats++;
 	c->last_ok = time(NULL);
@@ -675,12 +535,12 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 		c->hooks.checked_in(r->json, c->hooks.arg);
 	json_get_int64(r->json, "profile_id", &id);
 	json_get_int64(r->json, "profile_version", &version);
-	if (c->profile == NULL || (id >= 0 && id != c->profile_id) ||
-	    (version >= 0 && version != c->profile_version)) {
+	if (!c->has_profile || (id >= 0 && id != c->profile.id) ||
+	    (version >= 0 && version != c->profile.version)) {
 		log_info("platform has profile %lld version %lld (in force: "
 		    "%lld version %lld); fetching it", (long long)id,
-		    (long long)version, (long long)c->profile_id,
-		    (long long)c->profile_version);
+		    (long long)version, (long long)c->profile.id,
+		    (long long)c->profile.version);
 		checkin_fetch_profile(c);
 		return;
 	}
@@ -692,24 +552,15 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 static void
 checkin_heartbeat(struct checkin *c)
 {
-	struct json_object	*body, *errors, *e;
-	int			 i;
+	struct json_object	*body;
 
 	body = json_object_new_object();
 	json_add_string(body, "status", "running");
 	json_add_string(body, "agent_version", PACKAGE_VERSION);
-	if (c->profile != NULL)
-		json_add_int64(body, "profile_version", c->profile_version);
-	errors = json_object_new_array();
-	for (i = 0; i < c->nreports && i < CHECKIN_MAX_REPORTS; i++) {
-		e = json_object_new_object();
-		json_add_string(e, "code", error_id(c->reports[i].code));
-		json_add_string(e, "message", c->reports[i].message);
-		json_add_int64(e, "time", (int64_t)c->reports[i].time);
-		json_object_array_add(errors, e);
-	}
-	c->nreports_in_flight = i;
-	json_object_object_add(body, "errors", errors);
+	if (c->has_profile)
+		json_add_int64(body, "profile_version", c->profile.version);
+	json_object_object_add(body, "errors",
+	    report_heartbeat_errors(c->report));
 	if (c->hooks.heartbeat != NULL)
 		c->hooks.heartbeat(body, c->hooks.arg);
 	c->phase = CHECKIN_HEARTBEAT;
@@ -718,7 +569,7 @@ checkin_heartbeat(struct checkin *c)
 	json_object_put(body);
 	if (c->call == NULL) {
 		c->phase = CHECKIN_IDLE;
-		c->nreports_in_flight = 0;
+		report_heartbeat_done(c->report, 0);
 		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
 	}
 }
@@ -744,6 +595,7 @@ checkin_activate_cb(const struct api_client_reply *r, void *arg)
 	struct json_object	*profile;
 	struct state		 st;
 	struct api_client_reply	 bad;
+	char			 err[128];
 	int			 rc;
 
 	c->call = NULL;
@@ -775,7 +627,7 @@ checkin_activate_cb(const struct api_client_reply *r, void *arg)
 	st.activated_at = time(NULL);
 	if ((rc = state_save(c->conf->state_dir, &st)) < 0) {
 		errno = -rc;
-		checkin_error(c, ERR_WRITE_FAILURE, "cannot write %s/%s: %s; "
+		report_error(c->report, ERR_WRITE_FAILURE, "cannot write %s/%s: %s; "
 		    "the agent will activate again at its next start",
 		    c->conf->state_dir, STATE_FILE_NAME, strerror(errno));
 	}
@@ -793,8 +645,9 @@ checkin_activate_cb(const struct api_client_reply *r, void *arg)
 	    "%s)", c->conf->platform_url, st.agent_id, st.customer_id,
 	    st.correlation_id);
 	if (json_object_object_get_ex(r->json, "profile", &profile) &&
-	    json_object_is_type(profile, json_type_object))
-		checkin_apply_profile(c, profile, 1);
+	    checkin_new_profile(c, profile, err, sizeof(err)) == -1)
+		log_warnx("activation answer: profile: %s; it will be fetched "
+		    "with the first heartbeat", err);
 	checkin_heartbeat(c);
 }
 
@@ -862,10 +715,10 @@ checkin_proxy_error(const char *file, int line, const char *reason,
 	struct checkin	*c = arg;
 
 	if (line > 0)
-		checkin_error(c, ERR_PROXY_CONFIG, "%s:%d: %s", file, line,
+		report_error(c->report, ERR_PROXY_CONFIG, "%s:%d: %s", file, line,
 		    reason);
 	else
-		checkin_error(c, ERR_PROXY_CONFIG, "%s: %s", file, reason);
+		report_error(c->report, ERR_PROXY_CONFIG, "%s: %s", file, reason);
 }
 
 /* Load the state and set up the client from the configuration. */
@@ -879,7 +732,7 @@ checkin_configure(struct checkin *c)
 	if (c->call != NULL) {
 		http_cancel(c->call);
 		c->call = NULL;
-		c->nreports_in_flight = 0;
+		report_heartbeat_done(c->report, 0);
 		c->phase = CHECKIN_IDLE;
 	}
 	upload_set_client(c->upload, NULL);
@@ -889,7 +742,7 @@ checkin_configure(struct checkin *c)
 	c->platform_url = NULL;
 	proxy_config_free(&c->proxies);
 	c->is_proxy_ok = 0;
-	checkin_error_clear(c, ERR_PROXY_CONFIG);
+	report_clear(c->report, ERR_PROXY_CONFIG);
 
 	if (c->conf->platform_url[0] == '\0') {
 		c->not_activated_why = "platform_url is not set in the "
@@ -925,12 +778,12 @@ checkin_configure(struct checkin *c)
 	if (rc == -ENOENT) {
 		c->not_activated_why = "no identity yet";
 	} else if (rc == -EINVAL) {
-		checkin_error(c, ERR_STATE_UNREADABLE, "%s/%s: %s; activating "
+		report_error(c->report, ERR_STATE_UNREADABLE, "%s/%s: %s; activating "
 		    "again", c->conf->state_dir, STATE_FILE_NAME, err);
 		state_free(&c->state);
 		c->not_activated_why = "state file corrupt";
 	} else if (rc < 0) {
-		checkin_error(c, ERR_STATE_UNREADABLE, "%s/%s: %s; activating "
+		report_error(c->report, ERR_STATE_UNREADABLE, "%s/%s: %s; activating "
 		    "again", c->conf->state_dir, STATE_FILE_NAME,
 		    strerror(-rc));
 		c->not_activated_why = "state file unreadable";
@@ -956,19 +809,18 @@ checkin_configure(struct checkin *c)
 /* Start the module. Returns it, or NULL. */
 struct checkin *
 checkin_start(struct event_base *base, const struct agent_conf *conf,
-    struct route *route, const struct checkin_hooks *hooks)
+    struct route *route, struct upload *upload, struct report *report,
+    const struct checkin_hooks *hooks)
 {
-	static const struct upload_kind checkin_errors_kind = {
-		"errors", "/agent/v1/errors", NULL, NULL
-	};
 	struct checkin	*c;
-	char		 path[PATH_MAX];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->base = base;
 	c->conf = conf;
 	c->route = route;
+	c->upload = upload;
+	c->report = report;
 	if (hooks != NULL)
 		c->hooks = *hooks;
 	c->interval = CHECKIN_INTERVAL;
@@ -976,16 +828,6 @@ checkin_start(struct event_base *base, const struct agent_conf *conf,
 	if ((c->timer = evtimer_new(base, checkin_timer_cb, c)) == NULL) {
 		free(c);
 		return NULL;
-	}
-	snprintf(path, sizeof(path), "%s/spool", conf->state_dir);
-	if ((c->upload = upload_new(base, path, conf->spool_max_size)) ==
-	    NULL) {
-		/* Errors then ride on heartbeats only; said in the log. */
-		log_warnx("uploads are disabled until %s can be opened (then: "
-		    "outpostctl repair, kill -HUP)", path);
-	} else {
-		upload_set_error_fn(c->upload, checkin_upload_error, c);
-		upload_register(c->upload, &checkin_errors_kind);
 	}
 	checkin_load_profile(c);
 	checkin_configure(c);
@@ -1000,8 +842,6 @@ checkin_start(struct event_base *base, const struct agent_conf *conf,
 void
 checkin_reconfigure(struct checkin *c)
 {
-	if (c->upload != NULL)
-		upload_set_max_size(c->upload, c->conf->spool_max_size);
 	checkin_configure(c);
 	c->failures = 0;
 	c->last_error = ERR_NONE;
@@ -1069,13 +909,6 @@ checkin_client(struct checkin *c)
 	return c->is_activated ? c->platform : NULL;
 }
 
-/* The uploader. */
-struct upload *
-checkin_upload(struct checkin *c)
-{
-	return c->upload;
-}
-
 /*
  * Tell the hooks again what is in force (the cached profile, the
  * identity), for modules registered after checkin_start().
@@ -1083,8 +916,8 @@ checkin_upload(struct checkin *c)
 void
 checkin_replay(struct checkin *c)
 {
-	if (c->profile != NULL && c->hooks.profile != NULL)
-		c->hooks.profile(c->profile, c->hooks.arg);
+	if (c->has_profile && c->hooks.profile != NULL)
+		c->hooks.profile(&c->profile, c->hooks.arg);
 	if (c->is_activated && c->hooks.identity != NULL)
 		c->hooks.identity(&c->state, c->hooks.arg);
 }
@@ -1093,9 +926,8 @@ checkin_replay(struct checkin *c)
 struct json_object *
 checkin_status_json(struct checkin *c)
 {
-	struct json_object	*st, *errors, *e, *profile;
+	struct json_object	*st, *profile;
 	const char		*activation;
-	int			 code;
 
 	st = json_object_new_object();
 	if (c->is_activated)
@@ -1124,28 +956,13 @@ checkin_status_json(struct checkin *c)
 	json_add_int64(st, "failures", c->failures);
 	json_add_int64(st, "clock_skew", c->clock_skew);
 	profile = json_object_new_object();
-	json_add_int64(profile, "id", c->profile_id);
-	json_add_int64(profile, "version", c->profile_version);
-	json_add_string(profile, "name", c->profile != NULL ?
-	    json_get_string(c->profile, "name") : NULL);
-	json_object_object_add(st, "profile", c->profile != NULL ? profile :
+	json_add_int64(profile, "id", c->profile.id);
+	json_add_int64(profile, "version", c->profile.version);
+	json_add_string(profile, "name", c->profile.name[0] != '\0' ?
+	    c->profile.name : NULL);
+	json_object_object_add(st, "profile", c->has_profile ? profile :
 	    (json_object_put(profile), NULL));
-	errors = json_object_new_array();
-	for (code = ERR_NONE + 1; code < ERR_MAX; code++) {
-		if (!c->is_standing[code])
-			continue;
-		e = json_object_new_object();
-		json_add_string(e, "code", error_id((enum error_code)code));
-		json_add_string(e, "name",
-		    error_info((enum error_code)code)->name);
-		json_add_string(e, "message", c->standing[code].message);
-		json_add_time(e, "time", c->standing[code].time);
-		json_object_array_add(errors, e);
-	}
-	json_object_object_add(st, "errors", errors);
-	json_add_int64(st, "errors_to_report", c->nreports);
-	json_add_int64(st, "errors_reported", (int64_t)c->reports_sent);
-	json_add_int64(st, "errors_dropped", (int64_t)c->reports_dropped);
+	report_status(c->report, st);
 	return st;
 }
 
@@ -1158,12 +975,11 @@ checkin_free(struct checkin *c)
 	checkin_finish_wait(c, 0, "outpostd is stopping");
 	if (c->call != NULL)
 		http_cancel(c->call);
-	upload_free(c->upload);
 	api_client_free(c->platform);
 	proxy_config_free(&c->proxies);
 	if (c->timer != NULL)
 		event_free(c->timer);
-	json_object_put(c->profile);
+	profile_clear(&c->profile);
 	state_free(&c->state);
 	free(c->profile_etag);
 	free(c->proxy_used);

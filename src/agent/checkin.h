@@ -1,21 +1,20 @@
 /*
  * checkin.h: the agent's life with the platform: activation, identity in
- * state.json, heartbeats with jitter and back-off, the configuration
- * profile (fetched on version change, cached on disk), error reports and
- * the platform's commands (uninstall, reactivate).
+ * state.json, heartbeats with jitter and back-off (carrying the error
+ * reports of report.h), the configuration profile (fetched on version
+ * change, cached on disk) and the platform's commands (uninstall,
+ * reactivate).
  */
 #ifndef OUTPOST_CHECKIN_H
 #define OUTPOST_CHECKIN_H
 
-#include <stdarg.h>
-
-#include "errors.h"
-
 struct agent_conf;
 struct event_base;
 struct json_object;
+struct profile;
 struct route;
 struct checkin;
+struct report;
 struct state;
 struct upload;
 struct api_client;
@@ -23,7 +22,7 @@ struct api_client;
 /* What the agent is told by the check-in module. */
 struct checkin_hooks {
 	/* A new profile is in force (also the cached one at start). */
-	void	(*profile)(struct json_object *profile, void *arg);
+	void	(*profile)(const struct profile *, void *arg);
 	/* The platform uninstalled this agent; its state is removed. */
 	void	(*uninstalled)(void *arg);
 	/* The identity: after activation or load; NULL when removed. */
@@ -42,14 +41,13 @@ struct checkin_hooks {
  * when out of memory or the HTTPS client cannot be made.
  */
 struct checkin	*checkin_start(struct event_base *, const struct agent_conf *,
-		    struct route *, const struct checkin_hooks *);
+		    struct route *, struct upload *, struct report *,
+		    const struct checkin_hooks *);
 /*
  * The client of the platform with this agent's credential, for modules
  * that download (manifests); NULL while not activated.
  */
 struct api_client	*checkin_client(struct checkin *);
-/* The uploader (spool) the check-in module drives; may be NULL. */
-struct upload	*checkin_upload(struct checkin *);
 /* Call the profile and identity hooks again with what is in force. */
 void		 checkin_replay(struct checkin *);
 /* Apply a reloaded configuration (platform, trust, proxies). */
@@ -61,11 +59,6 @@ void		 checkin_reconfigure(struct checkin *);
  */
 int		 checkin_now(struct checkin *,
 		    void (*done)(int ok, const char *message, void *), void *);
-/* Record an error of another subsystem: logged, shown, reported. */
-void		 checkin_error(struct checkin *, enum error_code,
-		    const char *, ...) __attribute__((format(printf, 3, 4)));
-/* Clear a standing error of code (its cause went away). */
-void		 checkin_error_clear(struct checkin *, enum error_code);
 /* The status: activation, ids, check-ins, profile, proxy, errors. */
 struct json_object *checkin_status_json(struct checkin *);
 /* Ask the platform to delete this agent (uninstall --deregister). */

@@ -14,16 +14,9 @@
 #ifndef OUTPOST_CORRELATION_H
 #define OUTPOST_CORRELATION_H
 
-#include <stddef.h>
-
-#include "cidr.h"
 #include "module.h"
 
-struct json_object;
 struct correlation;
-
-#define CORR_MAX_PORTS		16
-#define CORR_MAX_NETWORKS	64
 
 /*
  * Limits of the service (outpostd(8) CORRELATION ID SERVICE). The first
@@ -48,27 +41,6 @@ struct correlation;
 #define CORR_ACCEPT_BATCH	16	/* accepts per listener per wake-up */
 #define CORR_RETRY_SEC		60	/* retry listeners that failed */
 #define CORR_REPORT_SEC		60	/* E802 per source at most this often */
-
-/* The profile's "correlation" object, checked. */
-struct corr_settings {
-	int		 enabled;
-	int		 bind_all;
-	int		 nports;
-	int		 ports[CORR_MAX_PORTS];		/* ascending */
-	int		 nnetworks;
-	struct cidr	 networks[CORR_MAX_NETWORKS];	/* empty: all */
-};
-
-/*
- * Read the "correlation" member of a configuration profile into s (the
- * defaults when it is absent: disabled, ports 10001-10005). Members the
- * agent does not know are ignored. Returns 0, or -1 with the field and
- * the reason in err.
- */
-int	correlation_settings_parse(struct json_object *profile,
-	    struct corr_settings *s, char *err, size_t errlen);
-/* The settings as the profile's JSON object (new reference). */
-struct json_object *correlation_settings_json(const struct corr_settings *);
 
 /* Create the service on env's event base; it opens agentid.log. */
 struct correlation *correlation_new(const struct agent_env *);

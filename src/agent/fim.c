@@ -42,7 +42,6 @@
 
 #include "agent-conf.h"
 #include "audit.h"
-#include "checkin.h"
 #include "clock.h"
 #include "compat.h"
 #include "errors.h"
@@ -56,6 +55,8 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "manifest.h"
+#include "profile.h"
+#include "report.h"
 
 #define FIM_TICK_MS		250
 #define FIM_POLL_SECONDS	5
@@ -479,7 +480,7 @@ fim_report_rules(struct fim *fim)
 
 	if (refused == 0) {
 		if (fim->refused_reported > 0) {
-			checkin_error_clear(fim->env->checkin, ERR_AUDIT_RULE);
+			report_clear(fim->env->report, ERR_AUDIT_RULE);
 			log_info("fim: every audit rule is installed now");
 		}
 		fim->refused_reported = 0;
@@ -501,7 +502,7 @@ fim_report_rules(struct fim *fim)
 		    len > 0 ? "; " : "", fim->want[i].w.path,
 		    strerror(fim->want[i].err));
 	}
-	checkin_error(fim->env->checkin, ERR_AUDIT_RULE, "%d of %d FIM rules "
+	report_error(fim->env->report, ERR_AUDIT_RULE, "%d of %d FIM rules "
 	    "refused by the kernel (retried every %d s): %s", refused,
 	    fim->nwant, fim->env->conf->audit_retry_interval, msg);
 }
@@ -973,13 +974,13 @@ fim_report_holder(struct fim *fim)
 		return;
 	fim->held_reported = fim->holder_pid;
 	if (audit_is_multicast(fim->audit))
-		checkin_error(fim->env->checkin, ERR_AUDIT_HELD, "audit netlink "
+		report_error(fim->env->report, ERR_AUDIT_HELD, "audit netlink "
 		    "held by pid %u (%s); events still flow through the "
 		    "read-only multicast group; retrying the claim every %d s",
 		    fim->holder_pid, fim->holder_comm,
 		    fim->env->conf->audit_retry_interval);
 	else
-		checkin_error(fim->env->checkin, ERR_AUDIT_HELD, "audit netlink "
+		report_error(fim->env->report, ERR_AUDIT_HELD, "audit netlink "
 		    "held by pid %u (%s); no FIM events until it is released "
 		    "(multicast group unavailable: %s); retrying the claim "
 		    "every %d s", fim->holder_pid, fim->holder_comm,
@@ -1031,7 +1032,7 @@ fim_claimed(int err, void *arg)
 		if (fim->held_reported != 0) {
 			log_info("fim: audit pid claimed (holder pid %u, %s, "
 			    "is gone)", fim->held_reported, fim->holder_comm);
-			checkin_error_clear(fim->env->checkin, ERR_AUDIT_HELD);
+			report_clear(fim->env->report, ERR_AUDIT_HELD);
 		} else
 			log_info("fim: audit pid claimed: this process receives "
 			    "the audit records");
@@ -1046,7 +1047,7 @@ fim_claimed(int err, void *arg)
 			fim_schedule_retry(fim,
 			    fim->env->conf->audit_retry_interval);
 		if (fim->unavailable_reported) {
-			checkin_error_clear(fim->env->checkin,
+			report_clear(fim->env->report,
 			    ERR_AUDIT_UNAVAILABLE);
 			fim->unavailable_reported = 0;
 		}
@@ -1080,7 +1081,7 @@ fim_claimed(int err, void *arg)
 	}
 	if (!fim->unavailable_reported) {
 		fim->unavailable_reported = 1;
-		checkin_error(fim->env->checkin, ERR_AUDIT_UNAVAILABLE,
+		report_error(fim->env->report, ERR_AUDIT_UNAVAILABLE,
 		    "cannot claim the audit pid: %s%s; %s; retrying every %d s",
 		    strerror(-err), err == -EPERM || err == -ECONNREFUSED ?
 		    " (needs CAP_AUDIT_CONTROL in the initial namespaces)" :
@@ -1180,7 +1181,7 @@ fim_report_losses(struct fim *fim)
 	if (total <= fim->lost_reported ||
 	    now - fim->lost_reported_at < FIM_LOSS_REPORT_SECONDS)
 		return;
-	checkin_error(fim->env->checkin, ERR_AUDIT_LOST, "%llu lost since "
+	report_error(fim->env->report, ERR_AUDIT_LOST, "%llu lost since "
 	    "start: %llu records dropped by the kernel (backlog %u of %u), "
 	    "%llu events never delivered (serial gaps), %llu socket "
 	    "overruns, %llu events over the agent's queue, %llu refused by "
@@ -1230,7 +1231,7 @@ fim_polled(int err, const struct audit_state *st, void *arg)
 			log_info("fim: the audit pid holder %u (%s) let go; "
 			    "claiming at the next retry", fim->holder_pid,
 			    fim->holder_comm);
-			checkin_error_clear(fim->env->checkin, ERR_AUDIT_HELD);
+			report_clear(fim->env->report, ERR_AUDIT_HELD);
 			fim->held_reported = 0;
 			fim->holder_pid = 0;
 			fim->holder_comm[0] = '\0';
@@ -1978,7 +1979,7 @@ fim_update(struct fim *fim)
 	    fim->profile_enabled != 0;
 	if (fim->audit == NULL && wanted && !fim->unavailable_reported) {
 		fim->unavailable_reported = 1;
-		checkin_error(fim->env->checkin, ERR_AUDIT_UNAVAILABLE,
+		report_error(fim->env->report, ERR_AUDIT_UNAVAILABLE,
 		    "cannot open the kernel audit netlink socket: %s; file "
 		    "integrity monitoring is off", fim->open_errno == ENOTSUP ?
 		    "outpostd was built without netlink" :
@@ -1986,7 +1987,7 @@ fim_update(struct fim *fim)
 	} else if (fim->audit == NULL && !wanted &&
 	    fim->unavailable_reported) {
 		fim->unavailable_reported = 0;
-		checkin_error_clear(fim->env->checkin, ERR_AUDIT_UNAVAILABLE);
+		report_clear(fim->env->report, ERR_AUDIT_UNAVAILABLE);
 	}
 	fim_apply_hash_max(fim);
 	changed = fim_want_update(fim);
@@ -2028,11 +2029,11 @@ fim_update(struct fim *fim)
 	evtimer_del(fim->retry);
 	fim->next_retry = 0;
 	if (fim->held_reported)
-		checkin_error_clear(fim->env->checkin, ERR_AUDIT_HELD);
+		report_clear(fim->env->report, ERR_AUDIT_HELD);
 	fim->held_reported = 0;
 	fim->holder_pid = 0;
 	if (fim->refused_reported)
-		checkin_error_clear(fim->env->checkin, ERR_AUDIT_RULE);
+		report_clear(fim->env->report, ERR_AUDIT_RULE);
 	fim->refused_reported = 0;
 }
 
@@ -2072,7 +2073,7 @@ fim_manifest_cb(const char *type, int64_t version, struct json_object *body,
 	if (fim_rules_parse(obj, &rules, err, sizeof(err)) == -1) {
 		snprintf(fim->manifest_error, sizeof(fim->manifest_error),
 		    "%s", err);
-		checkin_error(fim->env->checkin, ERR_MANIFEST_INVALID, "fim "
+		report_error(fim->env->report, ERR_MANIFEST_INVALID, "fim "
 		    "manifest version %lld: %s; keeping the rules in force",
 		    (long long)version, err);
 		return;
@@ -2097,16 +2098,12 @@ fim_manifest_cb(const char *type, int64_t version, struct json_object *body,
 
 /* The profile: pause and fim.enabled. */
 static void
-fim_profile(void *self, struct json_object *profile)
+fim_profile(void *self, const struct profile *profile)
 {
-	struct fim		*fim = self;
-	struct json_object	*f;
-	int			 paused = 0, enabled = -1;
+	struct fim	*fim = self;
+	int		 paused = profile->is_paused;
+	int		 enabled = profile->fim_enabled;
 
-	json_get_bool(profile, "data_collection_paused", &paused);
-	if (json_object_object_get_ex(profile, "fim", &f) &&
-	    json_get_bool(f, "enabled", &enabled) == -1)
-		enabled = -1;
 	if (fim->is_paused != paused)
 		log_info("fim: data collection %s", paused ? "paused: "
 		    "removing our audit rules" : "resumed");

@@ -28,7 +28,6 @@
 
 #include "agent.h"
 #include "agent-conf.h"
-#include "checkin.h"
 #include "compat.h"
 #include "healthcheck.h"
 #include "http.h"

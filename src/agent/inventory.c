@@ -18,7 +18,7 @@
 #include <json-c/json.h>
 
 #include "agent-conf.h"
-#include "checkin.h"
+#include "api-client.h"
 #include "collect.h"
 #include "compat.h"
 #include "healthcheck.h"
@@ -28,11 +28,12 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "manifest.h"
+#include "profile.h"
+#include "report.h"
 #include "route.h"
 #include "spool.h"
 #include "state.h"
 #include "upload-queue.h"
-#include "api-client.h"
 
 #define INVENTORY_KIND		"inventory"
 #define INVENTORY_PATH		"/agent/v1/inventory"
@@ -139,7 +140,7 @@ inventory_save(struct inventory *inv)
 	int	 rc;
 
 	if ((rc = invstate_save(inv->env->conf->state_dir, &inv->st)) < 0)
-		checkin_error(inv->env->checkin, ERR_WRITE_FAILURE, "cannot "
+		report_error(inv->env->report, ERR_WRITE_FAILURE, "cannot "
 		    "write %s/%s: %s", inv->env->conf->state_dir,
 		    INVSTATE_FILE_NAME, strerror(-rc));
 }
@@ -244,14 +245,14 @@ inventory_note_failures(struct inventory *inv, struct json_object *errors)
 		json_add_string(now, name, msg);
 		old = json_get_string(inv->failures, name);
 		if (old == NULL || strcmp(old, msg) != 0)
-			checkin_error(inv->env->checkin, ERR_INVENTORY,
+			report_error(inv->env->report, ERR_INVENTORY,
 			    "collector %s: %s (its last good section is "
 			    "kept)", name, msg);
 	}
 	if (json_object_object_length(now) == 0 &&
 	    json_object_object_length(inv->failures) > 0) {
 		log_info("inventory: every collector works again");
-		checkin_error_clear(inv->env->checkin, ERR_INVENTORY);
+		report_clear(inv->env->report, ERR_INVENTORY);
 	}
 	json_object_put(inv->failures);
 	inv->failures = now;
@@ -885,7 +886,7 @@ acked:
 	case 413:
 	case 415:
 		inv->refused++;
-		checkin_error(inv->env->checkin, ERR_INVENTORY, "the platform "
+		report_error(inv->env->report, ERR_INVENTORY, "the platform "
 		    "refused inventory record %llu (HTTP %ld): %s",
 		    (unsigned long long)rec->seq, r->status,
 		    r->detail != NULL ? r->detail : "-");
@@ -916,7 +917,7 @@ inventory_load(struct inventory *inv)
 		return;
 	}
 	if (rc != -ENOENT)
-		checkin_error(inv->env->checkin, ERR_STATE_UNREADABLE,
+		report_error(inv->env->report, ERR_STATE_UNREADABLE,
 		    "%s/%s: %s; the next inventory upload is a full snapshot",
 		    inv->env->conf->state_dir, INVSTATE_FILE_NAME, err);
 	invstate_init(&inv->st, NULL);
@@ -987,18 +988,14 @@ inventory_set_interval(struct inventory *inv)
 
 /* A profile is in force: interval and pause. */
 static void
-inventory_profile(void *self, struct json_object *profile)
+inventory_profile(void *self, const struct profile *profile)
 {
 	struct inventory	*inv = self;
-	int64_t			 interval = INVENTORY_INTERVAL_DEFAULT;
-	int			 paused = 0, was_paused = inv->is_paused;
+	int			 paused = profile->is_paused;
+	int			 was_paused = inv->is_paused;
 
-	json_get_bool(profile, "data_collection_paused", &paused);
-	if (json_get_int64(profile, "inventory_interval", &interval) == -1 ||
-	    interval < 60 || interval > 604800)
-		interval = INVENTORY_INTERVAL_DEFAULT;
 	inv->is_paused = paused;
-	inv->profile_interval = (int)interval;
+	inv->profile_interval = profile->inventory_interval;
 	if (paused && !was_paused) {
 		log_info("inventory: data collection paused by the profile: "
 		    "no scans, no inventory uploads");

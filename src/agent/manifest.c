@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 
 #include "agent-conf.h"
+#include "api-client.h"
 #include "checkin.h"
 #include "compat.h"
 #include "errors.h"
@@ -31,9 +32,10 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "manifest.h"
+#include "profile.h"
 #include "mansig.h"
+#include "report.h"
 #include "state.h"
-#include "api-client.h"
 
 #define MANIFEST_NTYPES		3
 #define MANIFEST_SUBSCRIBERS	4
@@ -215,7 +217,7 @@ manifests_load(struct manifests *ms)
 		}
 		if (manifests_verify_key(ms->key, ms->m[i].type, doc, len,
 		    &version, &body, err, sizeof(err)) == -1) {
-			checkin_error(ms->env->checkin,
+			report_error(ms->env->report,
 			    ERR_MANIFEST_SIGNATURE, "cached %s: %s; it will be "
 			    "downloaded again", path, err);
 			ms->m[i].refused++;
@@ -317,12 +319,12 @@ manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 	} else if (manifests_verify_key(ms->key, m->type, r->http->body,
 	    r->http->body_len, &version, &body, err, sizeof(err)) == -1) {
 		m->refused++;
-		checkin_error(ms->env->checkin, ERR_MANIFEST_SIGNATURE,
+		report_error(ms->env->report, ERR_MANIFEST_SIGNATURE,
 		    "%s manifest refused: %s; version %lld stays in force",
 		    m->type, err, (long long)m->version);
 	} else if (version < m->version) {
 		m->refused++;
-		checkin_error(ms->env->checkin, ERR_MANIFEST_INVALID,
+		report_error(ms->env->report, ERR_MANIFEST_INVALID,
 		    "%s manifest version %lld is older than version %lld in "
 		    "force; refused", m->type, (long long)version,
 		    (long long)m->version);
@@ -333,14 +335,14 @@ manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 		if ((rc = fileio_write_atomic(path, r->http->body,
 		    r->http->body_len, 0600)) < 0) {
 			errno = -rc;
-			checkin_error(ms->env->checkin, ERR_MANIFEST_INVALID,
+			report_error(ms->env->report, ERR_MANIFEST_INVALID,
 			    "cannot store %s: %s (in force until restart)",
 			    path, strerror(errno));
 		}
 		log_info("%s manifest version %lld verified and in force%s",
 		    m->type, (long long)version, version == m->version ?
 		    " (same version, new content)" : "");
-		checkin_error_clear(ms->env->checkin, ERR_MANIFEST_SIGNATURE);
+		report_clear(ms->env->report, ERR_MANIFEST_SIGNATURE);
 		manifests_activate(m, version, body, r->http->body,
 		    r->http->body_len);
 	}
@@ -415,16 +417,16 @@ manifests_fim_stale(struct manifests *ms)
 
 /* A profile is in force: pause, and the fim rules it carries. */
 static void
-manifests_profile(void *self, struct json_object *profile)
+manifests_profile(void *self, const struct profile *profile)
 {
 	struct manifests	*ms = self;
-	int			 paused = 0, was = ms->is_paused;
+	int			 paused = profile->is_paused;
+	int			 was = ms->is_paused;
 	struct manifest		*fim = manifests_find(ms, "fim");
 
-	json_get_bool(profile, "data_collection_paused", &paused);
 	ms->is_paused = paused;
-	json_get_int64(profile, "id", &ms->profile_id);
-	json_get_int64(profile, "version", &ms->profile_version);
+	ms->profile_id = profile->id;
+	ms->profile_version = profile->version;
 	if (paused && !was)
 		log_info("data collection paused: the fim manifest is not "
 		    "downloaded until it resumes");
@@ -454,7 +456,7 @@ manifests_identity(void *self, const struct state *st)
 	ms->key_pem = strdup(st->manifest_public_key);
 	ms->key = manifests_parse_key(ms->key_pem);
 	if (ms->key == NULL)
-		checkin_error(ms->env->checkin, ERR_MANIFEST_INVALID,
+		report_error(ms->env->report, ERR_MANIFEST_INVALID,
 		    "the manifest_public_key from activation is not a usable "
 		    "PEM public key; manifests cannot be verified");
 }

@@ -13,6 +13,8 @@ struct event_base;
 struct healthcheck;
 struct json_object;
 struct manifests;
+struct profile;
+struct report;
 struct route;
 struct route_addr;
 struct state;
@@ -22,7 +24,8 @@ struct upload;
 struct agent_env {
 	struct event_base	*base;
 	const struct agent_conf	*conf;		/* updated in place on reload */
-	struct checkin		*checkin;	/* errors: checkin_error() */
+	struct checkin		*checkin;	/* the platform client: checkin_client() */
+	struct report		*report;	/* errors: report_error() */
 	struct upload		*upload;	/* spooled uploads */
 	struct route		*route;		/* may be NULL */
 	struct manifests	*manifests;	/* manifest.h */
@@ -32,7 +35,7 @@ struct agent_module_ops {
 	/* Names the module's member in status and heartbeat ("fim"). */
 	const char	*name;
 	/* A configuration profile is in force (the cached one at start). */
-	void		(*profile)(void *self, struct json_object *profile);
+	void		(*profile)(void *self, const struct profile *);
 	/*
 	 * The agent's identity: st after activation (and at start when
 	 * state.json is good); NULL when it was removed.

@@ -107,7 +107,7 @@ upload_new(struct event_base *base, const char *dir, uint64_t max_size)
 	return u;
 }
 
-/* Where errors of the uploader go (checkin_error()). */
+/* Where errors of the uploader go (report_error()). */
 void
 upload_set_error_fn(struct upload *u,
     void (*fn)(enum error_code, const char *, void *), void *arg)

@@ -36,22 +36,30 @@ fileio_sync_dir(const char *path)
 	return rc;
 }
 
-/* Write all of buf to fd. Returns 0, or -errno. */
-static int
-fileio_write_fd(int fd, const char *buf, size_t len)
+/* Write all of buf to fd, retrying on EINTR. Returns bytes written. */
+size_t
+fileio_write_all(int fd, const void *buf, size_t len, int *err)
 {
-	ssize_t	 n;
+	const char	*p = buf;
+	size_t		 done = 0;
+	ssize_t		 n;
 
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
+	*err = 0;
+	while (done < len) {
+		n = write(fd, p + done, len - done);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			*err = errno;
+			break;
 		}
-		buf += n;
-		len -= (size_t)n;
+		if (n == 0) {
+			*err = EIO;
+			break;
+		}
+		done += (size_t)n;
 	}
-	return 0;
+	return done;
 }
 
 /* Replace path with data atomically. Returns 0, or -errno. */
@@ -60,7 +68,7 @@ fileio_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode)
 {
 	char	 tmp[PATH_MAX];
-	int	 fd, rc;
+	int	 fd, rc, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
@@ -69,8 +77,10 @@ fileio_write_atomic(const char *path, const void *data, size_t len,
 	    mode);
 	if (fd == -1)
 		return -errno;
-	if ((rc = fileio_write_fd(fd, data, len)) == 0 &&
-	    fchmod(fd, mode) == -1)
+	rc = 0;
+	if (fileio_write_all(fd, data, len, &err) != len)
+		rc = -err;
+	else if (fchmod(fd, mode) == -1)
 		rc = -errno;
 	if (rc == 0 && fsync(fd) == -1)
 		rc = -errno;

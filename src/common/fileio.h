@@ -1,5 +1,6 @@
 /*
- * fileio.h: whole-file reads and crash-safe whole-file writes.
+ * fileio.h: whole-file reads, crash-safe whole-file writes, and writes
+ * that finish.
  */
 #ifndef OUTPOST_FILEIO_H
 #define OUTPOST_FILEIO_H
@@ -19,6 +20,11 @@ int	fileio_write_atomic(const char *path, const void *data, size_t len,
  * Returns 0 with *out and *len, -EFBIG if larger than max, or -errno.
  */
 int	fileio_read_all(const char *path, size_t max, char **out, size_t *len);
+/*
+ * Write all of buf to fd, retrying on EINTR. Returns the bytes written;
+ * fewer than len with the errno in *err (0 when all were written).
+ */
+size_t	fileio_write_all(int fd, const void *buf, size_t len, int *err);
 /* fsync the directory holding path. Returns 0, or -errno. */
 int	fileio_sync_dir(const char *path);
 

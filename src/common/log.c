@@ -13,7 +13,8 @@
  * compression runs in slices (a zero-timeout timer deflating at most
  * LOG_SLICE_BYTES or LOG_SLICE_USEC per callback); without one it runs at
  * once. A .rotating file left by a crash is compressed when the file is
- * opened again; a stale .gz.tmp is removed.
+ * opened again; a stale .gz.tmp is removed. Archive names, retention and
+ * the compression itself are log-archive.c.
  *
  * Failure: when the file cannot be written (directory removed, disk full),
  * the logger says so once on stderr, holds the lines in memory (at most
@@ -30,7 +31,6 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,37 +44,19 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <zlib.h>
 
 #include "compat.h"
+#include "fileio.h"
 #include "log.h"
+#include "log-archive.h"
 
 #define LOG_LINE_MAX		8192		/* longest line, with newline */
 #define LOG_HELD_MAX		(1024 * 1024)	/* lines held while failing */
 #define LOG_OUT_MAX		(64 * 1024)	/* buffered in a loop turn */
-#define LOG_CHUNK		(32 * 1024)	/* deflate input per read */
 #define LOG_SLICE_BYTES		(256 * 1024)	/* input per loop callback */
 #define LOG_SLICE_USEC		5000		/* time per loop callback */
 #define LOG_MAX_JOBS		4		/* rotated files waiting */
 #define LOG_RETRY_SEC		2		/* retry timer while failing */
-
-/* The variable part of every archive name: '0' stands for a digit. */
-static const char log_stamp_pattern[] = "0000-00-00T00-00-00.000";
-
-/* One rotated file waiting to be (or being) compressed. */
-struct log_job {
-	TAILQ_ENTRY(log_job)	 entry;
-	char			*dir;		/* where the archive goes */
-	char			*src;		/* .NAME-STAMP.log.rotating */
-	char			*tmp;		/* .NAME-STAMP.log.gz.tmp */
-	char			*dst;		/* NAME-STAMP.log.gz */
-	int			 in_fd;
-	int			 out_fd;
-	int			 is_started;	/* files open, stream set up */
-	z_stream		 zs;
-	unsigned char		*inbuf;
-	unsigned char		*outbuf;
-};
 
 TAILQ_HEAD(log_jobs, log_job);
 
@@ -192,32 +174,6 @@ log_level_name(enum log_level level)
 	return log_level_names[level];
 }
 
-/* Write all of buf to fd, retrying on EINTR. Returns bytes written. */
-static size_t
-log_write_all(int fd, const void *buf, size_t len, int *err)
-{
-	const char	*p = buf;
-	size_t		 done = 0;
-	ssize_t		 n;
-
-	*err = 0;
-	while (done < len) {
-		n = write(fd, p + done, len - done);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			*err = errno;
-			break;
-		}
-		if (n == 0) {
-			*err = EIO;
-			break;
-		}
-		done += (size_t)n;
-	}
-	return done;
-}
-
 /* Print a notice about the logger itself on stderr. */
 static void
 log_stderr_notice(const char *fmt, ...)
@@ -233,189 +189,7 @@ log_stderr_notice(const char *fmt, ...)
 	(void)vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	va_end(ap);
 	(void)strlcat(buf, "\n", sizeof(buf));
-	(void)log_write_all(STDERR_FILENO, buf, strlen(buf), &err);
-}
-
-/* Returns ts in milliseconds since the epoch. */
-static int64_t
-log_ms(const struct timespec *ts)
-{
-	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
-}
-
-/*
- * Format ms (since the epoch, UTC) as YYYY-MM-DDTHH-MM-SS.mmm with the
- * given separator between hours, minutes and seconds. Returns 0, or -1.
- */
-static int
-log_format_stamp(char *buf, size_t len, int64_t ms, char sep)
-{
-	struct tm	 tm;
-	time_t		 sec = (time_t)(ms / 1000);
-	int		 n;
-
-	if (ms < 0 || gmtime_r(&sec, &tm) == NULL)
-		return -1;
-	n = snprintf(buf, len, "%04d-%02d-%02dT%02d%c%02d%c%02d.%03d",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, sep,
-	    tm.tm_min, sep, tm.tm_sec, (int)(ms % 1000));
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
-}
-
-/* Build NAME-YYYY-MM-DDTHH-MM-SS.mmm.log.gz for ts. Returns 0, or -1. */
-int
-log_archive_name(char *buf, size_t len, const char *name,
-    const struct timespec *ts)
-{
-	char	 stamp[64];
-	int	 n;
-
-	if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000 ||
-	    log_format_stamp(stamp, sizeof(stamp), log_ms(ts), '-') == -1)
-		return -1;
-	n = snprintf(buf, len, "%s-%s.log.gz", name, stamp);
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
-}
-
-/*
- * If s starts with a stamp (see log_stamp_pattern) followed by suffix and
- * nothing else, returns 1 and, if ms is not NULL, the stamp's time in *ms;
- * otherwise returns 0.
- */
-static int
-log_match_stamp(const char *s, const char *suffix, int64_t *ms)
-{
-	struct tm	 tm;
-	size_t		 i;
-	int		 v[7] = { 0 }, k = 0;
-
-	for (i = 0; log_stamp_pattern[i] != '\0'; i++) {
-		if (log_stamp_pattern[i] == '0') {
-			if (s[i] < '0' || s[i] > '9')
-				return 0;
-			v[k] = v[k] * 10 + (s[i] - '0');
-		} else if (s[i] != log_stamp_pattern[i])
-			return 0;
-		else
-			k++;
-	}
-	if (strcmp(s + i, suffix) != 0)
-		return 0;
-	if (ms != NULL) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = v[0] - 1900;
-		tm.tm_mon = v[1] - 1;
-		tm.tm_mday = v[2];
-		tm.tm_hour = v[3];
-		tm.tm_min = v[4];
-		tm.tm_sec = v[5];
-		*ms = (int64_t)timegm(&tm) * 1000 + v[6];
-	}
-	return 1;
-}
-
-/*
- * If entry is "<prefix><name>-STAMP<suffix>", returns a pointer to STAMP
- * (and its time in *ms when ms is not NULL); otherwise NULL.
- */
-static const char *
-log_match_entry(const char *entry, const char *prefix, const char *name,
-    const char *suffix, int64_t *ms)
-{
-	size_t	 plen = strlen(prefix), nlen = strlen(name);
-
-	if (strncmp(entry, prefix, plen) != 0 ||
-	    strncmp(entry + plen, name, nlen) != 0 ||
-	    entry[plen + nlen] != '-')
-		return NULL;
-	entry += plen + nlen + 1;
-	return log_match_stamp(entry, suffix, ms) ? entry : NULL;
-}
-
-/* Compare two strings for qsort. */
-static int
-log_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * Collect the entries of dir matching "<prefix><name>-STAMP<suffix>",
- * sorted by name (oldest first). Returns their count with the array in
- * *out (free each and the array), or -1 with errno set.
- */
-static int
-log_list(const char *dir, const char *prefix, const char *name,
-    const char *suffix, char ***out)
-{
-	DIR		 *d;
-	struct dirent	 *de;
-	char		**v = NULL, **nv;
-	size_t		  n = 0, size = 0;
-
-	*out = NULL;
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (log_match_entry(de->d_name, prefix, name, suffix,
-		    NULL) == NULL)
-			continue;
-		if (n == size) {
-			size = size ? size * 2 : 16;
-			if (size > SIZE_MAX / sizeof(*v) ||
-			    (nv = realloc(v, size * sizeof(*v))) == NULL)
-				goto fail;
-			v = nv;
-		}
-		if ((v[n] = strdup(de->d_name)) == NULL)
-			goto fail;
-		n++;
-	}
-	closedir(d);
-	if (n > 0)
-		qsort(v, n, sizeof(*v), log_strcmp);
-	*out = v;
-	return (int)n;
-fail:
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-	closedir(d);
-	errno = ENOMEM;
-	return -1;
-}
-
-/* Free a list made by log_list. */
-static void
-log_list_free(char **v, int n)
-{
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-}
-
-/*
- * Unlink the oldest archives of name in dir so that at most keep remain.
- * Returns the number of archives left, or -1.
- */
-static int
-log_prune(const char *dir, const char *name, int keep)
-{
-	char	**v, path[PATH_MAX];
-	int	  n, i, left;
-
-	if ((n = log_list(dir, "", name, ".log.gz", &v)) == -1)
-		return -1;
-	left = n;
-	for (i = 0; i < n && left > keep; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir, v[i]) >=
-		    (int)sizeof(path))
-			continue;
-		if (unlink(path) == 0 || errno == ENOENT)
-			left--;
-	}
-	log_list_free(v, n);
-	return left;
+	(void)fileio_write_all(STDERR_FILENO, buf, strlen(buf), &err);
 }
 
 /* Returns the line prefix stamp "YYYY-MM-DDTHH:MM:SS" of ts (cached). */
@@ -599,118 +373,19 @@ log_file_is_current(struct log_file *lf)
 	return st.st_dev == lf->dev && st.st_ino == lf->ino;
 }
 
-/* Free a job, closing what it holds open. */
-static void
-log_job_free(struct log_job *job)
-{
-	if (job->is_started)
-		(void)deflateEnd(&job->zs);
-	if (job->in_fd != -1)
-		(void)close(job->in_fd);
-	if (job->out_fd != -1)
-		(void)close(job->out_fd);
-	free(job->inbuf);
-	free(job->outbuf);
-	free(job->dir);
-	free(job->src);
-	free(job->tmp);
-	free(job->dst);
-	free(job);
-}
-
 /*
- * Queue the compression of dir/.NAME-stamp.log.rotating into
- * NAME-stamp.log.gz. Returns 0, or -1 if out of memory.
+ * Queue the compression of lf's rotated file of stamp. Returns 0, or -1
+ * if out of memory.
  */
 static int
-log_job_add(struct log_file *lf, const char *dir, const char *stamp)
+log_file_job_add(struct log_file *lf, const char *stamp)
 {
 	struct log_job	*job;
 
-	if ((job = calloc(1, sizeof(*job))) == NULL)
+	if ((job = log_job_new(lf->dir, lf->name, stamp)) == NULL)
 		return -1;
-	job->in_fd = job->out_fd = -1;
-	if ((job->dir = strdup(dir)) == NULL ||
-	    asprintf(&job->src, "%s/.%s-%s.log.rotating", dir, lf->name,
-	    stamp) == -1 ||
-	    asprintf(&job->tmp, "%s/.%s-%s.log.gz.tmp", dir, lf->name,
-	    stamp) == -1 ||
-	    asprintf(&job->dst, "%s/%s-%s.log.gz", dir, lf->name,
-	    stamp) == -1) {
-		log_job_free(job);
-		return -1;
-	}
 	TAILQ_INSERT_TAIL(&lf->jobs, job, entry);
 	lf->njobs++;
-	return 0;
-}
-
-/* Open a job's files and its gzip stream. Returns 0, or -errno. */
-static int
-log_job_start(struct log_job *job, int level)
-{
-	if ((job->in_fd = open(job->src, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	job->out_fd = open(job->tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0640);
-	if (job->out_fd == -1)
-		return -errno;
-	if ((job->inbuf = malloc(LOG_CHUNK)) == NULL ||
-	    (job->outbuf = malloc(LOG_CHUNK)) == NULL)
-		return -ENOMEM;
-	memset(&job->zs, 0, sizeof(job->zs));
-	if (deflateInit2(&job->zs, level, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	job->is_started = 1;
-	return 0;
-}
-
-/*
- * Compress the next chunk of a job; at the end of its input, finish the
- * archive, put it under its final name and remove the rotated file.
- * Returns 1 if there is more to do, 0 when done, or -errno.
- */
-static int
-log_job_step(struct log_job *job, int level)
-{
-	ssize_t	 n;
-	size_t	 have;
-	int	 flush, ret, err, rc;
-
-	if (!job->is_started && (rc = log_job_start(job, level)) != 0)
-		return rc;
-	do {
-		n = read(job->in_fd, job->inbuf, LOG_CHUNK);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -errno;
-	flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
-	job->zs.next_in = job->inbuf;
-	job->zs.avail_in = (uInt)n;
-	do {
-		job->zs.next_out = job->outbuf;
-		job->zs.avail_out = LOG_CHUNK;
-		ret = deflate(&job->zs, flush);
-		if (ret == Z_STREAM_ERROR)
-			return -EIO;
-		have = LOG_CHUNK - job->zs.avail_out;
-		if (log_write_all(job->out_fd, job->outbuf, have, &err) != have)
-			return -err;
-	} while (job->zs.avail_out == 0);
-	if (flush != Z_FINISH)
-		return 1;
-	if (ret != Z_STREAM_END)
-		return -EIO;
-	if (fsync(job->out_fd) == -1 && errno != EINVAL)
-		return -errno;
-	rc = close(job->out_fd);
-	job->out_fd = -1;
-	if (rc == -1)
-		return -errno;
-	if (rename(job->tmp, job->dst) == -1)
-		return -errno;
-	(void)unlink(job->src);
 	return 0;
 }
 
@@ -833,7 +508,7 @@ log_file_leftovers(struct log_file *lf)
 {
 	char		**v, path[PATH_MAX];
 	const char	 *stamp;
-	char		  buf[sizeof(log_stamp_pattern)];
+	char		  buf[sizeof(LOG_STAMP_PATTERN)];
 	int		  n, i, queued = 0;
 	int64_t		  ms;
 
@@ -855,7 +530,7 @@ log_file_leftovers(struct log_file *lf)
 		(void)strlcpy(buf, stamp, sizeof(buf));
 		if (ms > lf->last_stamp_ms)
 			lf->last_stamp_ms = ms;
-		if (log_job_add(lf, lf->dir, buf) == 0)
+		if (log_file_job_add(lf, buf) == 0)
 			queued++;
 	}
 	log_list_free(v, n);
@@ -910,7 +585,7 @@ log_file_rotate(struct log_file *lf)
 	} else if (lf->settings.rotations == 0) {
 		/* No archive is kept: do not make one. */
 		(void)unlink(src);
-	} else if (log_job_add(lf, lf->dir, stamp) == -1) {
+	} else if (log_file_job_add(lf, stamp) == -1) {
 		/* Out of memory: compressed when the file is next opened. */
 	}
 	lf->last_stamp_ms = ms;
@@ -938,7 +613,7 @@ log_file_flush(struct log_file *lf)
 	if (lf->out_len == 0)
 		return 0;
 	if (lf->fd != -1)
-		n = log_write_all(lf->fd, lf->out, lf->out_len, &err);
+		n = fileio_write_all(lf->fd, lf->out, lf->out_len, &err);
 	else
 		err = lf->error ? lf->error : EBADF;
 	if (n < lf->out_len) {
@@ -1015,7 +690,7 @@ log_file_write_line(struct log_file *lf, const char *line, size_t len,
 		*err = lf->error;
 		return 0;
 	}
-	n = log_write_all(lf->fd, line, len, err);
+	n = fileio_write_all(lf->fd, line, len, err);
 	lf->size += n;
 	return n;
 }
@@ -1483,7 +1158,7 @@ log_emit(struct log_file *lf, enum log_level level, int errnum,
 	if (lf != NULL)
 		log_file_put(lf, line, len, level <= LOG_LEVEL_WARN);
 	if (log_to_stderr || lf == NULL)
-		(void)log_write_all(STDERR_FILENO, line, len, &err);
+		(void)fileio_write_all(STDERR_FILENO, line, len, &err);
 }
 
 /* Write one line to lf at level. errno is preserved. */

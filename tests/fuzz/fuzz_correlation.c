@@ -1,8 +1,9 @@
 /*
  * fuzz_correlation.c: libFuzzer target for the parsers of the correlation
- * ID service and outpost-scan. Byte 0 picks one: the profile's
- * "correlation" member (JSON from the platform), the correlation line
- * (what a scanned port sends), a port list, or a CIDR network/range.
+ * ID service and outpost-scan. Byte 0 picks one: a configuration profile
+ * (JSON from the platform, through the agent's profile parser), the
+ * correlation line (what a scanned port sends), a port list, or a CIDR
+ * network/range.
  */
 #include "config.h"
 
@@ -17,39 +18,49 @@
 #include <json-c/json.h>
 
 #include "cidr.h"
-#include "correlation.h"
+#include "log.h"
+#include "profile.h"
 #include "correlation-wire.h"
 #include "scan-target.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* The profile parser, and its output parsed back. */
+/* The profile parser, and its correlation settings parsed back. */
 static void
 fuzz_profile(const char *data, size_t size)
 {
 	struct json_tokener	*tok;
-	struct json_object	*profile, *again;
-	struct corr_settings	 s, t;
+	struct json_object	*doc, *again;
+	struct profile		 p, q;
 	char			 err[256];
 
 	if ((tok = json_tokener_new()) == NULL)
 		abort();
-	profile = json_tokener_parse_ex(tok, data, (int)size);
+	doc = json_tokener_parse_ex(tok, data, (int)size);
 	json_tokener_free(tok);
-	if (profile == NULL)
-		return;
-	if (correlation_settings_parse(profile, &s, err, sizeof(err)) == 0) {
+	profile_default(&p);
+	profile_default(&q);
+	if (profile_parse(&p, doc, err, sizeof(err)) == -1) {
+		if (err[0] == '\0' || p.doc != NULL)
+			abort();
+	} else if (p.correlation_error[0] == '\0') {
 		/* What was accepted round-trips. */
 		again = json_object_new_object();
 		json_object_object_add(again, "correlation",
-		    correlation_settings_json(&s));
-		if (correlation_settings_parse(again, &t, err, sizeof(err)) !=
-		    0 || memcmp(&s, &t, sizeof(s)) != 0)
+		    profile_correlation_json(&p.correlation));
+		if (profile_parse(&q, again, err, sizeof(err)) != 0 ||
+		    q.correlation_error[0] != '\0' ||
+		    memcmp(&p.correlation, &q.correlation,
+		    sizeof(p.correlation)) != 0)
 			abort();
 		json_object_put(again);
-	} else if (err[0] == '\0')
+	}
+	if (p.heartbeat_interval < 1 || p.heartbeat_interval > 86400 ||
+	    p.inventory_interval < 60 || p.inventory_interval > 604800)
 		abort();
-	json_object_put(profile);
+	profile_clear(&p);
+	profile_clear(&q);
+	json_object_put(doc);
 }
 
 /* The wire line. */

@@ -1,7 +1,7 @@
 /*
  * test_correlation.c: the pure parts of the correlation ID service and
- * outpost-scan: CIDR networks, the wire line, the profile's correlation
- * settings, port lists and address ranges.
+ * outpost-scan: CIDR networks, the wire line, port lists and address
+ * ranges.
  */
 #include "config.h"
 
@@ -21,7 +21,6 @@
 #include <json-c/json.h>
 
 #include "cidr.h"
-#include "correlation.h"
 #include "correlation-wire.h"
 #include "scan-target.h"
 
@@ -161,85 +160,6 @@ test_wire(void **unused)
 	assert_int_equal(corr_id_is_valid(NULL), 0);
 }
 
-/* Parse a profile text's correlation settings. */
-static int
-settings(const char *text, struct corr_settings *s, char *err, size_t len)
-{
-	struct json_object	*profile;
-	int			 rc;
-
-	profile = json_tokener_parse(text);
-	assert_non_null(profile);
-	rc = correlation_settings_parse(profile, s, err, len);
-	json_object_put(profile);
-	return rc;
-}
-
-/* The profile's correlation member: defaults, values, refusals. */
-static void
-test_settings(void **unused)
-{
-	struct corr_settings	 s;
-	struct json_object	*obj;
-	char			 err[256];
-
-	assert_int_equal(settings("{\"id\":1}", &s, err, sizeof(err)), 0);
-	assert_int_equal(s.enabled, 0);
-	assert_int_equal(s.nports, 5);
-	assert_int_equal(s.ports[0], 10001);
-	assert_int_equal(s.ports[4], 10005);
-	assert_int_equal(s.nnetworks, 0);
-
-	assert_int_equal(settings("{\"correlation\":{\"enabled\":true,"
-	    "\"ports\":[20003,20001,20002],\"bind_all\":true,"
-	    "\"approved_networks\":[\"10.0.0.0/8\",\"2001:db8::/32\"],"
-	    "\"future\":1}}", &s, err, sizeof(err)), 0);
-	assert_int_equal(s.enabled, 1);
-	assert_int_equal(s.bind_all, 1);
-	assert_int_equal(s.nports, 3);
-	assert_int_equal(s.ports[0], 20001);	/* ascending */
-	assert_int_equal(s.ports[2], 20003);
-	assert_int_equal(s.nnetworks, 2);
-	obj = correlation_settings_json(&s);
-	assert_string_equal(json_object_to_json_string_ext(obj,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-	    "{\"enabled\":true,\"ports\":[20001,20002,20003],"
-	    "\"bind_all\":true,\"approved_networks\":[\"10.0.0.0/8\","
-	    "\"2001:db8::/32\"]}");
-	json_object_put(obj);
-
-	assert_int_equal(settings("{\"correlation\":[]}", &s, err,
-	    sizeof(err)), -1);
-	assert_string_equal(err, "correlation: expected an object");
-	assert_int_equal(settings("{\"correlation\":{\"enabled\":1}}", &s, err,
-	    sizeof(err)), -1);
-	assert_string_equal(err, "correlation.enabled: expected true or false");
-	assert_int_equal(settings("{\"correlation\":{\"ports\":[]}}", &s, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "correlation.ports"));
-	assert_int_equal(settings("{\"correlation\":{\"ports\":[1,70000]}}", &s,
-	    err, sizeof(err)), -1);
-	assert_string_equal(err, "correlation.ports[1]: expected an integer "
-	    "from 1 to 65535");
-	assert_int_equal(settings("{\"correlation\":{\"ports\":[5,\"6\"]}}", &s,
-	    err, sizeof(err)), -1);
-	assert_int_equal(settings("{\"correlation\":{\"ports\":[5,5]}}", &s,
-	    err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "listed twice"));
-	assert_int_equal(settings("{\"correlation\":{\"ports\":[1,2,3,4,5,6,7,"
-	    "8,9,10,11,12,13,14,15,16,17]}}", &s, err, sizeof(err)), -1);
-	assert_int_equal(settings("{\"correlation\":{\"approved_networks\":"
-	    "[\"10.0.0.0/8\",\"10.0.0.1/8\"]}}", &s, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "correlation.approved_networks[1]: "));
-	assert_non_null(strstr(err, "host bits"));
-	assert_int_equal(settings("{\"correlation\":{\"approved_networks\":"
-	    "[7]}}", &s, err, sizeof(err)), -1);
-	assert_int_equal(settings("{\"correlation\":{\"approved_networks\":"
-	    "\"10.0.0.0/8\"}}", &s, err, sizeof(err)), -1);
-	assert_int_equal(correlation_settings_parse(NULL, &s, err, sizeof(err)),
-	    -1);
-}
-
 /* Port lists for outpost-scan -p. */
 static void
 test_ports(void **unused)
@@ -341,7 +261,6 @@ main(void)
 		cmocka_unit_test(test_cidr_parse),
 		cmocka_unit_test(test_cidr_contains),
 		cmocka_unit_test(test_wire),
-		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_ranges),
 	};
