@@ -72,7 +72,7 @@ static const struct control_command agent_commands[] = {
  * The log level in force: the profile's when the platform gave one, else
  * the configuration's, raised by each -v.
  */
-enum log_level
+static enum log_level
 agent_log_level(const struct agent *agent)
 {
 	int	 level;
@@ -114,7 +114,7 @@ agent_log_repairs(struct agent *agent, const char *when)
 }
 
 /* Check and repair the required directories. Returns 0, or -1. */
-int
+static int
 agent_repair(struct agent *agent)
 {
 	int	 rc;

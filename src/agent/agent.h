@@ -65,15 +65,11 @@ void	agent_shutdown(struct agent *, const char *reason);
 #define AGENT_EXIT_UNINSTALLED	3
 /* Free every subsystem in reverse order of agent_start(). */
 void	agent_free(struct agent *);
-/* The log level the configuration and -v flags ask for. */
-enum log_level	agent_log_level(const struct agent *);
 /*
  * Register a module (module.h); the agent calls its operations from now
  * on and frees it in agent_free(). Returns 0, or -1 when full.
  */
 int	agent_add_module(struct agent *, const struct agent_module_ops *,
 	    void *self);
-/* Check and repair the required directories, recording the repairs. */
-int	agent_repair(struct agent *);
 
 #endif /* OUTPOST_AGENT_H */

@@ -87,20 +87,6 @@ api_client_set_credential(struct api_client *p, const char *credential)
 		p->auth = NULL;
 }
 
-/* Use these proxies from now on. */
-void
-api_client_set_proxies(struct api_client *p, const struct proxy_config *pc)
-{
-	http_set_proxies(p->http, pc);
-}
-
-/* Calls in flight. */
-int
-api_client_pending(const struct api_client *p)
-{
-	return http_pending(p->http);
-}
-
 /* Map the platform's error code to the agent's. */
 static enum error_code
 api_client_map_error(long status, const char *api_error, enum error_code dflt)

@@ -38,9 +38,6 @@ struct api_client	*api_client_new(struct event_base *, const char *base_url,
 void		 api_client_free(struct api_client *);
 /* Send this credential ("<agent_id>.<secret>") from now on; NULL: none. */
 void		 api_client_set_credential(struct api_client *, const char *);
-/* Use these proxies (NULL = direct) for requests from now on. */
-void		 api_client_set_proxies(struct api_client *,
-		    const struct proxy_config *);
 /*
  * Start METHOD path (e.g. "/agent/v1/heartbeat") with an optional JSON
  * body (gzip'd when large) and If-None-Match. Returns the call, or NULL if
@@ -53,7 +50,5 @@ struct http_call *api_client_call(struct api_client *, const char *method,
 struct http_call *api_client_call_text(struct api_client *, const char *method,
 		    const char *path, const char *text, size_t len,
 		    const char *if_none_match, api_client_done_cb, void *);
-/* Calls in flight. */
-int		 api_client_pending(const struct api_client *);
 
 #endif /* OUTPOST_API_CLIENT_H */

@@ -389,7 +389,7 @@ collect_lines_open(struct collect_job *job, struct collect_lines *lr,
 }
 
 /* The next line. Returns 1, 0 at the end, or -1 (collect_fail). */
-int
+static int
 collect_lines_next(struct collect_job *job, struct collect_lines *lr,
     const char **line, size_t *len)
 {

@@ -152,13 +152,6 @@ struct collect_lines {
 int	collect_lines_open(struct collect_job *, struct collect_lines *,
 	    const char *path);
 /*
- * The next line (without newline) in *line and *len: returns 1, 0 at the
- * end of the file, or -1 after collect_fail() (read error, line longer
- * than 1 MiB).
- */
-int	collect_lines_next(struct collect_job *, struct collect_lines *,
-	    const char **line, size_t *len);
-/*
  * Feed the lines of lr to fn (0, or -1 with the reason in err) while the
  * step's time lasts. Returns COLLECT_DONE at the end of the file,
  * COLLECT_MORE, or COLLECT_ERROR ("file:line: reason").

@@ -65,7 +65,7 @@ control_addr(const char *path, struct sockaddr_un *sun)
 }
 
 /* Probe path for a live daemon. Returns 1 live, 0 none/stale, or -errno. */
-int
+static int
 control_probe(const char *path)
 {
 	struct sockaddr_un	 sun;
@@ -355,13 +355,6 @@ control_open(struct event_base *base, const char *path,
 	}
 	*out = control;
 	return 0;
-}
-
-/* The socket's path. */
-const char *
-control_path(const struct control *control)
-{
-	return control->path;
 }
 
 /* Close the socket and every connection; unlink the path. */

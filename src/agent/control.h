@@ -39,18 +39,11 @@ int	control_open(struct event_base *, const char *path,
 	    const struct control_command *, void *arg, struct control **out);
 /* Close the socket, every connection, and unlink the path. */
 void	control_close(struct control *);
-/* The socket's path. */
-const char *control_path(const struct control *);
 /*
  * Reply to a request and close the connection. result (consumed, may be
  * NULL) on success, or error (a one-line message) when not NULL.
  */
 void	control_reply(struct control_conn *, struct json_object *result,
 	    const char *error);
-/*
- * Probe path for a live daemon. Returns 1 if one answers connect(), 0 if
- * nothing is there or the socket is stale, -errno on other errors.
- */
-int	control_probe(const char *path);
 
 #endif /* OUTPOST_CONTROL_H */

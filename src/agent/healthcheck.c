@@ -90,13 +90,6 @@ hc_add(struct healthcheck *hc, const char *check, enum hc_result result,
 	    message);
 }
 
-/* The event base. */
-struct event_base *
-hc_base(struct healthcheck *hc)
-{
-	return hc->agent->base;
-}
-
 /* An asynchronous check starts. */
 void
 hc_hold(struct healthcheck *hc)

@@ -32,8 +32,6 @@ void	hc_add(struct healthcheck *, const char *check, enum hc_result,
 void	hc_hold(struct healthcheck *);
 /* ... and ends (after its hc_add()). May send the report. */
 void	hc_release(struct healthcheck *);
-/* The event base of the agent running the check. */
-struct event_base *hc_base(struct healthcheck *);
 
 /*
  * Run every check of agent; done(report, arg) gets

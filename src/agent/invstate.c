@@ -201,7 +201,7 @@ invstate_digest(struct json_object *v, char *hex)
 }
 
 /* {"section": "digest"} of every member (new object). */
-struct json_object *
+static struct json_object *
 invstate_digests(struct json_object *sections)
 {
 	struct json_object	*o = json_object_new_object();

@@ -83,8 +83,6 @@ char	*invstate_text(const struct invstate *);
 
 /* The digest of a JSON value into hex (65 bytes). Returns 0, or -1. */
 int	invstate_digest(struct json_object *, char *hex);
-/* {"section": "digest"} of every member of sections (new object). */
-struct json_object *invstate_digests(struct json_object *sections);
 /*
  * The digests the platform holds after a record body is applied to base
  * ({"section":"digest"}): a full body's data, or base with a delta's set

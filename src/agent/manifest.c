@@ -161,21 +161,6 @@ fail:
 	return -1;
 }
 
-/* Verify a document with a PEM key (manifest.h). */
-int
-manifest_verify(const char *pubkey_pem, const char *type, const char *doc,
-    size_t len, int64_t *version, struct json_object **body, char *err,
-    size_t errlen)
-{
-	EVP_PKEY	*key = manifests_parse_key(pubkey_pem);
-	int		 rc;
-
-	rc = manifests_verify_key(key, type, doc, len, version, body, err,
-	    errlen);
-	EVP_PKEY_free(key);
-	return rc;
-}
-
 /* Make version of m active and tell the subscribers. */
 static void
 manifests_activate(struct manifest *m, int64_t version,
@@ -274,20 +259,6 @@ manifests_subscribe(struct manifests *ms, const char *type, manifest_fn fn,
 	if (m->body != NULL)
 		fn(m->type, m->version, m->body, arg);
 	return 0;
-}
-
-/* The active body of type. */
-struct json_object *
-manifests_active(struct manifests *ms, const char *type, int64_t *version)
-{
-	struct manifest	*m;
-
-	if (ms == NULL || (m = manifests_find(ms, type)) == NULL ||
-	    m->body == NULL)
-		return NULL;
-	if (version != NULL)
-		*version = m->version;
-	return m->body;
 }
 
 /* The answer to GET /agent/v1/manifests/TYPE. */

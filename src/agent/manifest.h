@@ -42,17 +42,5 @@ extern const struct agent_module_ops manifests_ops;
  */
 int		 manifests_subscribe(struct manifests *, const char *type,
 		    manifest_fn, void *arg);
-/* The active body of type and its version, or NULL (borrowed). */
-struct json_object *manifests_active(struct manifests *, const char *type,
-		    int64_t *version);
-/*
- * Verify a served manifest document (JSON text) of type with the PEM
- * public key: its type, version, body and Ed25519 signature. Returns 0
- * with *version and *body (parsed, the caller's), or -1 with the reason
- * in err.
- */
-int		 manifest_verify(const char *pubkey_pem, const char *type,
-		    const char *doc, size_t len, int64_t *version,
-		    struct json_object **body, char *err, size_t errlen);
 
 #endif /* OUTPOST_MANIFEST_H */

@@ -1,5 +1,7 @@
 /*
- * outpostctl.c: drive a running outpostd through its control socket.
+ * outpostctl.c: drive a running outpostd through its control socket. One
+ * table lists the commands, their options and how each result is
+ * printed; the request and its versioned protocol are control.h's.
  */
 #include "config.h"
 
@@ -507,13 +509,105 @@ ctl_print_status(struct json_object *st)
 			ctl_print_section(key, val);
 }
 
+/* "rotate-logs": the log files after the rotation. */
+static void
+ctl_print_rotated(struct json_object *r)
+{
+	printf("log files rotated:\n");
+	ctl_print_logs(json_object_object_get(r, "log_files"));
+}
+
+/* "repair": what the directory check found and did. */
+static void
+ctl_print_repaired(struct json_object *r)
+{
+	printf("required directories checked:\n");
+	ctl_print_repairs(r);
+}
+
+/* "heartbeat": how the check-in ended. */
+static void
+ctl_print_heartbeat(struct json_object *r)
+{
+	printf("%s\n", ctl_str(r, "message", "checked in"));
+}
+
+/* "uninstall": what was removed. */
+static void
+ctl_print_uninstall(struct json_object *r)
+{
+	printf("outpostd uninstalled from this host; state %s; platform "
+	    "record %s\n", json_object_get_boolean(json_object_object_get(r,
+	    "state_removed")) ? "removed" : "only partly removed (see "
+	    "agent.log)", ctl_str(r, "platform_record", "kept"));
+}
+
+/* One command of outpostctl: its name, its options and its printer. */
+struct ctl_command {
+	const char	*name;
+	int		 has_json;	/* takes --json */
+	const char	*flag;		/* a boolean option, or NULL */
+	const char	*flag_arg;	/* ... sent as this argument */
+	void		(*print)(struct json_object *result);
+	int		 fails_on_fail;	/* exit 1 when result is FAIL */
+};
+
+static const struct ctl_command ctl_commands[] = {
+	{ "status", 1, NULL, NULL, ctl_print_status, 0 },
+	{ "heartbeat", 0, NULL, NULL, ctl_print_heartbeat, 0 },
+	{ "healthcheck", 1, NULL, NULL, ctl_print_healthcheck, 1 },
+	{ "rotate-logs", 0, NULL, NULL, ctl_print_rotated, 0 },
+	{ "repair", 0, NULL, NULL, ctl_print_repaired, 0 },
+	{ "inventory-scan", 1, NULL, NULL, ctl_print_inventory_scan, 0 },
+	{ "uninstall", 0, "--deregister", "deregister", ctl_print_uninstall,
+	    0 },
+};
+
+/* The command named name, or NULL. */
+static const struct ctl_command *
+ctl_find_command(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(ctl_commands); i++)
+		if (strcmp(ctl_commands[i].name, name) == 0)
+			return &ctl_commands[i];
+	return NULL;
+}
+
+/*
+ * Read a command's options into *as_json and *args (a new object when
+ * the command's flag is given). Exits through usage() on a stray one.
+ */
+static void
+ctl_parse_args(const struct ctl_command *cmd, int argc, char *argv[],
+    int *as_json, struct json_object **args)
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (cmd->has_json && strcmp(argv[i], "--json") == 0)
+			*as_json = 1;
+		else if (cmd->flag != NULL && strcmp(argv[i], cmd->flag) == 0) {
+			if (*args == NULL)
+				*args = json_object_new_object();
+			json_add_bool(*args, cmd->flag_arg, 1);
+		} else {
+			fprintf(stderr, "outpostctl: %s: unexpected argument "
+			    "\"%s\"\n", cmd->name, argv[i]);
+			usage();
+		}
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
+	const struct ctl_command *cmd;
 	struct json_object	*reply, *result = NULL, *args = NULL;
-	const char		*conf_path = AGENT_CONF_DEFAULT, *command;
+	const char		*conf_path = AGENT_CONF_DEFAULT;
 	char			*sock_path = NULL;
-	int			 ch, ok = 0, as_json = 0, i, rc = 0;
+	int			 ch, ok = 0, as_json = 0, rc = 0;
 
 	while ((ch = getopt(argc, argv, "+c:s:h")) != -1) {
 		switch (ch) {
@@ -532,73 +626,33 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
-	command = argv[0];
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0 &&
-		    (strcmp(command, "status") == 0 ||
-		    strcmp(command, "healthcheck") == 0 ||
-		    strcmp(command, "inventory-scan") == 0))
-			as_json = 1;
-		else if (strcmp(argv[i], "--deregister") == 0 &&
-		    strcmp(command, "uninstall") == 0) {
-			args = json_object_new_object();
-			json_add_bool(args, "deregister", 1);
-		} else {
-			fprintf(stderr, "outpostctl: %s: unexpected argument "
-			    "\"%s\"\n", command, argv[i]);
-			usage();
-		}
-	}
-	if (strcmp(command, "status") != 0 &&
-	    strcmp(command, "rotate-logs") != 0 &&
-	    strcmp(command, "heartbeat") != 0 &&
-	    strcmp(command, "healthcheck") != 0 &&
-	    strcmp(command, "uninstall") != 0 &&
-	    strcmp(command, "repair") != 0 &&
-	    strcmp(command, "inventory-scan") != 0) {
+	if ((cmd = ctl_find_command(argv[0])) == NULL) {
 		fprintf(stderr, "outpostctl: unknown command \"%s\"\n",
-		    command);
+		    argv[0]);
 		usage();
 	}
+	ctl_parse_args(cmd, argc, argv, &as_json, &args);
 	if (sock_path == NULL)
 		sock_path = ctl_socket_from_conf(conf_path);
 
-	reply = ctl_request(sock_path, command, args);
+	reply = ctl_request(sock_path, cmd->name, args);
 	json_get_bool(reply, "ok", &ok);
 	if (!ok) {
-		fprintf(stderr, "outpostctl: %s: %s\n", command,
+		fprintf(stderr, "outpostctl: %s: %s\n", cmd->name,
 		    ctl_str(reply, "error", "failed"));
 		json_object_put(reply);
 		free(sock_path);
 		return 1;
 	}
 	json_object_object_get_ex(reply, "result", &result);
-	if (strcmp(command, "healthcheck") == 0 &&
+	if (cmd->fails_on_fail &&
 	    strcmp(ctl_str(result, "result", "FAIL"), "FAIL") == 0)
 		rc = 1;
 	if (as_json)
 		printf("%s\n", json_object_to_json_string_ext(result,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	else if (strcmp(command, "status") == 0)
-		ctl_print_status(result);
-	else if (strcmp(command, "rotate-logs") == 0) {
-		printf("log files rotated:\n");
-		ctl_print_logs(json_object_object_get(result, "log_files"));
-	} else if (strcmp(command, "repair") == 0) {
-		printf("required directories checked:\n");
-		ctl_print_repairs(result);
-	} else if (strcmp(command, "heartbeat") == 0)
-		printf("%s\n", ctl_str(result, "message", "checked in"));
-	else if (strcmp(command, "healthcheck") == 0)
-		ctl_print_healthcheck(result);
-	else if (strcmp(command, "inventory-scan") == 0)
-		ctl_print_inventory_scan(result);
-	else if (strcmp(command, "uninstall") == 0)
-		printf("outpostd uninstalled from this host; state %s; "
-		    "platform record %s\n", json_object_get_boolean(
-		    json_object_object_get(result, "state_removed")) ?
-		    "removed" : "only partly removed (see agent.log)",
-		    ctl_str(result, "platform_record", "kept"));
+	else
+		cmd->print(result);
 	json_object_put(reply);
 	free(sock_path);
 	return rc;

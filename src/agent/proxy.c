@@ -614,7 +614,7 @@ proxy_env_error(conf_error_fn errfn, void *arg, const char *var,
 }
 
 /* Fill pc from the environment. Returns the number of errors. */
-int
+static int
 proxy_config_from_env(struct proxy_config *pc, conf_error_fn errfn,
     void *arg)
 {

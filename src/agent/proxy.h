@@ -67,12 +67,6 @@ struct proxy_config {
 int	proxy_config_parse_file(struct proxy_config *, const char *path,
 	    conf_error_fn, void *);
 /*
- * Fill pc from https_proxy/HTTPS_PROXY and no_proxy/NO_PROXY of the
- * environment. Errors go to errfn with "environment" as the file name.
- * Returns the number of errors (bad entries are left out).
- */
-int	proxy_config_from_env(struct proxy_config *, conf_error_fn, void *);
-/*
  * Load the proxy configuration: path when it exists (path may be NULL),
  * the environment otherwise. Returns 0, or -1 after reporting errors.
  */

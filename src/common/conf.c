@@ -51,7 +51,7 @@ conf_find(const struct conf_key *table, const char *key)
 }
 
 /* Parse every default of table into conf. Returns 0, or -1. */
-int
+static int
 conf_apply_defaults(const struct conf_key *table, void *conf)
 {
 	char	 err[CONF_ERRLEN];

@@ -47,8 +47,6 @@ typedef void	(*conf_error_fn)(const char *file, int line, const char *reason,
  */
 int	conf_parse_file(const char *path, const struct conf_key *table,
 	    void *conf, conf_error_fn errfn, void *errarg);
-/* Apply only the defaults. Returns 0, or -1 if a default does not parse. */
-int	conf_apply_defaults(const struct conf_key *table, void *conf);
 /* Free every string field of conf that the table names. */
 void	conf_free_strings(const struct conf_key *table, void *conf);
 

@@ -19,7 +19,7 @@
 #include "fileio.h"
 
 /* fsync the directory holding path. Returns 0, or -errno. */
-int
+static int
 fileio_sync_dir(const char *path)
 {
 	char	 copy[PATH_MAX];

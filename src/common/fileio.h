@@ -25,7 +25,5 @@ int	fileio_read_all(const char *path, size_t max, char **out, size_t *len);
  * fewer than len with the errno in *err (0 when all were written).
  */
 size_t	fileio_write_all(int fd, const void *buf, size_t len, int *err);
-/* fsync the directory holding path. Returns 0, or -errno. */
-int	fileio_sync_dir(const char *path);
 
 #endif /* OUTPOST_FILEIO_H */

@@ -152,7 +152,7 @@ invitem_cmp_name(const void *a, const void *b)
 }
 
 /* The key object of an item (new), or NULL. */
-struct json_object *
+static struct json_object *
 invitem_key_object(const struct invitem_section *sec, struct json_object *item)
 {
 	struct json_object	*key, *v;
@@ -217,7 +217,7 @@ invitem_fail(char *field, size_t fieldlen, const char *where,
 }
 
 /* Check an item of a put or a delete. */
-int
+static int
 invitem_check(const struct invitem_section *sec, struct json_object *item,
     const char *where, int is_delete, char *field, size_t fieldlen,
     char *msg, size_t msglen)

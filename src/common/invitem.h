@@ -49,9 +49,6 @@ extern const struct invitem_section invitem_sections[INVITEM_SECTIONS];
 const struct invitem_section *invitem_find(const char *name);
 /* The index of a section in invitem_sections. */
 size_t	invitem_index(const struct invitem_section *);
-/* The key object of an item (new), or NULL (out of memory). */
-struct json_object *invitem_key_object(const struct invitem_section *,
-	    struct json_object *item);
 /* The key text of an item (the caller frees it), or NULL. */
 char	*invitem_key_text(const struct invitem_section *,
 	    struct json_object *item);
@@ -61,15 +58,6 @@ char	*invitem_key_text(const struct invitem_section *,
  */
 int	invitem_is_ordered(const struct invitem_section *,
 	    struct json_object *arr);
-/*
- * Check an item of "put" (is_delete 0) or "delete" (1) named where: an
- * object whose key members have their type (strings of 1..256 bytes
- * without NUL, integers), the required ones present; a delete holds
- * nothing else. Returns 0, or -1 with the field and why.
- */
-int	invitem_check(const struct invitem_section *, struct json_object *item,
-	    const char *where, int is_delete, char *field, size_t fieldlen,
-	    char *msg, size_t msglen);
 /*
  * Apply a delta's "items" ({"section": {"put": [...], "delete": [...]}})
  * to doc, the stored sections: every item of a put replaces the held item

@@ -1163,17 +1163,6 @@ log_emit(struct log_file *lf, enum log_level level, int errnum,
 
 /* Write one line to lf at level. errno is preserved. */
 void
-log_file_vprintf(struct log_file *lf, enum log_level level, const char *fmt,
-    va_list ap)
-{
-	int	 saved = errno;
-
-	log_emit(lf, level, 0, fmt, ap);
-	errno = saved;
-}
-
-/* Write one line to lf at level. errno is preserved. */
-void
 log_file_printf(struct log_file *lf, enum log_level level, const char *fmt,
     ...)
 {

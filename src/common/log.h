@@ -134,9 +134,6 @@ void		 log_shutdown(void);
 void		 log_file_printf(struct log_file *, enum log_level,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-void		 log_file_vprintf(struct log_file *, enum log_level,
-		    const char *, va_list)
-		    __attribute__((format(printf, 3, 0)));
 
 /* The main log: log_warn appends strerror(errno); errno is preserved. */
 void		 log_warn(const char *, ...)
