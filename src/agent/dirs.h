@@ -1,7 +1,7 @@
 /*
  * dirs.h: the agent's required directories (state, spool, manifests,
  * correlation artifacts, logs, run), checked and repaired at start and on
- * "outpostctl repair" (seed scenario S11: an OS upgrade removed them).
+ * "outpostctl repair" (an OS upgrade may have removed them).
  */
 #ifndef OUTPOST_DIRS_H
 #define OUTPOST_DIRS_H
