@@ -88,24 +88,15 @@ port_refused() {
 	$NSX python3 "$T/port_refused.py" "$@"
 }
 
-# status_check JQ_FILTER: jq -e over the status of the agent configured in
-# $CONF; fails when the agent does not answer (jq 1.6 -e passes on no
-# input at all).
-status_check() {
-	_st=$("$OUTPOSTCTL" -c "$CONF" status --json) || return 1
-	[ -n "$_st" ] || return 1
-	printf '%s\n' "$_st" | jq -e "$1"
-}
-
-# corr_status JQ_FILTER: status_check over the correlation section.
+# corr_status JQ_FILTER: status_check (tests/lib.sh) over the correlation
+# section of the agent configured in $CONF.
 corr_status() {
 	status_check ".correlation | $1"
 }
 
 # corr_listeners: the listeners of that agent, sorted, comma-separated.
 corr_listeners() {
-	"$OUTPOSTCTL" -c "$CONF" status --json |
-	    jq -r '.correlation.listeners | sort | join(",")'
+	status_value '.correlation.listeners | sort | join(",")'
 }
 
 # hold_port ADDRESS PORT: listen on ADDRESS:PORT in the background (a

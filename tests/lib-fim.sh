@@ -136,28 +136,10 @@ fim_profile() {
 	    -d "{\"profile_id\":$PROF}"
 }
 
-# fim_agent DIR [conf lines...]: write the agent's configuration for the
-# platform and start it. Sets CONF.
-fim_agent() {
-	_fd=$1
-	shift
-	write_agent_conf "$_fd" "platform_url = $URL" \
-	    "activation_id = $ACTIVATION_ID" "customer_id = $CUSTOMER_ID" \
-	    "ca_file = $PDIR/ca.pem" "proxy_file = $_fd/no-proxy.conf" "$@"
-	CONF="$_fd/outpost.conf"
-	start_agent "$_fd"
-}
-
-# fim_st FILTER: jq FILTER over the agent's status --json.
-fim_st() {
-	"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json" 2>/dev/null &&
-	    jq -r "$1" "$T/st.json"
-}
-
 # fim_wait SECONDS JQ_CONDITION: wait until the agent's status matches.
 fim_wait() {
-	wait_for "$1" sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '$2'" ||
-	    fail "status never matched $2: $(fim_st .fim)"
+	wait_for "$1" status_check "$2" ||
+	    fail "status never matched $2: $(status_value -c .fim)"
 }
 
 # fim_events [QUERY]: the agent's FIM events on the platform into $OUT.
@@ -177,6 +159,17 @@ fim_wait_events() {
 		_n=$((_n - 1))
 	done
 	fail "events never matched $2: $(jq -c '[.events[] | {action,path}]' "$OUT")"
+}
+
+# fim_created_once NAME N: the create events in $OUT of the files NAME0 ..
+# NAME<N-1> (paths ending in /NAME and digits) are N, none of them twice.
+fim_created_once() {
+	jq -r '.events[] | select(.action == "create") | .path' "$OUT" |
+	    grep "/$1[0-9]*\$" | sort | uniq -c | awk '$1 != 1 { print }' \
+	    > "$T/dups.txt"
+	[ -s "$T/dups.txt" ] && fail "duplicated events: $(cat "$T/dups.txt")"
+	[ "$(jq -r "[.events[] | select(.action == \"create\") | .path | select(test(\"/$1[0-9]+\$\"))] | length" "$OUT")" = "$2" ] ||
+	    fail "not every file $1* arrived once"
 }
 
 # sha256 of a string.

@@ -1,6 +1,8 @@
-# tests/lib-platform.sh: helpers for the outpost-platform black-box tests.
-# Source after tests/lib.sh. Every request goes over real TLS, verified
-# against the platform's own CA (curl --cacert, never -k).
+# tests/lib-platform.sh: helpers for the black-box tests against a real
+# outpost-platform: starting it, requests to its agent and admin APIs, and
+# agents of it (their configuration, activation, inventory). Source after
+# tests/lib.sh. Every request goes over real TLS, verified against the
+# platform's own CA (curl --cacert, never -k).
 
 command -v curl >/dev/null 2>&1 || skip "curl is not installed"
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
@@ -125,6 +127,62 @@ heartbeat() {
 		set -- '{}'
 	fi
 	agent POST /agent/v1/heartbeat -d "$1"
+}
+
+# admin_get PATH: print an admin GET's answer (not in $OUT); fails unless 200.
+admin_get() {
+	_gc=$(curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $TOKEN" \
+	    -o "$T/admin-get.json" -w '%{http_code}' "$URL$1") || return 1
+	cat "$T/admin-get.json"
+	[ "$_gc" = 200 ]
+}
+
+# admin_json PATH [JQ OPTIONS] FILTER: print jq -r FILTER of admin_get PATH.
+admin_json() {
+	admin_get "$1" >/dev/null || return 1
+	shift
+	jq -r "$@" "$T/admin-get.json"
+}
+
+# admin_check PATH FILTER: succeed when jq -e FILTER holds for admin_get PATH.
+admin_check() {
+	admin_get "$1" >/dev/null && jq -e "$2" "$T/admin-get.json" >/dev/null
+}
+
+# platform_has_error AID CODE: succeed when the platform holds AID's error CODE.
+platform_has_error() {
+	admin_check "/api/v1/agents/$1/errors" \
+	    ".errors | map(.code) | index(\"$2\") != null"
+}
+
+# platform_agent_conf DIR [LINES]: DIR/outpost.conf for this platform, sets CONF
+platform_agent_conf() {
+	_ad=$1
+	shift
+	write_agent_conf "$_ad" "platform_url = $URL" \
+	    "activation_id = $ACTIVATION_ID" "customer_id = $CUSTOMER_ID" \
+	    "ca_file = $PDIR/ca.pem" "proxy_file = $_ad/proxy.conf" "$@"
+	CONF="$_ad/outpost.conf"
+}
+
+# platform_agent DIR [LINES]: platform_agent_conf, then start_agent DIR.
+platform_agent() {
+	platform_agent_conf "$@"
+	start_agent "$1"
+}
+
+# wait_activated [SECONDS]: wait (10 s) for activation, or fail; sets AID.
+wait_activated() {
+	wait_for "${1:-10}" status_check '.platform.activation == "activated"' ||
+	    fail "agent not activated: $(tail -n 5 "${CONF%/*}/log/agent.log")"
+	AID=$(status_value .platform.agent_id)
+}
+
+# wait_inventory SECONDS TEST: wait for inventory version TEST ("== 3") acked.
+wait_inventory() {
+	wait_for "$1" status_check \
+	    ".inventory.inventory_version $2 and .inventory.pending == null" ||
+	    fail "agent did not reach inventory version $2: $(status_value -c .inventory)"
 }
 
 # vm_hwm PID: the peak resident set size of PID in KiB.

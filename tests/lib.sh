@@ -158,11 +158,71 @@ stop_agent() {
 	AGENT_RC=$?
 }
 
+# status_json: print the status --json of the agent of outpost.conf $CONF.
+status_json() {
+	"$OUTPOSTCTL" -c "$CONF" status --json
+}
+
+# status_value [JQ OPTIONS] FILTER: print jq -r FILTER over that status.
+status_value() {
+	status_json | jq -r "$@"
+}
+
+# status_check FILTER: succeed when jq -e FILTER holds there (an answer needed).
+status_check() {
+	_st=$(status_json) || return 1
+	[ -n "$_st" ] || return 1
+	printf '%s\n' "$_st" | jq -e "$1" >/dev/null
+}
+
 # has_error CODE: the agent of outpost.conf $CONF shows error CODE ("E302")
 # among its current errors.
 has_error() {
-	"$OUTPOSTCTL" -c "$CONF" status --json |
-	    jq -e ".platform.errors | map(.code) | index(\"$1\") != null" >/dev/null
+	status_check ".platform.errors | map(.code) | index(\"$1\") != null"
+}
+
+# veth_netns NAME [no-ll]: a private network namespace NAME (deleted at
+# exit) with lo up and a veth pair op0/op1 up in it; with no-ll the pair
+# gets no IPv6 link-local addresses. Skips the test when the namespace or
+# the pair cannot be made.
+veth_netns() {
+	ip netns add "$1" || skip "cannot create a network namespace"
+	at_exit "ip netns del $1"
+	ip -n "$1" link set lo up
+	ip -n "$1" link add op0 type veth peer name op1 || skip "no veth links"
+	if [ "${2:-}" = no-ll ]; then
+		ip -n "$1" link set op0 addrgenmode none
+		ip -n "$1" link set op1 addrgenmode none
+	fi
+	ip -n "$1" link set op1 up
+	ip -n "$1" link set op0 up
+}
+
+# valgrind_agent DIR: start outpostd -f with DIR/outpost.conf under
+# valgrind (report in $T/valgrind.out). Skips without valgrind and in a
+# sanitizer build. Sets AGENT_PID.
+valgrind_agent() {
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	if nm "$OUTPOSTD" 2>/dev/null | grep -q __asan_init; then
+		skip "sanitizer build (LeakSanitizer checks leaks there)"
+	fi
+	valgrind --leak-check=full --errors-for-leak-kinds=definite \
+	    --error-exitcode=99 --log-file="$T/valgrind.out" \
+	    "$OUTPOSTD" -f -c "$1/outpost.conf" >"$1/outpostd.stderr" 2>&1 &
+	AGENT_PID=$!
+	at_exit "kill $AGENT_PID 2>/dev/null"
+}
+
+# valgrind_agent_stop: SIGTERM the agent of valgrind_agent; fails unless it
+# exits 0 with no error and nothing definitely lost.
+valgrind_agent_stop() {
+	kill -TERM "$AGENT_PID"
+	wait "$AGENT_PID"
+	_vrc=$?
+	cat "$T/valgrind.out" >&2
+	[ "$_vrc" -eq 0 ] || fail "valgrind exit status $_vrc"
+	assert_grep "$T/valgrind.out" "definitely lost: 0 bytes|no leaks are possible"
+	assert_grep "$T/valgrind.out" "ERROR SUMMARY: 0 errors"
 }
 
 # ctl_raw SOCKET JSON: send one raw control request line, print the reply.

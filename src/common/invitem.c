@@ -217,7 +217,7 @@ invitem_fail(char *field, size_t fieldlen, const char *where,
 }
 
 /* Check an item of a put or a delete. */
-static int
+int
 invitem_check(const struct invitem_section *sec, struct json_object *item,
     const char *where, int is_delete, char *field, size_t fieldlen,
     char *msg, size_t msglen)

@@ -69,5 +69,14 @@ int	invitem_is_ordered(const struct invitem_section *,
  */
 int	invitem_apply(struct json_object *doc, struct json_object *items,
 	    char *field, size_t fieldlen, char *msg, size_t msglen);
+/*
+ * Check an item of "put" (is_delete 0) or "delete" (1) named where: an
+ * object whose key members have their type (strings of 1..256 bytes
+ * without NUL, integers), the required ones present; a delete holds
+ * nothing else. Returns 0, or -1 with the field and why.
+ */
+int	invitem_check(const struct invitem_section *, struct json_object *item,
+	    const char *where, int is_delete, char *field, size_t fieldlen,
+	    char *msg, size_t msglen);
 
 #endif /* OUTPOST_INVITEM_H */

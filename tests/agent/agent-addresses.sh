@@ -6,7 +6,7 @@
 write_agent_conf "$T/a"
 CONF="$T/a/outpost.conf"
 start_agent "$T/a"
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json"
+status_json > "$T/st.json"
 backend=$(jq -r .interfaces.tracking "$T/st.json")
 jq -e '.interfaces.addresses | map(.address) | index("127.0.0.1") != null' \
     "$T/st.json" >/dev/null || fail "127.0.0.1 not listed"
@@ -19,19 +19,13 @@ command -v ip >/dev/null || skip "no ip(8)"
 
 # In a private network namespace: add and remove an address on a dummy link.
 NS="outpost-t$$"
-ip netns add "$NS" || skip "cannot create a network namespace"
-at_exit "ip netns del $NS"
-ip -n "$NS" link set lo up
-ip -n "$NS" link add op0 type veth peer name op1 || skip "no veth links"
-ip -n "$NS" link set op1 up
-ip -n "$NS" link set op0 up
+veth_netns "$NS"
 ip netns exec "$NS" "$OUTPOSTD" -f -c "$CONF" >>"$T/a/outpostd.stderr" 2>&1 &
 AGENT_PID=$!
 at_exit "kill $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null"
 wait_for 10 "$OUTPOSTCTL" -c "$CONF" status || fail "agent in namespace"
 has_addr() {
-	"$OUTPOSTCTL" -c "$CONF" status --json |
-	    jq -e ".interfaces.addresses | map(select(.interface == \"op0\" and .address == \"$1\")) | length == 1"
+	status_check ".interfaces.addresses | map(select(.interface == \"op0\" and .address == \"$1\")) | length == 1"
 }
 ip -n "$NS" addr add 198.51.100.7/24 dev op0
 ip -n "$NS" addr add 2001:db8::7/64 dev op0 nodad

@@ -17,7 +17,7 @@ PID=$(cat "$T/a/run/outpostd.pid")
 at_exit "kill $PID 2>/dev/null"
 kill -0 "$PID" || fail "daemon $PID not running"
 wait_for 10 "$OUTPOSTCTL" -c "$CONF" status || fail "control socket"
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json"
+status_json > "$T/st.json"
 [ "$(jq -r .pid "$T/st.json")" = "$PID" ] || fail "status pid differs from pid file"
 [ "$(jq -r .foreground "$T/st.json")" = "false" ] || fail "not daemon mode"
 [ "$(stat -c %a "$T/a/run/outpostd.sock")" = 600 ] || fail "socket mode"

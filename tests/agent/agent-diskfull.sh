@@ -14,7 +14,7 @@ start_agent "$T/a"
 # Fill the file system, then make the daemon log.
 dd if=/dev/zero of="$T/a/log/filler" bs=4k 2>/dev/null
 ctl_flood "$T/a/run/outpostd.sock" 50
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json" || fail "status while full"
+status_json > "$T/st.json" || fail "status while full"
 jq -e '.log_files[] | select(.name == "agent") | .error != null' "$T/st.json" \
     >/dev/null || fail "status shows no write error: $(jq -c .log_files "$T/st.json")"
 grep -q "agent.log" "$T/a/outpostd.stderr" || fail "nothing said on stderr"
@@ -23,7 +23,7 @@ kill -0 "$AGENT_PID" || fail "daemon died on a full disk"
 # Make room: the daemon writes again (the held lines too) and clears the error.
 rm -f "$T/a/log/filler"
 "$OUTPOSTCTL" -c "$CONF" repair >/dev/null
-wait_for 15 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.log_files[] | select(.name == \"agent\") | .error == null'" ||
+wait_for 15 status_check '.log_files[] | select(.name == "agent") | .error == null' ||
     fail "write error not cleared after freeing space"
 "$OUTPOSTCTL" -c "$CONF" status >/dev/null
 wait_for 10 grep -q "control: command status (request 5[0-9])" "$T/a/log/agent.log" ||

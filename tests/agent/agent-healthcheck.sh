@@ -8,13 +8,8 @@
 . "$abs_top_srcdir/tests/lib-platform.sh"
 
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/proxy.conf"
-CONF="$T/a/outpost.conf"
-start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
-    fail "not activated"
+platform_agent "$T/a"
+wait_activated
 hc() {
 	_rc=0
 	"$OUTPOSTCTL" -c "$CONF" healthcheck "$@" > "$T/hc.out" 2>&1 || _rc=$?

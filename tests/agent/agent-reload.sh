@@ -6,13 +6,13 @@ write_agent_conf "$T/a"
 CONF="$T/a/outpost.conf"
 sed -i 's/^log_level = .*/log_level = info/' "$CONF"
 start_agent "$T/a"
-[ "$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .log_level)" = info ] ||
+[ "$(status_value .log_level)" = info ] ||
     fail "initial level"
 
 # A good change is applied.
 sed -i 's/^log_level = .*/log_level = debug/' "$CONF"
 kill -HUP "$AGENT_PID"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.log_level == \"debug\"'" ||
+wait_for 10 status_check '.log_level == "debug"' ||
     fail "reload did not apply log_level"
 assert_grep "$T/a/log/agent.log" "configuration reloaded"
 
@@ -26,7 +26,7 @@ wait_for 10 grep -q "keeping the previous configuration" "$T/a/log/agent.log" ||
     fail "bad reload not reported"
 assert_grep "$T/a/log/agent.log" "reload: .*outpost.conf:[0-9]+: .*given more than once|reload: .*outpost.conf:[0-9]+: log_level"
 assert_grep "$T/a/log/agent.log" "reload: .*outpost.conf:[0-9]+: unknown key \"bogus\""
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json"
+status_json > "$T/st.json"
 [ "$(jq -r .log_level "$T/st.json")" = debug ] || fail "level changed by bad file"
 [ "$(jq -r .reloads "$T/st.json")" = 1 ] || fail "reload count"
 kill -0 "$AGENT_PID" || fail "daemon died on a bad reload"

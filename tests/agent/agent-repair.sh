@@ -37,7 +37,7 @@ assert_grep "$T/repair2.out" "spool: mode 0777 -> 0700"
 [ "$(stat -c %a "$T/a/state/spool")" = 700 ] || fail "mode not fixed"
 "$OUTPOSTCTL" -c "$CONF" repair > "$T/repair3.out"
 assert_grep "$T/repair3.out" "all required directories in place"
-[ "$("$OUTPOSTCTL" -c "$CONF" status --json | jq .directories.repairs_total)" -ge 12 ] ||
+[ "$(status_value .directories.repairs_total)" -ge 12 ] ||
     fail "repairs_total"
 stop_agent
 exit 0

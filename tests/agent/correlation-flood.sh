@@ -12,17 +12,13 @@
 
 CP=$(free_port)
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
-ALOG="$T/a/log/agentid.log"
 expect 200 admin PATCH /api/v1/profiles/1 \
     -d "{\"heartbeat_interval\":10,\"correlation\":{\"enabled\":true,\"ports\":[$CP],\"bind_all\":true}}"
-start_agent "$T/a"
+platform_agent "$T/a"
+ALOG="$T/a/log/agentid.log"
 wait_for 10 corr_status ".listeners | index(\"0.0.0.0:$CP\") != null" ||
     fail "agent not listening on $CP"
-CID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.correlation_id)
+CID=$(status_value .platform.correlation_id)
 python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0))' 2>/dev/null ||
     skip "cannot use 127.0.0.2 as a source address"
 
@@ -78,10 +74,10 @@ note "flood: $(cat "$T/flood1.out") + $(cat "$T/flood2.out") connection attempts
 [ $((HB1 - HB0)) -ge 2 ] ||
     fail "heartbeats did not keep their 10 s schedule during the flood ($HB0 -> $HB1)"
 corr_status '.refused_source_limit > 0 and .refused_rate_limit > 0' >/dev/null ||
-    fail "limits not hit: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .correlation)"
+    fail "limits not hit: $(status_value -c .correlation)"
 wait_for 15 corr_status '.open_connections == 0' || fail "connections not timed out"
 corr_status '.timeouts >= 16' >/dev/null ||
-    fail "held connections were not timed out: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .correlation)"
+    fail "held connections were not timed out: $(status_value -c .correlation)"
 assert_grep "$ALOG" "limit hit: refused the connection from 127\.0\.0\.1:[0-9]+ to 0\.0\.0\.0:$CP \(the limit of 16 open connections per source address\)"
 
 # A crowd: one held connection from each of 191 sources passes the total.
@@ -100,17 +96,15 @@ for i in range(10, 201):
 time.sleep(3)
 PY
 corr_status '.refused_total_limit > 0' >/dev/null ||
-    fail "total limit not hit: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .correlation)"
+    fail "total limit not hit: $(status_value -c .correlation)"
 assert_grep "$ALOG" "limit hit: refused the connection from 127\.0\.0\.[0-9]+:[0-9]+ to 0\.0\.0\.0:$CP \(the limit of 128 open connections in total\)"
 
 # E802: reported, but rarely (per source per minute, at most every 5 s).
 n802=$(grep -c "E802 " "$T/a/log/agent.log")
 [ "$n802" -ge 1 ] && [ "$n802" -le 10 ] || fail "$n802 E802 lines in agent.log"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
-expect 200 admin GET "/api/v1/agents/$AID/errors"
-jout '.errors | map(.code) | index("E802") != null' | grep -q true ||
-    fail "E802 not reported to the platform"
+AID=$(status_value .platform.agent_id)
+platform_has_error "$AID" E802 || fail "E802 not reported to the platform"
 
 # Afterwards the service is whole again.
 wait_for 15 corr_status '.open_connections == 0' || fail "connections left open"

@@ -49,7 +49,7 @@ for i in range(10, 250):
 PY
 assert_grep "$LOGDIR/agentid.log" "debug: connection from 127\.0\.0\.[0-9]+:[0-9]+ to 0\.0\.0\.0:$CP\$"
 wait_for 20 status_check '.log_files | map(select(.name == "agentid"))[0] | .pending_compressions == 0 and .archives == 5' ||
-    fail "agentid.log not rotated to 5 archives: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c '.log_files')"
+    fail "agentid.log not rotated to 5 archives: $(status_value -c '.log_files')"
 n=0
 for f in "$LOGDIR"/agentid-*.log.gz; do
 	basename "$f" | grep -Eq '^agentid-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}\.[0-9]{3}\.log\.gz$' ||

@@ -12,12 +12,7 @@
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 command -v ip >/dev/null || skip "no ip(8)"
 NS="outpost-c$$"
-ip netns add "$NS" || skip "cannot create a network namespace"
-at_exit "ip netns del $NS"
-ip -n "$NS" link set lo up
-ip -n "$NS" link add op0 type veth peer name op1 || skip "no veth links"
-ip -n "$NS" link set op1 up
-ip -n "$NS" link set op0 up
+veth_netns "$NS"
 NSX="ip netns exec $NS"
 
 write_offline_agent "$T/a" \
@@ -28,12 +23,12 @@ $NSX "$OUTPOSTD" -f -c "$CONF" >>"$T/a/outpostd.stderr" 2>&1 &
 AGENT_PID=$!
 at_exit "kill $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null"
 wait_for 10 "$OUTPOSTCTL" -c "$CONF" status || fail "agent in the namespace"
-[ "$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .interfaces.tracking)" = netlink ] ||
+[ "$(status_value .interfaces.tracking)" = netlink ] ||
     skip "built without netlink address tracking"
 
 # No approved address yet: nothing listens, and that is E801.
 wait_for 5 corr_status '.state == "not listening" and (.reason | test("no interface address lies in the approved networks"))' ||
-    fail "no approved address: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .correlation)"
+    fail "no approved address: $(status_value -c .correlation)"
 status_check '.platform.errors | map(.code) | index("E801") != null' >/dev/null ||
     fail "E801 not raised without an approved address"
 assert_ok port_refused 127.0.0.1 10001

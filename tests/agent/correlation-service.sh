@@ -20,16 +20,10 @@ set -- $(printf '%s\n' $ports | sort -n)
 P1=$1 P2=$2 P3=$3 P4=$4
 
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
+platform_agent "$T/a"
 ALOG="$T/a/log/agentid.log"
-start_agent "$T/a"
-wait_for 10 status_check '.platform.activation == "activated"' ||
-    fail "agent did not activate"
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
-CID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.correlation_id)
+wait_activated
+CID=$(status_value .platform.correlation_id)
 
 # C5: the profile's defaults; C4: off unless the profile enables it.
 expect 200 admin GET /api/v1/profiles/1
@@ -93,9 +87,8 @@ assert_grep "$T/a/log/agent.log" "E801 .*0\.0\.0\.0:$P1"
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc2.txt" || true
 assert_grep "$T/hc2.txt" "^WARN +correlation\.service"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-expect 200 admin GET "/api/v1/agents/$AID/errors"
-jout '.errors | map(.code) | index("E801") != null' | grep -q true ||
-    fail "E801 not reported to the platform: $(cat "$OUT")"
+platform_has_error "$AID" E801 ||
+    fail "E801 not reported to the platform: $(admin_get "/api/v1/agents/$AID/errors")"
 
 # Live re-plan: the ports change; P2 stays open throughout.
 expect 200 admin PATCH /api/v1/profiles/1 -d "{\"correlation\":{\"ports\":[$P2,$P4]}}"

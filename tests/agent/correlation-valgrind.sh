@@ -5,18 +5,10 @@
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-correlation.sh"
 
-command -v valgrind >/dev/null || skip "valgrind not installed"
-if nm "$OUTPOSTD" 2>/dev/null | grep -q __asan_init; then
-	skip "sanitizer build (LeakSanitizer checks leaks there)"
-fi
 CP=$(free_port)
 write_offline_agent "$T/a" "{\"enabled\":true,\"bind_all\":true,\"ports\":[$CP]}"
 CONF="$T/a/outpost.conf"
-valgrind --leak-check=full --errors-for-leak-kinds=definite \
-    --error-exitcode=99 --log-file="$T/valgrind.out" \
-    "$OUTPOSTD" -f -c "$CONF" >"$T/a/outpostd.stderr" 2>&1 &
-AGENT_PID=$!
-at_exit "kill $AGENT_PID 2>/dev/null"
+valgrind_agent "$T/a"
 wait_for 60 corr_status ".listeners | index(\"0.0.0.0:$CP\") != null" ||
     fail "outpostd under valgrind is not listening"
 assert_ok cid_check 127.0.0.1 "$CP" "$OFFLINE_CID"
@@ -38,12 +30,6 @@ assert_grep "$T/hc.txt" "correlation\.listener 0\.0\.0\.0:$CP: answers"
 kill -HUP "$AGENT_PID"
 wait_for 30 grep -q "configuration reloaded" "$T/a/log/agent.log" || fail "reload"
 corr_status '.open_connections > 0' >/dev/null || fail "no connection open at the stop"
-kill -TERM "$AGENT_PID"
-wait "$AGENT_PID"
-rc=$?
-cat "$T/valgrind.out" >&2
-[ "$rc" -eq 0 ] || fail "valgrind exit status $rc"
-assert_grep "$T/valgrind.out" "definitely lost: 0 bytes|no leaks are possible"
-assert_grep "$T/valgrind.out" "ERROR SUMMARY: 0 errors"
+valgrind_agent_stop
 assert_grep "$T/a/log/agentid.log" "closed: the agent is stopping"
 exit 0

@@ -19,10 +19,10 @@ auditctl -b 320 --backlog_wait_time 6000 >/dev/null ||
     fail "cannot set the owner's backlog settings"
 start_platform "$T/p"
 fim_profile fim "[{\"path\":\"$W\",\"recursive\":true}]"
-fim_agent "$T/a" "audit_retry_interval = 3"
+platform_agent "$T/a" "audit_retry_interval = 3"
 fim_wait 20 ".fim.state == \"multicast\" and .fim.holder_pid == $FIM_AUDITD_PID and .fim.rules_installed == 1"
-AID=$(fim_st .platform.agent_id)
-[ "$(fim_st .fim.holder_comm)" = auditd ] || fail "holder comm: $(fim_st .fim)"
+AID=$(status_value .platform.agent_id)
+[ "$(status_value .fim.holder_comm)" = auditd ] || fail "holder comm: $(status_value .fim)"
 [ "$(fim_state pid)" = "$FIM_AUDITD_PID" ] || fail "auditd lost the pid"
 [ "$(fim_state backlog_limit)" = 320 ] || fail "the owner's backlog_limit was changed"
 [ "$(fim_state backlog_wait_time)" = 6000 ] || fail "the owner's backlog_wait_time was changed"
@@ -35,12 +35,13 @@ assert_grep "$T/st.txt" "next_retry +20"
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc.txt"
 assert_grep "$T/hc.txt" "WARN  audit.ownership .*held by pid $FIM_AUDITD_PID \\(auditd\\): events come through the read-only multicast group"
 assert_grep "$T/a/log/agent.log" "E701 .*audit netlink held by pid $FIM_AUDITD_PID \\(auditd\\)"
-wait_for 10 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/agents/$AID/errors' | jq -e '.errors | map(select(.code == \"E701\" and (.message | contains(\"audit netlink held by pid $FIM_AUDITD_PID (auditd)\")))) | length > 0'" ||
+wait_for 10 admin_check "/api/v1/agents/$AID/errors" \
+    ".errors | map(select(.code == \"E701\" and (.message | contains(\"audit netlink held by pid $FIM_AUDITD_PID (auditd)\")))) | length > 0" ||
     fail "E701 not reported to the platform"
 # The claim is retried (and refused) while auditd runs.
 wait_for 10 grep -Eq "audit_pid=$AGENT_PID old=$FIM_AUDITD_PID .*res=0" \
     "$T/auditd/audit.log" || fail "no claim seen in auditd's log"
-[ "$(fim_st .fim.state)" = multicast ] || fail "left multicast while auditd runs"
+[ "$(status_value .fim.state)" = multicast ] || fail "left multicast while auditd runs"
 
 # Events flow read-only; auditd still gets them too.
 sh -c "printf one > '$W/one.txt'"
@@ -76,16 +77,12 @@ wait "$WRITER"
 assert_grep "$T/a/log/agent.log" "audit pid claimed \\(holder pid $HOLDER, auditd, is gone\\)|audit pid holder $HOLDER \\(auditd\\) let go"
 assert_grep "$T/a/log/agent.log" "records now come by unicast; left the multicast group"
 fim_wait_events 40 "[.events[] | select(.action == \"create\" and (.path | test(\"/h[0-9]+\$\")))] | length >= $N"
-jq -r '.events[] | select(.action == "create") | .path' "$OUT" | grep '/h[0-9]*$' |
-    sort | uniq -c | awk '$1 != 1 { print }' > "$T/dups.txt"
-[ -s "$T/dups.txt" ] && fail "duplicated events: $(cat "$T/dups.txt")"
-[ "$(jq -r '[.events[] | select(.action == "create") | .path | select(test("/h[0-9]+$"))] | length' "$OUT")" = "$N" ] ||
-    fail "not every file arrived once"
-[ "$(fim_st .fim.lost_total)" = 0 ] || fail "losses: $(fim_st .fim)"
-[ "$(fim_st '.fim.duplicates > 0')" = true ] || note "no record came both ways"
+fim_created_once h "$N"
+[ "$(status_value .fim.lost_total)" = 0 ] || fail "losses: $(status_value .fim)"
+[ "$(status_value '.fim.duplicates > 0')" = true ] || note "no record came both ways"
 # The owner's settings are ours to set now; E701 is cleared.
 [ "$(fim_state backlog_wait_time)" = 0 ] || fim_wait 10 '.fim.kernel.backlog_wait_time == 0'
-fim_st '.platform.errors | map(.code) | index("E701")' | grep -qx null ||
+status_value '.platform.errors | map(.code) | index("E701")' | grep -qx null ||
     fail "E701 still standing"
 
 stop_agent

@@ -16,10 +16,10 @@ mkdir -p "$W/skip" "$T/one"
 fim_other_rule "$T/other" othertool
 start_platform "$T/p"
 fim_profile fim "[{\"path\":\"$W\",\"recursive\":true,\"excludes\":[\"$W/skip\"]},{\"path\":\"$T/one/app.conf\",\"recursive\":false,\"events\":[\"modify\",\"attrib\"]},{\"path\":\"$T/missing\",\"recursive\":true}]"
-fim_agent "$T/a" "audit_retry_interval = 2"
+platform_agent "$T/a" "audit_retry_interval = 2"
 fim_wait 20 '.fim.state == "owner" and .fim.rules == 3 and .fim.rules_installed == 2'
-AID=$(fim_st .platform.agent_id)
-[ "$(fim_st '.fim.kernel.pid')" = "$AGENT_PID" ] ||
+AID=$(status_value .platform.agent_id)
+[ "$(status_value '.fim.kernel.pid')" = "$AGENT_PID" ] ||
     fim_wait 10 ".fim.kernel.pid == $AGENT_PID"
 [ "$(fim_state pid)" = "$AGENT_PID" ] || fail "the agent does not own the audit pid"
 [ "$(fim_rules_with $FIM_KEY)" = 2 ] || fail "kernel rules: $(auditctl -l)"
@@ -31,9 +31,10 @@ wait_for 10 sh -c "auditctl -s | grep -qx 'backlog_wait_time 0'" ||
 [ "$(fim_state enabled)" = 1 ] || fail "auditing not enabled"
 
 # A refused rule is named (E703) and retried.
-fim_st '.fim.kernel_rules[] | select(.state == "refused") | .path' |
-    grep -qx "$T/missing" || fail "refused rule not shown: $(fim_st .fim)"
-wait_for 10 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/agents/$AID/errors' | jq -e '.errors | map(select(.code == \"E703\" and (.message | contains(\"$T/missing: No such file or directory\")))) | length > 0'" ||
+status_value '.fim.kernel_rules[] | select(.state == "refused") | .path' |
+    grep -qx "$T/missing" || fail "refused rule not shown: $(status_value .fim)"
+wait_for 10 admin_check "/api/v1/agents/$AID/errors" \
+    ".errors | map(select(.code == \"E703\" and (.message | contains(\"$T/missing: No such file or directory\")))) | length > 0" ||
     fail "E703 not reported to the platform"
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc.txt"
 assert_grep "$T/hc.txt" "FAIL  audit.rules .*1 of 3 kernel rules refused: $T/missing"
@@ -137,7 +138,7 @@ fim_events "since=$T0&until=$T1&action=create"
 assert_json .count 3
 
 # Status and heartbeat.
-[ "$(fim_st '.fim.lost_total')" = 0 ] || fail "losses: $(fim_st .fim)"
+[ "$(status_value '.fim.lost_total')" = 0 ] || fail "losses: $(status_value .fim)"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 expect 200 admin GET "/api/v1/agents/$AID"
 assert_json .fim.state owner

@@ -14,10 +14,10 @@ mkdir -p "$W"
 fim_start_auditd
 start_platform "$T/p"
 fim_profile fim "[{\"path\":\"$W\",\"recursive\":true}]"
-fim_agent "$T/a" "audit_retry_interval = 3600"
+platform_agent "$T/a" "audit_retry_interval = 3600"
 fim_wait 20 '.fim.state == "multicast" and .fim.rules_installed == 1'
-AID=$(fim_st .platform.agent_id)
-[ "$(fim_st .fim.lost_total)" = 0 ] || fail "losses before the burst: $(fim_st .fim)"
+AID=$(status_value .platform.agent_id)
+[ "$(status_value .fim.lost_total)" = 0 ] || fail "losses before the burst: $(status_value .fim)"
 
 # The owner's choice: a backlog of 2 records, never wait.
 auditctl -b 2 --backlog_wait_time 0 >/dev/null || fail "cannot set the backlog"
@@ -29,11 +29,12 @@ done
 wait $WRITERS
 auditctl -b "$FIM_SAVED_BACKLOG" >/dev/null
 fim_wait 20 '.fim.lost_kernel > 0 and .fim.lost_total >= .fim.lost_kernel'
-[ "$(fim_st .fim.kernel.lost)" -gt 0 ] || fail "the kernel lost nothing: $(fim_st .fim)"
+[ "$(status_value .fim.kernel.lost)" -gt 0 ] || fail "the kernel lost nothing: $(status_value .fim)"
 "$OUTPOSTCTL" -c "$CONF" status > "$T/st.txt"
 assert_grep "$T/st.txt" "lost_kernel +[1-9]"
 assert_grep "$T/a/log/agent.log" "E704 .* lost since start: [0-9]+ records dropped by the kernel"
-wait_for 20 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/agents/$AID/errors' | jq -e '.errors | map(select(.code == \"E704\")) | length > 0'" ||
+wait_for 20 admin_check "/api/v1/agents/$AID/errors" \
+    '.errors | map(select(.code == "E704")) | length > 0' ||
     fail "E704 not reported to the platform"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 expect 200 admin GET "/api/v1/agents/$AID"

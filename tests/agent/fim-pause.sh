@@ -13,9 +13,9 @@ mkdir -p "$W"
 fim_other_rule "$T/other" othertool
 start_platform "$T/p"
 fim_profile fim "[{\"path\":\"$W\",\"recursive\":true}]"
-fim_agent "$T/a"
+platform_agent "$T/a"
 fim_wait 20 '.fim.state == "owner" and .fim.rules_installed == 1'
-AID=$(fim_st .platform.agent_id)
+AID=$(status_value .platform.agent_id)
 sh -c "printf before > '$W/before.txt'"
 fim_wait_events 20 '[.events[] | select(.path | endswith("/before.txt"))] | length == 1'
 

@@ -12,15 +12,8 @@ command -v ip >/dev/null 2>&1 || skip "no ip(8)"
 grep -q '^#define HAVE_NETLINK 1' "$abs_top_builddir/config.h" ||
     skip "built without netlink: addresses are polled, not followed"
 NS="outpost-inv$$"
-ip netns add "$NS" || skip "cannot create a network namespace"
-at_exit "ip netns del $NS"
-ip -n "$NS" link set lo up
-ip -n "$NS" link add op0 type veth peer name op1 || skip "no veth links"
 # No IPv6 link-local addresses: only the test changes addresses.
-ip -n "$NS" link set op0 addrgenmode none
-ip -n "$NS" link set op1 addrgenmode none
-ip -n "$NS" link set op0 up
-ip -n "$NS" link set op1 up
+veth_netns "$NS" no-ll
 
 # The platform, the agent and every request run inside the namespace.
 cat >"$T/ns-platform" <<EOF
@@ -40,29 +33,20 @@ curl() {
 
 start_platform "$T/p"
 expect 201 admin POST /api/v1/manifests -d '{"type":"inventory","body":{"collectors":["os","host","interfaces","users"]}}'
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
+platform_agent "$T/a"
 LOG="$T/a/log/agent.log"
-start_agent "$T/a"
 
-wait_acked() {
-	wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.inventory_version == $1 and .inventory.pending == null'" ||
-	    fail "agent did not reach inventory version $1: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .inventory)"
-}
 op0_addresses() {
-	expect 200 admin GET "/api/v1/agents/$AID/inventory"
-	jout '[.data.interfaces[] | select(.name == "op0") | .addresses[].address] | join(",")'
+	admin_json "/api/v1/agents/$AID/inventory" '[.data.interfaces[] | select(.name == "op0") | .addresses[].address] | join(",")'
 }
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.collectors | length == 4'" ||
+wait_for 20 status_check '.inventory.collectors | length == 4' ||
     fail "manifest not in force"
-wait_acked 1
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+wait_inventory 20 "== 1"
+AID=$(status_value .platform.agent_id)
 [ "$(op0_addresses)" = "" ] || fail "op0 has addresses: $(op0_addresses)"
 
 ip -n "$NS" addr add 198.51.100.7/24 dev op0
-wait_acked 2
+wait_inventory 20 "== 2"
 [ "$(op0_addresses)" = 198.51.100.7 ] || fail "op0: $(op0_addresses)"
 assert_grep "$LOG" 'inventory: interfaces scan done'
 assert_grep "$LOG" 'inventory: delta against version 1 spooled as record [0-9]+: set -; remove -; items \{"interfaces":\{"put":1,"delete":0\}\}'
@@ -70,7 +54,7 @@ assert_grep "$LOG" 'inventory: delta against version 1 spooled as record [0-9]+:
 # A burst: two changes, one delta.
 ip -n "$NS" addr add 2001:db8::7/64 dev op0 nodad
 ip -n "$NS" addr add 198.51.100.8/24 dev op0
-wait_acked 3
+wait_inventory 20 "== 3"
 [ "$(op0_addresses)" = 198.51.100.7,198.51.100.8,2001:db8::7 ] ||
     fail "op0: $(op0_addresses)"
 [ "$(grep -c 'inventory: interfaces scan done' "$LOG")" = 2 ] ||

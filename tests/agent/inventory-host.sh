@@ -11,14 +11,9 @@ command -v dpkg-query >/dev/null 2>&1 && [ -f /var/lib/dpkg/status ] ||
 start_platform "$T/p"
 ALL='["os","host","cpu","memory","interfaces","packages","services","users","groups","kernel_modules"]'
 expect 201 admin POST /api/v1/manifests -d "{\"type\":\"inventory\",\"body\":{\"collectors\":$ALL}}"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
-start_agent "$T/a"
-wait_for 30 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.inventory_version >= 1 and .inventory.pending == null'" ||
-    fail "no inventory acknowledged: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .inventory)"
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+platform_agent "$T/a"
+wait_inventory 30 '>= 1'
+AID=$(status_value .platform.agent_id)
 expect 200 admin GET "/api/v1/agents/$AID"
 assert_json .status initial_scan_complete
 expect 200 admin GET "/api/v1/agents/$AID/inventory"

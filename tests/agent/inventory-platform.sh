@@ -16,25 +16,16 @@ R="$T/root"
 INVDUMP="$abs_top_builddir/tests/tools/invdump"
 inventory_root "$R"
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf" "inventory_root = $R"
-CONF="$T/a/outpost.conf"
-LOG="$T/a/log/agent.log"
 # The platform's first inventory manifest names four collectors; this one
 # names all ten ("services" is the listening collector).
 ALL='["os","host","cpu","memory","interfaces","packages","services","users","groups","kernel_modules"]'
 expect 201 admin POST /api/v1/manifests -d "{\"type\":\"inventory\",\"body\":{\"collectors\":$ALL}}"
-start_agent "$T/a"
+platform_agent "$T/a" "inventory_root = $R"
+LOG="$T/a/log/agent.log"
 
 # The agent's inventory status member FILTER.
 inv() {
-	"$OUTPOSTCTL" -c "$CONF" status --json | jq -r ".inventory | $1"
-}
-# Wait until the agent holds version $1 with nothing pending.
-wait_acked() {
-	wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.inventory_version == $1 and .inventory.pending == null'" ||
-	    fail "agent did not reach inventory version $1: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .inventory)"
+	status_value ".inventory | $1"
 }
 # The platform's stored inventory into $OUT.
 platform_inventory() {
@@ -67,8 +58,8 @@ assert_platform_is_scan() {
 }
 
 # Activation, then the first full snapshot.
-wait_acked 1
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+wait_inventory 20 "== 1"
+AID=$(status_value .platform.agent_id)
 expect 200 admin GET "/api/v1/agents/$AID"
 assert_json .status initial_scan_complete
 platform_inventory
@@ -93,7 +84,7 @@ scan
 add_package "$R" zzz-new 4.2-1
 scan
 assert_item_delta 1 0
-wait_acked 2
+wait_inventory 20 "== 2"
 platform_inventory
 assert_json .inventory_version 2
 assert_json '.data.packages | length' 306
@@ -112,7 +103,7 @@ assert_platform_is_scan
 sed -i 's/^Version: 1.123-1$/Version: 1.123-2/' "$R/var/lib/dpkg/status"
 scan
 assert_item_delta 1 0
-wait_acked 3
+wait_inventory 20 "== 3"
 platform_inventory
 assert_json '.data.packages[] | select(.name == "pkg-123") | .version' 1.123-2
 assert_platform_is_scan
@@ -121,7 +112,7 @@ assert_platform_is_scan
 remove_package "$R" pkg-007
 scan
 assert_item_delta 0 1
-wait_acked 4
+wait_inventory 20 "== 4"
 platform_inventory
 assert_json .inventory_version 4
 assert_json '.data.packages | length' 305
@@ -139,7 +130,7 @@ jq '.acked.inventory_version = 99' "$T/a/state/inventory.json" >"$T/inv.json"
 cp "$T/inv.json" "$T/a/state/inventory.json"
 add_package "$R" zzz-after-restart 1.0-1
 start_agent "$T/a"
-wait_acked 5
+wait_inventory 20 "== 5"
 assert_grep "$LOG" 'inventory: delta against version 99 spooled'
 assert_grep "$LOG" "the platform does not hold the base of record [0-9]+ \(409 full_inventory_required"
 [ "$(inv .conflicts)" = 1 ] || fail "conflicts: $(inv .conflicts)"
@@ -151,10 +142,10 @@ assert_json '.data | keys | length' 10
     fail "inventory.json after the full resend"
 
 # Paused by the profile: no scans, no uploads; resumed: a scan at once.
-PROFILE=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.profile.id)
+PROFILE=$(status_value .platform.profile.id)
 expect 200 admin PATCH "/api/v1/profiles/$PROFILE" -d '{"data_collection_paused":true}'
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.paused and .inventory.state == \"paused\"'" ||
+wait_for 10 status_check '.inventory.paused and .inventory.state == "paused"' ||
     fail "pause not in force: $(inv .)"
 "$OUTPOSTCTL" -c "$CONF" status | grep -Eq '^  paused +true' || fail "status does not show the pause"
 scans=$(inv .scans)
@@ -171,7 +162,7 @@ assert_json .inventory_version 5
 assert_grep "$LOG" "inventory: data collection paused by the profile"
 expect 200 admin PATCH "/api/v1/profiles/$PROFILE" -d '{"data_collection_paused":false}'
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_acked 6
+wait_inventory 20 "== 6"
 [ "$(inv .scans)" -gt "$scans" ] || fail "no scan after resuming"
 platform_inventory
 assert_json '[.data.packages[] | select(.name == "zzz-while-paused")] | length' 1
@@ -206,7 +197,7 @@ wait "$AGENT_PID" 2>/dev/null
 ls "$T/a/state/spool" | grep -q . || fail "spool empty after SIGKILL"
 run_platform
 start_agent "$T/a"
-wait_acked 8
+wait_inventory 20 "== 8"
 platform_inventory
 assert_json .inventory_version 8
 assert_json '[.data.packages[] | select(.name | startswith("zzz-"))] | map(.name) | join(",")' \
@@ -230,20 +221,20 @@ assert_platform_is_scan
 kill -KILL "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 start_agent "$T/a"
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.scans >= 1 and .inventory.state == \"idle\"'" ||
+wait_for 20 status_check '.inventory.scans >= 1 and .inventory.state == "idle"' ||
     fail "no scan after the restart: $(inv .)"
 [ "$(inv .uploads_full)" = 0 ] || fail "a full snapshot after the restart"
 remove_package "$R" zzz-second
 scan
 assert_item_delta 0 1
-wait_acked 9
+wait_inventory 20 "== 9"
 assert_platform_is_scan
 
 # The inventory manifest names fewer collectors: their sections are
 # removed with a delta; named again: scanned and set again.
 expect 201 admin POST /api/v1/manifests -d '{"type":"inventory","body":{"collectors":["os","packages","no-such-collector"]}}'
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_acked 10
+wait_inventory 20 "== 10"
 [ "$(inv '.collectors | join(",")')" = os,packages ] || fail "collectors: $(inv .collectors)"
 platform_inventory
 assert_json '.data | keys | join(",")' os,packages
@@ -251,7 +242,7 @@ assert_grep "$LOG" 'manifest [0-9]+ names collector "no-such-collector", which t
 assert_grep "$LOG" 'inventory: delta against version 9 spooled as record [0-9]+: set -; remove \["host","cpu","memory","interfaces","listening","users","groups","kernel_modules"\]'
 expect 201 admin POST /api/v1/manifests -d "{\"type\":\"inventory\",\"body\":{\"collectors\":$ALL,\"inventory_interval\":600}}"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_acked 11
+wait_inventory 20 "== 11"
 platform_inventory
 assert_json '.data | keys | length' 10
 [ "$(inv .interval)" = 600 ] || fail "manifest interval: $(inv .interval)"

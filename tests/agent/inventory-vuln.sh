@@ -16,14 +16,9 @@ expect 201 admin POST /api/v1/manifests -d '{"type":"vulnsigs","body":{"signatur
  {"id":"T-UTIL-NOEPOCH","title":"epoch 0 is older","severity":"medium","package":"util-linux","ecosystem":"deb","fixed_version":"2.38.1-6"},
  {"id":"T-PKG","title":"range","severity":"critical","package":"pkg-150","ecosystem":"deb","affected":{"introduced":"1.100-1","fixed":"1.200-1"}},
  {"id":"T-RPM","title":"other ecosystem","severity":"high","package":"openssl","ecosystem":"rpm","fixed_version":"9.9"}]}}'
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf" "inventory_root = $R"
-CONF="$T/a/outpost.conf"
-start_agent "$T/a"
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.inventory_version >= 1 and .inventory.pending == null'" ||
-    fail "no inventory acknowledged"
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+platform_agent "$T/a" "inventory_root = $R"
+wait_inventory 20 '>= 1'
+AID=$(status_value .platform.agent_id)
 expect 200 admin GET "/api/v1/agents/$AID"
 assert_json .status initial_scan_complete
 expect 200 admin GET "/api/v1/agents/$AID/vulnerabilities"
@@ -34,7 +29,8 @@ note "the host upgrades openssl: its detection goes"
 remove_package "$R" openssl
 add_package "$R" openssl 3.0.11-1~deb12u3
 "$OUTPOSTCTL" -c "$CONF" inventory-scan >/dev/null || fail "inventory-scan failed"
-wait_for 20 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/agents/$AID/vulnerabilities' | jq -e '[.vulnerabilities[].id] | sort | join(\",\") == \"T-PKG,T-UTIL\"'" ||
+wait_for 20 admin_check "/api/v1/agents/$AID/vulnerabilities" \
+    '[.vulnerabilities[].id] | sort | join(",") == "T-PKG,T-UTIL"' ||
     fail "the upgrade did not clear T-OPENSSL"
 stop_agent
 [ "$AGENT_RC" = 0 ] || fail "outpostd exited with $AGENT_RC"

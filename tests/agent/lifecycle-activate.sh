@@ -8,11 +8,10 @@
 
 start_platform "$T/p"
 # S2: a wrong CA at first (the system store does not know the platform's).
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
+platform_agent_conf "$T/a"
+sed -i '/^ca_file = /d' "$CONF"
 start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.errors | map(.code) | index(\"E201\") != null'" ||
+wait_for 10 has_error E201 ||
     fail "TLS verification error not shown in status"
 assert_grep "$T/a/log/agent.log" "E201 .*activation: $URL/agent/v1/activate"
 "$OUTPOSTCTL" -c "$CONF" status > "$T/st.txt"
@@ -23,9 +22,9 @@ assert_json .count 0
 # Fixed: the right CA, reload; the agent activates and reports the error.
 echo "ca_file = $PDIR/ca.pem" >> "$CONF"
 kill -HUP "$AGENT_PID"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 10 status_check '.platform.activation == "activated"' ||
     fail "agent did not activate after the CA fix"
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json"
+status_json > "$T/st.json"
 AID=$(jq -r .platform.agent_id "$T/st.json")
 expect 200 admin GET /api/v1/agents
 assert_json .count 1
@@ -33,9 +32,8 @@ assert_json '.agents[0].agent_id' "$AID"
 assert_json '.agents[0].status' provisioned
 assert_json '.agents[0].online' true
 assert_json '.agents[0].correlation_id' "$(jq -r .platform.correlation_id "$T/st.json")"
-expect 200 admin GET "/api/v1/agents/$AID/errors"
-jout '.errors | map(.code) | index("E201") != null' | grep -q true ||
-    fail "S2: the TLS error was not reported to the platform: $(cat "$OUT")"
+platform_has_error "$AID" E201 ||
+    fail "S2: the TLS error was not reported to the platform: $(admin_get "/api/v1/agents/$AID/errors")"
 [ "$(jq '.platform.errors | length' "$T/st.json")" = 0 ] || fail "errors not cleared"
 assert_grep "$T/a/log/agent.log" "activated with $URL as agent $AID"
 [ "$(stat -c %a "$T/a/state/state.json")" = 600 ] || fail "state.json mode"
@@ -45,7 +43,7 @@ stop_agent
 assert_grep "$T/a/log/agent.log" "outpostd stopped \(SIGTERM\)"
 start_agent "$T/a"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-[ "$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)" = "$AID" ] ||
+[ "$(status_value .platform.agent_id)" = "$AID" ] ||
     fail "identity not reused after restart"
 expect 200 admin GET /api/v1/agents
 assert_json .count 1
@@ -58,7 +56,7 @@ expect 200 admin PATCH "/api/v1/activation-keys/$ACTIVATION_ID" \
     -d "{\"profile_id\":$NEWPROF,\"apply_to_all_agents\":true}"
 assert_json .applied_to 1
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st2.json"
+status_json > "$T/st2.json"
 [ "$(jq -r .platform.profile.id "$T/st2.json")" = "$NEWPROF" ] ||
     fail "S12: profile $NEWPROF not in force: $(jq -c .platform.profile "$T/st2.json")"
 [ "$(jq -r .platform.heartbeat_interval "$T/st2.json")" = 30 ] || fail "interval"
@@ -68,7 +66,7 @@ assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 stop_agent
 echo '{"version":1,"agent_id":' > "$T/a/state/state.json"
 start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 10 status_check '.platform.activation == "activated"' ||
     fail "no re-activation after a corrupt state file"
 assert_grep "$T/a/log/agent.log" "E501 .*state.json"
 stop_agent

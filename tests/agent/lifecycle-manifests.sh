@@ -8,15 +8,10 @@
 command -v python3 >/dev/null || skip "python3 is not installed"
 
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
-start_agent "$T/a"
-st() { "$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json" && jq -r "$1" "$T/st.json"; }
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.vulnsigs.version == 1 and .manifests.fim.version == 1 and .manifests.inventory.version == 1'" ||
-    fail "init's manifests not in force: $(cat "$T/st.json")"
-AID=$(st .platform.agent_id)
+platform_agent "$T/a"
+wait_for 10 status_check '.manifests.vulnsigs.version == 1 and .manifests.fim.version == 1 and .manifests.inventory.version == 1' ||
+    fail "init's manifests not in force: $(status_value -c .manifests)"
+AID=$(status_value .platform.agent_id)
 for t in inventory fim vulnsigs; do
 	[ -f "$T/a/state/manifests/$t.json" ] || fail "$t manifest not cached"
 	[ "$(stat -c %a "$T/a/state/manifests/$t.json")" = 600 ] || fail "$t mode"
@@ -27,7 +22,7 @@ assert_grep "$T/a/log/agent.log" "vulnsigs manifest version 1 verified and in fo
 expect 201 admin POST /api/v1/manifests -d '{"type":"vulnsigs","body":{"signatures":[]}}'
 assert_json .version 2
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.vulnsigs.version == 2'" ||
+wait_for 10 status_check '.manifests.vulnsigs.version == 2' ||
     fail "vulnsigs 2 not downloaded"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 expect 200 admin GET "/api/v1/agents/$AID"
@@ -48,13 +43,13 @@ c.execute("UPDATE manifests SET body = ? WHERE type = 'vulnsigs' AND version = 3
 c.commit()
 PY
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.vulnsigs.refused == 1'" ||
-    fail "tampered manifest not refused: $(cat "$T/st.json")"
-[ "$(st .manifests.vulnsigs.version)" = 2 ] || fail "version 2 did not stay in force"
+wait_for 10 status_check '.manifests.vulnsigs.refused == 1' ||
+    fail "tampered manifest not refused: $(status_value -c .manifests)"
+[ "$(status_value .manifests.vulnsigs.version)" = 2 ] || fail "version 2 did not stay in force"
 assert_grep "$T/a/log/agent.log" "E601 .*vulnsigs manifest refused: Ed25519 signature over vulnsigs version 3 does not verify"
-st '.platform.errors | map(.code) | index("E601")' | grep -qv null ||
+status_value '.platform.errors | map(.code) | index("E601")' | grep -qv null ||
     fail "E601 not in status"
-wait_for 10 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/agents/$AID/errors' | jq -e '.errors | map(.code) | index(\"E601\") != null'" ||
+wait_for 10 platform_has_error "$AID" E601 ||
     fail "E601 not reported to the platform"
 
 # S7: paused -> the fim manifest is not downloaded; resumed -> it is.
@@ -65,22 +60,22 @@ SERVED=$(jout .count)
 [ "$SERVED" -ge 1 ] || fail "the fim manifest downloaded at activation is not in the record"
 expect 200 admin PATCH "/api/v1/agents/$AID" -d "{\"profile_id\":$PROF}"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.data_collection_paused == true'" ||
+wait_for 10 status_check '.manifests.data_collection_paused == true' ||
     fail "pause not in force"
 expect 201 admin POST /api/v1/manifests -d '{"type":"fim","body":{"note":"v2"}}'
 assert_json .version 2
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-[ "$(st .manifests.fim.version)" = 1 ] || fail "fim manifest downloaded while paused"
+[ "$(status_value .manifests.fim.version)" = 1 ] || fail "fim manifest downloaded while paused"
 # The platform's record agrees: since the pause, no fim manifest went out.
 expect 200 admin GET "/api/v1/agents/$AID/manifest-downloads?type=fim&outcome=served"
 assert_json .count "$SERVED"
-[ "$(st .manifests.fim.platform_version)" = 2 ] || fail "platform's fim version not seen"
+[ "$(status_value .manifests.fim.platform_version)" = 2 ] || fail "platform's fim version not seen"
 assert_grep "$T/a/log/agent.log" "not downloading the fim manifest: data collection is paused"
 expect 200 admin PATCH "/api/v1/profiles/$PROF" -d '{"data_collection_paused":false}'
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.fim.version == 2'" ||
-    fail "fim manifest not downloaded after resume: $(cat "$T/st.json")"
+wait_for 10 status_check '.manifests.fim.version == 2' ||
+    fail "fim manifest not downloaded after resume: $(status_value -c .manifests)"
 jq -e ".body | fromjson | .profile_id == $PROF" "$T/a/state/manifests/fim.json" >/dev/null ||
     fail "fim manifest does not carry the agent's profile"
 expect 200 admin GET "/api/v1/agents/$AID/manifest-downloads?type=fim&outcome=served"
@@ -99,7 +94,7 @@ PY
 start_agent "$T/a"
 assert_grep "$T/a/log/agent.log" "E601 .*cached .*inventory.json: Ed25519 signature over inventory version 1 does not verify"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.manifests.inventory.version == 1'" ||
+wait_for 10 status_check '.manifests.inventory.version == 1' ||
     fail "inventory manifest not fetched again"
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc.txt" || true
 assert_grep "$T/hc.txt" "PASS  manifests .*verified and in force: inventory 1, fim 2, vulnsigs 2"

@@ -53,17 +53,18 @@ note "the right password: activated through squid only"
 proxy_conf proxy-good "https_proxy = http://agent:p%40ss%3Aw0rd@127.0.0.1:$SQ"
 cp "$T/proxy-good.conf" "$T/a/proxy.conf"
 kill -HUP "$AGENT_PID"
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 20 status_check '.platform.activation == "activated"' ||
     fail "not activated through squid: $(tail -n 5 "$T/a/log/agent.log")"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json"
+status_json > "$T/st.json"
 [ "$(jq -r .platform.proxy "$T/st.json")" = "http://agent:****@127.0.0.1:$SQ" ] ||
     fail "status does not name squid: $(jq .platform "$T/st.json")"
 AID=$(jq -r .platform.agent_id "$T/st.json")
 expect 200 admin GET /api/v1/agents
 assert_json .count 1
 assert_json '.agents[0].agent_id' "$AID"
-wait_for 10 sh -c "curl -sS --cacert '$PDIR/ca.pem' -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/agents/$AID/errors?limit=100' | jq -e '(.errors | map(.code)) as \$c | (\$c | index(\"E302\")) != null and (\$c | index(\"E101\")) != null'" ||
+wait_for 10 admin_check "/api/v1/agents/$AID/errors?limit=100" \
+    '(.errors | map(.code)) as $c | ($c | index("E302")) != null and ($c | index("E101")) != null' ||
     fail "E101/E302 not reported to the platform"
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc3.txt" ||
     fail "healthcheck failed through squid: $(cat "$T/hc3.txt")"
@@ -78,10 +79,7 @@ wait_for 10 grep -q "TCP_TUNNEL/200 .* CONNECT $NAME:$PORT agent " "$T/sq/access
     fail "no authenticated CONNECT in squid's access.log"
 
 # A second agent whose platform URL resolves and is reachable directly.
-write_agent_conf "$T/b" "platform_url = https://localhost:$PORT" \
-    "activation_id = $ACTIVATION_ID" "customer_id = $CUSTOMER_ID" \
-    "ca_file = $PDIR/ca.pem" "proxy_file = $T/b/proxy.conf"
-CONF="$T/b/outpost.conf"
+platform_agent_conf "$T/b"
 
 note "failover: the first proxy is dead, tinyproxy carries the check-in"
 start_tinyproxy tp
@@ -89,10 +87,10 @@ TP=$PROXY_PORT
 proxy_conf proxy-fo "https_proxy = http://127.0.0.1:$DEAD; http://127.0.0.1:$TP"
 cp "$T/proxy-fo.conf" "$T/b/proxy.conf"
 start_agent "$T/b"
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 20 status_check '.platform.activation == "activated"' ||
     fail "not activated through tinyproxy: $(tail -n 5 "$T/b/log/agent.log")"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-[ "$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.proxy)" = "http://127.0.0.1:$TP" ] ||
+[ "$(status_value .platform.proxy)" = "http://127.0.0.1:$TP" ] ||
     fail "tinyproxy did not carry the check-in"
 assert_grep "$T/b/log/agent.log" "127.0.0.1:$DEAD.*trying next proxy http://127.0.0.1:$TP"
 wait_for 10 grep -q "CONNECT localhost:$PORT" "$T/tp/tinyproxy.log" ||
@@ -118,7 +116,7 @@ cp "$T/proxy-open.conf" "$T/b/proxy.conf"
 kill -HUP "$AGENT_PID"
 sleep 0.5
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.proxy == \"direct\"'" ||
+wait_for 20 status_check '.platform.proxy == "direct"' ||
     fail "fail-open did not go direct: $(tail -n 5 "$T/b/log/agent.log")"
 stop_agent
 [ "$AGENT_RC" = 0 ] || fail "outpostd exited with $AGENT_RC"

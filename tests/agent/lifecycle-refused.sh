@@ -8,10 +8,8 @@
 
 start_platform "$T/p"
 BOGUS=00000000-0000-4000-8000-000000000000
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $BOGUS" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
+platform_agent_conf "$T/a"
+sed -i "s/^activation_id = .*/activation_id = $BOGUS/" "$CONF"
 
 note "wrong activation key: E402"
 start_agent "$T/a"
@@ -37,7 +35,7 @@ PIN=$(spki_pin "$PDIR/server.pem" hex 2>/dev/null ||
 [ -n "$PIN" ] || fail "cannot compute the platform's pin"
 sed -i "s/^pin_sha256 = .*/pin_sha256 = $PIN/" "$CONF"
 kill -HUP "$AGENT_PID"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 10 status_check '.platform.activation == "activated"' ||
     fail "not activated with the right pin"
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc.txt" || fail "healthcheck failed"
 assert_grep "$T/hc.txt" "^PASS  tls .*pin matches"

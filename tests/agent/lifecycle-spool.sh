@@ -11,20 +11,15 @@ SPOOLFILL="$abs_top_builddir/tests/tools/spoolfill"
 [ -x "$SPOOLFILL" ] || fail "$SPOOLFILL not built"
 
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf" "log_level = info"
-sed -i '/^log_level = debug$/d' "$T/a/outpost.conf"
-CONF="$T/a/outpost.conf"
+platform_agent_conf "$T/a" "log_level = info"
+sed -i '/^log_level = debug$/d' "$CONF"
 start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
-    fail "not activated"
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+wait_activated
 stop_agent
-depth() { "$OUTPOSTCTL" -c "$CONF" status --json | jq -r .spool.depth; }
+depth() { status_value .spool.depth; }
+drained() { [ "$(depth)" = 0 ]; }
 count_stored() {
-	curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $TOKEN" \
-	    "$URL/api/v1/agents/$AID/errors?limit=10000" > "$T/errors.json"
+	admin_get "/api/v1/agents/$AID/errors?limit=10000" > "$T/errors.json"
 	jq '[.errors[] | select(.message | startswith("spooled-while-down "))] | length' "$T/errors.json"
 }
 
@@ -61,7 +56,7 @@ note "killed with $LEFT records left"
     note "the kill did not land in the middle of the drain ($LEFT left)"
 start_agent "$T/a"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 60 sh -c "[ \"\$('$OUTPOSTCTL' -c '$CONF' status --json | jq -r .spool.depth)\" = 0 ]" ||
+wait_for 60 drained ||
     fail "the spool did not drain: depth $(depth)"
 [ "$(count_stored)" = 1000 ] || fail "stored $(count_stored) of 1000 records"
 [ "$(jq '[.errors[] | select(.message | startswith("spooled-while-down ")) | .message] | unique | length' "$T/errors.json")" = 1000 ] ||
@@ -74,7 +69,7 @@ rm -f "$T/a/state/spool"/*.rec
 cp "$T/spool-copy"/*.rec "$T/a/state/spool/"
 start_agent "$T/a"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 60 sh -c "[ \"\$('$OUTPOSTCTL' -c '$CONF' status --json | jq -r .spool.depth)\" = 0 ]" ||
+wait_for 60 drained ||
     fail "the resent records did not drain"
 [ "$(count_stored)" = 1000 ] || fail "a resend was stored again: $(count_stored)"
 
@@ -85,24 +80,23 @@ stop_platform
 echo "spool_max_size = 1M" >> "$CONF"
 start_agent "$T/a"
 assert_fails "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 20 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.spool.dropped > 0 and (.platform.errors | map(.code) | index(\"E503\") != null)'" ||
-    fail "no drop counted: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .spool)"
+wait_for 20 status_check '.spool.dropped > 0 and (.platform.errors | map(.code) | index("E503") != null)' ||
+    fail "no drop counted: $(status_value -c .spool)"
 assert_grep "$T/a/log/agent.log" "E503 .*dropped from the spool"
-"$OUTPOSTCTL" -c "$CONF" status --json > "$T/st.json"
+status_json > "$T/st.json"
 DROPPED=$(jq -r .spool.dropped "$T/st.json")
 [ "$(jq -r .spool.bytes "$T/st.json")" -le 1048576 ] || fail "spool over its limit"
 "$OUTPOSTCTL" -c "$CONF" status > "$T/st.txt"
 assert_grep "$T/st.txt" "^spool: .* $DROPPED dropped"
 run_platform
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
-wait_for 120 sh -c "[ \"\$('$OUTPOSTCTL' -c '$CONF' status --json | jq -r .spool.depth)\" = 0 ]" ||
+wait_for 120 drained ||
     fail "the spool did not drain"
-curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $TOKEN" \
-    "$URL/api/v1/agents/$AID/errors?limit=10000" > "$T/errors.json"
+admin_get "/api/v1/agents/$AID/errors?limit=10000" > "$T/errors.json"
 STORED=$(jq '[.errors[] | select(.message | startswith("overflow-record "))] | length' "$T/errors.json")
 # Records dropped since the count above (the inventory's full snapshot,
 # spooled after the restart, can push out more) count too.
-DROPPED=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .spool.dropped)
+DROPPED=$(status_value .spool.dropped)
 [ $((STORED + DROPPED)) -ge 8000 ] ||
     fail "stored $STORED + dropped $DROPPED < 8000 records"
 jq -e '.errors | map(.code) | index("E503") != null' "$T/errors.json" >/dev/null ||

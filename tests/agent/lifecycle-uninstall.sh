@@ -6,14 +6,9 @@
 . "$abs_top_srcdir/tests/lib-platform.sh"
 
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
-start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
-    fail "no activation"
-AID1=$(jq -r .platform.agent_id "$("$OUTPOSTCTL" -c "$CONF" status --json > "$T/s1"; echo "$T/s1")")
+platform_agent "$T/a"
+wait_activated
+AID1=$AID
 
 # S10: outpostctl uninstall removes the agent from the host only.
 "$OUTPOSTCTL" -c "$CONF" uninstall > "$T/u.out" || fail "uninstall"
@@ -27,9 +22,9 @@ expect 201 admin POST /api/v1/activation-keys -d '{"name":"second key"}'
 KEY2=$(jout .activation_id)
 sed -i "s/^activation_id = .*/activation_id = $KEY2/" "$CONF"
 start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 10 status_check '.platform.activation == "activated"' ||
     fail "reinstall with another key did not activate"
-AID2=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+AID2=$(status_value .platform.agent_id)
 [ "$AID2" != "$AID1" ] || fail "same agent id after reinstall"
 expect 200 admin GET "/api/v1/agents/$AID2"
 assert_json .activation_id "$KEY2"
@@ -44,9 +39,9 @@ expect 404 admin GET "/api/v1/agents/$AID2"
 # S9 with the same key again, then S10 from the platform side.
 sed -i "s/^activation_id = .*/activation_id = $ACTIVATION_ID/" "$CONF"
 start_agent "$T/a"
-wait_for 10 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.platform.activation == \"activated\"'" ||
+wait_for 10 status_check '.platform.activation == "activated"' ||
     fail "reinstall with the same key did not activate"
-AID3=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
+AID3=$(status_value .platform.agent_id)
 expect 200 admin DELETE "/api/v1/agents/$AID3"
 "$OUTPOSTCTL" -c "$CONF" heartbeat 2>"$T/hb.err" && fail "heartbeat after DELETE succeeded"
 wait "$AGENT_PID"

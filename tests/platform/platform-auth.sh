@@ -70,8 +70,7 @@ expect 404 admin GET /api/v1/agents/00000000-0000-4000-8000-000000000000
 expect 405 admin PUT /api/v1/agents
 assert_json .error method_not_allowed
 expect 405 admin POST /api/v1/assets -d '{}'
-curl -sS --cacert "$PDIR/ca.pem" -D "$T/headers" -o /dev/null -X DELETE \
-    -H "Authorization: Bearer $TOKEN" "$URL/api/v1/profiles"
+expect 405 admin DELETE /api/v1/profiles -D "$T/headers"
 assert_grep "$T/headers" '^Allow: GET, POST'
 expect 405 agent GET /agent/v1/heartbeat
 expect 405 http GET /agent/v1/activate ""

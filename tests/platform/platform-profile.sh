@@ -9,8 +9,7 @@ start_platform "$T/p"
 activate web-01
 
 # ETag and 304.
-curl -sS --cacert "$PDIR/ca.pem" -D "$T/h" -o "$OUT" \
-    -H "Authorization: Bearer $CRED" "$URL/agent/v1/profile"
+expect 200 agent GET /agent/v1/profile -D "$T/h"
 etag=$(sed -n 's/^ETag: //Ip' "$T/h" | tr -d '\r')
 [ "$etag" = '"p1v1"' ] || fail "ETag is $etag"
 assert_json .version 1
@@ -139,8 +138,7 @@ verify_manifest() {
 	    fail "manifest signature does not verify: $(cat "$OUT")"
 }
 CRED=$c3
-curl -sS --cacert "$PDIR/ca.pem" -D "$T/h" -o "$OUT" \
-    -H "Authorization: Bearer $CRED" "$URL/agent/v1/manifests/vulnsigs"
+expect 200 agent GET /agent/v1/manifests/vulnsigs -D "$T/h"
 assert_json .type vulnsigs
 assert_json .version 1
 verify_manifest
@@ -179,16 +177,16 @@ verify_manifest
 expect 200 admin PATCH "/api/v1/profiles/$paused" -d '{"data_collection_paused":false}'
 expect 200 agent GET /agent/v1/manifests/fim
 verify_manifest
-ETAG=$(curl -sS -D - -o /dev/null --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $CRED" "$URL/agent/v1/manifests/inventory" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+expect 200 agent GET /agent/v1/manifests/inventory -D "$T/h"
+ETAG=$(sed -n 's/^ETag: //Ip' "$T/h" | tr -d '\r')
 [ -n "$ETAG" ] || fail "no ETag on a manifest"
-curl -sS -o /dev/null -w '%{http_code}' --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $CRED" \
-    -H "If-None-Match: $ETAG" "$URL/agent/v1/manifests/inventory" | grep -qx 304 || fail "no 304"
+expect 304 agent GET /agent/v1/manifests/inventory -H "If-None-Match: $ETAG"
 
 # The platform's record of manifest downloads, newest first.
 expect 200 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?type=fim"
 assert_json '[.downloads[] | .outcome] | .[0:3] | join(",")' served,paused,served
 assert_json '.downloads[1] | "\(.status) \(.version)"' '409 null'
-assert_json ".downloads[0] | .version == $(curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/manifests/fim" | jq .version) and .status == 200 and (.time | type) == \"number\"" true
+assert_json ".downloads[0] | .version == $(admin_json /api/v1/manifests/fim .version) and .status == 200 and (.time | type) == \"number\"" true
 expect 200 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?outcome=not_modified"
 assert_json '[.downloads[] | .status] | unique | join(",")' 304
 assert_json '.downloads[0].type' inventory

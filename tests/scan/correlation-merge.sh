@@ -12,17 +12,13 @@
 
 CP=$(free_port)
 start_platform "$T/p"
-write_agent_conf "$T/a" "platform_url = $URL" "activation_id = $ACTIVATION_ID" \
-    "customer_id = $CUSTOMER_ID" "ca_file = $PDIR/ca.pem" \
-    "proxy_file = $T/a/no-proxy.conf"
-CONF="$T/a/outpost.conf"
 expect 200 admin PATCH /api/v1/profiles/1 \
     -d "{\"correlation\":{\"enabled\":true,\"ports\":[$CP],\"bind_all\":true}}"
-start_agent "$T/a"
+platform_agent "$T/a"
 wait_for 10 corr_status ".listeners | index(\"0.0.0.0:$CP\") != null" ||
     fail "agent not listening on $CP"
-AID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.agent_id)
-CID=$("$OUTPOSTCTL" -c "$CONF" status --json | jq -r .platform.correlation_id)
+AID=$(status_value .platform.agent_id)
+CID=$(status_value .platform.correlation_id)
 echo "$TOKEN" > "$T/token"
 chmod 600 "$T/token"
 
@@ -56,8 +52,7 @@ assert_json '.assets[] | select(.asset_id == "scan:127.0.0.1") | .last_scan.open
 # C9 on, C1: merged into the agent's asset. The agent's inventory is in
 # first: its interfaces (loopback among them) are addresses it reported,
 # so the scan of 127.0.0.1 is no mismatch.
-wait_for 30 sh -c "'$OUTPOSTCTL' -c '$CONF' status --json | jq -e '.inventory.inventory_version >= 1 and .inventory.pending == null'" ||
-    fail "no inventory acknowledged: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .inventory)"
+wait_inventory 30 '>= 1'
 expect 200 admin PATCH /api/v1/settings -d '{"accept_correlation_id":true}'
 "$SCAN" -p "$CP" --json --submit "$URL/" --token "$T/token" --cacert "$PDIR/ca.pem" \
     --scanner "test-scanner/2" 127.0.0.1 > "$T/sub2.json" ||

@@ -61,7 +61,7 @@ jq -e "[.results[] | select(.correlation_id == \"$OFFLINE_CID\")] | length == 2"
 
 # C7: the agent saw each scanner connection; nothing hit a limit.
 corr_status '.accepted >= 17 and .refused_source_limit == 0 and .refused_rate_limit == 0' >/dev/null ||
-    fail "counters: $("$OUTPOSTCTL" -c "$CONF" status --json | jq -c .correlation)"
+    fail "counters: $(status_value -c .correlation)"
 kill "$AGENT_PID"
 wait "$AGENT_PID"
 exit 0
