@@ -10,37 +10,29 @@
 #include <string.h>
 #include <time.h>
 
+#include "api-admin.h"
+#include "api-vuln.h"
+#include "api.h"
 #include "compat.h"
 #include "jsonutil.h"
+#include "log.h"
+#include "pki.h"
 #include "platform.h"
+#include "profile-doc.h"
+#include "store.h"
 #include "vuln.h"
 
-#define ADMIN_MAX_TAGS		64
-#define ADMIN_MAX_LIMIT		10000
-#define ADMIN_DEFAULT_LIMIT	1000
-
-/* Answer 503 after a database failure. */
-static void
-admin_store_error(struct api_response *res)
-{
-	api_error(res, 503, "store_unavailable", NULL, "database error");
-}
-
-/* Serialize obj compactly. The string lives as long as obj. */
-static const char *
-admin_json_text(struct json_object *obj)
-{
-	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-}
+#define API_ADMIN_MAX_TAGS	64
+#define API_ADMIN_MAX_LIMIT	10000
+#define API_ADMIN_DEFAULT_LIMIT	1000
 
 /* Answer 200 with {"count": n, key: arr}; 503 if arr is NULL. */
 static void
-admin_answer_list(struct api_response *res, const char *key,
+api_admin_answer_list(struct api_response *res, const char *key,
     struct json_object *arr)
 {
 	if (arr == NULL) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();
@@ -55,7 +47,7 @@ admin_answer_list(struct api_response *res, const char *key,
  * 404 (or 503) answer.
  */
 static const char *
-admin_agent_param(struct api *api, struct api_request *req,
+api_admin_agent_param(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	const char	*id = req->params[0];
@@ -67,7 +59,7 @@ admin_agent_param(struct api *api, struct api_request *req,
 		return NULL;
 	}
 	if (rc == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		return NULL;
 	}
 	return id;
@@ -75,10 +67,10 @@ admin_agent_param(struct api *api, struct api_request *req,
 
 /* Check a "tags" array. Returns 0, or -1 with a 400 answer. */
 static int
-admin_check_tags(struct api_response *res, struct json_object *in,
+api_admin_check_tags(struct api_response *res, struct json_object *in,
     struct json_object **tags)
 {
-	if (api_get_array(res, in, NULL, "tags", 0, ADMIN_MAX_TAGS, tags) ==
+	if (api_get_array(res, in, NULL, "tags", 0, API_ADMIN_MAX_TAGS, tags) ==
 	    -1)
 		return -1;
 	if (*tags != NULL && api_string_array(res, *tags, "tags", 64) == -1)
@@ -88,7 +80,7 @@ admin_check_tags(struct api_response *res, struct json_object *in,
 
 /* Check a "profile_id" member names a profile. Returns 0, or -1. */
 static int
-admin_check_profile(struct api *api, struct api_response *res,
+api_admin_check_profile(struct api *api, struct api_response *res,
     struct json_object *in, int64_t *id)
 {
 	int64_t		 version;
@@ -106,7 +98,7 @@ admin_check_profile(struct api *api, struct api_response *res,
 		return -1;
 	}
 	if (rc == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		return -1;
 	}
 	return 0;
@@ -114,7 +106,7 @@ admin_check_profile(struct api *api, struct api_response *res,
 
 /* GET /api/v1/agents: every agent, optionally filtered. */
 void
-admin_agents(struct api *api, struct api_request *req,
+api_admin_agents(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	char		 status[32], online[8];
@@ -144,22 +136,22 @@ admin_agents(struct api *api, struct api_request *req,
 		    "expected true or false");
 		return;
 	}
-	admin_answer_list(res, "agents", store_agent_list(api->store, st, on,
-	    req->now));
+	api_admin_answer_list(res, "agents", store_agent_list(api->store, st,
+	    on, req->now));
 }
 
 /* GET /api/v1/agents/{id}: one agent in detail. */
 void
-admin_agent_get(struct api *api, struct api_request *req,
+api_admin_agent_get(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	const char	*id;
 
-	if ((id = admin_agent_param(api, req, res)) == NULL)
+	if ((id = api_admin_agent_param(api, req, res)) == NULL)
 		return;
-	if (vuln_agent_current(api, id, req->now) == -1 ||
+	if (api_vuln_agent_current(api, id, req->now) == -1 ||
 	    (res->json = store_agent_json(api->store, id, 1)) == NULL) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	res->status = 200;
@@ -167,7 +159,7 @@ admin_agent_get(struct api *api, struct api_request *req,
 
 /* PATCH /api/v1/agents/{id}: profile, tags, reactivate command. */
 void
-admin_agent_patch(struct api *api, struct api_request *req,
+api_admin_agent_patch(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	static const char *const fields[] = {
@@ -178,32 +170,32 @@ admin_agent_patch(struct api *api, struct api_request *req,
 	int64_t			 profile_id = -1;
 	int			 reactivate = 0;
 
-	if ((id = admin_agent_param(api, req, res)) == NULL ||
+	if ((id = api_admin_agent_param(api, req, res)) == NULL ||
 	    api_check_fields(res, req->json, NULL, fields) == -1 ||
-	    admin_check_tags(res, req->json, &tags) == -1 ||
-	    admin_check_profile(api, res, req->json, &profile_id) == -1 ||
+	    api_admin_check_tags(res, req->json, &tags) == -1 ||
+	    api_admin_check_profile(api, res, req->json, &profile_id) == -1 ||
 	    api_get_bool(res, req->json, NULL, "reactivate", 0,
 	    &reactivate) == -1)
 		return;
 	if (store_agent_update(api->store, id, profile_id, tags != NULL ?
-	    admin_json_text(tags) : NULL, reactivate) != 0) {
-		admin_store_error(res);
+	    api_json_text(tags) : NULL, reactivate) != 0) {
+		api_store_error(res);
 		return;
 	}
-	admin_agent_get(api, req, res);
+	api_admin_agent_get(api, req, res);
 }
 
 /* DELETE /api/v1/agents/{id}: uninstall; the record goes. */
 void
-admin_agent_delete(struct api *api, struct api_request *req,
+api_admin_agent_delete(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	const char	*id;
 
-	if ((id = admin_agent_param(api, req, res)) == NULL)
+	if ((id = api_admin_agent_param(api, req, res)) == NULL)
 		return;
 	if (store_agent_delete(api->store, id) != 0) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();
@@ -215,7 +207,7 @@ admin_agent_delete(struct api *api, struct api_request *req,
 
 /* GET /api/v1/agents/{id}/inventory: the stored inventory. */
 void
-admin_agent_inventory(struct api *api, struct api_request *req,
+api_admin_agent_inventory(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*doc;
@@ -223,7 +215,7 @@ admin_agent_inventory(struct api *api, struct api_request *req,
 	int64_t			 version, updated;
 	int			 rc;
 
-	if ((id = admin_agent_param(api, req, res)) == NULL)
+	if ((id = api_admin_agent_param(api, req, res)) == NULL)
 		return;
 	rc = store_inventory_get(api->store, id, &version, &updated, &doc);
 	if (rc == 1) {
@@ -232,7 +224,7 @@ admin_agent_inventory(struct api *api, struct api_request *req,
 		return;
 	}
 	if (rc == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();
@@ -245,7 +237,7 @@ admin_agent_inventory(struct api *api, struct api_request *req,
 
 /* GET /api/v1/agents/{id}/fim-events: filtered FIM events. */
 void
-admin_agent_fim(struct api *api, struct api_request *req,
+api_admin_agent_fim(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct fim_filter	 f;
@@ -254,11 +246,11 @@ admin_agent_fim(struct api *api, struct api_request *req,
 	char			 path[4097], action[16];
 	int			 rc;
 
-	if ((id = admin_agent_param(api, req, res)) == NULL)
+	if ((id = api_admin_agent_param(api, req, res)) == NULL)
 		return;
 	memset(&f, 0, sizeof(f));
 	f.until = INT64_MAX;
-	f.limit = ADMIN_DEFAULT_LIMIT;
+	f.limit = API_ADMIN_DEFAULT_LIMIT;
 	if ((rc = api_query_get(req->query, "path", path, sizeof(path))) ==
 	    -1) {
 		api_error(res, 400, "invalid_query", "path", "bad value");
@@ -285,34 +277,35 @@ admin_agent_fim(struct api *api, struct api_request *req,
 	}
 	if (api_query_int(req, res, "since", 0, INT64_MAX, &f.since) == -1 ||
 	    api_query_int(req, res, "until", 0, INT64_MAX, &f.until) == -1 ||
-	    api_query_int(req, res, "limit", 1, ADMIN_MAX_LIMIT,
+	    api_query_int(req, res, "limit", 1, API_ADMIN_MAX_LIMIT,
 	    &f.limit) == -1)
 		return;
 	if ((arr = store_fim_list(api->store, id, &f)) == NULL) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
-	admin_answer_list(res, "events", arr);
+	api_admin_answer_list(res, "events", arr);
 	json_add_string(res->json, "agent_id", id);
 }
 
 /* GET /api/v1/agents/{id}/errors: the errors an agent reported. */
 void
-admin_agent_errors(struct api *api, struct api_request *req,
+api_admin_agent_errors(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*arr;
 	const char		*id;
-	int64_t			 limit = ADMIN_DEFAULT_LIMIT;
+	int64_t			 limit = API_ADMIN_DEFAULT_LIMIT;
 
-	if ((id = admin_agent_param(api, req, res)) == NULL ||
-	    api_query_int(req, res, "limit", 1, ADMIN_MAX_LIMIT, &limit) == -1)
+	if ((id = api_admin_agent_param(api, req, res)) == NULL ||
+	    api_query_int(req, res, "limit", 1, API_ADMIN_MAX_LIMIT,
+	    &limit) == -1)
 		return;
 	if ((arr = store_error_list(api->store, id, limit)) == NULL) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
-	admin_answer_list(res, "errors", arr);
+	api_admin_answer_list(res, "errors", arr);
 	json_add_string(res->json, "agent_id", id);
 }
 
@@ -322,7 +315,7 @@ admin_agent_errors(struct api *api, struct api_request *req,
  * limit= narrow it.
  */
 void
-admin_agent_downloads(struct api *api, struct api_request *req,
+api_admin_agent_downloads(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	static const char *const outcomes[] = {
@@ -332,11 +325,11 @@ admin_agent_downloads(struct api *api, struct api_request *req,
 	enum manifest_type	 type;
 	const char		*id, *tp = NULL, *op = NULL;
 	char			 tbuf[16], obuf[16];
-	int64_t			 limit = ADMIN_DEFAULT_LIMIT, since = 0;
+	int64_t			 limit = API_ADMIN_DEFAULT_LIMIT, since = 0;
 	size_t			 i;
 	int			 rc;
 
-	if ((id = admin_agent_param(api, req, res)) == NULL)
+	if ((id = api_admin_agent_param(api, req, res)) == NULL)
 		return;
 	if ((rc = api_query_get(req->query, "type", tbuf, sizeof(tbuf))) ==
 	    0) {
@@ -366,28 +359,33 @@ admin_agent_downloads(struct api *api, struct api_request *req,
 		return;
 	}
 	if (api_query_int(req, res, "since", 0, INT64_MAX, &since) == -1 ||
-	    api_query_int(req, res, "limit", 1, ADMIN_MAX_LIMIT, &limit) == -1)
+	    api_query_int(req, res, "limit", 1, API_ADMIN_MAX_LIMIT,
+	    &limit) == -1)
 		return;
 	if ((arr = store_download_list(api->store, id, tp, op, since,
 	    limit)) == NULL) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
-	admin_answer_list(res, "downloads", arr);
+	api_admin_answer_list(res, "downloads", arr);
 	json_add_string(res->json, "agent_id", id);
 }
 
 /* GET /api/v1/activation-keys */
 void
-admin_keys(struct api *api, struct api_request *req,
+api_admin_keys(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	admin_answer_list(res, "activation_keys", store_key_list(api->store));
+	api_admin_answer_list(res, "activation_keys",
+	    store_key_list(api->store));
 }
 
-/* Check the fields of an activation key create or patch. */
+/*
+ * Check the fields of an activation key create or patch into k. Returns 0,
+ * or -1 with the error answer set.
+ */
 static int
-admin_check_key(struct api *api, struct api_response *res,
+api_admin_check_key(struct api *api, struct api_response *res,
     struct json_object *in, int creating, struct activation_key *k,
     struct json_object **tags)
 {
@@ -395,8 +393,8 @@ admin_check_key(struct api *api, struct api_response *res,
 
 	if (api_get_string(res, in, NULL, "name", creating, 128, &name) ==
 	    -1 ||
-	    admin_check_tags(res, in, tags) == -1 ||
-	    admin_check_profile(api, res, in, &k->profile_id) == -1 ||
+	    api_admin_check_tags(res, in, tags) == -1 ||
+	    api_admin_check_profile(api, res, in, &k->profile_id) == -1 ||
 	    api_get_bool(res, in, NULL, "enabled", 0, &k->enabled) == -1)
 		return -1;
 	if (name != NULL) {
@@ -409,7 +407,7 @@ admin_check_key(struct api *api, struct api_response *res,
 	}
 	if (*tags != NULL) {
 		free(k->tags);
-		if ((k->tags = strdup(admin_json_text(*tags))) == NULL) {
+		if ((k->tags = strdup(api_json_text(*tags))) == NULL) {
 			api_error(res, 500, "internal_error", NULL,
 			    "out of memory");
 			return -1;
@@ -420,7 +418,7 @@ admin_check_key(struct api *api, struct api_response *res,
 
 /* POST /api/v1/activation-keys: a new key for the platform's customer. */
 void
-admin_key_create(struct api *api, struct api_request *req,
+api_admin_key_create(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	static const char *const fields[] = {
@@ -433,11 +431,11 @@ admin_key_create(struct api *api, struct api_request *req,
 	k.enabled = 1;
 	k.profile_id = store_default_profile(api->store);
 	if (api_check_fields(res, req->json, NULL, fields) == -1 ||
-	    admin_check_key(api, res, req->json, 1, &k, &tags) == -1)
+	    api_admin_check_key(api, res, req->json, 1, &k, &tags) == -1)
 		goto done;
 	if (store_setting_get(api->store, "customer_id", k.customer_id,
 	    sizeof(k.customer_id)) != 0 || k.profile_id < 0) {
-		admin_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	if (pki_uuid(k.id) == -1) {
@@ -446,7 +444,7 @@ admin_key_create(struct api *api, struct api_request *req,
 	}
 	if (store_key_create(api->store, &k, req->now) == -1 ||
 	    (res->json = store_key_json(api->store, k.id)) == NULL) {
-		admin_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	res->status = 201;
@@ -457,7 +455,7 @@ done:
 
 /* GET /api/v1/activation-keys/{id} */
 void
-admin_key_get(struct api *api, struct api_request *req,
+api_admin_key_get(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	if (!api_is_uuid(req->params[0]) ||
@@ -475,7 +473,7 @@ admin_key_get(struct api *api, struct api_request *req,
  * and tags.
  */
 void
-admin_key_patch(struct api *api, struct api_request *req,
+api_admin_key_patch(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	static const char *const fields[] = {
@@ -494,11 +492,11 @@ admin_key_patch(struct api *api, struct api_request *req,
 		return;
 	}
 	if (rc == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	if (api_check_fields(res, req->json, NULL, fields) == -1 ||
-	    admin_check_key(api, res, req->json, 0, &k, &tags) == -1 ||
+	    api_admin_check_key(api, res, req->json, 0, &k, &tags) == -1 ||
 	    api_get_bool(res, req->json, NULL, "apply_to_all_agents", 0,
 	    &apply) == -1)
 		goto done;
@@ -506,7 +504,7 @@ admin_key_patch(struct api *api, struct api_request *req,
 	    (apply && (applied = store_key_apply_all(api->store, k.id,
 	    k.profile_id, k.tags)) == -1) ||
 	    (res->json = store_key_json(api->store, k.id)) == NULL) {
-		admin_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	if (apply) {
@@ -521,15 +519,15 @@ done:
 
 /* GET /api/v1/profiles */
 void
-admin_profiles(struct api *api, struct api_request *req,
+api_admin_profiles(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	admin_answer_list(res, "profiles", store_profile_list(api->store));
+	api_admin_answer_list(res, "profiles", store_profile_list(api->store));
 }
 
 /* Answer 400 for a profile document error. */
 static void
-admin_profile_invalid(struct api_response *res, const char *field,
+api_admin_profile_invalid(struct api_response *res, const char *field,
     const char *msg)
 {
 	api_error(res, 400, "invalid_field", field, "%s", msg);
@@ -537,7 +535,7 @@ admin_profile_invalid(struct api_response *res, const char *field,
 
 /* POST /api/v1/profiles: a new profile at version 1. */
 void
-admin_profile_create(struct api *api, struct api_request *req,
+api_admin_profile_create(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*doc;
@@ -551,7 +549,7 @@ admin_profile_create(struct api *api, struct api_request *req,
 	doc = profile_doc_default();
 	if (profile_doc_apply(doc, req->json, field, sizeof(field), msg,
 	    sizeof(msg)) == -1) {
-		admin_profile_invalid(res, field, msg);
+		api_admin_profile_invalid(res, field, msg);
 		goto done;
 	}
 	if ((rc = store_profile_name_used(api->store, name, -1)) == 0) {
@@ -560,9 +558,9 @@ admin_profile_create(struct api *api, struct api_request *req,
 		goto done;
 	}
 	if (rc == -1 || store_profile_create(api->store, name,
-	    admin_json_text(doc), req->now, &id) == -1 ||
+	    api_json_text(doc), req->now, &id) == -1 ||
 	    store_profile_get(api->store, id, &res->json) != 0) {
-		admin_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	res->status = 201;
@@ -573,7 +571,7 @@ done:
 
 /* The profile id of the path into *id. Returns 0, or -1 with a 404. */
 static int
-admin_profile_param(struct api_request *req, struct api_response *res,
+api_admin_profile_param(struct api_request *req, struct api_response *res,
     int64_t *id)
 {
 	char		*end;
@@ -590,26 +588,26 @@ admin_profile_param(struct api_request *req, struct api_response *res,
 
 /* GET /api/v1/profiles/{id} */
 void
-admin_profile_get(struct api *api, struct api_request *req,
+api_admin_profile_get(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	int64_t	 id;
 	int	 rc;
 
-	if (admin_profile_param(req, res, &id) == -1)
+	if (api_admin_profile_param(req, res, &id) == -1)
 		return;
 	rc = store_profile_get(api->store, id, &res->json);
 	if (rc == 1)
 		api_error(res, 404, "not_found", NULL, "no such profile");
 	else if (rc == -1)
-		admin_store_error(res);
+		api_store_error(res);
 	else
 		res->status = 200;
 }
 
 /* PATCH /api/v1/profiles/{id}: merge fields; the version bumps on change. */
 void
-admin_profile_patch(struct api *api, struct api_request *req,
+api_admin_profile_patch(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*doc = NULL, *cur = NULL;
@@ -618,14 +616,14 @@ admin_profile_patch(struct api *api, struct api_request *req,
 	int64_t			 id, version;
 	int			 rc;
 
-	if (admin_profile_param(req, res, &id) == -1)
+	if (api_admin_profile_param(req, res, &id) == -1)
 		return;
 	if ((rc = store_profile_doc(api->store, id, &version, &doc)) == 1) {
 		api_error(res, 404, "not_found", NULL, "no such profile");
 		return;
 	}
 	if (rc == -1 || store_profile_get(api->store, id, &cur) != 0) {
-		admin_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	if (api_get_string(res, req->json, NULL, "name", 0, 128, &name) == -1)
@@ -633,13 +631,13 @@ admin_profile_patch(struct api *api, struct api_request *req,
 	oldname = json_get_string(cur, "name");
 	if (name == NULL)
 		name = oldname;
-	if ((before = strdup(admin_json_text(doc))) == NULL) {
+	if ((before = strdup(api_json_text(doc))) == NULL) {
 		api_error(res, 500, "internal_error", NULL, "out of memory");
 		goto done;
 	}
 	if (profile_doc_apply(doc, req->json, field, sizeof(field), msg,
 	    sizeof(msg)) == -1) {
-		admin_profile_invalid(res, field, msg);
+		api_admin_profile_invalid(res, field, msg);
 		goto done;
 	}
 	if ((rc = store_profile_name_used(api->store, name, id)) == 0) {
@@ -648,23 +646,23 @@ admin_profile_patch(struct api *api, struct api_request *req,
 		goto done;
 	}
 	if (rc == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	/* A document serializes in member order, so equal text = no change. */
-	if (strcmp(before, admin_json_text(doc)) != 0 ||
+	if (strcmp(before, api_json_text(doc)) != 0 ||
 	    strcmp(name, oldname) != 0) {
 		version++;
 		if (store_profile_update(api->store, id, name,
-		    admin_json_text(doc), version, req->now) != 0) {
-			admin_store_error(res);
+		    api_json_text(doc), version, req->now) != 0) {
+			api_store_error(res);
 			goto done;
 		}
 		log_info("profile %lld changed, now version %lld",
 		    (long long)id, (long long)version);
 	}
 	if (store_profile_get(api->store, id, &res->json) != 0) {
-		admin_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	res->status = 200;
@@ -678,8 +676,8 @@ done:
  * Sign and store body as the next version of manifest type. Returns 0
  * with *version set, or -1.
  */
-int
-admin_publish(struct api *api, enum manifest_type type, const char *body,
+static int
+api_admin_publish(struct api *api, enum manifest_type type, const char *body,
     int64_t now, int64_t *version)
 {
 	char	*sig;
@@ -699,7 +697,7 @@ admin_publish(struct api *api, enum manifest_type type, const char *body,
 
 /* GET /api/v1/manifests: the newest version of each type. */
 void
-admin_manifests(struct api *api, struct api_request *req,
+api_admin_manifests(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*arr = json_object_new_array(), *obj;
@@ -711,7 +709,7 @@ admin_manifests(struct api *api, struct api_request *req,
 		    &version, NULL, NULL, &created);
 		if (rc == -1) {
 			json_object_put(arr);
-			admin_store_error(res);
+			api_store_error(res);
 			return;
 		}
 		if (rc == 1)
@@ -723,12 +721,12 @@ admin_manifests(struct api *api, struct api_request *req,
 		json_add_int64(obj, "created_at", created);
 		json_object_array_add(arr, obj);
 	}
-	admin_answer_list(res, "manifests", arr);
+	api_admin_answer_list(res, "manifests", arr);
 }
 
 /* Answer with the newest manifest of type (status on success). */
 static void
-admin_manifest_answer(struct api *api, struct api_response *res,
+api_admin_manifest_answer(struct api *api, struct api_response *res,
     enum manifest_type type, int status)
 {
 	int64_t	 version, created;
@@ -743,10 +741,10 @@ admin_manifest_answer(struct api *api, struct api_response *res,
 		return;
 	}
 	if (rc == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
-	res->json = agent_manifest_json(api, type, version, body, sig,
+	res->json = api_manifest_json(type, version, body, sig,
 	    created);
 	res->status = status;
 	free(body);
@@ -755,7 +753,7 @@ admin_manifest_answer(struct api *api, struct api_response *res,
 
 /* POST /api/v1/manifests: publish a new signed version. */
 void
-admin_manifest_publish(struct api *api, struct api_request *req,
+api_admin_manifest_publish(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	static const char *const fields[] = { "type", "body", NULL };
@@ -781,20 +779,20 @@ admin_manifest_publish(struct api *api, struct api_request *req,
 		api_error(res, 400, "invalid_field", field, "%s", msg);
 		return;
 	}
-	if (admin_publish(api, type, admin_json_text(body), req->now,
+	if (api_admin_publish(api, type, api_json_text(body), req->now,
 	    &version) == -1 || (type == MANIFEST_VULNSIGS &&
-	    vuln_publish(api, body, version) == -1)) {
-		admin_store_error(res);
+	    api_vuln_publish(api, body, version) == -1)) {
+		api_store_error(res);
 		return;
 	}
 	log_info("%s manifest version %lld published", name,
 	    (long long)version);
-	admin_manifest_answer(api, res, type, 201);
+	api_admin_manifest_answer(api, res, type, 201);
 }
 
 /* GET /api/v1/manifests/{type} */
 void
-admin_manifest_get(struct api *api, struct api_request *req,
+api_admin_manifest_get(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	enum manifest_type	 type;
@@ -803,19 +801,19 @@ admin_manifest_get(struct api *api, struct api_request *req,
 		api_error(res, 404, "not_found", NULL, "no such manifest type");
 		return;
 	}
-	admin_manifest_answer(api, res, type, 200);
+	api_admin_manifest_answer(api, res, type, 200);
 }
 
 /* GET /api/v1/settings */
 void
-admin_settings(struct api *api, struct api_request *req,
+api_admin_settings(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	int	 accept;
 
 	if (store_setting_get_bool(api->store, "accept_correlation_id",
 	    &accept) == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();
@@ -825,7 +823,7 @@ admin_settings(struct api *api, struct api_request *req,
 
 /* PATCH /api/v1/settings */
 void
-admin_settings_patch(struct api *api, struct api_request *req,
+api_admin_settings_patch(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	static const char *const fields[] = { "accept_correlation_id", NULL };
@@ -837,22 +835,23 @@ admin_settings_patch(struct api *api, struct api_request *req,
 		return;
 	if (accept != -1 && store_setting_set(api->store,
 	    "accept_correlation_id", accept ? "true" : "false") == -1) {
-		admin_store_error(res);
+		api_store_error(res);
 		return;
 	}
-	admin_settings(api, req, res);
+	api_admin_settings(api, req, res);
 }
 
 /* GET /api/v1/scans */
 void
-admin_scans(struct api *api, struct api_request *req,
+api_admin_scans(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	int64_t	 limit = ADMIN_DEFAULT_LIMIT;
+	int64_t	 limit = API_ADMIN_DEFAULT_LIMIT;
 
-	if (api_query_int(req, res, "limit", 1, ADMIN_MAX_LIMIT, &limit) == -1)
+	if (api_query_int(req, res, "limit", 1, API_ADMIN_MAX_LIMIT,
+	    &limit) == -1)
 		return;
-	admin_answer_list(res, "scans", store_scan_list(api->store, limit));
+	api_admin_answer_list(res, "scans", store_scan_list(api->store, limit));
 }
 
 /*
@@ -860,10 +859,10 @@ admin_scans(struct api *api, struct api_request *req,
  * other scanned targets. POST /api/v1/scans is in scan-merge.c.
  */
 void
-admin_assets(struct api *api, struct api_request *req,
+api_admin_assets(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	admin_answer_list(res, "assets", store_asset_list(api->store));
+	api_admin_answer_list(res, "assets", store_asset_list(api->store));
 }
 
 /*
@@ -873,7 +872,7 @@ admin_assets(struct api *api, struct api_request *req,
  * or -1.
  */
 int
-admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
+api_admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
     char activation_id[PLATFORM_UUID_LEN + 1])
 {
 	static const char *const bodies[MANIFEST_NTYPES] = {
@@ -894,7 +893,7 @@ admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
 	    store_customer_create(api->store, customer_id, "default",
 	    now) == -1 ||
 	    store_setting_set(api->store, "customer_id", customer_id) == -1 ||
-	    store_profile_create(api->store, "default", admin_json_text(doc),
+	    store_profile_create(api->store, "default", api_json_text(doc),
 	    now, &key.profile_id) == -1)
 		goto done;
 	strlcpy(key.id, activation_id, sizeof(key.id));
@@ -905,8 +904,8 @@ admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
 	if (store_key_create(api->store, &key, now) == -1)
 		goto done;
 	for (i = 0; i < MANIFEST_NTYPES; i++)
-		if (admin_publish(api, (enum manifest_type)i, bodies[i], now,
-		    &version) == -1)
+		if (api_admin_publish(api, (enum manifest_type)i, bodies[i],
+		    now, &version) == -1)
 			goto done;
 	rc = 0;
 done:

@@ -10,43 +10,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api-agent.h"
+#include "api-vuln.h"
+#include "api.h"
 #include "compat.h"
 #include "invitem.h"
 #include "jsonutil.h"
+#include "log.h"
+#include "pki.h"
 #include "platform.h"
-#include "vuln.h"
+#include "profile-doc.h"
+#include "store.h"
 
-#define AGENT_MAX_ERRORS	100
-#define AGENT_MAX_EVENTS	10000
-#define AGENT_MAX_HOST_MEMBERS	64
-#define AGENT_MAX_FIM_STATE	4096
-#define AGENT_MAX_PATH		4096
+#define API_AGENT_MAX_ERRORS		100
+#define API_AGENT_MAX_EVENTS		10000
+#define API_AGENT_MAX_HOST_MEMBERS	64
+#define API_AGENT_MAX_FIM_STATE		4096
+#define API_AGENT_MAX_PATH		4096
 
-static const char *const agent_fim_actions[] = {
+static const char *const api_agent_fim_actions[] = {
 	"create", "modify", "attrib", "delete", "rename"
 };
-
-/* Serialize obj compactly. The string lives as long as obj. */
-static const char *
-agent_json_text(struct json_object *obj)
-{
-	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-}
-
-/* Answer 503 after a database failure. */
-static void
-agent_store_error(struct api_response *res)
-{
-	api_error(res, 503, "store_unavailable", NULL, "database error");
-}
 
 /*
  * Check an array of error reports (code, message, time) under field.
  * Returns 0, or -1 with a 400 answer.
  */
 static int
-agent_check_errors(struct api_response *res, struct json_object *arr,
+api_agent_check_errors(struct api_response *res, struct json_object *arr,
     const char *field)
 {
 	struct json_object	*e;
@@ -75,7 +66,7 @@ agent_check_errors(struct api_response *res, struct json_object *arr,
 
 /* Store a checked array of error reports. Returns 0, or -1. */
 static int
-agent_store_errors(struct api *api, struct api_request *req,
+api_agent_store_errors(struct api *api, struct api_request *req,
     struct json_object *arr)
 {
 	struct json_object	*e;
@@ -96,15 +87,15 @@ agent_store_errors(struct api *api, struct api_request *req,
 
 /* Check the host facts of an activation. Returns 0, or -1 with a 400. */
 static int
-agent_check_host(struct api_response *res, struct json_object *host)
+api_agent_check_host(struct api_response *res, struct json_object *host)
 {
 	struct json_object	*ips;
 	const char		*s;
 	char			 field[96];
 
-	if (json_object_object_length(host) > AGENT_MAX_HOST_MEMBERS) {
+	if (json_object_object_length(host) > API_AGENT_MAX_HOST_MEMBERS) {
 		api_error(res, 400, "invalid_field", "host",
-		    "at most %d members", AGENT_MAX_HOST_MEMBERS);
+		    "at most %d members", API_AGENT_MAX_HOST_MEMBERS);
 		return -1;
 	}
 	if (api_get_string(res, host, "host", "hostname", 1, 255, &s) == -1)
@@ -133,9 +124,12 @@ agent_check_host(struct api_response *res, struct json_object *host)
 	return 0;
 }
 
-/* Add the profile object of profile_id to obj as "profile". */
+/*
+ * Add the profile object of profile_id to obj as "profile". Returns 0, or
+ * -1 (database error, or no such profile).
+ */
 static int
-agent_add_profile(struct api *api, struct json_object *obj,
+api_agent_add_profile(struct api *api, struct json_object *obj,
     int64_t profile_id)
 {
 	struct json_object	*profile;
@@ -152,7 +146,7 @@ agent_add_profile(struct api *api, struct json_object *obj,
  * credential.
  */
 void
-agent_activate(struct api *api, struct api_request *req,
+api_agent_activate(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*in = req->json, *host, *prev = NULL;
@@ -173,7 +167,7 @@ agent_activate(struct api *api, struct api_request *req,
 	    api_get_object(res, in, NULL, "host", 1, &host) == -1 ||
 	    api_get_string(res, in, NULL, "previous_agent_id", 0, 64,
 	    &prev_id) == -1 ||
-	    agent_check_host(res, host) == -1)
+	    api_agent_check_host(res, host) == -1)
 		return;
 	if (!api_is_uuid(activation_id)) {
 		api_error(res, 400, "invalid_field", "activation_id",
@@ -191,7 +185,7 @@ agent_activate(struct api *api, struct api_request *req,
 		return;
 	}
 	if ((rc = store_key_get(api->store, activation_id, &key)) == -1) {
-		agent_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	if (rc == 1) {
@@ -224,7 +218,7 @@ agent_activate(struct api *api, struct api_request *req,
 		    req->now) != 0 ||
 		    (prev = store_agent_json(api->store, prev_id, 0)) ==
 		    NULL) {
-			agent_store_error(res);
+			api_store_error(res);
 			goto done;
 		}
 		strlcpy(a.id, prev_id, sizeof(a.id));
@@ -246,11 +240,11 @@ agent_activate(struct api *api, struct api_request *req,
 		a.profile_id = key.profile_id;
 		a.tags = key.tags;
 		a.hostname = json_get_string(host, "hostname");
-		a.host = agent_json_text(host);
+		a.host = api_json_text(host);
 		a.agent_version = json_get_string(host, "agent_version");
 		a.now = req->now;
 		if (store_agent_insert(api->store, &a) == -1) {
-			agent_store_error(res);
+			api_store_error(res);
 			goto done;
 		}
 	}
@@ -263,8 +257,8 @@ agent_activate(struct api *api, struct api_request *req,
 	json_add_string(res->json, "status", reused && prev != NULL ?
 	    json_get_string(prev, "status") : "provisioned");
 	json_add_string(res->json, "manifest_public_key", api->public_pem);
-	if (agent_add_profile(api, res->json, a.profile_id) == -1) {
-		agent_store_error(res);
+	if (api_agent_add_profile(api, res->json, a.profile_id) == -1) {
+		api_store_error(res);
 		goto done;
 	}
 	res->status = 201;
@@ -280,7 +274,7 @@ done:
 
 /* Check the heartbeat request. Returns 0, or -1 with a 400 answer. */
 static int
-agent_check_heartbeat(struct api_response *res, struct json_object *in,
+api_agent_check_heartbeat(struct api_response *res, struct json_object *in,
     struct heartbeat *hb, struct json_object **errors)
 {
 	struct json_object	*mv, *fim, *corr, *listeners;
@@ -294,12 +288,13 @@ agent_check_heartbeat(struct api_response *res, struct json_object *in,
 	    api_get_int(res, in, NULL, "profile_version", 0, 0, INT64_MAX,
 	    &n) == -1 ||
 	    api_get_object(res, in, NULL, "manifest_versions", 0, &mv) == -1 ||
-	    api_get_array(res, in, NULL, "errors", 0, AGENT_MAX_ERRORS,
+	    api_get_array(res, in, NULL, "errors", 0, API_AGENT_MAX_ERRORS,
 	    errors) == -1 ||
 	    api_get_object(res, in, NULL, "fim", 0, &fim) == -1 ||
 	    api_get_object(res, in, NULL, "correlation", 0, &corr) == -1)
 		return -1;
-	if (*errors != NULL && agent_check_errors(res, *errors, "errors") == -1)
+	if (*errors != NULL && api_agent_check_errors(res, *errors,
+	    "errors") == -1)
 		return -1;
 	if (mv != NULL) {
 		for (i = 0; i < MANIFEST_NTYPES; i++)
@@ -307,13 +302,13 @@ agent_check_heartbeat(struct api_response *res, struct json_object *in,
 			    manifest_type_name((enum manifest_type)i), 0, 0,
 			    INT64_MAX, &n) == -1)
 				return -1;
-		hb->manifest_versions = agent_json_text(mv);
+		hb->manifest_versions = api_json_text(mv);
 	}
 	if (fim != NULL) {
-		hb->fim = agent_json_text(fim);
-		if (strlen(hb->fim) > AGENT_MAX_FIM_STATE) {
+		hb->fim = api_json_text(fim);
+		if (strlen(hb->fim) > API_AGENT_MAX_FIM_STATE) {
 			api_error(res, 400, "invalid_field", "fim",
-			    "larger than %d bytes", AGENT_MAX_FIM_STATE);
+			    "larger than %d bytes", API_AGENT_MAX_FIM_STATE);
 			return -1;
 		}
 	}
@@ -325,7 +320,7 @@ agent_check_heartbeat(struct api_response *res, struct json_object *in,
 			if (api_string_array(res, listeners,
 			    "correlation.listeners", 64) == -1)
 				return -1;
-			hb->listeners = agent_json_text(listeners);
+			hb->listeners = api_json_text(listeners);
 		}
 	}
 	return 0;
@@ -336,7 +331,7 @@ agent_check_heartbeat(struct api_response *res, struct json_object *in,
  * profile version, the newest manifests and pending commands.
  */
 void
-agent_heartbeat(struct api *api, struct api_request *req,
+api_agent_heartbeat(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*errors = NULL;
@@ -356,11 +351,12 @@ agent_heartbeat(struct api *api, struct api_request *req,
 	}
 	memset(&hb, 0, sizeof(hb));
 	hb.now = req->now;
-	if (agent_check_heartbeat(res, req->json, &hb, &errors) == -1)
+	if (api_agent_check_heartbeat(res, req->json, &hb, &errors) == -1)
 		return;
 	if (store_agent_heartbeat(api->store, req->agent_id, &hb) != 0 ||
-	    (errors != NULL && agent_store_errors(api, req, errors) == -1)) {
-		agent_store_error(res);
+	    (errors != NULL &&
+	    api_agent_store_errors(api, req, errors) == -1)) {
+		api_store_error(res);
 		return;
 	}
 	/* The hot path: every member is a number or a checked UUID. */
@@ -385,7 +381,7 @@ agent_heartbeat(struct api *api, struct api_request *req,
 
 /* Whether If-None-Match in req names etag (or is "*"). Returns 1/0. */
 static int
-agent_etag_matches(struct api_request *req, const char *etag)
+api_agent_etag_matches(struct api_request *req, const char *etag)
 {
 	const char	*h = req->if_none_match;
 
@@ -398,7 +394,7 @@ agent_etag_matches(struct api_request *req, const char *etag)
 
 /* GET /agent/v1/profile: the agent's profile, with ETag and 304. */
 void
-agent_profile(struct api *api, struct api_request *req,
+api_agent_profile(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*profile;
@@ -407,13 +403,13 @@ agent_profile(struct api *api, struct api_request *req,
 
 	rc = store_profile_get(api->store, req->agent.profile_id, &profile);
 	if (rc != 0) {
-		agent_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	json_get_int64(profile, "version", &version);
 	snprintf(res->etag, sizeof(res->etag), "\"p%lldv%lld\"",
 	    (long long)req->agent.profile_id, (long long)version);
-	if (agent_etag_matches(req, res->etag)) {
+	if (api_agent_etag_matches(req, res->etag)) {
 		json_object_put(profile);
 		res->status = 304;
 		return;
@@ -422,27 +418,12 @@ agent_profile(struct api *api, struct api_request *req,
 	res->status = 200;
 }
 
-/* A signed manifest as served by both APIs. Returns a new object. */
-struct json_object *
-agent_manifest_json(struct api *api, enum manifest_type type,
-    int64_t version, const char *body, const char *sig, int64_t created)
-{
-	struct json_object	*obj = json_object_new_object();
-
-	json_add_string(obj, "type", manifest_type_name(type));
-	json_add_int64(obj, "version", version);
-	json_add_int64(obj, "created_at", created);
-	json_add_string(obj, "body", body);
-	json_add_string(obj, "signature", sig);
-	return obj;
-}
-
 /*
  * Build and sign the fim manifest of an agent: the published body with the
  * agent's profile folded in. Returns the manifest object, or NULL.
  */
 static struct json_object *
-agent_fim_manifest(struct api *api, const char *published, int64_t version,
+api_agent_fim_manifest(struct api *api, const char *published, int64_t version,
     int64_t profile_id, int64_t profile_version, struct json_object *doc,
     int64_t created)
 {
@@ -458,13 +439,13 @@ agent_fim_manifest(struct api *api, const char *published, int64_t version,
 	json_add_int64(body, "profile_version", profile_version);
 	if (json_object_object_get_ex(doc, "fim", &fim))
 		json_object_object_add(body, "fim", json_object_get(fim));
-	text = agent_json_text(body);
+	text = api_json_text(body);
 	if ((sig = pki_manifest_sign(api->signer, "fim", version, text,
 	    strlen(text))) == NULL) {
 		json_object_put(body);
 		return NULL;
 	}
-	obj = agent_manifest_json(api, MANIFEST_FIM, version, text, sig,
+	obj = api_manifest_json(MANIFEST_FIM, version, text, sig,
 	    created);
 	free(sig);
 	json_object_put(body);
@@ -477,9 +458,9 @@ agent_fim_manifest(struct api *api, const char *published, int64_t version,
  * the agent still gets its manifest.
  */
 static void
-agent_manifest_record(struct api *api, struct api_request *req,
-    struct api_response *res, enum manifest_type type, int64_t version, const char *outcome,
-    int status)
+api_agent_manifest_record(struct api *api, struct api_request *req,
+    struct api_response *res, enum manifest_type type, int64_t version,
+    const char *outcome, int status)
 {
 	if (store_download_add(api->store, req->agent_id,
 	    manifest_type_name(type), version, outcome, status,
@@ -495,7 +476,7 @@ agent_manifest_record(struct api *api, struct api_request *req,
  * for a known type is added to the record of manifest downloads.
  */
 void
-agent_manifest(struct api *api, struct api_request *req,
+api_agent_manifest(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*doc = NULL;
@@ -511,25 +492,27 @@ agent_manifest(struct api *api, struct api_request *req,
 	}
 	if (type == MANIFEST_FIM && store_profile_doc(api->store,
 	    req->agent.profile_id, &pversion, &doc) != 0) {
-		agent_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	if (doc != NULL && profile_doc_is_paused(doc)) {
 		api_error(res, 409, "data_collection_paused", NULL,
 		    "data collection is paused in this agent's profile");
-		agent_manifest_record(api, req, res, type, 0, "paused", 409);
+		api_agent_manifest_record(api, req, res, type, 0, "paused",
+		    409);
 		goto done;
 	}
 	rc = store_manifest_latest(api->store, type, &version, &body, &sig,
 	    &created);
 	if (rc == -1) {
-		agent_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	if (rc == 1) {
 		api_error(res, 404, "not_found", NULL, "no %s manifest was "
 		    "published", manifest_type_name(type));
-		agent_manifest_record(api, req, res, type, 0, "not_found", 404);
+		api_agent_manifest_record(api, req, res, type, 0, "not_found",
+		    404);
 		goto done;
 	}
 	if (type == MANIFEST_FIM)
@@ -539,24 +522,25 @@ agent_manifest(struct api *api, struct api_request *req,
 	else
 		snprintf(res->etag, sizeof(res->etag), "\"%s-%lld\"",
 		    manifest_type_name(type), (long long)version);
-	if (agent_etag_matches(req, res->etag)) {
+	if (api_agent_etag_matches(req, res->etag)) {
 		res->status = 304;
-		agent_manifest_record(api, req, res, type, version,
+		api_agent_manifest_record(api, req, res, type, version,
 		    "not_modified", 304);
 		goto done;
 	}
 	if (type == MANIFEST_FIM)
-		res->json = agent_fim_manifest(api, body, version,
+		res->json = api_agent_fim_manifest(api, body, version,
 		    req->agent.profile_id, pversion, doc, created);
 	else
-		res->json = agent_manifest_json(api, type, version, body, sig,
+		res->json = api_manifest_json(type, version, body, sig,
 		    created);
 	if (res->json == NULL)
 		api_error(res, 500, "internal_error", NULL,
 		    "cannot sign the manifest");
 	else {
 		res->status = 200;
-		agent_manifest_record(api, req, res, type, version, "served", 200);
+		api_agent_manifest_record(api, req, res, type, version,
+		    "served", 200);
 	}
 done:
 	free(body);
@@ -569,7 +553,7 @@ done:
  * with a 400 or a 409 full_inventory_required answer.
  */
 static int
-agent_inventory_delta(struct api_response *res, struct json_object *in,
+api_agent_inventory_delta(struct api_response *res, struct json_object *in,
     struct json_object *doc)
 {
 	struct json_object	*set, *remove, *items, *v;
@@ -634,7 +618,7 @@ agent_inventory_delta(struct api_response *res, struct json_object *in,
 
 /* POST /agent/v1/inventory: store a full snapshot or apply a delta. */
 void
-agent_inventory(struct api *api, struct api_request *req,
+api_agent_inventory(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*in = req->json, *data, *doc = NULL;
@@ -649,12 +633,12 @@ agent_inventory(struct api *api, struct api_request *req,
 		    "expected \"full\" or \"delta\"");
 		return;
 	}
-	if (vuln_inventory_check(res, in) == -1)
+	if (api_vuln_inventory_check(res, in) == -1)
 		return;
 	rc = store_inventory_get(api->store, req->agent_id, &version, &updated,
 	    strcmp(type, "delta") == 0 ? &doc : NULL);
 	if (rc == -1) {
-		agent_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	if (strcmp(type, "full") == 0) {
@@ -672,17 +656,17 @@ agent_inventory(struct api *api, struct api_request *req,
 			    (long long)base, (long long)version);
 			goto done;
 		}
-		if (agent_inventory_delta(res, in, doc) == -1)
+		if (api_agent_inventory_delta(res, in, doc) == -1)
 			goto done;
 	}
 	version++;
 	if (store_inventory_put(api->store, req->agent_id, version,
-	    agent_json_text(doc), req->now) == -1 ||
+	    api_json_text(doc), req->now) == -1 ||
 	    store_agent_status(api->store, req->agent_id,
 	    "initial_scan_complete") == -1 ||
-	    vuln_inventory_stored(api, req->agent_id, in, doc, version - 1,
+	    api_vuln_inventory_stored(api, req->agent_id, in, doc, version - 1,
 	    version, req->now) == -1) {
-		agent_store_error(res);
+		api_store_error(res);
 		goto done;
 	}
 	res->json = json_object_new_object();
@@ -695,7 +679,7 @@ done:
 
 /* Check one FIM event. Returns 0, or -1 with a 400 answer. */
 static int
-agent_check_event(struct api_response *res, struct json_object *e,
+api_agent_check_event(struct api_response *res, struct json_object *e,
     size_t idx)
 {
 	const char	*s, *old;
@@ -710,14 +694,14 @@ agent_check_event(struct api_response *res, struct json_object *e,
 		return -1;
 	}
 	if (api_get_int(res, e, prefix, "time", 1, 0, INT64_MAX, &t) == -1 ||
-	    api_get_string(res, e, prefix, "path", 1, AGENT_MAX_PATH,
+	    api_get_string(res, e, prefix, "path", 1, API_AGENT_MAX_PATH,
 	    &s) == -1 ||
 	    api_get_string(res, e, prefix, "action", 1, 16, &s) == -1 ||
-	    api_get_string(res, e, prefix, "old_path", 0, AGENT_MAX_PATH,
+	    api_get_string(res, e, prefix, "old_path", 0, API_AGENT_MAX_PATH,
 	    &old) == -1)
 		return -1;
-	for (i = 0; i < nitems(agent_fim_actions); i++)
-		if (strcmp(s, agent_fim_actions[i]) == 0)
+	for (i = 0; i < nitems(api_agent_fim_actions); i++)
+		if (strcmp(s, api_agent_fim_actions[i]) == 0)
 			return 0;
 	snprintf(prefix, sizeof(prefix), "events[%zu].action", idx);
 	api_error(res, 400, "invalid_field", prefix,
@@ -727,7 +711,7 @@ agent_check_event(struct api_response *res, struct json_object *e,
 
 /* POST /agent/v1/fim-events: store a batch once per sequence number. */
 void
-agent_fim_events(struct api *api, struct api_request *req,
+api_agent_fim_events(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*events, *e;
@@ -737,18 +721,18 @@ agent_fim_events(struct api *api, struct api_request *req,
 
 	if (api_get_int(res, req->json, NULL, "sequence", 1, 1, INT64_MAX,
 	    &seq) == -1 ||
-	    api_get_array(res, req->json, NULL, "events", 1, AGENT_MAX_EVENTS,
-	    &events) == -1)
+	    api_get_array(res, req->json, NULL, "events", 1,
+	    API_AGENT_MAX_EVENTS, &events) == -1)
 		return;
 	n = json_object_array_length(events);
 	for (i = 0; i < n; i++)
-		if (agent_check_event(res, json_object_array_get_idx(events, i),
-		    i) == -1)
+		if (api_agent_check_event(res,
+		    json_object_array_get_idx(events, i), i) == -1)
 			return;
 	rc = store_fim_batch_add(api->store, req->agent_id, seq, (int64_t)n,
 	    req->now);
 	if (rc == -1) {
-		agent_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	for (i = 0; rc == 0 && i < n; i++) {
@@ -756,8 +740,8 @@ agent_fim_events(struct api *api, struct api_request *req,
 		json_get_int64(e, "time", &t);
 		if (store_fim_event_add(api->store, req->agent_id, seq, t,
 		    json_get_string(e, "path"), json_get_string(e, "action"),
-		    agent_json_text(e), json_get_string(e, "old_path")) == -1) {
-			agent_store_error(res);
+		    api_json_text(e), json_get_string(e, "old_path")) == -1) {
+			api_store_error(res);
 			return;
 		}
 	}
@@ -770,16 +754,16 @@ agent_fim_events(struct api *api, struct api_request *req,
 
 /* POST /agent/v1/errors: store the errors an agent reports. */
 void
-agent_errors(struct api *api, struct api_request *req,
+api_agent_errors(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*errors;
 	int64_t			 seq = 0, n;
 	int			 rc = 0;
 
-	if (api_get_array(res, req->json, NULL, "errors", 1, AGENT_MAX_ERRORS,
-	    &errors) == -1 ||
-	    agent_check_errors(res, errors, "errors") == -1)
+	if (api_get_array(res, req->json, NULL, "errors", 1,
+	    API_AGENT_MAX_ERRORS, &errors) == -1 ||
+	    api_agent_check_errors(res, errors, "errors") == -1)
 		return;
 	if (json_object_object_get_ex(req->json, "sequence", NULL) &&
 	    api_get_int(res, req->json, NULL, "sequence", 1, 1, INT64_MAX,
@@ -789,11 +773,11 @@ agent_errors(struct api *api, struct api_request *req,
 	/* The spool's sequence numbers are unique across upload kinds. */
 	if (seq > 0 && (rc = store_fim_batch_add(api->store, req->agent_id,
 	    seq, n, req->now)) == -1) {
-		agent_store_error(res);
+		api_store_error(res);
 		return;
 	}
-	if (rc == 0 && agent_store_errors(api, req, errors) == -1) {
-		agent_store_error(res);
+	if (rc == 0 && api_agent_store_errors(api, req, errors) == -1) {
+		api_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();
@@ -810,11 +794,11 @@ agent_errors(struct api *api, struct api_request *req,
  * uninstall --deregister), as an admin DELETE would.
  */
 void
-agent_deregister(struct api *api, struct api_request *req,
+api_agent_deregister(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	if (store_agent_delete(api->store, req->agent_id) != 0) {
-		agent_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();

@@ -13,12 +13,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api-vuln.h"
+#include "api.h"
 #include "compat.h"
 #include "jsonutil.h"
+#include "log.h"
+#include "store.h"
 #include "vuln.h"
 
 /* What the signature callback needs to record a detection. */
-struct vuln_match {
+struct api_vuln_match {
 	struct store	*store;
 	const char	*agent_id;
 	const char	*arch;
@@ -32,7 +36,7 @@ struct vuln_match {
  * 0, or -1.
  */
 int
-vuln_publish(struct api *api, struct json_object *body, int64_t version)
+api_vuln_publish(struct api *api, struct json_object *body, int64_t version)
 {
 	struct json_object	*sigs;
 	struct vuln_sig		 sig;
@@ -57,7 +61,7 @@ vuln_publish(struct api *api, struct json_object *body, int64_t version)
 
 /* Check the packages array named prefix. Returns 0, or -1 with a 400. */
 static int
-vuln_check_packages(struct api_response *res, struct json_object *packages,
+api_vuln_check_packages(struct api_response *res, struct json_object *packages,
     const char *prefix)
 {
 	char	 field[128], msg[128];
@@ -76,7 +80,7 @@ vuln_check_packages(struct api_response *res, struct json_object *packages,
  * or -1 with a 400 answer naming the field.
  */
 int
-vuln_inventory_check(struct api_response *res, struct json_object *in)
+api_vuln_inventory_check(struct api_response *res, struct json_object *in)
 {
 	struct json_object	*section, *packages, *ops, *put;
 	const char		*type = json_get_string(in, "type");
@@ -90,7 +94,7 @@ vuln_inventory_check(struct api_response *res, struct json_object *in)
 	    json_object_is_type(section, json_type_object) &&
 	    json_object_object_get_ex(section, "packages", &packages)) {
 		snprintf(prefix, sizeof(prefix), "%s.packages", name);
-		if (vuln_check_packages(res, packages, prefix) == -1)
+		if (api_vuln_check_packages(res, packages, prefix) == -1)
 			return -1;
 	}
 	if (strcmp(type, "delta") == 0 &&
@@ -99,16 +103,19 @@ vuln_inventory_check(struct api_response *res, struct json_object *in)
 	    json_object_object_get_ex(section, "packages", &ops) &&
 	    json_object_is_type(ops, json_type_object) &&
 	    json_object_object_get_ex(ops, "put", &put) &&
-	    vuln_check_packages(res, put, "items.packages.put") == -1)
+	    api_vuln_check_packages(res, put, "items.packages.put") == -1)
 		return -1;
 	return 0;
 }
 
-/* Record a detection when the installed package is affected by sig. */
+/*
+ * Record a detection when the installed package is affected by sig.
+ * Returns 0 (go on), or -1 (database error: stop).
+ */
 static int
-vuln_match_cb(void *arg, const struct vuln_sig *sig)
+api_vuln_match_cb(void *arg, const struct vuln_sig *sig)
 {
-	struct vuln_match	*m = arg;
+	struct api_vuln_match	*m = arg;
 	struct vuln_detection	 d;
 	int			 rc;
 
@@ -130,10 +137,10 @@ vuln_match_cb(void *arg, const struct vuln_sig *sig)
  * Returns 0, or -1.
  */
 static int
-vuln_refresh(struct api *api, const char *id, int64_t inventory,
+api_vuln_refresh(struct api *api, const char *id, int64_t inventory,
     struct json_object *doc, int64_t now)
 {
-	struct vuln_match	 m;
+	struct api_vuln_match	 m;
 	struct json_object	*packages, *p;
 	const char		*name, *eco;
 	int64_t			 vulnsigs;
@@ -159,7 +166,7 @@ vuln_refresh(struct api *api, const char *id, int64_t inventory,
 		if ((m.arch = json_get_string(p, "arch")) == NULL)
 			m.arch = "";
 		if (store_vulnsig_find(api->store, vulnsigs, eco, name,
-		    vuln_match_cb, &m) != 0)
+		    api_vuln_match_cb, &m) != 0)
 			return -1;
 	}
 	if (store_vuln_scan_put(api->store, id, inventory, vulnsigs, m.count,
@@ -171,9 +178,12 @@ vuln_refresh(struct api *api, const char *id, int64_t inventory,
 	return 0;
 }
 
-/* Whether an inventory delta sets or removes the packages section. */
+/*
+ * Whether an inventory delta sets or removes the packages section. Returns
+ * 1/0.
+ */
 static int
-vuln_delta_touches_packages(struct json_object *in)
+api_vuln_delta_touches_packages(struct json_object *in)
 {
 	struct json_object	*set, *remove, *items, *v;
 	size_t			 i;
@@ -203,22 +213,22 @@ vuln_delta_touches_packages(struct json_object *in)
  * that left the packages alone, carry them over. Returns 0, or -1.
  */
 int
-vuln_inventory_stored(struct api *api, const char *id, struct json_object *in,
-    struct json_object *doc, int64_t old_version, int64_t version,
-    int64_t now)
+api_vuln_inventory_stored(struct api *api, const char *id,
+    struct json_object *in, struct json_object *doc, int64_t old_version,
+    int64_t version, int64_t now)
 {
 	const char	*type = json_get_string(in, "type");
 	int		 rc;
 
 	if (type != NULL && strcmp(type, "delta") == 0 &&
-	    !vuln_delta_touches_packages(in)) {
+	    !api_vuln_delta_touches_packages(in)) {
 		rc = store_vuln_scan_advance(api->store, id, old_version,
 		    version, store_manifest_version(api->store,
 		    MANIFEST_VULNSIGS));
 		if (rc != 1)
 			return rc;
 	}
-	return vuln_refresh(api, id, version, doc, now);
+	return api_vuln_refresh(api, id, version, doc, now);
 }
 
 /*
@@ -227,7 +237,7 @@ vuln_inventory_stored(struct api *api, const char *id, struct json_object *in,
  * ones. Returns 0, or -1.
  */
 int
-vuln_agent_current(struct api *api, const char *id, int64_t now)
+api_vuln_agent_current(struct api *api, const char *id, int64_t now)
 {
 	struct json_object	*doc = NULL;
 	int64_t			 inventory, updated, scan_inventory;
@@ -247,14 +257,14 @@ vuln_agent_current(struct api *api, const char *id, int64_t now)
 	if (store_inventory_get(api->store, id, &inventory, &updated,
 	    &doc) != 0)
 		return -1;
-	rc = vuln_refresh(api, id, inventory, doc, now);
+	rc = api_vuln_refresh(api, id, inventory, doc, now);
 	json_object_put(doc);
 	return rc;
 }
 
 /* Add key = n, or null when n is 0 (no such version). */
 static void
-vuln_add_version(struct json_object *obj, const char *key, int64_t n)
+api_vuln_add_version(struct json_object *obj, const char *key, int64_t n)
 {
 	if (n == 0)
 		json_object_object_add(obj, key, NULL);
@@ -264,7 +274,7 @@ vuln_add_version(struct json_object *obj, const char *key, int64_t n)
 
 /* GET /api/v1/agents/{id}/vulnerabilities: the current detections. */
 void
-admin_agent_vulnerabilities(struct api *api, struct api_request *req,
+api_vuln_agent_list(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*arr;
@@ -278,22 +288,21 @@ admin_agent_vulnerabilities(struct api *api, struct api_request *req,
 		api_error(res, 404, "not_found", NULL, "no such agent");
 		return;
 	}
-	if (rc == -1 || vuln_agent_current(api, id, req->now) == -1 ||
+	if (rc == -1 || api_vuln_agent_current(api, id, req->now) == -1 ||
 	    store_inventory_get(api->store, id, &inventory, &updated,
 	    NULL) == -1 ||
 	    store_vuln_scan_get(api->store, id, &scan_inventory, &vulnsigs,
 	    &count, &computed_at) == -1 ||
 	    (arr = store_vuln_list(api->store, id)) == NULL) {
-		api_error(res, 503, "store_unavailable", NULL,
-		    "database error");
+		api_store_error(res);
 		return;
 	}
 	res->json = json_object_new_object();
 	json_add_string(res->json, "agent_id", id);
-	vuln_add_version(res->json, "inventory_version", inventory);
-	vuln_add_version(res->json, "vulnsigs_version",
+	api_vuln_add_version(res->json, "inventory_version", inventory);
+	api_vuln_add_version(res->json, "vulnsigs_version",
 	    store_manifest_version(api->store, MANIFEST_VULNSIGS));
-	vuln_add_version(res->json, "computed_at", computed_at);
+	api_vuln_add_version(res->json, "computed_at", computed_at);
 	json_add_int64(res->json, "count",
 	    (int64_t)json_object_array_length(arr));
 	json_object_object_add(res->json, "vulnerabilities", arr);

@@ -13,58 +13,85 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api-admin.h"
+#include "api-agent.h"
+#include "api-vuln.h"
+#include "api.h"
 #include "compat.h"
 #include "jsonutil.h"
+#include "pki.h"
 #include "platform.h"
-#include "vuln.h"
-
-#define API_MAX_COMPONENTS	8
+#include "scan-merge.h"
+#include "store.h"
 
 static const struct api_route api_routes[] = {
-	{ API_POST, "/agent/v1/activate", AUTH_NONE, 1, agent_activate },
-	{ API_POST, "/agent/v1/heartbeat", AUTH_AGENT, 1, agent_heartbeat },
-	{ API_GET, "/agent/v1/profile", AUTH_AGENT, 0, agent_profile },
-	{ API_GET, "/agent/v1/manifests/*", AUTH_AGENT, 0, agent_manifest },
-	{ API_POST, "/agent/v1/inventory", AUTH_AGENT, 1, agent_inventory },
-	{ API_POST, "/agent/v1/fim-events", AUTH_AGENT, 1, agent_fim_events },
-	{ API_POST, "/agent/v1/errors", AUTH_AGENT, 1, agent_errors },
-	{ API_POST, "/agent/v1/deregister", AUTH_AGENT, 0, agent_deregister },
+	{ API_POST, "/agent/v1/activate", AUTH_NONE, 1,
+	    api_agent_activate },
+	{ API_POST, "/agent/v1/heartbeat", AUTH_AGENT, 1,
+	    api_agent_heartbeat },
+	{ API_GET, "/agent/v1/profile", AUTH_AGENT, 0,
+	    api_agent_profile },
+	{ API_GET, "/agent/v1/manifests/*", AUTH_AGENT, 0,
+	    api_agent_manifest },
+	{ API_POST, "/agent/v1/inventory", AUTH_AGENT, 1,
+	    api_agent_inventory },
+	{ API_POST, "/agent/v1/fim-events", AUTH_AGENT, 1,
+	    api_agent_fim_events },
+	{ API_POST, "/agent/v1/errors", AUTH_AGENT, 1,
+	    api_agent_errors },
+	{ API_POST, "/agent/v1/deregister", AUTH_AGENT, 0,
+	    api_agent_deregister },
 
-	{ API_GET, "/api/v1/agents", AUTH_ADMIN, 0, admin_agents },
-	{ API_GET, "/api/v1/agents/*", AUTH_ADMIN, 0, admin_agent_get },
-	{ API_PATCH, "/api/v1/agents/*", AUTH_ADMIN, 1, admin_agent_patch },
-	{ API_DELETE, "/api/v1/agents/*", AUTH_ADMIN, 0, admin_agent_delete },
+	{ API_GET, "/api/v1/agents", AUTH_ADMIN, 0,
+	    api_admin_agents },
+	{ API_GET, "/api/v1/agents/*", AUTH_ADMIN, 0,
+	    api_admin_agent_get },
+	{ API_PATCH, "/api/v1/agents/*", AUTH_ADMIN, 1,
+	    api_admin_agent_patch },
+	{ API_DELETE, "/api/v1/agents/*", AUTH_ADMIN, 0,
+	    api_admin_agent_delete },
 	{ API_GET, "/api/v1/agents/*/inventory", AUTH_ADMIN, 0,
-	    admin_agent_inventory },
+	    api_admin_agent_inventory },
 	{ API_GET, "/api/v1/agents/*/fim-events", AUTH_ADMIN, 0,
-	    admin_agent_fim },
+	    api_admin_agent_fim },
 	{ API_GET, "/api/v1/agents/*/errors", AUTH_ADMIN, 0,
-	    admin_agent_errors },
+	    api_admin_agent_errors },
 	{ API_GET, "/api/v1/agents/*/manifest-downloads", AUTH_ADMIN, 0,
-	    admin_agent_downloads },
+	    api_admin_agent_downloads },
 	{ API_GET, "/api/v1/agents/*/vulnerabilities", AUTH_ADMIN, 0,
-	    admin_agent_vulnerabilities },
-	{ API_GET, "/api/v1/activation-keys", AUTH_ADMIN, 0, admin_keys },
+	    api_vuln_agent_list },
+	{ API_GET, "/api/v1/activation-keys", AUTH_ADMIN, 0,
+	    api_admin_keys },
 	{ API_POST, "/api/v1/activation-keys", AUTH_ADMIN, 1,
-	    admin_key_create },
+	    api_admin_key_create },
 	{ API_GET, "/api/v1/activation-keys/*", AUTH_ADMIN, 0,
-	    admin_key_get },
+	    api_admin_key_get },
 	{ API_PATCH, "/api/v1/activation-keys/*", AUTH_ADMIN, 1,
-	    admin_key_patch },
-	{ API_GET, "/api/v1/profiles", AUTH_ADMIN, 0, admin_profiles },
-	{ API_POST, "/api/v1/profiles", AUTH_ADMIN, 1, admin_profile_create },
-	{ API_GET, "/api/v1/profiles/*", AUTH_ADMIN, 0, admin_profile_get },
+	    api_admin_key_patch },
+	{ API_GET, "/api/v1/profiles", AUTH_ADMIN, 0,
+	    api_admin_profiles },
+	{ API_POST, "/api/v1/profiles", AUTH_ADMIN, 1,
+	    api_admin_profile_create },
+	{ API_GET, "/api/v1/profiles/*", AUTH_ADMIN, 0,
+	    api_admin_profile_get },
 	{ API_PATCH, "/api/v1/profiles/*", AUTH_ADMIN, 1,
-	    admin_profile_patch },
-	{ API_GET, "/api/v1/manifests", AUTH_ADMIN, 0, admin_manifests },
+	    api_admin_profile_patch },
+	{ API_GET, "/api/v1/manifests", AUTH_ADMIN, 0,
+	    api_admin_manifests },
 	{ API_POST, "/api/v1/manifests", AUTH_ADMIN, 1,
-	    admin_manifest_publish },
-	{ API_GET, "/api/v1/manifests/*", AUTH_ADMIN, 0, admin_manifest_get },
-	{ API_GET, "/api/v1/settings", AUTH_ADMIN, 0, admin_settings },
-	{ API_PATCH, "/api/v1/settings", AUTH_ADMIN, 1, admin_settings_patch },
-	{ API_GET, "/api/v1/scans", AUTH_ADMIN, 0, admin_scans },
-	{ API_POST, "/api/v1/scans", AUTH_ADMIN, 1, admin_scan_submit },
-	{ API_GET, "/api/v1/assets", AUTH_ADMIN, 0, admin_assets },
+	    api_admin_manifest_publish },
+	{ API_GET, "/api/v1/manifests/*", AUTH_ADMIN, 0,
+	    api_admin_manifest_get },
+	{ API_GET, "/api/v1/settings", AUTH_ADMIN, 0,
+	    api_admin_settings },
+	{ API_PATCH, "/api/v1/settings", AUTH_ADMIN, 1,
+	    api_admin_settings_patch },
+	{ API_GET, "/api/v1/scans", AUTH_ADMIN, 0,
+	    api_admin_scans },
+	{ API_POST, "/api/v1/scans", AUTH_ADMIN, 1,
+	    scan_merge_submit },
+	{ API_GET, "/api/v1/assets", AUTH_ADMIN, 0,
+	    api_admin_assets },
 };
 
 /* The name of a method, for logs and Allow headers. */
@@ -110,6 +137,36 @@ api_error(struct api_response *res, int status, const char *code,
 	if (field != NULL)
 		json_add_string(res->json, "field", field);
 	json_add_string(res->json, "message", msg);
+}
+
+/* Answer 503 after a database failure. */
+void
+api_store_error(struct api_response *res)
+{
+	api_error(res, 503, "store_unavailable", NULL, "database error");
+}
+
+/* Serialize obj compactly. Returns the text, which lives as long as obj. */
+const char *
+api_json_text(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* A signed manifest as both APIs serve it. Returns a new object. */
+struct json_object *
+api_manifest_json(enum manifest_type type, int64_t version,
+    const char *body, const char *sig, int64_t created)
+{
+	struct json_object	*obj = json_object_new_object();
+
+	json_add_string(obj, "type", manifest_type_name(type));
+	json_add_int64(obj, "version", version);
+	json_add_int64(obj, "created_at", created);
+	json_add_string(obj, "body", body);
+	json_add_string(obj, "signature", sig);
+	return obj;
 }
 
 /* Whether s is a lower-case UUID (8-4-4-4-12 hex digits). Returns 1/0. */
@@ -213,7 +270,7 @@ api_auth_agent(struct api *api, struct api_request *req,
 			return -1;
 		}
 		req->agent_deleted = 1;
-		if (req->route->handler != agent_heartbeat) {
+		if (req->route->handler != api_agent_heartbeat) {
 			api_error(res, 410, "agent_uninstalled", NULL,
 			    "agent %s was uninstalled", req->agent_id);
 			return -1;
@@ -447,7 +504,7 @@ api_query_int(struct api_request *req, struct api_response *res,
 	return -1;
 }
 
-/* Make the dotted name of field key under prefix. */
+/* Make the dotted name of field key under prefix in buf. Returns buf. */
 static const char *
 api_field(char *buf, size_t len, const char *prefix, const char *key)
 {
@@ -484,7 +541,10 @@ api_check_fields(struct api_response *res, struct json_object *obj,
 	return 0;
 }
 
-/* Look up member key; a missing required member is a 400. */
+/*
+ * Look up member key into *v (NULL if absent). Returns 0, or -1 with a
+ * 400 answer when a required member is missing.
+ */
 static int
 api_member(struct api_response *res, struct json_object *obj,
     const char *prefix, const char *key, int required,
@@ -547,7 +607,10 @@ api_get_string(struct api_response *res, struct json_object *obj,
 	return 0;
 }
 
-/* Integer member key within min..max into *out (unchanged if absent). */
+/*
+ * Integer member key within min..max into *out (unchanged if absent).
+ * Returns 0, or -1 with a 400 answer.
+ */
 int
 api_get_int(struct api_response *res, struct json_object *obj,
     const char *prefix, const char *key, int required, int64_t min,
@@ -574,7 +637,10 @@ api_get_int(struct api_response *res, struct json_object *obj,
 	return 0;
 }
 
-/* Boolean member key into *out (unchanged if absent). */
+/*
+ * Boolean member key into *out (unchanged if absent). Returns 0, or -1
+ * with a 400 answer.
+ */
 int
 api_get_bool(struct api_response *res, struct json_object *obj,
     const char *prefix, const char *key, int required, int *out)
@@ -591,7 +657,10 @@ api_get_bool(struct api_response *res, struct json_object *obj,
 	return 0;
 }
 
-/* Array member key of at most max elements into *out (NULL if absent). */
+/*
+ * Array member key of at most max elements into *out (NULL if absent).
+ * Returns 0, or -1 with a 400 answer.
+ */
 int
 api_get_array(struct api_response *res, struct json_object *obj,
     const char *prefix, const char *key, int required, size_t max,
@@ -615,7 +684,10 @@ api_get_array(struct api_response *res, struct json_object *obj,
 	return 0;
 }
 
-/* Object member key into *out (NULL if absent). */
+/*
+ * Object member key into *out (NULL if absent). Returns 0, or -1 with a
+ * 400 answer.
+ */
 int
 api_get_object(struct api_response *res, struct json_object *obj,
     const char *prefix, const char *key, int required,

@@ -5,12 +5,13 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
 
-#include "platform.h"
+#include "body.h"
 
 #define BODY_CHUNK	(64 * 1024)
 

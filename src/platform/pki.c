@@ -25,7 +25,9 @@
 #include <openssl/x509v3.h>
 
 #include "compat.h"
+#include "log.h"
 #include "mansig.h"
+#include "pki.h"
 #include "platform.h"
 
 #define PKI_CA_DAYS		3650

@@ -11,7 +11,8 @@
 
 #include "compat.h"
 #include "conf.h"
-#include "platform.h"
+#include "log.h"
+#include "platform-conf.h"
 
 static const struct conf_range platform_log_rotations = { 0, 100 };
 static const struct conf_range platform_log_level = { 0, 9 };

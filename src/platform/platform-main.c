@@ -26,9 +26,15 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "api-admin.h"
+#include "api.h"
 #include "compat.h"
-#include "jsonutil.h"
+#include "log.h"
+#include "pki.h"
+#include "platform-conf.h"
 #include "platform.h"
+#include "server.h"
+#include "store.h"
 
 #define PLATFORM_MAX_NAMES	32
 
@@ -153,7 +159,7 @@ platform_init_store(const char *dir, char *customer_id, char *activation_id)
 		return -1;
 	}
 	if (store_begin(api.store) == -1 ||
-	    admin_seed(&api, customer_id, activation_id) == -1 ||
+	    api_admin_seed(&api, customer_id, activation_id) == -1 ||
 	    store_commit(api.store) == -1)
 		goto done;
 	rc = 0;

@@ -1,6 +1,7 @@
 /*
- * profile-doc.c: configuration profile documents (CONTRACT section 4):
- * their defaults, and the validation and merge of what an admin sends.
+ * profile-doc.c: configuration profile documents (docs/protocol.md 3.4
+ * and 4.3): their defaults, and the validation and merge of what an
+ * admin sends.
  */
 #include "config.h"
 
@@ -11,7 +12,8 @@
 
 #include "compat.h"
 #include "jsonutil.h"
-#include "platform.h"
+#include "log.h"
+#include "profile-doc.h"
 
 #define PROFILE_MAX_RULES	256
 #define PROFILE_MAX_EXCLUDES	256

@@ -21,13 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "compat.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "platform.h"
+#include "scan-merge.h"
+#include "store.h"
 
-#define MERGE_MAX_ADDRESS	64	/* "fe80::1%eth0" with room */
-#define MERGE_MAX_PORTS		65536
-#define MERGE_MAX_FINDINGS	10000
+#define SCAN_MERGE_MAX_ADDRESS	64	/* "fe80::1%eth0" with room */
+#define SCAN_MERGE_MAX_PORTS	65536
+#define SCAN_MERGE_MAX_FINDINGS	10000
 
 /*
  * Canonical text of an IP address ("2001:DB8::0:1" -> "2001:db8::1"),
@@ -35,13 +39,13 @@
  * IPv4 or IPv6 address.
  */
 int
-merge_address_canonical(const char *text, char *out, size_t len)
+scan_merge_address_canonical(const char *text, char *out, size_t len)
 {
 	unsigned char	 bin[sizeof(struct in6_addr)];
-	char		 buf[MERGE_MAX_ADDRESS + 1];
+	char		 buf[SCAN_MERGE_MAX_ADDRESS + 1];
 	size_t		 n;
 
-	if ((n = strcspn(text, "%")) > MERGE_MAX_ADDRESS)
+	if ((n = strcspn(text, "%")) > SCAN_MERGE_MAX_ADDRESS)
 		return -1;
 	memcpy(buf, text, n);
 	buf[n] = '\0';
@@ -55,20 +59,13 @@ merge_address_canonical(const char *text, char *out, size_t len)
 	return -1;
 }
 
-/* Answer 503: the database failed. */
-static void
-merge_store_error(struct api_response *res)
-{
-	api_error(res, 503, "store_unavailable", NULL, "database error");
-}
-
 /*
  * Check the "ports" array: objects with port (1..65535, required),
  * protocol ("tcp" or "udp") and service (1..64 bytes); other members are
  * kept as given. Returns 0, or -1 with a 400 answer.
  */
 static int
-merge_check_ports(struct api_response *res, struct json_object *ports)
+scan_merge_check_ports(struct api_response *res, struct json_object *ports)
 {
 	struct json_object	*p;
 	const char		*proto, *service;
@@ -109,8 +106,8 @@ merge_check_ports(struct api_response *res, struct json_object *ports)
  * reference) for the log.
  */
 static int
-merge_address_known(struct api *api, const char *agent, const char *address,
-    struct json_object **known)
+scan_merge_address_known(struct api *api, const char *agent,
+    const char *address, struct json_object **known)
 {
 	struct json_object	*v;
 	char			 canon[INET6_ADDRSTRLEN];
@@ -123,8 +120,8 @@ merge_address_known(struct api *api, const char *agent, const char *address,
 	n = json_object_array_length(*known);
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(*known, i);
-		if (merge_address_canonical(json_object_get_string(v), canon,
-		    sizeof(canon)) == 0 && strcmp(canon, address) == 0)
+		if (scan_merge_address_canonical(json_object_get_string(v),
+		    canon, sizeof(canon)) == 0 && strcmp(canon, address) == 0)
 			return 1;
 	}
 	return 0;
@@ -132,7 +129,7 @@ merge_address_known(struct api *api, const char *agent, const char *address,
 
 /* POST /api/v1/scans: store a scan result, merged when allowed. */
 void
-admin_scan_submit(struct api *api, struct api_request *req,
+scan_merge_submit(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	static const char *const fields[] = {
@@ -161,11 +158,11 @@ admin_scan_submit(struct api *api, struct api_request *req,
 	    api_get_string(res, req->json, NULL, "scanner", 0, 255,
 	    &scan.scanner) == -1 ||
 	    api_get_string(res, req->json, NULL, "address", 0,
-	    MERGE_MAX_ADDRESS, &address) == -1 ||
-	    api_get_array(res, req->json, NULL, "ports", 0, MERGE_MAX_PORTS,
-	    &ports) == -1 ||
+	    SCAN_MERGE_MAX_ADDRESS, &address) == -1 ||
+	    api_get_array(res, req->json, NULL, "ports", 0,
+	    SCAN_MERGE_MAX_PORTS, &ports) == -1 ||
 	    api_get_array(res, req->json, NULL, "findings", 0,
-	    MERGE_MAX_FINDINGS, &findings) == -1)
+	    SCAN_MERGE_MAX_FINDINGS, &findings) == -1)
 		return;
 	if (scan.correlation_id != NULL &&
 	    (strlen(scan.correlation_id) != PLATFORM_CORRELATION_LEN ||
@@ -176,7 +173,7 @@ admin_scan_submit(struct api *api, struct api_request *req,
 		return;
 	}
 	if (address != NULL) {
-		if (merge_address_canonical(address, canon,
+		if (scan_merge_address_canonical(address, canon,
 		    sizeof(canon)) == -1) {
 			api_error(res, 400, "invalid_field", "address",
 			    "expected an IPv4 or IPv6 address");
@@ -184,11 +181,11 @@ admin_scan_submit(struct api *api, struct api_request *req,
 		}
 		scan.address = canon;
 	}
-	if (ports != NULL && merge_check_ports(res, ports) == -1)
+	if (ports != NULL && scan_merge_check_ports(res, ports) == -1)
 		return;
 	if (store_setting_get_bool(api->store, "accept_correlation_id",
 	    &accept) == -1) {
-		merge_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	if (accept && scan.correlation_id != NULL)
@@ -197,12 +194,12 @@ admin_scan_submit(struct api *api, struct api_request *req,
 	if (scan.agent_id != NULL) {
 		/* The address scanned: "address", else a literal target. */
 		scanned = scan.address;
-		if (scanned == NULL && merge_address_canonical(scan.target,
+		if (scanned == NULL && scan_merge_address_canonical(scan.target,
 		    target, sizeof(target)) == 0)
 			scanned = target;
-		if ((rc = merge_address_known(api, scan.agent_id, scanned,
+		if ((rc = scan_merge_address_known(api, scan.agent_id, scanned,
 		    &known)) == -1) {
-			merge_store_error(res);
+			api_store_error(res);
 			return;
 		}
 		scan.address_mismatch = rc == 0;
@@ -212,12 +209,11 @@ admin_scan_submit(struct api *api, struct api_request *req,
 	    json_object_get(ports) : json_object_new_array());
 	json_object_object_add(doc, "findings", findings != NULL ?
 	    json_object_get(findings) : json_object_new_array());
-	scan.doc = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	scan.doc = api_json_text(doc);
 	if (store_scan_add(api->store, &scan, &id) == -1) {
 		json_object_put(doc);
 		json_object_put(known);
-		merge_store_error(res);
+		api_store_error(res);
 		return;
 	}
 	if (scan.address_mismatch)
@@ -226,8 +222,7 @@ admin_scan_submit(struct api *api, struct api_request *req,
 		    "only %s: merged, flagged address_mismatch", (long long)id,
 		    scan.target, scan.address ? scan.address : "not given",
 		    scan.scanner ? scan.scanner : "unnamed", scan.agent_id,
-		    json_object_to_json_string_ext(known,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		    api_json_text(known));
 	else if (scan.agent_id != NULL)
 		log_info("scan %lld of %s merged into agent %s", (long long)id,
 		    scan.target, scan.agent_id);

@@ -37,8 +37,13 @@
 
 #include <openssl/ssl.h>
 
+#include "api.h"
+#include "body.h"
 #include "compat.h"
-#include "platform.h"
+#include "log.h"
+#include "platform-conf.h"
+#include "server.h"
+#include "store.h"
 
 #define SERVER_MAX_BATCH	256	/* answers held for one commit */
 #define SERVER_MAX_BATCH_NSEC	5000000	/* oldest answer held at most 5 ms */
@@ -554,9 +559,7 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 	if (res.status != 304) {
 		text = res.text;
 		if (text == NULL && res.json != NULL)
-			text = json_object_to_json_string_ext(res.json,
-			    JSON_C_TO_STRING_PLAIN |
-			    JSON_C_TO_STRING_NOSLASHESCAPE);
+			text = api_json_text(res.json);
 		if (text != NULL) {
 			evbuffer_add(body, text, strlen(text));
 			evbuffer_add(body, "\n", 1);

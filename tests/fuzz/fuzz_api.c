@@ -15,8 +15,13 @@
 
 #include <openssl/evp.h>
 
+#include "api-admin.h"
+#include "api.h"
 #include "jsonutil.h"
+#include "log.h"
+#include "pki.h"
 #include "platform.h"
+#include "store.h"
 
 #define FUZZ_TOKEN	"0123456789abcdef0123456789abcdef"
 
@@ -76,7 +81,7 @@ fuzz_init(void)
 	snprintf(fuzz_api.admin_token, sizeof(fuzz_api.admin_token), "%s",
 	    FUZZ_TOKEN);
 	if (store_begin(fuzz_api.store) == -1 ||
-	    admin_seed(&fuzz_api, fuzz_customer, fuzz_key) == -1)
+	    api_admin_seed(&fuzz_api, fuzz_customer, fuzz_key) == -1)
 		abort();
 	snprintf(body, sizeof(body), "{\"activation_id\":\"%s\","
 	    "\"customer_id\":\"%s\",\"host\":{\"hostname\":\"fuzz\"}}",

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "platform.h"
+#include "body.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

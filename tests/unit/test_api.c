@@ -17,8 +17,13 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "api-admin.h"
+#include "api.h"
 #include "jsonutil.h"
+#include "log.h"
+#include "pki.h"
 #include "platform.h"
+#include "store.h"
 
 #define TOKEN	"0123456789abcdef0123456789abcdef"
 
@@ -44,7 +49,7 @@ setup(void **state)
 	f->api.public_pem = pki_public_pem(f->api.signer);
 	snprintf(f->api.admin_token, sizeof(f->api.admin_token), "%s", TOKEN);
 	assert_int_equal(store_begin(f->api.store), 0);
-	assert_int_equal(admin_seed(&f->api, f->customer_id,
+	assert_int_equal(api_admin_seed(&f->api, f->customer_id,
 	    f->activation_id), 0);
 	assert_int_equal(store_commit(f->api.store), 0);
 	*state = f;
@@ -212,14 +217,16 @@ test_agent_flow(void **state)
 	free(e);
 }
 
-/* A failing handler leaves nothing behind (savepoint rollback). */
+/*
+ * A failing handler leaves nothing behind (the savepoint rollback of
+ * api_execute; test_store.c tests the savepoints themselves).
+ */
 static void
 test_rollback(void **state)
 {
 	struct fixture		*f = *state;
 	struct json_object	*obj, *arr;
 	char			 body[512];
-	int			 on;
 
 	snprintf(body, sizeof(body), "{\"activation_id\":\"%s\","
 	    "\"customer_id\":\"%s\",\"host\":{\"hostname\":\"h2\"}}",
@@ -240,24 +247,6 @@ test_rollback(void **state)
 	assert_int_equal(json_object_array_length(json_object_object_get(
 	    json_object_array_get_idx(arr, 0), "last_errors")), 0);
 	json_object_put(obj);
-
-	/* The savepoint around each request undoes its writes. */
-	assert_int_equal(store_begin(f->api.store), 0);
-	assert_int_equal(store_savepoint(f->api.store), 0);
-	assert_int_equal(store_setting_set(f->api.store,
-	    "accept_correlation_id", "true"), 0);
-	assert_int_equal(store_release(f->api.store, 0), 0);
-	assert_int_equal(store_setting_get_bool(f->api.store,
-	    "accept_correlation_id", &on), 0);
-	assert_int_equal(on, 0);
-	assert_int_equal(store_savepoint(f->api.store), 0);
-	assert_int_equal(store_setting_set(f->api.store,
-	    "accept_correlation_id", "true"), 0);
-	assert_int_equal(store_release(f->api.store, 1), 0);
-	assert_int_equal(store_commit(f->api.store), 0);
-	assert_int_equal(store_setting_get_bool(f->api.store,
-	    "accept_correlation_id", &on), 0);
-	assert_int_equal(on, 1);
 }
 
 /* Query strings: lookup and percent-decoding. */
@@ -295,28 +284,6 @@ test_uuid(void **state)
 	assert_false(api_is_uuid("3f0c8a4e5d7b-4c1e-9a2f-0b6d1e8c7a55-"));
 }
 
-/* Manifests are signed so that pki_manifest_verify accepts them. */
-static void
-test_manifest_signature(void **state)
-{
-	struct fixture	*f = *state;
-	const char	*body = "{\"signatures\":[]}";
-	char		*sig;
-
-	sig = pki_manifest_sign(f->api.signer, "vulnsigs", 3, body,
-	    strlen(body));
-	assert_non_null(sig);
-	assert_true(pki_manifest_verify(f->api.signer, "vulnsigs", 3, body,
-	    strlen(body), sig));
-	assert_false(pki_manifest_verify(f->api.signer, "vulnsigs", 2, body,
-	    strlen(body), sig));
-	assert_false(pki_manifest_verify(f->api.signer, "fim", 3, body,
-	    strlen(body), sig));
-	assert_false(pki_manifest_verify(f->api.signer, "vulnsigs", 3, "{}",
-	    2, sig));
-	free(sig);
-}
-
 /* Run the tests. Returns the number of failures. */
 int
 main(void)
@@ -330,8 +297,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_uuid),
-		cmocka_unit_test_setup_teardown(test_manifest_signature, setup,
-		    teardown),
 	};
 
 	log_init("test_api", 1, LOG_LEVEL_WARN);

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "platform.h"
+#include "body.h"
 
 /* Gzip len bytes of in into a new buffer. Returns it with *outlen set. */
 static unsigned char *

@@ -1,7 +1,7 @@
 /*
- * test_merge.c: the platform's scan merge: addresses compared in their
- * canonical form, and a real in-memory store deciding merges and
- * address_mismatch through the admin API handler.
+ * test_merge.c: unit tests of scan-merge.c, the platform's scan merge:
+ * addresses compared in their canonical form, and a real in-memory store
+ * deciding merges and address_mismatch through the handler.
  */
 #include "config.h"
 
@@ -16,9 +16,13 @@
 
 #include <cmocka.h>
 
+#include "api.h"
 #include "compat.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "platform.h"
+#include "scan-merge.h"
+#include "store.h"
 
 /* Canonical addresses: case, zeros, zones; garbage refused. */
 static void
@@ -26,23 +30,24 @@ test_canonical(void **unused)
 {
 	char	 buf[64];
 
-	assert_int_equal(merge_address_canonical("192.0.2.10", buf,
+	assert_int_equal(scan_merge_address_canonical("192.0.2.10", buf,
 	    sizeof(buf)), 0);
 	assert_string_equal(buf, "192.0.2.10");
-	assert_int_equal(merge_address_canonical("2001:DB8:0:0::0:1", buf,
+	assert_int_equal(scan_merge_address_canonical("2001:DB8:0:0::0:1", buf,
 	    sizeof(buf)), 0);
 	assert_string_equal(buf, "2001:db8::1");
-	assert_int_equal(merge_address_canonical("fe80::1%eth0", buf,
+	assert_int_equal(scan_merge_address_canonical("fe80::1%eth0", buf,
 	    sizeof(buf)), 0);
 	assert_string_equal(buf, "fe80::1");
-	assert_int_equal(merge_address_canonical("192.0.2.300", buf,
+	assert_int_equal(scan_merge_address_canonical("192.0.2.300", buf,
 	    sizeof(buf)), -1);
-	assert_int_equal(merge_address_canonical("web-01", buf, sizeof(buf)),
+	assert_int_equal(scan_merge_address_canonical("web-01", buf,
+	    sizeof(buf)), -1);
+	assert_int_equal(scan_merge_address_canonical("", buf, sizeof(buf)),
 	    -1);
-	assert_int_equal(merge_address_canonical("", buf, sizeof(buf)), -1);
-	assert_int_equal(merge_address_canonical("fe80::1%", buf,
+	assert_int_equal(scan_merge_address_canonical("fe80::1%", buf,
 	    sizeof(buf)), -1);
-	assert_int_equal(merge_address_canonical("192.0.2.1%eth0", buf,
+	assert_int_equal(scan_merge_address_canonical("192.0.2.1%eth0", buf,
 	    sizeof(buf)), 0);
 }
 
@@ -110,7 +115,7 @@ submit(const char *body, struct json_object **out)
 	req.now = 1732180300;
 	req.json = json_parse_object(body, strlen(body), err, sizeof(err));
 	assert_non_null(req.json);
-	admin_scan_submit(&api, &req, &res);
+	scan_merge_submit(&api, &req, &res);
 	status = res.status;
 	*out = json_object_get(res.json);
 	json_object_put(req.json);

@@ -10,7 +10,10 @@
 
 #include <cmocka.h>
 
-#include "platform.h"
+#include <json-c/json.h>
+
+#include "log.h"
+#include "profile-doc.h"
 
 struct result {
 	int	 rc;
@@ -43,7 +46,7 @@ at(struct json_object *doc, const char *ptr)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
-/* The defaults of CONTRACT section 4. */
+/* The defaults of docs/protocol.md 3.4. */
 static void
 test_defaults(void **state)
 {

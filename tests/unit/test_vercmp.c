@@ -3,8 +3,8 @@
  * hand (dpkg's and rpm's own test suites hold the classic ones: '~' and
  * '^', leading zeros, letters against numbers, epochs, revisions) and
  * each was checked once against dpkg --compare-versions and
- * rpm.labelCompare; tests/vercmp-oracle.sh checks thousands more against
- * the tools themselves.
+ * rpm.labelCompare; tests/platform/vercmp-oracle.sh checks thousands
+ * more against the tools themselves.
  */
 #include "config.h"
 

@@ -1,0 +1,241 @@
+/*
+ * store.h: what the platform asks of its database, whatever keeps it.
+ *
+ * The handlers (api-*.c, scan-merge.c) and the server (server.c) see only
+ * this: an opaque struct store, transactions and savepoints, and one
+ * function per question or change of each subsystem. How SQLite answers
+ * is in store.c and the store-*.c files (store-sqlite.h); another database
+ * would implement the same functions.
+ *
+ * Functions return 0 on success, 1 when the row asked for does not exist,
+ * and -1 on a database error (logged). Functions returning JSON return a
+ * new reference, or NULL on error.
+ */
+#ifndef OUTPOST_STORE_H
+#define OUTPOST_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform.h"
+
+struct json_object;
+struct sqlite3;
+struct vuln_detection;
+struct vuln_sig;
+
+struct store;
+
+enum manifest_type {
+	MANIFEST_INVENTORY = 0,
+	MANIFEST_FIM,
+	MANIFEST_VULNSIGS,
+	MANIFEST_NTYPES
+};
+
+/* What authentication needs of an agent. */
+enum agent_lookup {
+	AGENT_FOUND,
+	AGENT_UNKNOWN,
+	AGENT_DELETED,
+	AGENT_ERROR
+};
+
+struct agent_auth {
+	char		 cred_hash[65];
+	char		 revoked_hash[65];
+	char		 customer_id[PLATFORM_UUID_LEN + 1];
+	int64_t		 profile_id;
+	int64_t		 profile_version;
+	int		 heartbeat_interval;
+	int		 reactivate;
+};
+
+/* A new agent, or one re-activated in place. */
+struct agent_new {
+	char		 id[PLATFORM_UUID_LEN + 1];
+	char		 customer_id[PLATFORM_UUID_LEN + 1];
+	char		 key_id[PLATFORM_UUID_LEN + 1];
+	char		 cred_hash[65];
+	char		 correlation_id[PLATFORM_CORRELATION_LEN + 1];
+	int64_t		 profile_id;
+	const char	*tags;		/* JSON text */
+	const char	*hostname;
+	const char	*host;		/* JSON text */
+	const char	*agent_version;
+	int64_t		 now;
+};
+
+struct activation_key {
+	char		 id[PLATFORM_UUID_LEN + 1];
+	char		 customer_id[PLATFORM_UUID_LEN + 1];
+	int64_t		 profile_id;
+	int		 enabled;
+	char		*tags;		/* JSON text */
+	char		*name;
+};
+
+struct heartbeat {
+	int64_t		 now;
+	const char	*status;
+	const char	*agent_version;
+	const char	*manifest_versions;	/* JSON text or NULL */
+	const char	*fim;			/* JSON text or NULL */
+	const char	*listeners;		/* JSON text or NULL */
+};
+
+struct fim_filter {
+	const char	*path_prefix;
+	const char	*action;
+	int64_t		 since;
+	int64_t		 until;
+	int64_t		 limit;
+};
+
+/* A submitted scan result (scan-merge.c). */
+struct scan_new {
+	const char	*target;
+	int64_t		 scanned_at;
+	const char	*correlation_id;	/* or NULL */
+	const char	*agent_id;		/* merged into; or NULL */
+	const char	*doc;			/* JSON text: ports, findings */
+	const char	*address;		/* scanned address, or NULL */
+	const char	*scanner;		/* or NULL */
+	int		 address_mismatch;
+	int64_t		 now;
+};
+
+/* Called for each signature store_vulnsig_find finds; non-zero stops. */
+typedef int	(*vuln_sig_cb)(void *, const struct vuln_sig *);
+
+/* store.c: the database, transactions, the write-ahead log. */
+void		 store_init(void);
+struct store	*store_open(const char *, char *, size_t);
+void		 store_close(struct store *);
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+int		 store_rollback(struct store *);
+int		 store_in_transaction(struct store *);
+int		 store_savepoint(struct store *);
+int		 store_release(struct store *, int keep);
+const char	*store_errmsg(struct store *);
+int64_t		 store_changes(struct store *);
+void		 store_manual_checkpoints(struct store *);
+int		 store_wal_pages(struct store *);
+int		 store_checkpoint(const char *, struct sqlite3 **);
+void		 store_checkpoint_close(struct sqlite3 *);
+int		 store_checkpoint_finish(struct store *);
+const char	*store_wal_path(struct store *);
+
+/* store-settings.c: the customer and the platform's settings. */
+int	 store_customer_create(struct store *, const char *id, const char *,
+	    int64_t);
+int	 store_setting_get(struct store *, const char *, char *, size_t);
+int	 store_setting_get_bool(struct store *, const char *, int *);
+int	 store_setting_set(struct store *, const char *, const char *);
+
+/* store-profiles.c: configuration profiles. */
+int	 store_profile_create(struct store *, const char *name,
+	    const char *doc, int64_t now, int64_t *id);
+int	 store_profile_get(struct store *, int64_t, struct json_object **);
+int	 store_profile_doc(struct store *, int64_t, int64_t *version,
+	    struct json_object **);
+int	 store_profile_update(struct store *, int64_t, const char *name,
+	    const char *doc, int64_t version, int64_t now);
+int	 store_profile_name_used(struct store *, const char *, int64_t);
+struct json_object *store_profile_list(struct store *);
+int	 store_profile_version(struct store *, int64_t, int64_t *,
+	    int *hb_interval, int *paused);
+int64_t	 store_default_profile(struct store *);
+
+/* store-keys.c: activation keys. */
+int	 store_key_create(struct store *, const struct activation_key *,
+	    int64_t);
+int	 store_key_get(struct store *, const char *, struct activation_key *);
+void	 store_key_free(struct activation_key *);
+struct json_object *store_key_json(struct store *, const char *);
+struct json_object *store_key_list(struct store *);
+int	 store_key_update(struct store *, const struct activation_key *,
+	    int64_t);
+int	 store_key_apply_all(struct store *, const char *, int64_t,
+	    const char *tags);
+
+/* store-agents.c: agents, their tombstones and the errors they report. */
+int	 store_agent_insert(struct store *, const struct agent_new *);
+int	 store_agent_reactivate(struct store *, const char *id,
+	    const char *cred_hash, int64_t);
+enum agent_lookup store_agent_auth(struct store *, const char *,
+	    struct agent_auth *);
+int	 store_agent_heartbeat(struct store *, const char *,
+	    const struct heartbeat *);
+int	 store_agent_exists(struct store *, const char *);
+struct json_object *store_agent_json(struct store *, const char *, int);
+struct json_object *store_agent_list(struct store *, const char *status,
+	    int online, int64_t now);
+int	 store_agent_update(struct store *, const char *, int64_t profile_id,
+	    const char *tags, int reactivate);
+int	 store_agent_delete(struct store *, const char *);
+int	 store_agent_status(struct store *, const char *, const char *);
+const char *store_agent_by_correlation(struct store *, const char *,
+	    char [PLATFORM_UUID_LEN + 1]);
+struct json_object *store_agent_addresses(struct store *, const char *);
+int	 store_error_add(struct store *, const char *, const char *code,
+	    const char *message, int64_t time, int64_t now);
+struct json_object *store_error_list(struct store *, const char *, int64_t);
+
+/* store-manifests.c: signed manifests and who downloaded them. */
+const char	*manifest_type_name(enum manifest_type);
+int		 manifest_type_parse(const char *, enum manifest_type *);
+int	 store_manifest_add(struct store *, enum manifest_type,
+	    const char *body, const char *sig, int64_t now, int64_t *version);
+int	 store_manifest_latest(struct store *, enum manifest_type,
+	    int64_t *version, char **body, char **sig, int64_t *created);
+int64_t	 store_manifest_version(struct store *, enum manifest_type);
+#define STORE_DOWNLOADS_KEPT	1000	/* manifest downloads kept per agent */
+int	 store_download_add(struct store *, const char *, const char *type,
+	    int64_t version, const char *outcome, int status, int64_t now);
+struct json_object *store_download_list(struct store *, const char *,
+	    const char *type, const char *outcome, int64_t since,
+	    int64_t limit);
+
+/* store-inventory.c: each agent's inventory document. */
+int	 store_inventory_get(struct store *, const char *, int64_t *version,
+	    int64_t *updated, struct json_object **);
+int	 store_inventory_put(struct store *, const char *, int64_t version,
+	    const char *doc, int64_t now);
+
+/* store-fim.c: FIM event batches. */
+int	 store_fim_batch_add(struct store *, const char *, int64_t seq,
+	    int64_t count, int64_t now);
+int	 store_fim_event_add(struct store *, const char *, int64_t seq,
+	    int64_t time, const char *path, const char *action,
+	    const char *doc, const char *old_path);
+struct json_object *store_fim_list(struct store *, const char *,
+	    const struct fim_filter *);
+
+/* store-scans.c: scan results and the assets they make. */
+int	 store_scan_add(struct store *, const struct scan_new *, int64_t *id);
+struct json_object *store_scan_list(struct store *, int64_t limit);
+struct json_object *store_asset_list(struct store *);
+
+/* store-vulns.c: vulnsigs signatures and each agent's detections. */
+int	 store_vulnsig_add(struct store *, int64_t version, int64_t seq,
+	    const struct vuln_sig *);
+int	 store_vulnsig_prune(struct store *, int64_t keep_version);
+int	 store_vulnsig_find(struct store *, int64_t version,
+	    const char *ecosystem, const char *package, vuln_sig_cb, void *);
+int	 store_vuln_clear(struct store *, const char *agent_id);
+int	 store_vuln_add(struct store *, const char *agent_id,
+	    const struct vuln_detection *);
+int	 store_vuln_scan_put(struct store *, const char *agent_id,
+	    int64_t inventory_version, int64_t vulnsigs_version,
+	    int64_t count, int64_t now);
+int	 store_vuln_scan_get(struct store *, const char *agent_id,
+	    int64_t *inventory_version, int64_t *vulnsigs_version,
+	    int64_t *count, int64_t *computed_at);
+int	 store_vuln_scan_advance(struct store *, const char *agent_id,
+	    int64_t from_version, int64_t to_version,
+	    int64_t vulnsigs_version);
+struct json_object *store_vuln_list(struct store *, const char *agent_id);
+
+#endif /* OUTPOST_STORE_H */
