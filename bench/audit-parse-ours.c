@@ -9,8 +9,8 @@
  * "type=NAME") and the text after "msg=" ("audit(SEC.MS:SERIAL): ...").
  * Timed: every record through fim_asm_add() (assembly by serial), and
  * every event it emits through fim_syscall_decode() and fim_changes(), as
- * src/agent/fim.c does (without the lookups that need the live system). Prints
- * one line per run:
+ * src/agent/fim-event.c does (without the lookups that need the live
+ * system). Prints one line per run:
  *
  *   records N events N changes N cpu_s S wall_s S
  */
@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fim-assemble.h"
+#include "fim-change.h"
 #include "fim-record.h"
 
 #include "audit-parse-util.h"

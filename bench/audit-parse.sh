@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/audit-parse.sh [BUILDDIR]: the agent's audit record parser and
-# assembler (src/agent/fim-record.c) against libauparse (issue 6, item 9).
+# assembler (src/agent/fim-record.c, fim-assemble.c, fim-change.c) against
+# libauparse.
 #
 # bench/audit-sample.log is a real capture: a private auditd (log_format
 # RAW) while a watch rule (-p wa -k outpost-fim) covered a directory in

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/fim-e2e.sh [BUILDDIR]: file integrity monitoring end to end, the
-# agent against auditd (issue 6, item 9).
+# agent against auditd.
 #
 # A private platform on a free loopback port, a profile whose fim rule
 # watches a temporary directory, outpostd activated against it (owner of

@@ -1,6 +1,6 @@
 /*
  * audit.h: the kernel audit system over netlink, one interface for the
- * FIM module (fim.c). audit-linux.c talks NETLINK_AUDIT through libnl-3;
+ * FIM module (fim*.c). audit-linux.c talks NETLINK_AUDIT through libnl-3;
  * audit-disabled.c is built where there is no netlink (--disable-netlink,
  * other systems) and fails every call with -ENOTSUP.
  *

@@ -1,20 +1,63 @@
 /*
  * fim-rules.c: the fim manifest's watch rules: parsing, matching, and the
- * kernel watches they need.
+ * kernel watches they need (pure code); then the kernel's rules with our
+ * key, reconciled with the wanted ones.
+ *
+ * The rules become kernel watch rules tagged with FIM_AUDIT_KEY, installed
+ * in fim_new() before the event loop runs (from the cached manifest, all
+ * at once without listing), reconciled with the kernel's list on every
+ * change and every minute (list, then delete the stale ones of ours and
+ * add the missing ones; only rules with our key are ever deleted),
+ * reinstalled at once when a CONFIG_CHANGE event says another program
+ * removed one, removed while paused or disabled and at stop. A rule the
+ * kernel refuses (a missing path) is reported (E703) and retried by the
+ * retry timer of fim-owner.c. One reconcile round runs at a time; a
+ * change during a round asks for another.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <json-c/json.h>
 
+#include "agent-conf.h"
 #include "audit.h"
 #include "compat.h"
+#include "errors.h"
+#include "fim-int.h"
 #include "fim-rules.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "module.h"
+#include "report.h"
 
 #define FIM_ALL_EVENTS	((1u << FIM_NACTIONS) - 1)
+#define FIM_KEY_SEPARATOR	0x01
+
+/* A rule of ours the kernel listed. */
+struct fim_listed {
+	void		*raw;
+	size_t		 len;
+	char		*path;
+	int		 is_tree;
+	unsigned int	 perm;
+	int		 is_watch;
+};
+
+/* One rule operation in flight. */
+struct fim_rule_op {
+	struct fim	*fim;
+	unsigned int	 gen;		/* of the wanted rules it was for */
+	int		 index;		/* in want, or -1 (a deletion) */
+};
+
+static void	fim_rules_reconcile_done(struct fim *);
 
 /* Free the rules. */
 void
@@ -352,4 +395,540 @@ fim_rules_kwatches(const struct fim_rules *r,
 	}
 	*out = w;
 	return n;
+}
+
+/* Does a SYSCALL key name ours (keys separated by 0x01)? */
+int
+fim_rules_is_our_key(const char *key)
+{
+	const char	*p = key;
+	size_t		 n = strlen(FIM_AUDIT_KEY);
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, FIM_AUDIT_KEY, n) == 0 &&
+		    (p[n] == '\0' || p[n] == FIM_KEY_SEPARATOR))
+			return 1;
+		if ((p = strchr(p, FIM_KEY_SEPARATOR)) != NULL)
+			p++;
+	}
+	return 0;
+}
+
+/* ---- The kernel's rules ---- */
+
+/* Is a path a directory now (1), something else (0), or missing (-1)? */
+static int
+fim_rules_is_dir(const char *path, void *arg)
+{
+	struct stat	 sb;
+
+	if (stat(path, &sb) == -1)
+		return -1;
+	return S_ISDIR(sb.st_mode) ? 1 : 0;
+}
+
+/* Forget the wanted rules. */
+static void
+fim_rules_want_free(struct fim_kernel_rules *k)
+{
+	int	 i;
+
+	for (i = 0; i < k->nwant; i++)
+		free(k->want[i].w.path);
+	free(k->want);
+	k->want = NULL;
+	k->nwant = 0;
+	k->want_gen++;
+}
+
+/* Forget the listed rules. */
+static void
+fim_rules_listed_free(struct fim_kernel_rules *k)
+{
+	int	 i;
+
+	for (i = 0; i < k->nlisted; i++) {
+		free(k->listed[i].raw);
+		free(k->listed[i].path);
+	}
+	free(k->listed);
+	k->listed = NULL;
+	k->nlisted = k->listed_cap = 0;
+}
+
+/* Forget the wanted and listed rules. */
+void
+fim_rules_kernel_free(struct fim *fim)
+{
+	fim_rules_want_free(&fim->kernel);
+	fim_rules_listed_free(&fim->kernel);
+}
+
+/* How many wanted rules are in state. */
+int
+fim_rules_in(const struct fim *fim, int state)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < fim->kernel.nwant; i++)
+		if ((int)fim->kernel.want[i].state == state)
+			n++;
+	return n;
+}
+
+/* The refused rules, "PATH: reason" joined by "; ", into msg. */
+void
+fim_rules_refused_text(const struct fim *fim, char *msg, size_t msglen)
+{
+	const struct fim_kernel_rules	*k = &fim->kernel;
+	size_t				 len;
+	int				 i;
+
+	msg[0] = '\0';
+	for (i = 0; i < k->nwant; i++) {
+		if (k->want[i].state != FIM_RS_REFUSED)
+			continue;
+		len = strlen(msg);
+		snprintf(msg + len, msglen - len, "%s%s: %s",
+		    len > 0 ? "; " : "", k->want[i].w.path,
+		    strerror(k->want[i].err));
+	}
+}
+
+/* Report refused rules (E703), or clear the report when none is left. */
+static void
+fim_rules_report(struct fim *fim)
+{
+	struct fim_kernel_rules	*k = &fim->kernel;
+	char			 msg[400];
+	int			 refused = fim_rules_in(fim, FIM_RS_REFUSED);
+
+	if (refused == 0) {
+		if (k->refused_reported > 0) {
+			report_clear(fim->env->report, ERR_AUDIT_RULE);
+			log_info("fim: every audit rule is installed now");
+		}
+		k->refused_reported = 0;
+		return;
+	}
+	/* Retried at the next tick of the retry timer. */
+	if (fim->is_active && !fim->is_stopping)
+		fim_owner_retry_later(fim);
+	if ((unsigned int)refused == k->refused_reported)
+		return;
+	k->refused_reported = (unsigned int)refused;
+	fim_rules_refused_text(fim, msg, sizeof(msg));
+	report_error(fim->env->report, ERR_AUDIT_RULE, "%d of %d FIM rules "
+	    "refused by the kernel (retried every %d s): %s", refused,
+	    k->nwant, fim->env->conf->audit_retry_interval, msg);
+}
+
+/* Not collecting: no report of refused rules stays. */
+void
+fim_rules_stop(struct fim *fim)
+{
+	if (fim->kernel.refused_reported)
+		report_clear(fim->env->report, ERR_AUDIT_RULE);
+	fim->kernel.refused_reported = 0;
+}
+
+/* Note how the kernel took the wanted rule rs (err: 0 or -errno). */
+static void
+fim_rules_taken(struct fim_rule_state *rs, int err)
+{
+	if (err == 0 || err == -EEXIST) {
+		/* EEXIST: the very same rule (our key) is there. */
+		if (rs->state != FIM_RS_INSTALLED)
+			log_debug("fim: audit rule on %s installed%s",
+			    rs->w.path, err == -EEXIST ? " (already there)" :
+			    "");
+		rs->state = FIM_RS_INSTALLED;
+		rs->err = 0;
+		return;
+	}
+	if (rs->state != FIM_RS_REFUSED || rs->err != -err)
+		log_warnx("fim: the kernel refused the audit rule on %s: %s",
+		    rs->w.path, strerror(-err));
+	rs->state = FIM_RS_REFUSED;
+	rs->err = -err;
+}
+
+/* A rule request finished; the last one of a round ends the round. */
+static void
+fim_rules_op_cb(int err, void *arg)
+{
+	struct fim_rule_op	*op = arg;
+	struct fim		*fim = op->fim;
+	struct fim_kernel_rules	*k = &fim->kernel;
+
+	k->ops--;
+	if (op->index >= 0 && op->gen == k->want_gen &&
+	    op->index < k->nwant)
+		fim_rules_taken(&k->want[op->index], err);
+	else if (op->index < 0) {
+		if (err == 0)
+			k->deleted_total++;
+		else if (err != -ENOENT)
+			log_warnx("fim: cannot delete an audit rule of ours: "
+			    "%s", strerror(-err));
+	}
+	free(op);
+	if (k->ops == 0 && k->is_reconciling && !fim->is_stopping)
+		fim_rules_reconcile_done(fim);
+}
+
+/*
+ * Send one rule request: add wanted rule index, or (index -1) delete the
+ * listed rule raw. Returns 0, or -1 (logged).
+ */
+static int
+fim_rules_send(struct fim *fim, int index, const void *raw, size_t rawlen)
+{
+	struct fim_kernel_rules	*k = &fim->kernel;
+	struct fim_rule_op	*op;
+	struct audit_watch	 w;
+	int			 rc;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return -1;
+	op->fim = fim;
+	op->gen = k->want_gen;
+	op->index = index;
+	if (index >= 0) {
+		memset(&w, 0, sizeof(w));
+		w.path = k->want[index].w.path;
+		w.is_tree = k->want[index].w.is_tree;
+		w.perm = k->want[index].w.perm;
+		w.key = FIM_AUDIT_KEY;
+		rc = audit_add_watch(fim->audit, &w, fim_rules_op_cb, op);
+	} else
+		rc = audit_del_raw(fim->audit, raw, rawlen, fim_rules_op_cb,
+		    op);
+	if (rc < 0) {
+		if (index >= 0) {
+			k->want[index].state = FIM_RS_REFUSED;
+			k->want[index].err = -rc;
+		}
+		log_warnx("fim: cannot send an audit rule request: %s",
+		    strerror(-rc));
+		free(op);
+		return -1;
+	}
+	k->ops++;
+	return 0;
+}
+
+/* Keep one listed rule of ours. */
+static void
+fim_rules_listed_cb(const struct audit_watch *w, void *arg)
+{
+	struct fim		*fim = arg;
+	struct fim_kernel_rules	*k = &fim->kernel;
+	struct fim_listed	*l, *grown;
+
+	if (!w->has_key)
+		return;		/* not ours: never touched */
+	if (k->nlisted == k->listed_cap) {
+		k->listed_cap = k->listed_cap ? k->listed_cap * 2 : 16;
+		grown = reallocarray(k->listed, (size_t)k->listed_cap,
+		    sizeof(*k->listed));
+		if (grown == NULL)
+			return;
+		k->listed = grown;
+	}
+	l = &k->listed[k->nlisted];
+	memset(l, 0, sizeof(*l));
+	if ((l->raw = malloc(w->rawlen)) == NULL)
+		return;
+	memcpy(l->raw, w->raw, w->rawlen);
+	l->len = w->rawlen;
+	l->path = w->path != NULL ? strdup(w->path) : NULL;
+	l->is_tree = w->is_tree;
+	l->perm = w->perm;
+	l->is_watch = w->is_watch;
+	k->nlisted++;
+}
+
+/* The wanted rule that listed rule l is, or -1. */
+static int
+fim_rules_wanted(const struct fim_kernel_rules *k, const struct fim_listed *l)
+{
+	int	 j;
+
+	for (j = 0; j < k->nwant; j++)
+		if (l->is_watch && l->path != NULL &&
+		    strcmp(l->path, k->want[j].w.path) == 0 &&
+		    l->is_tree == k->want[j].w.is_tree &&
+		    l->perm == k->want[j].w.perm)
+			return j;
+	return -1;
+}
+
+/* The kernel listed its rules: delete stale ones of ours, add missing. */
+static void
+fim_rules_listed_done_cb(int err, void *arg)
+{
+	struct fim		*fim = arg;
+	struct fim_kernel_rules	*k = &fim->kernel;
+	struct fim_listed	*l;
+	int			 i, j, *found;
+
+	k->ops--;
+	if (err != 0) {
+		log_warnx("fim: cannot list the kernel's audit rules: %s",
+		    strerror(-err));
+		fim_rules_listed_free(k);
+		k->is_reconciling = 0;
+		return;
+	}
+	found = calloc((size_t)k->nwant + 1, sizeof(*found));
+	for (i = 0; i < k->nlisted; i++) {
+		l = &k->listed[i];
+		j = fim_rules_wanted(k, l);
+		if (j >= 0 && found != NULL && !found[j]) {
+			found[j] = 1;
+			k->want[j].state = FIM_RS_INSTALLED;
+			k->want[j].err = 0;
+			continue;
+		}
+		log_info("fim: removing audit rule of ours on %s (no longer "
+		    "wanted)", l->path != NULL ? l->path : "?");
+		fim_rules_send(fim, -1, l->raw, l->len);
+	}
+	for (j = 0; j < k->nwant; j++)
+		if (found == NULL || !found[j])
+			fim_rules_send(fim, j, NULL, 0);
+	free(found);
+	fim_rules_listed_free(k);
+	if (k->ops == 0)
+		fim_rules_reconcile_done(fim);
+}
+
+/*
+ * Bring the kernel's rules with our key in line with the wanted ones:
+ * list, then delete and add. One round at a time.
+ */
+void
+fim_rules_reconcile(struct fim *fim)
+{
+	struct fim_kernel_rules	*k = &fim->kernel;
+	int			 rc;
+
+	if (fim->audit == NULL || fim->is_stopping)
+		return;
+	if (k->is_reconciling) {
+		k->reconcile_again = 1;
+		return;
+	}
+	fim_rules_listed_free(k);
+	rc = audit_list_rules(fim->audit, FIM_AUDIT_KEY, fim_rules_listed_cb,
+	    fim_rules_listed_done_cb, fim);
+	if (rc < 0) {
+		log_warnx("fim: cannot list the kernel's audit rules: %s",
+		    strerror(-rc));
+		return;
+	}
+	k->is_reconciling = 1;
+	k->ops++;
+}
+
+/* A reconcile round is over: report the rules, run the round asked for. */
+static void
+fim_rules_reconcile_done(struct fim *fim)
+{
+	fim->kernel.is_reconciling = 0;
+	fim_rules_report(fim);
+	if (fim->kernel.reconcile_again) {
+		fim->kernel.reconcile_again = 0;
+		fim_rules_reconcile(fim);
+	}
+}
+
+/*
+ * Add every wanted rule at once, without listing first (start: before
+ * the event loop); a reconciliation follows to remove stale ones.
+ */
+void
+fim_rules_add_all(struct fim *fim)
+{
+	struct fim_kernel_rules	*k = &fim->kernel;
+	int			 i;
+
+	if (fim->audit == NULL || k->nwant == 0)
+		return;
+	/* The catch-up looks at least up to here (see fim_catchup_audited). */
+	fim_catchup_since_now(fim);
+	k->is_reconciling = 1;
+	for (i = 0; i < k->nwant; i++)
+		fim_rules_send(fim, i, NULL, 0);
+	k->reconcile_again = 1;
+	if (k->ops == 0)
+		k->is_reconciling = 0;
+	log_info("fim: %d audit rule%s sent to the kernel (key %s)",
+	    k->nwant, k->nwant == 1 ? "" : "s", FIM_AUDIT_KEY);
+}
+
+/* Do the kernel watches kw (n of them) differ from the wanted rules? */
+static int
+fim_rules_differ(const struct fim_kernel_rules *k,
+    const struct fim_kwatch *kw, int n)
+{
+	int	 i;
+
+	if (n != k->nwant)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (strcmp(kw[i].path, k->want[i].w.path) != 0 ||
+		    kw[i].is_tree != k->want[i].w.is_tree ||
+		    kw[i].perm != k->want[i].w.perm)
+			return 1;
+	return 0;
+}
+
+/*
+ * Work out the kernel watches for the rules in force. Returns 1 if they
+ * differ from the wanted ones (which are then replaced), 0 if not.
+ */
+int
+fim_rules_want_update(struct fim *fim)
+{
+	struct fim_kernel_rules	*k = &fim->kernel;
+	struct fim_kwatch	*kw = NULL;
+	int			 n = 0, i;
+
+	if (fim->is_active && (n = fim_rules_kwatches(&fim->rules,
+	    fim_rules_is_dir, NULL, &kw)) < 0)
+		n = 0;
+	if (!fim_rules_differ(k, kw, n)) {
+		fim_kwatches_free(kw, n);
+		return 0;
+	}
+	fim_rules_want_free(k);
+	if (n > 0 && (k->want = calloc((size_t)n,
+	    sizeof(*k->want))) == NULL) {
+		fim_kwatches_free(kw, n);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		k->want[i].w = kw[i];
+		k->want[i].state = FIM_RS_PENDING;
+	}
+	free(kw);
+	k->nwant = n;
+	return 1;
+}
+
+/* Try the refused rules again, if any. */
+void
+fim_rules_retry(struct fim *fim)
+{
+	if (fim_rules_in(fim, FIM_RS_REFUSED) > 0) {
+		log_debug("fim: retrying the refused audit rules");
+		fim_rules_want_update(fim);
+		fim_rules_reconcile(fim);
+	}
+}
+
+/*
+ * Delete every rule with our key, waiting for the kernel (shutdown only:
+ * the loop no longer runs).
+ */
+void
+fim_rules_remove_sync(struct fim *fim)
+{
+	struct fim_kernel_rules	*k = &fim->kernel;
+	int			 i, rc, n;
+
+	if (fim->audit == NULL)
+		return;
+	/* is_stopping is set: callbacks start no new round. */
+	audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS);
+	fim_rules_listed_free(k);
+	k->is_reconciling = k->reconcile_again = 0;
+	rc = audit_list_rules(fim->audit, FIM_AUDIT_KEY, fim_rules_listed_cb,
+	    NULL, fim);
+	if (rc < 0 || audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS) < 0) {
+		log_warnx("fim: cannot list the audit rules to remove ours");
+		return;
+	}
+	n = k->nlisted;
+	for (i = 0; i < k->nlisted; i++)
+		fim_rules_send(fim, -1, k->listed[i].raw, k->listed[i].len);
+	if (audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS) < 0)
+		log_warnx("fim: the kernel did not confirm the removal of our "
+		    "audit rules");
+	else if (n > 0)
+		log_info("fim: %d audit rule%s with key %s removed", n,
+		    n == 1 ? "" : "s", FIM_AUDIT_KEY);
+	fim_rules_listed_free(k);
+}
+
+/* Is CONFIG_CHANGE record body the removal of a rule with our key? */
+static int
+fim_rules_is_removal(const char *body)
+{
+	char	 op[64], key[300], err[128];
+
+	if (fim_field(body, "op", op, sizeof(op), err, sizeof(err)) != 1 ||
+	    strcmp(op, "remove_rule") != 0)
+		return 0;
+	return fim_field(body, "key", key, sizeof(key), err,
+	    sizeof(err)) == 1 && fim_rules_is_our_key(key);
+}
+
+/* A CONFIG_CHANGE event: another program removed a rule of ours? */
+void
+fim_rules_config_change(struct fim *fim, const struct fim_raw_event *raw,
+    const struct fim_syscall *sc)
+{
+	int	 i;
+
+	for (i = 0; i < raw->nrecords; i++) {
+		if (raw->records[i].type != FIM_T_CONFIG_CHANGE ||
+		    !fim_rules_is_removal(raw->records[i].body))
+			continue;
+		if ((sc != NULL && sc->pid == fim->self) || fim->is_stopping ||
+		    !fim->is_active)
+			continue;
+		fim->kernel.removed++;
+		if (sc != NULL)
+			log_warnx("fim: another program (pid %lld, %s) removed "
+			    "an audit rule of ours; reinstalling",
+			    (long long)sc->pid, sc->comm != NULL ? sc->comm :
+			    "?");
+		else
+			log_warnx("fim: an audit rule of ours was removed; "
+			    "reinstalling");
+		/* At once: files changed meanwhile go unseen. */
+		fim->need_reconcile = 1;
+		fim_kick(fim, 0);
+		return;
+	}
+}
+
+/* The status of the kernel's rules. */
+void
+fim_rules_status(const struct fim *fim, struct json_object *o)
+{
+	const struct fim_kernel_rules	*k = &fim->kernel;
+	struct json_object		*rules, *r;
+	const char			*state[] = { "pending", "installed",
+					    "refused" };
+	int				 i;
+
+	json_add_int64(o, "rules_installed",
+	    fim_rules_in(fim, FIM_RS_INSTALLED));
+	json_add_int64(o, "rules_removed_by_others", (int64_t)k->removed);
+	rules = json_object_new_array();
+	for (i = 0; i < k->nwant; i++) {
+		r = json_object_new_object();
+		json_add_string(r, "path", k->want[i].w.path);
+		json_add_string(r, "watch", k->want[i].w.is_tree ? "tree" :
+		    "path");
+		json_add_string(r, "state", state[k->want[i].state]);
+		if (k->want[i].state == FIM_RS_REFUSED)
+			json_add_string(r, "error", strerror(k->want[i].err));
+		json_object_array_add(rules, r);
+	}
+	json_object_object_add(o, "kernel_rules", rules);
 }

@@ -2,7 +2,9 @@
  * fim-rules.h: the watch rules of the fim manifest (docs/protocol.md
  * section 5): parsed and checked, matched against paths in user space
  * (which events a rule wants, its excludes, recursive or not), and turned
- * into kernel watch rules. Pure code, fuzzed with the record parser.
+ * into kernel watch rules; that part is pure code, unit-tested and fuzzed
+ * with the record parser. Then the kernel's rules with our key, kept in
+ * line with those (private to the FIM module, whose state they use).
  */
 #ifndef OUTPOST_FIM_RULES_H
 #define OUTPOST_FIM_RULES_H
@@ -10,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fim-record.h"
+#include "fim-change.h"
 
 struct json_object;
 
@@ -77,5 +79,70 @@ int	fim_rules_kwatches(const struct fim_rules *,
 	    int (*is_dir)(const char *, void *), void *arg,
 	    struct fim_kwatch **out);
 void	fim_kwatches_free(struct fim_kwatch *, int n);
+
+/*
+ * Does a SYSCALL record's key (decoded; several keys are separated by
+ * 0x01) name FIM_AUDIT_KEY? NULL names nothing.
+ */
+int	fim_rules_is_our_key(const char *key);
+
+/* ---- The kernel's rules (fim-rules.c, for the FIM module only) ---- */
+
+struct fim;
+struct fim_listed;
+
+/* One kernel watch we want, and how the kernel took it. */
+struct fim_rule_state {
+	struct fim_kwatch	 w;
+	int			 state;		/* FIM_RS_* */
+	int			 err;		/* errno when refused */
+};
+#define FIM_RS_PENDING		0
+#define FIM_RS_INSTALLED	1
+#define FIM_RS_REFUSED		2
+
+/* The rules we want in the kernel, and the reconcile in progress. */
+struct fim_kernel_rules {
+	struct fim_rule_state	*want;
+	int			 nwant;
+	unsigned int		 want_gen;
+	int			 ops;		/* rule requests in flight */
+	int			 is_reconciling;
+	int			 reconcile_again;
+	struct fim_listed	*listed;	/* rules of ours listed */
+	int			 nlisted;
+	int			 listed_cap;
+	unsigned int		 refused_reported;	/* count reported */
+	int			 deleted_total;
+	uint64_t		 removed;	/* by other programs */
+};
+
+/*
+ * Work out the kernel watches for the rules in force (none when not
+ * collecting). Returns 1 if they differ from the wanted ones (which are
+ * then replaced), 0 if not.
+ */
+int	fim_rules_want_update(struct fim *);
+/* Bring the kernel's rules with our key in line with the wanted ones. */
+void	fim_rules_reconcile(struct fim *);
+/* At start, before the loop runs: add every wanted rule without listing. */
+void	fim_rules_add_all(struct fim *);
+/* At stop: delete every rule with our key, waiting for the kernel. */
+void	fim_rules_remove_sync(struct fim *);
+/* From the retry timer: try the refused rules again, if any. */
+void	fim_rules_retry(struct fim *);
+/* Not collecting: clear the report of refused rules (E703). */
+void	fim_rules_stop(struct fim *);
+/* How many wanted rules are in state (FIM_RS_*). */
+int	fim_rules_in(const struct fim *, int state);
+/* "PATH: reason; ..." of the refused rules into msg. */
+void	fim_rules_refused_text(const struct fim *, char *msg, size_t len);
+/* A CONFIG_CHANGE event: reinstall a rule of ours another removed. */
+void	fim_rules_config_change(struct fim *, const struct fim_raw_event *,
+	    const struct fim_syscall *);
+/* Add rules_installed, rules_removed_by_others, kernel_rules to o. */
+void	fim_rules_status(const struct fim *, struct json_object *o);
+/* Forget the wanted and listed rules (the kernel is not asked). */
+void	fim_rules_kernel_free(struct fim *);
 
 #endif /* OUTPOST_FIM_RULES_H */

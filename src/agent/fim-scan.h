@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fim-record.h"
+#include "fim-change.h"
 
 struct fim_rules;
 struct fim_snapshot;

@@ -1,6 +1,7 @@
 /*
- * fuzz_audit.c: libFuzzer target for the kernel audit record parser and
- * assembler (fim-record.c) and the fim manifest's rules (fim-rules.c).
+ * fuzz_audit.c: libFuzzer target for the kernel audit record parser
+ * (fim-record.c), assembler (fim-assemble.c) and file changes
+ * (fim-change.c), and the fim manifest's rules (fim-rules.c).
  * Input: lines "TYPE SOURCE TEXT" fed to the assembler as records, with a
  * tick every few lines; every assembled event is decoded and turned into
  * file changes. An input starting with '{' is parsed as the "fim" object
@@ -17,6 +18,8 @@
 
 #include <json-c/json.h>
 
+#include "fim-assemble.h"
+#include "fim-change.h"
 #include "fim-record.h"
 #include "fim-rules.h"
 #include "fim-scan.h"
