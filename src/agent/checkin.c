@@ -975,6 +975,8 @@ checkin_free(struct checkin *c)
 	checkin_finish_wait(c, 0, "outpostd is stopping");
 	if (c->call != NULL)
 		http_cancel(c->call);
+	/* The upload queue outlives us: take its calls off the client. */
+	upload_set_client(c->upload, NULL);
 	api_client_free(c->platform);
 	proxy_config_free(&c->proxies);
 	if (c->timer != NULL)
