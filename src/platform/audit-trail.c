@@ -315,7 +315,8 @@ audit_trail_prune(struct api *api, int64_t now)
 	n = store_audit_prune(api->store, now - api->limits.audit_retention,
 	    AUDIT_PRUNE_BATCH);
 	if (n > 0)
-		log_info("audit trail: %d records older than %lld days deleted",
-		    n, (long long)(api->limits.audit_retention / 86400));
+		log_info("audit trail: %d records older than audit_retention "
+		    "(%lld s) deleted", n,
+		    (long long)api->limits.audit_retention);
 	return n;
 }

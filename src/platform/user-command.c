@@ -334,10 +334,12 @@ user_passwd(const struct user_args *a)
 	struct user_ctx	 c;
 	struct user_row	 u;
 	char		 pw[USERS_PASSWORD_MAX + 2], hash[USERS_HASH_MAX];
+	char		 dir[PATH_MAX];
 	int		 rc, ok = 0;
 
 	if (user_open(a, &c) == -1)
 		return 1;
+	strlcpy(dir, c.conf.dir, sizeof(dir));
 	if ((rc = store_user_get(c.store, a->name, &u)) != 0) {
 		if (rc == 1)
 			log_warnx("no user named %s", a->name);
@@ -357,7 +359,7 @@ user_passwd(const struct user_args *a)
 	if ((rc = user_close(&c, ok)) != 0)
 		return rc;
 	printf("password of %s changed; its sessions ended\n", u.name);
-	user_forget_initial(c.conf.dir != NULL ? c.conf.dir : ".", u.password);
+	user_forget_initial(dir, u.password);
 	return 0;
 }
 
