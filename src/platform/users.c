@@ -117,11 +117,12 @@ users_unb64(const char *s, size_t len, unsigned char *out, size_t max)
 	static const char	 alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	char			 buf[128];
+	unsigned char		 raw[96];
 	size_t			 pad = (4 - len % 4) % 4;
 	int			 n;
 
 	if (len == 0 || pad == 3 || len + pad >= sizeof(buf) ||
-	    (len + pad) / 4 * 3 > max)
+	    len * 3 / 4 > max)
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
@@ -129,10 +130,14 @@ users_unb64(const char *s, size_t len, unsigned char *out, size_t max)
 		return -1;
 	memset(buf + len, '=', pad);
 	buf[len + pad] = '\0';
-	n = EVP_DecodeBlock(out, (unsigned char *)buf, (int)(len + pad));
-	if (n < 0)
+	/* Whole groups of three: the padding decodes to zeros, dropped. */
+	n = EVP_DecodeBlock(raw, (unsigned char *)buf, (int)(len + pad));
+	if (n < (int)pad)
 		return -1;
-	return n - (int)pad;
+	n -= (int)pad;
+	memcpy(out, raw, (size_t)n);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return n;
 }
 
 /* log2 of n when n is a power of two in 2..2^20. Returns it, or -1. */
@@ -277,7 +282,7 @@ users_password_verify(const char *pw, const char *h)
 		return -1;
 	if ((dollar = strchr(p, '$')) == NULL ||
 	    (saltlen = users_unb64(p, (size_t)(dollar - p), salt,
-	    sizeof(salt))) < 8 ||
+	    sizeof(salt))) < 4 ||
 	    (keylen = users_unb64(dollar + 1, strlen(dollar + 1), want,
 	    sizeof(want))) < 16)
 		return -1;
