@@ -111,7 +111,8 @@ audit_text_members(struct audit_text *t, struct json_object *obj,
 			audit_text_add(t, "{%d}",
 			    json_object_object_length(val));
 		else
-			audit_text_add(t, "%s", json_object_to_json_string(val));
+			audit_text_add(t, "%s",
+			    json_object_to_json_string(val));
 	}
 }
 

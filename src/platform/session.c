@@ -132,7 +132,8 @@ session_auth_bearer(struct api *api, struct api_request *req,
 	strlcpy(who->user, t.user, sizeof(who->user));
 	strlcpy(who->token_id, t.id, sizeof(who->token_id));
 	strlcpy(who->token_name, t.name, sizeof(who->token_name));
-	if (session_touch_due(t.last_used_at, req->now, 4 * SESSION_TOUCH_MAX) &&
+	if (session_touch_due(t.last_used_at, req->now,
+	    4 * SESSION_TOUCH_MAX) &&
 	    store_token_touch(api->store, t.id, req->now) == -1) {
 		api_store_error(res);
 		return -1;

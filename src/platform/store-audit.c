@@ -87,9 +87,8 @@ store_audit_list(struct store *s, const struct audit_filter *f,
     int64_t *next_before)
 {
 	sqlite3_stmt		*st = store_stmt(s, ST_AUDIT_LIST);
-	struct json_object	*arr = json_object_new_array();
-	int64_t			 n = 0, last = 0;
-	int			 rc, more = 0;
+	struct json_object	*arr;
+	int64_t			 last = 0;
 
 	store_bind_text(st, 1, f->actor);
 	store_bind_text(st, 2, f->resource);
@@ -100,23 +99,15 @@ store_audit_list(struct store *s, const struct audit_filter *f,
 	sqlite3_bind_int64(st, 7, f->before_id);
 	/* One more than asked: whether there is a next page. */
 	sqlite3_bind_int64(st, 8, f->limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == f->limit) {
-			more = 1;
-			rc = SQLITE_DONE;
-			break;
-		}
-		last = sqlite3_column_int64(st, 0);
-		json_object_array_add(arr, store_audit_row(st));
-		n++;
-	}
-	*next_before = more ? last : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "list audit records");
-		json_object_put(arr);
+	if ((arr = store_rows(s, st, store_audit_row,
+	    "list audit records")) == NULL)
 		return NULL;
+	if ((int64_t)json_object_array_length(arr) > f->limit) {
+		json_object_array_del_idx(arr, (size_t)f->limit, 1);
+		json_get_int64(json_object_array_get_idx(arr,
+		    (size_t)f->limit - 1), "id", &last);
 	}
+	*next_before = last;
 	return arr;
 }
 

@@ -169,6 +169,8 @@ void		 store_add_int(struct json_object *, const char *key,
 		    sqlite3_stmt *, int);
 void		 store_add_text(struct json_object *, const char *key,
 		    sqlite3_stmt *, int);
+struct json_object *store_rows(struct store *, sqlite3_stmt *,
+		    struct json_object *(*)(sqlite3_stmt *), const char *what);
 
 /* store-schema.c */
 int		 store_schema_migrate(struct store *);

@@ -235,6 +235,22 @@ store_user_admins(struct store *s, int64_t *count)
 	return 0;
 }
 
+/* The API object of the current user row. Returns it (new). */
+static struct json_object *
+store_user_row(sqlite3_stmt *st)
+{
+	struct json_object	*obj = json_object_new_object();
+
+	json_add_string(obj, "name", store_col_text(st, 0));
+	json_add_string(obj, "role", store_col_text(st, 1));
+	json_add_int64(obj, "created_at", sqlite3_column_int64(st, 2));
+	json_add_int64(obj, "updated_at", sqlite3_column_int64(st, 3));
+	store_add_int(obj, "last_sign_in_at", st, 4);
+	json_add_int64(obj, "tokens", sqlite3_column_int64(st, 5));
+	json_add_int64(obj, "sessions", sqlite3_column_int64(st, 6));
+	return obj;
+}
+
 /*
  * The users (name NULL), or the one called name, as API objects. Returns
  * a new array, or NULL on error.
@@ -242,29 +258,10 @@ store_user_admins(struct store *s, int64_t *count)
 struct json_object *
 store_user_list(struct store *s, const char *name)
 {
-	sqlite3_stmt		*st = store_stmt(s, ST_USER_LIST);
-	struct json_object	*arr = json_object_new_array(), *obj;
-	int			 rc;
+	sqlite3_stmt	*st = store_stmt(s, ST_USER_LIST);
 
 	store_bind_text(st, 1, name);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		obj = json_object_new_object();
-		json_add_string(obj, "name", store_col_text(st, 0));
-		json_add_string(obj, "role", store_col_text(st, 1));
-		json_add_int64(obj, "created_at", sqlite3_column_int64(st, 2));
-		json_add_int64(obj, "updated_at", sqlite3_column_int64(st, 3));
-		store_add_int(obj, "last_sign_in_at", st, 4);
-		json_add_int64(obj, "tokens", sqlite3_column_int64(st, 5));
-		json_add_int64(obj, "sessions", sqlite3_column_int64(st, 6));
-		json_object_array_add(arr, obj);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "list users");
-		json_object_put(arr);
-		return NULL;
-	}
-	return arr;
+	return store_rows(s, st, store_user_row, "list users");
 }
 
 /* Insert an API token (t->user_id is its user). Returns 0, or -1. */
@@ -334,6 +331,23 @@ store_token_revoke(struct store *s, const char *id, int64_t now)
 	return store_id_time(s, ST_TOKEN_REVOKE, id, now, "revoke token");
 }
 
+/* The API object of the current token row, without secret. Returns it. */
+static struct json_object *
+store_token_row(sqlite3_stmt *st)
+{
+	struct json_object	*obj = json_object_new_object();
+
+	json_add_string(obj, "token_id", store_col_text(st, 0));
+	json_add_string(obj, "name", store_col_text(st, 1));
+	json_add_string(obj, "user", store_col_text(st, 2));
+	json_add_bool(obj, "read_only", sqlite3_column_int(st, 3));
+	json_add_int64(obj, "created_at", sqlite3_column_int64(st, 4));
+	store_add_int(obj, "expires_at", st, 5);
+	store_add_int(obj, "last_used_at", st, 6);
+	store_add_int(obj, "revoked_at", st, 7);
+	return obj;
+}
+
 /*
  * The API tokens, of user (or every user's when NULL), or the one token
  * id, as API objects without their secret. Returns a new array, or NULL.
@@ -341,31 +355,11 @@ store_token_revoke(struct store *s, const char *id, int64_t now)
 struct json_object *
 store_token_list(struct store *s, const char *user, const char *id)
 {
-	sqlite3_stmt		*st = store_stmt(s, ST_TOKEN_LIST);
-	struct json_object	*arr = json_object_new_array(), *obj;
-	int			 rc;
+	sqlite3_stmt	*st = store_stmt(s, ST_TOKEN_LIST);
 
 	store_bind_text(st, 1, user);
 	store_bind_text(st, 2, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		obj = json_object_new_object();
-		json_add_string(obj, "token_id", store_col_text(st, 0));
-		json_add_string(obj, "name", store_col_text(st, 1));
-		json_add_string(obj, "user", store_col_text(st, 2));
-		json_add_bool(obj, "read_only", sqlite3_column_int(st, 3));
-		json_add_int64(obj, "created_at", sqlite3_column_int64(st, 4));
-		store_add_int(obj, "expires_at", st, 5);
-		store_add_int(obj, "last_used_at", st, 6);
-		store_add_int(obj, "revoked_at", st, 7);
-		json_object_array_add(arr, obj);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "list tokens");
-		json_object_put(arr);
-		return NULL;
-	}
-	return arr;
+	return store_rows(s, st, store_token_row, "list tokens");
 }
 
 /* Insert a session. Returns 0, or -1. */

@@ -138,7 +138,9 @@ static void
 fuzz_init(void)
 {
 	struct fuzz_hdrs	 none = { NULL, NULL, NULL, NULL };
-	struct fuzz_hdrs	 admin = { "Bearer " FUZZ_TOKEN, NULL, NULL, NULL };
+	struct fuzz_hdrs	 admin = {
+		"Bearer " FUZZ_TOKEN, NULL, NULL, NULL
+	};
 	struct json_object	*obj = NULL;
 	char			 err[PLATFORM_ERRLEN], body[512], auth[160];
 

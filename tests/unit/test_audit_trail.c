@@ -15,9 +15,8 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
 
-#include "api-admin.h"
+#include "api-fixture.h"
 #include "api.h"
 #include "audit-trail.h"
 #include "jsonutil.h"
@@ -25,8 +24,6 @@
 #include "pki.h"
 #include "platform.h"
 #include "store.h"
-
-#define TOKEN	"0123456789abcdef0123456789abcdef"
 
 /* Summarize body text (with extra) into out. */
 static void
@@ -69,26 +66,6 @@ test_summary(void **state)
 	assert_string_equal(out, "hostname web-01");
 	audit_trail_summarize(NULL, NULL, out, sizeof(out));
 	assert_string_equal(out, "");
-}
-
-/* An in-memory store. */
-static int
-setup(void **state)
-{
-	char		 err[PLATFORM_ERRLEN];
-	struct store	*s = store_open(":memory:", err, sizeof(err));
-
-	assert_non_null(s);
-	*state = s;
-	return 0;
-}
-
-/* Close the store. */
-static int
-teardown(void **state)
-{
-	store_close(*state);
-	return 0;
 }
 
 /* Add a record at time t by actor on resource with status. */
@@ -191,7 +168,7 @@ test_dispatch(void **state)
 	struct audit_filter	 f;
 	struct json_object	*arr, *e;
 	char			 cid[PLATFORM_UUID_LEN + 1];
-	char			 kid[PLATFORM_UUID_LEN + 1], err[PLATFORM_ERRLEN];
+	char			 kid[PLATFORM_UUID_LEN + 1];
 	const char		*bodies[] = {
 		"{\"accept_correlation_id\":true}",
 		"{\"accept_correlation_id\":1}", NULL
@@ -199,19 +176,14 @@ test_dispatch(void **state)
 	int64_t			 next;
 	int			 i, accept;
 
-	memset(&api, 0, sizeof(api));
-	api.store = store_open(":memory:", err, sizeof(err));
-	assert_non_null(api.store);
-	api.signer = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	snprintf(api.admin_token, sizeof(api.admin_token), "%s", TOKEN);
+	fixture_api(&api, cid, kid);
 	assert_int_equal(store_begin(api.store), 0);
-	assert_int_equal(api_admin_seed(&api, cid, kid), 0);
 	for (i = 0; i < 3; i++) {
 		memset(&req, 0, sizeof(req));
 		memset(&res, 0, sizeof(res));
 		req.method = bodies[i] != NULL ? API_PATCH : API_GET;
 		req.path = "/api/v1/settings";
-		req.authorization = "Bearer " TOKEN;
+		req.authorization = "Bearer " FIXTURE_TOKEN;
 		req.body = bodies[i];
 		req.body_len = bodies[i] != NULL ? strlen(bodies[i]) : 0;
 		req.now = 5000 + i;
@@ -245,8 +217,7 @@ test_dispatch(void **state)
 	assert_string_equal(json_get_string(e, "summary"),
 	    "accept_correlation_id=1");
 	json_object_put(arr);
-	store_close(api.store);
-	EVP_PKEY_free(api.signer);
+	fixture_api_free(&api);
 }
 
 /* Run the tests. Returns the number of failures. */
@@ -255,7 +226,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_summary),
-		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list,
+		    fixture_store_setup, fixture_store_teardown),
 		cmocka_unit_test(test_dispatch),
 	};
 

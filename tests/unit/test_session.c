@@ -17,9 +17,8 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
 
-#include "api-admin.h"
+#include "api-fixture.h"
 #include "api.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -29,7 +28,6 @@
 #include "store.h"
 #include "users.h"
 
-#define TOKEN	"0123456789abcdef0123456789abcdef"
 #define HOST	"platform.example:8443"
 #define ORIGIN	"https://" HOST
 
@@ -59,6 +57,16 @@ struct answer {
 	struct json_object *json;
 };
 
+/* Headers of a request made with a session: cookie, origin, CSRF. */
+static void
+session_hdrs(struct hdrs *h, const char *cookie, const char *csrf)
+{
+	memset(h, 0, sizeof(*h));
+	h->cookie = cookie;
+	h->origin = ORIGIN;
+	h->csrf = csrf;
+}
+
 /* Add user name with role and password (a fast hash). */
 static void
 add_user(struct fixture *f, const char *name, const char *role,
@@ -78,16 +86,10 @@ static int
 setup(void **state)
 {
 	struct fixture	*f = calloc(1, sizeof(*f));
-	char		 err[PLATFORM_ERRLEN];
 
 	assert_non_null(f);
 	f->now = (int64_t)time(NULL);
-	f->api.store = store_open(":memory:", err, sizeof(err));
-	assert_non_null(f->api.store);
-	f->api.signer = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	assert_non_null(f->api.signer);
-	f->api.public_pem = pki_public_pem(f->api.signer);
-	snprintf(f->api.admin_token, sizeof(f->api.admin_token), "%s", TOKEN);
+	fixture_api(&f->api, f->customer_id, f->activation_id);
 	f->api.limits.session_idle_timeout = 600;
 	f->api.limits.session_lifetime = 3600;
 	f->api.limits.signin_max_failures = 5;
@@ -95,26 +97,9 @@ setup(void **state)
 	f->api.limits.signin_lockout = 300;
 	f->api.limits.audit_retention = 86400;
 	f->api.limits.scrypt_n = 16;
-	assert_int_equal(store_begin(f->api.store), 0);
-	assert_int_equal(api_admin_seed(&f->api, f->customer_id,
-	    f->activation_id), 0);
-	assert_int_equal(store_commit(f->api.store), 0);
 	add_user(f, "alice", "admin", "alice-secret-1");
 	add_user(f, "bob", "reader", "bob-secret-22");
 	*state = f;
-	return 0;
-}
-
-/* Free the fixture. */
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-
-	store_close(f->api.store);
-	EVP_PKEY_free(f->api.signer);
-	free(f->api.public_pem);
-	free(f);
 	return 0;
 }
 
@@ -200,9 +185,10 @@ static int
 as_session(struct fixture *f, enum api_method m, const char *path,
     const char *cookie, const char *csrf, const char *body)
 {
-	struct hdrs	 h = { NULL, cookie, ORIGIN, csrf, NULL };
+	struct hdrs	 h;
 	struct answer	 a;
 
+	session_hdrs(&h, cookie, csrf);
 	call(f, m, path, &h, body, &a);
 	json_object_put(a.json);
 	return a.status;
@@ -309,20 +295,14 @@ test_session_flow(void **state)
 	/* The reader: reads, and 403 naming its role on writes. */
 	assert_int_equal(as_session(f, API_GET, "/api/v1/settings", bcookie,
 	    bcsrf, NULL), 200);
-	memset(&h, 0, sizeof(h));
-	h.cookie = bcookie;
-	h.origin = ORIGIN;
-	h.csrf = bcsrf;
+	session_hdrs(&h, bcookie, bcsrf);
 	assert_int_equal(call(f, API_PATCH, "/api/v1/settings", &h,
 	    "{\"accept_correlation_id\":false}", &a), 403);
 	assert_string_equal(a.error, "forbidden");
 	assert_string_equal(json_get_string(a.json, "role"), "reader");
 	json_object_put(a.json);
 	/* Sign-out clears the cookie; the session is gone. */
-	memset(&h, 0, sizeof(h));
-	h.cookie = cookie;
-	h.origin = ORIGIN;
-	h.csrf = csrf;
+	session_hdrs(&h, cookie, csrf);
 	assert_int_equal(call(f, API_DELETE, "/api/v1/session", &h, NULL, &a),
 	    200);
 	assert_non_null(strstr(a.set_cookie, "Max-Age=0"));
@@ -377,8 +357,8 @@ test_limits(void **state)
 	int		 i;
 
 	for (i = 0; i < 5; i++)
-		assert_int_equal(signin(f, "alice", "wrong-password", "192.0.2.7",
-		    cookie, csrf), 401);
+		assert_int_equal(signin(f, "alice", "wrong-password",
+		    "192.0.2.7", cookie, csrf), 401);
 	call(f, API_POST, "/api/v1/session", &h,
 	    "{\"name\":\"ALICE\",\"password\":\"alice-secret-1\"}", &a);
 	assert_int_equal(a.status, 429);
@@ -416,10 +396,7 @@ test_tokens(void **state)
 
 	assert_int_equal(signin(f, "alice", "alice-secret-1", NULL, cookie,
 	    csrf), 201);
-	memset(&h, 0, sizeof(h));
-	h.cookie = cookie;
-	h.origin = ORIGIN;
-	h.csrf = csrf;
+	session_hdrs(&h, cookie, csrf);
 	assert_int_equal(call(f, API_POST, "/api/v1/tokens", &h,
 	    "{\"name\":\"ci\",\"expires_in\":3600}", &a), 201);
 	snprintf(bearer, sizeof(bearer), "Bearer %s",
@@ -447,10 +424,7 @@ test_tokens(void **state)
 	    "this API token was revoked");
 	json_object_put(a.json);
 	/* Read-only: a reader on writes. */
-	memset(&h, 0, sizeof(h));
-	h.cookie = cookie;
-	h.origin = ORIGIN;
-	h.csrf = csrf;
+	session_hdrs(&h, cookie, csrf);
 	assert_int_equal(call(f, API_POST, "/api/v1/tokens", &h,
 	    "{\"name\":\"ro\",\"read_only\":true}", &a), 201);
 	snprintf(bearer, sizeof(bearer), "Bearer %s",
@@ -481,10 +455,13 @@ main(void)
 		cmocka_unit_test(test_cookie_find),
 		cmocka_unit_test(test_same_origin),
 		cmocka_unit_test_setup_teardown(test_session_flow, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		    fixture_api_teardown),
+		cmocka_unit_test_setup_teardown(test_expiry, setup,
+		    fixture_api_teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup,
+		    fixture_api_teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup,
+		    fixture_api_teardown),
 	};
 
 	log_init("test_session", 0, LOG_LEVEL_ERROR);

@@ -133,7 +133,8 @@ test_malformed(void **state)
 		"$scrypt$ln=4,r=8,p=1$c2E$c2FsdHNhbHRzYWx0c2FsdA",
 		"$scrypt$ln=4,r=8,p=1$c2FsdHNhbHQ$c2Fsd",
 		"$scrypt$ln=4,r=8,p=1$c2FsdHNhbHQ=$c2FsdHNhbHRzYWx0c2FsdA",
-		"$scrypt$ln=00000004,r=8,p=1$c2FsdHNhbHQ$c2FsdHNhbHRzYWx0c2FsdA",
+		"$scrypt$ln=00000004,r=8,p=1$c2FsdHNhbHQ$"
+		    "c2FsdHNhbHRzYWx0c2FsdA",
 	};
 	char	 dummy[USERS_HASH_MAX];
 	size_t	 i;
