@@ -7,8 +7,8 @@
  * EVP_KDF "SCRYPT") in the PHC string format,
  * "$scrypt$ln=16,r=8,p=1$<salt>$<hash>" (unpadded base64): N = 2^ln, a
  * random 16-byte salt per password, a 32-byte hash. New hashes use N from
- * platform.conf (password_scrypt_n, default 65536: 64 MiB and about 0.1 s
- * per hash), r = 8, p = 1; a stored hash keeps the parameters it was made
+ * platform.conf (password_scrypt_n, default 65536: 64 MiB per hash),
+ * r = 8, p = 1; a stored hash keeps the parameters it was made
  * with. Hashing runs on the server's worker thread (api_defer), never on
  * the event loop. Passwords are never logged nor stored anywhere else.
  *
