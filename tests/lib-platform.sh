@@ -189,3 +189,42 @@ wait_inventory() {
 vm_hwm() {
 	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
 }
+
+# add_user NAME ROLE PASSWORD: outpost-platform user add on the platform of
+# PDIR, the password on standard input.
+add_user() {
+	printf '%s\n' "$3" | "$PLATFORM" user add "$1" --role "$2" \
+	    --password-stdin -c "$PDIR/platform.conf" >"$T/user-add.out" 2>&1 ||
+	    fail "user add $1: $(cat "$T/user-add.out")"
+}
+
+# signin NAME PASSWORD: sign in (POST /api/v1/session) into the cookie jar
+# $T/NAME.jar, the CSRF token into $T/NAME.csrf, the headers into
+# $T/signin.headers. Prints the status code (so: expect 201 signin ...).
+signin() {
+	rm -f "$T/$1.jar" "$T/$1.csrf"
+	_sc=$(curl -sS --cacert "$PDIR/ca.pem" -o "$OUT" -w '%{http_code}' \
+	    -c "$T/$1.jar" -D "$T/signin.headers" \
+	    -H 'Content-Type: application/json' \
+	    -d "{\"name\":\"$1\",\"password\":\"$2\"}" "$URL/api/v1/session")
+	jq -r '.csrf_token // empty' "$OUT" >"$T/$1.csrf" 2>/dev/null
+	echo "$_sc"
+}
+
+# as_user NAME: the requests of session below are NAME's (signed in before).
+as_user() {
+	JAR=$T/$1.jar
+	CSRF=$(cat "$T/$1.csrf")
+}
+
+# session METHOD PATH [curl args...]: a request with the cookie jar $JAR, the
+# platform's own Origin and the X-CSRF-Token $CSRF (as_user sets both).
+# Prints the status code.
+session() {
+	_sm=$1
+	_sp=$2
+	shift 2
+	curl -sS --cacert "$PDIR/ca.pem" -o "$OUT" -w '%{http_code}' \
+	    -b "$JAR" -H "Origin: $URL" -H "X-CSRF-Token: $CSRF" \
+	    -X "$_sm" "$@" "$URL$_sp"
+}

@@ -190,10 +190,16 @@ void
 api_admin_agent_delete(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	const char	*id;
+	struct json_object	*agent;
+	const char		*id;
 
 	if ((id = api_admin_agent_param(api, req, res)) == NULL)
 		return;
+	/* What the audit trail shows of the agent once it is gone. */
+	if ((agent = store_agent_json(api->store, id, 0)) != NULL)
+		api_summary(res, "hostname %s",
+		    json_get_string(agent, "hostname"));
+	json_object_put(agent);
 	if (store_agent_delete(api->store, id) != 0) {
 		api_store_error(res);
 		return;
@@ -660,6 +666,8 @@ api_admin_profile_patch(struct api *api, struct api_request *req,
 		}
 		log_info("profile %lld changed, now version %lld",
 		    (long long)id, (long long)version);
+		api_summary(res, "version %lld -> %lld",
+		    (long long)version - 1, (long long)version);
 	}
 	if (store_profile_get(api->store, id, &res->json) != 0) {
 		api_store_error(res);

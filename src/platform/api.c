@@ -1,8 +1,10 @@
 /*
- * api.c: the routing table of both APIs, authentication of agents and
- * admins, and the helpers handlers use to validate JSON and answer. It
- * knows nothing of HTTP transport: server.c (and the fuzz target) fill a
- * struct api_request and send the struct api_response.
+ * api.c: the routing table of both APIs, authentication of agents (that
+ * of admins is session.c's), the run of a handler in a savepoint with the
+ * audit record of an admin write, deferred jobs, and the helpers handlers
+ * use to validate JSON and answer. It knows nothing of HTTP transport:
+ * server.c (and the fuzz target) fill a struct api_request and send the
+ * struct api_response.
  */
 #include "config.h"
 
@@ -17,12 +19,15 @@
 #include "api-agent.h"
 #include "api-vuln.h"
 #include "api.h"
+#include "audit-trail.h"
 #include "compat.h"
 #include "jsonutil.h"
 #include "pki.h"
 #include "platform.h"
 #include "scan-merge.h"
+#include "session.h"
 #include "store.h"
+#include "users.h"
 
 static const struct api_route api_routes[] = {
 	{ API_POST, "/agent/v1/activate", AUTH_NONE, 1,
@@ -92,6 +97,30 @@ static const struct api_route api_routes[] = {
 	    scan_merge_submit },
 	{ API_GET, "/api/v1/assets", AUTH_ADMIN, 0,
 	    api_admin_assets },
+	{ API_GET, "/api/v1/session", AUTH_USER, 0,
+	    session_get },
+	{ API_POST, "/api/v1/session", AUTH_NONE, 1,
+	    session_signin },
+	{ API_DELETE, "/api/v1/session", AUTH_USER, 0,
+	    session_signout },
+	{ API_GET, "/api/v1/users", AUTH_ADMIN, 0,
+	    users_list },
+	{ API_POST, "/api/v1/users", AUTH_ADMIN, 1,
+	    users_create },
+	{ API_GET, "/api/v1/users/*", AUTH_ADMIN, 0,
+	    users_get },
+	{ API_PATCH, "/api/v1/users/*", AUTH_ADMIN, 1,
+	    users_patch },
+	{ API_DELETE, "/api/v1/users/*", AUTH_ADMIN, 0,
+	    users_delete },
+	{ API_GET, "/api/v1/tokens", AUTH_ADMIN, 0,
+	    users_tokens },
+	{ API_POST, "/api/v1/tokens", AUTH_USER, 1,
+	    users_token_create },
+	{ API_DELETE, "/api/v1/tokens/*", AUTH_USER, 0,
+	    users_token_revoke },
+	{ API_GET, "/api/v1/audit", AUTH_ADMIN, 0,
+	    audit_trail_list },
 };
 
 /* The name of a method, for logs and Allow headers. */
@@ -144,6 +173,62 @@ void
 api_store_error(struct api_response *res)
 {
 	api_error(res, 503, "store_unavailable", NULL, "database error");
+}
+
+/*
+ * Answer 403 forbidden with a one-line message and the caller's role
+ * ("role" member).
+ */
+void
+api_forbidden(struct api_request *req, struct api_response *res,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[256];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	api_error(res, 403, "forbidden", NULL, "%s", msg);
+	json_add_string(res->json, "role", api_role_name(req->who.role));
+}
+
+/* Add to what the audit trail records of the change ("; "-separated). */
+void
+api_summary(struct api_response *res, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 used = strlen(res->summary);
+
+	if (used > 0 && used + 2 < sizeof(res->summary)) {
+		memcpy(res->summary + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(res->summary + used, sizeof(res->summary) - used, fmt, ap);
+	va_end(ap);
+}
+
+/* The name of a role: "admin", "reader" or "none". */
+const char *
+api_role_name(enum api_role role)
+{
+	switch (role) {
+	case ROLE_ADMIN:
+		return "admin";
+	case ROLE_READER:
+		return "reader";
+	default:
+		return "none";
+	}
+}
+
+/* Whether req changes something through the admin API. Returns 1/0. */
+int
+api_writes(const struct api_request *req)
+{
+	return req->method != API_GET && req->path != NULL &&
+	    strncmp(req->path, "/api/v1/", 8) == 0;
 }
 
 /* Serialize obj compactly. Returns the text, which lives as long as obj. */
@@ -290,23 +375,6 @@ api_auth_agent(struct api *api, struct api_request *req,
 	return -1;
 }
 
-/* Check the admin token. Returns 0, or -1 with the error answer set. */
-static int
-api_auth_admin(struct api *api, struct api_request *req,
-    struct api_response *res)
-{
-	const char	*h = req->authorization;
-
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
-	    api->admin_token[0] == '\0' ||
-	    !pki_equal(h + 7, api->admin_token)) {
-		api_error(res, 401, "invalid_token", NULL,
-		    "missing or wrong admin token");
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Route the request and authenticate it. Returns 0 (ready for the body
  * and api_execute), or -1 with the answer set (404, 405, 401, 410).
@@ -363,54 +431,181 @@ api_prepare(struct api *api, struct api_request *req,
 	case AUTH_AGENT:
 		return api_auth_agent(api, req, res);
 	case AUTH_ADMIN:
-		return api_auth_admin(api, req, res);
+	case AUTH_USER:
+		return session_authenticate(api, req, res);
 	case AUTH_NONE:
 		break;
 	}
 	return 0;
 }
 
+/* Parse the body of req. Returns 0, or -1 with a 400 answer. */
+static int
+api_parse_body(struct api_request *req, struct api_response *res)
+{
+	char	 err[PLATFORM_ERRLEN];
+
+	if (req->body == NULL || req->body_len == 0) {
+		api_error(res, 400, "invalid_json", NULL,
+		    "a JSON object body is required");
+		return -1;
+	}
+	if (memchr(req->body, '\0', req->body_len) != NULL) {
+		api_error(res, 400, "invalid_json", NULL,
+		    "body contains a NUL byte");
+		return -1;
+	}
+	req->json = json_parse_object(req->body, req->body_len, err,
+	    sizeof(err));
+	if (req->json == NULL) {
+		api_error(res, 400, "invalid_json", NULL, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * Parse the body (when the route takes one) and run the handler inside a
- * savepoint, undone unless the answer is a success or the handler set
- * keep_writes (a record of the refusal itself). Sets the answer.
+ * After a handler (or a job's done) ran in its savepoint: keep its writes
+ * (and the audit record of an admin write, in the same savepoint) on
+ * success or keep_writes, else undo them and record the refusal. A
+ * deferred job keeps the writes made so far and is answered later.
+ */
+static void
+api_settle(struct api *api, struct api_request *req, struct api_response *res)
+{
+	int	 keep;
+
+	if (res->job != NULL && res->status != 0) {
+		api_job_free(res->job);
+		res->job = NULL;
+	}
+	if (res->job != NULL) {
+		if (store_release(api->store, 1) == -1) {
+			api_job_free(res->job);
+			res->job = NULL;
+			api_store_error(res);
+		}
+		return;
+	}
+	if (res->status == 0)
+		api_error(res, 500, "internal_error", NULL, "no answer");
+	keep = res->status < 400 || res->keep_writes;
+	if (res->status < 400 && audit_trail_record(api, req, res) == -1) {
+		api_store_error(res);
+		keep = 0;
+	}
+	if (store_release(api->store, keep) == -1)
+		api_store_error(res);
+	if (res->status >= 400)
+		audit_trail_record(api, req, res);
+}
+
+/*
+ * Authorize the request (session.c: CSRF, role), parse its body (when the
+ * route takes one) and run the handler inside a savepoint, undone unless
+ * the answer is a success or the handler set keep_writes (a record of the
+ * refusal itself). An answer already set (a body the transport refused)
+ * is only recorded. Sets the answer; res->job when the handler deferred
+ * slow work (see api_resume).
  */
 void
 api_execute(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	char	 err[PLATFORM_ERRLEN];
-
-	if (req->route->needs_body) {
-		if (req->body == NULL || req->body_len == 0) {
-			api_error(res, 400, "invalid_json", NULL,
-			    "a JSON object body is required");
-			return;
-		}
-		if (memchr(req->body, '\0', req->body_len) != NULL) {
-			api_error(res, 400, "invalid_json", NULL,
-			    "body contains a NUL byte");
-			return;
-		}
-		req->json = json_parse_object(req->body, req->body_len, err,
-		    sizeof(err));
-		if (req->json == NULL) {
-			api_error(res, 400, "invalid_json", NULL, "%s", err);
-			return;
-		}
+	if (res->status == 0 && session_authorize(api, req, res) == 0 &&
+	    req->route->needs_body)
+		api_parse_body(req, res);
+	if (res->status != 0) {
+		audit_trail_record(api, req, res);
+		return;
 	}
 	if (store_savepoint(api->store) == -1) {
-		api_error(res, 503, "store_unavailable", NULL,
-		    "database error");
+		api_store_error(res);
 		return;
 	}
 	req->route->handler(api, req, res);
-	if (res->status == 0)
-		api_error(res, 500, "internal_error", NULL, "no answer");
-	if (store_release(api->store, res->status < 400 ||
-	    res->keep_writes) == -1)
-		api_error(res, 503, "store_unavailable", NULL,
-		    "database error");
+	api_settle(api, req, res);
+}
+
+/*
+ * Hand slow work of the request over: job->req becomes a copy of req
+ * (what the answer and the audit record need), and res->job the job.
+ * Returns 0, or -1 with a 500 answer (the job is the caller's).
+ */
+int
+api_defer(struct api_request *req, struct api_response *res,
+    struct api_job *job)
+{
+	struct api_request	*c = &job->req;
+
+	*c = *req;
+	c->params[0] = c->params[1] = NULL;
+	c->query = c->authorization = c->if_none_match = NULL;
+	c->cookie = c->origin = c->referer = c->host = NULL;
+	c->csrf_token = c->fetch_site = NULL;
+	c->body = NULL;
+	c->body_len = 0;
+	c->json = json_object_get(req->json);
+	if ((c->owned_path = strdup(req->path)) == NULL ||
+	    (req->params[0] != NULL &&
+	    (c->params[0] = strdup(req->params[0])) == NULL) ||
+	    (req->params[1] != NULL &&
+	    (c->params[1] = strdup(req->params[1])) == NULL)) {
+		api_request_clear(c);
+		api_error(res, 500, "internal_error", NULL, "out of memory");
+		return -1;
+	}
+	c->path = c->owned_path;
+	res->job = job;
+	return 0;
+}
+
+/*
+ * Answer a deferred request once its job ran: job->done in a savepoint,
+ * then as api_execute. The job stays the caller's (api_job_free).
+ */
+void
+api_resume(struct api *api, struct api_job *job, struct api_response *res)
+{
+	if (store_savepoint(api->store) == -1) {
+		api_store_error(res);
+		audit_trail_record(api, &job->req, res);
+		return;
+	}
+	job->done(api, job, res);
+	if (res->job != NULL) {
+		/* A job does not defer again. */
+		api_job_free(res->job);
+		res->job = NULL;
+		api_error(res, 500, "internal_error", NULL, "deferred twice");
+	}
+	api_settle(api, &job->req, res);
+}
+
+/*
+ * Forget expired sessions and sign-in failures, and audit records past
+ * their retention, in a savepoint of their own. Returns 0, or -1.
+ */
+int
+api_maintain(struct api *api, int64_t now)
+{
+	int	 rc;
+
+	if (store_savepoint(api->store) == -1)
+		return -1;
+	rc = session_prune(api, now) == -1 || audit_trail_prune(api, now) ==
+	    -1 ? -1 : 0;
+	if (store_release(api->store, rc == 0) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Free a job with its copy of the request. */
+void
+api_job_free(struct api_job *job)
+{
+	api_request_clear(&job->req);
+	job->free(job);
 }
 
 /* Free what api_prepare and api_execute attached to req. */
@@ -422,12 +617,18 @@ api_request_clear(struct api_request *req)
 	req->params[0] = req->params[1] = NULL;
 	json_object_put(req->json);
 	req->json = NULL;
+	free(req->owned_path);
+	req->owned_path = NULL;
 }
 
-/* Free the answer's body. */
+/* Free the answer's body (and a job never handed over). */
 void
 api_response_clear(struct api_response *res)
 {
+	if (res->job != NULL) {
+		api_job_free(res->job);
+		res->job = NULL;
+	}
 	json_object_put(res->json);
 	res->json = NULL;
 	free(res->text);

@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +15,19 @@
 #include "conf.h"
 #include "log.h"
 #include "platform-conf.h"
+#include "users.h"
 
 static const struct conf_range platform_log_rotations = { 0, 100 };
 static const struct conf_range platform_log_level = { 0, 9 };
 static const struct conf_range platform_body_range = { 1024, 1LL << 30 };
 static const struct conf_range platform_timeout_range = { 1, 3600 };
+static const struct conf_range platform_idle_range = { 2, 7 * 86400 };
+static const struct conf_range platform_lifetime_range = { 2, 366 * 86400 };
+static const struct conf_range platform_failures_range = { 1, 1000 };
+static const struct conf_range platform_lockout_range = { 1, 86400 };
+static const struct conf_range platform_retention_range = {
+	1, 100LL * 366 * 86400
+};
 
 /*
  * Parse "ADDR:PORT" (or "[v6]:PORT") into host and port. Returns 0, or -1
@@ -69,6 +79,86 @@ platform_parse_listen(const char *value, void *dst, const void *arg,
 	return conf_parse_string(value, dst, arg, err, errlen);
 }
 
+/*
+ * Parse a duration: digits with an optional unit, s (the default), m, h
+ * or d, into seconds. Returns 0, or -1 on garbage or overflow.
+ */
+int
+platform_duration_parse(const char *s, int64_t *out)
+{
+	static const struct {
+		char	 unit;
+		int64_t	 seconds;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char		*end;
+	long long	 n;
+	size_t		 i;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return -1;
+	if (*end == '\0') {
+		*out = n;
+		return 0;
+	}
+	if (end[1] != '\0')
+		return -1;
+	for (i = 0; i < nitems(units); i++)
+		if (*end == units[i].unit) {
+			if (n > INT64_MAX / units[i].seconds)
+				return -1;
+			*out = n * units[i].seconds;
+			return 0;
+		}
+	return -1;
+}
+
+/* Parse a duration within the range arg into an int64_t. Returns 0, -1. */
+static int
+platform_parse_duration(const char *value, void *dst, const void *arg,
+    char *err, size_t errlen)
+{
+	const struct conf_range	*r = arg;
+	int64_t			 v;
+
+	if (platform_duration_parse(value, &v) == -1) {
+		snprintf(err, errlen, "\"%s\" is not a duration (30s, 15m, "
+		    "12h, 90d)", value);
+		return -1;
+	}
+	if (v < r->min || v > r->max) {
+		snprintf(err, errlen, "%s is out of range (%lld to %lld "
+		    "seconds)", value, r->min, r->max);
+		return -1;
+	}
+	*(int64_t *)dst = v;
+	return 0;
+}
+
+/* Parse scrypt's N: a power of two within the users.h bounds. */
+static int
+platform_parse_scrypt_n(const char *value, void *dst, const void *arg,
+    char *err, size_t errlen)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	errno = 0;
+	n = strtoull(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' ||
+	    errno == ERANGE || n < USERS_SCRYPT_N_MIN ||
+	    n > USERS_SCRYPT_N_MAX || (n & (n - 1)) != 0) {
+		snprintf(err, errlen, "\"%s\" is not a power of two from %d "
+		    "to %d", value, USERS_SCRYPT_N_MIN, USERS_SCRYPT_N_MAX);
+		return -1;
+	}
+	*(uint64_t *)dst = n;
+	return 0;
+}
+
 static const struct conf_key platform_keys[] = {
 	{ "listen", platform_parse_listen,
 	    offsetof(struct platform_conf, listen), PLATFORM_DEFAULT_LISTEN,
@@ -110,6 +200,27 @@ static const struct conf_key platform_keys[] = {
 	    &platform_timeout_range, 0 },
 	{ "sync_acks", conf_parse_bool,
 	    offsetof(struct platform_conf, sync_acks), "no", NULL, 0 },
+	{ "session_idle_timeout", platform_parse_duration,
+	    offsetof(struct platform_conf, session_idle_timeout), "30m",
+	    &platform_idle_range, 0 },
+	{ "session_lifetime", platform_parse_duration,
+	    offsetof(struct platform_conf, session_lifetime), "12h",
+	    &platform_lifetime_range, 0 },
+	{ "signin_max_failures", conf_parse_int,
+	    offsetof(struct platform_conf, signin_max_failures), "5",
+	    &platform_failures_range, 0 },
+	{ "signin_address_max_failures", conf_parse_int,
+	    offsetof(struct platform_conf, signin_address_max_failures), "20",
+	    &platform_failures_range, 0 },
+	{ "signin_lockout", platform_parse_duration,
+	    offsetof(struct platform_conf, signin_lockout), "5m",
+	    &platform_lockout_range, 0 },
+	{ "audit_retention", platform_parse_duration,
+	    offsetof(struct platform_conf, audit_retention), "365d",
+	    &platform_retention_range, 0 },
+	{ "password_scrypt_n", platform_parse_scrypt_n,
+	    offsetof(struct platform_conf, password_scrypt_n), "65536", NULL,
+	    0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

@@ -33,10 +33,18 @@ struct platform_conf {
 	uint64_t	 max_inflated_size;
 	int		 request_timeout;
 	int		 sync_acks;		/* fdatasync before answering */
+	int64_t		 session_idle_timeout;	/* seconds */
+	int64_t		 session_lifetime;	/* seconds */
+	int		 signin_max_failures;
+	int		 signin_address_max_failures;
+	int64_t		 signin_lockout;	/* seconds */
+	int64_t		 audit_retention;	/* seconds */
+	uint64_t	 password_scrypt_n;
 };
 
 int	 platform_conf_load(const char *, struct platform_conf *);
 void	 platform_conf_free(struct platform_conf *);
 int	 platform_listen_parse(const char *, char *, size_t, int *);
+int	 platform_duration_parse(const char *, int64_t *);
 
 #endif /* OUTPOST_PLATFORM_CONF_H */

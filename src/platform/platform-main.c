@@ -1,7 +1,9 @@
 /*
  * platform-main.c: outpost-platform's options, the init command that
- * makes a ready platform directory, daemonizing with a pid file, and the
- * signals (SIGHUP reload, SIGTERM/SIGINT shutdown) through libevent.
+ * makes a ready platform directory (with its first admin), daemonizing
+ * with a pid file, the signals (SIGHUP reload, SIGTERM/SIGINT shutdown)
+ * and the maintenance timer through libevent. The user command is
+ * user-command.c's.
  */
 #include "config.h"
 
@@ -35,8 +37,12 @@
 #include "platform.h"
 #include "server.h"
 #include "store.h"
+#include "user-command.h"
+#include "users.h"
 
 #define PLATFORM_MAX_NAMES	32
+#define PLATFORM_MAINTAIN_SECS	60	/* sessions, audit retention */
+#define PLATFORM_FIRST_ADMIN	"admin"
 
 /* The running daemon. */
 struct platform {
@@ -49,6 +55,7 @@ struct platform {
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_hup;
+	struct event		*ev_maintain;
 	int			 pid_fd;
 };
 
@@ -59,7 +66,9 @@ platform_usage(void)
 	fprintf(stderr,
 	    "usage: outpost-platform [-dfn] -c platform.conf\n"
 	    "       outpost-platform init DIR [--listen ADDR:PORT] "
-	    "[--name DNSNAME]...\n");
+	    "[--name DNSNAME]...\n"
+	    "       outpost-platform user add|list|passwd|del ... "
+	    "(outpost-platform user -h)\n");
 	exit(1);
 }
 
@@ -138,6 +147,29 @@ platform_write_file(const char *dir, const char *name, mode_t mode,
 	return 0;
 }
 
+/*
+ * Make the first admin with a random password, written to
+ * dir/admin.password (mode 0600). Returns 0, or -1 (logged).
+ */
+static int
+platform_init_admin(struct store *store, const char *dir)
+{
+	char	 pw[25], hash[USERS_HASH_MAX], line[32];
+	int	 rc = -1;
+
+	if (pki_random_hex(pw, 12) == -1 ||
+	    users_password_hash(pw, USERS_SCRYPT_N, hash, sizeof(hash)) == -1)
+		log_warnx("cannot make the first admin's password");
+	else if (store_user_add(store, PLATFORM_FIRST_ADMIN, "admin", hash,
+	    (int64_t)time(NULL), NULL) == 0) {
+		snprintf(line, sizeof(line), "%s\n", pw);
+		rc = platform_write_file(dir, "admin.password", 0600, line);
+		explicit_bzero(line, sizeof(line));
+	}
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
 /* Create and fill the database of a new platform. Returns 0, or -1. */
 static int
 platform_init_store(const char *dir, char *customer_id, char *activation_id)
@@ -160,6 +192,7 @@ platform_init_store(const char *dir, char *customer_id, char *activation_id)
 	}
 	if (store_begin(api.store) == -1 ||
 	    api_admin_seed(&api, customer_id, activation_id) == -1 ||
+	    platform_init_admin(api.store, dir) == -1 ||
 	    store_commit(api.store) == -1)
 		goto done;
 	rc = 0;
@@ -169,6 +202,29 @@ done:
 	store_close(api.store);
 	EVP_PKEY_free(api.signer);
 	return rc;
+}
+
+/*
+ * The URL a browser on this host reaches the platform at: https:// and
+ * the first --name (else the listen address; localhost for a wildcard)
+ * with the port, into buf.
+ */
+static void
+platform_init_url(const char *listen_addr, const char *name, char *buf,
+    size_t len)
+{
+	char	 host[256];
+	int	 port;
+
+	if (platform_listen_parse(listen_addr, host, sizeof(host), &port) ==
+	    -1)
+		port = 8443;
+	if (name != NULL)
+		strlcpy(host, name, sizeof(host));
+	else if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+		strlcpy(host, "localhost", sizeof(host));
+	snprintf(buf, len, "https://%s%s%s:%d", strchr(host, ':') != NULL ?
+	    "[" : "", host, strchr(host, ':') != NULL ? "]" : "", port);
 }
 
 /* outpost-platform init DIR [--listen ADDR:PORT] [--name NAME]... */
@@ -186,7 +242,7 @@ platform_init(int argc, char *argv[])
 	char		 token[PLATFORM_SECRET_HEX_LEN + 2];
 	char		 customer_id[PLATFORM_UUID_LEN + 1];
 	char		 activation_id[PLATFORM_UUID_LEN + 1];
-	char		 logdir[PATH_MAX + 8];
+	char		 logdir[PATH_MAX + 8], url[320];
 	int		 ch, nnames = 0, port;
 
 	optind = 1;
@@ -255,8 +311,17 @@ platform_init(int argc, char *argv[])
 	printf("activation_id: %s\n", activation_id);
 	printf("ca_file: %s/ca.pem\n", dir);
 	printf("admin_token_file: %s/admin.token\n", dir);
+	printf("admin_user: %s\n", PLATFORM_FIRST_ADMIN);
+	printf("admin_password_file: %s/admin.password\n", dir);
 	printf("listen: %s\n", listen_addr);
 	printf("start with: outpost-platform -c %s/platform.conf\n", dir);
+	platform_init_url(listen_addr, nnames > 0 ? names[0] : NULL, url,
+	    sizeof(url));
+	printf("sign in: POST %s/api/v1/session as user %s with the password "
+	    "in %s/admin.password (outpost-platform(8), USERS AND SESSIONS); "
+	    "change it with: outpost-platform user passwd %s -c "
+	    "%s/platform.conf\n", url, PLATFORM_FIRST_ADMIN, dir,
+	    PLATFORM_FIRST_ADMIN, dir);
 	return 0;
 }
 
@@ -285,6 +350,35 @@ platform_load_token(struct api *api, const char *path)
 	strlcpy(api->admin_token, buf, sizeof(api->admin_token));
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
+}
+
+/* The limits of users, sessions and the audit trail of conf. */
+static void
+platform_limits(const struct platform_conf *conf, struct api_limits *l)
+{
+	l->session_idle_timeout = conf->session_idle_timeout;
+	l->session_lifetime = conf->session_lifetime;
+	l->signin_max_failures = conf->signin_max_failures;
+	l->signin_address_max_failures = conf->signin_address_max_failures;
+	l->signin_lockout = conf->signin_lockout;
+	l->audit_retention = conf->audit_retention;
+	l->scrypt_n = conf->password_scrypt_n;
+}
+
+/*
+ * The maintenance timer: forget expired sessions and sign-in failures,
+ * delete audit records past their retention; re-arm.
+ */
+static void
+platform_maintain_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct platform	*p = arg;
+	struct timeval	 tv = { PLATFORM_MAINTAIN_SECS, 0 };
+
+	if (api_maintain(&p->api, (int64_t)time(NULL)) == -1)
+		log_warnx("maintenance of sessions and the audit trail "
+		    "failed; retrying in %d seconds", PLATFORM_MAINTAIN_SECS);
+	evtimer_add(p->ev_maintain, &tv);
 }
 
 /* The rotation settings of conf. */
@@ -334,6 +428,7 @@ platform_reload(struct platform *p)
 	if (log_file_configure(p->log, conf.log_dir, &ls) == -1)
 		log_warn("reload: log directory %s", conf.log_dir);
 	server_configure(p->server, ctx, &conf);
+	platform_limits(&conf, &p->api.limits);
 	platform_conf_free(&p->conf);
 	p->conf = conf;
 	log_info("reloaded");
@@ -478,6 +573,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		fatalx("cannot encode the manifest public key");
 	if (platform_load_token(&p.api, p.conf.admin_token_file) == -1)
 		exit(1);
+	platform_limits(&p.conf, &p.api.limits);
 	if (check_only) {
 		printf("%s: configuration OK\n", conf_path);
 		SSL_CTX_free(ctx);
@@ -519,11 +615,14 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	p.ev_term = evsignal_new(p.base, SIGTERM, platform_signal_cb, &p);
 	p.ev_int = evsignal_new(p.base, SIGINT, platform_signal_cb, &p);
 	p.ev_hup = evsignal_new(p.base, SIGHUP, platform_signal_cb, &p);
+	p.ev_maintain = evtimer_new(p.base, platform_maintain_cb, &p);
 	if (p.ev_term == NULL || p.ev_int == NULL || p.ev_hup == NULL ||
+	    p.ev_maintain == NULL ||
 	    evsignal_add(p.ev_term, NULL) == -1 ||
 	    evsignal_add(p.ev_int, NULL) == -1 ||
 	    evsignal_add(p.ev_hup, NULL) == -1)
 		fatalx("cannot install signal handlers");
+	platform_maintain_cb(-1, 0, &p);
 	log_info("outpost-platform %s serving https://%s (pid %ld)",
 	    PACKAGE_VERSION, p.conf.listen, (long)getpid());
 	if (ready_fd != -1)
@@ -533,6 +632,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		log_warnx("event loop failed");
 
 	server_free(p.server);
+	event_free(p.ev_maintain);
 	event_free(p.ev_hup);
 	event_free(p.ev_int);
 	event_free(p.ev_term);
@@ -562,8 +662,12 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	log_init("outpost-platform", 1, LOG_LEVEL_INFO);
 	store_init();
-	if (argc >= 2 && strcmp(argv[1], "init") == 0) {
-		rc = platform_init(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "init") == 0 ||
+	    strcmp(argv[1], "user") == 0)) {
+		if (strcmp(argv[1], "init") == 0)
+			rc = platform_init(argc - 1, argv + 1);
+		else
+			rc = user_command(argc - 1, argv + 1);
 		pki_shutdown();
 		log_shutdown();
 		return rc;

@@ -9,7 +9,12 @@
  * SQLite in store.c and store-*.c). pki.c holds the CA, the server
  * certificate and the manifest-signing key; profile-doc.c validates
  * configuration profiles; vuln.c and vercmp.c decide what a vulnsigs
- * signature matches; body.c inflates gzip bodies with a cap.
+ * signature matches; body.c inflates gzip bodies with a cap. Who may
+ * use the admin API: users.c (users, passwords, API tokens), session.c
+ * (authentication, sign-in sessions, CSRF, sign-in rate limits) and
+ * audit-trail.c (the record of every admin write); worker.c runs their
+ * password hashing off the event loop; user-command.c is the user
+ * command of outpost-platform.
  *
  * Data flows one way: a header never includes one further up the map.
  */
@@ -20,5 +25,7 @@
 #define PLATFORM_SECRET_HEX_LEN		64
 #define PLATFORM_CORRELATION_LEN	32
 #define PLATFORM_ERRLEN			256
+#define PLATFORM_USER_MAX		64	/* bytes of a user name */
+#define PLATFORM_TOKEN_ID_LEN		16	/* hex digits of a token id */
 
 #endif /* OUTPOST_PLATFORM_H */

@@ -7,7 +7,9 @@
  * process. With sync_acks a helper thread also fdatasync()s the WAL while
  * the loop goes on, and the answers wait for that too, so they survive a
  * crash of the machine. The same thread checkpoints the WAL, so the loop
- * never waits for the disk.
+ * never waits for the disk. Slow work of a request (password hashing)
+ * runs on the worker thread (worker.c); the request is answered, in the
+ * group commit like any other, once it is done.
  */
 #include "config.h"
 
@@ -44,6 +46,7 @@
 #include "platform-conf.h"
 #include "server.h"
 #include "store.h"
+#include "worker.h"
 
 #define SERVER_MAX_BATCH	256	/* answers held for one commit */
 #define SERVER_MAX_BATCH_NSEC	5000000	/* oldest answer held at most 5 ms */
@@ -52,6 +55,7 @@
 #define SERVER_CHECKPOINT_PAGES	1000	/* WAL frames before a checkpoint */
 #define SERVER_PRIORITIES	3
 #define SERVER_COMMIT_PRIORITY	2	/* after every ready connection */
+#define SERVER_MAX_JOBS		64	/* deferred requests waiting */
 
 /* One answer waiting for the commit (and sync) of its transaction. */
 struct pending {
@@ -101,6 +105,7 @@ struct server {
 	uint64_t		 gen;		/* last committed generation */
 	int64_t			 changes;	/* store_changes() at last commit */
 	struct syncer		 sync;
+	struct worker		*worker;
 	uint64_t		 max_body;
 	uint64_t		 max_inflated;
 };
@@ -518,6 +523,122 @@ server_body(struct server *srv, struct evhttp_request *ereq,
 	return -1;
 }
 
+/* Send (or hold until the commit) the answer res to req. */
+static void
+server_answer(struct server *srv, struct evhttp_request *ereq,
+    const struct api_request *req, struct api_response *res)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(ereq);
+	struct evbuffer		*body;
+	const char		*text;
+	char			 num[32];
+
+	if ((body = evbuffer_new()) == NULL) {
+		evhttp_send_error(ereq, 500, NULL);
+		return;
+	}
+	if (res->status != 304) {
+		text = res->text;
+		if (text == NULL && res->json != NULL)
+			text = api_json_text(res->json);
+		if (text != NULL) {
+			evbuffer_add(body, text, strlen(text));
+			evbuffer_add(body, "\n", 1);
+		}
+		evhttp_add_header(out, "Content-Type", "application/json");
+	}
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (res->etag[0] != '\0')
+		evhttp_add_header(out, "ETag", res->etag);
+	if (res->allow[0] != '\0')
+		evhttp_add_header(out, "Allow", res->allow);
+	if (res->set_cookie[0] != '\0')
+		evhttp_add_header(out, "Set-Cookie", res->set_cookie);
+	if (res->retry_after > 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)res->retry_after);
+		evhttp_add_header(out, "Retry-After", num);
+	}
+	if (log_get_level() >= LOG_LEVEL_DEBUG)
+		log_debug("%s %s -> %d%s%s", api_method_name(req->method),
+		    req->path != NULL ? req->path : "-", res->status,
+		    req->agent_id[0] != '\0' ? " agent " : "", req->agent_id);
+	if (store_in_transaction(srv->api->store))
+		server_hold(srv, ereq, res->status, body);
+	else {
+		evhttp_send_reply(ereq, res->status, NULL,
+		    res->status == 304 ? NULL : body);
+		evbuffer_free(body);
+	}
+}
+
+/* A request waiting for its job on the worker thread. */
+struct server_deferred {
+	struct server		*srv;
+	struct evhttp_request	*ereq;
+	struct api_job		*job;
+};
+
+/* The worker thread: run the job. */
+static void
+server_job_run(void *arg)
+{
+	struct server_deferred	*d = arg;
+
+	d->job->run(d->job);
+}
+
+/* Back on the loop: finish the request in a transaction and answer it. */
+static void
+server_job_done(void *arg, int ran)
+{
+	struct server_deferred	*d = arg;
+	struct server		*srv = d->srv;
+	struct api_response	 res;
+
+	memset(&res, 0, sizeof(res));
+	d->job->req.now = (int64_t)time(NULL);
+	if (!ran)
+		api_error(&res, 503, "busy", NULL, "the platform is stopping");
+	else if (!store_in_transaction(srv->api->store) &&
+	    store_begin(srv->api->store) == -1)
+		api_store_error(&res);
+	else
+		api_resume(srv->api, d->job, &res);
+	server_answer(srv, d->ereq, &d->job->req, &res);
+	api_job_free(d->job);
+	api_response_clear(&res);
+	free(d);
+}
+
+/*
+ * Run the job of res on the worker thread; the request is answered when
+ * it is done. Returns 0, or -1 with a 503 answer (the queue is full).
+ */
+static int
+server_defer(struct server *srv, struct evhttp_request *ereq,
+    struct api_response *res)
+{
+	struct server_deferred	*d;
+
+	if ((d = calloc(1, sizeof(*d))) != NULL) {
+		d->srv = srv;
+		d->ereq = ereq;
+		d->job = res->job;
+		if (srv->worker != NULL && worker_submit(srv->worker,
+		    server_job_run, server_job_done, d) == 0) {
+			res->job = NULL;
+			return 0;
+		}
+		free(d);
+	}
+	api_job_free(res->job);
+	res->job = NULL;
+	api_error(res, 503, "busy", NULL, "too many requests waiting for "
+	    "password checks; retry in a second");
+	res->retry_after = 1;
+	return -1;
+}
+
 /* Handle one HTTP request: route, authenticate, decode, run, hold. */
 static void
 server_request_cb(struct evhttp_request *ereq, void *arg)
@@ -526,63 +647,45 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 	struct api_request		 req;
 	struct api_response		 res;
 	const struct evhttp_uri		*uri;
-	struct evkeyvalq		*in, *out;
-	struct evbuffer			*body;
-	const char			*text;
-	char				*owned = NULL;
+	struct evkeyvalq		*in;
+	struct evhttp_connection	*conn;
+	char				*owned = NULL, *peer = NULL;
+	ev_uint16_t			 port;
 
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	in = evhttp_request_get_input_headers(ereq);
-	out = evhttp_request_get_output_headers(ereq);
 	uri = evhttp_request_get_evhttp_uri(ereq);
 	req.method = server_method(evhttp_request_get_command(ereq));
 	req.path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	req.query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	req.authorization = evhttp_find_header(in, "Authorization");
 	req.if_none_match = evhttp_find_header(in, "If-None-Match");
+	req.cookie = evhttp_find_header(in, "Cookie");
+	req.origin = evhttp_find_header(in, "Origin");
+	req.referer = evhttp_find_header(in, "Referer");
+	req.host = evhttp_find_header(in, "Host");
+	req.csrf_token = evhttp_find_header(in, "X-CSRF-Token");
+	req.fetch_site = evhttp_find_header(in, "Sec-Fetch-Site");
+	if ((conn = evhttp_request_get_connection(ereq)) != NULL) {
+		evhttp_connection_get_peer(conn, &peer, &port);
+		if (peer != NULL)
+			strlcpy(req.address, peer, sizeof(req.address));
+	}
 	req.now = (int64_t)time(NULL);
 
 	if (!store_in_transaction(srv->api->store) &&
 	    store_begin(srv->api->store) == -1)
 		api_error(&res, 503, "store_unavailable", NULL,
 		    "database error");
-	else if (api_prepare(srv->api, &req, &res) == 0 &&
-	    (!req.route->needs_body ||
-	    server_body(srv, ereq, &req, &res, &owned) == 0))
+	else if (api_prepare(srv->api, &req, &res) == 0) {
+		/* A body refused here is still recorded by api_execute. */
+		if (req.route->needs_body)
+			server_body(srv, ereq, &req, &res, &owned);
 		api_execute(srv->api, &req, &res);
-
-	if ((body = evbuffer_new()) == NULL) {
-		evhttp_send_error(ereq, 500, NULL);
-		goto done;
 	}
-	if (res.status != 304) {
-		text = res.text;
-		if (text == NULL && res.json != NULL)
-			text = api_json_text(res.json);
-		if (text != NULL) {
-			evbuffer_add(body, text, strlen(text));
-			evbuffer_add(body, "\n", 1);
-		}
-		evhttp_add_header(out, "Content-Type", "application/json");
-	}
-	evhttp_add_header(out, "Cache-Control", "no-store");
-	if (res.etag[0] != '\0')
-		evhttp_add_header(out, "ETag", res.etag);
-	if (res.allow[0] != '\0')
-		evhttp_add_header(out, "Allow", res.allow);
-	if (log_get_level() >= LOG_LEVEL_DEBUG)
-		log_debug("%s %s -> %d%s%s", api_method_name(req.method),
-		    req.path != NULL ? req.path : "-", res.status,
-		    req.agent_id[0] != '\0' ? " agent " : "", req.agent_id);
-	if (store_in_transaction(srv->api->store))
-		server_hold(srv, ereq, res.status, body);
-	else {
-		evhttp_send_reply(ereq, res.status, NULL,
-		    res.status == 304 ? NULL : body);
-		evbuffer_free(body);
-	}
-done:
+	if (res.job == NULL || server_defer(srv, ereq, &res) == -1)
+		server_answer(srv, ereq, &req, &res);
 	free(owned);
 	api_request_clear(&req);
 	api_response_clear(&res);
@@ -684,7 +787,8 @@ server_new(struct event_base *base, struct api *api, int fd, SSL_CTX *ctx,
 	evhttp_set_gencb(srv->http, server_request_cb, srv);
 	server_configure(srv, NULL, conf);
 	srv->changes = store_changes(api->store);
-	if (syncer_start(srv, conf) == -1)
+	if (syncer_start(srv, conf) == -1 ||
+	    (srv->worker = worker_new(base, SERVER_MAX_JOBS)) == NULL)
 		goto fail;
 	if (evhttp_accept_socket_with_handle(srv->http, fd) == NULL) {
 		log_warnx("cannot accept on the listening socket");
@@ -702,6 +806,8 @@ server_free(struct server *srv)
 {
 	if (srv == NULL)
 		return;
+	/* Deferred requests are answered (held) first. */
+	worker_free(srv->worker);
 	if (srv->api != NULL && srv->commit_ev != NULL)
 		server_commit(srv);
 	syncer_stop(srv);

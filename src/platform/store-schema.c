@@ -155,7 +155,42 @@ static const char *const store_migrations[] = {
 	"  type TEXT NOT NULL, version INTEGER, outcome TEXT NOT NULL,"
 	"  status INTEGER NOT NULL, time INTEGER NOT NULL);"
 	"CREATE INDEX manifest_downloads_agent ON"
-	"  manifest_downloads(agent_id, id);"
+	"  manifest_downloads(agent_id, id);",
+
+	/*
+	 * 6 -> 7: who may use the admin API and what they did: users
+	 * (scrypt password hashes), their API tokens (SHA-256 of the
+	 * secret), sign-in sessions (SHA-256 of the cookie's id), failed
+	 * sign-ins counted per user name and per client address, and the
+	 * audit trail of every admin write.
+	 */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  role TEXT NOT NULL, password TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  last_sign_in_at INTEGER);"
+	"CREATE TABLE api_tokens ("
+	"  id TEXT PRIMARY KEY, user_id INTEGER NOT NULL, name TEXT NOT NULL,"
+	"  hash TEXT NOT NULL, read_only INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL, expires_at INTEGER,"
+	"  last_used_at INTEGER, revoked_at INTEGER);"
+	"CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+	"CREATE TABLE sessions ("
+	"  id TEXT PRIMARY KEY, user_id INTEGER NOT NULL, csrf TEXT NOT NULL,"
+	"  address TEXT, created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE signin_failures ("
+	"  key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+	"  first_at INTEGER NOT NULL, locked_until INTEGER NOT NULL);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,"
+	"  auth TEXT NOT NULL, token_id TEXT, role TEXT, address TEXT,"
+	"  method TEXT NOT NULL, resource TEXT NOT NULL,"
+	"  summary TEXT NOT NULL, status INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL, error TEXT, message TEXT);"
+	"CREATE INDEX audit_time ON audit(time);"
+	"CREATE INDEX audit_actor ON audit(actor, id);"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

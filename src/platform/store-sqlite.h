@@ -101,6 +101,36 @@ enum store_stmt {
 	ST_VULN_SCAN_ADVANCE,
 	/* store-agents.c */
 	ST_VULN_SCAN_DELETE,
+	/* store-users.c */
+	ST_USER_INSERT,
+	ST_USER_SELECT,
+	ST_USER_SELECT_ID,
+	ST_USER_PASSWORD,
+	ST_USER_ROLE,
+	ST_USER_SIGNED_IN,
+	ST_USER_DELETE,
+	ST_USER_ADMINS,
+	ST_USER_LIST,
+	ST_TOKEN_INSERT,
+	ST_TOKEN_SELECT,
+	ST_TOKEN_TOUCH,
+	ST_TOKEN_REVOKE,
+	ST_TOKEN_LIST,
+	ST_TOKEN_DELETE_USER,
+	ST_SESSION_INSERT,
+	ST_SESSION_SELECT,
+	ST_SESSION_TOUCH,
+	ST_SESSION_DELETE,
+	ST_SESSION_DELETE_USER,
+	ST_SESSION_PRUNE,
+	ST_SIGNIN_SELECT,
+	ST_SIGNIN_PUT,
+	ST_SIGNIN_DELETE,
+	ST_SIGNIN_PRUNE,
+	/* store-audit.c */
+	ST_AUDIT_INSERT,
+	ST_AUDIT_LIST,
+	ST_AUDIT_PRUNE,
 	ST_COUNT
 };
 
@@ -121,6 +151,8 @@ extern const char *const store_inventory_sql[ST_COUNT];
 extern const char *const store_fim_sql[ST_COUNT];
 extern const char *const store_scans_sql[ST_COUNT];
 extern const char *const store_vulns_sql[ST_COUNT];
+extern const char *const store_users_sql[ST_COUNT];
+extern const char *const store_audit_sql[ST_COUNT];
 
 /* store.c: running statements and reading their rows. */
 int		 store_fail(struct store *, const char *what);
@@ -137,6 +169,8 @@ void		 store_add_int(struct json_object *, const char *key,
 		    sqlite3_stmt *, int);
 void		 store_add_text(struct json_object *, const char *key,
 		    sqlite3_stmt *, int);
+struct json_object *store_rows(struct store *, sqlite3_stmt *,
+		    struct json_object *(*)(sqlite3_stmt *), const char *what);
 
 /* store-schema.c */
 int		 store_schema_migrate(struct store *);

@@ -45,7 +45,9 @@ static const char *const *const store_tables[] = {
 	store_inventory_sql,
 	store_fim_sql,
 	store_scans_sql,
-	store_vulns_sql
+	store_vulns_sql,
+	store_users_sql,
+	store_audit_sql
 };
 
 /*
@@ -169,6 +171,28 @@ store_add_text(struct json_object *obj, const char *key, sqlite3_stmt *st,
 		json_object_object_add(obj, key, NULL);
 	else
 		json_add_string(obj, key, store_col_text(st, i));
+}
+
+/*
+ * Run a bound statement and make an API object of each of its rows with
+ * row(). Returns a new array, or NULL on error (logged as what).
+ */
+struct json_object *
+store_rows(struct store *s, sqlite3_stmt *st,
+    struct json_object *(*row)(sqlite3_stmt *), const char *what)
+{
+	struct json_object	*arr = json_object_new_array();
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_array_add(arr, row(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		store_fail(s, what);
+		return NULL;
+	}
+	return arr;
 }
 
 /* The SQL of statement id from the table that holds it, or NULL. */

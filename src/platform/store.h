@@ -105,6 +105,75 @@ struct scan_new {
 	int64_t		 now;
 };
 
+/* A user of the admin API (store-users.c). */
+struct user_row {
+	int64_t		 id;
+	char		 name[PLATFORM_USER_MAX + 1];
+	char		 role[8];		/* "admin" or "reader" */
+	char		 password[256];		/* the scrypt hash string */
+};
+
+/* A user's API token, with what authentication needs of its user. */
+struct token_row {
+	char		 id[PLATFORM_TOKEN_ID_LEN + 1];
+	char		 name[PLATFORM_USER_MAX + 1];
+	char		 hash[65];		/* SHA-256 (hex) of the secret */
+	int64_t		 user_id;
+	char		 user[PLATFORM_USER_MAX + 1];
+	char		 role[8];		/* the user's */
+	int		 read_only;
+	int64_t		 expires_at;		/* 0: never */
+	int64_t		 last_used_at;		/* 0: never */
+	int64_t		 revoked_at;		/* 0: not revoked */
+};
+
+/* A sign-in session, with its user. */
+struct session_row {
+	int64_t		 user_id;
+	char		 user[PLATFORM_USER_MAX + 1];
+	char		 role[8];
+	char		 csrf[65];
+	int64_t		 created_at;
+	int64_t		 last_seen;
+	int64_t		 expires_at;
+};
+
+/* Failed sign-ins of one user name or client address. */
+struct signin_row {
+	int64_t		 failures;
+	int64_t		 first_at;
+	int64_t		 locked_until;
+};
+
+/* One record of the audit trail (store-audit.c). */
+struct audit_entry {
+	int64_t		 time;
+	const char	*actor;		/* user name, "admin.token", "cli:..." */
+	const char	*auth;		/* session, token, admin_token, ... */
+	const char	*token_id;	/* or NULL */
+	const char	*role;		/* or NULL */
+	const char	*address;	/* or NULL */
+	const char	*method;
+	const char	*resource;
+	const char	*summary;
+	int		 status;
+	const char	*outcome;	/* success, refused, failed */
+	const char	*error;		/* the error code, or NULL */
+	const char	*message;	/* the error message, or NULL */
+};
+
+/* What GET /api/v1/audit asks for; NULL and 0 mean no filter. */
+struct audit_filter {
+	const char	*actor;
+	const char	*resource;	/* this path and the ones below it */
+	const char	*method;
+	const char	*outcome;
+	int64_t		 since;
+	int64_t		 until;
+	int64_t		 before_id;	/* paging: entries older than this */
+	int64_t		 limit;
+};
+
 /* Called for each signature store_vulnsig_find finds; non-zero stops. */
 typedef int	(*vuln_sig_cb)(void *, const struct vuln_sig *);
 
@@ -237,5 +306,49 @@ int	 store_vuln_scan_advance(struct store *, const char *agent_id,
 	    int64_t from_version, int64_t to_version,
 	    int64_t vulnsigs_version);
 struct json_object *store_vuln_list(struct store *, const char *agent_id);
+
+/* store-users.c: users, API tokens, sessions and failed sign-ins. */
+int	 store_user_add(struct store *, const char *name, const char *role,
+	    const char *password, int64_t now, int64_t *id);
+int	 store_user_get(struct store *, const char *name, struct user_row *);
+int	 store_user_get_id(struct store *, int64_t, struct user_row *);
+int	 store_user_set_password(struct store *, int64_t, const char *,
+	    int64_t now);
+int	 store_user_set_role(struct store *, int64_t, const char *,
+	    int64_t now);
+int	 store_user_signed_in(struct store *, int64_t, int64_t now);
+int	 store_user_delete(struct store *, int64_t);
+int	 store_user_admins(struct store *, int64_t *count);
+struct json_object *store_user_list(struct store *, const char *name);
+int	 store_token_add(struct store *, const struct token_row *,
+	    int64_t now);
+int	 store_token_get(struct store *, const char *id, struct token_row *);
+int	 store_token_touch(struct store *, const char *id, int64_t now);
+int	 store_token_revoke(struct store *, const char *id, int64_t now);
+struct json_object *store_token_list(struct store *, const char *user,
+	    const char *id);
+int	 store_session_add(struct store *, const char *id_hash,
+	    int64_t user_id, const char *csrf, const char *address,
+	    int64_t now, int64_t expires_at);
+int	 store_session_get(struct store *, const char *id_hash,
+	    struct session_row *);
+int	 store_session_touch(struct store *, const char *id_hash,
+	    int64_t now);
+int	 store_session_delete(struct store *, const char *id_hash);
+int	 store_session_delete_user(struct store *, int64_t user_id,
+	    const char *except_hash);
+int	 store_session_prune(struct store *, int64_t now, int64_t idle);
+int	 store_signin_get(struct store *, const char *key,
+	    struct signin_row *);
+int	 store_signin_put(struct store *, const char *key,
+	    const struct signin_row *);
+int	 store_signin_delete(struct store *, const char *key);
+int	 store_signin_prune(struct store *, int64_t now, int64_t window);
+
+/* store-audit.c: the audit trail. */
+int	 store_audit_add(struct store *, const struct audit_entry *);
+struct json_object *store_audit_list(struct store *,
+	    const struct audit_filter *, int64_t *next_before);
+int	 store_audit_prune(struct store *, int64_t before, int64_t max_rows);
 
 #endif /* OUTPOST_STORE_H */

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "api-admin.h"
+#include "api-fixture.h"
 #include "api.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -25,7 +26,7 @@
 #include "platform.h"
 #include "store.h"
 
-#define TOKEN	"0123456789abcdef0123456789abcdef"
+#define TOKEN	FIXTURE_TOKEN
 
 struct fixture {
 	struct api	 api;
@@ -39,33 +40,10 @@ static int
 setup(void **state)
 {
 	struct fixture	*f = calloc(1, sizeof(*f));
-	char		 err[PLATFORM_ERRLEN];
 
 	assert_non_null(f);
-	f->api.store = store_open(":memory:", err, sizeof(err));
-	assert_non_null(f->api.store);
-	f->api.signer = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	assert_non_null(f->api.signer);
-	f->api.public_pem = pki_public_pem(f->api.signer);
-	snprintf(f->api.admin_token, sizeof(f->api.admin_token), "%s", TOKEN);
-	assert_int_equal(store_begin(f->api.store), 0);
-	assert_int_equal(api_admin_seed(&f->api, f->customer_id,
-	    f->activation_id), 0);
-	assert_int_equal(store_commit(f->api.store), 0);
+	fixture_api(&f->api, f->customer_id, f->activation_id);
 	*state = f;
-	return 0;
-}
-
-/* Free the fixture. */
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-
-	store_close(f->api.store);
-	EVP_PKEY_free(f->api.signer);
-	free(f->api.public_pem);
-	free(f);
 	return 0;
 }
 
@@ -289,12 +267,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_routing, setup,
+		    fixture_api_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_token, setup,
-		    teardown),
+		    fixture_api_teardown),
 		cmocka_unit_test_setup_teardown(test_agent_flow, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+		    fixture_api_teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup,
+		    fixture_api_teardown),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_uuid),
 	};

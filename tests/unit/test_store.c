@@ -17,31 +17,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "api-fixture.h"
 #include "log.h"
 #include "platform.h"
 #include "store.h"
-
-/* A new in-memory store. */
-static int
-setup(void **state)
-{
-	struct store	*s;
-	char		 err[PLATFORM_ERRLEN];
-
-	s = store_open(":memory:", err, sizeof(err));
-	if (s == NULL)
-		fail_msg("store_open: %s", err);
-	*state = s;
-	return 0;
-}
-
-/* Close the store. */
-static int
-teardown(void **state)
-{
-	store_close(*state);
-	return 0;
-}
 
 /* The savepoint around each request undoes its writes. */
 static void
@@ -129,10 +108,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_savepoint, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_manifest_versions, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_savepoint,
+		    fixture_store_setup, fixture_store_teardown),
+		cmocka_unit_test_setup_teardown(test_manifest_versions,
+		    fixture_store_setup, fixture_store_teardown),
 		cmocka_unit_test(test_schema_version),
 	};
 
