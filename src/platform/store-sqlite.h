@@ -91,7 +91,6 @@ enum store_stmt {
 	ST_ASSET_SCANS,
 	/* store-vulns.c */
 	ST_VULNSIG_INSERT,
-	ST_VULNSIG_PRUNE,
 	ST_VULNSIG_FIND,
 	ST_VULN_DELETE,
 	ST_VULN_INSERT,
@@ -99,6 +98,25 @@ enum store_stmt {
 	ST_VULN_SCAN_PUT,
 	ST_VULN_SCAN_SELECT,
 	ST_VULN_SCAN_ADVANCE,
+	ST_VULNSIG_RECORD_INSERT,
+	ST_VULN_FLEET,
+	ST_VULN_STALE,
+	/* store-feeds.c */
+	ST_GEN_INSERT,
+	ST_GEN_PUBLISH,
+	ST_GEN_UNUSED,
+	ST_GEN_DELETE_SIGS,
+	ST_GEN_DELETE_RECORDS,
+	ST_GEN_DELETE,
+	ST_VERSION_COPY,
+	ST_VERSION_ADD,
+	ST_VERSION_PRUNE,
+	ST_VERSION_SUMMARY,
+	ST_FEED_CURRENT,
+	ST_FEED_PUBLISHED,
+	ST_FEED_ATTEMPT,
+	ST_FEED_VALIDATORS,
+	ST_FEED_LIST,
 	/* store-agents.c */
 	ST_VULN_SCAN_DELETE,
 	ST_COUNT
@@ -121,6 +139,7 @@ extern const char *const store_inventory_sql[ST_COUNT];
 extern const char *const store_fim_sql[ST_COUNT];
 extern const char *const store_scans_sql[ST_COUNT];
 extern const char *const store_vulns_sql[ST_COUNT];
+extern const char *const store_feeds_sql[ST_COUNT];
 
 /* store.c: running statements and reading their rows. */
 int		 store_fail(struct store *, const char *what);
@@ -142,6 +161,5 @@ void		 store_add_text(struct json_object *, const char *key,
 int		 store_schema_migrate(struct store *);
 
 /* store-manifests.c */
-int		 store_manifest_load_versions(struct store *);
 
 #endif /* OUTPOST_STORE_SQLITE_H */

@@ -45,7 +45,8 @@ static const char *const *const store_tables[] = {
 	store_inventory_sql,
 	store_fim_sql,
 	store_scans_sql,
-	store_vulns_sql
+	store_vulns_sql,
+	store_feeds_sql
 };
 
 /*
