@@ -98,7 +98,8 @@ feed_json_start_record(struct feed_json *fj, char *err, size_t errlen)
 	if (fj->tok == NULL && (fj->tok = json_tokener_new_ex(64)) == NULL)
 		return feed_json_fail(fj, err, errlen, "out of memory");
 	json_tokener_reset(fj->tok);
-	json_tokener_set_flags(fj->tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(fj->tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_ALLOW_TRAILING_CHARS | JSON_TOKENER_VALIDATE_UTF8);
 	fj->record_bytes = 0;
 	fj->state = FJ_VALUE;
 	return 0;

@@ -399,7 +399,8 @@ feed_osv_event_version(const struct feed_sink *sink, const char *id,
 static int
 feed_osv_emit(const struct feed_sink *sink, struct vuln_sig *sig)
 {
-	sig->status = sig->fixed != NULL ? "fixed" : "open";
+	sig->status = sig->fixed != NULL || sig->last_affected != NULL ?
+	    "fixed" : "open";
 	sink->counts->signatures++;
 	return sink->fn(sink->arg, sig) != 0 ? -1 : 0;
 }
