@@ -42,7 +42,7 @@ const char *const store_vulns_sql[ST_COUNT] = {
 	    " AND s.package IN (?3, ?4)"
 	    " JOIN vulnsig_gens g ON g.gen = v.gen"
 	    " LEFT JOIN vulnsig_records r ON r.gen = s.version AND r.id = s.id"
-	    " WHERE v.version = ?1 ORDER BY v.gen, s.seq",
+	    " WHERE v.version = ?1 ORDER BY g.feed, s.seq",
 	[ST_VULN_DELETE] = "DELETE FROM vulnerabilities WHERE agent_id = ?1",
 	[ST_VULN_INSERT] =
 	    "INSERT OR IGNORE INTO vulnerabilities (agent_id, id, ecosystem,"
