@@ -87,7 +87,7 @@ with open(out + "/tracker.json", "w") as f:
             cves["CVE-%d-%d" % (2000 + cve_no % 26, cve_no)] = {
                 "description": " ".join(rnd.choice(words) for _ in range(rnd.randint(8, 30))),
                 "scope": "remote", "releases": releases}
-        f.write("%s%s: %s" % ("," if p else "", json.dumps(name), json.dumps(cves, indent=1)))
+        f.write("%s%s: %s" % ("," if p else "", json.dumps(name), json.dumps(cves)))
     f.write("}\n")
 with zipfile.ZipFile(out + "/osv.zip", "w", zipfile.ZIP_DEFLATED) as z:
     for i in range(nosv):
@@ -102,7 +102,7 @@ with zipfile.ZipFile(out + "/osv.zip", "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("BENCH-%06d.json" % i, json.dumps(rec, indent=2))
 EOF
 tracker_mb=$(du -m "$T/tracker.json" | cut -f1)
-osv_mb=$(du -m "$T/osv.zip" | cut -f1)
+osvzip_mb=$(du -m "$T/osv.zip" | cut -f1)
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$P" init "$T/p" --listen "127.0.0.1:$port" >"$T/init.out"
@@ -129,9 +129,10 @@ for _ in $(seq 100); do
 	api -H "Authorization: Bearer $tok" "https://localhost:$port/api/v1/settings" >/dev/null 2>&1 && break
 	sleep 0.1
 done
-cred=$(api -d "{\"activation_id\":\"$kid\",\"customer_id\":\"$cid\",\"host\":{\"hostname\":\"bench\",\"os\":\"Debian GNU/Linux\",\"os_version\":\"12\",\"arch\":\"x86_64\",\"agent_version\":\"0.1.0\",\"ip_addresses\":[\"192.0.2.1\"]}}" \
-    "https://localhost:$port/agent/v1/activate" | jq -r .credential)
-aid=$(api -H "Authorization: Bearer $tok" "https://localhost:$port/api/v1/agents" | jq -r '.agents[0].id')
+api -d "{\"activation_id\":\"$kid\",\"customer_id\":\"$cid\",\"host\":{\"hostname\":\"bench\",\"os\":\"Debian GNU/Linux\",\"os_version\":\"12\",\"arch\":\"x86_64\",\"agent_version\":\"0.1.0\",\"ip_addresses\":[\"192.0.2.1\"]}}" \
+    "https://localhost:$port/agent/v1/activate" >"$T/act.json"
+cred=$(jq -r .credential "$T/act.json")
+aid=$(jq -r .agent_id "$T/act.json")
 python3 - "$PACKAGES" >"$T/inv.json" <<'EOF'
 import json, sys
 npkg = int(sys.argv[1])
@@ -167,7 +168,7 @@ manifest=$(api -H "Authorization: Bearer $cred" -o "$T/m.json" -w '%{size_downlo
 ok() { awk "BEGIN { exit !($1) }" && echo PASS || echo FAIL; }
 echo
 printf 'feed: Debian tracker JSON %s MB, %s CVE entries, %s signatures; OSV zip %s MB, %s signatures\n' \
-    "$tracker_mb" "$records" "$sigs" "$osv_mb" "$osv_sigs"
+    "$tracker_mb" "$records" "$sigs" "$osvzip_mb" "$osv_sigs"
 printf '%-44s %9s %10s\n' "" "seconds" "peak MB"
 printf '%-44s %9s %10s\n' "outpost-platform vulnsigs import (tracker)" "$imp_s" "$imp_mb"
 printf '%-44s %9s %10s\n' "reference: python3 json.load (parse only)" "$ref_s" "$ref_mb"

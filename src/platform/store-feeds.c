@@ -29,13 +29,18 @@ const char *const store_feeds_sql[ST_COUNT] = {
 	    "SELECT gen FROM vulnsig_gens g WHERE (published = 1 AND NOT EXISTS"
 	    " (SELECT 1 FROM vulnsig_versions v WHERE v.gen = g.gen))"
 	    " OR (published = 0 AND created_at < ?1) OR gen = ?2 LIMIT 1",
+	[ST_GEN_CUT_SIGS] =
+	    "SELECT ecosystem, package, seq FROM vulnsigs WHERE version = ?1"
+	    " ORDER BY ecosystem, package, seq LIMIT 1 OFFSET ?2",
 	[ST_GEN_DELETE_SIGS] =
-	    "DELETE FROM vulnsigs WHERE (version, ecosystem, package, seq) IN"
-	    " (SELECT version, ecosystem, package, seq FROM vulnsigs"
-	    " WHERE version = ?1 LIMIT ?2)",
+	    "DELETE FROM vulnsigs WHERE version = ?1 AND (?2 IS NULL OR"
+	    " (ecosystem, package, seq) < (?2, ?3, ?4))",
+	[ST_GEN_CUT_RECORDS] =
+	    "SELECT id FROM vulnsig_records WHERE gen = ?1 ORDER BY id"
+	    " LIMIT 1 OFFSET ?2",
 	[ST_GEN_DELETE_RECORDS] =
-	    "DELETE FROM vulnsig_records WHERE (gen, id) IN"
-	    " (SELECT gen, id FROM vulnsig_records WHERE gen = ?1 LIMIT ?2)",
+	    "DELETE FROM vulnsig_records WHERE gen = ?1 AND (?2 IS NULL OR"
+	    " id < ?2)",
 	[ST_GEN_DELETE] = "DELETE FROM vulnsig_gens WHERE gen = ?1",
 	[ST_VERSION_COPY] =
 	    "INSERT INTO vulnsig_versions (version, gen) SELECT ?2, v.gen"
@@ -122,9 +127,38 @@ store_gen_map(struct store *s, int64_t version, const char *feed, int64_t gen)
 }
 
 /*
- * Delete up to limit rows of a generation no version maps to (or gen, or
- * an unpublished one older than stale). Returns the rows deleted (0:
- * nothing left), or -1.
+ * Delete the first limit rows (in key order, a range of the index) of
+ * table cut/del of generation gen, or all when fewer are left. Returns the
+ * rows deleted, or -1.
+ */
+static int64_t
+store_gen_delete(struct store *s, enum store_stmt cut, enum store_stmt del,
+    int ncols, int64_t gen, int limit)
+{
+	sqlite3_stmt	*c = store_stmt(s, cut), *d = store_stmt(s, del);
+	int		 rc, i;
+
+	sqlite3_bind_int64(c, 1, gen);
+	sqlite3_bind_int(c, 2, limit);
+	sqlite3_bind_int64(d, 1, gen);
+	rc = store_row(s, c, "select signatures to delete");
+	for (i = 0; i < ncols; i++)
+		if (rc == 0)
+			sqlite3_bind_value(d, 2 + i, sqlite3_column_value(c, i));
+		else
+			sqlite3_bind_null(d, 2 + i);
+	if (rc == -1 || store_exec(s, d, "delete signatures") == -1) {
+		sqlite3_reset(c);
+		return -1;
+	}
+	sqlite3_reset(c);
+	return sqlite3_changes64(s->db);
+}
+
+/*
+ * Delete up to about limit rows of a generation no version maps to (or
+ * gen, or an unpublished one older than stale). Returns the rows deleted
+ * (0: nothing left), or -1.
  */
 int64_t
 store_gen_collect(struct store *s, int64_t gen, int64_t stale, int limit)
@@ -140,19 +174,11 @@ store_gen_collect(struct store *s, int64_t gen, int64_t stale, int limit)
 	sqlite3_reset(st);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
-	st = store_stmt(s, ST_GEN_DELETE_SIGS);
-	sqlite3_bind_int64(st, 1, victim);
-	sqlite3_bind_int(st, 2, limit);
-	if (store_exec(s, st, "delete signatures") == -1)
-		return -1;
-	if ((n = sqlite3_changes(s->db)) > 0)
+	if ((n = store_gen_delete(s, ST_GEN_CUT_SIGS, ST_GEN_DELETE_SIGS, 3,
+	    victim, limit)) != 0)
 		return n;
-	st = store_stmt(s, ST_GEN_DELETE_RECORDS);
-	sqlite3_bind_int64(st, 1, victim);
-	sqlite3_bind_int(st, 2, limit);
-	if (store_exec(s, st, "delete signature records") == -1)
-		return -1;
-	if ((n = sqlite3_changes(s->db)) > 0)
+	if ((n = store_gen_delete(s, ST_GEN_CUT_RECORDS,
+	    ST_GEN_DELETE_RECORDS, 1, victim, limit)) != 0)
 		return n;
 	st = store_stmt(s, ST_GEN_DELETE);
 	sqlite3_bind_int64(st, 1, victim);
