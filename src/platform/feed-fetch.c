@@ -305,7 +305,13 @@ feed_fetch_thread(void *arg)
 		job->outcome = FEED_FAILED;
 		snprintf(job->error, sizeof(job->error), "database: %s", err);
 	} else {
+		store_set_quiet(store);
 		feed_fetch_run(job, store);
+		if (job->outcome == FEED_FAILED &&
+		    store_last_error(store)[0] != '\0')
+			snprintf(job->error + strlen(job->error),
+			    sizeof(job->error) - strlen(job->error),
+			    " (database: %s)", store_last_error(store));
 		store_close(store);
 	}
 	job->done = 1;

@@ -129,6 +129,8 @@ struct store {
 	sqlite3_stmt	*stmt[ST_COUNT];
 	int64_t		 manifest_version[MANIFEST_NTYPES];
 	int		 wal_pages;	/* frames in the WAL after a commit */
+	int		 is_quiet;	/* failures kept, not logged */
+	char		 last_error[256];
 };
 
 /* The SQL of each subsystem, by statement (NULL: not this file's). */

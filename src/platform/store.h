@@ -116,6 +116,8 @@ int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 int		 store_rollback(struct store *);
 int		 store_in_transaction(struct store *);
+void		 store_set_quiet(struct store *);
+const char	*store_last_error(struct store *);
 int		 store_savepoint(struct store *);
 int		 store_release(struct store *, int keep);
 const char	*store_errmsg(struct store *);
