@@ -1,7 +1,7 @@
 /*
- * feed-debian.c: the Debian Security Tracker's JSON
- * (https://security-tracker.debian.org/tracker/data/json) into
- * signatures. The document is an object keyed by source package; each
+ * feed-debian.c: the Debian Security Tracker's JSON into signatures.
+ *
+ * The document (https://security-tracker.debian.org/tracker/data/json) is an object keyed by source package; each
  * holds an object keyed by CVE (or TEMP-) id with "description", "scope",
  * "debianbug" and "releases", an object keyed by release codename whose
  * values carry "status" (open, resolved, undetermined), "fixed_version",

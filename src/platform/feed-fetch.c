@@ -1,6 +1,8 @@
 /*
- * feed-fetch.c: the feeds platform.conf names ("feed = NAME FORMAT URL
- * [INTERVAL]"), fetched over HTTPS with libcurl on their interval. Each
+ * feed-fetch.c: scheduled feeds, fetched over HTTPS off the event loop.
+ *
+ * The feeds platform.conf names ("feed = NAME FORMAT URL [INTERVAL]") are
+ * fetched with libcurl on their interval. Each
  * fetch runs in a thread of its own, with its own database connection, so
  * the event loop never waits for the network or the import: the thread
  * sends the ETag and Last-Modified of the last good fetch (a 304 ends it),

@@ -1,5 +1,7 @@
 /*
- * feed-import.c: one import of a feed into vulnsigs. The files named
+ * feed-import.c: one import of a feed into vulnsigs.
+ *
+ * The files named
  * (a JSON document, a directory of them, or an OSV zip) are read by the
  * format's importer through the streaming reader; each signature goes to
  * a new generation of the feed's signatures and into a SHA-256 over the

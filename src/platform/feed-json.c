@@ -1,7 +1,9 @@
 /*
- * feed-json.c: streaming reader of a feed's JSON. A feed is one JSON value
- * of tens of megabytes: the Debian tracker's is an object with a member per
- * source package, an OSV file is a record or an array of records. This
+ * feed-json.c: a streaming reader of feeds' JSON, one record at a time.
+ *
+ * A feed is one JSON value of tens of megabytes: the Debian tracker's is
+ * an object with a member per source package, an OSV file is a record or
+ * an array of records. This
  * reader walks the top level itself, a byte at a time across chunks, and
  * hands the bytes of each member or element to json-c's incremental
  * tokener (json_tokener_parse_ex), so that one record at a time is held

@@ -1,6 +1,7 @@
 /*
- * feed-osv.c: OSV records (https://ossf.github.io/osv-schema/) into
- * signatures. Each affected[] entry whose package.ecosystem is one of a
+ * feed-osv.c: OSV records into signatures.
+ *
+ * Each affected[] entry (https://ossf.github.io/osv-schema/) whose package.ecosystem is one of a
  * deb or rpm distribution release (table below) gives one signature per
  * affected interval of its ECOSYSTEM ranges: the events, in order, open
  * an interval at "introduced" ("0": every version) and close it at

@@ -1,6 +1,8 @@
 /*
- * feed-zip.c: the entries of a zip archive (PKWARE APPNOTE 6.3), read
- * with pread(2) and zlib, for OSV's per-ecosystem all.zip. The central
+ * feed-zip.c: the entries of a zip archive, streamed, for OSV's all.zip.
+ *
+ * The archive (PKWARE APPNOTE 6.3) is read with pread(2) and zlib. The
+ * central
  * directory (with its zip64 form, for archives of more than 65535
  * entries) lists the entries; each one the caller wants is streamed, in
  * 64 KiB pieces, stored or deflated, to a callback, and its CRC-32 and

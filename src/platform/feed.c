@@ -1,7 +1,9 @@
 /*
- * feed.c: what the importers share: the names of the feed formats, the
- * check of a version with its ecosystem's rules, the record of what was
- * refused, and the cut of a record's text to a title.
+ * feed.c: what the feed importers share.
+ *
+ * The names of the feed formats, the check of a version with its
+ * ecosystem's rules, the record of what was refused, and the cut of a
+ * record's text to a title.
  */
 #include "config.h"
 

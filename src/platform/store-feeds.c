@@ -1,6 +1,7 @@
 /*
- * store-feeds.c: generations of vulnerability signatures and the state of
- * each feed. Every import (a feed fetched, a file imported, a hand-written
+ * store-feeds.c: generations of vulnerability signatures, feeds' state.
+ *
+ * Every import (a feed fetched, a file imported, a hand-written
  * vulnsigs body published) fills a new generation of its feed's
  * signatures (vulnsigs.version holds the generation); publishing maps the
  * next vulnsigs manifest version to the newest published generation of
