@@ -255,6 +255,18 @@ feed_cvss3_rating(int score)
 	return score > 0 ? VULN_LOW : VULN_UNKNOWN;
 }
 
+/* The array member key of obj, or NULL. */
+static struct json_object *
+feed_osv_array(struct json_object *obj, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
 /* Rate from a severity word of obj.key (e.g. "Moderate"). 1 if rated. */
 static int
 feed_osv_rate_word(struct json_object *obj, const char *key, const char *where,
@@ -281,8 +293,7 @@ feed_osv_rate_list(struct json_object *rec, const char *type, int *severity,
 	size_t			 i;
 	int			 sev, cvss;
 
-	if (!json_object_object_get_ex(rec, "severity", &list) ||
-	    !json_object_is_type(list, json_type_array))
+	if ((list = feed_osv_array(rec, "severity")) == NULL)
 		return 0;
 	for (i = 0; i < json_object_array_length(list); i++) {
 		e = json_object_array_get_idx(list, i);
@@ -359,8 +370,7 @@ feed_osv_aliases(struct json_object *rec, const char *key, int cves_only,
 	const char		*s;
 	size_t			 i, used;
 
-	if (!json_object_object_get_ex(rec, key, &arr) ||
-	    !json_object_is_type(arr, json_type_array))
+	if ((arr = feed_osv_array(rec, key)) == NULL)
 		return;
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		v = json_object_array_get_idx(arr, i);
@@ -478,16 +488,14 @@ feed_osv_affected(const struct feed_sink *sink, struct json_object *rec,
 	sig->release = release;
 	feed_osv_severity(rec, aff, &sig->severity, source, sizeof(source));
 	sig->severity_source = source;
-	if (!json_object_object_get_ex(aff, "ranges", &ranges) ||
-	    !json_object_is_type(ranges, json_type_array))
+	if ((ranges = feed_osv_array(aff, "ranges")) == NULL)
 		return 0;
 	for (i = 0; i < json_object_array_length(ranges); i++) {
 		r = json_object_array_get_idx(ranges, i);
 		if (!json_object_is_type(r, json_type_object) ||
 		    (type = json_get_string(r, "type")) == NULL ||
 		    strcmp(type, "ECOSYSTEM") != 0 ||
-		    !json_object_object_get_ex(r, "events", &events) ||
-		    !json_object_is_type(events, json_type_array)) {
+		    (events = feed_osv_array(r, "events")) == NULL) {
 			sink->counts->skipped++;
 			continue;
 		}
@@ -532,8 +540,7 @@ feed_osv_record(const struct feed_sink *sink, struct json_object *rec)
 	sig.feed = sink->feed;
 	sig.record_url = url;
 	sig.aliases = aliases[0] != '\0' ? aliases : NULL;
-	if (!json_object_object_get_ex(rec, "affected", &affected) ||
-	    !json_object_is_type(affected, json_type_array))
+	if ((affected = feed_osv_array(rec, "affected")) == NULL)
 		return 0;
 	for (i = 0; i < json_object_array_length(affected); i++)
 		if (feed_osv_affected(sink, rec,

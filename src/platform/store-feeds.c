@@ -274,17 +274,6 @@ store_feed_validators(struct store *s, const char *feed, const char *source,
 	return rc == -1 ? -1 : 0;
 }
 
-/* Add member key = column i of st as an integer, or null. */
-static void
-store_feed_add_int(struct json_object *obj, const char *key, sqlite3_stmt *st,
-    int i)
-{
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		json_object_object_add(obj, key, NULL);
-	else
-		json_add_int64(obj, key, sqlite3_column_int64(st, i));
-}
-
 /* The feeds as an API array (docs/protocol.md 4.9), or NULL on error. */
 struct json_object *
 store_feed_list(struct store *s)
@@ -302,7 +291,7 @@ store_feed_list(struct store *s)
 		obj = json_object_new_object();
 		for (i = 0; i < (int)(sizeof(cols) / sizeof(cols[0])); i++) {
 			if ((i >= 3 && i <= 4) || (i >= 6 && i <= 8))
-				store_feed_add_int(obj, cols[i], st, i);
+				store_add_int(obj, cols[i], st, i);
 			else
 				store_add_text(obj, cols[i], st, i);
 		}

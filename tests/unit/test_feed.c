@@ -409,42 +409,48 @@ zip_data(void *arg, const char *buf, size_t len)
 	return 0;
 }
 
-/* Stored and deflated entries arrive whole; a bad CRC is refused. */
-static void
-test_zip(void **state)
+/*
+ * Write the test archive (deflated or stored, its last CRC corrupt or
+ * not) to a temporary file and read it back. Returns what
+ * feed_zip_read() returned, with the entries seen in z and why in err.
+ */
+static int
+zip_case(int deflated, int corrupt, struct zipseen *z, char *err)
 {
 	static const char *const names[] = { "a.json", "README", "b.json" };
 	static const char *const texts[] = {
 		"{\"id\": \"A\"}", "skip me", "{\"id\": \"B\", \"x\": "
 		"\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}"
 	};
+	char	 path[] = "/tmp/test_feed_zipXXXXXX";
+	int	 fd, rc;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	unlink(path);
+	make_zip(fd, names, texts, 3, deflated, corrupt);
+	memset(z, 0, sizeof(*z));
+	rc = feed_zip_read(fd, zip_entry, zip_data, z, err, 256);
+	close(fd);
+	return rc;
+}
+
+/* Stored and deflated entries arrive whole; a bad CRC is refused. */
+static void
+test_zip(void **state)
+{
 	struct zipseen	 z;
 	char		 path[] = "/tmp/test_feed_zipXXXXXX", err[256];
-	int		 fd, deflate;
+	int		 fd, deflated;
 
 	(void)state;
-	for (deflate = 0; deflate <= 1; deflate++) {
-		assert_true((fd = mkstemp(path)) != -1);
-		unlink(path);
-		make_zip(fd, names, texts, 3, deflate, 0);
-		memset(&z, 0, sizeof(z));
-		assert_int_equal(feed_zip_read(fd, zip_entry, zip_data, &z,
-		    err, sizeof(err)), 0);
+	for (deflated = 0; deflated <= 1; deflated++) {
+		assert_int_equal(zip_case(deflated, 0, &z, err), 0);
 		assert_string_equal(z.log, "a.json={\"id\": \"A\"};README=b.json="
 		    "{\"id\": \"B\", \"x\": \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 		    "bbbbbbbbbbbbbbbbbbb\"};");
-		close(fd);
-		strcpy(path, "/tmp/test_feed_zipXXXXXX");
-		assert_true((fd = mkstemp(path)) != -1);
-		unlink(path);
-		make_zip(fd, names, texts, 3, deflate, 1);
-		memset(&z, 0, sizeof(z));
-		assert_int_equal(feed_zip_read(fd, zip_entry, zip_data, &z,
-		    err, sizeof(err)), -1);
+		assert_int_equal(zip_case(deflated, 1, &z, err), -1);
 		assert_string_equal(err, "b.json: CRC-32 or size does not "
 		    "match");
-		close(fd);
-		strcpy(path, "/tmp/test_feed_zipXXXXXX");
 	}
 	assert_true((fd = mkstemp(path)) != -1);
 	unlink(path);
