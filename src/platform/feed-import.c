@@ -45,6 +45,8 @@
 #define FEED_STALE_SECONDS	86400	/* an unpublished generation's age */
 #define FEED_CHUNK		65536
 
+static int	feed_import_path(struct feed_import *, const char *);
+
 /* Start an import of feed (format) on store. Returns 0, or -1 with err. */
 int
 feed_import_begin(struct feed_import *fi, struct store *store,
@@ -253,7 +255,7 @@ feed_import_dir(struct feed_import *fi, const char *path)
  * Import path: a JSON document, a directory of .json documents (OSV), or
  * an OSV zip archive. Returns 0, or -1 with fi->err.
  */
-int
+static int
 feed_import_path(struct feed_import *fi, const char *path)
 {
 	struct stat	 sb;
@@ -299,7 +301,7 @@ feed_import_path(struct feed_import *fi, const char *path)
 }
 
 /* Delete the rows of generations no version maps to, in steps. 0/-1. */
-int
+static int
 feed_import_collect(struct store *store, int64_t gen, int own_tx,
     int64_t now, int64_t max_rows)
 {

@@ -39,12 +39,9 @@ struct feed_import {
 int	feed_import_begin(struct feed_import *, struct store *,
 	    const char *feed, enum feed_format, int own_tx, int64_t now);
 int	feed_import_sig(void *, const struct vuln_sig *);
-int	feed_import_path(struct feed_import *, const char *path);
 int	feed_import_finish(struct feed_import *, EVP_PKEY *signer,
 	    const char *source, int64_t *version);
 void	feed_import_abort(struct feed_import *);
-int	feed_import_collect(struct store *, int64_t gen, int own_tx,
-	    int64_t now, int64_t max_rows);
 int	feed_import_files(struct store *, EVP_PKEY *signer, const char *feed,
 	    enum feed_format, char *const *paths, int npaths,
 	    const char *source, volatile int *stop, int64_t now,

@@ -300,6 +300,23 @@ put32(unsigned char *p, uint32_t v)
 }
 
 /*
+ * The fields local and central headers share: flags, method, time, CRC,
+ * sizes, name length.
+ */
+static unsigned char *
+put_entry(unsigned char *p, int deflated, uint32_t crc, uLongf dlen,
+    const char *text, const char *name)
+{
+	p = put16(p, 0);
+	p = put16(p, deflated ? 8 : 0);
+	p = put32(p, 0);
+	p = put32(p, crc);
+	p = put32(p, (uint32_t)dlen);
+	p = put32(p, (uint32_t)strlen(text));
+	return put16(p, (unsigned)strlen(name));
+}
+
+/*
  * Write a zip of the entries (name, text; deflated when deflate) to fd;
  * corrupt flips the CRC of the last. Returns the archive's size.
  */
@@ -337,28 +354,15 @@ make_zip(int fd, const char *const *names, const char *const *texts, int n,
 		off = (uint32_t)(p - buf);
 		p = put32(p, 0x04034b50);
 		p = put16(p, 20);
-		p = put16(p, 0);
-		p = put16(p, deflated ? 8 : 0);
-		p = put32(p, 0);
-		p = put32(p, crc);
-		p = put32(p, (uint32_t)dlen);
-		p = put32(p, (uint32_t)strlen(texts[i]));
-		p = put16(p, (unsigned)strlen(names[i]));
+		p = put_entry(p, deflated, crc, dlen, texts[i], names[i]);
 		p = put16(p, 0);
 		memcpy(p, names[i], strlen(names[i]));
 		p += strlen(names[i]);
 		memcpy(p, data, dlen);
 		p += dlen;
 		c = put32(c, 0x02014b50);
-		c = put16(c, 20);
-		c = put16(c, 20);
-		c = put16(c, 0);
-		c = put16(c, deflated ? 8 : 0);
-		c = put32(c, 0);
-		c = put32(c, crc);
-		c = put32(c, (uint32_t)dlen);
-		c = put32(c, (uint32_t)strlen(texts[i]));
-		c = put16(c, (unsigned)strlen(names[i]));
+		c = put32(c, 20 | 20 << 16);
+		c = put_entry(c, deflated, crc, dlen, texts[i], names[i]);
 		c = put32(c, 0);
 		c = put32(c, 0);
 		c = put32(c, 0);
