@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api-vuln.h"
 #include "api.h"
@@ -22,6 +23,9 @@
 #include "log.h"
 #include "store.h"
 #include "vuln.h"
+
+/* How long one fleet listing may spend recomputing agents. */
+#define API_VULN_FLEET_BUDGET_MS	500
 
 /* What the signature callback needs to record a detection. */
 struct api_vuln_match {
@@ -349,19 +353,28 @@ api_vuln_agent_list(struct api *api, struct api_request *req,
 }
 
 /*
- * Make every agent's detections current (GET /api/v1/vulnerabilities
- * lists what is stored). Returns 0, or -1.
+ * Make agents' detections current (GET /api/v1/vulnerabilities lists what
+ * is stored), for at most API_VULN_FLEET_BUDGET_MS so that the loop is
+ * not held: *stale is how many are left. Returns 0, or -1.
  */
 static int
-api_vuln_fleet_current(struct api *api, int64_t now)
+api_vuln_fleet_current(struct api *api, int64_t now, int64_t *stale)
 {
-	char	 id[PLATFORM_UUID_LEN + 1];
-	int	 rc;
+	struct timespec	 start, t;
+	char		 id[PLATFORM_UUID_LEN + 1];
+	int		 rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while ((rc = store_vuln_stale(api->store,
-	    store_manifest_version(api->store, MANIFEST_VULNSIGS), id)) == 0)
+	    store_manifest_version(api->store, MANIFEST_VULNSIGS), id,
+	    stale)) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - start.tv_sec) * 1000 + (t.tv_nsec -
+		    start.tv_nsec) / 1000000 >= API_VULN_FLEET_BUDGET_MS)
+			return 0;
 		if (api_vuln_agent_current(api, id, now) == -1)
 			return -1;
+	}
 	return rc == 1 ? 0 : -1;
 }
 
@@ -392,6 +405,7 @@ api_vuln_fleet(struct api *api, struct api_request *req,
 	struct store_vuln_filter	 f;
 	struct json_object		*arr;
 	const char			*sev;
+	int64_t				 stale;
 	char				 cve[160], pkg[272], sevbuf[16];
 	char				 rel[80];
 
@@ -413,7 +427,7 @@ api_vuln_fleet(struct api *api, struct api_request *req,
 		    "expected unknown, low, medium, high or critical");
 		return;
 	}
-	if (api_vuln_fleet_current(api, req->now) == -1 ||
+	if (api_vuln_fleet_current(api, req->now, &stale) == -1 ||
 	    (arr = store_vuln_fleet(api->store, &f)) == NULL) {
 		api_store_error(res);
 		return;
@@ -421,6 +435,7 @@ api_vuln_fleet(struct api *api, struct api_request *req,
 	res->json = json_object_new_object();
 	api_vuln_add_version(res->json, "vulnsigs_version",
 	    store_manifest_version(api->store, MANIFEST_VULNSIGS));
+	json_add_int64(res->json, "stale_agents", stale);
 	json_add_int64(res->json, "count",
 	    (int64_t)json_object_array_length(arr));
 	json_object_object_add(res->json, "vulnerabilities", arr);

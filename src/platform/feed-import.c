@@ -380,7 +380,8 @@ feed_import_finish(struct feed_import *fi, EVP_PKEY *signer,
 	if (fi->own_tx && (store_commit(fi->store) == -1 ||
 	    store_begin(fi->store) == -1))
 		goto fail;
-	if (fi->own_tx && store_manifest_load_versions(fi->store) == -1)
+	/* Inside a write transaction: the newest version, whoever made it. */
+	if (store_manifest_load_versions(fi->store) == -1)
 		goto fail;
 	*version = store_manifest_version(fi->store, MANIFEST_VULNSIGS);
 	if (store_feed_digest(fi->store, fi->feed, *version, &cur) == -1)

@@ -62,7 +62,10 @@ const char *const store_vulns_sql[ST_COUNT] = {
 	    " AND (?4 IS NULL OR release = ?4)"
 	    " ORDER BY severity DESC, id, package, agent_id, arch LIMIT ?5",
 	[ST_VULN_STALE] =
-	    "SELECT i.agent_id FROM inventories i LEFT JOIN"
+	    "SELECT i.agent_id, (SELECT count(*) FROM inventories j LEFT JOIN"
+	    " vulnerability_scans w ON w.agent_id = j.agent_id"
+	    " WHERE w.agent_id IS NULL OR w.inventory_version != j.version"
+	    " OR w.vulnsigs_version != ?1) FROM inventories i LEFT JOIN"
 	    " vulnerability_scans v ON v.agent_id = i.agent_id"
 	    " WHERE v.agent_id IS NULL OR v.inventory_version != i.version"
 	    " OR v.vulnsigs_version != ?1 LIMIT 1",
@@ -377,18 +380,22 @@ store_vuln_fleet(struct store *s, const struct store_vuln_filter *f)
 
 /*
  * An agent whose detections were not computed from its current inventory
- * and vulnsigs version, into id. Returns 0, 1 (none), or -1.
+ * and vulnsigs version, into id, and how many there are in *count.
+ * Returns 0, 1 (none), or -1.
  */
 int
 store_vuln_stale(struct store *s, int64_t vulnsigs,
-    char id[PLATFORM_UUID_LEN + 1])
+    char id[PLATFORM_UUID_LEN + 1], int64_t *count)
 {
 	sqlite3_stmt	*st = store_stmt(s, ST_VULN_STALE);
 	int		 rc;
 
+	*count = 0;
 	sqlite3_bind_int64(st, 1, vulnsigs);
-	if ((rc = store_row(s, st, "select a stale agent")) == 0)
+	if ((rc = store_row(s, st, "select a stale agent")) == 0) {
 		strlcpy(id, store_col_text(st, 0), PLATFORM_UUID_LEN + 1);
+		*count = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_reset(st);
 	return rc;
 }

@@ -251,7 +251,7 @@ int	 store_vulnsig_find(struct store *, int64_t version,
 struct json_object *store_vuln_fleet(struct store *,
 	    const struct store_vuln_filter *);
 int	 store_vuln_stale(struct store *, int64_t vulnsigs,
-	    char id[PLATFORM_UUID_LEN + 1]);
+	    char id[PLATFORM_UUID_LEN + 1], int64_t *count);
 int	 store_vuln_clear(struct store *, const char *agent_id);
 int	 store_vuln_add(struct store *, const char *agent_id,
 	    const struct vuln_detection *);

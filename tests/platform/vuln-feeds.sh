@@ -146,6 +146,7 @@ check_explained "https://security-tracker.debian.org/tracker/CVE-2025-53603" \
 # The fleet, by CVE, package, severity and release.
 expect 200 admin GET "/api/v1/vulnerabilities?cve=CVE-2025-53603"
 assert_json .count 2
+assert_json .stale_agents 0
 assert_json '[.vulnerabilities[].agent_id] | unique | length' 1
 expect 200 admin GET "/api/v1/vulnerabilities?package=busybox"
 assert_json .count 2
