@@ -12,9 +12,11 @@
  * the feeds), and the generations no version needs any more are deleted.
  *
  * An import on a connection of its own (the command line, a scheduled
- * fetch in its thread) commits every FEED_TX_ROWS signatures, so that the
- * server's transactions never wait long; the publish is one short
- * transaction. A hand-written vulnsigs body is published the same way as
+ * fetch in its thread) keeps FEED_TX_ROWS signatures in memory and writes
+ * them in one short transaction, so that the write lock is free while it
+ * parses and the server's transactions never wait long; the publish is
+ * one short transaction, and old generations are deleted in steps with a
+ * pause between them. A hand-written vulnsigs body is published the same way as
  * the "manual" feed, inside the request's transaction.
  */
 #include "config.h"
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -41,8 +44,10 @@
 #include "vuln.h"
 
 #define FEED_TX_ROWS		10000	/* signatures per transaction */
+#define FEED_ARENA		(8 * 1024 * 1024) /* their strings, at most */
+#define FEED_PAUSE_NSEC		10000000 /* between steps of a deletion */
 #define FEED_COLLECT_ROWS	10000	/* rows deleted per step */
-#define FEED_STALE_SECONDS	86400	/* an unpublished generation's age */
+#define FEED_STALE_SECONDS	3600	/* an abandoned generation's age */
 #define FEED_CHUNK		65536
 
 static int	feed_import_path(struct feed_import *, const char *);
@@ -67,11 +72,98 @@ feed_import_begin(struct feed_import *fi, struct store *store,
 		snprintf(fi->err, sizeof(fi->err), "cannot start SHA-256");
 		return -1;
 	}
+	if (own_tx && ((fi->batch = calloc(FEED_TX_ROWS,
+	    sizeof(*fi->batch))) == NULL ||
+	    (fi->arena = malloc(FEED_ARENA)) == NULL)) {
+		snprintf(fi->err, sizeof(fi->err), "out of memory");
+		return -1;
+	}
 	if ((own_tx && store_begin(store) == -1) ||
-	    store_gen_new(store, fi->feed, now, &fi->gen) == -1) {
+	    store_gen_new(store, fi->feed, now, &fi->gen) == -1 ||
+	    (own_tx && store_commit(store) == -1)) {
 		snprintf(fi->err, sizeof(fi->err), "database error");
 		return -1;
 	}
+	return 0;
+}
+
+/* Write the kept signatures in one transaction. Returns 0, or -1. */
+static int
+feed_import_flush(struct feed_import *fi)
+{
+	int64_t	 first = fi->seq - (int64_t)fi->nbatch;
+	size_t	 i;
+
+	if (fi->nbatch == 0)
+		return 0;
+	if (store_begin(fi->store) == -1)
+		goto fail;
+	for (i = 0; i < fi->nbatch; i++)
+		if (store_vulnsig_add(fi->store, fi->gen, first + (int64_t)i,
+		    &fi->batch[i]) == -1) {
+			store_rollback(fi->store);
+			goto fail;
+		}
+	if (store_commit(fi->store) == -1)
+		goto fail;
+	fi->nbatch = 0;
+	fi->arena_used = 0;
+	return 0;
+fail:
+	snprintf(fi->err, sizeof(fi->err), "database error: %s",
+	    store_last_error(fi->store));
+	return -1;
+}
+
+/* A copy of s in the arena (there is room: see feed_import_keep). */
+static const char *
+feed_import_copy(struct feed_import *fi, const char *s)
+{
+	char	*p;
+	size_t	 len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	p = fi->arena + fi->arena_used;
+	memcpy(p, s, len);
+	fi->arena_used += len;
+	return p;
+}
+
+/*
+ * Keep a copy of sig (whose fields has n strings) for the next batch.
+ * Returns 0, or -1.
+ */
+static int
+feed_import_keep(struct feed_import *fi, const struct vuln_sig *sig,
+    const char *const *fields, size_t n)
+{
+	struct vuln_sig	*k;
+	size_t		 i, need = 0;
+
+	for (i = 0; i < n; i++)
+		need += fields[i] != NULL ? strlen(fields[i]) + 1 : 0;
+	need += sig->feed != NULL ? strlen(sig->feed) + 1 : 0;
+	if ((fi->nbatch == FEED_TX_ROWS ||
+	    fi->arena_used + need > FEED_ARENA) &&
+	    feed_import_flush(fi) == -1)
+		return -1;
+	k = &fi->batch[fi->nbatch++];
+	*k = *sig;
+	k->id = feed_import_copy(fi, sig->id);
+	k->title = feed_import_copy(fi, sig->title);
+	k->package = feed_import_copy(fi, sig->package);
+	k->ecosystem = feed_import_copy(fi, sig->ecosystem);
+	k->introduced = feed_import_copy(fi, sig->introduced);
+	k->fixed = feed_import_copy(fi, sig->fixed);
+	k->last_affected = feed_import_copy(fi, sig->last_affected);
+	k->release = feed_import_copy(fi, sig->release);
+	k->status = feed_import_copy(fi, sig->status);
+	k->feed = feed_import_copy(fi, sig->feed);
+	k->record_url = feed_import_copy(fi, sig->record_url);
+	k->severity_source = feed_import_copy(fi, sig->severity_source);
+	k->aliases = feed_import_copy(fi, sig->aliases);
 	return 0;
 }
 
@@ -111,21 +203,25 @@ feed_import_sig(void *arg, const struct vuln_sig *sig)
 		    FEED_MAX_SIGNATURES);
 		return -1;
 	}
-	for (i = 0; i < nitems(fields); i++)
+	for (i = 0; i < nitems(fields); i++) {
+		if (fields[i] != NULL && strlen(fields[i]) > 2048) {
+			snprintf(fi->err, sizeof(fi->err), "%s: a field of "
+			    "more than 2048 bytes", sig->id);
+			return -1;
+		}
 		feed_import_hash(fi, fields[i]);
+	}
 	snprintf(n, sizeof(n), "%d/%d", sig->severity, sig->by_source);
 	feed_import_hash(fi, n);
+	if (fi->own_tx) {
+		if (feed_import_keep(fi, sig, fields, nitems(fields)) == -1)
+			return -1;
+		fi->seq++;
+		return 0;
+	}
 	if (store_vulnsig_add(fi->store, fi->gen, fi->seq++, sig) == -1) {
 		snprintf(fi->err, sizeof(fi->err), "database error");
 		return -1;
-	}
-	if (fi->own_tx && ++fi->in_tx >= FEED_TX_ROWS) {
-		fi->in_tx = 0;
-		if (store_commit(fi->store) == -1 ||
-		    store_begin(fi->store) == -1) {
-			snprintf(fi->err, sizeof(fi->err), "database error");
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -305,7 +401,8 @@ static int
 feed_import_collect(struct store *store, int64_t gen, int own_tx,
     int64_t now, int64_t max_rows)
 {
-	int64_t	 n, done = 0;
+	struct timespec	 pause = { 0, FEED_PAUSE_NSEC };
+	int64_t		 n, done = 0;
 
 	do {
 		if (own_tx && store_begin(store) == -1)
@@ -315,6 +412,8 @@ feed_import_collect(struct store *store, int64_t gen, int own_tx,
 		if (own_tx && (n == -1 ? store_rollback(store) :
 		    store_commit(store)) == -1)
 			return -1;
+		if (own_tx && n > 0)
+			nanosleep(&pause, NULL);	/* the server's turn */
 		done += n;
 	} while (n > 0 && done < max_rows);
 	return n == -1 ? -1 : 0;
@@ -326,10 +425,16 @@ feed_import_abort(struct feed_import *fi)
 {
 	if (fi->own_tx && store_in_transaction(fi->store))
 		store_rollback(fi->store);
-	if (fi->gen != 0 && fi->own_tx)
+	/* Stopping (shutdown, reload): leave it to a later import. */
+	if (fi->gen != 0 && fi->own_tx && (fi->stop == NULL || !*fi->stop))
 		feed_import_collect(fi->store, fi->gen, 1, fi->now, INT64_MAX);
 	EVP_MD_CTX_free(fi->md);
 	fi->md = NULL;
+	free(fi->batch);
+	fi->batch = NULL;
+	free(fi->arena);
+	fi->arena = NULL;
+	fi->nbatch = 0;
 }
 
 /*
@@ -377,7 +482,7 @@ feed_import_finish(struct feed_import *fi, EVP_PKEY *signer,
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	hex[2 * mdlen] = '\0';
 	snprintf(fi->digest, sizeof(fi->digest), "%s", hex);
-	if (fi->own_tx && (store_commit(fi->store) == -1 ||
+	if (fi->own_tx && (feed_import_flush(fi) == -1 ||
 	    store_begin(fi->store) == -1))
 		goto fail;
 	/* Inside a write transaction: the newest version, whoever made it. */

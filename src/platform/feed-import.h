@@ -24,8 +24,12 @@ struct feed_import {
 	int			 manual;	/* publish even if unchanged */
 	int64_t			 now;
 	int64_t			 gen;
-	int64_t			 seq;
-	int64_t			 in_tx;
+	int64_t			 seq;		/* signatures so far */
+	/* own_tx: signatures kept until a batch is written at once */
+	struct vuln_sig		*batch;
+	size_t			 nbatch;
+	char			*arena;		/* their strings */
+	size_t			 arena_used;
 	EVP_MD_CTX		*md;
 	struct feed_sink	 sink;
 	struct feed_counts	 counts;
