@@ -591,6 +591,7 @@ platform_vulnsigs_import(int argc, char *argv[])
 	};
 	struct platform_conf	 conf;
 	struct feed_counts	 counts;
+	struct store_feed_gen	 g;
 	struct store		*store;
 	enum feed_format	 format;
 	EVP_PKEY		*signer;
@@ -637,6 +638,15 @@ platform_vulnsigs_import(int argc, char *argv[])
 	rc = feed_import_files(store, signer, name, format, argv + optind,
 	    argc - optind, source, NULL, (int64_t)time(NULL), &counts,
 	    &version, err, sizeof(err));
+	memset(&g, 0, sizeof(g));
+	g.feed = name;
+	g.format = fname;
+	g.source = source;
+	g.now = (int64_t)time(NULL);
+	if (store_feed_attempt(store, &g, rc == 0 ? "published" : rc == 1 ?
+	    "unchanged" : "failed", rc == -1 ? err : NULL, NULL, NULL) == -1)
+		fprintf(stderr, "outpost-platform: cannot record the import in "
+		    "the feed's status\n");
 	if (rc == -1)
 		fprintf(stderr, "outpost-platform: import of feed %s failed: "
 		    "%s; nothing was published\n", name, err);

@@ -156,6 +156,9 @@ expect 400 admin GET "/api/v1/vulnerabilities?severity=bad"
 expect 200 admin GET /api/v1/feeds
 assert_json '.feeds[0].name' debian-tracker
 assert_json '.feeds[0].signatures' 24
+assert_json '.feeds[0].last_outcome' failed
+assert_json '.feeds[0].last_error | test("byte 33: the document ends")' true
+assert_json '.feeds[0].last_success > 0' true
 # What an agent downloads stays small.
 activate agent-download
 curl -sS --cacert "$PDIR/ca.pem" -H "Authorization: Bearer $CRED" \
