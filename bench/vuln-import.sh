@@ -17,7 +17,7 @@
 # measures the vulnsigs manifest an agent downloads. Last, the same
 # document is served by a local HTTPS server and added as a scheduled
 # feed (SIGHUP): the latency of admin requests while the platform fetches
-# and imports it shows the event loop is not held. Targets (issue 22):
+# and imports it shows the event loop is not held. Targets (from the issue that asked for it):
 # import within 60 s and 512 MB, manifest under 4 KB.
 set -eu
 

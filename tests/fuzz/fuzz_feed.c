@@ -151,6 +151,7 @@ fuzz_zip_data(void *arg, const char *buf, size_t len)
 	return rc;
 }
 
+/* One input: the format byte, the piece size byte, the document. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -467,6 +467,7 @@ test_zip(void **state)
 	close(fd);
 }
 
+/* Run the tests. */
 int
 main(void)
 {
