@@ -65,11 +65,15 @@ libapparmor1 3.0.8-3 amd64 deb apparmor 3.0.8-3
 chromium 99.0.4844.51-1 amd64 deb chromium 99.0.4844.51-1
 prototypejs 1.7.1-3 all deb prototypejs 1.7.1-3'
 	# Debian 12, patched: at bookworm's fixed version; a binNMU whose
-	# binary version is below the fix but whose source is at it.
+	# binary version is below the fix but whose source is at it; an
+	# unfixed CVE is found whatever the version, and a not-affected one
+	# never.
 	host deb12-patched debian 12 '
 libsope1 5.8.0-1+deb12u1 amd64 deb sope 5.8.0-1+deb12u1
 sope4.9-stx 5.8.0-1+b1 amd64 deb sope 5.8.0-1+deb12u1
-chromium 98.0.4758.80-1 amd64 deb chromium 98.0.4758.80-1'
+chromium 98.0.4758.80-1 amd64 deb chromium 98.0.4758.80-1
+busybox 9:99.0-1 amd64 deb busybox 9:99.0-1
+apparmor 0.1-1 amd64 deb apparmor 0.1-1'
 	# Debian 11 at bullseye's fixed versions (+deb11u1, ~deb11u1): none,
 	# though bookworm's fixes are higher; an older chromium-common and
 	# the open entries are found.
@@ -92,7 +96,9 @@ PCVE-2025-53603 libsope1 amd64 5.8.0-1 5.8.0-1+deb12u1 fixed debian:12 source un
 PCVE-2025-53603 libsope1 i386 5.8.0-1 5.8.0-1+deb12u1 fixed debian:12 source unknown
 PCVE-2018-1000500 busybox-static amd64 1:1.35.0-4 - open debian:12 source low
 PCVE-2016-1585 libapparmor1 amd64 3.0.8-3 - open debian:12 source low'
-	expect_findings deb12-patched ''
+	expect_findings deb12-patched '
+PCVE-2018-1000500 busybox amd64 9:99.0-1 - open debian:12 source low
+PCVE-2016-1585 apparmor amd64 0.1-1 - open debian:12 source low'
 	expect_findings deb11 '
 PCVE-2022-0456 chromium-common amd64 90.0.4430.212-1 98.0.4758.80-1~deb11u1 fixed debian:11 source unknown
 PCVE-2018-1000500 busybox amd64 1:1.30.1-6 - open debian:11 source low
@@ -149,7 +155,7 @@ assert_json .count 2
 assert_json .stale_agents 0
 assert_json '[.vulnerabilities[].agent_id] | unique | length' 1
 expect 200 admin GET "/api/v1/vulnerabilities?package=busybox"
-assert_json .count 2
+assert_json .count 3
 expect 200 admin GET "/api/v1/vulnerabilities?severity=low&release=debian:11"
 assert_json '[.vulnerabilities[].id] | join(",")' "CVE-2016-1585,CVE-2018-1000500"
 expect 400 admin GET "/api/v1/vulnerabilities?severity=bad"
