@@ -66,6 +66,7 @@ struct feed_job {
 	volatile int			 done;
 	/* Written by the thread, read by the loop after the join. */
 	enum feed_outcome		 outcome;
+	int				 same_bytes;	/* not imported */
 	int64_t				 version;
 	struct feed_counts		 counts;
 	char				 error[4200];
@@ -229,6 +230,34 @@ done:
 	return (int)status;
 }
 
+/* Whether files a and b hold the same bytes. Returns 1 or 0. */
+static int
+feed_fetch_same_file(const char *a, const char *b)
+{
+	char	 ba[65536], bb[65536];
+	FILE	*fa, *fb;
+	size_t	 na, nb;
+	int	 same = 0;
+
+	if ((fa = fopen(a, "re")) == NULL)
+		return 0;
+	if ((fb = fopen(b, "re")) == NULL) {
+		fclose(fa);
+		return 0;
+	}
+	do {
+		na = fread(ba, 1, sizeof(ba), fa);
+		nb = fread(bb, 1, sizeof(bb), fb);
+		if (na != nb || memcmp(ba, bb, na) != 0)
+			goto done;
+	} while (na > 0);
+	same = !ferror(fa) && !ferror(fb);
+done:
+	fclose(fa);
+	fclose(fb);
+	return same;
+}
+
 /* Download, import and record one fetch (on store). */
 static void
 feed_fetch_run(struct feed_job *job, struct store *store)
@@ -261,6 +290,10 @@ feed_fetch_run(struct feed_job *job, struct store *store)
 		if (status != -1)
 			snprintf(job->error, sizeof(job->error), "HTTP status "
 			    "%d from %s", status, f->url);
+	} else if (feed_fetch_same_file(part, path)) {
+		/* A server without validators sent the same bytes again. */
+		job->outcome = FEED_UNCHANGED;
+		job->same_bytes = 1;
 	} else {
 		feed_format_parse(f->format, &format);
 		paths[0] = part;
@@ -301,6 +334,7 @@ feed_fetch_thread(void *arg)
 	char		 err[512];
 
 	job->error[0] = job->etag[0] = job->last_modified[0] = '\0';
+	job->same_bytes = 0;
 	memset(&job->counts, 0, sizeof(job->counts));
 	if ((store = store_open(job->ff->conf->database, err,
 	    sizeof(err))) == NULL) {
@@ -362,8 +396,9 @@ feed_fetch_report(struct feed_job *job)
 		    c->invalid > 0 ? ": " : "", c->first_invalid);
 		break;
 	case FEED_UNCHANGED:
-		log_info("feed %s: %s unchanged in content; vulnsigs version "
-		    "%lld stays in force", f->name, f->url,
+		log_info("feed %s: %s %s; vulnsigs version %lld stays in force",
+		    f->name, f->url, job->same_bytes ? "sent the bytes of the "
+		    "last import again" : "unchanged in content",
 		    (long long)job->version);
 		break;
 	case FEED_NOT_MODIFIED:

@@ -3,7 +3,8 @@
 # verified against the CA feed_ca_file names) is fetched on its interval;
 # the ETag goes back and a 304 publishes nothing; a changed feed publishes
 # the next vulnsigs version and the detections follow; bytes that change
-# but signatures that do not publish nothing; a 503, a broken document and
+# but signatures that do not publish nothing, nor do the same bytes from a
+# server without validators; a 503, a broken document and
 # a server that is gone each keep the last good version, with the reason
 # in the log and in GET /api/v1/feeds.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -37,7 +38,8 @@ class H(http.server.BaseHTTPRequestHandler):
         else:
             data = open(path, "rb").read()
             etag = '"%s"' % hashlib.sha256(data).hexdigest()[:32]
-            if inm == etag:
+            noetag = os.path.exists(os.path.join(root, "noetag"))
+            if inm == etag and not noetag:
                 status = 304
                 self.send_response(304)
                 self.send_header("ETag", etag)
@@ -45,8 +47,9 @@ class H(http.server.BaseHTTPRequestHandler):
             else:
                 status = 200
                 self.send_response(200)
-                self.send_header("ETag", etag)
-                self.send_header("Last-Modified", self.date_time_string(os.stat(path).st_mtime))
+                if not noetag:
+                    self.send_header("ETag", etag)
+                    self.send_header("Last-Modified", self.date_time_string(os.stat(path).st_mtime))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -125,6 +128,17 @@ wait_for 20 feed_is '.feeds[0].last_outcome == "unchanged"' ||
     fail "no unchanged outcome: $(admin_get /api/v1/feeds)"
 assert_grep "$PDIR/log/platform.log" "feed debian: https://localhost:$FPORT/feed.json unchanged in content; vulnsigs version 3 stays in force"
 feed_is '.vulnsigs_version == 3' || fail "a version was published for the same content"
+
+# A server without validators sends the same bytes again: not imported.
+n200=$(requests_with 200)
+touch "$T/www/noetag"
+wait_for 20 sh -c "[ \$(grep -c '^200 ' '$T/requests.log') -gt $((n200 + 1)) ]" ||
+    fail "no unconditional fetches"
+feed_is '.vulnsigs_version == 3 and .feeds[0].last_outcome == "unchanged"' ||
+    fail "the same bytes: $(admin_get /api/v1/feeds)"
+wait_for 10 grep -q "feed debian: https://localhost:$FPORT/feed.json sent the bytes of the last import again; vulnsigs version 3 stays in force" "$PDIR/log/platform.log" ||
+    fail "the same bytes were imported again"
+rm "$T/www/noetag"
 
 # Failures keep version 3 and say why, in the log and the status.
 touch "$T/www/fail"
