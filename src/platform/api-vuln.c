@@ -378,6 +378,18 @@ api_vuln_fleet_current(struct api *api, int64_t now, int64_t *stale)
 	return rc == 1 ? 0 : -1;
 }
 
+/* Answer 200 with the vulnsigs version in force and arr as key. */
+static void
+api_vuln_answer(struct api *api, struct api_response *res, const char *key,
+    struct json_object *arr)
+{
+	res->json = json_object_new_object();
+	api_vuln_add_version(res->json, "vulnsigs_version",
+	    store_manifest_version(api->store, MANIFEST_VULNSIGS));
+	json_object_object_add(res->json, key, arr);
+	res->status = 200;
+}
+
 /* Read query key into buf (NULL *out when absent). 0, or -1 with a 400. */
 static int
 api_vuln_query(struct api_request *req, struct api_response *res,
@@ -432,14 +444,10 @@ api_vuln_fleet(struct api *api, struct api_request *req,
 		api_store_error(res);
 		return;
 	}
-	res->json = json_object_new_object();
-	api_vuln_add_version(res->json, "vulnsigs_version",
-	    store_manifest_version(api->store, MANIFEST_VULNSIGS));
+	api_vuln_answer(api, res, "vulnerabilities", arr);
 	json_add_int64(res->json, "stale_agents", stale);
 	json_add_int64(res->json, "count",
 	    (int64_t)json_object_array_length(arr));
-	json_object_object_add(res->json, "vulnerabilities", arr);
-	res->status = 200;
 }
 
 /* GET /api/v1/feeds: each feed, its content and its last fetch. */
@@ -454,9 +462,5 @@ api_vuln_feeds(struct api *api, struct api_request *req,
 		api_store_error(res);
 		return;
 	}
-	res->json = json_object_new_object();
-	api_vuln_add_version(res->json, "vulnsigs_version",
-	    store_manifest_version(api->store, MANIFEST_VULNSIGS));
-	json_object_object_add(res->json, "feeds", arr);
-	res->status = 200;
+	api_vuln_answer(api, res, "feeds", arr);
 }

@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,20 @@
 #define FEED_CHUNK		65536
 
 static int	feed_import_path(struct feed_import *, const char *);
+
+/* The strings of a signature: hashed (but feed) and copied into batches. */
+static const size_t feed_sig_strings[] = {
+	offsetof(struct vuln_sig, id), offsetof(struct vuln_sig, title),
+	offsetof(struct vuln_sig, package),
+	offsetof(struct vuln_sig, ecosystem),
+	offsetof(struct vuln_sig, introduced),
+	offsetof(struct vuln_sig, fixed),
+	offsetof(struct vuln_sig, last_affected),
+	offsetof(struct vuln_sig, release), offsetof(struct vuln_sig, status),
+	offsetof(struct vuln_sig, record_url),
+	offsetof(struct vuln_sig, severity_source),
+	offsetof(struct vuln_sig, aliases), offsetof(struct vuln_sig, feed)
+};
 
 /* Start an import of feed (format) on store. Returns 0, or -1 with err. */
 int
@@ -132,38 +147,29 @@ feed_import_copy(struct feed_import *fi, const char *s)
 }
 
 /*
- * Keep a copy of sig (whose fields has n strings) for the next batch.
+ * Keep a copy of sig for the next batch (its strings need need bytes).
  * Returns 0, or -1.
  */
 static int
 feed_import_keep(struct feed_import *fi, const struct vuln_sig *sig,
-    const char *const *fields, size_t n)
+    size_t need)
 {
 	struct vuln_sig	*k;
-	size_t		 i, need = 0;
+	const char	*v;
+	size_t		 i;
 
-	for (i = 0; i < n; i++)
-		need += fields[i] != NULL ? strlen(fields[i]) + 1 : 0;
-	need += sig->feed != NULL ? strlen(sig->feed) + 1 : 0;
 	if ((fi->nbatch == FEED_TX_ROWS ||
 	    fi->arena_used + need > FEED_ARENA) &&
 	    feed_import_flush(fi) == -1)
 		return -1;
 	k = &fi->batch[fi->nbatch++];
 	*k = *sig;
-	k->id = feed_import_copy(fi, sig->id);
-	k->title = feed_import_copy(fi, sig->title);
-	k->package = feed_import_copy(fi, sig->package);
-	k->ecosystem = feed_import_copy(fi, sig->ecosystem);
-	k->introduced = feed_import_copy(fi, sig->introduced);
-	k->fixed = feed_import_copy(fi, sig->fixed);
-	k->last_affected = feed_import_copy(fi, sig->last_affected);
-	k->release = feed_import_copy(fi, sig->release);
-	k->status = feed_import_copy(fi, sig->status);
-	k->feed = feed_import_copy(fi, sig->feed);
-	k->record_url = feed_import_copy(fi, sig->record_url);
-	k->severity_source = feed_import_copy(fi, sig->severity_source);
-	k->aliases = feed_import_copy(fi, sig->aliases);
+	for (i = 0; i < nitems(feed_sig_strings); i++) {
+		v = *(const char *const *)((const char *)sig +
+		    feed_sig_strings[i]);
+		*(const char **)((char *)k + feed_sig_strings[i]) =
+		    feed_import_copy(fi, v);
+	}
 	return 0;
 }
 
@@ -179,20 +185,16 @@ feed_import_hash(struct feed_import *fi, const char *s)
 
 /*
  * The sink of the importers: hash the signature and store it in the new
- * generation. Returns 0, or -1 (stop: database error, or too many).
+ * generation (or keep it for the next batch). Returns 0, or -1 (stop:
+ * database error, or too many).
  */
 int
 feed_import_sig(void *arg, const struct vuln_sig *sig)
 {
 	struct feed_import	*fi = arg;
+	const char		*v;
 	char			 n[16];
-	const char		*fields[] = {
-		sig->id, sig->title, sig->package, sig->ecosystem,
-		sig->introduced, sig->fixed, sig->last_affected, sig->release,
-		sig->status, sig->record_url, sig->severity_source,
-		sig->aliases
-	};
-	size_t			 i;
+	size_t			 i, len, need = 0;
 
 	if (fi->stop != NULL && *fi->stop) {
 		snprintf(fi->err, sizeof(fi->err), "stopped");
@@ -203,18 +205,22 @@ feed_import_sig(void *arg, const struct vuln_sig *sig)
 		    FEED_MAX_SIGNATURES);
 		return -1;
 	}
-	for (i = 0; i < nitems(fields); i++) {
-		if (fields[i] != NULL && strlen(fields[i]) > 2048) {
+	for (i = 0; i < nitems(feed_sig_strings); i++) {
+		v = *(const char *const *)((const char *)sig +
+		    feed_sig_strings[i]);
+		if (v != NULL && (len = strlen(v)) > 2048) {
 			snprintf(fi->err, sizeof(fi->err), "%s: a field of "
 			    "more than 2048 bytes", sig->id);
 			return -1;
 		}
-		feed_import_hash(fi, fields[i]);
+		need += v != NULL ? len + 1 : 0;
+		if (feed_sig_strings[i] != offsetof(struct vuln_sig, feed))
+			feed_import_hash(fi, v);
 	}
 	snprintf(n, sizeof(n), "%d/%d", sig->severity, sig->by_source);
 	feed_import_hash(fi, n);
 	if (fi->own_tx) {
-		if (feed_import_keep(fi, sig, fields, nitems(fields)) == -1)
+		if (feed_import_keep(fi, sig, need) == -1)
 			return -1;
 		fi->seq++;
 		return 0;
