@@ -74,6 +74,7 @@ Description: Secure Sockets Layer toolkit
 Package: util-linux
 Status: install ok installed
 Architecture: amd64
+Source: util-linux (2:2.38.1-5)
 Version: 2:2.38.1-5+b1
 Description: miscellaneous system utilities
 

@@ -56,6 +56,7 @@ struct packages_item {
 	char		*version;
 	char		*arch;		/* or NULL */
 	char		*source;	/* or NULL */
+	char		*source_version; /* or NULL: the package's */
 	const char	*ecosystem;	/* "deb", "rpm" */
 };
 
@@ -103,6 +104,7 @@ packages_item_free(struct packages_item *it)
 	free(it->version);
 	free(it->arch);
 	free(it->source);
+	free(it->source_version);
 }
 
 /* Free the state. */
@@ -134,7 +136,7 @@ packages_cleanup(struct collect_job *job)
  */
 static int
 packages_add(struct packages_state *s, char *name, char *version,
-    char *arch, const char *ecosystem, char *source)
+    char *arch, const char *ecosystem, char *source, char *source_version)
 {
 	struct packages_item	*n, *it;
 
@@ -145,6 +147,7 @@ packages_add(struct packages_state *s, char *name, char *version,
 			free(version);
 			free(arch);
 			free(source);
+			free(source_version);
 			return -1;
 		}
 		s->items = n;
@@ -154,6 +157,7 @@ packages_add(struct packages_state *s, char *name, char *version,
 	it->version = version;
 	it->arch = arch;
 	it->source = source;
+	it->source_version = source_version;
 	it->ecosystem = ecosystem;
 	return 0;
 }
@@ -169,8 +173,9 @@ packages_add_dpkg(struct packages_state *s, struct dpkg_package *pkg)
 
 	if (dpkg_package_is_installed(pkg)) {
 		rc = packages_add(s, pkg->name, pkg->version, pkg->arch, "deb",
-		    pkg->source);
+		    pkg->source, pkg->source_version);
 		pkg->name = pkg->version = pkg->arch = pkg->source = NULL;
+		pkg->source_version = NULL;
 	}
 	dpkg_package_free(pkg);
 	return rc;
@@ -237,21 +242,37 @@ packages_rpm_path(struct collect_job *job, char *dbdir, size_t len)
 	return NULL;
 }
 
-/* Make "name" of a source rpm file name "name-version-release.src.rpm". */
+/*
+ * Make "name" and "[epoch:]version-release" of a source rpm file name
+ * "name-version-release.src.rpm" (the epoch is the binary package's,
+ * which rpm gives the source too); both "" when it is not one.
+ */
 static void
-packages_rpm_source(const struct invparse_span *src, char *buf, size_t len)
+packages_rpm_source(const struct invparse_span *src,
+    const struct invparse_span *epoch, char *buf, size_t len, char *ver,
+    size_t verlen)
 {
-	size_t	 n = src->len, dashes = 0;
+	static const char	 suffix[] = ".src.rpm";
+	size_t			 n = src->len, dashes = 0, end = src->len;
 
-	buf[0] = '\0';
+	buf[0] = ver[0] = '\0';
 	if (invparse_span_is(src, "(none)") || n == 0)
 		return;
 	while (n > 0 && dashes < 2)
 		if (src->p[--n] == '-')
 			dashes++;
+	if (end > sizeof(suffix) - 1 && memcmp(src->p + end -
+	    (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0)
+		end -= sizeof(suffix) - 1;
 	if (dashes == 2 && n > 0 && n < len) {
 		memcpy(buf, src->p, n);
 		buf[n] = '\0';
+		if (invparse_span_is(epoch, "(none)"))
+			snprintf(ver, verlen, "%.*s", (int)(end - n - 1),
+			    src->p + n + 1);
+		else
+			snprintf(ver, verlen, "%.*s:%.*s", (int)epoch->len,
+			    epoch->p, (int)(end - n - 1), src->p + n + 1);
 	}
 }
 
@@ -261,8 +282,8 @@ packages_rpm_line(struct packages_state *s, const char *line, size_t len)
 {
 	struct invparse_rpm	 r;
 	char			 err[256], name[256], version[512], arch[64];
-	char			 source[256];
-	char			*pname, *pversion, *parch, *psource;
+	char			 source[256], sversion[512];
+	char			*pname, *pversion, *parch, *psource, *psver;
 	int			 rc;
 
 	s->lineno++;
@@ -283,21 +304,25 @@ packages_rpm_line(struct packages_state *s, const char *line, size_t len)
 		snprintf(version, sizeof(version), "%.*s:%.*s-%.*s",
 		    (int)r.epoch.len, r.epoch.p, (int)r.version.len,
 		    r.version.p, (int)r.release.len, r.release.p);
-	packages_rpm_source(&r.source, source, sizeof(source));
+	packages_rpm_source(&r.source, &r.epoch, source, sizeof(source),
+	    sversion, sizeof(sversion));
 	pname = strdup(name);
 	pversion = strdup(version);
 	parch = strdup(arch);
 	psource = source[0] != '\0' ? strdup(source) : NULL;
+	psver = sversion[0] != '\0' ? strdup(sversion) : NULL;
 	if (pname == NULL || pversion == NULL || parch == NULL ||
-	    (source[0] != '\0' && psource == NULL)) {
+	    (source[0] != '\0' && psource == NULL) ||
+	    (sversion[0] != '\0' && psver == NULL)) {
 		free(pname);
 		free(pversion);
 		free(parch);
 		free(psource);
+		free(psver);
 		pname = NULL;
 	}
-	if (pname == NULL ||
-	    packages_add(s, pname, pversion, parch, "rpm", psource) == -1) {
+	if (pname == NULL || packages_add(s, pname, pversion, parch, "rpm",
+	    psource, psver) == -1) {
 		collect_fail(s->job, "rpm -qa: out of memory");
 		return -1;
 	}
@@ -513,6 +538,8 @@ packages_json(const struct packages_item *it)
 	json_add_string(o, "ecosystem", it->ecosystem);
 	json_add_string(o, "source", it->source != NULL ? it->source :
 	    it->name);
+	json_add_string(o, "source_version", it->source_version != NULL ?
+	    it->source_version : it->version);
 	return o;
 }
 

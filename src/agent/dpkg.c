@@ -46,6 +46,7 @@ dpkg_package_free(struct dpkg_package *pkg)
 	free(pkg->version);
 	free(pkg->arch);
 	free(pkg->source);
+	free(pkg->source_version);
 	memset(pkg, 0, sizeof(*pkg));
 }
 
@@ -143,6 +144,42 @@ dpkg_parse_status(struct dpkg_package *pkg, const char *v, size_t len,
 }
 
 /*
+ * The version of "Source: openssl (3.0.11-1)" (a binNMU's source version
+ * differs from the package's) into pkg->source_version; *namelen is the
+ * length of the name. Returns 0, or -1 with err.
+ */
+static int
+dpkg_source_version(struct dpkg_package *pkg, const char *v, size_t len,
+    size_t *namelen, char *err, size_t errlen)
+{
+	const char	*open, *close;
+	size_t		 i;
+
+	for (i = 0; i < len && v[i] != ' '; i++)
+		;
+	*namelen = i;
+	if (i == len)
+		return 0;
+	open = memchr(v + i, '(', len - i);
+	close = open != NULL ? memchr(open, ')', len - (size_t)(open - v)) :
+	    NULL;
+	if (open == NULL || close == NULL || close == open + 1 ||
+	    close != v + len - 1 || memchr(open + 1, ' ', (size_t)(close -
+	    open - 1)) != NULL) {
+		snprintf(err, errlen, "Source \"%.*s\" is not NAME or NAME "
+		    "(VERSION)", (int)(len > 64 ? 64 : len), v);
+		return -1;
+	}
+	free(pkg->source_version);
+	if ((pkg->source_version = dpkg_strndup(open + 1,
+	    (size_t)(close - open - 1))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Store the value of a field the inventory keeps. Returns 0, or -1 with
  * the reason in err.
  */
@@ -160,12 +197,9 @@ dpkg_store(struct dpkg_package *pkg, enum dpkg_field f, const char *v,
 	}
 	if (f == DPKG_STATUS)
 		return dpkg_parse_status(pkg, v, len, err, errlen);
-	if (f == DPKG_SOURCE) {
-		/* "Source: openssl (3.0.11-1)": keep the name. */
-		for (i = 0; i < len && v[i] != ' '; i++)
-			;
-		len = i;
-	}
+	if (f == DPKG_SOURCE && dpkg_source_version(pkg, v, len, &len, err,
+	    errlen) == -1)
+		return -1;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f) {
 			snprintf(err, errlen, "%s \"%.*s\" contains a blank or "

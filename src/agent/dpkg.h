@@ -18,6 +18,7 @@ struct dpkg_package {
 	char		*version;	/* Version (with epoch), or NULL */
 	char		*arch;		/* Architecture, or NULL */
 	char		*source;	/* Source without "(version)", or NULL */
+	char		*source_version; /* the "(version)" of Source, or NULL */
 	/* The words of Status (static strings, not freed), or NULL: */
 	const char	*want;		/* install, hold, ... */
 	const char	*eflag;		/* ok, reinstreq */

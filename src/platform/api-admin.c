@@ -787,9 +787,9 @@ api_admin_manifest_publish(struct api *api, struct api_request *req,
 		api_error(res, 400, "invalid_field", field, "%s", msg);
 		return;
 	}
-	if (api_admin_publish(api, type, api_json_text(body), req->now,
-	    &version) == -1 || (type == MANIFEST_VULNSIGS &&
-	    api_vuln_publish(api, body, version) == -1)) {
+	if (type == MANIFEST_VULNSIGS ? api_vuln_publish(api, body, req->now,
+	    &version) == -1 : api_admin_publish(api, type, api_json_text(body),
+	    req->now, &version) == -1) {
 		api_store_error(res);
 		return;
 	}
@@ -888,7 +888,7 @@ api_admin_seed(struct api *api, char customer_id[PLATFORM_UUID_LEN + 1],
 		    "\"interfaces\",\"packages\",\"listening\",\"users\","
 		    "\"groups\",\"kernel_modules\"]}"),
 		"{}",
-		"{\"signatures\":[]}"
+		"{\"signatures\":0,\"feeds\":[]}"
 	};
 	struct activation_key	 key;
 	struct json_object	*doc;

@@ -11,52 +11,76 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api-vuln.h"
 #include "api.h"
 #include "compat.h"
+#include "feed-import.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "store.h"
 #include "vuln.h"
 
+/* How long one fleet listing may spend recomputing agents. */
+#define API_VULN_FLEET_BUDGET_MS	500
+
 /* What the signature callback needs to record a detection. */
 struct api_vuln_match {
-	struct store	*store;
-	const char	*agent_id;
-	const char	*arch;
-	const char	*installed;
-	int64_t		 count;
+	struct store		*store;
+	const char		*agent_id;
+	struct vuln_host	 host;
+	struct vuln_detection	 d;
+	const char		*version;	/* the binary version */
+	const char		*source_version; /* the source's */
+	int64_t			 count;
 };
 
 /*
- * Store the signatures of vulnsigs manifest version (a body that
- * vuln_sigs_check() accepted) and drop those of older versions. Returns
- * 0, or -1.
+ * Publish the signatures of a hand-written vulnsigs body (one that
+ * vuln_sigs_check() accepted) as the "manual" feed: the next vulnsigs
+ * version, inside the request's transaction. Returns 0 with *version, or
+ * -1.
  */
 int
-api_vuln_publish(struct api *api, struct json_object *body, int64_t version)
+api_vuln_publish(struct api *api, struct json_object *body, int64_t now,
+    int64_t *version)
 {
+	struct feed_import	*fi;
 	struct json_object	*sigs;
 	struct vuln_sig		 sig;
 	size_t			 i, n;
+	int			 rc = -1;
 
-	if (!json_object_object_get_ex(body, "signatures", &sigs))
+	if (!json_object_object_get_ex(body, "signatures", &sigs) ||
+	    (fi = malloc(sizeof(*fi))) == NULL)
 		return -1;
+	if (feed_import_begin(fi, api->store, "manual", FEED_OSV, 0,
+	    now) == -1)
+		goto done;
+	fi->manual = 1;
 	n = json_object_array_length(sigs);
 	for (i = 0; i < n; i++) {
 		vuln_sig_from_json(json_object_array_get_idx(sigs, i), &sig);
-		if (store_vulnsig_add(api->store, version, (int64_t)i,
-		    &sig) == -1)
-			return -1;
+		fi->counts.records++;
+		fi->counts.signatures++;
+		if (feed_import_sig(fi, &sig) == -1)
+			goto done;
 	}
-	if (store_vulnsig_prune(api->store, version) == -1)
-		return -1;
-	log_info("vulnsigs version %lld: %zu signatures; detections are "
-	    "recomputed as agents' vulnerabilities are read",
-	    (long long)version, n);
-	return 0;
+	if (feed_import_finish(fi, api->signer, "POST /api/v1/manifests",
+	    version) != 0)
+		goto done;
+	log_info("vulnsigs version %lld: %zu hand-written signatures; "
+	    "detections are recomputed as agents' vulnerabilities are read",
+	    (long long)*version, n);
+	rc = 0;
+done:
+	if (rc == -1)
+		feed_import_abort(fi);
+	free(fi);
+	return rc;
 }
 
 /* Check the packages array named prefix. Returns 0, or -1 with a 400. */
@@ -109,26 +133,51 @@ api_vuln_inventory_check(struct api_response *res, struct json_object *in)
 }
 
 /*
- * Record a detection when the installed package is affected by sig.
- * Returns 0 (go on), or -1 (database error: stop).
+ * Record a detection when sig is for the host's release and the installed
+ * package (its source, for a signature keyed by source package) is in
+ * sig's affected range. Returns 0 (go on), or -1 (database error: stop).
  */
 static int
 api_vuln_match_cb(void *arg, const struct vuln_sig *sig)
 {
 	struct api_vuln_match	*m = arg;
-	struct vuln_detection	 d;
 	int			 rc;
 
-	if (!vuln_affected(sig, m->installed))
+	if (!vuln_release_matches(sig->release, &m->host))
 		return 0;
-	d.sig = sig;
-	d.arch = m->arch;
-	d.installed_version = m->installed;
-	if ((rc = store_vuln_add(m->store, m->agent_id, &d)) == -1)
+	m->d.compared_version = sig->by_source ? m->source_version :
+	    m->version;
+	if (!vuln_affected(sig, m->d.compared_version))
+		return 0;
+	m->d.sig = sig;
+	if ((rc = store_vuln_add(m->store, m->agent_id, &m->d)) == -1)
 		return -1;
 	if (rc == 0)
 		m->count++;
 	return 0;
+}
+
+/* Evaluate package p of the inventory. Returns 0, or -1. */
+static int
+api_vuln_package(struct api *api, struct api_vuln_match *m,
+    struct json_object *p, int64_t vulnsigs)
+{
+	const char	*eco = json_get_string(p, "ecosystem");
+
+	m->d.package = json_get_string(p, "name");
+	m->version = json_get_string(p, "version");
+	if (m->d.package == NULL || m->version == NULL ||
+	    !vuln_ecosystem_known(eco))
+		return 0;
+	m->d.installed_version = m->version;
+	if ((m->d.arch = json_get_string(p, "arch")) == NULL)
+		m->d.arch = "";
+	if ((m->d.source = json_get_string(p, "source")) == NULL)
+		m->d.source = m->d.package;
+	if ((m->source_version = json_get_string(p, "source_version")) == NULL)
+		m->source_version = m->version;
+	return store_vulnsig_find(api->store, vulnsigs, eco, m->d.package,
+	    m->d.source, api_vuln_match_cb, m) != 0 ? -1 : 0;
 }
 
 /*
@@ -141,8 +190,7 @@ api_vuln_refresh(struct api *api, const char *id, int64_t inventory,
     struct json_object *doc, int64_t now)
 {
 	struct api_vuln_match	 m;
-	struct json_object	*packages, *p;
-	const char		*name, *eco;
+	struct json_object	*packages, *os;
 	int64_t			 vulnsigs;
 	size_t			 i, n = 0;
 
@@ -152,23 +200,18 @@ api_vuln_refresh(struct api *api, const char *id, int64_t inventory,
 	memset(&m, 0, sizeof(m));
 	m.store = api->store;
 	m.agent_id = id;
+	if (json_object_object_get_ex(doc, "os", &os) &&
+	    json_object_is_type(os, json_type_object)) {
+		m.host.os_id = json_get_string(os, "id");
+		m.host.os_version_id = json_get_string(os, "version_id");
+	}
 	if (json_object_object_get_ex(doc, "packages", &packages) &&
 	    json_object_is_type(packages, json_type_array))
 		n = json_object_array_length(packages);
-	for (i = 0; i < n; i++) {
-		p = json_object_array_get_idx(packages, i);
-		name = json_get_string(p, "name");
-		eco = json_get_string(p, "ecosystem");
-		m.installed = json_get_string(p, "version");
-		if (name == NULL || m.installed == NULL ||
-		    !vuln_ecosystem_known(eco))
-			continue;
-		if ((m.arch = json_get_string(p, "arch")) == NULL)
-			m.arch = "";
-		if (store_vulnsig_find(api->store, vulnsigs, eco, name,
-		    api_vuln_match_cb, &m) != 0)
+	for (i = 0; i < n; i++)
+		if (api_vuln_package(api, &m,
+		    json_object_array_get_idx(packages, i), vulnsigs) == -1)
 			return -1;
-	}
 	if (store_vuln_scan_put(api->store, id, inventory, vulnsigs, m.count,
 	    now) == -1)
 		return -1;
@@ -307,4 +350,117 @@ api_vuln_agent_list(struct api *api, struct api_request *req,
 	    (int64_t)json_object_array_length(arr));
 	json_object_object_add(res->json, "vulnerabilities", arr);
 	res->status = 200;
+}
+
+/*
+ * Make agents' detections current (GET /api/v1/vulnerabilities lists what
+ * is stored), for at most API_VULN_FLEET_BUDGET_MS so that the loop is
+ * not held: *stale is how many are left. Returns 0, or -1.
+ */
+static int
+api_vuln_fleet_current(struct api *api, int64_t now, int64_t *stale)
+{
+	struct timespec	 start, t;
+	char		 id[PLATFORM_UUID_LEN + 1];
+	int		 rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((rc = store_vuln_stale(api->store,
+	    store_manifest_version(api->store, MANIFEST_VULNSIGS), id,
+	    stale)) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - start.tv_sec) * 1000 + (t.tv_nsec -
+		    start.tv_nsec) / 1000000 >= API_VULN_FLEET_BUDGET_MS)
+			return 0;
+		if (api_vuln_agent_current(api, id, now) == -1)
+			return -1;
+	}
+	return rc == 1 ? 0 : -1;
+}
+
+/* Answer 200 with the vulnsigs version in force and arr as key. */
+static void
+api_vuln_answer(struct api *api, struct api_response *res, const char *key,
+    struct json_object *arr)
+{
+	res->json = json_object_new_object();
+	api_vuln_add_version(res->json, "vulnsigs_version",
+	    store_manifest_version(api->store, MANIFEST_VULNSIGS));
+	json_object_object_add(res->json, key, arr);
+	res->status = 200;
+}
+
+/* Read query key into buf (NULL *out when absent). 0, or -1 with a 400. */
+static int
+api_vuln_query(struct api_request *req, struct api_response *res,
+    const char *key, char *buf, size_t len, const char **out)
+{
+	int	 rc = api_query_get(req->query, key, buf, len);
+
+	*out = rc == 0 ? buf : NULL;
+	if (rc == -1) {
+		api_error(res, 400, "invalid_query", key, "bad value");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * GET /api/v1/vulnerabilities: the detections of every agent, worst
+ * first, filtered by cve= (an id or alias), package= (binary or source),
+ * severity= and release=, at most limit= (default 1000).
+ */
+void
+api_vuln_fleet(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct store_vuln_filter	 f;
+	struct json_object		*arr;
+	const char			*sev;
+	int64_t				 stale;
+	char				 cve[160], pkg[272], sevbuf[16];
+	char				 rel[80];
+
+	memset(&f, 0, sizeof(f));
+	f.severity = -1;
+	f.limit = 1000;
+	if (api_vuln_query(req, res, "cve", cve, sizeof(cve), &f.id) == -1 ||
+	    api_vuln_query(req, res, "package", pkg, sizeof(pkg),
+	    &f.package) == -1 ||
+	    api_vuln_query(req, res, "severity", sevbuf, sizeof(sevbuf),
+	    &sev) == -1 ||
+	    api_vuln_query(req, res, "release", rel, sizeof(rel),
+	    &f.release) == -1 ||
+	    api_query_int(req, res, "limit", 1, 100000, &f.limit) == -1)
+		return;
+	if (sev != NULL && (f.severity = strcmp(sev, "unknown") == 0 ?
+	    VULN_UNKNOWN : vuln_severity_parse(sev)) == -1) {
+		api_error(res, 400, "invalid_query", "severity",
+		    "expected unknown, low, medium, high or critical");
+		return;
+	}
+	if (api_vuln_fleet_current(api, req->now, &stale) == -1 ||
+	    (arr = store_vuln_fleet(api->store, &f)) == NULL) {
+		api_store_error(res);
+		return;
+	}
+	api_vuln_answer(api, res, "vulnerabilities", arr);
+	json_add_int64(res->json, "stale_agents", stale);
+	json_add_int64(res->json, "count",
+	    (int64_t)json_object_array_length(arr));
+}
+
+/* GET /api/v1/feeds: each feed, its content and its last fetch. */
+void
+api_vuln_feeds(struct api *api, struct api_request *req,
+    struct api_response *res)
+{
+	struct json_object	*arr;
+
+	(void)req;
+	if ((arr = store_feed_list(api->store)) == NULL) {
+		api_store_error(res);
+		return;
+	}
+	api_vuln_answer(api, res, "feeds", arr);
 }

@@ -65,6 +65,8 @@ static const struct api_route api_routes[] = {
 	    api_admin_agent_downloads },
 	{ API_GET, "/api/v1/agents/*/vulnerabilities", AUTH_ADMIN, 0,
 	    api_vuln_agent_list },
+	{ API_GET, "/api/v1/vulnerabilities", AUTH_ADMIN, 0, api_vuln_fleet },
+	{ API_GET, "/api/v1/feeds", AUTH_ADMIN, 0, api_vuln_feeds },
 	{ API_GET, "/api/v1/activation-keys", AUTH_ADMIN, 0,
 	    api_admin_keys },
 	{ API_POST, "/api/v1/activation-keys", AUTH_ADMIN, 1,

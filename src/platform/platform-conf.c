@@ -159,6 +159,72 @@ platform_parse_scrypt_n(const char *value, void *dst, const void *arg,
 	return 0;
 }
 
+/*
+ * Parse "NAME FORMAT URL [INTERVAL]" (INTERVAL in seconds, or with an s,
+ * m, h or d suffix) into the next feed of the configuration. Returns 0,
+ * or -1.
+ */
+static int
+platform_parse_feed(const char *value, void *dst, const void *arg,
+    char *err, size_t errlen)
+{
+	struct platform_conf	*conf = (struct platform_conf *)
+	    ((char *)dst - offsetof(struct platform_conf, feeds));
+	struct platform_feed	*f;
+	char			 name[64], format[32], url[2048], iv[32];
+	int64_t			 n = PLATFORM_FEED_INTERVAL;
+	int			 i, k;
+
+	(void)arg;
+	iv[0] = '\0';
+	k = sscanf(value, "%63s %31s %2047s %31s", name, format, url, iv);
+	if (k < 3) {
+		snprintf(err, errlen, "expected NAME FORMAT URL [INTERVAL]");
+		return -1;
+	}
+	if (strcmp(format, "debian-tracker") != 0 && strcmp(format, "osv") !=
+	    0) {
+		snprintf(err, errlen, "feed %s: format \"%s\" is not "
+		    "debian-tracker or osv", name, format);
+		return -1;
+	}
+	if (strncmp(url, "https://", 8) != 0) {
+		snprintf(err, errlen, "feed %s: the URL must be https://", name);
+		return -1;
+	}
+	if (strcmp(name, "manual") == 0 || strspn(name, "abcdefghijklmnopqrstu"
+	    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(name)) {
+		snprintf(err, errlen, "feed name \"%s\": letters, digits, "
+		    "'-', '_' and '.' only, and not \"manual\"", name);
+		return -1;
+	}
+	if (k == 4 && (platform_duration_parse(iv, &n) == -1 || n < 1 ||
+	    n > 30LL * 86400)) {
+		snprintf(err, errlen, "feed %s: interval \"%s\" is not 1s to "
+		    "30d", name, iv);
+		return -1;
+	}
+	for (i = 0; i < conf->nfeeds; i++)
+		if (strcmp(conf->feeds[i].name, name) == 0) {
+			snprintf(err, errlen, "feed %s named twice", name);
+			return -1;
+		}
+	if (conf->nfeeds >= PLATFORM_MAX_FEEDS) {
+		snprintf(err, errlen, "more than %d feeds", PLATFORM_MAX_FEEDS);
+		return -1;
+	}
+	f = &conf->feeds[conf->nfeeds];
+	if ((f->url = strdup(url)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	snprintf(f->format, sizeof(f->format), "%s", format);
+	f->interval = (int)n;
+	conf->nfeeds++;
+	return 0;
+}
+
 static const struct conf_key platform_keys[] = {
 	{ "listen", platform_parse_listen,
 	    offsetof(struct platform_conf, listen), PLATFORM_DEFAULT_LISTEN,
@@ -221,6 +287,12 @@ static const struct conf_key platform_keys[] = {
 	{ "password_scrypt_n", platform_parse_scrypt_n,
 	    offsetof(struct platform_conf, password_scrypt_n), "65536", NULL,
 	    0 },
+	{ "feed", platform_parse_feed,
+	    offsetof(struct platform_conf, feeds), NULL, NULL, 1 },
+	{ "feed_ca_file", conf_parse_path,
+	    offsetof(struct platform_conf, feed_ca_file), NULL, NULL, 0 },
+	{ "feed_dir", conf_parse_path,
+	    offsetof(struct platform_conf, feed_dir), NULL, NULL, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 
@@ -274,6 +346,8 @@ platform_conf_load(const char *path, struct platform_conf *conf)
 	    platform_conf_default_path(&conf->pid_file, conf->dir,
 	    "platform.pid") == -1 ||
 	    platform_conf_default_path(&conf->log_dir, conf->dir, "log") ==
+	    -1 ||
+	    platform_conf_default_path(&conf->feed_dir, conf->dir, "feeds") ==
 	    -1) {
 		log_warnx("out of memory");
 		platform_conf_free(conf);
@@ -294,4 +368,6 @@ platform_conf_free(struct platform_conf *conf)
 	conf->listen = NULL;
 	free(conf->dir);
 	conf->dir = NULL;
+	while (conf->nfeeds > 0)
+		free(conf->feeds[--conf->nfeeds].url);
 }

@@ -13,6 +13,17 @@
 
 #define PLATFORM_DEFAULT_LISTEN		"127.0.0.1:8443"
 
+/* A scheduled vulnerability feed: "feed = NAME FORMAT URL [INTERVAL]". */
+struct platform_feed {
+	char		 name[64];
+	char		 format[32];
+	char		*url;
+	int		 interval;		/* seconds */
+};
+
+#define PLATFORM_MAX_FEEDS		16
+#define PLATFORM_FEED_INTERVAL		86400
+
 /* platform.conf, parsed by platform-conf.c. */
 struct platform_conf {
 	char		*dir;			/* directory of the file */
@@ -40,6 +51,10 @@ struct platform_conf {
 	int64_t		 signin_lockout;	/* seconds */
 	int64_t		 audit_retention;	/* seconds */
 	uint64_t	 password_scrypt_n;
+	struct platform_feed feeds[PLATFORM_MAX_FEEDS];
+	int		 nfeeds;
+	char		*feed_ca_file;		/* NULL: the system's */
+	char		*feed_dir;		/* downloads */
 };
 
 int	 platform_conf_load(const char *, struct platform_conf *);

@@ -31,6 +31,8 @@
 #include "api-admin.h"
 #include "api.h"
 #include "compat.h"
+#include "feed-fetch.h"
+#include "feed-import.h"
 #include "log.h"
 #include "pki.h"
 #include "platform-conf.h"
@@ -56,6 +58,7 @@ struct platform {
 	struct event		*ev_int;
 	struct event		*ev_hup;
 	struct event		*ev_maintain;
+	struct feed_fetch	*feeds;
 	int			 pid_fd;
 };
 
@@ -68,7 +71,9 @@ platform_usage(void)
 	    "       outpost-platform init DIR [--listen ADDR:PORT] "
 	    "[--name DNSNAME]...\n"
 	    "       outpost-platform user add|list|passwd|del ... "
-	    "(outpost-platform user -h)\n");
+	    "(outpost-platform user -h)\n"
+	    "       outpost-platform vulnsigs import -c platform.conf "
+	    "--format debian-tracker|osv [--name FEED] FILE...\n");
 	exit(1);
 }
 
@@ -429,6 +434,9 @@ platform_reload(struct platform *p)
 		log_warn("reload: log directory %s", conf.log_dir);
 	server_configure(p->server, ctx, &conf);
 	platform_limits(&conf, &p->api.limits);
+	feed_fetch_free(p->feeds);
+	if ((p->feeds = feed_fetch_new(p->base, &p->api, &conf)) == NULL)
+		log_warnx("reload: cannot schedule the feeds");
 	platform_conf_free(&p->conf);
 	p->conf = conf;
 	log_info("reloaded");
@@ -612,6 +620,8 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		fatalx("%s", err);
 	if ((p.server = server_new(p.base, &p.api, fd, ctx, &p.conf)) == NULL)
 		fatalx("cannot serve on %s", p.conf.listen);
+	if ((p.feeds = feed_fetch_new(p.base, &p.api, &p.conf)) == NULL)
+		fatalx("cannot schedule the feeds");
 	p.ev_term = evsignal_new(p.base, SIGTERM, platform_signal_cb, &p);
 	p.ev_int = evsignal_new(p.base, SIGINT, platform_signal_cb, &p);
 	p.ev_hup = evsignal_new(p.base, SIGHUP, platform_signal_cb, &p);
@@ -631,6 +641,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if (event_base_dispatch(p.base) == -1)
 		log_warnx("event loop failed");
 
+	feed_fetch_free(p.feeds);
 	server_free(p.server);
 	event_free(p.ev_maintain);
 	event_free(p.ev_hup);
@@ -652,6 +663,108 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	return 0;
 }
 
+/* Print what an import read. */
+static void
+platform_import_counts(const struct feed_counts *c)
+{
+	printf("%lld records, %lld signatures; not affected %lld, "
+	    "undetermined %lld, skipped %lld, refused %lld\n",
+	    (long long)c->records, (long long)c->signatures,
+	    (long long)c->not_affected, (long long)c->undetermined,
+	    (long long)c->skipped, (long long)c->invalid);
+	if (c->invalid > 0)
+		printf("first refused: %s\n", c->first_invalid);
+}
+
+/*
+ * outpost-platform vulnsigs import -c CONF --format FORMAT [--name FEED]
+ * FILE...: import files as a feed and publish the next vulnsigs version
+ * when they changed it. Returns the exit status.
+ */
+static int
+platform_vulnsigs_import(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'F' },
+		{ "name", required_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct platform_conf	 conf;
+	struct feed_counts	 counts;
+	struct store_feed_gen	 g;
+	struct store		*store;
+	enum feed_format	 format;
+	EVP_PKEY		*signer;
+	const char		*path = NULL, *fname = NULL, *name = NULL;
+	char			 err[PLATFORM_ERRLEN], source[1024];
+	int64_t			 version;
+	int			 ch, rc, i;
+
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'F':
+			fname = optarg;
+			break;
+		case 'N':
+			name = optarg;
+			break;
+		default:
+			platform_usage();
+		}
+	}
+	if (path == NULL || fname == NULL || optind == argc)
+		platform_usage();
+	if (feed_format_parse(fname, &format) == -1)
+		fatalx("--format %s: expected debian-tracker or osv", fname);
+	if (name == NULL)
+		name = fname;
+	if (strcmp(name, "manual") == 0 || name[0] == '\0' ||
+	    strlen(name) > 63)
+		fatalx("--name %s: 1 to 63 bytes, not \"manual\"", name);
+	if (platform_conf_load(path, &conf) == -1)
+		return 1;
+	if ((signer = pki_signer_load(conf.manifest_key, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((store = store_open(conf.database, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	source[0] = '\0';
+	for (i = optind; i < argc; i++)
+		snprintf(source + strlen(source), sizeof(source) -
+		    strlen(source), "%s%s", i > optind ? " " : "", argv[i]);
+	rc = feed_import_files(store, signer, name, format, argv + optind,
+	    argc - optind, source, NULL, (int64_t)time(NULL), &counts,
+	    &version, err, sizeof(err));
+	memset(&g, 0, sizeof(g));
+	g.feed = name;
+	g.format = fname;
+	g.source = source;
+	g.now = (int64_t)time(NULL);
+	if (store_feed_attempt(store, &g, rc == 0 ? "published" : rc == 1 ?
+	    "unchanged" : "failed", rc == -1 ? err : NULL, NULL, NULL) == -1)
+		fprintf(stderr, "outpost-platform: cannot record the import in "
+		    "the feed's status\n");
+	if (rc == -1)
+		fprintf(stderr, "outpost-platform: import of feed %s failed: "
+		    "%s; nothing was published\n", name, err);
+	else {
+		platform_import_counts(&counts);
+		if (rc == 0)
+			printf("vulnsigs version %lld published (feed %s, "
+			    "%s)\n", (long long)version, name, fname);
+		else
+			printf("feed %s unchanged: vulnsigs version %lld stays "
+			    "in force\n", name, (long long)version);
+	}
+	store_close(store);
+	EVP_PKEY_free(signer);
+	platform_conf_free(&conf);
+	return rc == -1 ? 1 : 0;
+}
+
 /* outpost-platform: serve, or init a platform directory. */
 int
 main(int argc, char *argv[])
@@ -662,6 +775,13 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	log_init("outpost-platform", 1, LOG_LEVEL_INFO);
 	store_init();
+	if (argc >= 3 && strcmp(argv[1], "vulnsigs") == 0 &&
+	    strcmp(argv[2], "import") == 0) {
+		rc = platform_vulnsigs_import(argc - 2, argv + 2);
+		pki_shutdown();
+		log_shutdown();
+		return rc;
+	}
 	if (argc >= 2 && (strcmp(argv[1], "init") == 0 ||
 	    strcmp(argv[1], "user") == 0)) {
 		if (strcmp(argv[1], "init") == 0)

@@ -190,7 +190,56 @@ static const char *const store_migrations[] = {
 	"  summary TEXT NOT NULL, status INTEGER NOT NULL,"
 	"  outcome TEXT NOT NULL, error TEXT, message TEXT);"
 	"CREATE INDEX audit_time ON audit(time);"
-	"CREATE INDEX audit_actor ON audit(actor, id);"
+	"CREATE INDEX audit_actor ON audit(actor, id);",
+
+	/*
+	 * 7 -> 8: vulnerability feeds (store-feeds.c). vulnsigs.version is
+	 * now a generation of one feed's signatures, which vulnsig_versions
+	 * maps vulnsigs manifest versions to; signatures gain a release, a
+	 * source-package match, last_affected, a status and where their
+	 * severity came from; the text of imported records is kept once per
+	 * record; detections say what they matched and where they came
+	 * from. The signatures published so far become the "manual" feed.
+	 */
+	"ALTER TABLE vulnsigs ADD COLUMN by_source INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vulnsigs ADD COLUMN release TEXT;"
+	"ALTER TABLE vulnsigs ADD COLUMN last_affected TEXT;"
+	"ALTER TABLE vulnsigs ADD COLUMN status TEXT;"
+	"ALTER TABLE vulnsigs ADD COLUMN severity_source TEXT;"
+	"CREATE TABLE vulnsig_records ("
+	"  gen INTEGER NOT NULL, id TEXT NOT NULL, title TEXT NOT NULL,"
+	"  record_url TEXT, aliases TEXT, PRIMARY KEY (gen, id))"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE vulnsig_gens ("
+	"  gen INTEGER PRIMARY KEY AUTOINCREMENT, feed TEXT NOT NULL,"
+	"  published INTEGER NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE vulnsig_versions ("
+	"  version INTEGER NOT NULL, gen INTEGER NOT NULL,"
+	"  PRIMARY KEY (version, gen)) WITHOUT ROWID;"
+	"CREATE TABLE vulnsig_feeds ("
+	"  name TEXT PRIMARY KEY, format TEXT NOT NULL, source TEXT,"
+	"  gen INTEGER, digest TEXT, records INTEGER, signatures INTEGER,"
+	"  last_change INTEGER, last_attempt INTEGER, last_success INTEGER,"
+	"  last_outcome TEXT, last_error TEXT, etag TEXT,"
+	"  last_modified TEXT);"
+	"INSERT INTO vulnsig_gens (gen, feed, published, created_at)"
+	"  SELECT DISTINCT version, 'manual', 1, 0 FROM vulnsigs;"
+	"INSERT INTO vulnsig_versions (version, gen)"
+	"  SELECT DISTINCT version, version FROM vulnsigs;"
+	"INSERT INTO vulnsig_feeds (name, format, gen, signatures)"
+	"  SELECT 'manual', 'manual', max(version), count(*) FROM vulnsigs"
+	"  HAVING count(*) > 0;"
+	"ALTER TABLE vulnerabilities ADD COLUMN source TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN compared_version TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN last_affected TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN release TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN matched_on TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN status TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN severity_source TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN feed TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN record_url TEXT;"
+	"ALTER TABLE vulnerabilities ADD COLUMN aliases TEXT;"
+	"CREATE INDEX vulnerabilities_id ON vulnerabilities(id);"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

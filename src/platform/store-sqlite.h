@@ -91,7 +91,6 @@ enum store_stmt {
 	ST_ASSET_SCANS,
 	/* store-vulns.c */
 	ST_VULNSIG_INSERT,
-	ST_VULNSIG_PRUNE,
 	ST_VULNSIG_FIND,
 	ST_VULN_DELETE,
 	ST_VULN_INSERT,
@@ -99,6 +98,27 @@ enum store_stmt {
 	ST_VULN_SCAN_PUT,
 	ST_VULN_SCAN_SELECT,
 	ST_VULN_SCAN_ADVANCE,
+	ST_VULNSIG_RECORD_INSERT,
+	ST_VULN_FLEET,
+	ST_VULN_STALE,
+	/* store-feeds.c */
+	ST_GEN_INSERT,
+	ST_GEN_PUBLISH,
+	ST_GEN_UNUSED,
+	ST_GEN_CUT_SIGS,
+	ST_GEN_DELETE_SIGS,
+	ST_GEN_CUT_RECORDS,
+	ST_GEN_DELETE_RECORDS,
+	ST_GEN_DELETE,
+	ST_VERSION_COPY,
+	ST_VERSION_ADD,
+	ST_VERSION_PRUNE,
+	ST_VERSION_SUMMARY,
+	ST_FEED_CURRENT,
+	ST_FEED_PUBLISHED,
+	ST_FEED_ATTEMPT,
+	ST_FEED_VALIDATORS,
+	ST_FEED_LIST,
 	/* store-agents.c */
 	ST_VULN_SCAN_DELETE,
 	/* store-users.c */
@@ -139,6 +159,8 @@ struct store {
 	sqlite3_stmt	*stmt[ST_COUNT];
 	int64_t		 manifest_version[MANIFEST_NTYPES];
 	int		 wal_pages;	/* frames in the WAL after a commit */
+	int		 is_quiet;	/* failures kept, not logged */
+	char		 last_error[256];
 };
 
 /* The SQL of each subsystem, by statement (NULL: not this file's). */
@@ -153,6 +175,7 @@ extern const char *const store_scans_sql[ST_COUNT];
 extern const char *const store_vulns_sql[ST_COUNT];
 extern const char *const store_users_sql[ST_COUNT];
 extern const char *const store_audit_sql[ST_COUNT];
+extern const char *const store_feeds_sql[ST_COUNT];
 
 /* store.c: running statements and reading their rows. */
 int		 store_fail(struct store *, const char *what);
@@ -176,6 +199,5 @@ struct json_object *store_rows(struct store *, sqlite3_stmt *,
 int		 store_schema_migrate(struct store *);
 
 /* store-manifests.c */
-int		 store_manifest_load_versions(struct store *);
 
 #endif /* OUTPOST_STORE_SQLITE_H */

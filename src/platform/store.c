@@ -47,7 +47,8 @@ static const char *const *const store_tables[] = {
 	store_scans_sql,
 	store_vulns_sql,
 	store_users_sql,
-	store_audit_sql
+	store_audit_sql,
+	store_feeds_sql
 };
 
 /*
@@ -60,12 +61,35 @@ store_init(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* Log a database failure of what. Returns -1. */
+/*
+ * Log a database failure of what (keep it only, on a quiet store).
+ * Returns -1.
+ */
 int
 store_fail(struct store *s, const char *what)
 {
-	log_warnx("database: %s: %s", what, sqlite3_errmsg(s->db));
+	snprintf(s->last_error, sizeof(s->last_error), "%s: %s", what,
+	    sqlite3_errmsg(s->db));
+	if (!s->is_quiet)
+		log_warnx("database: %s", s->last_error);
 	return -1;
+}
+
+/*
+ * Keep failures out of the log (for a connection of another thread: the
+ * log is the event loop's); store_last_error() tells them.
+ */
+void
+store_set_quiet(struct store *s)
+{
+	s->is_quiet = 1;
+}
+
+/* The last failure of s ("" if none). */
+const char *
+store_last_error(struct store *s)
+{
+	return s->last_error;
 }
 
 /* The prepared statement id, reset and unbound, ready to use. */

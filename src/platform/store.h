@@ -185,6 +185,8 @@ int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 int		 store_rollback(struct store *);
 int		 store_in_transaction(struct store *);
+void		 store_set_quiet(struct store *);
+const char	*store_last_error(struct store *);
 int		 store_savepoint(struct store *);
 int		 store_release(struct store *, int keep);
 const char	*store_errmsg(struct store *);
@@ -260,6 +262,7 @@ int	 store_manifest_add(struct store *, enum manifest_type,
 int	 store_manifest_latest(struct store *, enum manifest_type,
 	    int64_t *version, char **body, char **sig, int64_t *created);
 int64_t	 store_manifest_version(struct store *, enum manifest_type);
+int	 store_manifest_load_versions(struct store *);
 #define STORE_DOWNLOADS_KEPT	1000	/* manifest downloads kept per agent */
 int	 store_download_add(struct store *, const char *, const char *type,
 	    int64_t version, const char *outcome, int status, int64_t now);
@@ -287,12 +290,37 @@ int	 store_scan_add(struct store *, const struct scan_new *, int64_t *id);
 struct json_object *store_scan_list(struct store *, int64_t limit);
 struct json_object *store_asset_list(struct store *);
 
+/* What the fleet-wide list of detections is filtered on (NULL: any). */
+struct store_vuln_filter {
+	const char	*id;		/* the id or one of its aliases */
+	const char	*package;	/* binary or source package */
+	int		 severity;	/* -1: any */
+	const char	*release;
+	int64_t		 limit;
+};
+
+/* A generation of a feed's signatures, as it is published. */
+struct store_feed_gen {
+	const char	*feed;
+	const char	*format;
+	const char	*source;	/* URL or files it came from */
+	int64_t		 gen;
+	const char	*digest;
+	int64_t		 records;
+	int64_t		 signatures;
+	int64_t		 now;
+};
+
 /* store-vulns.c: vulnsigs signatures and each agent's detections. */
-int	 store_vulnsig_add(struct store *, int64_t version, int64_t seq,
+int	 store_vulnsig_add(struct store *, int64_t gen, int64_t seq,
 	    const struct vuln_sig *);
-int	 store_vulnsig_prune(struct store *, int64_t keep_version);
 int	 store_vulnsig_find(struct store *, int64_t version,
-	    const char *ecosystem, const char *package, vuln_sig_cb, void *);
+	    const char *ecosystem, const char *name, const char *source,
+	    vuln_sig_cb, void *);
+struct json_object *store_vuln_fleet(struct store *,
+	    const struct store_vuln_filter *);
+int	 store_vuln_stale(struct store *, int64_t vulnsigs,
+	    char id[PLATFORM_UUID_LEN + 1], int64_t *count);
 int	 store_vuln_clear(struct store *, const char *agent_id);
 int	 store_vuln_add(struct store *, const char *agent_id,
 	    const struct vuln_detection *);
@@ -350,5 +378,23 @@ int	 store_audit_add(struct store *, const struct audit_entry *);
 struct json_object *store_audit_list(struct store *,
 	    const struct audit_filter *, int64_t *next_before);
 int	 store_audit_prune(struct store *, int64_t before, int64_t max_rows);
+
+/* store-feeds.c: generations of feed signatures, the feeds' state. */
+int	 store_gen_new(struct store *, const char *feed, int64_t now,
+	    int64_t *gen);
+int	 store_gen_map(struct store *, int64_t version, const char *feed,
+	    int64_t gen);
+int64_t	 store_gen_collect(struct store *, int64_t gen, int64_t stale,
+	    int limit);
+struct json_object *store_gen_summary(struct store *, int64_t version);
+int	 store_feed_digest(struct store *, const char *feed, int64_t version,
+	    char **digest);
+int	 store_feed_published(struct store *, const struct store_feed_gen *);
+int	 store_feed_attempt(struct store *, const struct store_feed_gen *,
+	    const char *outcome, const char *error, const char *etag,
+	    const char *last_modified);
+int	 store_feed_validators(struct store *, const char *feed,
+	    const char *source, char **etag, char **last_modified);
+struct json_object *store_feed_list(struct store *);
 
 #endif /* OUTPOST_STORE_H */

@@ -24,7 +24,7 @@
 #define VULN_MAX_FIELD		256	/* package name, arch and source */
 
 static const char *const vuln_severities[] = {
-	NULL, "low", "medium", "high", "critical"
+	"unknown", "low", "medium", "high", "critical"
 };
 
 /* Validation state: where the error goes. */
@@ -48,17 +48,17 @@ vuln_fail(struct vuln_err *e, const char *prefix, const char *key,
 	return -1;
 }
 
-/* The name of severity n (1..4), or NULL. */
+/* The name of severity n (0..4), or NULL. */
 const char *
 vuln_severity_name(int n)
 {
-	if (n < VULN_LOW || n > VULN_CRITICAL)
+	if (n < VULN_UNKNOWN || n > VULN_CRITICAL)
 		return NULL;
 	return vuln_severities[n];
 }
 
-/* The severity named s, or -1. */
-static int
+/* The severity named s (low to critical, as a signature names it), or -1. */
+int
 vuln_severity_parse(const char *s)
 {
 	int	 i;
@@ -373,8 +373,9 @@ vuln_sig_from_json(struct json_object *obj, struct vuln_sig *sig)
 
 /*
  * Whether the installed version is in the affected range of sig
- * (introduced <= installed < fixed, with the ecosystem's comparison).
- * A Debian version dpkg refuses is never affected. Returns 1 or 0.
+ * (introduced <= installed < fixed, or <= last_affected, with the
+ * ecosystem's comparison). A Debian version dpkg refuses is never
+ * affected. Returns 1 or 0.
  */
 int
 vuln_affected(const struct vuln_sig *sig, const char *installed)
@@ -391,7 +392,41 @@ vuln_affected(const struct vuln_sig *sig, const char *installed)
 		return 0;
 	if (sig->fixed != NULL && cmp(installed, sig->fixed) >= 0)
 		return 0;
+	if (sig->last_affected != NULL &&
+	    cmp(installed, sig->last_affected) > 0)
+		return 0;
 	return 1;
+}
+
+/*
+ * Whether a signature's release ("debian:12", "almalinux:9", NULL for
+ * every release) is the host's: the ID matches the os-release ID and the
+ * version its VERSION_ID, or VERSION_ID's major part ("9" of "9.3").
+ * Returns 1 or 0.
+ */
+int
+vuln_release_matches(const char *release, const struct vuln_host *host)
+{
+	const char	*colon, *ver, *dot;
+	size_t		 idlen, vlen;
+
+	if (release == NULL)
+		return 1;
+	if (host->os_id == NULL || host->os_version_id == NULL ||
+	    (colon = strchr(release, ':')) == NULL)
+		return 0;
+	idlen = (size_t)(colon - release);
+	if (strlen(host->os_id) != idlen ||
+	    strncmp(release, host->os_id, idlen) != 0)
+		return 0;
+	ver = colon + 1;
+	if (strcmp(ver, host->os_version_id) == 0)
+		return 1;
+	if ((dot = strchr(host->os_version_id, '.')) == NULL)
+		return 0;
+	vlen = (size_t)(dot - host->os_version_id);
+	return strlen(ver) == vlen &&
+	    strncmp(ver, host->os_version_id, vlen) == 0;
 }
 
 /*
@@ -404,7 +439,9 @@ int
 vuln_packages_check(struct json_object *packages, const char *prefix,
     char *field, size_t fieldlen, char *msg, size_t msglen)
 {
-	static const char *const optional[] = { "arch", "ecosystem", "source" };
+	static const char *const optional[] = {
+		"arch", "ecosystem", "source", "source_version"
+	};
 	struct vuln_err		 e = { field, fieldlen, msg, msglen };
 	struct json_object	*p;
 	const char		*s;

@@ -26,10 +26,10 @@ check '.sections.host' '{"hostname":"web-01","fqdn":"web-01.example.net"}'
 check '.sections.cpu' '{"model":"Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz","count":2}'
 check '.sections.memory' '{"total_bytes":16710053888}'
 check '.sections.packages | length' 305
-check '.sections.packages[0]' '{"name":"heldpkg","version":"0.9-1","arch":"all","ecosystem":"deb","source":"heldpkg"}'
-check '[.sections.packages[] | select(.name == "libc6")]' '[{"name":"libc6","version":"2.36-9+deb12u4","arch":"amd64","ecosystem":"deb","source":"glibc"},{"name":"libc6","version":"2.36-9+deb12u4","arch":"i386","ecosystem":"deb","source":"glibc"}]'
-check '.sections.packages[] | select(.name == "openssl") | [.version, .source]' '["3.0.11-1~deb12u2","openssl"]'
-check '.sections.packages[] | select(.name == "util-linux") | .version' '"2:2.38.1-5+b1"'
+check '.sections.packages[0]' '{"name":"heldpkg","version":"0.9-1","arch":"all","ecosystem":"deb","source":"heldpkg","source_version":"0.9-1"}'
+check '[.sections.packages[] | select(.name == "libc6")]' '[{"name":"libc6","version":"2.36-9+deb12u4","arch":"amd64","ecosystem":"deb","source":"glibc","source_version":"2.36-9+deb12u4"},{"name":"libc6","version":"2.36-9+deb12u4","arch":"i386","ecosystem":"deb","source":"glibc","source_version":"2.36-9+deb12u4"}]'
+check '.sections.packages[] | select(.name == "openssl") | [.version, .source, .source_version]' '["3.0.11-1~deb12u2","openssl","3.0.11-1~deb12u1"]'
+check '.sections.packages[] | select(.name == "util-linux") | [.version, .source_version]' '["2:2.38.1-5+b1","2:2.38.1-5"]'
 check '.sections.packages[] | select(.name == "pkg-123") | .version' '"1.123-1"'
 check '[.sections.packages[] | select(.name | test("oldpkg|brokenpkg|newpkg|gonepkg"))]' '[]'
 check '[.sections.packages[].name] == ([.sections.packages[].name] | sort)' true
@@ -106,7 +106,7 @@ if command -v rpm >/dev/null 2>&1 && command -v rpmbuild >/dev/null 2>&1; then
 	"$INVDUMP" -n -c packages "$T/rpmroot" >"$T/rpm.json" ||
 	    fail "rpm scan: $(jq -c .errors "$T/rpm.json")"
 	jq -c '[.sections.packages[] | select(.ecosystem == "rpm")]' "$T/rpm.json" >"$T/rpm.got"
-	[ "$(cat "$T/rpm.got")" = '[{"name":"outpost-test","version":"2:1.2.3-4","arch":"noarch","ecosystem":"rpm","source":"outpost-test"},{"name":"zlib-test","version":"1.3-1.el9","arch":"noarch","ecosystem":"rpm","source":"zlib-test"}]' ] ||
+	[ "$(cat "$T/rpm.got")" = '[{"name":"outpost-test","version":"2:1.2.3-4","arch":"noarch","ecosystem":"rpm","source":"outpost-test","source_version":"2:1.2.3-4"},{"name":"zlib-test","version":"1.3-1.el9","arch":"noarch","ecosystem":"rpm","source":"zlib-test","source_version":"1.3-1.el9"}]' ] ||
 	    fail "rpm packages: $(cat "$T/rpm.got")"
 	[ "$(jq '.sections.packages | length' "$T/rpm.json")" = 307 ] || fail "deb + rpm count"
 else

@@ -93,7 +93,8 @@ assert_json '.data.packages[-1]' '{
   "version": "4.2-1",
   "arch": "amd64",
   "ecosystem": "deb",
-  "source": "zzz-new"
+  "source": "zzz-new",
+  "source_version": "4.2-1"
 }'
 assert_json '.data.users | length' 4
 assert_grep "$LOG" 'inventory: delta against version 1 spooled as record [0-9]+: set -; remove -; items \{"packages":\{"put":1,"delete":0\}\}; [0-9]+ bytes'
@@ -246,6 +247,17 @@ wait_inventory 20 "== 11"
 platform_inventory
 assert_json '.data | keys | length' 10
 [ "$(inv .interval)" = 600 ] || fail "manifest interval: $(inv .interval)"
+
+# A package's source version changed (a new source upload, the binary's
+# version the same): a put of that package.
+sed -i 's/^Source: util-linux (2:2.38.1-5)$/Source: util-linux (2:2.38.1-6)/' \
+    "$R/var/lib/dpkg/status"
+scan
+assert_item_delta 1 0
+wait_inventory 20 "== 12"
+platform_inventory
+assert_json '.data.packages[] | select(.name == "util-linux") | [.version, .source_version] | join(" ")' \
+    "2:2.38.1-5+b1 2:2.38.1-6"
 
 stop_agent
 [ "$AGENT_RC" -eq 0 ] || fail "exit status $AGENT_RC"

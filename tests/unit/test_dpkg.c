@@ -60,6 +60,10 @@ feed_dpkg(const char *text, char *err, size_t errlen, char *names,
 				strlcat(names, "/", nameslen);
 				strlcat(names, pkg.source, nameslen);
 			}
+			if (pkg.source_version != NULL) {
+				strlcat(names, "@", nameslen);
+				strlcat(names, pkg.source_version, nameslen);
+			}
 			strlcat(names, " ", nameslen);
 		}
 		dpkg_package_free(&pkg);
@@ -82,7 +86,7 @@ test_dpkg_good(void **unused)
 	    "Package: c\nStatus: deinstall ok config-files\nVersion: 1\n\n"
 	    "Package: d\r\nStatus: install ok installed\r\nVersion: 4\r\n",
 	    err, sizeof(err), names, sizeof(names)), 3);
-	assert_string_equal(names, "a=1:2.0-1 b=3/bsrc d=4 ");
+	assert_string_equal(names, "a=1:2.0-1 b=3/bsrc@2 d=4 ");
 }
 
 /* Garbage is refused with the line number and why. */
@@ -116,6 +120,10 @@ test_dpkg_garbage(void **unused)
 		{ "#comment: x\n", "line 1: bad field name \"#comment\"" },
 		{ "Package: a\nVersion: 1\n version continued\n", "line 3: "
 		    "Version cannot continue on another line" },
+		{ "Package: a\nSource: s 1\n", "line 2: Source \"s 1\" is "
+		    "not NAME or NAME (VERSION)" },
+		{ "Package: a\nSource: s ()\n", "line 2: Source \"s ()\" is "
+		    "not NAME or NAME (VERSION)" },
 	};
 	char	 err[256], names[256];
 	size_t	 i;

@@ -218,13 +218,55 @@ test_packages_check(void **state)
 	    "data.packages[0].ecosystem");
 }
 
+/* last_affected closes a range inclusively, with the ecosystem's order. */
+static void
+test_last_affected(void **state)
+{
+	struct vuln_sig	 s = { .id = "ALSA-2022:8194", .ecosystem = "rpm",
+	    .package = "libtiff", .last_affected = "4.2.0-3.el9" };
+
+	(void)state;
+	assert_true(vuln_affected(&s, "4.2.0-3.el9"));
+	assert_true(vuln_affected(&s, "4.2.0-2.el9"));
+	assert_false(vuln_affected(&s, "4.2.0-3.el9_1"));
+	assert_false(vuln_affected(&s, "1:4.0-1.el9"));
+	s.introduced = "4.1";
+	assert_false(vuln_affected(&s, "4.0.9-1.el9"));
+}
+
+/* A release names the os-release ID and VERSION_ID (or its major part). */
+static void
+test_release(void **state)
+{
+	struct vuln_host	 deb12 = { "debian", "12" };
+	struct vuln_host	 alma = { "almalinux", "9.3" };
+	struct vuln_host	 jammy = { "ubuntu", "22.04" };
+	struct vuln_host	 none = { "debian", NULL };
+
+	(void)state;
+	assert_true(vuln_release_matches(NULL, &none));
+	assert_true(vuln_release_matches("debian:12", &deb12));
+	assert_false(vuln_release_matches("debian:11", &deb12));
+	assert_false(vuln_release_matches("debian:1", &deb12));
+	assert_false(vuln_release_matches("ubuntu:12", &deb12));
+	assert_false(vuln_release_matches("debian:12", &none));
+	assert_true(vuln_release_matches("almalinux:9", &alma));
+	assert_true(vuln_release_matches("almalinux:9.3", &alma));
+	assert_false(vuln_release_matches("almalinux:8", &alma));
+	assert_false(vuln_release_matches("rocky:9", &alma));
+	assert_true(vuln_release_matches("ubuntu:22.04", &jammy));
+	assert_false(vuln_release_matches("ubuntu:22.10", &jammy));
+	assert_false(vuln_release_matches("debian", &deb12));
+}
+
 /* Severity names, lowest first. */
 static void
 test_severity(void **state)
 {
 	assert_string_equal(vuln_severity_name(VULN_LOW), "low");
 	assert_string_equal(vuln_severity_name(VULN_CRITICAL), "critical");
-	assert_null(vuln_severity_name(0));
+	assert_string_equal(vuln_severity_name(VULN_UNKNOWN), "unknown");
+	assert_null(vuln_severity_name(-1));
 	assert_null(vuln_severity_name(5));
 	assert_true(vuln_ecosystem_known("rpm"));
 	assert_false(vuln_ecosystem_known("apk"));
@@ -239,6 +281,8 @@ main(void)
 		cmocka_unit_test(test_affected),
 		cmocka_unit_test(test_packages_check),
 		cmocka_unit_test(test_severity),
+		cmocka_unit_test(test_last_affected),
+		cmocka_unit_test(test_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
