@@ -145,45 +145,60 @@ invchange_trigger_name(enum invchange_trigger t)
 	}
 }
 
-/* The sections due for a scan at now; *next: the next decision. */
+/*
+ * The sections due for a scan at now; *next: the next decision. A
+ * section is ready when its lock is free (or held too long) and its
+ * min_interval since the last upload is over; due when it is also quiet
+ * (settle, at most INVCHANGE_SETTLE_FACTOR times that after its first
+ * change). When some section is due, the other ready ones go with it:
+ * one scan, not one per file a tool rewrote.
+ */
 unsigned int
 invchange_due(const struct invchange_section *secs, int n,
     unsigned int locked, const struct invchange_settings *set,
     uint64_t now, uint64_t *next)
 {
 	const struct invchange_section	*s;
-	uint64_t			 at, cap, settle, lock_cap;
-	unsigned int			 due = 0;
+	uint64_t			 at[INVCHANGE_SECTIONS];
+	uint64_t			 quiet, cap, settle, allowed, lock_cap;
+	unsigned int			 due = 0, ready = 0, pending = 0;
 	int				 i;
 
 	*next = 0;
+	if (n > INVCHANGE_SECTIONS)
+		n = INVCHANGE_SECTIONS;
 	settle = (uint64_t)(set->settle > 0 ? set->settle : 1) * 1000;
-	for (i = 0; i < n && i < INVCHANGE_SECTIONS; i++) {
+	for (i = 0; i < n; i++) {
 		s = &secs[i];
 		if (s->first_pending == 0)
 			continue;
-		/* Quiet for settle, but not waiting for ever. */
-		at = s->last_change + settle;
+		pending |= 1u << i;
+		quiet = s->last_change + settle;
 		cap = s->first_pending + INVCHANGE_SETTLE_FACTOR * settle;
-		if (at > cap)
-			at = cap;
-		/* At most one upload per min_interval. */
-		if (s->last_upload != 0 && set->min_interval > 0 &&
-		    s->last_upload + (uint64_t)set->min_interval * 1000 > at)
-			at = s->last_upload + (uint64_t)set->min_interval * 1000;
-		/* A transaction under way: look again in settle. */
-		lock_cap = s->first_pending + (uint64_t)INVCHANGE_LOCK_MAX *
-		    1000;
-		if (at <= now && (locked & (1u << i)) && now < lock_cap) {
-			at = now + settle;
-			if (at > lock_cap)
-				at = lock_cap;
-		}
-		if (at <= now)
+		if (quiet > cap)
+			quiet = cap;
+		allowed = 0;
+		if (s->last_upload != 0 && set->min_interval > 0)
+			allowed = s->last_upload +
+			    (uint64_t)set->min_interval * 1000;
+		lock_cap = s->first_pending +
+		    (uint64_t)INVCHANGE_LOCK_MAX * 1000;
+		at[i] = quiet > allowed ? quiet : allowed;
+		if ((locked & (1u << i)) && now < lock_cap) {
+			/* A transaction under way: look again in settle. */
+			at[i] = now + settle < lock_cap ? now + settle :
+			    lock_cap;
+		} else if (now >= allowed)
+			ready |= 1u << i;
+		if (at[i] <= now)
 			due |= 1u << i;
-		else if (*next == 0 || at < *next)
-			*next = at;
 	}
+	if (due != 0)
+		due |= ready;
+	for (i = 0; i < n; i++)
+		if ((pending & ~due & (1u << i)) != 0 &&
+		    (*next == 0 || at[i] < *next))
+			*next = at[i];
 	return due;
 }
 

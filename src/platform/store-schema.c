@@ -155,7 +155,15 @@ static const char *const store_migrations[] = {
 	"  type TEXT NOT NULL, version INTEGER, outcome TEXT NOT NULL,"
 	"  status INTEGER NOT NULL, time INTEGER NOT NULL);"
 	"CREATE INDEX manifest_downloads_agent ON"
-	"  manifest_downloads(agent_id, id);"
+	"  manifest_downloads(agent_id, id);",
+
+	/*
+	 * 6 -> 7: when each agent's inventory last changed (an upload whose
+	 * result differs from what was held), beside when it was last
+	 * uploaded.
+	 */
+	"ALTER TABLE inventories ADD COLUMN changed_at INTEGER;"
+	"UPDATE inventories SET changed_at = updated_at;"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */
