@@ -48,7 +48,7 @@ AID=$(status_value .platform.agent_id)
 ip -n "$NS" addr add 198.51.100.7/24 dev op0
 wait_inventory 20 "== 2"
 [ "$(op0_addresses)" = 198.51.100.7 ] || fail "op0: $(op0_addresses)"
-assert_grep "$LOG" 'inventory: interfaces scan done'
+assert_grep "$LOG" 'inventory: interfaces scan \(watch\) done'
 assert_grep "$LOG" 'inventory: delta against version 1 spooled as record [0-9]+: set -; remove -; items \{"interfaces":\{"put":1,"delete":0\}\}'
 
 # A burst: two changes, one delta.
@@ -57,8 +57,8 @@ ip -n "$NS" addr add 198.51.100.8/24 dev op0
 wait_inventory 20 "== 3"
 [ "$(op0_addresses)" = 198.51.100.7,198.51.100.8,2001:db8::7 ] ||
     fail "op0: $(op0_addresses)"
-[ "$(grep -c 'inventory: interfaces scan done' "$LOG")" = 2 ] ||
-    fail "not one scan per burst: $(grep 'interfaces scan done' "$LOG")"
+[ "$(grep -Ec 'inventory: interfaces scan \(watch\) done' "$LOG")" = 2 ] ||
+    fail "not one scan per burst: $(grep 'interfaces scan' "$LOG")"
 stop_agent
 [ "$AGENT_RC" -eq 0 ] || fail "exit status $AGENT_RC"
 exit 0
