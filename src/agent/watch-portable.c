@@ -1,9 +1,10 @@
 /*
- * watch-portable.c: file watches where the build has no inotify (see
- * watch.h): every WATCH_STAT_INTERVAL seconds each file is stat(2)ed and
- * its identity (device, inode), size and change times compared with the
- * last look; a file that appeared, went or differs reports its tags. The
- * timer runs only while something is followed.
+ * watch-portable.c: file watches with stat(2) on a timer, where the build
+ * has no inotify (see watch.h). Every WATCH_STAT_INTERVAL seconds each
+ * file is stat(2)ed and its identity (device, inode), size and change
+ * times compared with the last look; a file that appeared, went or
+ * differs reports its tags. The timer runs only while something is
+ * followed.
  */
 #include "config.h"
 
