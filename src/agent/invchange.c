@@ -77,6 +77,7 @@ struct invchange {
 	char				*root;
 	unsigned int			 enabled;	/* sections collected */
 	struct watch			*watch;
+	uint64_t			 watched;	/* bit i: files[i] */
 	char				 watch_error[256];
 	struct event			*settle_timer;
 	struct event			*poll_timer;
@@ -95,8 +96,8 @@ struct invchange {
 static void	invchange_decide(struct invchange *);
 
 /* The bit of section name, or 0 when the agent has no such collector. */
-static unsigned int
-invchange_bit(const char *name)
+unsigned int
+invchange_section_bit(const char *name)
 {
 	int	 i;
 
@@ -113,9 +114,8 @@ invchange_polled_mask(void)
 	unsigned int	 mask = 0;
 	size_t		 i;
 
-	for (i = 0; i < sizeof(invchange_polled) /
-	    sizeof(invchange_polled[0]); i++)
-		mask |= invchange_bit(invchange_polled[i]);
+	for (i = 0; i < nitems(invchange_polled); i++)
+		mask |= invchange_section_bit(invchange_polled[i]);
 	return mask;
 }
 
@@ -127,7 +127,7 @@ invchange_table_mask(const struct invchange_file *t, size_t n)
 	size_t		 i;
 
 	for (i = 0; i < n; i++)
-		mask |= invchange_bit(t[i].section);
+		mask |= invchange_section_bit(t[i].section);
 	return mask;
 }
 
@@ -231,9 +231,9 @@ invchange_locked(struct invchange *ic, unsigned int mask)
 	rl = strlen(ic->root);
 	while (rl > 0 && ic->root[rl - 1] == '/')
 		rl--;
-	for (i = 0; i < sizeof(invchange_locks) / sizeof(invchange_locks[0]);
+	for (i = 0; i < nitems(invchange_locks);
 	    i++) {
-		bit = invchange_bit(invchange_locks[i].section);
+		bit = invchange_section_bit(invchange_locks[i].section);
 		if ((mask & bit) == 0 || (locked & bit) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%.*s%s/%s", (int)rl, ic->root,
@@ -332,7 +332,7 @@ invchange_poll(struct invchange *ic)
 	ic->polls++;
 	invchange_poll_schedule(ic);
 	if (mask != 0)
-		ic->scan(mask, INVCHANGE_TIMER, ic->arg);
+		ic->scan(mask, INVCHANGE_POLL, ic->arg);
 }
 
 /* The poll timer: no heartbeat came in the window. */
@@ -433,14 +433,16 @@ invchange_add_watches(struct invchange *ic)
 	rl = strlen(ic->root);
 	while (rl > 0 && ic->root[rl - 1] == '/')
 		rl--;
-	for (i = 0; i < sizeof(invchange_files) / sizeof(invchange_files[0]);
+	for (i = 0; i < nitems(invchange_files);
 	    i++) {
-		bit = invchange_bit(invchange_files[i].section);
+		bit = invchange_section_bit(invchange_files[i].section);
 		if ((ic->enabled & bit) == 0)
 			continue;
 		snprintf(dir, sizeof(dir), "%.*s%s", (int)rl, ic->root,
 		    invchange_files[i].dir);
 		rc = watch_add(ic->watch, dir, invchange_files[i].name, bit);
+		if (rc == 0)
+			ic->watched |= (uint64_t)1 << i;
 		if (rc < 0 && rc != -ENOENT) {
 			snprintf(ic->watch_error, sizeof(ic->watch_error),
 			    "%.160s/%s: %s", dir, invchange_files[i].name,
@@ -467,8 +469,10 @@ invchange_start(struct invchange *ic, const char *root, unsigned int enabled)
 		free(ic->root);
 		ic->root = copy;
 	}
-	if (enabled != ic->enabled && ic->watch != NULL)
+	if (enabled != ic->enabled && ic->watch != NULL) {
 		watch_clear(ic->watch);
+		ic->watched = 0;
+	}
 	ic->enabled = enabled;
 	if (!ic->is_running) {
 		log_info("inventory: following host changes (%s watches, "
@@ -493,6 +497,7 @@ invchange_stop(struct invchange *ic)
 		return;
 	watch_close(ic->watch);
 	ic->watch = NULL;
+	ic->watched = 0;
 	evtimer_del(ic->settle_timer);
 	evtimer_del(ic->poll_timer);
 	ic->last_poll = 0;
@@ -578,16 +583,36 @@ static void
 invchange_sources(unsigned int bit, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	if (invchange_table_mask(invchange_files, sizeof(invchange_files) /
-	    sizeof(invchange_files[0])) & bit)
+	if (invchange_table_mask(invchange_files, nitems(invchange_files)) & bit)
 		strlcat(buf, "files", len);
-	if (bit == invchange_bit("interfaces"))
+	if (bit == invchange_section_bit("interfaces"))
 		strlcat(buf, buf[0] ? "+addresses" : "addresses", len);
 	if (invchange_polled_mask() & bit)
 		strlcat(buf, buf[0] ? "+poll" : "poll", len);
-	if (invchange_table_mask(invchange_locks, sizeof(invchange_locks) /
-	    sizeof(invchange_locks[0])) & bit)
+	if (invchange_table_mask(invchange_locks, nitems(invchange_locks)) & bit)
 		strlcat(buf, "+lock", len);
+}
+
+/* The directories watched, each once (new array). */
+static struct json_object *
+invchange_watching(struct invchange *ic)
+{
+	struct json_object	*arr = json_object_new_array();
+	size_t			 i, j;
+
+	for (i = 0; i < nitems(invchange_files); i++) {
+		if ((ic->watched & ((uint64_t)1 << i)) == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if ((ic->watched & ((uint64_t)1 << j)) != 0 &&
+			    strcmp(invchange_files[j].dir,
+			    invchange_files[i].dir) == 0)
+				break;
+		if (j == i)
+			json_object_array_add(arr, json_object_new_string(
+			    invchange_files[i].dir));
+	}
+	return arr;
 }
 
 /* The "changes" status member. */
@@ -605,7 +630,7 @@ invchange_status(struct invchange *ic)
 	json_add_int64(o, "settle", ic->set.settle);
 	json_add_int64(o, "min_interval", ic->set.min_interval);
 	json_add_int64(o, "poll_interval", ic->set.poll_interval);
-	json_object_object_add(o, "watching", watch_status_json(ic->watch));
+	json_object_object_add(o, "watching", invchange_watching(ic));
 	json_add_string(o, "watch_error", ic->watch_error[0] != '\0' ?
 	    ic->watch_error : NULL);
 	json_add_time(o, "last_poll", ic->last_poll_time);

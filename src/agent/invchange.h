@@ -33,7 +33,8 @@ struct invchange;
 
 /* What made a scan. */
 enum invchange_trigger {
-	INVCHANGE_TIMER = 0,	/* the interval scan, the first one, a poll */
+	INVCHANGE_TIMER = 0,	/* the interval scan, the first one */
+	INVCHANGE_POLL,		/* a poll (shown as "timer") */
 	INVCHANGE_WATCH,	/* a change source (file, address) */
 	INVCHANGE_MANUAL	/* outpostctl inventory-scan */
 };
@@ -89,6 +90,8 @@ void	invchange_uploaded(struct invchange *, unsigned int sections,
 	    const unsigned char *triggers);
 /* The "changes" member of the inventory status (new). */
 struct json_object *invchange_status(struct invchange *);
+/* The bit of section name (collect_table), or 0: no such collector. */
+unsigned int	invchange_section_bit(const char *name);
 /* "timer", "watch" or "manual". */
 const char	*invchange_trigger_name(enum invchange_trigger);
 

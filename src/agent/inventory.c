@@ -243,18 +243,6 @@ inventory_enabled_mask(struct inventory *inv)
 	return mask;
 }
 
-/* The bit of section name (0: no such collector). */
-static unsigned int
-inventory_bit(const char *name)
-{
-	int	 i;
-
-	for (i = 0; collect_table[i] != NULL && i < INVCHANGE_SECTIONS; i++)
-		if (strcmp(collect_table[i]->name, name) == 0)
-			return 1u << i;
-	return 0;
-}
-
 /* A scan's sections for people: "full", or "packages,users". */
 static const char *
 inventory_scope_text(struct inventory *inv, unsigned int mask, char *buf,
@@ -334,7 +322,7 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 		json_add_string(inv->digests, key, hex);
 		json_add_int64(inv->counts, key, inventory_count(val));
 		json_add_int64(counts, key, inventory_count(val));
-		if ((bit = inventory_bit(key)) != 0)
+		if ((bit = invchange_section_bit(key)) != 0)
 			inv->value_trigger[ffs((int)bit) - 1] =
 			    (unsigned char)inv->scan_trigger;
 	}
@@ -434,6 +422,7 @@ inventory_start_scan(struct inventory *inv, unsigned int mask,
 	opts.base = inv->env->base;
 	opts.root = inv->root;
 	opts.route = inv->env->route;
+	opts.may_reuse = trigger == INVCHANGE_POLL;
 	inv->scan = collect_scan_start(&opts, names, inventory_scan_done, inv);
 	if (inv->scan == NULL) {
 		log_warnx("inventory: cannot start a scan: out of memory");
@@ -542,12 +531,12 @@ inventory_body_mask(struct json_object *body)
 			continue;
 		json_object_object_foreach(o, key, val) {
 			(void)val;
-			mask |= inventory_bit(key);
+			mask |= invchange_section_bit(key);
 		}
 	}
 	if (json_object_object_get_ex(body, "remove", &o))
 		for (i = 0; i < json_object_array_length(o); i++)
-			mask |= inventory_bit(json_object_get_string(
+			mask |= invchange_section_bit(json_object_get_string(
 			    json_object_array_get_idx(o, i)));
 	return mask;
 }
@@ -763,7 +752,7 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision,
 			 * section the platform keeps.
 			 */
 			if (!is_full_scan)
-				need_scan |= inventory_bit(key);
+				need_scan |= invchange_section_bit(key);
 			continue;
 		}
 		inventory_section_delta(inv, key, val, set, items);
@@ -1236,7 +1225,7 @@ inventory_address(void *self, int is_added, const struct route_addr *ra)
 
 	if (!inventory_is_active(inv) || !inv->have_full)
 		return;
-	invchange_note(inv->changes, inventory_bit("interfaces"));
+	invchange_note(inv->changes, invchange_section_bit("interfaces"));
 }
 
 /* A heartbeat is about to go: the polls ride on it. */
@@ -1399,6 +1388,7 @@ inventory_free(void *self)
 	if (inv->scan_timer != NULL)
 		event_free(inv->scan_timer);
 	invchange_free(inv->changes);
+	collect_os_forget();
 	if (inv->reconcile_ev != NULL)
 		event_free(inv->reconcile_ev);
 	json_object_put(inv->digests);

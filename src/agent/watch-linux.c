@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <json-c/json.h>
 
 #include "log.h"
 #include "watch.h"
@@ -200,24 +199,4 @@ const char *
 watch_backend(void)
 {
 	return "inotify";
-}
-
-/* The directories followed (new array). */
-struct json_object *
-watch_status_json(struct watch *w)
-{
-	struct json_object	*arr = json_object_new_array();
-	int			 i, j;
-
-	for (i = 0; w != NULL && i < w->nfiles; i++) {
-		if (w->files[i].wd == -1)
-			continue;
-		for (j = 0; j < i; j++)
-			if (strcmp(w->files[j].dir, w->files[i].dir) == 0)
-				break;
-		if (j == i)
-			json_object_array_add(arr,
-			    json_object_new_string(w->files[i].dir));
-	}
-	return arr;
 }

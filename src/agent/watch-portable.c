@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <json-c/json.h>
 
 #include "watch.h"
 
@@ -172,22 +171,4 @@ const char *
 watch_backend(void)
 {
 	return "stat";
-}
-
-/* The directories followed (new array). */
-struct json_object *
-watch_status_json(struct watch *w)
-{
-	struct json_object	*arr = json_object_new_array();
-	int			 i, j;
-
-	for (i = 0; w != NULL && i < w->nfiles; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(w->files[j].dir, w->files[i].dir) == 0)
-				break;
-		if (j == i)
-			json_object_array_add(arr,
-			    json_object_new_string(w->files[i].dir));
-	}
-	return arr;
 }

@@ -14,7 +14,6 @@
 #define OUTPOST_WATCH_H
 
 struct event_base;
-struct json_object;
 struct watch;
 
 #define WATCH_STAT_INTERVAL	5	/* s between stats (watch-portable.c) */
@@ -39,7 +38,5 @@ void		 watch_clear(struct watch *);
 void		 watch_close(struct watch *);
 /* How files are watched: "inotify" or "stat". */
 const char	*watch_backend(void);
-/* The directories followed, as a JSON array of paths (new). */
-struct json_object *watch_status_json(struct watch *);
 
 #endif /* OUTPOST_WATCH_H */

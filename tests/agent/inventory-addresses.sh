@@ -16,20 +16,7 @@ NS="outpost-inv$$"
 veth_netns "$NS" no-ll
 
 # The platform, the agent and every request run inside the namespace.
-cat >"$T/ns-platform" <<EOF
-#!/bin/sh
-exec ip netns exec $NS "$PLATFORM" "\$@"
-EOF
-cat >"$T/ns-agent" <<EOF
-#!/bin/sh
-exec ip netns exec $NS "$OUTPOSTD" "\$@"
-EOF
-chmod +x "$T/ns-platform" "$T/ns-agent"
-PLATFORM="$T/ns-platform"
-OUTPOSTD="$T/ns-agent"
-curl() {
-	ip netns exec "$NS" "$(command -v curl)" "$@"
-}
+platform_in_netns "$NS"
 
 start_platform "$T/p"
 expect 201 admin POST /api/v1/manifests -d '{"type":"inventory","body":{"collectors":["os","host","interfaces","users"]}}'

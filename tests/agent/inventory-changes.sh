@@ -54,20 +54,7 @@ make_deb() {
 }
 
 # The platform, the agent and every request run inside the namespace.
-cat >"$T/ns-platform" <<EOF
-#!/bin/sh
-exec ip netns exec $NS "$PLATFORM" "\$@"
-EOF
-cat >"$T/ns-agent" <<EOF
-#!/bin/sh
-exec ip netns exec $NS "$OUTPOSTD" "\$@"
-EOF
-chmod +x "$T/ns-platform" "$T/ns-agent"
-PLATFORM="$T/ns-platform"
-OUTPOSTD="$T/ns-agent"
-curl() {
-	ip netns exec "$NS" "$(command -v curl)" "$@"
-}
+platform_in_netns "$NS"
 
 # now: the time in milliseconds.
 now() {
@@ -172,29 +159,29 @@ else
 fi
 settled
 
+# one_run WHAT FILTER DPKG-ARGS...: one dpkg run of the 50 packages; on
+# the platform (FILTER over the test's packages) within 15 s, in one
+# upload (at most two).
+one_run() {
+	_what=$1
+	_filter=$2
+	shift 2
+	_u0=$(pkg_uploads)
+	run_dpkg "$@"
+	T0=$(now)
+	within 15 "$_what" "[.data.packages[] | select(.name | startswith(\"$PKG-\"))] | $_filter"
+	settled
+	_u=$(($(pkg_uploads) - _u0))
+	note "$_what: $_u upload(s)"
+	[ "$_u" -ge 1 ] && [ "$_u" -le 2 ] || fail "$_what: $_u uploads"
+}
 # 50 packages in one dpkg run, then upgraded in one run, then purged in
 # one run: one upload each (at most two), not 50.
-run_dpkg -i "$T/debs/1.0/$PKG"-[0-9]*.deb
-T0=$(now)
-within 15 "50 packages installed" "[.data.packages[] | select(.name | startswith(\"$PKG-\"))] | length == 50"
-settled
-u0=$(pkg_uploads)
-run_dpkg -i "$T/debs/2.0/$PKG"-[0-9]*.deb
-T0=$(now)
-within 15 "50 packages upgraded" "[.data.packages[] | select(.name | startswith(\"$PKG-\")) | select(.version == \"2.0\")] | length == 50"
-settled
-u1=$(pkg_uploads)
-note "50-package upgrade: $((u1 - u0)) upload(s)"
-[ $((u1 - u0)) -ge 1 ] && [ $((u1 - u0)) -le 2 ] ||
-    fail "the upgrade of 50 packages took $((u1 - u0)) uploads"
-run_dpkg --purge $(dpkg-query -W -f '${Package}\n' "$PKG-[0-9]*")
-T0=$(now)
-within 15 "50 packages purged" "[.data.packages[] | select(.name | startswith(\"$PKG-\"))] | length == 0"
-settled
-u2=$(pkg_uploads)
-note "50-package purge: $((u2 - u1)) upload(s)"
-[ $((u2 - u1)) -ge 1 ] && [ $((u2 - u1)) -le 2 ] ||
-    fail "the purge of 50 packages took $((u2 - u1)) uploads"
+one_run "50 packages installed" 'length == 50' -i "$T/debs/1.0/$PKG"-[0-9]*.deb
+one_run "50 packages upgraded" 'map(select(.version == "2.0")) | length == 50' \
+    -i "$T/debs/2.0/$PKG"-[0-9]*.deb
+one_run "50 packages purged" 'length == 0' \
+    --purge $(dpkg-query -W -f '${Package}\n' "$PKG-[0-9]*")
 
 # Switched off by the profile: no watches, nothing uploaded until a
 # manual scan.
