@@ -14,7 +14,7 @@
 # 2. upgrades $NPKG (default 50) such packages in one dpkg run: the uploads
 #    "on" made for it and the CPU it spent, against the CPU of one full
 #    scan (outpostctl inventory-scan on "off");
-# 3. leaves both idle for $IDLE seconds (default 180: three heartbeats)
+# 3. leaves both idle for $IDLE seconds (default 300: five heartbeats)
 #    and prints, for each, the wake-ups of its threads (voluntary context
 #    switches, /proc/PID/task/*/status), its CPU time (schedstat) and its
 #    heartbeats, and the ratio on/off, also per heartbeat (target: <= 1,
@@ -23,7 +23,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${1:-${abs_top_builddir:-$here/../build}}
-IDLE=${IDLE:-180}
+IDLE=${IDLE:-300}
 NPKG=${NPKG:-50}
 [ "$(id -u)" = 0 ] || { echo "bench/inventory-change.sh: needs root" >&2; exit 1; }
 for c in dpkg dpkg-deb ip jq curl python3; do
