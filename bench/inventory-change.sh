@@ -193,13 +193,16 @@ echo "3. idle for $IDLE s (heartbeat every 60 s +-10 %), side by side:"
 hb() { ctl "$1" status --json | jq -r .platform.heartbeats; }
 h_on0=$(hb on); h_off0=$(hb off)
 s_on0=$(ctl on status --json | jq -r .inventory.scans)
+ch_on0=$(ctl on status --json | jq '[.inventory.changes.sections[].changes] | add')
 w_on0=$(sw "$pid_on"); w_off0=$(sw "$pid_off"); c_on0=$(cpu "$pid_on"); c_off0=$(cpu "$pid_off")
 sleep "$IDLE"
 w_on=$(( $(sw "$pid_on") - w_on0 )); w_off=$(( $(sw "$pid_off") - w_off0 ))
 c_on=$(( ($(cpu "$pid_on") - c_on0) / 1000 )); c_off=$(( ($(cpu "$pid_off") - c_off0) / 1000 ))
 h_on=$(( $(hb on) - h_on0 )); h_off=$(( $(hb off) - h_off0 ))
 s_on=$(( $(ctl on status --json | jq -r .inventory.scans) - s_on0 ))
+ch_on=$(( $(ctl on status --json | jq '[.inventory.changes.sections[].changes] | add') - ch_on0 ))
 echo "  watches on:  $w_on wake-ups, $c_on ms CPU, $h_on heartbeats ($s_on polls riding on them)"
 echo "  watches off: $w_off wake-ups, $c_off ms CPU, $h_off heartbeats"
+[ "$ch_on" -eq 0 ] || echo "  NOT IDLE: the host changed $ch_on times meanwhile (another package manager or account tool ran); \"on\" woke for those: run again"
 awk -v a="$w_on" -v b="$w_off" -v ha="$h_on" -v hb="$h_off" 'BEGIN {
 	if (b > 0) printf "  ratio on/off: %.2f wake-ups; per heartbeat %.1f against %.1f: %.2f (target <= 1)\n", a / b, a / (ha ? ha : 1), b / (hb ? hb : 1), (a / (ha ? ha : 1)) / (b / (hb ? hb : 1)) }'

@@ -26,6 +26,7 @@
 #include "watch.h"
 
 #define INVCHANGE_SETTLE_FACTOR	10	/* longest wait: settle times this */
+#define INVCHANGE_LOCK_TAG	(1u << 31)	/* watch tag: a lock file */
 
 /* A file, below the root, of a section. */
 struct invchange_file {
@@ -52,7 +53,8 @@ static const struct invchange_file invchange_files[] = {
 
 /*
  * The locks a package manager holds (fcntl) for a whole transaction:
- * apt's, dpkg's and rpm's. While one is held, its section waits.
+ * apt's, dpkg's and rpm's. While one is held, its section waits. They are
+ * watched too: the holder closing the file is the end of its transaction.
  */
 static const struct invchange_file invchange_locks[] = {
 	{ "packages", "/var/lib/dpkg", "lock-frontend" },
@@ -185,9 +187,11 @@ invchange_due(const struct invchange_section *secs, int n,
 		    (uint64_t)INVCHANGE_LOCK_MAX * 1000;
 		at[i] = quiet > allowed ? quiet : allowed;
 		if ((locked & (1u << i)) && now < lock_cap) {
-			/* A transaction under way: look again in settle. */
-			at[i] = now + settle < lock_cap ? now + settle :
-			    lock_cap;
+			/* A transaction under way: look again later. */
+			at[i] = now + (set->lock_recheck > 0 ?
+			    (uint64_t)set->lock_recheck * 1000 : settle);
+			if (at[i] > lock_cap)
+				at[i] = lock_cap;
 		} else if (now >= allowed)
 			ready |= 1u << i;
 		if (at[i] <= now)
@@ -342,11 +346,16 @@ invchange_poll_cb(evutil_socket_t fd, short what, void *arg)
 	invchange_poll(arg);
 }
 
-/* The watch saw files change. */
+/* The watch saw files change (or a lock file closed). */
 static void
 invchange_watch_cb(unsigned int tags, void *arg)
 {
-	invchange_note(arg, tags);
+	struct invchange	*ic = arg;
+
+	if ((tags & ~INVCHANGE_LOCK_TAG) != 0)
+		invchange_note(ic, tags & ~INVCHANGE_LOCK_TAG);
+	else if (ic->is_running)
+		invchange_decide(ic);
 }
 
 /* A new tracker. */
@@ -398,6 +407,8 @@ invchange_configure(struct invchange *ic, const struct invchange_settings *set)
 	int	 was = ic->set.enabled;
 
 	ic->set = *set;
+	ic->set.lock_recheck = strcmp(watch_backend(), "inotify") == 0 ?
+	    INVCHANGE_LOCK_RECHECK : 0;
 	if (was && !set->enabled && ic->is_running) {
 		log_info("inventory: change-driven uploads are off "
 		    "(inventory_changes.enabled is false)");
@@ -449,6 +460,16 @@ invchange_add_watches(struct invchange *ic)
 			    strerror(-rc));
 			log_warnx("inventory: cannot watch %s", ic->watch_error);
 		}
+	}
+	for (i = 0; i < nitems(invchange_locks); i++) {
+		if ((ic->enabled & invchange_section_bit(
+		    invchange_locks[i].section)) == 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s%s", (int)rl, ic->root,
+		    invchange_locks[i].dir);
+		/* Missing: nothing to wait for there. */
+		(void)watch_add(ic->watch, dir, invchange_locks[i].name,
+		    INVCHANGE_LOCK_TAG);
 	}
 }
 

@@ -8,8 +8,8 @@
  * host name, OS release, CPU, memory), a poll every poll_interval that
  * rides on the heartbeat when one comes, so it costs no wake-up of its
  * own. A change waits until things settle (settle seconds without a new
- * one, at most INVCHANGE_SETTLE_MAX; while dpkg, apt or rpm holds its
- * lock, until it lets go, at most INVCHANGE_LOCK_MAX), and a section is
+ * one, at most ten times that; while dpkg, apt or rpm holds its lock,
+ * until it lets go, at most INVCHANGE_LOCK_MAX), and a section is
  * collected again for a change at most once per min_interval after its
  * last upload. Then the inventory is asked to scan the sections that
  * changed, only those (the scan function); its upload decision compares
@@ -27,9 +27,9 @@ struct event_base;
 struct json_object;
 struct invchange;
 
-#define INVCHANGE_SETTLE_MAX	30	/* s: longest wait while changes come */
 #define INVCHANGE_LOCK_MAX	600	/* s: longest wait for a held lock */
 #define INVCHANGE_SECTIONS	16	/* bits of a section mask */
+#define INVCHANGE_LOCK_RECHECK	60	/* s: lock_recheck with inotify */
 
 /* What made a scan. */
 enum invchange_trigger {
@@ -46,6 +46,12 @@ struct invchange_settings {
 	int	 min_interval;	/* s between uploads of a section */
 	int	 poll_interval;	/* s between polls; 0: none */
 	int	 heartbeat_interval;	/* s: the polls ride on it */
+	/*
+	 * s between looks at a held lock; 0: every settle. The tracker sets
+	 * it: with inotify a lock's release is an event (its holder closes
+	 * it), so it is only a safety net there.
+	 */
+	int	 lock_recheck;
 };
 
 /* One section's bookkeeping (monotonic milliseconds; 0: never). */

@@ -93,6 +93,7 @@ static void
 test_lock(void **unused)
 {
 	struct invchange_section	 secs[1];
+	struct invchange_settings	 lazy = set;
 	uint64_t			 next, end;
 
 	memset(secs, 0, sizeof(secs));
@@ -108,6 +109,13 @@ test_lock(void **unused)
 	assert_int_equal(invchange_due(secs, 1, 1, &set, end - S, &next), 0);
 	assert_int_equal(next, end);
 	assert_int_equal(invchange_due(secs, 1, 1, &set, end, &next), 1);
+	/* Where a release is an event, held locks are looked at rarely. */
+	lazy.lock_recheck = 60;
+	assert_int_equal(invchange_due(secs, 1, 1, &lazy, T0 + 5 * S, &next),
+	    0);
+	assert_int_equal(next, T0 + 65 * S);
+	assert_int_equal(invchange_due(secs, 1, 1, &lazy, end - S, &next), 0);
+	assert_int_equal(next, end);
 }
 
 /* A due section takes the ready ones along, not the held back ones. */
