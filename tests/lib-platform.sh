@@ -228,3 +228,24 @@ session() {
 	    -b "$JAR" -H "Origin: $URL" -H "X-CSRF-Token: $CSRF" \
 	    -X "$_sm" "$@" "$URL$_sp"
 }
+
+# platform_in_netns NS: the platform and agents this test starts, and its
+# requests, run inside network namespace NS (see veth_netns in lib.sh).
+platform_in_netns() {
+	cat >"$T/ns-platform" <<EOF
+#!/bin/sh
+exec ip netns exec $1 "$PLATFORM" "\$@"
+EOF
+	cat >"$T/ns-agent" <<EOF
+#!/bin/sh
+exec ip netns exec $1 "$OUTPOSTD" "\$@"
+EOF
+	chmod +x "$T/ns-platform" "$T/ns-agent"
+	PLATFORM="$T/ns-platform"
+	OUTPOSTD="$T/ns-agent"
+	_ns_name=$1
+	_ns_curl=$(command -v curl)
+	curl() {
+		ip netns exec "$_ns_name" "$_ns_curl" "$@"
+	}
+}

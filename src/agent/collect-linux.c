@@ -242,6 +242,88 @@ static const struct {
 	{ "/proc/net/udp6", "udp6", AF_INET6, 0 }
 };
 
+/*
+ * The owners the last walk of /proc found: the root, and its sockets
+ * sorted by inode. A poll (collect_opts.may_reuse) whose sockets, from
+ * sock_diag in about a millisecond, are exactly those takes their owners
+ * from here and skips the walk, most of the collector's time; other scans
+ * always walk. One agent has one inventory: one such memory.
+ */
+static struct {
+	char			*root;
+	struct collect_socket	*socks;
+	size_t			 n;
+} collect_owners;
+
+/* Order sockets by inode, then protocol, address and port. */
+static int
+collect_inode_cmp(const void *a, const void *b)
+{
+	const struct collect_socket	*x = a, *y = b;
+	int				 c;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	if ((c = strcmp(x->protocol, y->protocol)) != 0)
+		return c;
+	if ((c = strcmp(x->address, y->address)) != 0)
+		return c;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/* Free the owners kept. */
+void
+collect_os_forget(void)
+{
+	free(collect_owners.root);
+	free(collect_owners.socks);
+	memset(&collect_owners, 0, sizeof(collect_owners));
+}
+
+/* Keep the owners just found (nothing when out of memory). */
+static void
+collect_owners_keep(struct collect_job *job, struct collect_listen_state *s)
+{
+	collect_os_forget();
+	if (s->nsocks == 0 ||
+	    (collect_owners.root = strdup(job->opts->root)) == NULL ||
+	    (collect_owners.socks = calloc(s->nsocks,
+	    sizeof(*s->socks))) == NULL) {
+		collect_os_forget();
+		return;
+	}
+	memcpy(collect_owners.socks, s->socks, s->nsocks * sizeof(*s->socks));
+	collect_owners.n = s->nsocks;
+	qsort(collect_owners.socks, collect_owners.n, sizeof(*s->socks),
+	    collect_inode_cmp);
+}
+
+/*
+ * A poll whose sockets are those of the last walk: take their owners.
+ * Returns 1 when it did (no walk needed), else 0.
+ */
+static int
+collect_owners_reuse(struct collect_job *job, struct collect_listen_state *s)
+{
+	size_t	 i;
+
+	if (!job->opts->may_reuse || collect_owners.root == NULL ||
+	    strcmp(collect_owners.root, job->opts->root) != 0 ||
+	    collect_owners.n != s->nsocks)
+		return 0;
+	qsort(s->socks, s->nsocks, sizeof(*s->socks), collect_inode_cmp);
+	for (i = 0; i < s->nsocks; i++)
+		if (collect_inode_cmp(&s->socks[i],
+		    &collect_owners.socks[i]) != 0)
+			return 0;
+	for (i = 0; i < s->nsocks; i++) {
+		s->socks[i].pid = collect_owners.socks[i].pid;
+		memcpy(s->socks[i].process, collect_owners.socks[i].process,
+		    sizeof(s->socks[i].process));
+	}
+	return 1;
+}
+
 /* Free the listening collector's state. */
 static void
 collect_listen_cleanup(struct collect_job *job)
@@ -756,6 +838,8 @@ collect_listening_step(struct collect_job *job)
 		close(s->diag_fd);
 		s->diag_fd = -1;
 	}
+	if (s->inodes == NULL && collect_owners_reuse(job, s))
+		return collect_done(job, collect_listen_json(s));
 	if (s->inodes == NULL && s->nsocks > 0) {
 		if ((s->inodes = calloc(s->nsocks, sizeof(*s->inodes))) ==
 		    NULL)
@@ -770,6 +854,7 @@ collect_listening_step(struct collect_job *job)
 	}
 	if (s->unresolved > 0 && collect_walk(job, s) == COLLECT_MORE)
 		return COLLECT_MORE;
+	collect_owners_keep(job, s);
 	return collect_done(job, collect_listen_json(s));
 }
 

@@ -51,6 +51,12 @@ struct collect_opts {
 	const char		*root;		/* "/" or a prepared tree */
 	struct route		*route;		/* addresses; NULL: none */
 	long			 budget_usec;	/* work per step (0: 5 ms) */
+	/*
+	 * A poll: a collector may reuse what its last run found where a
+	 * cheap check shows that it still holds (the listening sockets'
+	 * owners when the sockets are the same).
+	 */
+	int			 may_reuse;
 };
 
 /* One collector's run in a scan. */
@@ -78,6 +84,8 @@ int			 collect_is_supported(const struct collector *);
 extern const struct collector	collect_cpu, collect_memory,
 				collect_listening, collect_kernel_modules,
 				collect_packages;
+/* Free what the system-specific collectors keep between scans. */
+void	collect_os_forget(void);
 /* The interface names of the host, sorted (collect-linux.c/-other.c). */
 int	collect_os_interfaces(struct collect_job *, char ***names,
 	    size_t *count);

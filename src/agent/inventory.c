@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -22,6 +23,7 @@
 #include "collect.h"
 #include "compat.h"
 #include "healthcheck.h"
+#include "invchange.h"
 #include "inventory.h"
 #include "invitem.h"
 #include "invstate.h"
@@ -38,17 +40,9 @@
 #define INVENTORY_KIND		"inventory"
 #define INVENTORY_PATH		"/agent/v1/inventory"
 #define INVENTORY_SOON		1	/* s: first scan after activation */
-#define INVENTORY_ADDRESS_DELAY	3	/* s: quiet time after a change */
-#define INVENTORY_ADDRESS_MAX	30	/* s: longest wait after a change */
 #define INVENTORY_WAITERS	8
 #define INVENTORY_STEP_WARN_MS	50.0	/* a step this long is a bug */
-
-/* What the next scan covers. */
-enum inventory_scope {
-	SCOPE_NONE = 0,
-	SCOPE_INTERFACES,
-	SCOPE_FULL
-};
+#define INVENTORY_ALL		(~0u)	/* every enabled section */
 
 /* A client of inventory_scan_now() waiting for the end of a scan. */
 struct inventory_waiter {
@@ -69,20 +63,26 @@ struct inventory {
 	struct json_object	*enabled;	/* {"name": true}; NULL: all */
 	int			 manifest_interval;	/* 0: none */
 	int64_t			 manifest_version;
-	/* The scan in progress and the one asked for after it. */
+	/*
+	 * The scan in progress and the one asked for after it: the sections
+	 * (bit i: collect_table[i]; see invchange.h) and what made them.
+	 */
 	struct collect_scan	*scan;
-	enum inventory_scope	 scan_scope;
-	enum inventory_scope	 next_scope;
+	unsigned int		 scan_mask;
+	enum invchange_trigger	 scan_trigger;
+	unsigned int		 next_mask;
+	enum invchange_trigger	 next_trigger;
+	/* What made the scan of each section's newest value. */
+	unsigned char		 value_trigger[INVCHANGE_SECTIONS];
+	struct invchange	*changes;	/* the change sources */
 	struct inventory_waiter	 waiters[INVENTORY_WAITERS];	/* this scan */
 	int			 nwaiters;
 	struct inventory_waiter	 queued[INVENTORY_WAITERS];	/* next scan */
 	int			 nqueued;
 	/* Timers. */
 	struct event		*scan_timer;	/* the periodic full scan */
-	struct event		*address_timer;	/* debounced address change */
 	struct event		*reconcile_ev;	/* after an upload answer */
 	time_t			 next_scan;
-	time_t			 address_first;	/* first change not scanned */
 	/*
 	 * The digest and item count of the newest good value of each
 	 * section. The values themselves live only from the end of a scan
@@ -107,7 +107,8 @@ struct inventory {
 	struct json_object	*last_upload;
 };
 
-static void	inventory_start_scan(struct inventory *, enum inventory_scope);
+static void	inventory_start_scan(struct inventory *, unsigned int,
+		    enum invchange_trigger);
 static void	inventory_reconcile(struct inventory *,
 		    struct json_object *decision, struct json_object *sections,
 		    int is_full_scan);
@@ -187,12 +188,11 @@ inventory_stop(struct inventory *inv, const char *why)
 		inv->scan = NULL;
 		log_info("inventory: scan cancelled: %s", why);
 	}
-	inv->scan_scope = SCOPE_NONE;
-	inv->next_scope = SCOPE_NONE;
+	inv->scan_mask = 0;
+	inv->next_mask = 0;
 	evtimer_del(inv->scan_timer);
-	evtimer_del(inv->address_timer);
+	invchange_stop(inv->changes);
 	inv->next_scan = 0;
-	inv->address_first = 0;
 	inventory_answer(inv->waiters, &inv->nwaiters, NULL, why);
 	inventory_answer(inv->queued, &inv->nqueued, NULL, why);
 }
@@ -228,6 +228,38 @@ inventory_collectors(struct inventory *inv)
 			json_object_array_add(arr, json_object_new_string(
 			    collect_table[i]->name));
 	return arr;
+}
+
+/* The sections of the enabled collectors. */
+static unsigned int
+inventory_enabled_mask(struct inventory *inv)
+{
+	unsigned int	 mask = 0;
+	int		 i;
+
+	for (i = 0; collect_table[i] != NULL && i < INVCHANGE_SECTIONS; i++)
+		if (inventory_is_enabled(inv, collect_table[i]->name))
+			mask |= 1u << i;
+	return mask;
+}
+
+/* A scan's sections for people: "full", or "packages,users". */
+static const char *
+inventory_scope_text(struct inventory *inv, unsigned int mask, char *buf,
+    size_t len)
+{
+	int	 i;
+
+	if (mask == inventory_enabled_mask(inv))
+		return "full";
+	buf[0] = '\0';
+	for (i = 0; collect_table[i] != NULL && i < INVCHANGE_SECTIONS; i++)
+		if (mask & (1u << i)) {
+			if (buf[0] != '\0')
+				strlcat(buf, ",", len);
+			strlcat(buf, collect_table[i]->name, len);
+		}
+	return buf;
 }
 
 /* Record this scan's collector failures; report new ones (E603). */
@@ -266,9 +298,14 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 	struct collect_stats	 cs;
 	struct json_object	*result, *counts, *decision;
 	struct timespec		 t0, t1;
-	char			 hex[INVSTATE_DIGEST_LEN + 1];
-	enum inventory_scope	 scope = inv->scan_scope;
+	char			 hex[INVSTATE_DIGEST_LEN + 1], names[256];
+	const char		*scope;
+	unsigned int		 mask = inv->scan_mask, bit;
+	int			 is_full;
 
+	is_full = (mask & inventory_enabled_mask(inv)) ==
+	    inventory_enabled_mask(inv);
+	scope = inventory_scope_text(inv, mask, names, sizeof(names));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	collect_scan_stats(scan, &cs);
 	inv->scans++;
@@ -285,6 +322,9 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 		json_add_string(inv->digests, key, hex);
 		json_add_int64(inv->counts, key, inventory_count(val));
 		json_add_int64(counts, key, inventory_count(val));
+		if ((bit = invchange_section_bit(key)) != 0)
+			inv->value_trigger[ffs((int)bit) - 1] =
+			    (unsigned char)inv->scan_trigger;
 	}
 	inventory_note_failures(inv, collect_scan_errors(scan));
 	log_debug("inventory: longest step %.2f ms (%s) of %lu steps",
@@ -294,13 +334,14 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 		log_warnx("inventory: a scan step of %s took %.1f ms; the "
 		    "event loop was held that long",
 		    cs.longest_step_collector, cs.longest_step_ms);
-	log_info("inventory: %s scan done in %.1f ms (%.1f ms of work in %lu "
-	    "steps, %zu failed)", scope == SCOPE_FULL ? "full" : "interfaces",
-	    cs.duration_ms, cs.busy_ms, cs.steps,
+	log_info("inventory: %s scan (%s) done in %.1f ms (%.1f ms of work in "
+	    "%lu steps, %zu failed)", scope,
+	    invchange_trigger_name(inv->scan_trigger), cs.duration_ms, cs.busy_ms, cs.steps,
 	    json_object_array_length(collect_scan_errors(scan)));
 	result = json_object_new_object();
-	json_add_string(result, "scope", scope == SCOPE_FULL ? "full" :
-	    "interfaces");
+	json_add_string(result, "scope", scope);
+	json_add_string(result, "trigger",
+	    invchange_trigger_name(inv->scan_trigger));
 	json_object_object_add(result, "duration_ms",
 	    inventory_ms(cs.duration_ms));
 	json_object_object_add(result, "longest_step_ms",
@@ -312,15 +353,18 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 	json_object_object_add(result, "errors",
 	    json_object_get(collect_scan_errors(scan)));
 	inv->scan = NULL;
-	inv->scan_scope = SCOPE_NONE;
-	if (scope == SCOPE_FULL) {
+	inv->scan_mask = 0;
+	if (is_full) {
 		inv->have_full = 1;
 		inv->st.last_scan = time(NULL);
 		inventory_schedule_periodic(inv);
+		/* Directories that appeared since get their watches. */
+		invchange_start(inv->changes, inv->root,
+		    inventory_enabled_mask(inv));
 	}
 	decision = json_object_new_object();
 	inventory_reconcile(inv, decision, collect_scan_sections(scan),
-	    scope == SCOPE_FULL);
+	    is_full);
 	json_object_object_add(result, "upload", decision);
 	/* The sections go: only their digests stay. */
 	collect_scan_free(scan);
@@ -335,45 +379,50 @@ inventory_scan_done(struct collect_scan *scan, void *arg)
 	    inventory_ms(inv->last_finish_ms));
 	inventory_answer(inv->waiters, &inv->nwaiters, result, NULL);
 	json_object_put(result);
-	if (inv->next_scope != SCOPE_NONE && inventory_is_active(inv)) {
-		scope = inv->next_scope;
-		inv->next_scope = SCOPE_NONE;
-		inventory_start_scan(inv, scope);
+	if (inv->next_mask != 0 && inventory_is_active(inv)) {
+		mask = inv->next_mask;
+		inv->next_mask = 0;
+		inventory_start_scan(inv, mask, inv->next_trigger);
 	}
 }
 
-/* Start a scan of scope now, or after the one in progress. */
+/*
+ * Start a scan of the sections of mask (INVENTORY_ALL: a full scan) now,
+ * or after the one in progress. trigger: what asked for it.
+ */
 static void
-inventory_start_scan(struct inventory *inv, enum inventory_scope scope)
+inventory_start_scan(struct inventory *inv, unsigned int mask,
+    enum invchange_trigger trigger)
 {
 	const char		*names[32];
 	struct collect_opts	 opts;
+	char			 text[256];
 	int			 i, n = 0;
 
 	if (!inventory_is_active(inv))
 		return;
 	if (inv->scan != NULL) {
-		if (scope > inv->next_scope)
-			inv->next_scope = scope;
+		/* The stronger trigger names the merged scan. */
+		if (inv->next_mask == 0 || trigger > inv->next_trigger)
+			inv->next_trigger = trigger;
+		inv->next_mask |= mask;
 		return;
 	}
 	/* Without a full scan since start there is nothing to compare. */
 	if (!inv->have_full)
-		scope = SCOPE_FULL;
-	if (scope == SCOPE_INTERFACES &&
-	    !inventory_is_enabled(inv, "interfaces"))
+		mask = INVENTORY_ALL;
+	if ((mask &= inventory_enabled_mask(inv)) == 0)
 		return;
-	for (i = 0; collect_table[i] != NULL && n < (int)nitems(names) - 1;
-	    i++)
-		if (inventory_is_enabled(inv, collect_table[i]->name) &&
-		    (scope == SCOPE_FULL ||
-		    strcmp(collect_table[i]->name, "interfaces") == 0))
+	for (i = 0; collect_table[i] != NULL && i < INVCHANGE_SECTIONS &&
+	    n < (int)nitems(names) - 1; i++)
+		if (mask & (1u << i))
 			names[n++] = collect_table[i]->name;
 	names[n] = NULL;
 	memset(&opts, 0, sizeof(opts));
 	opts.base = inv->env->base;
 	opts.root = inv->root;
 	opts.route = inv->env->route;
+	opts.may_reuse = trigger == INVCHANGE_POLL;
 	inv->scan = collect_scan_start(&opts, names, inventory_scan_done, inv);
 	if (inv->scan == NULL) {
 		log_warnx("inventory: cannot start a scan: out of memory");
@@ -381,23 +430,23 @@ inventory_start_scan(struct inventory *inv, enum inventory_scope scope)
 		    "out of memory");
 		return;
 	}
-	inv->scan_scope = scope;
+	inv->scan_mask = mask;
+	inv->scan_trigger = trigger;
 	inv->last_scan_start = time(NULL);
-	if (scope == SCOPE_FULL) {
+	if (mask == inventory_enabled_mask(inv)) {
 		evtimer_del(inv->scan_timer);
 		inv->next_scan = 0;
 	}
-	if (scope >= SCOPE_INTERFACES) {
-		evtimer_del(inv->address_timer);
-		inv->address_first = 0;
-	}
+	/* The changes seen so far are in this scan. */
+	invchange_scanned(inv->changes, mask);
 	/* Clients that asked during the last scan wait for this one. */
 	for (i = 0; i < inv->nqueued && inv->nwaiters < INVENTORY_WAITERS;
 	    i++)
 		inv->waiters[inv->nwaiters++] = inv->queued[i];
 	inv->nqueued = 0;
-	log_debug("inventory: %s scan of %s started", scope == SCOPE_FULL ?
-	    "full" : "interfaces", inv->root);
+	log_debug("inventory: %s scan (%s) of %s started", inventory_scope_text(
+	    inv, mask, text, sizeof(text)), invchange_trigger_name(trigger),
+	    inv->root);
 }
 
 /* The periodic timer. */
@@ -407,19 +456,19 @@ inventory_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct inventory	*inv = arg;
 
 	inv->next_scan = 0;
-	inventory_start_scan(inv, SCOPE_FULL);
+	inventory_start_scan(inv, INVENTORY_ALL, INVCHANGE_TIMER);
 }
 
-/* The address change has settled: scan the interfaces. */
+/* The change sources ask for a scan of sections. */
 static void
-inventory_address_cb(evutil_socket_t fd, short what, void *arg)
+inventory_changes_cb(unsigned int sections, enum invchange_trigger trigger,
+    void *arg)
 {
 	struct inventory	*inv = arg;
 
-	inv->address_first = 0;
-	log_debug("inventory: interface addresses changed; rescanning "
-	    "interfaces");
-	inventory_start_scan(inv, SCOPE_INTERFACES);
+	if (!inv->have_full)
+		return;
+	inventory_start_scan(inv, sections, trigger);
 }
 
 /* Forget the pending record (answered, refused or lost). */
@@ -467,6 +516,31 @@ inventory_names(struct json_object *obj)
 	return arr;
 }
 
+/* The sections a record body carries (data, set, items, remove). */
+static unsigned int
+inventory_body_mask(struct json_object *body)
+{
+	static const char *const members[] = { "data", "set", "items" };
+	struct json_object	*o;
+	unsigned int		 mask = 0;
+	size_t			 i;
+
+	for (i = 0; i < nitems(members); i++) {
+		if (!json_object_object_get_ex(body, members[i], &o) ||
+		    !json_object_is_type(o, json_type_object))
+			continue;
+		json_object_object_foreach(o, key, val) {
+			(void)val;
+			mask |= invchange_section_bit(key);
+		}
+	}
+	if (json_object_object_get_ex(body, "remove", &o))
+		for (i = 0; i < json_object_array_length(o); i++)
+			mask |= invchange_section_bit(json_object_get_string(
+			    json_object_array_get_idx(o, i)));
+	return mask;
+}
+
 /* Spool body as the pending record with the digests it leads to. */
 static int
 inventory_put(struct inventory *inv, struct json_object *body,
@@ -494,6 +568,8 @@ inventory_put(struct inventory *inv, struct json_object *body,
 	json_object_put(inv->st.pending);
 	inv->st.pending = after;
 	inventory_save(inv);
+	invchange_uploaded(inv->changes, inventory_body_mask(body),
+	    inv->value_trigger);
 	json_add_int64(decision, "sequence", seq);
 	json_object_put(inv->last_upload);
 	inv->last_upload = json_object_get(decision);
@@ -600,7 +676,9 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision,
 	struct json_object	*val;
 	const char		*have, *digest;
 	char			 reason[128];
-	int			 is_full, need_scan = 0;
+	unsigned int		 need_scan = 0, bit;
+	enum invchange_trigger	 trigger = INVCHANGE_TIMER;
+	int			 is_full, i;
 
 	if (decision == NULL)
 		decision = json_object_new_object();
@@ -637,7 +715,7 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision,
 	if (is_full && !is_full_scan) {
 		json_add_string(decision, "upload", "none");
 		json_add_string(decision, "reason", "a full scan comes first");
-		inventory_start_scan(inv, SCOPE_FULL);
+		inventory_start_scan(inv, INVENTORY_ALL, INVCHANGE_TIMER);
 		goto out;
 	}
 	data = json_object_new_object();
@@ -669,12 +747,12 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision,
 		if (val == NULL) {
 			/*
 			 * The value is gone since its scan (a record was on
-			 * its way then): a full scan brings it back. After
+			 * its way then): a scan of it brings it back. After
 			 * a full scan it is a collector failing now, whose
 			 * section the platform keeps.
 			 */
 			if (!is_full_scan)
-				need_scan = 1;
+				need_scan |= invchange_section_bit(key);
 			continue;
 		}
 		inventory_section_delta(inv, key, val, set, items);
@@ -692,12 +770,18 @@ inventory_reconcile(struct inventory *inv, struct json_object *decision,
 			    json_object_new_string(k2));
 	}
 	body = json_object_new_object();
-	if (need_scan) {
+	if (need_scan != 0) {
 		json_add_string(decision, "upload", "none");
-		json_add_string(decision, "reason", "a full scan comes first");
+		json_add_string(decision, "reason", "the changed sections are "
+		    "scanned again first");
 		json_object_put(after);
 		after = NULL;
-		inventory_start_scan(inv, SCOPE_FULL);
+		/* Their scan keeps what made the values that went. */
+		for (i = 0; i < INVCHANGE_SECTIONS; i++)
+			if ((bit = need_scan & (1u << i)) != 0 &&
+			    inv->value_trigger[i] > trigger)
+				trigger = inv->value_trigger[i];
+		inventory_start_scan(inv, need_scan, trigger);
 	} else if (is_full) {
 		json_add_string(body, "type", "full");
 		json_object_object_add(body, "data", json_object_get(data));
@@ -943,12 +1027,11 @@ inventory_new(const struct agent_env *env)
 	inv->root = strdup(env->conf->inventory_root != NULL ?
 	    env->conf->inventory_root : "/");
 	inv->scan_timer = evtimer_new(env->base, inventory_timer_cb, inv);
-	inv->address_timer = evtimer_new(env->base, inventory_address_cb,
-	    inv);
 	inv->reconcile_ev = evtimer_new(env->base, inventory_reconcile_cb,
 	    inv);
+	inv->changes = invchange_new(env->base, inventory_changes_cb, inv);
 	if (inv->root == NULL || inv->scan_timer == NULL ||
-	    inv->address_timer == NULL || inv->reconcile_ev == NULL) {
+	    inv->reconcile_ev == NULL || inv->changes == NULL) {
 		log_warnx("inventory: out of memory");
 		inventory_ops.free(inv);
 		return NULL;
@@ -986,7 +1069,27 @@ inventory_set_interval(struct inventory *inv)
 		inventory_schedule_periodic(inv);
 }
 
-/* A profile is in force: interval and pause. */
+/* The profile's inventory_changes: to the change sources. */
+static void
+inventory_profile_changes(struct inventory *inv,
+    const struct profile *profile)
+{
+	struct invchange_settings	 set;
+
+	memset(&set, 0, sizeof(set));
+	set.enabled = profile->changes_enabled;
+	set.settle = profile->changes_settle;
+	set.min_interval = profile->changes_min_interval;
+	set.poll_interval = profile->changes_poll_interval;
+	set.heartbeat_interval = profile->heartbeat_interval;
+	invchange_configure(inv->changes, &set);
+	/* Turned on: follow changes from now (once a full scan is done). */
+	if (set.enabled && inventory_is_active(inv) && inv->have_full)
+		invchange_start(inv->changes, inv->root,
+		    inventory_enabled_mask(inv));
+}
+
+/* A profile is in force: interval, pause and the change sources. */
 static void
 inventory_profile(void *self, const struct profile *profile)
 {
@@ -996,6 +1099,7 @@ inventory_profile(void *self, const struct profile *profile)
 
 	inv->is_paused = paused;
 	inv->profile_interval = profile->inventory_interval;
+	inventory_profile_changes(inv, profile);
 	if (paused && !was_paused) {
 		log_info("inventory: data collection paused by the profile: "
 		    "no scans, no inventory uploads");
@@ -1068,8 +1172,9 @@ inventory_manifest_cb(const char *type, int64_t version,
 	inventory_set_interval(inv);
 	if (!inventory_is_active(inv) || !inv->have_full)
 		return;
+	invchange_start(inv->changes, inv->root, inventory_enabled_mask(inv));
 	if (added)
-		inventory_start_scan(inv, SCOPE_FULL);
+		inventory_start_scan(inv, INVENTORY_ALL, INVCHANGE_TIMER);
 	else
 		inventory_reconcile_soon(inv);
 }
@@ -1112,25 +1217,25 @@ inventory_identity(void *self, const struct state *st)
 		inventory_schedule(inv, INVENTORY_SOON);
 }
 
-/* An address came or went: scan the interfaces once things settle. */
+/* An address came or went: the interfaces changed. */
 static void
 inventory_address(void *self, int is_added, const struct route_addr *ra)
 {
 	struct inventory	*inv = self;
-	struct timeval		 tv = { INVENTORY_ADDRESS_DELAY, 0 };
-	time_t			 now = time(NULL);
 
 	if (!inventory_is_active(inv) || !inv->have_full)
 		return;
-	if (inv->address_first == 0)
-		inv->address_first = now;
-	/* Keep postponing while changes come, but not for ever. */
-	if (now - inv->address_first + INVENTORY_ADDRESS_DELAY >
-	    INVENTORY_ADDRESS_MAX)
-		tv.tv_sec = INVENTORY_ADDRESS_MAX - (now - inv->address_first);
-	if (tv.tv_sec < 0)
-		tv.tv_sec = 0;
-	evtimer_add(inv->address_timer, &tv);
+	invchange_note(inv->changes, invchange_section_bit("interfaces"));
+}
+
+/* A heartbeat is about to go: the polls ride on it. */
+static void
+inventory_heartbeat(void *self, struct json_object *body)
+{
+	struct inventory	*inv = self;
+
+	if (inventory_is_active(inv) && inv->have_full)
+		invchange_heartbeat(inv->changes);
 }
 
 /* The section of "outpostctl status". */
@@ -1187,6 +1292,7 @@ inventory_status(void *self)
 	json_object_object_add(o, "last_upload",
 	    json_object_get(inv->last_upload));
 	json_object_object_add(o, "failures", json_object_get(inv->failures));
+	json_object_object_add(o, "changes", invchange_status(inv->changes));
 	return o;
 }
 
@@ -1264,8 +1370,10 @@ inventory_reconfigure(void *self)
 	inv->digests = json_object_new_object();
 	json_object_put(inv->counts);
 	inv->counts = json_object_new_object();
+	/* The watches follow the new root after its first full scan. */
+	invchange_stop(inv->changes);
 	if (inventory_is_active(inv))
-		inventory_start_scan(inv, SCOPE_FULL);
+		inventory_start_scan(inv, INVENTORY_ALL, INVCHANGE_TIMER);
 }
 
 /* Stop and free. */
@@ -1279,8 +1387,8 @@ inventory_free(void *self)
 	inventory_stop(inv, "outpostd is stopping");
 	if (inv->scan_timer != NULL)
 		event_free(inv->scan_timer);
-	if (inv->address_timer != NULL)
-		event_free(inv->address_timer);
+	invchange_free(inv->changes);
+	collect_os_forget();
 	if (inv->reconcile_ev != NULL)
 		event_free(inv->reconcile_ev);
 	json_object_put(inv->digests);
@@ -1319,13 +1427,14 @@ inventory_scan_now(struct inventory *inv,
 	inv->queued[inv->nqueued].arg = arg;
 	inv->nqueued++;
 	/* The clients wait for a scan that starts after they asked. */
-	inventory_start_scan(inv, SCOPE_FULL);
+	inventory_start_scan(inv, INVENTORY_ALL, INVCHANGE_MANUAL);
 }
 
 const struct agent_module_ops inventory_ops = {
 	.name = "inventory",
 	.profile = inventory_profile,
 	.identity = inventory_identity,
+	.heartbeat = inventory_heartbeat,
 	.address = inventory_address,
 	.status = inventory_status,
 	.healthcheck = inventory_healthcheck,

@@ -1,8 +1,9 @@
 /*
  * inventory.h: the agent's description of its host for the platform
  * (docs/protocol.md 3.6). A full scan at first activation and every
- * inventory_interval, an interfaces scan soon after an address change,
- * each stepped through the collectors (collect.h) from the event loop.
+ * inventory_interval (the safety net), and, as soon as the host changes,
+ * a scan of only the sections that changed (invchange.h), each stepped
+ * through the collectors (collect.h) from the event loop.
  * After a scan the agent compares each section's digest with the one the
  * platform acknowledged (invstate.h) and spools, through the uploader, a
  * full snapshot or a delta of the sections that changed; at most one such

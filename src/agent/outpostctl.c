@@ -419,14 +419,68 @@ ctl_print_manifests(struct json_object *ms)
 	    "active");
 }
 
+/* Print the inventory's change sources: one line per section. */
+static void
+ctl_print_changes(struct json_object *ch)
+{
+	struct json_object	*secs, *w;
+	int64_t			 settle = 0, min = 0, poll = 0, n = 0;
+	int			 enabled = 0, running = 0;
+	size_t			 i;
+
+	json_get_bool(ch, "enabled", &enabled);
+	json_get_bool(ch, "running", &running);
+	json_get_int64(ch, "settle", &settle);
+	json_get_int64(ch, "min_interval", &min);
+	json_get_int64(ch, "poll_interval", &poll);
+	printf("inventory changes: %s (%s watches; settle %lld s, at most one "
+	    "upload per section every %lld s, polls every %lld s, last %s)\n",
+	    !enabled ? "off by the profile" : running ? "followed" :
+	    "not followed yet", ctl_str(ch, "watches", "?"),
+	    (long long)settle, (long long)min, (long long)poll,
+	    ctl_str(ch, "last_poll", "never"));
+	if (json_object_object_get_ex(ch, "watching", &w) &&
+	    json_object_array_length(w) > 0) {
+		printf("  watching");
+		for (i = 0; i < json_object_array_length(w); i++)
+			printf(" %s", json_object_get_string(
+			    json_object_array_get_idx(w, i)));
+		printf("\n");
+	}
+	if (json_get_string(ch, "watch_error") != NULL)
+		printf("  watch error: %s\n", json_get_string(ch,
+		    "watch_error"));
+	if (!json_object_object_get_ex(ch, "sections", &secs))
+		return;
+	json_object_object_foreach(secs, key, val) {
+		n = 0;
+		json_get_int64(val, "uploads", &n);
+		printf("  %-15s %-18s changed %s, uploaded %s (%s; %lld "
+		    "upload%s)%s\n", key, ctl_str(val, "sources", "-"),
+		    ctl_str(val, "last_change", "never"),
+		    ctl_str(val, "last_upload", "never"),
+		    ctl_str(val, "trigger", "-"), (long long)n,
+		    n == 1 ? "" : "s", json_object_get_boolean(json_object_object_get(val,
+		    "pending")) ? ", change pending" : "");
+	}
+}
+
 /* Print a module's section: its members, one per line. */
 static void
 ctl_print_section(const char *name, struct json_object *sec)
 {
+	struct json_object	*changes = NULL;
+
 	if (!json_object_is_type(sec, json_type_object))
 		return;
 	printf("%s:\n", name);
 	json_object_object_foreach(sec, key, val) {
+		/* The inventory's change sources get lines of their own. */
+		if (strcmp(name, "inventory") == 0 &&
+		    strcmp(key, "changes") == 0) {
+			changes = val;
+			continue;
+		}
 		if (json_object_is_type(val, json_type_object) ||
 		    json_object_is_type(val, json_type_array))
 			printf("  %-20s %s\n", key,
@@ -437,6 +491,8 @@ ctl_print_section(const char *name, struct json_object *sec)
 			printf("  %-20s %s\n", key, val == NULL ? "-" :
 			    json_object_get_string(val));
 	}
+	if (changes != NULL)
+		ctl_print_changes(changes);
 }
 
 /* Status members printed by ctl_print_status() itself. */

@@ -29,6 +29,9 @@
 #define PROFILE_CACHE_MAX	(1024 * 1024)	/* bytes of profile.json */
 #define PROFILE_HEARTBEAT	60		/* docs/protocol.md 3.4 */
 #define PROFILE_INVENTORY	3600
+#define PROFILE_SETTLE		2		/* inventory_changes */
+#define PROFILE_MIN_INTERVAL	10
+#define PROFILE_POLL_INTERVAL	60
 
 /* How a member is read. */
 enum profile_kind {
@@ -62,6 +65,14 @@ static const struct profile_member profile_members[] = {
 	{ NULL, "data_collection_paused", PROFILE_BOOL, F(is_paused), 0, 0 },
 	{ NULL, "log_level", PROFILE_LOG_LEVEL, F(log_level), 0, 0 },
 	{ "fim", "enabled", PROFILE_TRIBOOL, F(fim_enabled), 0, 0 },
+	{ "inventory_changes", "enabled", PROFILE_BOOL, F(changes_enabled),
+	    0, 0 },
+	{ "inventory_changes", "settle", PROFILE_INT, F(changes_settle),
+	    1, 300 },
+	{ "inventory_changes", "min_interval", PROFILE_INT,
+	    F(changes_min_interval), 0, 86400 },
+	{ "inventory_changes", "poll_interval", PROFILE_INT,
+	    F(changes_poll_interval), 0, 86400 },
 	{ NULL, "correlation", PROFILE_CORRELATION, F(correlation), 0, 0 },
 };
 #undef F
@@ -88,6 +99,10 @@ profile_default(struct profile *p)
 	p->inventory_interval = PROFILE_INVENTORY;
 	p->log_level = -1;
 	p->fim_enabled = -1;
+	p->changes_enabled = 1;
+	p->changes_settle = PROFILE_SETTLE;
+	p->changes_min_interval = PROFILE_MIN_INTERVAL;
+	p->changes_poll_interval = PROFILE_POLL_INTERVAL;
 	profile_correlation_default(&p->correlation);
 }
 

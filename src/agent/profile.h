@@ -46,6 +46,11 @@ struct profile {
 	int			 is_paused;	/* data_collection_paused */
 	int			 log_level;	/* enum log_level; -1: none */
 	int			 fim_enabled;	/* 1, 0; -1: not said */
+	/* inventory_changes: change-driven inventory uploads (invchange.h) */
+	int			 changes_enabled;
+	int			 changes_settle;		/* seconds */
+	int			 changes_min_interval;	/* seconds */
+	int			 changes_poll_interval;	/* seconds; 0: none */
 	struct corr_settings	 correlation;
 	char			 correlation_error[256];	/* "": good */
 	struct json_object	*doc;	/* the document as received */

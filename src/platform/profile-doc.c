@@ -42,6 +42,19 @@ profile_fail(struct profile_err *e, const char *field, const char *msg)
 	return -1;
 }
 
+/* The default "inventory_changes" object (new). */
+static struct json_object *
+profile_doc_changes_default(void)
+{
+	struct json_object	*o = json_object_new_object();
+
+	json_add_bool(o, "enabled", 1);
+	json_add_int64(o, "settle", 2);
+	json_add_int64(o, "min_interval", 10);
+	json_add_int64(o, "poll_interval", 60);
+	return o;
+}
+
 /* Make the default profile document. Returns it (new reference). */
 struct json_object *
 profile_doc_default(void)
@@ -68,6 +81,8 @@ profile_doc_default(void)
 	json_object_object_add(corr, "approved_networks",
 	    json_object_new_array());
 	json_object_object_add(doc, "correlation", corr);
+	json_object_object_add(doc, "inventory_changes",
+	    profile_doc_changes_default());
 	json_add_string(doc, "log_level", "info");
 	return doc;
 }
@@ -319,8 +334,54 @@ profile_correlation(struct profile_err *e, struct json_object *corr,
 }
 
 /*
+ * Validate "inventory_changes" in and merge it into doc's (made with the
+ * defaults when the stored profile predates it). Returns 0, or -1.
+ */
+static int
+profile_changes(struct profile_err *e, struct json_object *doc,
+    struct json_object *in)
+{
+	static const struct {
+		const char	*name;
+		int64_t		 min, max;	/* min > max: a boolean */
+	} members[] = {
+		{ "enabled", 1, 0 },
+		{ "settle", 1, 300 },
+		{ "min_interval", 0, 86400 },
+		{ "poll_interval", 0, 86400 }
+	};
+	struct json_object	*sub;
+	char			 field[80];
+	size_t			 i;
+
+	if (!json_object_is_type(in, json_type_object))
+		return profile_fail(e, "inventory_changes",
+		    "expected an object");
+	if (!json_object_object_get_ex(doc, "inventory_changes", &sub)) {
+		sub = profile_doc_changes_default();
+		json_object_object_add(doc, "inventory_changes", sub);
+	}
+	json_object_object_foreach(in, key, val) {
+		snprintf(field, sizeof(field), "inventory_changes.%.48s", key);
+		for (i = 0; i < nitems(members); i++)
+			if (strcmp(key, members[i].name) == 0)
+				break;
+		if (i == nitems(members))
+			return profile_fail(e, field, "unknown field");
+		if (members[i].min > members[i].max ?
+		    profile_bool(e, val, field) == -1 :
+		    profile_int(e, val, field, members[i].min,
+		    members[i].max) == -1)
+			return -1;
+		json_object_object_add(sub, key, json_object_get(val));
+	}
+	return 0;
+}
+
+/*
  * Validate the admin's document in (ignoring "name") and merge it into doc:
- * top-level fields replace, fim and correlation merge member by member.
+ * top-level fields replace, fim, correlation and inventory_changes merge
+ * member by member.
  * Returns 0, or -1 with the faulty field and why. doc may be changed even
  * on failure; callers work on a copy.
  */
@@ -361,6 +422,10 @@ profile_doc_apply(struct json_object *doc, struct json_object *in,
 			    &sub))
 				return profile_fail(&e, key, "missing in profile");
 			if (profile_correlation(&e, sub, val) == -1)
+				return -1;
+			continue;
+		} else if (strcmp(key, "inventory_changes") == 0) {
+			if (profile_changes(&e, doc, val) == -1)
 				return -1;
 			continue;
 		} else

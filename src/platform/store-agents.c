@@ -31,7 +31,7 @@
 	"   message, time FROM agent_errors WHERE agent_id = a.id" \
 	"   ORDER BY id DESC LIMIT 5) e), a.reactivate," \
 	" i.updated_at, i.version, v.inventory_version, v.vulnsigs_version," \
-	" v.count " \
+	" v.count, i.changed_at " \
 	"FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id" \
 	" LEFT JOIN inventories i ON i.agent_id = a.id" \
 	" LEFT JOIN vulnerability_scans v ON v.agent_id = a.id "
@@ -253,6 +253,7 @@ store_agent_row(struct store *s, sqlite3_stmt *st, int64_t now)
 	    listeners : json_object_new_array());
 	store_add_json(obj, "last_errors", st, 17);
 	store_add_int(obj, "last_inventory", st, 19);
+	store_add_int(obj, "last_inventory_change", st, 24);
 	/* Detections count only if computed from what is current. */
 	if (sqlite3_column_type(st, 20) == SQLITE_NULL)
 		json_add_int64(obj, "vulnerability_count", 0);

@@ -1,7 +1,8 @@
 /*
  * store-inventory.c: the inventory of each agent, one JSON document that
  * a full upload replaces and a delta upload rewrites (api-agent.c applies
- * the delta), numbered by a version that grows with each upload.
+ * the delta), numbered by a version that grows with each upload, with the
+ * time of the last upload and of the last one that changed the document.
  */
 #include "config.h"
 
@@ -14,9 +15,14 @@ const char *const store_inventory_sql[ST_COUNT] = {
 	[ST_INVENTORY_SELECT] =
 	    "SELECT version, updated_at, doc FROM inventories"
 	    " WHERE agent_id = ?1",
+	/* changed_at moves only when the document differs. */
 	[ST_INVENTORY_PUT] =
-	    "INSERT OR REPLACE INTO inventories (agent_id, version,"
-	    " updated_at, doc) VALUES (?1, ?2, ?3, ?4)",
+	    "INSERT INTO inventories (agent_id, version, updated_at, doc,"
+	    " changed_at) VALUES (?1, ?2, ?3, ?4, ?3)"
+	    " ON CONFLICT (agent_id) DO UPDATE SET version = excluded.version,"
+	    " updated_at = excluded.updated_at, changed_at = CASE WHEN"
+	    " inventories.doc IS excluded.doc THEN inventories.changed_at"
+	    " ELSE excluded.updated_at END, doc = excluded.doc",
 };
 
 /*

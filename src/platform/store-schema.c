@@ -239,7 +239,15 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE vulnerabilities ADD COLUMN feed TEXT;"
 	"ALTER TABLE vulnerabilities ADD COLUMN record_url TEXT;"
 	"ALTER TABLE vulnerabilities ADD COLUMN aliases TEXT;"
-	"CREATE INDEX vulnerabilities_id ON vulnerabilities(id);"
+	"CREATE INDEX vulnerabilities_id ON vulnerabilities(id);",
+
+	/*
+	 * 8 -> 9: when each agent's inventory last changed (an upload whose
+	 * result differs from what was held), beside when it was last
+	 * uploaded.
+	 */
+	"ALTER TABLE inventories ADD COLUMN changed_at INTEGER;"
+	"UPDATE inventories SET changed_at = updated_at;"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

@@ -16,20 +16,7 @@ NS="outpost-inv$$"
 veth_netns "$NS" no-ll
 
 # The platform, the agent and every request run inside the namespace.
-cat >"$T/ns-platform" <<EOF
-#!/bin/sh
-exec ip netns exec $NS "$PLATFORM" "\$@"
-EOF
-cat >"$T/ns-agent" <<EOF
-#!/bin/sh
-exec ip netns exec $NS "$OUTPOSTD" "\$@"
-EOF
-chmod +x "$T/ns-platform" "$T/ns-agent"
-PLATFORM="$T/ns-platform"
-OUTPOSTD="$T/ns-agent"
-curl() {
-	ip netns exec "$NS" "$(command -v curl)" "$@"
-}
+platform_in_netns "$NS"
 
 start_platform "$T/p"
 expect 201 admin POST /api/v1/manifests -d '{"type":"inventory","body":{"collectors":["os","host","interfaces","users"]}}'
@@ -48,7 +35,7 @@ AID=$(status_value .platform.agent_id)
 ip -n "$NS" addr add 198.51.100.7/24 dev op0
 wait_inventory 20 "== 2"
 [ "$(op0_addresses)" = 198.51.100.7 ] || fail "op0: $(op0_addresses)"
-assert_grep "$LOG" 'inventory: interfaces scan done'
+assert_grep "$LOG" 'inventory: interfaces scan \(watch\) done'
 assert_grep "$LOG" 'inventory: delta against version 1 spooled as record [0-9]+: set -; remove -; items \{"interfaces":\{"put":1,"delete":0\}\}'
 
 # A burst: two changes, one delta.
@@ -57,8 +44,8 @@ ip -n "$NS" addr add 198.51.100.8/24 dev op0
 wait_inventory 20 "== 3"
 [ "$(op0_addresses)" = 198.51.100.7,198.51.100.8,2001:db8::7 ] ||
     fail "op0: $(op0_addresses)"
-[ "$(grep -c 'inventory: interfaces scan done' "$LOG")" = 2 ] ||
-    fail "not one scan per burst: $(grep 'interfaces scan done' "$LOG")"
+[ "$(grep -Ec 'inventory: interfaces scan \(watch\) done' "$LOG")" = 2 ] ||
+    fail "not one scan per burst: $(grep 'interfaces scan' "$LOG")"
 stop_agent
 [ "$AGENT_RC" -eq 0 ] || fail "exit status $AGENT_RC"
 exit 0

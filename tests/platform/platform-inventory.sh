@@ -3,7 +3,8 @@
 # (gzip) snapshot moves the agent to initial_scan_complete; deltas apply;
 # item-level deltas put and delete items in key order, a bad item is
 # refused with 400 naming it and nothing stored, a delete of an item (or
-# a section) that is not held is a 409 full_inventory_required.
+# a section) that is not held is a 409 full_inventory_required; the agent
+# detail's last_inventory_change moves only when the inventory changed.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-platform.sh"
 
@@ -95,4 +96,16 @@ expect 200 agent POST /agent/v1/inventory -d '{"type":"full","data":{"os":{}}}'
 assert_json .inventory_version 5
 expect 200 admin GET "/api/v1/agents/$AGENT_ID"
 assert_json .status initial_scan_complete
+# last_inventory_change: the time of the last upload that changed the
+# inventory; the same snapshot sent again moves last_inventory only.
+CHANGED=$(jout .last_inventory_change)
+[ "$CHANGED" = "$(jout .last_inventory)" ] || fail "last_inventory_change: $(cat "$OUT")"
+sleep 1.1	# (the times are in seconds)
+expect 200 agent POST /agent/v1/inventory -d '{"type":"full","data":{"os":{}}}'
+assert_json .inventory_version 6
+expect 200 admin GET "/api/v1/agents/$AGENT_ID"
+assert_json .last_inventory_change "$CHANGED"
+[ "$(jout .last_inventory)" -gt "$CHANGED" ] || fail "last_inventory: $(cat "$OUT")"
+expect 200 admin GET /api/v1/agents
+assert_json '.agents[0].last_inventory_change' "$CHANGED"
 exit 0

@@ -52,6 +52,10 @@ test_defaults(void **unused)
 	assert_int_equal(p.correlation.enabled, 0);
 	assert_int_equal(p.correlation.nports, 5);
 	assert_string_equal(p.correlation_error, "");
+	assert_int_equal(p.changes_enabled, 1);
+	assert_int_equal(p.changes_settle, 2);
+	assert_int_equal(p.changes_min_interval, 10);
+	assert_int_equal(p.changes_poll_interval, 60);
 	assert_non_null(p.doc);
 	profile_clear(&p);
 	assert_null(p.doc);
@@ -84,6 +88,14 @@ test_members(void **unused)
 	assert_int_equal(parse("{\"fim\":{\"enabled\":false}}", &p), 0);
 	assert_int_equal(p.fim_enabled, 0);
 	profile_clear(&p);
+	assert_int_equal(parse("{\"inventory_changes\":{\"enabled\":false,"
+	    "\"settle\":300,\"min_interval\":0,\"poll_interval\":0}}", &p),
+	    0);
+	assert_int_equal(p.changes_enabled, 0);
+	assert_int_equal(p.changes_settle, 300);
+	assert_int_equal(p.changes_min_interval, 0);
+	assert_int_equal(p.changes_poll_interval, 0);
+	profile_clear(&p);
 }
 
 /* Out of range or of the wrong type: the default, never a clamp. */
@@ -107,6 +119,17 @@ test_bad_values(void **unused)
 	assert_int_equal(p.heartbeat_interval, 60);
 	assert_int_equal(p.inventory_interval, 3600);
 	assert_int_equal(p.fim_enabled, -1);
+	profile_clear(&p);
+	assert_int_equal(parse("{\"inventory_changes\":{\"enabled\":0,"
+	    "\"settle\":0,\"min_interval\":-1,\"poll_interval\":86401}}",
+	    &p), 0);
+	assert_int_equal(p.changes_enabled, 1);
+	assert_int_equal(p.changes_settle, 2);
+	assert_int_equal(p.changes_min_interval, 10);
+	assert_int_equal(p.changes_poll_interval, 60);
+	profile_clear(&p);
+	assert_int_equal(parse("{\"inventory_changes\":true}", &p), 0);
+	assert_int_equal(p.changes_enabled, 1);
 	profile_clear(&p);
 }
 

@@ -58,6 +58,8 @@ test_defaults(void **state)
 	assert_string_equal(at(doc, "/correlation/approved_networks"), "[]");
 	assert_string_equal(at(doc, "/fim/enabled"), "false");
 	assert_string_equal(at(doc, "/log_level"), "\"info\"");
+	assert_string_equal(at(doc, "/inventory_changes"), "{\"enabled\":true,"
+	    "\"settle\":2,\"min_interval\":10,\"poll_interval\":60}");
 	assert_int_equal(profile_doc_heartbeat_interval(doc), 60);
 	assert_int_equal(profile_doc_is_paused(doc), 0);
 	json_object_put(doc);
@@ -83,6 +85,17 @@ test_merge(void **state)
 	assert_string_equal(at(doc, "/fim/rules/0/events"),
 	    "[\"create\",\"modify\",\"attrib\",\"delete\",\"rename\"]");
 	assert_string_equal(at(doc, "/fim/rules/0/excludes"), "[]");
+	json_object_put(doc);
+	/* A stored profile from before inventory_changes gets its defaults. */
+	doc = json_tokener_parse("{\"heartbeat_interval\":60}");
+	r = apply(doc, "{\"inventory_changes\":{\"min_interval\":30}}");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(at(doc, "/inventory_changes"), "{\"enabled\":true,"
+	    "\"settle\":2,\"min_interval\":30,\"poll_interval\":60}");
+	r = apply(doc, "{\"inventory_changes\":{\"enabled\":false}}");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(at(doc, "/inventory_changes/enabled"), "false");
+	assert_string_equal(at(doc, "/inventory_changes/min_interval"), "30");
 	json_object_put(doc);
 }
 
@@ -116,6 +129,17 @@ test_errors(void **state)
 		{ "{\"correlation\":{\"approved_networks\":[\"::/129\"]}}",
 		    "correlation.approved_networks[0]" },
 		{ "{\"correlation\":{\"bind_all\":1}}", "correlation.bind_all" },
+		{ "{\"inventory_changes\":1}", "inventory_changes" },
+		{ "{\"inventory_changes\":{\"enabled\":\"yes\"}}",
+		    "inventory_changes.enabled" },
+		{ "{\"inventory_changes\":{\"settle\":0}}",
+		    "inventory_changes.settle" },
+		{ "{\"inventory_changes\":{\"min_interval\":86401}}",
+		    "inventory_changes.min_interval" },
+		{ "{\"inventory_changes\":{\"poll_interval\":-1}}",
+		    "inventory_changes.poll_interval" },
+		{ "{\"inventory_changes\":{\"other\":1}}",
+		    "inventory_changes.other" },
 	};
 	struct json_object	*doc;
 	struct result		 r;
