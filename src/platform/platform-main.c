@@ -31,6 +31,7 @@
 #include "api-admin.h"
 #include "api.h"
 #include "compat.h"
+#include "console.h"
 #include "log.h"
 #include "pki.h"
 #include "platform-conf.h"
@@ -381,6 +382,34 @@ platform_maintain_cb(evutil_socket_t fd, short events, void *arg)
 	evtimer_add(p->ev_maintain, &tv);
 }
 
+/*
+ * Read the console under dir into api; an empty dir turns it off. When
+ * dir cannot be read the console read before (if any) is kept.
+ */
+static void
+platform_console_load(struct api *api, const char *dir)
+{
+	struct console	*c;
+	char		 err[PLATFORM_ERRLEN];
+	size_t		 files, bytes;
+
+	if (dir[0] == '\0') {
+		console_free(api->console);
+		api->console = NULL;
+		log_info("console: off (console_dir is empty)");
+		return;
+	}
+	if ((c = console_load(dir, err, sizeof(err))) == NULL) {
+		log_warnx("console: %s; %s", err, api->console != NULL ?
+		    "keeping the files read before" : "the console is off");
+		return;
+	}
+	console_size(c, &files, &bytes);
+	console_free(api->console);
+	api->console = c;
+	log_info("console: %zu files (%zu bytes) from %s", files, bytes, dir);
+}
+
 /* The rotation settings of conf. */
 static struct log_settings
 platform_log_settings(const struct platform_conf *conf)
@@ -429,6 +458,7 @@ platform_reload(struct platform *p)
 		log_warn("reload: log directory %s", conf.log_dir);
 	server_configure(p->server, ctx, &conf);
 	platform_limits(&conf, &p->api.limits);
+	platform_console_load(&p->api, conf.console_dir);
 	platform_conf_free(&p->conf);
 	p->conf = conf;
 	log_info("reloaded");
@@ -575,6 +605,8 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		exit(1);
 	platform_limits(&p.conf, &p.api.limits);
 	if (check_only) {
+		platform_console_load(&p.api, p.conf.console_dir);
+		console_free(p.api.console);
 		printf("%s: configuration OK\n", conf_path);
 		SSL_CTX_free(ctx);
 		EVP_PKEY_free(p.api.signer);
@@ -610,6 +642,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if ((p.api.store = store_open(p.conf.database, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	platform_console_load(&p.api, p.conf.console_dir);
 	if ((p.server = server_new(p.base, &p.api, fd, ctx, &p.conf)) == NULL)
 		fatalx("cannot serve on %s", p.conf.listen);
 	p.ev_term = evsignal_new(p.base, SIGTERM, platform_signal_cb, &p);
@@ -632,6 +665,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		log_warnx("event loop failed");
 
 	server_free(p.server);
+	console_free(p.api.console);
 	event_free(p.ev_maintain);
 	event_free(p.ev_hup);
 	event_free(p.ev_int);

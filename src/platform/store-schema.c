@@ -190,7 +190,18 @@ static const char *const store_migrations[] = {
 	"  summary TEXT NOT NULL, status INTEGER NOT NULL,"
 	"  outcome TEXT NOT NULL, error TEXT, message TEXT);"
 	"CREATE INDEX audit_time ON audit(time);"
-	"CREATE INDEX audit_actor ON audit(actor, id);"
+	"CREATE INDEX audit_actor ON audit(actor, id);",
+
+	/*
+	 * 7 -> 8: the console's agent list: the errors an agent has now
+	 * (the heartbeat's current_errors), and indexes for its filters and
+	 * orders. last_checkin has none: every heartbeat would update it.
+	 */
+	"ALTER TABLE agents ADD COLUMN current_errors TEXT;"
+	"CREATE INDEX agents_hostname ON agents(hostname COLLATE NOCASE);"
+	"CREATE INDEX agents_activated ON agents(activated_at);"
+	"CREATE INDEX agents_profile ON agents(profile_id);"
+	"CREATE INDEX agents_status ON agents(status);"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */
