@@ -326,6 +326,7 @@ void
 api_admin_agent_fim(struct api *api, struct api_request *req,
     struct api_response *res)
 {
+	static const char *const orders[] = { "asc", "desc", NULL };
 	struct fim_filter	 f;
 	struct json_object	*arr;
 	const char		*id;
@@ -364,7 +365,9 @@ api_admin_agent_fim(struct api *api, struct api_request *req,
 	if (api_query_int(req, res, "since", 0, INT64_MAX, &f.since) == -1 ||
 	    api_query_int(req, res, "until", 0, INT64_MAX, &f.until) == -1 ||
 	    api_query_int(req, res, "limit", 1, API_ADMIN_MAX_LIMIT,
-	    &f.limit) == -1)
+	    &f.limit) == -1 ||
+	    api_admin_query_enum(req, res, "order", orders, "asc or desc",
+	    &f.newest_first) == -1)
 		return;
 	if ((arr = store_fim_list(api->store, id, &f)) == NULL) {
 		api_store_error(res);

@@ -195,11 +195,13 @@ static const char *const store_migrations[] = {
 	/*
 	 * 7 -> 8: the console's agent list: the errors an agent has now
 	 * (the heartbeat's current_errors), and indexes for its filters and
-	 * orders. last_checkin has none: every heartbeat would update it.
+	 * orders (with the id that breaks ties, so a page deep in the list
+	 * is read off the index without a sort). last_checkin has none:
+	 * every heartbeat would update it.
 	 */
 	"ALTER TABLE agents ADD COLUMN current_errors TEXT;"
-	"CREATE INDEX agents_hostname ON agents(hostname COLLATE NOCASE);"
-	"CREATE INDEX agents_activated ON agents(activated_at);"
+	"CREATE INDEX agents_hostname ON agents(hostname COLLATE NOCASE, id);"
+	"CREATE INDEX agents_activated ON agents(activated_at, id);"
 	"CREATE INDEX agents_profile ON agents(profile_id);"
 	"CREATE INDEX agents_status ON agents(status);"
 };

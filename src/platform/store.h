@@ -115,6 +115,7 @@ struct fim_filter {
 	int64_t		 since;
 	int64_t		 until;
 	int64_t		 limit;
+	int		 newest_first;
 };
 
 /* A submitted scan result (scan-merge.c). */
