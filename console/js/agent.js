@@ -234,6 +234,8 @@ export async function showAgent(ctx) {
 	const addresses = addressesOf(a, inventory);
 	const events = fimEvents(id);
 	fill(ctx.main, 
+	    h("p", { class: "lead crumbs" }, h("a", { href: "#/agents" }, "Agents"),
+	    " › Asset details › Agent summary"),
 	    h("h1", { tabindex: "-1" }, a.hostname),
 	    h("p", { class: "badges" }, statusBadge(a.status), onlineBadge(a.online),
 	    a.pending_commands && a.pending_commands.length ?

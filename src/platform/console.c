@@ -366,27 +366,6 @@ console_headers(struct evkeyvalq *out)
 	evhttp_add_header(out, "Cross-Origin-Resource-Policy", "same-origin");
 }
 
-/* Answer req with status and a short plain text (404, 405). */
-static void
-console_refuse(struct evhttp_request *req, int status, const char *text)
-{
-	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	struct evbuffer		*body;
-
-	console_headers(out);
-	evhttp_add_header(out, "Content-Type", "text/plain; charset=utf-8");
-	evhttp_add_header(out, "Cache-Control", "no-store");
-	if (status == 405)
-		evhttp_add_header(out, "Allow", "GET, HEAD");
-	if ((body = evbuffer_new()) == NULL) {
-		evhttp_send_reply(req, 500, NULL, NULL);
-		return;
-	}
-	evbuffer_add_printf(body, "%s\n", text);
-	evhttp_send_reply(req, status, NULL, body);
-	evbuffer_free(body);
-}
-
 /* The file of URL path in c, or NULL. */
 static const struct console_file *
 console_find(const struct console *c, const char *path)
@@ -400,39 +379,47 @@ console_find(const struct console *c, const char *path)
 	    console_cmp);
 }
 
-/* Send file f for req: 200 with the body (not for HEAD), or 304. */
+/* Set r to a short plain-text answer (404, 405). */
 static void
-console_send(struct evhttp_request *req, const struct console_file *f)
+console_text(struct console_reply *r, int status, const char *text)
 {
-	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	struct evbuffer		*body;
-	char			 len[32];
+	memset(r, 0, sizeof(*r));
+	r->status = status;
+	r->type = "text/plain; charset=utf-8";
+	r->body = text;
+	r->len = strlen(text);
+}
 
-	console_headers(out);
-	evhttp_add_header(out, "Cache-Control", "no-cache");
-	evhttp_add_header(out, "ETag", f->etag);
-	if (console_etag_matches(evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "If-None-Match"),
-	    f->etag)) {
-		evhttp_send_reply(req, 304, NULL, NULL);
-		return;
+/*
+ * Decide the console's answer to a request for path (is_read: GET or
+ * HEAD) with If-None-Match inm (or NULL); c may be NULL (no console).
+ * Returns 0 with *r set (200 with the file, 304, 404 or 405), or 1 when
+ * path is an API's.
+ */
+int
+console_answer(const struct console *c, int is_read, const char *path,
+    const char *inm, struct console_reply *r)
+{
+	const struct console_file	*f;
+
+	if (path == NULL || console_is_api(path))
+		return 1;
+	if (!is_read)
+		console_text(r, 405, "the console is read with GET\n");
+	else if (c == NULL)
+		console_text(r, 404, "no console here: console_dir is not "
+		    "set up (outpost-platform(8))\n");
+	else if (!console_path_ok(path) || (f = console_find(c, path)) == NULL)
+		console_text(r, 404, "not found\n");
+	else {
+		memset(r, 0, sizeof(*r));
+		r->status = console_etag_matches(inm, f->etag) ? 304 : 200;
+		r->type = f->type;
+		r->body = f->data;
+		r->len = f->len;
+		r->etag = f->etag;
 	}
-	evhttp_add_header(out, "Content-Type", f->type);
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(len, sizeof(len), "%zu", f->len);
-		evhttp_add_header(out, "Content-Length", len);
-		evhttp_send_reply(req, 200, NULL, NULL);
-		return;
-	}
-	if ((body = evbuffer_new()) == NULL ||
-	    evbuffer_add(body, f->data, f->len) == -1) {
-		if (body != NULL)
-			evbuffer_free(body);
-		evhttp_send_reply(req, 500, NULL, NULL);
-		return;
-	}
-	evhttp_send_reply(req, 200, NULL, body);
-	evbuffer_free(body);
+	return 0;
 }
 
 /*
@@ -442,31 +429,45 @@ console_send(struct evhttp_request *req, const struct console_file *f)
 int
 console_serve(const struct console *c, struct evhttp_request *req)
 {
-	const struct evhttp_uri		*uri;
-	const struct console_file	*f;
-	enum evhttp_cmd_type		 cmd;
-	const char			*path;
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	struct console_reply	 r;
+	struct evbuffer		*body = NULL;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	char			 len[32];
 
-	uri = evhttp_request_get_evhttp_uri(req);
-	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	if (path == NULL || console_is_api(path))
+	if (console_answer(c, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD,
+	    uri != NULL ? evhttp_uri_get_path(uri) : NULL,
+	    evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "If-None-Match"), &r) == 1)
 		return 1;
-	cmd = evhttp_request_get_command(req);
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		console_refuse(req, 405, "the console is read with GET");
+	log_debug("%s %s -> console %d", cmd == EVHTTP_REQ_HEAD ? "HEAD" :
+	    cmd == EVHTTP_REQ_GET ? "GET" : "other", evhttp_uri_get_path(uri),
+	    r.status);
+	console_headers(out);
+	evhttp_add_header(out, "Cache-Control", r.etag != NULL ? "no-cache" :
+	    "no-store");
+	if (r.etag != NULL)
+		evhttp_add_header(out, "ETag", r.etag);
+	if (r.status == 405)
+		evhttp_add_header(out, "Allow", "GET, HEAD");
+	if (r.status == 304) {
+		evhttp_send_reply(req, 304, NULL, NULL);
 		return 0;
 	}
-	if (c == NULL) {
-		console_refuse(req, 404, "no console here: console_dir is not "
-		    "set up (outpost-platform(8))");
+	evhttp_add_header(out, "Content-Type", r.type);
+	if (cmd == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", r.len);
+		evhttp_add_header(out, "Content-Length", len);
+	} else if ((body = evbuffer_new()) == NULL ||
+	    evbuffer_add(body, r.body, r.len) == -1) {
+		if (body != NULL)
+			evbuffer_free(body);
+		evhttp_send_reply(req, 500, NULL, NULL);
 		return 0;
 	}
-	if (!console_path_ok(path) || (f = console_find(c, path)) == NULL) {
-		console_refuse(req, 404, "not found");
-		return 0;
-	}
-	log_debug("%s %s -> console", cmd == EVHTTP_REQ_HEAD ? "HEAD" : "GET",
-	    path);
-	console_send(req, f);
+	evhttp_send_reply(req, r.status, NULL, body);
+	if (body != NULL)
+		evbuffer_free(body);
 	return 0;
 }

@@ -318,6 +318,8 @@ platform_init(int argc, char *argv[])
 	printf("start with: outpost-platform -c %s/platform.conf\n", dir);
 	platform_init_url(listen_addr, nnames > 0 ? names[0] : NULL, url,
 	    sizeof(url));
+	printf("console: %s/ (sign in as %s with the password in "
+	    "%s/admin.password)\n", url, PLATFORM_FIRST_ADMIN, dir);
 	printf("sign in: POST %s/api/v1/session as user %s with the password "
 	    "in %s/admin.password (outpost-platform(8), USERS AND SESSIONS); "
 	    "change it with: outpost-platform user passwd %s -c "
