@@ -6,8 +6,8 @@
 # collection in its profile through the form (after a field error shown
 # next to its field) reaches the agent within a heartbeat; the audit trail
 # names the user; a new profile is applied to every agent of the key;
-# "accept agent correlation identifier" is turned on; an agent is
-# uninstalled after a confirmation. The API then says each change was made.
+# "accept agent correlation identifier" is turned on; a reader is added;
+# an agent is uninstalled after a confirmation. The API then says each change was made.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-platform.sh"
 . "$abs_top_srcdir/tests/lib-console.sh"
@@ -66,6 +66,8 @@ admin_check "/api/v1/audit?user=alice&method=DELETE" \
     "[.entries[] | select(.resource == \"/api/v1/agents/$DOOMED\" and
     .outcome == \"success\")] | length == 1" ||
     fail "the uninstall is not in the audit trail"
+admin_check /api/v1/users/dave '.role == "reader"' ||
+    fail "dave was not added as a reader"
 # The session was ended by the sign-out button.
 admin_check "/api/v1/users/alice" '.sessions == 0' ||
     fail "alice's session is still open after signing out"

@@ -50,6 +50,14 @@ for f in $(echo "$FILES" | grep '\.html$'); do
 	grep -Eqi '<style|[[:space:]]style=|[[:space:]]on[a-z]+=' "$f" &&
 	    fail "$f: inline style or event handler"
 	grep -Eqi '(src|href)="(https?:)?//' "$f" && fail "$f: another origin"
+	for r in $(sed -n 's/.*\(src\|href\)="\([^"#][^"]*\)".*/\2/p' "$f"); do
+		[ -f "$(dirname "$f")/$r" ] || fail "$f refers to $r, which is missing"
+	done
+done
+# Every module is preloaded with the page, so none waits for another.
+for m in $(echo "$FILES" | grep '^js/.*\.js$'); do
+	grep -q "<link rel=\"modulepreload\" href=\"$m\">" index.html ||
+	    fail "index.html does not preload $m"
 done
 for f in $(echo "$FILES" | grep '\.js$'); do
 	grep -Eq 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function|setAttribute\("style"|\.style\.' "$f" &&

@@ -499,6 +499,15 @@ def scenario_admin(c, a):
     c.after(lambda: c.button("Save settings").click())
     note("settings: %s" % c.notice())
 
+    # A new reader, through the Users page.
+    c.after(lambda: c.link("Users").click())
+    c.control("User name").send_keys("dave")
+    c.control("Role").find_element(By.CSS_SELECTOR, "option[value=reader]").click()
+    c.control("Password (8 to 1024 bytes)").send_keys("dave-reads-1")
+    c.after(lambda: c.button("Add user").click())
+    note("users: %s" % c.notice())
+    c.check_phone_width()
+
     # Uninstall the other agent, after the confirmation.
     c.go("#/agents/" + a.uninstall_id)
     c.button("Uninstall agent…").click()
@@ -612,12 +621,18 @@ def scenario_scale(c, a):
         note("run %d: first page %.0f ms, filtered page %.0f ms (%s)" %
              (run + 1, figures["first"][-1], figures["filtered"][-1], count))
     c.check_phone_width()
+    # The median of the runs against the budget, so one run slowed by
+    # another program on a loaded machine does not decide; every run is
+    # printed.
     for k, v in figures.items():
-        print("console-scale: %s page of %d agents: %s ms (max %.0f ms)" %
-              (k, a.agents, ", ".join("%.0f" % x for x in v), max(v)))
-        if max(v) >= a.budget:
-            raise Failure("the %s page took %.0f ms (budget %d ms)" %
-                          (k, max(v), a.budget))
+        median = sorted(v)[len(v) // 2]
+        print("console-scale: %s page of %d agents: %s ms (median %.0f "
+              "ms, max %.0f ms)" % (k, a.agents,
+                                    ", ".join("%.0f" % x for x in v),
+                                    median, max(v)))
+        if median >= a.budget:
+            raise Failure("the %s page took %.0f ms (median of %d runs; "
+                          "budget %d ms)" % (k, median, len(v), a.budget))
 
 
 SCENARIOS = {"admin": scenario_admin, "reader": scenario_reader,
