@@ -7,7 +7,8 @@
 // the profile assignment and uninstall (DELETE, after a confirmation).
 
 import * as api from "./api.js";
-import { h, table, when, facts, panel, badge, orDash, select, field, notify, confirmChange, showError, problem, fill, add } from "./dom.js";
+import { h, table, when, facts, panel, badge, orDash, select, field, notify,
+    confirmChange, showError, problem, fill } from "./dom.js";
 import { errorHint, errorName } from "./errors.js";
 import { statusBadge, onlineBadge, fimBadge, profilesAndKeys } from "./agents.js";
 

@@ -4,7 +4,8 @@
 // (docs/protocol.md 4.2).
 
 import * as api from "./api.js";
-import { h, table, when, facts, panel, badge, orDash, select, field, checkbox, notify, showError, fill } from "./dom.js";
+import { h, table, when, facts, panel, badge, orDash, select, field,
+    checkbox, notify, showError, fill } from "./dom.js";
 import { profilesAndKeys, forgetProfilesAndKeys } from "./agents.js";
 
 // Tags typed as "a, b".

@@ -6,7 +6,8 @@
 // field errors are shown next to the control (docs/protocol.md 4.3).
 
 import * as api from "./api.js";
-import { h, table, when, facts, panel, badge, orDash, select, field, checkbox, notify, showError, clearFieldErrors, fill, add } from "./dom.js";
+import { h, table, when, facts, panel, badge, orDash, select, field,
+    checkbox, notify, showError, clearFieldErrors, fill, add } from "./dom.js";
 import { profilesAndKeys, forgetProfilesAndKeys } from "./agents.js";
 
 const FIM_ACTIONS = ["create", "modify", "attrib", "delete", "rename"];

@@ -2,7 +2,8 @@
 // users, a new role or password, deleting a user (docs/protocol.md 4.10).
 
 import * as api from "./api.js";
-import { h, table, when, panel, select, field, notify, showError, confirmChange, fill } from "./dom.js";
+import { h, table, when, panel, select, field, notify, showError,
+    confirmChange, fill } from "./dom.js";
 
 const ROLES = [["reader", "reader (reads everything, changes nothing)"],
     ["admin", "admin (reads and changes everything)"]];

@@ -38,6 +38,11 @@ secure() {
 	[ "$(header X-Frame-Options)" = DENY ] || fail "X-Frame-Options"
 }
 
+# present FILE REF WHAT: REF, a path relative to FILE, is a file.
+present() {
+	[ -f "$(dirname "$1")/$2" ] || fail "$1 $3 $2, which is missing"
+}
+
 # The files themselves.
 cd "$SRC" || fail "no console in $SRC"
 FILES=$(find . -type f ! -name '.*' | sed 's|^\./||' | sort)
@@ -51,7 +56,7 @@ for f in $(echo "$FILES" | grep '\.html$'); do
 	    fail "$f: inline style or event handler"
 	grep -Eqi '(src|href)="(https?:)?//' "$f" && fail "$f: another origin"
 	for r in $(sed -n 's/.*\(src\|href\)="\([^"#][^"]*\)".*/\2/p' "$f"); do
-		[ -f "$(dirname "$f")/$r" ] || fail "$f refers to $r, which is missing"
+		present "$f" "$r" "refers to"
 	done
 done
 # Every module is preloaded with the page, so none waits for another.
@@ -65,7 +70,7 @@ for f in $(echo "$FILES" | grep '\.js$'); do
 	grep -Eq '(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/' "$f" && fail "$f: another origin"
 	# Every module imported is a file of the console.
 	for m in $(sed -n 's/^import .* from "\(\.[^"]*\)";$/\1/p; s/^} from "\(\.[^"]*\)";$/\1/p' "$f"); do
-		[ -f "$(dirname "$f")/$m" ] || fail "$f imports $m, which is missing"
+		present "$f" "$m" imports
 	done
 done
 cd - >/dev/null || exit 1

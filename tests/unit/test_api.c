@@ -264,6 +264,43 @@ refused_field(struct fixture *f, const char *path, const char *field)
 static void
 test_agent_list(void **state)
 {
+	/* Of h00..h29: the even ones online, h00, h10, h20 with E701. */
+	static const struct {
+		const char	*path;
+		int64_t		 total, count;
+	} lists[] = {
+		{ "/api/v1/agents", 30, 30 },
+		{ "/api/v1/agents?limit=10", 30, 10 },
+		{ "/api/v1/agents?limit=10&offset=25", 30, 5 },
+		{ "/api/v1/agents?error=E701", 3, 3 },
+		{ "/api/v1/agents?error=E70", 0, 0 },
+		{ "/api/v1/agents?error=E701&online=true", 3, 3 },
+		{ "/api/v1/agents?online=false", 15, 15 },
+		{ "/api/v1/agents?q=h1", 10, 10 },
+		{ "/api/v1/agents?q=H2&status=provisioned", 10, 10 },
+		{ "/api/v1/agents?q=%25", 0, 0 },
+		{ "/api/v1/agents?q=h_1", 0, 0 },
+		{ "/api/v1/agents?status=initial_scan_complete", 0, 0 },
+		{ "/api/v1/agents?profile_id=1&limit=5", 30, 5 },
+		{ "/api/v1/agents?profile_id=99", 0, 0 },
+	};
+	/* Malformed parameters and the field each answer names. */
+	static const char *const refused[][2] = {
+		{ "/api/v1/agents?status=x", "status" },
+		{ "/api/v1/agents?online=yes", "online" },
+		{ "/api/v1/agents?error=E%22", "error" },
+		{ "/api/v1/agents?error=", "error" },
+		{ "/api/v1/agents?profile_id=0", "profile_id" },
+		{ "/api/v1/agents?activation_id=x", "activation_id" },
+		{ "/api/v1/agents?sort=id", "sort" },
+		{ "/api/v1/agents?order=up", "order" },
+		{ "/api/v1/agents?limit=0", "limit" },
+		{ "/api/v1/agents?limit=1001", "limit" },
+		{ "/api/v1/agents?offset=-1", "offset" },
+		{ "/api/v1/scans?merged=1", "merged" },
+		{ "/api/v1/scans?agent_id=x", "agent_id" },
+		{ "/api/v1/scans?address_mismatch=no", "address_mismatch" },
+	};
 	struct fixture		*f = *state;
 	struct json_object	*obj, *arr, *a;
 	char			 body[512], cred[128], path[256];
@@ -289,39 +326,14 @@ test_agent_list(void **state)
 		assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", cred,
 		    "{}", NULL), 200);
 	}
-	list_counts(f, "/api/v1/agents", &total, &count);
-	assert_int_equal(total, 30);
-	assert_int_equal(count, 30);
-	list_counts(f, "/api/v1/agents?limit=10", &total, &count);
-	assert_int_equal(total, 30);
-	assert_int_equal(count, 10);
-	list_counts(f, "/api/v1/agents?limit=10&offset=25", &total, &count);
-	assert_int_equal(count, 5);
-	list_counts(f, "/api/v1/agents?error=E701", &total, &count);
-	assert_int_equal(total, 3);
-	list_counts(f, "/api/v1/agents?error=E70", &total, &count);
-	assert_int_equal(total, 0);
-	list_counts(f, "/api/v1/agents?error=E701&online=true", &total,
-	    &count);
-	assert_int_equal(total, 3);
-	list_counts(f, "/api/v1/agents?online=false", &total, &count);
-	assert_int_equal(total, 15);
-	list_counts(f, "/api/v1/agents?q=h1", &total, &count);
-	assert_int_equal(total, 10);
-	list_counts(f, "/api/v1/agents?q=H2&status=provisioned", &total,
-	    &count);
-	assert_int_equal(total, 10);
-	list_counts(f, "/api/v1/agents?q=%25", &total, &count);
-	assert_int_equal(total, 0);
-	list_counts(f, "/api/v1/agents?q=h_1", &total, &count);
-	assert_int_equal(total, 0);
-	list_counts(f, "/api/v1/agents?status=initial_scan_complete", &total,
-	    &count);
-	assert_int_equal(total, 0);
-	list_counts(f, "/api/v1/agents?profile_id=1", &total, &count);
-	assert_int_equal(total, 30);
-	list_counts(f, "/api/v1/agents?profile_id=99", &total, &count);
-	assert_int_equal(total, 0);
+	for (i = 0; i < (int)(sizeof(lists) / sizeof(lists[0])); i++) {
+		list_counts(f, lists[i].path, &total, &count);
+		if (total != lists[i].total || count != lists[i].count)
+			fail_msg("%s: total %lld count %lld, expected %lld, %lld",
+			    lists[i].path, (long long)total, (long long)count,
+			    (long long)lists[i].total,
+			    (long long)lists[i].count);
+	}
 	snprintf(path, sizeof(path), "/api/v1/agents?activation_id=%s",
 	    f->activation_id);
 	list_counts(f, path, &total, &count);
@@ -354,34 +366,9 @@ test_agent_list(void **state)
 	json_object_put(obj);
 
 	/* Malformed parameters name themselves. */
-	assert_int_equal(refused_field(f, "/api/v1/agents?status=x", "status"),
-	    400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?online=yes",
-	    "online"), 400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?error=E%22",
-	    "error"), 400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?error=", "error"),
-	    400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?profile_id=0",
-	    "profile_id"), 400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?activation_id=x",
-	    "activation_id"), 400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?sort=id", "sort"),
-	    400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?order=up", "order"),
-	    400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?limit=0", "limit"),
-	    400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?limit=1001",
-	    "limit"), 400);
-	assert_int_equal(refused_field(f, "/api/v1/agents?offset=-1",
-	    "offset"), 400);
-	assert_int_equal(refused_field(f, "/api/v1/scans?merged=1", "merged"),
-	    400);
-	assert_int_equal(refused_field(f, "/api/v1/scans?agent_id=x",
-	    "agent_id"), 400);
-	assert_int_equal(refused_field(f, "/api/v1/scans?address_mismatch=no",
-	    "address_mismatch"), 400);
+	for (i = 0; i < (int)(sizeof(refused) / sizeof(refused[0])); i++)
+		assert_int_equal(refused_field(f, refused[i][0], refused[i][1]),
+		    400);
 	/* A current error is checked like a reported one. */
 	assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", cred,
 	    "{\"current_errors\":[{\"code\":\"\",\"message\":\"m\"}]}",
