@@ -175,8 +175,9 @@ echo
 echo "The platform's agent list (GET $url/api/v1/agents):"
 admin /api/v1/agents | jq '.agents[] | {agent_id, hostname, status, online, last_checkin, agent_version}'
 echo
-echo "The console: $url/ (trust $pdir/ca.pem in the browser); sign in as"
-echo "admin with the password in $pdir/admin.password."
+echo "The console: $url/"
+echo "  sign in as admin with the password in $pdir/admin.password;"
+echo "  the browser must trust $pdir/ca.pem, the platform's CA."
 echo
 if [ -t 0 ]; then
 	echo "quickstart: outpost-platform (pid $platform) and outpostd" \

@@ -6,7 +6,8 @@
 # links, files added later), the APIs untouched, SIGHUP reading the files
 # again, a console_dir that cannot be read leaving the console off; and
 # the files themselves: no inline script or style, nothing from another
-# origin, every module they import present, the error hints of
+# origin, every module they import present and preloaded, every file
+# installed by am/platform.am, the error hints of
 # console/js/errors.js the agent's own table (tests/tools/errtable).
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-platform.sh"
@@ -58,6 +59,11 @@ for f in $(echo "$FILES" | grep '\.html$'); do
 	for r in $(sed -n 's/.*\(src\|href\)="\([^"#][^"]*\)".*/\2/p' "$f"); do
 		present "$f" "$r" "refers to"
 	done
+done
+# Every file is installed (am/platform.am lists it).
+for f in $FILES; do
+	grep -q "console/$f\b" "$abs_top_srcdir/am/platform.am" ||
+	    fail "am/platform.am does not install console/$f"
 done
 # Every module is preloaded with the page, so none waits for another.
 for m in $(echo "$FILES" | grep '^js/.*\.js$'); do
