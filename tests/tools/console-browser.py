@@ -250,7 +250,8 @@ class Console:
 
     def check_page(self):
         """Every page: labelled controls, no error box, the browser log."""
-        problems = [p.text for p in self.finds("main .problem")]
+        problems = [p.text for p in self.finds(
+            "main .problem, #notices .notice.error")]
         if problems:
             raise Failure("the page shows an error: " + "; ".join(problems))
         self.check_labels()
