@@ -25,7 +25,8 @@ DEB_BUILD="build-essential autoconf automake libtool pkg-config libevent-dev
 libssl-dev libjson-c-dev zlib1g-dev libcurl4-openssl-dev libnl-3-dev
 libnl-route-3-dev libsqlite3-dev libcmocka-dev"
 DEB_RUN="ca-certificates curl jq python3 iproute2 procps gzip openssl"
-DEB_TEST="valgrind mandoc clang libclang-rt-14-dev rpm python3-rpm nmap libauparse-dev"
+DEB_TEST="valgrind mandoc clang libclang-rt-14-dev rpm python3-rpm nmap libauparse-dev
+chromium chromium-driver python3-selenium libnss3-tools"
 # Daemons some tests start themselves; their system services are stopped.
 DEB_SERVICES="tinyproxy squid nginx-light auditd"
 
@@ -109,6 +110,9 @@ if [ ! -f "$pdir/platform.conf" ]; then
 	build/outpost-platform init "$pdir" > "$qs/platform-init.out"
 	cat "$qs/platform-init.out"
 fi
+# The console from this source tree (outpost-platform(8), console_dir).
+grep -q '^console_dir' "$pdir/platform.conf" ||
+    echo "console_dir = $top/console" >> "$pdir/platform.conf"
 customer=$(sed -n 's/^customer_id: //p' "$qs/platform-init.out")
 activation=$(sed -n 's/^activation_id: //p' "$qs/platform-init.out")
 listen=$(sed -n 's/^listen *= *//p' "$pdir/platform.conf")
@@ -170,6 +174,10 @@ build/outpostctl -c "$conf" status
 echo
 echo "The platform's agent list (GET $url/api/v1/agents):"
 admin /api/v1/agents | jq '.agents[] | {agent_id, hostname, status, online, last_checkin, agent_version}'
+echo
+echo "The console: $url/"
+echo "  sign in as admin with the password in $pdir/admin.password;"
+echo "  the browser must trust $pdir/ca.pem, the platform's CA."
 echo
 if [ -t 0 ]; then
 	echo "quickstart: outpost-platform (pid $platform) and outpostd" \

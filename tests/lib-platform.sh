@@ -11,8 +11,9 @@ command -v jq >/dev/null 2>&1 || skip "jq is not installed"
 OUT="$T/out"
 
 # init_platform DIR [INIT ARGS...]: make a platform directory on a free port
-# (outpost-platform init DIR --listen 127.0.0.1:PORT INIT ARGS). Sets PDIR,
-# PORT, URL, TOKEN, CUSTOMER_ID, ACTIVATION_ID.
+# (outpost-platform init DIR --listen 127.0.0.1:PORT INIT ARGS) serving the
+# console of the source tree. Sets PDIR, PORT, URL, TOKEN, CUSTOMER_ID,
+# ACTIVATION_ID.
 init_platform() {
 	PDIR=$1
 	shift
@@ -20,6 +21,8 @@ init_platform() {
 	"$PLATFORM" init "$PDIR" --listen "127.0.0.1:$PORT" "$@" \
 	    >"$T/init.out" 2>"$T/init.err" ||
 	    fail "init $PDIR: $(cat "$T/init.err")"
+	# The console from the source tree (outpost-platform(8), console_dir).
+	echo "console_dir = $abs_top_srcdir/console" >>"$PDIR/platform.conf"
 	CUSTOMER_ID=$(sed -n 's/^customer_id: //p' "$T/init.out")
 	ACTIVATION_ID=$(sed -n 's/^activation_id: //p' "$T/init.out")
 	[ -n "$CUSTOMER_ID" ] && [ -n "$ACTIVATION_ID" ] ||

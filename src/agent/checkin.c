@@ -561,6 +561,8 @@ checkin_heartbeat(struct checkin *c)
 		json_add_int64(body, "profile_version", c->profile.version);
 	json_object_object_add(body, "errors",
 	    report_heartbeat_errors(c->report));
+	json_object_object_add(body, "current_errors",
+	    report_current_errors(c->report));
 	if (c->hooks.heartbeat != NULL)
 		c->hooks.heartbeat(body, c->hooks.arg);
 	c->phase = CHECKIN_HEARTBEAT;

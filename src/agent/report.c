@@ -206,6 +206,25 @@ report_clear_transport(struct report *r)
 			r->is_standing[code] = 0;
 }
 
+/*
+ * The standing errors as a heartbeat's "current_errors" array: every one
+ * but the transport errors, which the heartbeat disproves by arriving.
+ * Returns a new array.
+ */
+struct json_object *
+report_current_errors(struct report *r)
+{
+	struct json_object	*errors = json_object_new_array();
+	int			 code;
+
+	for (code = ERR_NONE + 1; code < ERR_MAX; code++)
+		if (r->is_standing[code] &&
+		    !report_is_transport_error((enum error_code)code))
+			json_object_array_add(errors,
+			    report_err_json(&r->standing[code]));
+	return errors;
+}
+
 /* The queued reports as a heartbeat's "errors" array, now in flight. */
 struct json_object *
 report_heartbeat_errors(struct report *r)

@@ -37,6 +37,11 @@ void		 report_clear_transport(struct report *);
  * in flight until report_heartbeat_done(). Returns the array.
  */
 struct json_object *report_heartbeat_errors(struct report *);
+/*
+ * The standing errors but the transport ones, as a heartbeat's
+ * "current_errors" array. Returns a new array.
+ */
+struct json_object *report_current_errors(struct report *);
 /* The heartbeat carrying them was stored (1) or failed (0). */
 void		 report_heartbeat_done(struct report *, int is_delivered);
 /* Add the standing errors and the report counters to a status object. */

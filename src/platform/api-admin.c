@@ -25,6 +25,7 @@
 #define API_ADMIN_MAX_TAGS	64
 #define API_ADMIN_MAX_LIMIT	10000
 #define API_ADMIN_DEFAULT_LIMIT	1000
+#define API_ADMIN_MAX_PAGE	1000	/* agents in one page of the list */
 
 /* Answer 200 with {"count": n, key: arr}; 503 if arr is NULL. */
 static void
@@ -104,40 +105,119 @@ api_admin_check_profile(struct api *api, struct api_response *res,
 	return 0;
 }
 
-/* GET /api/v1/agents: every agent, optionally filtered. */
+/*
+ * Read text query parameter key into buf when present (*out = buf): at
+ * most len - 1 bytes, every one in chars when chars is not NULL. Returns
+ * 0, or -1 with a 400 answer.
+ */
+static int
+api_admin_query_text(struct api_request *req, struct api_response *res,
+    const char *key, const char *chars, char *buf, size_t len,
+    const char **out)
+{
+	int	 rc;
+
+	rc = api_query_get(req->query, key, buf, len);
+	if (rc == 1)
+		return 0;
+	if (rc == 0 && buf[0] != '\0' &&
+	    (chars == NULL || buf[strspn(buf, chars)] == '\0')) {
+		*out = buf;
+		return 0;
+	}
+	api_error(res, 400, "invalid_query", key, "expected 1 to %zu bytes%s",
+	    len - 1, chars != NULL ? " of letters, digits, . _ -" : "");
+	return -1;
+}
+
+/*
+ * Read query parameter key, which must be one of the NULL-terminated
+ * names, into *out (its index; left as is when absent). Returns 0, or -1
+ * with a 400 answer.
+ */
+static int
+api_admin_query_enum(struct api_request *req, struct api_response *res,
+    const char *key, const char *const *names, const char *expected,
+    int *out)
+{
+	char	 buf[32];
+	int	 i, rc;
+
+	rc = api_query_get(req->query, key, buf, sizeof(buf));
+	if (rc == 1)
+		return 0;
+	for (i = 0; rc == 0 && names[i] != NULL; i++)
+		if (strcmp(buf, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	api_error(res, 400, "invalid_query", key, "expected %s", expected);
+	return -1;
+}
+
+/* GET /api/v1/agents: the agents a filter finds, a page of them. */
 void
 api_admin_agents(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	char		 status[32], online[8];
-	const char	*st = NULL;
-	int		 rc, on = -1;
+	static const char *const statuses[] = {
+		"provisioned", "initial_scan_complete", NULL
+	};
+	static const char *const booleans[] = { "false", "true", NULL };
+	static const char *const sorts[] = {
+		[AGENT_SORT_ACTIVATED] = "activated_at",
+		[AGENT_SORT_HOSTNAME] = "hostname",
+		[AGENT_SORT_CHECKIN] = "last_checkin",
+		[AGENT_SORT_STATUS] = "status",
+		[AGENT_SORT_VERSION] = "agent_version",
+		NULL
+	};
+	static const char *const orders[] = { "asc", "desc", NULL };
+	static const char code_chars[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	struct agent_query	 q;
+	struct json_object	*arr;
+	char			 error[65], key[PLATFORM_UUID_LEN + 2];
+	char			 search[257];
+	int64_t			 total;
+	int			 status = -1, sort = AGENT_SORT_ACTIVATED;
 
-	rc = api_query_get(req->query, "status", status, sizeof(status));
-	if (rc == 0) {
-		if (strcmp(status, "provisioned") != 0 &&
-		    strcmp(status, "initial_scan_complete") != 0) {
-			api_error(res, 400, "invalid_query", "status",
-			    "expected provisioned or initial_scan_complete");
-			return;
-		}
-		st = status;
-	} else if (rc == -1) {
-		api_error(res, 400, "invalid_query", "status", "bad value");
+	memset(&q, 0, sizeof(q));
+	q.online = -1;
+	q.now = req->now;
+	if (api_admin_query_enum(req, res, "status", statuses,
+	    "provisioned or initial_scan_complete", &status) == -1 ||
+	    api_admin_query_enum(req, res, "online", booleans,
+	    "true or false", &q.online) == -1 ||
+	    api_admin_query_text(req, res, "error", code_chars, error,
+	    sizeof(error), &q.error_code) == -1 ||
+	    api_query_int(req, res, "profile_id", 1, INT64_MAX,
+	    &q.profile_id) == -1 ||
+	    api_admin_query_text(req, res, "activation_id", NULL, key,
+	    sizeof(key), &q.activation_id) == -1 ||
+	    api_admin_query_text(req, res, "q", NULL, search, sizeof(search),
+	    &q.search) == -1 ||
+	    api_admin_query_enum(req, res, "sort", sorts, "activated_at, "
+	    "hostname, last_checkin, status or agent_version", &sort) == -1 ||
+	    api_admin_query_enum(req, res, "order", orders, "asc or desc",
+	    &q.descending) == -1 ||
+	    api_query_int(req, res, "limit", 1, API_ADMIN_MAX_PAGE,
+	    &q.limit) == -1 ||
+	    api_query_int(req, res, "offset", 0, INT32_MAX, &q.offset) == -1)
+		return;
+	if (q.activation_id != NULL && !api_is_uuid(q.activation_id)) {
+		api_error(res, 400, "invalid_query", "activation_id",
+		    "expected a lower-case UUID");
 		return;
 	}
-	rc = api_query_get(req->query, "online", online, sizeof(online));
-	if (rc == 0 && strcmp(online, "true") == 0)
-		on = 1;
-	else if (rc == 0 && strcmp(online, "false") == 0)
-		on = 0;
-	else if (rc != 1) {
-		api_error(res, 400, "invalid_query", "online",
-		    "expected true or false");
+	q.status = status >= 0 ? statuses[status] : NULL;
+	q.sort = (enum agent_sort)sort;
+	arr = store_agent_list(api->store, &q, &total);
+	api_admin_answer_list(res, "agents", arr);
+	if (arr == NULL)
 		return;
-	}
-	api_admin_answer_list(res, "agents", store_agent_list(api->store, st,
-	    on, req->now));
+	json_add_int64(res->json, "total", total);
+	json_add_int64(res->json, "offset", q.offset);
 }
 
 /* GET /api/v1/agents/{id}: one agent in detail. */
@@ -246,6 +326,7 @@ void
 api_admin_agent_fim(struct api *api, struct api_request *req,
     struct api_response *res)
 {
+	static const char *const orders[] = { "asc", "desc", NULL };
 	struct fim_filter	 f;
 	struct json_object	*arr;
 	const char		*id;
@@ -284,7 +365,9 @@ api_admin_agent_fim(struct api *api, struct api_request *req,
 	if (api_query_int(req, res, "since", 0, INT64_MAX, &f.since) == -1 ||
 	    api_query_int(req, res, "until", 0, INT64_MAX, &f.until) == -1 ||
 	    api_query_int(req, res, "limit", 1, API_ADMIN_MAX_LIMIT,
-	    &f.limit) == -1)
+	    &f.limit) == -1 ||
+	    api_admin_query_enum(req, res, "order", orders, "asc or desc",
+	    &f.newest_first) == -1)
 		return;
 	if ((arr = store_fim_list(api->store, id, &f)) == NULL) {
 		api_store_error(res);
@@ -854,12 +937,28 @@ void
 api_admin_scans(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	int64_t	 limit = API_ADMIN_DEFAULT_LIMIT;
+	static const char *const booleans[] = { "false", "true", NULL };
+	const char	*agent = NULL;
+	char		 id[PLATFORM_UUID_LEN + 2];
+	int64_t		 limit = API_ADMIN_DEFAULT_LIMIT;
+	int		 merged = -1, mismatch = -1;
 
 	if (api_query_int(req, res, "limit", 1, API_ADMIN_MAX_LIMIT,
-	    &limit) == -1)
+	    &limit) == -1 ||
+	    api_admin_query_text(req, res, "agent_id", NULL, id, sizeof(id),
+	    &agent) == -1 ||
+	    api_admin_query_enum(req, res, "merged", booleans,
+	    "true or false", &merged) == -1 ||
+	    api_admin_query_enum(req, res, "address_mismatch", booleans,
+	    "true or false", &mismatch) == -1)
 		return;
-	api_admin_answer_list(res, "scans", store_scan_list(api->store, limit));
+	if (agent != NULL && !api_is_uuid(agent)) {
+		api_error(res, 400, "invalid_query", "agent_id",
+		    "expected a lower-case UUID");
+		return;
+	}
+	api_admin_answer_list(res, "scans", store_scan_list(api->store, agent,
+	    merged, mismatch, limit));
 }
 
 /*

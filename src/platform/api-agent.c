@@ -85,6 +85,31 @@ api_agent_store_errors(struct api *api, struct api_request *req,
 	return 0;
 }
 
+/*
+ * The checked current_errors of a heartbeat in the stored form: objects
+ * of code, message and time only (time defaults to now). Returns a new
+ * array.
+ */
+static struct json_object *
+api_agent_current_errors(struct json_object *arr, int64_t now)
+{
+	struct json_object	*out = json_object_new_array(), *e, *o;
+	int64_t			 t;
+	size_t			 i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		t = now;
+		json_get_int64(e, "time", &t);
+		o = json_object_new_object();
+		json_add_string(o, "code", json_get_string(e, "code"));
+		json_add_string(o, "message", json_get_string(e, "message"));
+		json_add_int64(o, "time", t);
+		json_object_array_add(out, o);
+	}
+	return out;
+}
+
 /* Check the host facts of an activation. Returns 0, or -1 with a 400. */
 static int
 api_agent_check_host(struct api_response *res, struct json_object *host)
@@ -275,9 +300,10 @@ done:
 /* Check the heartbeat request. Returns 0, or -1 with a 400 answer. */
 static int
 api_agent_check_heartbeat(struct api_response *res, struct json_object *in,
-    struct heartbeat *hb, struct json_object **errors)
+    struct heartbeat *hb, struct json_object **errors,
+    struct json_object **current)
 {
-	struct json_object	*mv, *fim, *corr, *listeners;
+	struct json_object	*mv, *fim, *corr, *listeners, *cur;
 	int64_t			 n;
 	size_t			 i;
 
@@ -290,12 +316,20 @@ api_agent_check_heartbeat(struct api_response *res, struct json_object *in,
 	    api_get_object(res, in, NULL, "manifest_versions", 0, &mv) == -1 ||
 	    api_get_array(res, in, NULL, "errors", 0, API_AGENT_MAX_ERRORS,
 	    errors) == -1 ||
+	    api_get_array(res, in, NULL, "current_errors", 0,
+	    API_AGENT_MAX_ERRORS, &cur) == -1 ||
 	    api_get_object(res, in, NULL, "fim", 0, &fim) == -1 ||
 	    api_get_object(res, in, NULL, "correlation", 0, &corr) == -1)
 		return -1;
-	if (*errors != NULL && api_agent_check_errors(res, *errors,
-	    "errors") == -1)
+	if ((*errors != NULL && api_agent_check_errors(res, *errors,
+	    "errors") == -1) ||
+	    (cur != NULL && api_agent_check_errors(res, cur,
+	    "current_errors") == -1))
 		return -1;
+	if (cur != NULL) {
+		*current = api_agent_current_errors(cur, hb->now);
+		hb->current_errors = api_json_text(*current);
+	}
 	if (mv != NULL) {
 		for (i = 0; i < MANIFEST_NTYPES; i++)
 			if (api_get_int(res, mv, "manifest_versions",
@@ -334,9 +368,10 @@ void
 api_agent_heartbeat(struct api *api, struct api_request *req,
     struct api_response *res)
 {
-	struct json_object	*errors = NULL;
+	struct json_object	*errors = NULL, *current = NULL;
 	struct heartbeat	 hb;
 	char			*text;
+	int			 rc;
 
 	if (req->agent_deleted) {
 		res->json = json_object_new_object();
@@ -351,14 +386,17 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 	}
 	memset(&hb, 0, sizeof(hb));
 	hb.now = req->now;
-	if (api_agent_check_heartbeat(res, req->json, &hb, &errors) == -1)
-		return;
-	if (store_agent_heartbeat(api->store, req->agent_id, &hb) != 0 ||
-	    (errors != NULL &&
-	    api_agent_store_errors(api, req, errors) == -1)) {
+	rc = api_agent_check_heartbeat(res, req->json, &hb, &errors,
+	    &current);
+	if (rc == 0 && (store_agent_heartbeat(api->store, req->agent_id,
+	    &hb) != 0 || (errors != NULL &&
+	    api_agent_store_errors(api, req, errors) == -1))) {
 		api_store_error(res);
-		return;
+		rc = -1;
 	}
+	json_object_put(current);
+	if (rc == -1)
+		return;
 	/* The hot path: every member is a number or a checked UUID. */
 	if (asprintf(&text, "{\"agent_id\":\"%s\",\"profile_id\":%lld,"
 	    "\"profile_version\":%lld,\"heartbeat_interval\":%d,"

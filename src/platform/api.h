@@ -28,6 +28,7 @@
 #include "platform.h"
 #include "store.h"
 
+struct console;
 struct evp_pkey_st;
 struct json_object;
 
@@ -129,6 +130,7 @@ struct api {
 	char			*public_pem;
 	char			 admin_token[128];
 	struct api_limits	 limits;
+	struct console		*console;	/* served first (console.c) */
 };
 
 /*

@@ -12,6 +12,10 @@
 #include "log.h"
 
 #define PLATFORM_DEFAULT_LISTEN		"127.0.0.1:8443"
+/* Where "make install" puts the console (am/platform.am sets it). */
+#ifndef PLATFORM_CONSOLE_DIR
+#define PLATFORM_CONSOLE_DIR		"/usr/local/share/outpost/console"
+#endif
 
 /* A scheduled vulnerability feed: "feed = NAME FORMAT URL [INTERVAL]". */
 struct platform_feed {
@@ -36,6 +40,7 @@ struct platform_conf {
 	char		*admin_token_file;
 	char		*pid_file;
 	char		*log_dir;
+	char		*console_dir;		/* "" = no console */
 	enum log_level	 log_level;
 	uint64_t	 log_max_size;
 	int		 log_rotations;

@@ -33,6 +33,7 @@
 #include "compat.h"
 #include "feed-fetch.h"
 #include "feed-import.h"
+#include "console.h"
 #include "log.h"
 #include "pki.h"
 #include "platform-conf.h"
@@ -322,6 +323,8 @@ platform_init(int argc, char *argv[])
 	printf("start with: outpost-platform -c %s/platform.conf\n", dir);
 	platform_init_url(listen_addr, nnames > 0 ? names[0] : NULL, url,
 	    sizeof(url));
+	printf("console: %s/ (sign in as %s with the password in "
+	    "%s/admin.password)\n", url, PLATFORM_FIRST_ADMIN, dir);
 	printf("sign in: POST %s/api/v1/session as user %s with the password "
 	    "in %s/admin.password (outpost-platform(8), USERS AND SESSIONS); "
 	    "change it with: outpost-platform user passwd %s -c "
@@ -386,6 +389,34 @@ platform_maintain_cb(evutil_socket_t fd, short events, void *arg)
 	evtimer_add(p->ev_maintain, &tv);
 }
 
+/*
+ * Read the console under dir into api; an empty dir turns it off. When
+ * dir cannot be read the console read before (if any) is kept.
+ */
+static void
+platform_console_load(struct api *api, const char *dir)
+{
+	struct console	*c;
+	char		 err[PLATFORM_ERRLEN];
+	size_t		 files, bytes;
+
+	if (dir[0] == '\0') {
+		console_free(api->console);
+		api->console = NULL;
+		log_info("console: off (console_dir is empty)");
+		return;
+	}
+	if ((c = console_load(dir, err, sizeof(err))) == NULL) {
+		log_warnx("console: %s; %s", err, api->console != NULL ?
+		    "keeping the files read before" : "the console is off");
+		return;
+	}
+	console_size(c, &files, &bytes);
+	console_free(api->console);
+	api->console = c;
+	log_info("console: %zu files (%zu bytes) from %s", files, bytes, dir);
+}
+
 /* The rotation settings of conf. */
 static struct log_settings
 platform_log_settings(const struct platform_conf *conf)
@@ -437,6 +468,7 @@ platform_reload(struct platform *p)
 	feed_fetch_free(p->feeds);
 	if ((p->feeds = feed_fetch_new(p->base, &p->api, &conf)) == NULL)
 		log_warnx("reload: cannot schedule the feeds");
+	platform_console_load(&p->api, conf.console_dir);
 	platform_conf_free(&p->conf);
 	p->conf = conf;
 	log_info("reloaded");
@@ -583,6 +615,8 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		exit(1);
 	platform_limits(&p.conf, &p.api.limits);
 	if (check_only) {
+		platform_console_load(&p.api, p.conf.console_dir);
+		console_free(p.api.console);
 		printf("%s: configuration OK\n", conf_path);
 		SSL_CTX_free(ctx);
 		EVP_PKEY_free(p.api.signer);
@@ -618,6 +652,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if ((p.api.store = store_open(p.conf.database, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	platform_console_load(&p.api, p.conf.console_dir);
 	if ((p.server = server_new(p.base, &p.api, fd, ctx, &p.conf)) == NULL)
 		fatalx("cannot serve on %s", p.conf.listen);
 	if ((p.feeds = feed_fetch_new(p.base, &p.api, &p.conf)) == NULL)
@@ -643,6 +678,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 
 	feed_fetch_free(p.feeds);
 	server_free(p.server);
+	console_free(p.api.console);
 	event_free(p.ev_maintain);
 	event_free(p.ev_hup);
 	event_free(p.ev_int);

@@ -3,8 +3,9 @@
  * identifiers every part of it handles.
  *
  * platform-main.c (options, init, daemon; platform-conf.h) -> server.c
- * (evhttp over TLS, body limits, group commit; server.h) -> api.c
- * (routing, authentication; api.h) -> api-agent.c, api-admin.c,
+ * (evhttp over TLS, body limits, group commit; server.h) -> console.c
+ * (the web console's static files, at every path outside the APIs) or
+ * api.c (routing, authentication; api.h) -> api-agent.c, api-admin.c,
  * api-vuln.c and scan-merge.c (the handlers) -> the store (store.h,
  * SQLite in store.c and store-*.c). pki.c holds the CA, the server
  * certificate and the manifest-signing key; profile-doc.c validates

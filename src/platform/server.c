@@ -42,6 +42,7 @@
 #include "api.h"
 #include "body.h"
 #include "compat.h"
+#include "console.h"
 #include "log.h"
 #include "platform-conf.h"
 #include "server.h"
@@ -652,6 +653,9 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 	char				*owned = NULL, *peer = NULL;
 	ev_uint16_t			 port;
 
+	/* The console's static files, outside /api/ and /agent/. */
+	if (console_serve(srv->api->console, ereq) == 0)
+		return;
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	in = evhttp_request_get_input_headers(ereq);

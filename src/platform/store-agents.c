@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,7 +32,7 @@
 	"   message, time FROM agent_errors WHERE agent_id = a.id" \
 	"   ORDER BY id DESC LIMIT 5) e), a.reactivate," \
 	" i.updated_at, i.version, v.inventory_version, v.vulnsigs_version," \
-	" v.count, i.changed_at " \
+	" v.count, i.changed_at, a.current_errors " \
 	"FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id" \
 	" LEFT JOIN inventories i ON i.agent_id = a.id" \
 	" LEFT JOIN vulnerability_scans v ON v.agent_id = a.id "
@@ -58,12 +59,10 @@ const char *const store_agents_sql[ST_COUNT] = {
 	    " agent_status = coalesce(?3, agent_status),"
 	    " agent_version = coalesce(?4, agent_version),"
 	    " manifest_versions = coalesce(?5, manifest_versions),"
-	    " fim = coalesce(?6, fim), listeners = coalesce(?7, listeners)"
+	    " fim = coalesce(?6, fim), listeners = coalesce(?7, listeners),"
+	    " current_errors = coalesce(?8, current_errors)"
 	    " WHERE id = ?1",
-	[ST_AGENT_LIST] =
-	    "SELECT " STORE_AGENT_COLUMNS
-	    "WHERE (?1 IS NULL OR a.id = ?1) AND (?2 IS NULL OR a.status = ?2)"
-	    " ORDER BY a.activated_at, a.id",
+	[ST_AGENT_SELECT] = "SELECT " STORE_AGENT_COLUMNS "WHERE a.id = ?1",
 	[ST_AGENT_HOST] = "SELECT host FROM agents WHERE id = ?1",
 	[ST_AGENT_UPDATE] =
 	    "UPDATE agents SET profile_id = coalesce(?2, profile_id),"
@@ -197,6 +196,7 @@ store_agent_heartbeat(struct store *s, const char *id,
 	store_bind_text(st, 5, hb->manifest_versions);
 	store_bind_text(st, 6, hb->fim);
 	store_bind_text(st, 7, hb->listeners);
+	store_bind_text(st, 8, hb->current_errors);
 	if (store_exec(s, st, "heartbeat") == -1)
 		return -1;
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
@@ -265,6 +265,7 @@ store_agent_row(struct store *s, sqlite3_stmt *st, int64_t now)
 		    sqlite3_column_int64(st, 23));
 	else
 		json_object_object_add(obj, "vulnerability_count", NULL);
+	store_add_json(obj, "current_errors", st, 25);
 	return obj;
 }
 
@@ -275,7 +276,7 @@ store_agent_row(struct store *s, sqlite3_stmt *st, int64_t now)
 struct json_object *
 store_agent_json(struct store *s, const char *id, int detail)
 {
-	sqlite3_stmt		*st = store_stmt(s, ST_AGENT_LIST);
+	sqlite3_stmt		*st = store_stmt(s, ST_AGENT_SELECT);
 	struct json_object	*obj = NULL, *cmds;
 	int			 reactivate = 0;
 
@@ -300,29 +301,175 @@ store_agent_json(struct store *s, const char *id, int detail)
 	return obj;
 }
 
+/* What the agents of a list are ordered by (enum agent_sort). */
+static const char *const store_agent_orders[] = {
+	[AGENT_SORT_ACTIVATED] = "a.activated_at",
+	[AGENT_SORT_HOSTNAME] = "a.hostname COLLATE NOCASE",
+	[AGENT_SORT_CHECKIN] = "a.last_checkin",
+	[AGENT_SORT_STATUS] = "a.status",
+	[AGENT_SORT_VERSION] = "a.agent_version",
+};
+
 /*
- * Every agent (optionally only those with status, and online == 0/1 when
- * online >= 0) as an API array, or NULL on error.
+ * Append to sql the conditions of q (each a fixed text with named
+ * parameters, bound by store_agent_bind). Returns 0, or -1 if too long.
+ */
+static int
+store_agent_where(char *sql, size_t len, const struct agent_query *q)
+{
+	strlcat(sql, " FROM agents a LEFT JOIN profiles p"
+	    " ON p.id = a.profile_id WHERE 1", len);
+	if (q->status != NULL)
+		strlcat(sql, " AND a.status = :status", len);
+	if (q->online >= 0)
+		strlcat(sql, " AND (a.last_checkin IS NOT NULL AND"
+		    " :now - a.last_checkin <= 2 *"
+		    " coalesce(p.heartbeat_interval, 60)) = :online", len);
+	if (q->error_code != NULL)
+		strlcat(sql, " AND EXISTS (SELECT 1 FROM"
+		    " json_each(a.current_errors) j WHERE"
+		    " json_extract(j.value, '$.code') = :error)", len);
+	if (q->profile_id > 0)
+		strlcat(sql, " AND a.profile_id = :profile", len);
+	if (q->activation_id != NULL)
+		strlcat(sql, " AND a.activation_key_id = :key", len);
+	if (q->search != NULL)
+		strlcat(sql, " AND (a.hostname LIKE :like ESCAPE '\\'"
+		    " OR a.id LIKE :prefix ESCAPE '\\'"
+		    " OR a.correlation_id LIKE :prefix ESCAPE '\\')", len);
+	return strlen(sql) + 1 < len ? 0 : -1;
+}
+
+/* Bind the named parameter name of st to text v (absent names: no-op). */
+static void
+store_agent_bind_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int	 i;
+
+	if ((i = sqlite3_bind_parameter_index(st, name)) > 0)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Bind the named parameter name of st to n (absent names: no-op). */
+static void
+store_agent_bind_int(sqlite3_stmt *st, const char *name, int64_t n)
+{
+	int	 i;
+
+	if ((i = sqlite3_bind_parameter_index(st, name)) > 0)
+		sqlite3_bind_int64(st, i, n);
+}
+
+/*
+ * Make the LIKE pattern of search: pre '%' (or ""), the text with % _ and
+ * \ escaped, then '%'. Returns 0, or -1 if it does not fit.
+ */
+static int
+store_agent_pattern(char *out, size_t len, const char *pre,
+    const char *search)
+{
+	size_t	 o;
+
+	o = strlcpy(out, pre, len);
+	for (; *search != '\0'; search++) {
+		if (o + 3 >= len)
+			return -1;
+		if (*search == '%' || *search == '_' || *search == '\\')
+			out[o++] = '\\';
+		out[o++] = *search;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+	return 0;
+}
+
+/* Bind the parameters of q to st. Returns 0, or -1 (search too long). */
+static int
+store_agent_bind(sqlite3_stmt *st, const struct agent_query *q)
+{
+	char	 like[2 * 256 + 3], prefix[2 * 256 + 3];
+
+	store_agent_bind_text(st, ":status", q->status);
+	store_agent_bind_int(st, ":now", q->now);
+	store_agent_bind_int(st, ":online", q->online);
+	store_agent_bind_text(st, ":error", q->error_code);
+	store_agent_bind_int(st, ":profile", q->profile_id);
+	store_agent_bind_text(st, ":key", q->activation_id);
+	if (q->search != NULL) {
+		if (store_agent_pattern(like, sizeof(like), "%",
+		    q->search) == -1 ||
+		    store_agent_pattern(prefix, sizeof(prefix), "",
+		    q->search) == -1)
+			return -1;
+		store_agent_bind_text(st, ":like", like);
+		store_agent_bind_text(st, ":prefix", prefix);
+	}
+	store_agent_bind_int(st, ":limit", q->limit > 0 ? q->limit : -1);
+	store_agent_bind_int(st, ":offset", q->offset);
+	return 0;
+}
+
+/*
+ * Prepare sql (made for q) and bind q. Returns the statement (the
+ * caller finalizes it), or NULL on error.
+ */
+static sqlite3_stmt *
+store_agent_prepare(struct store *s, const char *sql,
+    const struct agent_query *q)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_fail(s, "prepare the agent list");
+		return NULL;
+	}
+	if (store_agent_bind(st, q) == -1) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/*
+ * The agents q asks for, one page of them in q's order, as an API array;
+ * *total gets how many agents match q in all. Returns NULL on error.
  */
 struct json_object *
-store_agent_list(struct store *s, const char *status, int online,
-    int64_t now)
+store_agent_list(struct store *s, const struct agent_query *q,
+    int64_t *total)
 {
-	sqlite3_stmt		*st = store_stmt(s, ST_AGENT_LIST);
-	struct json_object	*arr = json_object_new_array(), *obj, *v;
+	sqlite3_stmt		*st;
+	struct json_object	*arr;
+	const char		*dir = q->descending ? "DESC" : "ASC";
+	char			 where[1024], sql[4096];
 	int			 rc;
 
-	store_bind_text(st, 2, status);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		obj = store_agent_row(s, st, now);
-		if (online >= 0 && json_object_object_get_ex(obj, "online",
-		    &v) && json_object_get_boolean(v) != online) {
-			json_object_put(obj);
-			continue;
-		}
-		json_object_array_add(arr, obj);
+	where[0] = '\0';
+	if (q->sort < 0 || (size_t)q->sort >= nitems(store_agent_orders) ||
+	    store_agent_where(where, sizeof(where), q) == -1)
+		return NULL;
+	snprintf(sql, sizeof(sql), "SELECT count(*)%s", where);
+	if ((st = store_agent_prepare(s, sql, q)) == NULL)
+		return NULL;
+	rc = sqlite3_step(st);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		store_fail(s, "count agents");
+		return NULL;
 	}
-	sqlite3_reset(st);
+	/* The page's ids first, so only its rows are put together. */
+	if ((size_t)snprintf(sql, sizeof(sql), "SELECT " STORE_AGENT_COLUMNS
+	    "WHERE a.id IN (SELECT a.id%s ORDER BY %s %s, a.id %s"
+	    " LIMIT :limit OFFSET :offset) ORDER BY %s %s, a.id %s", where,
+	    store_agent_orders[q->sort], dir, dir,
+	    store_agent_orders[q->sort], dir, dir) >= sizeof(sql) ||
+	    (st = store_agent_prepare(s, sql, q)) == NULL)
+		return NULL;
+	arr = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_array_add(arr, store_agent_row(s, st, q->now));
+	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		json_object_put(arr);
 		store_fail(s, "list agents");

@@ -24,6 +24,12 @@ const char *const store_fim_sql[ST_COUNT] = {
 	    " OR substr(old_path, 1, length(?2)) = ?2)"
 	    " AND (?3 IS NULL OR action = ?3) AND time >= ?4 AND time <= ?5"
 	    " ORDER BY time, id LIMIT ?6",
+	[ST_FIM_EVENT_LIST_NEWEST] =
+	    "SELECT id, sequence, doc FROM fim_events WHERE agent_id = ?1"
+	    " AND (?2 IS NULL OR substr(path, 1, length(?2)) = ?2"
+	    " OR substr(old_path, 1, length(?2)) = ?2)"
+	    " AND (?3 IS NULL OR action = ?3) AND time >= ?4 AND time <= ?5"
+	    " ORDER BY time DESC, id DESC LIMIT ?6",
 };
 
 /*
@@ -64,13 +70,14 @@ store_fim_event_add(struct store *s, const char *id, int64_t seq, int64_t t,
 }
 
 /*
- * The FIM events of agent id that pass filter, as an API array, or NULL
- * on error.
+ * The FIM events of agent id that pass filter (oldest first, or newest
+ * first), as an API array, or NULL on error.
  */
 struct json_object *
 store_fim_list(struct store *s, const char *id, const struct fim_filter *f)
 {
-	sqlite3_stmt		*st = store_stmt(s, ST_FIM_EVENT_LIST);
+	sqlite3_stmt		*st = store_stmt(s, f->newest_first ?
+				    ST_FIM_EVENT_LIST_NEWEST : ST_FIM_EVENT_LIST);
 	struct json_object	*arr = json_object_new_array(), *obj;
 	int			 rc;
 

@@ -35,7 +35,10 @@ const char *const store_scans_sql[ST_COUNT] = {
 	[ST_SCAN_LIST] =
 	    "SELECT id, target, scanned_at, correlation_id, agent_id, doc,"
 	    " submitted_at, address, scanner, address_mismatch"
-	    " FROM scans ORDER BY id DESC LIMIT ?1",
+	    " FROM scans WHERE (?2 IS NULL OR agent_id = ?2)"
+	    " AND (?3 IS NULL OR (agent_id IS NOT NULL) = ?3)"
+	    " AND (?4 IS NULL OR address_mismatch = ?4)"
+	    " ORDER BY id DESC LIMIT ?1",
 	[ST_ASSET_AGENTS] =
 	    "SELECT a.id, a.hostname, a.correlation_id,"
 	    " (SELECT json_group_array(x.id) FROM (SELECT id FROM scans"
@@ -74,15 +77,25 @@ store_scan_add(struct store *s, const struct scan_new *scan, int64_t *id)
 	return 0;
 }
 
-/* The newest limit scans as an API array, or NULL on error. */
+/*
+ * The newest limit scans (only those merged into agent_id when it is not
+ * NULL; merged or not, flagged or not when merged, mismatch >= 0) as an
+ * API array, or NULL on error.
+ */
 struct json_object *
-store_scan_list(struct store *s, int64_t limit)
+store_scan_list(struct store *s, const char *agent_id, int merged,
+    int mismatch, int64_t limit)
 {
 	sqlite3_stmt		*st = store_stmt(s, ST_SCAN_LIST);
 	struct json_object	*arr = json_object_new_array(), *obj, *doc;
 	int			 rc;
 
 	sqlite3_bind_int64(st, 1, limit);
+	store_bind_text(st, 2, agent_id);
+	if (merged >= 0)
+		sqlite3_bind_int(st, 3, merged);
+	if (mismatch >= 0)
+		sqlite3_bind_int(st, 4, mismatch);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		obj = json_object_new_object();
 		json_add_int64(obj, "scan_id", sqlite3_column_int64(st, 0));

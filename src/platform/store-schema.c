@@ -247,7 +247,20 @@ static const char *const store_migrations[] = {
 	 * uploaded.
 	 */
 	"ALTER TABLE inventories ADD COLUMN changed_at INTEGER;"
-	"UPDATE inventories SET changed_at = updated_at;"
+	"UPDATE inventories SET changed_at = updated_at;",
+
+	/*
+	 * 9 -> 10: the console's agent list: the errors an agent has now
+	 * (the heartbeat's current_errors), and indexes for its filters and
+	 * orders (with the id that breaks ties, so a page deep in the list
+	 * is read off the index without a sort). last_checkin has none:
+	 * every heartbeat would update it; status neither: with two values,
+	 * walking the order's index and skipping the others is faster.
+	 */
+	"ALTER TABLE agents ADD COLUMN current_errors TEXT;"
+	"CREATE INDEX agents_hostname ON agents(hostname COLLATE NOCASE, id);"
+	"CREATE INDEX agents_activated ON agents(activated_at, id);"
+	"CREATE INDEX agents_profile ON agents(profile_id);"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

@@ -82,6 +82,31 @@ struct heartbeat {
 	const char	*manifest_versions;	/* JSON text or NULL */
 	const char	*fim;			/* JSON text or NULL */
 	const char	*listeners;		/* JSON text or NULL */
+	const char	*current_errors;	/* JSON text or NULL */
+};
+
+/* What agents of a list are ordered by (then by id). */
+enum agent_sort {
+	AGENT_SORT_ACTIVATED = 0,
+	AGENT_SORT_HOSTNAME,
+	AGENT_SORT_CHECKIN,
+	AGENT_SORT_STATUS,
+	AGENT_SORT_VERSION
+};
+
+/* What GET /api/v1/agents asks for; NULL, -1 and 0 mean no filter. */
+struct agent_query {
+	const char	*status;
+	int		 online;		/* 1, 0, or -1 */
+	const char	*error_code;		/* one of its current errors */
+	int64_t		 profile_id;
+	const char	*activation_id;
+	const char	*search;		/* host name, id, correlation id */
+	enum agent_sort	 sort;
+	int		 descending;
+	int64_t		 limit;			/* 0: every agent */
+	int64_t		 offset;
+	int64_t		 now;
 };
 
 struct fim_filter {
@@ -90,6 +115,7 @@ struct fim_filter {
 	int64_t		 since;
 	int64_t		 until;
 	int64_t		 limit;
+	int		 newest_first;
 };
 
 /* A submitted scan result (scan-merge.c). */
@@ -241,8 +267,8 @@ int	 store_agent_heartbeat(struct store *, const char *,
 	    const struct heartbeat *);
 int	 store_agent_exists(struct store *, const char *);
 struct json_object *store_agent_json(struct store *, const char *, int);
-struct json_object *store_agent_list(struct store *, const char *status,
-	    int online, int64_t now);
+struct json_object *store_agent_list(struct store *,
+	    const struct agent_query *, int64_t *total);
 int	 store_agent_update(struct store *, const char *, int64_t profile_id,
 	    const char *tags, int reactivate);
 int	 store_agent_delete(struct store *, const char *);
@@ -287,7 +313,8 @@ struct json_object *store_fim_list(struct store *, const char *,
 
 /* store-scans.c: scan results and the assets they make. */
 int	 store_scan_add(struct store *, const struct scan_new *, int64_t *id);
-struct json_object *store_scan_list(struct store *, int64_t limit);
+struct json_object *store_scan_list(struct store *, const char *agent_id,
+	    int merged, int mismatch, int64_t limit);
 struct json_object *store_asset_list(struct store *);
 
 /* What the fleet-wide list of detections is filtered on (NULL: any). */

@@ -51,6 +51,14 @@ status_value '.platform.errors | map(.code) | index("E601")' | grep -qv null ||
     fail "E601 not in status"
 wait_for 10 platform_has_error "$AID" E601 ||
     fail "E601 not reported to the platform"
+# ... and is one of the agent's current errors there (the heartbeat's
+# current_errors), which the agent list filters by.
+assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
+wait_for 10 admin_check "/api/v1/agents/$AID" \
+    '.current_errors | map(.code) | index("E601") != null' ||
+    fail "E601 is not a current error on the platform: $(admin_json "/api/v1/agents/$AID" -c .current_errors)"
+admin_check "/api/v1/agents?error=E601" ".agents | map(.agent_id) | index(\"$AID\") != null" ||
+    fail "the agent list does not find the agent by its current error E601"
 
 # S7: paused -> the fim manifest is not downloaded; resumed -> it is.
 expect 201 admin POST /api/v1/profiles -d '{"name":"paused","heartbeat_interval":60,"data_collection_paused":true}'

@@ -63,7 +63,8 @@ assert_json .count 1
 # Unknown paths and wrong methods.
 expect 404 admin GET /api/v1/nothing
 assert_json .error not_found
-expect 404 admin GET /
+expect 404 admin GET /api/v1
+expect 404 admin GET /api
 expect 404 admin GET /api/v1/agents/
 expect 404 admin GET /api/v1/agents/not-a-uuid
 expect 404 admin GET /api/v1/agents/00000000-0000-4000-8000-000000000000

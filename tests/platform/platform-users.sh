@@ -18,6 +18,7 @@ conf=$PDIR/platform.conf
 assert_grep "$T/init.out" '^admin_user: admin$'
 assert_grep "$T/init.out" "^admin_password_file: $PDIR/admin.password\$"
 assert_grep "$T/init.out" "^sign in: POST https://127.0.0.1:$PORT/api/v1/session as user admin"
+assert_grep "$T/init.out" "^console: https://127.0.0.1:$PORT/ \\(sign in as admin with the password in $PDIR/admin.password\\)"
 initial=$(cat "$PDIR/admin.password")
 expect 201 signin admin "$initial"
 assert_json .role admin

@@ -57,13 +57,14 @@ call(struct fixture *f, enum api_method m, const char *path,
 {
 	struct api_request	 req;
 	struct api_response	 res;
-	char			 auth[256];
+	char			 auth[256], route[256];
 	int			 status;
 
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	req.method = m;
-	req.path = path;
+	snprintf(route, sizeof(route), "%.*s", (int)strcspn(path, "?"), path);
+	req.path = route;
 	req.query = strchr(path, '?') ? strchr(path, '?') + 1 : NULL;
 	if (bearer != NULL) {
 		snprintf(auth, sizeof(auth), "Bearer %s", bearer);
@@ -227,6 +228,156 @@ test_rollback(void **state)
 	json_object_put(obj);
 }
 
+/* The total and count of GET path (a list of agents), or -1 each. */
+static void
+list_counts(struct fixture *f, const char *path, int64_t *total,
+    int64_t *count)
+{
+	struct json_object	*obj;
+
+	*total = *count = -1;
+	assert_int_equal(call(f, API_GET, path, TOKEN, NULL, &obj), 200);
+	json_get_int64(obj, "total", total);
+	json_get_int64(obj, "count", count);
+	json_object_put(obj);
+}
+
+/* The status and the "field" of the error of GET path. */
+static int
+refused_field(struct fixture *f, const char *path, const char *field)
+{
+	struct json_object	*obj;
+	int			 status;
+
+	status = call(f, API_GET, path, TOKEN, NULL, &obj);
+	assert_string_equal(json_get_string(obj, "error"), "invalid_query");
+	assert_string_equal(json_get_string(obj, "field"), field);
+	json_object_put(obj);
+	return status;
+}
+
+/*
+ * The agent list: filters (status, online, current error, profile, key,
+ * search), orders and pages done by the platform, with the total; the
+ * heartbeat's current_errors.
+ */
+static void
+test_agent_list(void **state)
+{
+	/* Of h00..h29: the even ones online, h00, h10, h20 with E701. */
+	static const struct {
+		const char	*path;
+		int64_t		 total, count;
+	} lists[] = {
+		{ "/api/v1/agents", 30, 30 },
+		{ "/api/v1/agents?limit=10", 30, 10 },
+		{ "/api/v1/agents?limit=10&offset=25", 30, 5 },
+		{ "/api/v1/agents?error=E701", 3, 3 },
+		{ "/api/v1/agents?error=E70", 0, 0 },
+		{ "/api/v1/agents?error=E701&online=true", 3, 3 },
+		{ "/api/v1/agents?online=false", 15, 15 },
+		{ "/api/v1/agents?q=h1", 10, 10 },
+		{ "/api/v1/agents?q=H2&status=provisioned", 10, 10 },
+		{ "/api/v1/agents?q=%25", 0, 0 },
+		{ "/api/v1/agents?q=h_1", 0, 0 },
+		{ "/api/v1/agents?status=initial_scan_complete", 0, 0 },
+		{ "/api/v1/agents?profile_id=1&limit=5", 30, 5 },
+		{ "/api/v1/agents?profile_id=99", 0, 0 },
+	};
+	/* Malformed parameters and the field each answer names. */
+	static const char *const refused[][2] = {
+		{ "/api/v1/agents?status=x", "status" },
+		{ "/api/v1/agents?online=yes", "online" },
+		{ "/api/v1/agents?error=E%22", "error" },
+		{ "/api/v1/agents?error=", "error" },
+		{ "/api/v1/agents?profile_id=0", "profile_id" },
+		{ "/api/v1/agents?activation_id=x", "activation_id" },
+		{ "/api/v1/agents?sort=id", "sort" },
+		{ "/api/v1/agents?order=up", "order" },
+		{ "/api/v1/agents?limit=0", "limit" },
+		{ "/api/v1/agents?limit=1001", "limit" },
+		{ "/api/v1/agents?offset=-1", "offset" },
+		{ "/api/v1/scans?merged=1", "merged" },
+		{ "/api/v1/scans?agent_id=x", "agent_id" },
+		{ "/api/v1/scans?address_mismatch=no", "address_mismatch" },
+	};
+	struct fixture		*f = *state;
+	struct json_object	*obj, *arr, *a;
+	char			 body[512], cred[128], path[256];
+	int64_t			 total, count;
+	int			 i;
+
+	for (i = 0; i < 30; i++) {
+		snprintf(body, sizeof(body), "{\"activation_id\":\"%s\","
+		    "\"customer_id\":\"%s\",\"host\":{\"hostname\":"
+		    "\"h%02d\"}}", f->activation_id, f->customer_id, i);
+		assert_int_equal(call(f, API_POST, "/agent/v1/activate", NULL,
+		    body, &obj), 201);
+		snprintf(cred, sizeof(cred), "%s",
+		    json_get_string(obj, "credential"));
+		json_object_put(obj);
+		if (i % 2 != 0)
+			continue;
+		assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", cred,
+		    i % 5 == 0 ? "{\"current_errors\":[{\"code\":\"E701\","
+		    "\"message\":\"held by auditd\",\"time\":5}]}" :
+		    "{\"current_errors\":[]}", NULL), 200);
+		/* A heartbeat without the member keeps what was sent. */
+		assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", cred,
+		    "{}", NULL), 200);
+	}
+	for (i = 0; i < (int)(sizeof(lists) / sizeof(lists[0])); i++) {
+		list_counts(f, lists[i].path, &total, &count);
+		if (total != lists[i].total || count != lists[i].count)
+			fail_msg("%s: total %lld count %lld, expected %lld, %lld",
+			    lists[i].path, (long long)total, (long long)count,
+			    (long long)lists[i].total,
+			    (long long)lists[i].count);
+	}
+	snprintf(path, sizeof(path), "/api/v1/agents?activation_id=%s",
+	    f->activation_id);
+	list_counts(f, path, &total, &count);
+	assert_int_equal(total, 30);
+
+	/* Orders, pages, and what a row says of its current errors. */
+	assert_int_equal(call(f, API_GET, "/api/v1/agents?sort=hostname&"
+	    "order=desc&limit=3&offset=2", TOKEN, NULL, &obj), 200);
+	arr = json_object_object_get(obj, "agents");
+	assert_int_equal(json_object_array_length(arr), 3);
+	assert_string_equal(json_get_string(json_object_array_get_idx(arr,
+	    0), "hostname"), "h27");
+	a = json_object_array_get_idx(arr, 2);
+	assert_string_equal(json_get_string(a, "hostname"), "h25");
+	assert_null(json_object_object_get(a, "current_errors"));
+	json_object_put(obj);
+	assert_int_equal(call(f, API_GET, "/api/v1/agents?sort=hostname&"
+	    "q=h10", TOKEN, NULL, &obj), 200);
+	a = json_object_array_get_idx(json_object_object_get(obj, "agents"), 0);
+	assert_int_equal(json_object_array_length(json_object_object_get(a,
+	    "current_errors")), 1);
+	assert_string_equal(json_get_string(json_object_array_get_idx(
+	    json_object_object_get(a, "current_errors"), 0), "code"), "E701");
+	json_object_put(obj);
+	assert_int_equal(call(f, API_GET, "/api/v1/agents?q=h12", TOKEN, NULL,
+	    &obj), 200);
+	a = json_object_array_get_idx(json_object_object_get(obj, "agents"), 0);
+	assert_int_equal(json_object_array_length(json_object_object_get(a,
+	    "current_errors")), 0);
+	json_object_put(obj);
+
+	/* Malformed parameters name themselves. */
+	for (i = 0; i < (int)(sizeof(refused) / sizeof(refused[0])); i++)
+		assert_int_equal(refused_field(f, refused[i][0], refused[i][1]),
+		    400);
+	/* A current error is checked like a reported one. */
+	assert_int_equal(call(f, API_POST, "/agent/v1/heartbeat", cred,
+	    "{\"current_errors\":[{\"code\":\"\",\"message\":\"m\"}]}",
+	    &obj), 400);
+	assert_string_equal(json_get_string(obj, "field"),
+	    "current_errors[0].code");
+	json_object_put(obj);
+}
+
 /* Query strings: lookup and percent-decoding. */
 static void
 test_query(void **state)
@@ -274,6 +425,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_agent_flow, setup,
 		    fixture_api_teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup,
+		    fixture_api_teardown),
+		cmocka_unit_test_setup_teardown(test_agent_list, setup,
 		    fixture_api_teardown),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_uuid),
