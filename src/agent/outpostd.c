@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "log.h"
 #include "proxy.h"
+#include "sdnotify.h"
 
 #define PIDFILE_NAME	"outpostd.pid"
 
@@ -237,10 +238,14 @@ main(int argc, char *argv[])
 	log_info("outpostd %s started (pid %ld, config %s, %s)",
 	    PACKAGE_VERSION, (long)getpid(), agent.conf.path,
 	    is_foreground ? "foreground" : "daemon");
+	/* Type=notify: ready once the event loop runs. */
+	if (sdnotify_ready_on(base) == -1)
+		log_warnx("cannot schedule the readiness notice");
 	if (event_base_dispatch(base) == -1) {
 		log_warnx("event loop failed");
 		status = 1;
 	}
+	sdnotify_stopping();
 	log_info("outpostd stopped (%s)", agent.stop_reason != NULL ?
 	    agent.stop_reason : "event loop ended");
 	if (agent.exit_status != 0)

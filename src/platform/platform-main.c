@@ -33,6 +33,7 @@
 #include "pki.h"
 #include "platform-conf.h"
 #include "platform.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "store.h"
 
@@ -528,9 +529,13 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	    PACKAGE_VERSION, p.conf.listen, (long)getpid());
 	if (ready_fd != -1)
 		platform_detach(ready_fd);
+	/* Type=notify: ready once the loop runs on the listening socket. */
+	if (sdnotify_ready_on(p.base) == -1)
+		log_warnx("cannot schedule the readiness notice");
 
 	if (event_base_dispatch(p.base) == -1)
 		log_warnx("event loop failed");
+	sdnotify_stopping();
 
 	server_free(p.server);
 	event_free(p.ev_hup);
