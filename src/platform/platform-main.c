@@ -139,6 +139,56 @@ platform_write_file(const char *dir, const char *name, mode_t mode,
 	return 0;
 }
 
+/* lchown everything below dir to uid:gid. Returns 0, or -1 after logging. */
+static int
+platform_chown_below(const char *dir, uid_t uid, gid_t gid)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		 path[PATH_MAX];
+	int		 rc = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("%s", dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lchown(path, uid, gid) == -1 || lstat(path, &st) == -1) {
+			log_warn("chown %s", path);
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode) &&
+		    platform_chown_below(path, uid, gid) == -1)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * init run by root in a directory that belongs to another user (the
+ * service account the packages make, which runs the platform): give that
+ * user what init made there, or the platform could not read its own keys.
+ * Returns 0, or -1 after logging.
+ */
+static int
+platform_give_to_owner(const char *dir)
+{
+	struct stat	 st;
+
+	if (geteuid() != 0 || stat(dir, &st) == -1 || st.st_uid == 0)
+		return 0;
+	if (platform_chown_below(dir, st.st_uid, st.st_gid) == -1)
+		return -1;
+	printf("owner: uid %u gid %u (the directory's)\n",
+	    (unsigned int)st.st_uid, (unsigned int)st.st_gid);
+	return 0;
+}
+
 /* Create and fill the database of a new platform. Returns 0, or -1. */
 static int
 platform_init_store(const char *dir, char *customer_id, char *activation_id)
@@ -251,6 +301,8 @@ platform_init(int argc, char *argv[])
 	if (platform_write_file(dir, "platform.conf", 0644, conf) == -1)
 		exit(1);
 	free(conf);
+	if (platform_give_to_owner(dir) == -1)
+		fatalx("cannot give %s to its owner; see above", dir);
 	printf("platform_dir: %s\n", dir);
 	printf("customer_id: %s\n", customer_id);
 	printf("activation_id: %s\n", activation_id);
