@@ -67,8 +67,10 @@ for cap in $(sed -n 's/^CapabilityBoundingSet=//p' outpostd.service); do
 	    fail "outpostd.service keeps $cap without saying why"
 done
 
-# The agent's SysV script, on a private configuration.
+# The agent's SysV script, on a private configuration (and never handed
+# to a running systemd by /lib/lsb/init-functions).
 sed -e "s|@sbindir@|$abs_top_builddir|g" -e "s|@sysconfdir@|$T/etc|g" \
+    -e "s|/lib/lsb/init-functions|$T/no-init-functions|g" \
     -e "s|@runstatedir@|$T/run|g" -e "s|@localstatedir@|$T/var|g" \
     "$abs_top_srcdir/dist/init.d/outpostd.in" >"$T/outpostd.init"
 cat >"$T/etc/outpost/outpost.conf" <<CONF
