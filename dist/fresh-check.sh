@@ -7,13 +7,16 @@
 # 1. Builds the Debian packages twice with "make deb" in BUILD_DIR (default
 #    ./build, configured if need be): as they are, and again as a higher
 #    version for the upgrade.
-# 2. Makes a minimal Debian 12 (mmdebstrap --variant=minbase bookworm) in
+# 2. Makes a minimal Debian 12 (mmdebstrap --variant=minbase bookworm,
+#    with systemd installed but not running, as on any Debian 12 host) in
 #    a temporary directory BUILD_DIR/fresh.XXXXXX, removed at the end.
 # 3. In that system, chrooted, in a network namespace of its own where
 #    only loopback exists (the package archive, and nothing else, is
 #    reached through an HTTP relay to the archive host on a UNIX socket):
 #    a. apt-get install ./outpost-*.deb (dependencies from the archive);
-#       the agent is neither started nor enabled; outpost-platform init,
+#       the agent is neither started nor enabled; "systemd-analyze verify"
+#       and "security --offline=true" (platform at most 2.0) on the
+#       installed units; outpost-platform init,
 #       the platform started by its init script as its own user; an agent
 #       configured, started, activated against it; outpostctl status;
 #       with the kernel audit system usable here (root, auditctl, nobody
@@ -31,7 +34,8 @@
 # restarts nothing after the upgrade: the check restarts both by hand.
 # Needs root, the archive, and mmdebstrap, socat, debhelper, lintian and
 # the build dependencies (installed with apt-get when missing).
-# MIRROR=http://... changes the archive (HTTP only).
+# MIRROR=http://... changes the archive (HTTP only); FRESH_REUSE_DEBS=1
+# takes the packages of an earlier run instead of building them again.
 set -eu
 
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
@@ -146,7 +150,7 @@ fim_on() {
 	    -d "{\"profile_id\":$prof,\"apply_to_all_agents\":true}" >/dev/null
 	in_root outpostctl heartbeat >/dev/null || true
 	wait_until 60 sh -c "[ \"\$(auditctl -s | awk '\$1 == \"pid\" { print \$2 }')\" = $agent_pid ]" ||
-	    die "the agent (pid $agent_pid) did not take the audit pid: $(agent_json | jq -c .fim)"
+	    die "the agent (pid $agent_pid) did not take the audit pid: $(agent_json | jq -c .fim); $(grep -i 'fim\|audit' "$root/var/log/outpost/agent.log" | tail -n 20)"
 	wait_until 30 sh -c "auditctl -l | grep -q outpost" ||
 	    die "no outpost audit rule in the kernel: $(auditctl -l)"
 	say "FIM on: the agent owns the audit pid, $(audit_rules) outpost rule(s) in the kernel"
@@ -174,17 +178,27 @@ check_packages() {
 	for f in /etc/outpost/outpost.conf /etc/outpost/proxy.conf /etc/default/outpostd; do
 		grep -q " $f " "$work/conffiles" || die "$f is not a conffile"
 	done
-	# The installed units, offline (no systemd runs here).
-	systemd-analyze verify --man=no --root="$root" \
-	    outpostd.service outpost-platform.service >"$work/verify" 2>&1 ||
+	# systemd (installed, not running): the platform's unit is enabled,
+	# the agent's is not; both pass the offline checks.
+	[ -L "$root/etc/systemd/system/multi-user.target.wants/outpost-platform.service" ] ||
+	    die "outpost-platform.service is not enabled"
+	[ ! -L "$root/etc/systemd/system/multi-user.target.wants/outpostd.service" ] ||
+	    die "outpostd.service was enabled by the installation"
+	# (No man(1) here: the Documentation= pages are checked as files.)
+	for m in man5/outpost.conf.5 man8/outpostd.8 man8/outpostctl.8 \
+	    man8/outpost-platform.8 man1/outpost-scan.1; do
+		[ -f "$root/usr/share/man/$m.gz" ] || die "no man page $m"
+	done
+	in_root systemd-analyze verify --man=no outpostd.service \
+	    outpost-platform.service >"$work/verify" 2>&1 ||
 	    die "systemd-analyze verify of the installed units: $(cat "$work/verify")"
 	for u in outpost-platform outpostd; do
-		systemd-analyze security --offline=true --root="$root" \
-		    "$root/lib/systemd/system/$u.service" 2>&1 |
-		    grep 'Overall exposure' | sed 's/^.*→ */fresh-check: installed: /'
+		in_root systemd-analyze security --offline=true \
+		    "/lib/systemd/system/$u.service" 2>&1 |
+		    sed -n 's/^.*Overall exposure level for /fresh-check: installed: /p'
 	done
-	systemd-analyze security --offline=true --threshold=20 --root="$root" \
-	    "$root/lib/systemd/system/outpost-platform.service" >/dev/null 2>&1 ||
+	in_root systemd-analyze security --offline=true --threshold=20 \
+	    /lib/systemd/system/outpost-platform.service >/dev/null 2>&1 ||
 	    die "outpost-platform.service exposure above 2.0"
 
 	say "packages: outpost-platform init, started by its init script"
@@ -354,13 +368,17 @@ if [ ! -f "$build/Makefile" ]; then
 fi
 v1=$(sed -n '1s/^outpost (\(.*\)).*/\1/p' "$top/dist/debian/changelog")
 v2="$v1+fresh1"
-say "make deb ($v1), then DEB_VERSION=$v2"
-make -C "$build" deb >"$build/fresh-deb.log" 2>&1 ||
-    { tail -n 40 "$build/fresh-deb.log" >&2; die "make deb"; }
-grep -A30 '^lintian ' "$build/fresh-deb.log" | grep -v '^running with root' || true
-make -C "$build" deb DEB_DIR=deb-up DEB_VERSION="$v2" \
-    DEB_BUILD_OPTIONS=nocheck >"$build/fresh-deb-up.log" 2>&1 ||
-    { tail -n 40 "$build/fresh-deb-up.log" >&2; die "make deb DEB_VERSION=$v2"; }
+if [ -n "${FRESH_REUSE_DEBS:-}" ] && ls "$build"/deb/*.deb "$build"/deb-up/*.deb >/dev/null 2>&1; then
+	say "reusing the packages of $build/deb and $build/deb-up (FRESH_REUSE_DEBS)"
+else
+	say "make deb ($v1), then DEB_VERSION=$v2"
+	make -C "$build" deb >"$build/fresh-deb.log" 2>&1 ||
+	    { tail -n 40 "$build/fresh-deb.log" >&2; die "make deb"; }
+	sed -n '/^lintian /,/^deb\//p' "$build/fresh-deb.log" | grep -v '^running with root' || true
+	make -C "$build" deb DEB_DIR=deb-up DEB_VERSION="$v2" \
+	    DEB_BUILD_OPTIONS=nocheck >"$build/fresh-deb-up.log" 2>&1 ||
+	    { tail -n 40 "$build/fresh-deb-up.log" >&2; die "make deb DEB_VERSION=$v2"; }
+fi
 
 # 2. The fresh system.
 work=$(mktemp -d "$build/fresh.XXXXXX")
@@ -379,7 +397,7 @@ host_cleanup() {
 trap host_cleanup EXIT
 trap 'exit 130' INT TERM
 say "mmdebstrap --variant=minbase $SUITE"
-mmdebstrap --quiet --variant=minbase "$SUITE" "$root" \
+mmdebstrap --quiet --variant=minbase --include=systemd "$SUITE" "$root" \
     "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" \
     "deb ${MIRROR%/debian}/debian-security $SUITE-security main" ||
     die "mmdebstrap"

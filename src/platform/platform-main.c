@@ -29,6 +29,7 @@
 #include "api-admin.h"
 #include "api.h"
 #include "compat.h"
+#include "daemonize.h"
 #include "log.h"
 #include "pki.h"
 #include "platform-conf.h"
@@ -448,59 +449,6 @@ platform_write_pid(int fd, const char *path)
 		fatal("pid file %s", path);
 }
 
-/*
- * Fork into the background. The parent waits until the child reports
- * that it is serving (exit 0) or dies (exit 1). Returns the write end of
- * the readiness pipe in the child.
- */
-static int
-platform_daemonize(void)
-{
-	int	 fds[2];
-	char	 c = 0;
-	ssize_t	 n;
-
-	if (pipe(fds) == -1)
-		fatal("pipe");
-	switch (fork()) {
-	case -1:
-		fatal("fork");
-	case 0:
-		break;
-	default:
-		close(fds[1]);
-		do
-			n = read(fds[0], &c, 1);
-		while (n == -1 && errno == EINTR);
-		_exit(n == 1 && c == 'o' ? 0 : 1);
-	}
-	close(fds[0]);
-	if (setsid() == -1)
-		fatal("setsid");
-	if (chdir("/") == -1)
-		fatal("chdir /");
-	return fds[1];
-}
-
-/* Tell the waiting parent we serve, and let go of the terminal. */
-static void
-platform_detach(int ready_fd)
-{
-	int	 fd;
-
-	if (write(ready_fd, "o", 1) != 1)
-		log_warn("readiness pipe");
-	close(ready_fd);
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	log_set_stderr(0);
-}
-
 /* Load what serving needs and run the event loop until a signal stops it. */
 static int
 platform_serve(const char *conf_path, int foreground, int debug,
@@ -544,7 +492,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if ((fd = server_listen_socket(p.conf.listen, err, sizeof(err))) == -1)
 		fatalx("%s", err);
 	if (!foreground)
-		ready_fd = platform_daemonize();
+		ready_fd = daemonize_begin();
 	platform_write_pid(p.pid_fd, p.conf.pid_file);
 
 	ls = platform_log_settings(&p.conf);
@@ -580,7 +528,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	log_info("outpost-platform %s serving https://%s (pid %ld)",
 	    PACKAGE_VERSION, p.conf.listen, (long)getpid());
 	if (ready_fd != -1)
-		platform_detach(ready_fd);
+		daemonize_ready(ready_fd);
 	/* Type=notify: ready once the loop runs on the listening socket. */
 	if (sdnotify_ready_on(p.base) == -1)
 		log_warnx("cannot schedule the readiness notice");

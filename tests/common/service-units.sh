@@ -2,8 +2,8 @@
 # service-units.sh: the systemd units of dist/systemd pass
 # "systemd-analyze verify"; "systemd-analyze security --offline=true"
 # rates outpost-platform.service at most 2.0 and each unit exactly as its
-# comment says; the agent's unit keeps the "uninstalled" exit status from
-# restarting. The agent's SysV script (dist/init.d) starts a configured
+# comment and README.md say; the agent's unit keeps the "uninstalled" exit
+# status from restarting. The agent's SysV script (dist/init.d) starts a configured
 # agent, reports it, and at stop waits until it has exited. Needs
 # systemd-analyze (systemd 250 or newer), not a running systemd.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -47,6 +47,9 @@ for u in outpost-platform.service outpostd.service; do
 	[ "$e" = "$(stated "$u")" ] ||
 	    fail "$u is rated $e but its comment says $(stated "$u")"
 done
+# README.md states the same figures.
+grep -q "rates \`outpost-platform.service\` $(stated outpost-platform.service) and \`outpostd.service\` $(stated outpostd.service)" \
+    "$abs_top_srcdir/README.md" || fail "README.md does not give the units' exposure"
 systemd-analyze security --offline=true --threshold=20 \
     ./outpost-platform.service >/dev/null 2>&1 ||
     fail "outpost-platform.service exposure above 2.0: $(exposure outpost-platform.service)"
