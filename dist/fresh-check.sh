@@ -25,13 +25,20 @@
 #       keeps the configuration and the state (same agent); apt-get
 #       remove stops the agent, which lets go of the audit pid and its
 #       rules, and keeps configuration and state; purge removes them.
-#    b. the README's first quick-start command from a clean copy of the
+#    b. the same packages under a running systemd (the system booted with
+#       systemd-nspawn, skipped where nspawn cannot run): the units are
+#       Type=notify (started means serving), hardened as their comments
+#       say (user, capabilities, no new privileges, system call filter),
+#       the upgrade restarts both, an agent the platform uninstalled
+#       exits 3 and is not restarted, remove and purge.
+#    c. the README's first quick-start command from a clean copy of the
 #       source (the tracked files of the git checkout): it installs its
 #       build dependencies with apt itself and shows the agent activated.
 #
-# No init system runs in a chroot, so the services are started by their
-# SysV scripts and invoke-rc.d (which acts only with a known runlevel)
-# restarts nothing after the upgrade: the check restarts both by hand.
+# No init system runs in the chroot of (a), so the services are started by
+# their SysV scripts and invoke-rc.d (which acts only with a known
+# runlevel) restarts nothing after the upgrade: the check restarts both by
+# hand; (b) checks the restart.
 # Needs root, the archive, and mmdebstrap, socat, debhelper, lintian and
 # the build dependencies (installed with apt-get when missing).
 # MIRROR=http://... changes the archive (HTTP only); FRESH_REUSE_DEBS=1
@@ -113,6 +120,11 @@ audit_pid() {
 # Stop what runs in the fresh system, unmount. Runs at exit, also on failure.
 inside_cleanup() {
 	set +e
+	if [ -n "${nspawn_pid:-}" ]; then
+		kill -TERM "$nspawn_pid" 2>/dev/null
+		sleep 3
+		kill -KILL "$nspawn_pid" 2>/dev/null
+	fi
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] || continue
 		kill -TERM "${p#/proc/}" 2>/dev/null
@@ -287,8 +299,161 @@ CONF
 		[ ! -e "$root$f" ] || die "the purge left $f"
 	done
 	in_root dpkg -l | grep -q ' outpost' && die "dpkg still knows a package: $(in_root dpkg -l | grep outpost)"
-	in_root apt-get autoremove --purge -y -q >/dev/null
 	say "packages: OK"
+}
+
+# in_ct COMMAND...: run COMMAND in the booted container.
+in_ct() {
+	nsenter -t "$ct_pid" -a /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	    DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# ct_admin PATH [curl args...]: an admin API request, in the container's
+# network namespace.
+ct_admin() {
+	_p=$1
+	shift
+	nsenter -t "$ct_pid" --net curl -sSf \
+	    --cacert "$root/var/lib/outpost-platform/ca.pem" \
+	    -H "Authorization: Bearer $(cat "$root/var/lib/outpost-platform/admin.token")" \
+	    "$@" "https://127.0.0.1:$PORT$_p"
+}
+
+# unit_prop UNIT PROPERTY: one property of a unit in the container.
+unit_prop() {
+	in_ct systemctl show -p "$2" --value "$1"
+}
+
+# proc_field PID FIELD: a field of /proc/PID/status (host pid).
+proc_field() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# host_pid UNIT: the main pid of UNIT as this (the host's) pid namespace
+# numbers it.
+host_pid() {
+	_cp=$(unit_prop "$1" MainPID)
+	for _h in /proc/[0-9]*; do
+		[ "$(awk '$1 == "NSpid:" { print $NF }' "$_h/status" 2>/dev/null)" = "$_cp" ] || continue
+		[ "$(readlink "$_h/ns/pid")" = "$(readlink "/proc/$ct_pid/ns/pid")" ] || continue
+		echo "${_h#/proc/}"
+		return 0
+	done
+	return 1
+}
+
+# The packages under a running systemd: the same system booted with
+# systemd-nspawn (its own pid and network namespaces, loopback only).
+check_systemd() {
+	command -v systemd-nspawn >/dev/null || { say "systemd: no systemd-nspawn, not checked"; return 0; }
+	umount "$root/sys" "$root/proc"
+	if ! systemd-nspawn -q -D "$root" --register=no --keep-unit \
+	    --private-network /bin/true >"$work/nspawn-try" 2>&1; then
+		say "systemd: systemd-nspawn cannot run here, not checked: $(head -n 3 "$work/nspawn-try")"
+		mount -t proc proc "$root/proc"
+		mount -t sysfs sysfs "$root/sys"
+		return 0
+	fi
+	say "systemd: booting the fresh system with systemd-nspawn"
+	systemd-nspawn -q -b -D "$root" --register=no --keep-unit \
+	    --private-network --console=pipe >"$work/nspawn.log" 2>&1 </dev/null &
+	nspawn_pid=$!
+	# The container's PID 1 (systemd), a descendant of nspawn.
+	ct_pid=""
+	n=0
+	while [ -z "$ct_pid" ] && [ $n -lt 100 ]; do
+		for c in $(pgrep -P "$nspawn_pid"); do
+			for g in $(pgrep -P "$c") "$c"; do
+				[ "$(cat "/proc/$g/comm" 2>/dev/null)" = systemd ] && ct_pid=$g
+			done
+		done
+		n=$((n + 1))
+		[ -n "$ct_pid" ] || sleep 0.1
+	done
+	[ -n "$ct_pid" ] || die "the container did not start systemd: $(cat "$work/nspawn.log")"
+	wait_until 60 sh -c "nsenter -t $ct_pid -a systemctl is-system-running | grep -Eq 'running|degraded'" ||
+	    die "systemd did not come up: $(in_ct systemctl is-system-running)"
+
+	say "systemd: install $v1"
+	in_ct sh -c 'cd /root/debs/v1 && apt-get install -y -q ./outpost-agent_*.deb ./outpost-platform_*.deb ./outpost-scan_*.deb' \
+	    >"$work/ct-install.log" 2>&1 || die "install under systemd: $(tail -n 20 "$work/ct-install.log")"
+	[ "$(in_ct systemctl is-enabled outpostd.service)" = disabled ] || die "outpostd.service enabled by the installation"
+	[ "$(in_ct systemctl is-enabled outpost-platform.service)" = enabled ] || die "outpost-platform.service not enabled"
+	[ "$(unit_prop outpostd ActiveState)" = inactive ] || die "outpostd started by the installation"
+	[ "$(unit_prop outpost-platform ConditionResult)" = no ] ||
+	    die "outpost-platform.service ran before init: $(unit_prop outpost-platform ActiveState)"
+
+	# Type=notify: "systemctl start" returns once the daemon serves.
+	in_ct outpost-platform init /var/lib/outpost-platform \
+	    --listen "127.0.0.1:$PORT" >"$work/ct-init.out" || die "init under systemd"
+	customer=$(sed -n 's/^customer_id: //p' "$work/ct-init.out")
+	activation=$(sed -n 's/^activation_id: //p' "$work/ct-init.out")
+	in_ct systemctl start outpost-platform || die "systemctl start outpost-platform: $(in_ct journalctl -u outpost-platform --no-pager | tail -n 20)"
+	ct_admin /api/v1/agents >/dev/null || die "the platform did not serve when its start returned"
+	pp=$(host_pid outpost-platform) || die "no platform process"
+	[ "$(proc_field "$pp" Uid)" = "$(in_ct id -u outpost-platform)" ] || die "the platform's uid is $(proc_field "$pp" Uid)"
+	[ "$(proc_field "$pp" CapEff)" = 0000000000000000 ] || die "the platform has capabilities $(proc_field "$pp" CapEff)"
+	[ "$(proc_field "$pp" NoNewPrivs)" = 1 ] && [ "$(proc_field "$pp" Seccomp)" = 2 ] ||
+	    die "the platform runs without NoNewPrivileges or its system call filter"
+	cat >>"$root/etc/outpost/outpost.conf" <<CONF
+platform_url = https://127.0.0.1:$PORT
+activation_id = $activation
+customer_id = $customer
+ca_file = /var/lib/outpost-platform/ca.pem
+CONF
+	in_ct systemctl enable --now outpostd >/dev/null 2>&1 || die "systemctl enable --now outpostd: $(in_ct journalctl -u outpostd --no-pager | tail -n 20)"
+	in_ct outpostctl status >/dev/null || die "the agent did not answer when its start returned"
+	wait_until 60 sh -c "nsenter -t $ct_pid -a outpostctl status --json | jq -e '.platform.activation == \"activated\" and .inventory.scans >= 1'" ||
+	    die "the agent under systemd did not activate and scan: $(in_ct outpostctl status --json | jq -c '.platform, .inventory.failures')"
+	[ "$(in_ct outpostctl status --json | jq -c .inventory.failures)" = "{}" ] ||
+	    die "inventory collectors failed under the unit's hardening: $(in_ct outpostctl status --json | jq -c .inventory.failures)"
+	ap=$(host_pid outpostd) || die "no agent process"
+	[ "$(proc_field "$ap" NoNewPrivs)" = 1 ] && [ "$(proc_field "$ap" Seccomp)" = 2 ] ||
+	    die "the agent runs without NoNewPrivileges or its system call filter"
+	# Only the four capabilities of the unit (bits 2, 19, 30, 37).
+	[ $((0x$(proc_field "$ap" CapBnd) & ~0x2040080004)) -eq 0 ] ||
+	    die "the agent's capability bounding set is $(proc_field "$ap" CapBnd)"
+	say "systemd: both units active; platform uid $(proc_field "$pp" Uid) CapEff 0, agent CapBnd $(proc_field "$ap" CapBnd), both NoNewPrivs and seccomp"
+	agent_id=$(in_ct outpostctl status --json | jq -r .platform.agent_id)
+
+	say "systemd: upgrade to $v2 restarts both"
+	a1=$(unit_prop outpostd MainPID)
+	p1=$(unit_prop outpost-platform MainPID)
+	in_ct sh -c 'cd /root/debs/v2 && apt-get install -y -q ./outpost-agent_*.deb ./outpost-platform_*.deb ./outpost-scan_*.deb' \
+	    >"$work/ct-upgrade.log" 2>&1 || die "upgrade under systemd: $(tail -n 20 "$work/ct-upgrade.log")"
+	[ "$(unit_prop outpostd ActiveState)" = active ] && [ "$(unit_prop outpostd MainPID)" != "$a1" ] ||
+	    die "the upgrade did not restart the agent"
+	[ "$(unit_prop outpost-platform ActiveState)" = active ] && [ "$(unit_prop outpost-platform MainPID)" != "$p1" ] ||
+	    die "the upgrade did not restart the platform"
+	wait_until 30 sh -c "nsenter -t $ct_pid -a outpostctl status --json | jq -e '.platform.agent_id == \"$agent_id\"'" ||
+	    die "after the upgrade the agent is not $agent_id"
+
+	say "systemd: the platform uninstalls the agent: exit 3, not restarted"
+	ct_admin "/api/v1/agents/$agent_id" -X DELETE >/dev/null || die "DELETE the agent"
+	in_ct outpostctl heartbeat >/dev/null 2>&1 || true
+	wait_until 30 sh -c "[ \"\$(nsenter -t $ct_pid -a systemctl show -p ExecMainStatus --value outpostd)\" = 3 ]" ||
+	    die "the agent did not exit 3: $(in_ct systemctl status outpostd --no-pager | tail -n 5)"
+	sleep 12	# longer than RestartSec=10
+	[ "$(unit_prop outpostd NRestarts)" = 0 ] && [ "$(unit_prop outpostd ActiveState)" != active ] ||
+	    die "systemd restarted the uninstalled agent"
+
+	say "systemd: remove, purge"
+	in_ct apt-get remove -y -q outpost-agent outpost-platform outpost-scan >/dev/null || die "remove under systemd"
+	[ "$(unit_prop outpost-platform ActiveState)" = inactive ] || die "the platform still runs after its removal"
+	[ -e "$root/etc/outpost/outpost.conf" ] && [ -e "$root/var/lib/outpost-platform/platform.db" ] ||
+	    die "the removal under systemd deleted configuration or state"
+	in_ct apt-get purge -y -q outpost-agent outpost-platform outpost-scan >/dev/null || die "purge under systemd"
+	for f in /etc/outpost /var/lib/outpost /var/log/outpost /var/lib/outpost-platform; do
+		[ ! -e "$root$f" ] || die "the purge under systemd left $f"
+	done
+	kill -TERM "$nspawn_pid"
+	wait_until 30 sh -c "! kill -0 $nspawn_pid 2>/dev/null" || kill -KILL "$nspawn_pid"
+	wait "$nspawn_pid" 2>/dev/null || true
+	nspawn_pid=""
+	mount -t proc proc "$root/proc"
+	mount -t sysfs sysfs "$root/sys"
+	say "systemd: OK"
 }
 
 # The README's first quick-start command, from the clean copy.
@@ -326,7 +491,14 @@ inside() {
 	wait_until 10 socat -u /dev/null TCP:127.0.0.1:3142 ||
 	    die "the archive relay does not listen"
 	audit_used=""
+	nspawn_pid=""
 	check_packages
+	if [ -n "$audit_used" ]; then
+		flock -u 9
+		audit_used=""
+	fi
+	check_systemd
+	in_root apt-get autoremove --purge -y -q >/dev/null
 	check_quickstart
 }
 
@@ -347,7 +519,7 @@ export FRESH_T0
 # What the check needs on this machine.
 need=""
 for p in mmdebstrap socat debhelper lintian dpkg-dev fakeroot jq curl \
-    util-linux iproute2 systemd; do
+    util-linux iproute2 procps systemd systemd-container; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 	    need="$need $p"
 done
