@@ -107,6 +107,24 @@ pid_of() {
 	echo "$_pid"
 }
 
+# configure_agent INIT_OUTPUT: point /etc/outpost/outpost.conf of the
+# fresh system at the platform whose "init" printed INIT_OUTPUT.
+configure_agent() {
+	cat >>"$root/etc/outpost/outpost.conf" <<CONF
+
+# fresh-check: this agent reports to the platform of the same system.
+platform_url = https://127.0.0.1:$PORT
+activation_id = $(sed -n 's/^activation_id: //p' "$1")
+customer_id = $(sed -n 's/^customer_id: //p' "$1")
+ca_file = /var/lib/outpost-platform/ca.pem
+CONF
+}
+
+# proc_field PID FIELD: a field of /proc/PID/status (host pid).
+proc_field() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
 # audit_rules: how many kernel audit rules carry an outpost key.
 audit_rules() {
 	auditctl -l 2>/dev/null | grep -c 'key=outpost\|-k outpost' || true
@@ -140,6 +158,20 @@ inside_cleanup() {
 		[ "$(audit_pid)" = 0 ] ||
 		    echo "fresh-check: WARNING: audit pid $(audit_pid) still set" >&2
 	fi
+	chroot_umounts
+}
+
+# The chroot's /proc, /sys (of its network namespace) and a private
+# /dev/pts (for apt's terminal log).
+chroot_mounts() {
+	mount -t proc proc "$root/proc"
+	mount -t sysfs sysfs "$root/sys"
+	mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+}
+
+# Undo chroot_mounts.
+chroot_umounts() {
+	umount "$root/dev/pts" 2>/dev/null
 	umount "$root/sys" 2>/dev/null
 	umount "$root/proc" 2>/dev/null
 }
@@ -217,25 +249,17 @@ check_packages() {
 	in_root outpost-platform init /var/lib/outpost-platform \
 	    --listen "127.0.0.1:$PORT" >"$work/init.out" || die "outpost-platform init"
 	cat "$work/init.out"
-	customer=$(sed -n 's/^customer_id: //p' "$work/init.out")
 	activation=$(sed -n 's/^activation_id: //p' "$work/init.out")
 	[ -z "$(in_root find /var/lib/outpost-platform ! -user outpost-platform)" ] ||
 	    die "init left files that outpost-platform does not own"
 	in_root service outpost-platform start || die "service outpost-platform start"
 	platform_pid=$(pid_of /var/lib/outpost-platform/platform.pid) || die "the platform does not run"
-	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$platform_pid/status")" = \
-	    "$(in_root id -u outpost-platform)" ] || die "the platform does not run as outpost-platform"
+	[ "$(proc_field "$platform_pid" Uid)" = "$(in_root id -u outpost-platform)" ] ||
+	    die "the platform does not run as outpost-platform"
 	admin /api/v1/agents >/dev/null || die "the admin API does not answer"
 
 	say "packages: an agent configured, enabled and started"
-	cat >>"$root/etc/outpost/outpost.conf" <<CONF
-
-# fresh-check: this agent reports to the platform of the same system.
-platform_url = https://127.0.0.1:$PORT
-activation_id = $activation
-customer_id = $customer
-ca_file = /var/lib/outpost-platform/ca.pem
-CONF
+	configure_agent "$work/init.out"
 	in_root update-rc.d outpostd enable >/dev/null
 	in_root service outpostd start || die "service outpostd start"
 	wait_until 60 agent_activated || die "the agent did not activate: $(agent_json | jq -c .platform)"
@@ -292,7 +316,8 @@ CONF
 	[ ! -e "$root/usr/sbin/outpostd" ] || die "outpostd is still installed"
 
 	say "packages: apt-get purge"
-	in_root apt-get purge -y -q outpost-agent outpost-platform outpost-scan ||
+	# (outpost-scan has no conffiles: the removal took all of it.)
+	in_root apt-get purge -y -q outpost-agent outpost-platform ||
 	    die "apt-get purge"
 	for f in /var/lib/outpost /var/log/outpost /etc/outpost /etc/default/outpostd \
 	    /etc/init.d/outpostd /var/lib/outpost-platform /etc/init.d/outpost-platform; do
@@ -325,11 +350,6 @@ unit_prop() {
 	in_ct systemctl show -p "$2" --value "$1"
 }
 
-# proc_field PID FIELD: a field of /proc/PID/status (host pid).
-proc_field() {
-	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
-}
-
 # host_pid UNIT: the main pid of UNIT as this (the host's) pid namespace
 # numbers it.
 host_pid() {
@@ -347,12 +367,11 @@ host_pid() {
 # systemd-nspawn (its own pid and network namespaces, loopback only).
 check_systemd() {
 	command -v systemd-nspawn >/dev/null || { say "systemd: no systemd-nspawn, not checked"; return 0; }
-	umount "$root/sys" "$root/proc"
+	chroot_umounts
 	if ! systemd-nspawn -q -D "$root" --register=no --keep-unit \
 	    --private-network /bin/true >"$work/nspawn-try" 2>&1; then
 		say "systemd: systemd-nspawn cannot run here, not checked: $(head -n 3 "$work/nspawn-try")"
-		mount -t proc proc "$root/proc"
-		mount -t sysfs sysfs "$root/sys"
+		chroot_mounts
 		return 0
 	fi
 	say "systemd: booting the fresh system with systemd-nspawn"
@@ -387,8 +406,6 @@ check_systemd() {
 	# Type=notify: "systemctl start" returns once the daemon serves.
 	in_ct outpost-platform init /var/lib/outpost-platform \
 	    --listen "127.0.0.1:$PORT" >"$work/ct-init.out" || die "init under systemd"
-	customer=$(sed -n 's/^customer_id: //p' "$work/ct-init.out")
-	activation=$(sed -n 's/^activation_id: //p' "$work/ct-init.out")
 	in_ct systemctl start outpost-platform || die "systemctl start outpost-platform: $(in_ct journalctl -u outpost-platform --no-pager | tail -n 20)"
 	ct_admin /api/v1/agents >/dev/null || die "the platform did not serve when its start returned"
 	pp=$(host_pid outpost-platform) || die "no platform process"
@@ -396,12 +413,7 @@ check_systemd() {
 	[ "$(proc_field "$pp" CapEff)" = 0000000000000000 ] || die "the platform has capabilities $(proc_field "$pp" CapEff)"
 	[ "$(proc_field "$pp" NoNewPrivs)" = 1 ] && [ "$(proc_field "$pp" Seccomp)" = 2 ] ||
 	    die "the platform runs without NoNewPrivileges or its system call filter"
-	cat >>"$root/etc/outpost/outpost.conf" <<CONF
-platform_url = https://127.0.0.1:$PORT
-activation_id = $activation
-customer_id = $customer
-ca_file = /var/lib/outpost-platform/ca.pem
-CONF
+	configure_agent "$work/ct-init.out"
 	in_ct systemctl enable --now outpostd >/dev/null 2>&1 || die "systemctl enable --now outpostd: $(in_ct journalctl -u outpostd --no-pager | tail -n 20)"
 	in_ct outpostctl status >/dev/null || die "the agent did not answer when its start returned"
 	wait_until 60 sh -c "nsenter -t $ct_pid -a outpostctl status --json | jq -e '.platform.activation == \"activated\" and .inventory.scans >= 1'" ||
@@ -443,7 +455,7 @@ CONF
 	[ "$(unit_prop outpost-platform ActiveState)" = inactive ] || die "the platform still runs after its removal"
 	[ -e "$root/etc/outpost/outpost.conf" ] && [ -e "$root/var/lib/outpost-platform/platform.db" ] ||
 	    die "the removal under systemd deleted configuration or state"
-	in_ct apt-get purge -y -q outpost-agent outpost-platform outpost-scan >/dev/null || die "purge under systemd"
+	in_ct apt-get purge -y -q outpost-agent outpost-platform >/dev/null || die "purge under systemd"
 	for f in /etc/outpost /var/lib/outpost /var/log/outpost /var/lib/outpost-platform; do
 		[ ! -e "$root$f" ] || die "the purge under systemd left $f"
 	done
@@ -451,8 +463,7 @@ CONF
 	wait_until 30 sh -c "! kill -0 $nspawn_pid 2>/dev/null" || kill -KILL "$nspawn_pid"
 	wait "$nspawn_pid" 2>/dev/null || true
 	nspawn_pid=""
-	mount -t proc proc "$root/proc"
-	mount -t sysfs sysfs "$root/sys"
+	chroot_mounts
 	say "systemd: OK"
 }
 
@@ -480,8 +491,7 @@ inside() {
 	trap inside_cleanup EXIT
 	trap 'exit 130' INT TERM
 	ip link set lo up
-	mount -t proc proc "$root/proc"
-	mount -t sysfs sysfs "$root/sys"
+	chroot_mounts
 	# The archive, and nothing else, through the relay on the host.
 	socat TCP-LISTEN:3142,bind=127.0.0.1,reuseaddr,fork \
 	    "UNIX-CONNECT:$work/archive.sock" &

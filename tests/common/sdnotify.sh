@@ -27,25 +27,40 @@ ready_once() {
 	assert_grep "$T/$1.notify" "^READY=1	serving$"
 }
 
+# notify_start NAME PROBE LOG COMMAND...: start COMMAND in the background
+# with NOTIFY_SOCKET=$T/NAME.sock, wait for READY=1 and check it came once,
+# while serving. Sets DAEMON_PID.
+notify_start() {
+	_name=$1
+	_log=$3
+	listen_notify "$_name" "$2"
+	shift 3
+	NOTIFY_SOCKET="$T/$_name.sock" "$@" >>"$_log" 2>&1 &
+	DAEMON_PID=$!
+	at_exit "kill -KILL $DAEMON_PID 2>/dev/null"
+	wait_for 20 grep -q READY=1 "$T/$_name.notify" ||
+	    fail "no READY=1 from $_name: $(cat "$_log")"
+	note "$_name: $(cat "$T/$_name.notify")"
+	ready_once "$_name"
+}
+
+# notify_stop NAME: SIGTERM, exit 0, then STOPPING=1 after READY=1.
+notify_stop() {
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID" || fail "$1 exited $? on SIGTERM"
+	wait_for 10 grep -q STOPPING=1 "$T/$1.notify" ||
+	    fail "no STOPPING=1 from $1"
+	[ "$(grep -c . "$T/$1.notify")" -eq 2 ] ||
+	    fail "expected READY then STOPPING: $(cat "$T/$1.notify")"
+}
+
 # The platform: READY=1 while its HTTPS port accepts.
 init_platform "$T/platform"
-listen_notify platform "tcp:127.0.0.1:$PORT"
-NOTIFY_SOCKET="$T/platform.sock" "$PLATFORM" -f -c "$PDIR/platform.conf" \
-    >>"$T/platform.stderr" 2>&1 &
-PLATFORM_PID=$!
-at_exit "kill -KILL $PLATFORM_PID 2>/dev/null"
-wait_for 20 grep -q READY=1 "$T/platform.notify" ||
-    fail "no READY=1 from outpost-platform: $(cat "$T/platform.stderr")"
-note "platform: $(cat "$T/platform.notify")"
-ready_once platform
+notify_start platform "tcp:127.0.0.1:$PORT" "$T/platform.stderr" \
+    "$PLATFORM" -f -c "$PDIR/platform.conf"
 # And it answers a request.
 [ "$(admin GET /api/v1/settings)" = 200 ] || fail "platform does not answer"
-kill -TERM "$PLATFORM_PID"
-wait "$PLATFORM_PID" || fail "outpost-platform exited $? on SIGTERM"
-wait_for 10 grep -q STOPPING=1 "$T/platform.notify" ||
-    fail "no STOPPING=1 from outpost-platform"
-[ "$(grep -c . "$T/platform.notify")" -eq 2 ] ||
-    fail "expected READY then STOPPING: $(cat "$T/platform.notify")"
+notify_stop platform
 
 # Without $NOTIFY_SOCKET nothing is sent and nothing is said about it.
 run_platform
@@ -55,25 +70,16 @@ grep -qi "service manager" "$PDIR/log/platform.log" &&
 
 # The agent: READY=1 while its control socket accepts.
 write_agent_conf "$T/agent"
-listen_notify agent "unix:$T/agent/run/outpostd.sock"
-NOTIFY_SOCKET="$T/agent.sock" "$OUTPOSTD" -f -c "$T/agent/outpost.conf" \
-    >>"$T/agent/outpostd.stderr" 2>&1 &
-AGENT_PID=$!
-at_exit "kill $AGENT_PID 2>/dev/null"
-wait_for 20 grep -q READY=1 "$T/agent.notify" ||
-    fail "no READY=1 from outpostd: $(cat "$T/agent/outpostd.stderr")"
-note "agent: $(cat "$T/agent.notify")"
-ready_once agent
+notify_start agent "unix:$T/agent/run/outpostd.sock" \
+    "$T/agent/outpostd.stderr" "$OUTPOSTD" -f -c "$T/agent/outpost.conf"
 assert_ok "$OUTPOSTCTL" -c "$T/agent/outpost.conf" status >/dev/null
-stop_agent
-[ "$AGENT_RC" -eq 0 ] || fail "outpostd exited $AGENT_RC on SIGTERM"
-wait_for 10 grep -q STOPPING=1 "$T/agent.notify" ||
-    fail "no STOPPING=1 from outpostd"
+notify_stop agent
 
 # A NOTIFY_SOCKET nobody listens on: logged, and the agent runs anyway.
 NOTIFY_SOCKET="$T/nobody.sock" "$OUTPOSTD" -f -c "$T/agent/outpost.conf" \
     >>"$T/agent/outpostd.stderr" 2>&1 &
 AGENT_PID=$!
+at_exit "kill $AGENT_PID 2>/dev/null"
 wait_for 20 "$OUTPOSTCTL" -c "$T/agent/outpost.conf" status ||
     fail "outpostd did not run with a dead NOTIFY_SOCKET"
 wait_for 10 grep -q "cannot send \"READY=1\" to the service manager" \
