@@ -8,7 +8,7 @@
 #    ./build, configured if need be): as they are, and again as a higher
 #    version for the upgrade.
 # 2. Makes a minimal Debian 12 (mmdebstrap --variant=minbase bookworm,
-#    with systemd installed but not running, as on any Debian 12 host) in
+#    with systemd as its init, as on any Debian 12 host) in
 #    a temporary directory BUILD_DIR/fresh.XXXXXX, removed at the end.
 # 3. In that system, chrooted, in a network namespace of its own where
 #    only loopback exists (the package archive, and nothing else, is
@@ -435,7 +435,7 @@ check_systemd() {
 	in_ct sh -c 'cd /root/debs/v2 && apt-get install -y -q ./outpost-agent_*.deb ./outpost-platform_*.deb ./outpost-scan_*.deb' \
 	    >"$work/ct-upgrade.log" 2>&1 || die "upgrade under systemd: $(tail -n 20 "$work/ct-upgrade.log")"
 	[ "$(unit_prop outpostd ActiveState)" = active ] && [ "$(unit_prop outpostd MainPID)" != "$a1" ] ||
-	    die "the upgrade did not restart the agent"
+	    die "the upgrade did not restart the agent (pid $a1): $(tail -n 12 "$work/ct-upgrade.log"; in_ct systemctl status outpostd --no-pager | head -n 12)"
 	[ "$(unit_prop outpost-platform ActiveState)" = active ] && [ "$(unit_prop outpost-platform MainPID)" != "$p1" ] ||
 	    die "the upgrade did not restart the platform"
 	wait_until 30 sh -c "nsenter -t $ct_pid -a outpostctl status --json | jq -e '.platform.agent_id == \"$agent_id\"'" ||
@@ -579,7 +579,7 @@ host_cleanup() {
 trap host_cleanup EXIT
 trap 'exit 130' INT TERM
 say "mmdebstrap --variant=minbase $SUITE"
-mmdebstrap --quiet --variant=minbase --include=systemd "$SUITE" "$root" \
+mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv "$SUITE" "$root" \
     "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" \
     "deb ${MIRROR%/debian}/debian-security $SUITE-security main" ||
     die "mmdebstrap"

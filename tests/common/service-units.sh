@@ -81,7 +81,9 @@ state_dir = $T/var/lib/outpost
 log_dir = $T/var/log/outpost
 run_dir = $T/run/outpost
 CONF
-sh -n "$T/outpostd.init" || fail "outpostd.init: syntax"
+for f in "$abs_top_srcdir"/dist/init.d/*.in "$abs_top_srcdir"/dist/rc.d/*.in; do
+	sh -n "$f" || fail "$f: syntax"
+done
 sh "$T/outpostd.init" status >"$T/status0" 2>&1
 [ $? -eq 3 ] || fail "status of a stopped agent is not 3: $(cat "$T/status0")"
 sh "$T/outpostd.init" start >"$T/start" 2>&1 || fail "start: $(cat "$T/start")"
