@@ -21,8 +21,10 @@
 
 #include "agent.h"
 #include "compat.h"
+#include "daemonize.h"
 #include "log.h"
 #include "proxy.h"
+#include "sdnotify.h"
 
 #define PIDFILE_NAME	"outpostd.pid"
 
@@ -157,6 +159,7 @@ main(int argc, char *argv[])
 	const char		*conf_path = AGENT_CONF_DEFAULT;
 	int			 ch, is_foreground = 0, check_only = 0;
 	int			 verbosity = 0, errors, status = 0;
+	int			 ready_fd = -1;
 
 	while ((ch = getopt(argc, argv, "c:fnVv")) != -1) {
 		switch (ch) {
@@ -205,6 +208,16 @@ main(int argc, char *argv[])
 		agent_conf_free(&conf);
 		return 1;
 	}
+	/*
+	 * Detach before anything is set up: the process that stays is the
+	 * one whose pid the modules record (the FIM module claims the audit
+	 * pid with it). The parent exits once the agent is ready, or 1.
+	 */
+	if (!is_foreground) {
+		/* Buffered log lines must not be written by both processes. */
+		log_flush();
+		ready_fd = daemonize_begin();
+	}
 	if ((base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	if (agent_start(&agent, base, &conf, is_foreground, verbosity) == -1) {
@@ -213,15 +226,6 @@ main(int argc, char *argv[])
 		log_shutdown();
 		event_base_free(base);
 		return 1;
-	}
-	if (!is_foreground) {
-		/* Buffered log lines must not be written by both processes. */
-		log_flush();
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		if (event_reinit(base) == -1)
-			fatalx("event_reinit after fork failed");
-		log_set_stderr(0);
 	}
 	pidfile_write(&pidfile);
 
@@ -237,10 +241,16 @@ main(int argc, char *argv[])
 	log_info("outpostd %s started (pid %ld, config %s, %s)",
 	    PACKAGE_VERSION, (long)getpid(), agent.conf.path,
 	    is_foreground ? "foreground" : "daemon");
+	if (ready_fd != -1)
+		daemonize_ready(ready_fd);
+	/* Type=notify: ready once the event loop runs. */
+	if (sdnotify_ready_on(base) == -1)
+		log_warnx("cannot schedule the readiness notice");
 	if (event_base_dispatch(base) == -1) {
 		log_warnx("event loop failed");
 		status = 1;
 	}
+	sdnotify_stopping();
 	log_info("outpostd stopped (%s)", agent.stop_reason != NULL ?
 	    agent.stop_reason : "event loop ended");
 	if (agent.exit_status != 0)

@@ -1,8 +1,8 @@
 /*
  * proxy.c: the manual proxy configuration. proxy.conf (up to five
  * https_proxy URLs, proxy_order, proxy_fail_open, no_proxy) is read with
- * the table-driven parser of conf.c; without the file the standard
- * environment variables apply. proxy_plan() turns it into the list of
+ * the table-driven parser of conf.c; without the file, or when it names
+ * no proxy, the standard environment variables apply. proxy_plan() turns it into the list of
  * proxies one request tries.
  */
 #include "config.h"
@@ -660,7 +660,10 @@ proxy_config_from_env(struct proxy_config *pc, conf_error_fn errfn,
 	return errors;
 }
 
-/* Load path when it exists, the environment otherwise. Returns 0 or -1. */
+/*
+ * Load path when it exists and names a proxy, the environment otherwise.
+ * Returns 0 or -1.
+ */
 int
 proxy_config_load(struct proxy_config *pc, const char *path,
     conf_error_fn errfn, void *arg)
@@ -675,7 +678,15 @@ proxy_config_load(struct proxy_config *pc, const char *path,
 			proxy_config_free(pc);
 			return -1;
 		}
-		return 0;
+		/*
+		 * A file without https_proxy lines (such as the installed
+		 * example, all comments) leaves the proxies to the
+		 * environment, so installing it never turns off an
+		 * https_proxy the service was given.
+		 */
+		if (pc->list.count > 0)
+			return 0;
+		proxy_config_free(pc);
 	}
 	errors = proxy_config_from_env(pc, errfn, arg);
 	if (errors != 0) {

@@ -67,8 +67,9 @@ struct proxy_config {
 int	proxy_config_parse_file(struct proxy_config *, const char *path,
 	    conf_error_fn, void *);
 /*
- * Load the proxy configuration: path when it exists (path may be NULL),
- * the environment otherwise. Returns 0, or -1 after reporting errors.
+ * Load the proxy configuration: path when it exists and has an
+ * https_proxy line (path may be NULL), the environment otherwise (its
+ * proxies and its no_proxy). Returns 0, or -1 after reporting errors.
  */
 int	proxy_config_load(struct proxy_config *, const char *path,
 	    conf_error_fn, void *);

@@ -31,13 +31,15 @@
 #include "api-admin.h"
 #include "api.h"
 #include "compat.h"
+#include "console.h"
+#include "daemonize.h"
 #include "feed-fetch.h"
 #include "feed-import.h"
-#include "console.h"
 #include "log.h"
 #include "pki.h"
 #include "platform-conf.h"
 #include "platform.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "store.h"
 #include "user-command.h"
@@ -176,6 +178,56 @@ platform_init_admin(struct store *store, const char *dir)
 	return rc;
 }
 
+/* lchown everything below dir to uid:gid. Returns 0, or -1 after logging. */
+static int
+platform_chown_below(const char *dir, uid_t uid, gid_t gid)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		 path[PATH_MAX];
+	int		 rc = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("%s", dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lchown(path, uid, gid) == -1 || lstat(path, &st) == -1) {
+			log_warn("chown %s", path);
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode) &&
+		    platform_chown_below(path, uid, gid) == -1)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * init run by root in a directory that belongs to another user (the
+ * service account the packages make, which runs the platform): give that
+ * user what init made there, or the platform could not read its own keys.
+ * Returns 0, or -1 after logging.
+ */
+static int
+platform_give_to_owner(const char *dir)
+{
+	struct stat	 st;
+
+	if (geteuid() != 0 || stat(dir, &st) == -1 || st.st_uid == 0)
+		return 0;
+	if (platform_chown_below(dir, st.st_uid, st.st_gid) == -1)
+		return -1;
+	printf("owner: uid %u gid %u (the directory's)\n",
+	    (unsigned int)st.st_uid, (unsigned int)st.st_gid);
+	return 0;
+}
+
 /* Create and fill the database of a new platform. Returns 0, or -1. */
 static int
 platform_init_store(const char *dir, char *customer_id, char *activation_id)
@@ -312,6 +364,8 @@ platform_init(int argc, char *argv[])
 	if (platform_write_file(dir, "platform.conf", 0644, conf) == -1)
 		exit(1);
 	free(conf);
+	if (platform_give_to_owner(dir) == -1)
+		fatalx("cannot give %s to its owner; see above", dir);
 	printf("platform_dir: %s\n", dir);
 	printf("customer_id: %s\n", customer_id);
 	printf("activation_id: %s\n", activation_id);
@@ -530,59 +584,6 @@ platform_write_pid(int fd, const char *path)
 		fatal("pid file %s", path);
 }
 
-/*
- * Fork into the background. The parent waits until the child reports
- * that it is serving (exit 0) or dies (exit 1). Returns the write end of
- * the readiness pipe in the child.
- */
-static int
-platform_daemonize(void)
-{
-	int	 fds[2];
-	char	 c = 0;
-	ssize_t	 n;
-
-	if (pipe(fds) == -1)
-		fatal("pipe");
-	switch (fork()) {
-	case -1:
-		fatal("fork");
-	case 0:
-		break;
-	default:
-		close(fds[1]);
-		do
-			n = read(fds[0], &c, 1);
-		while (n == -1 && errno == EINTR);
-		_exit(n == 1 && c == 'o' ? 0 : 1);
-	}
-	close(fds[0]);
-	if (setsid() == -1)
-		fatal("setsid");
-	if (chdir("/") == -1)
-		fatal("chdir /");
-	return fds[1];
-}
-
-/* Tell the waiting parent we serve, and let go of the terminal. */
-static void
-platform_detach(int ready_fd)
-{
-	int	 fd;
-
-	if (write(ready_fd, "o", 1) != 1)
-		log_warn("readiness pipe");
-	close(ready_fd);
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	log_set_stderr(0);
-}
-
 /* Load what serving needs and run the event loop until a signal stops it. */
 static int
 platform_serve(const char *conf_path, int foreground, int debug,
@@ -629,7 +630,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if ((fd = server_listen_socket(p.conf.listen, err, sizeof(err))) == -1)
 		fatalx("%s", err);
 	if (!foreground)
-		ready_fd = platform_daemonize();
+		ready_fd = daemonize_begin();
 	platform_write_pid(p.pid_fd, p.conf.pid_file);
 
 	ls = platform_log_settings(&p.conf);
@@ -671,10 +672,14 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	log_info("outpost-platform %s serving https://%s (pid %ld)",
 	    PACKAGE_VERSION, p.conf.listen, (long)getpid());
 	if (ready_fd != -1)
-		platform_detach(ready_fd);
+		daemonize_ready(ready_fd);
+	/* Type=notify: ready once the loop runs on the listening socket. */
+	if (sdnotify_ready_on(p.base) == -1)
+		log_warnx("cannot schedule the readiness notice");
 
 	if (event_base_dispatch(p.base) == -1)
 		log_warnx("event loop failed");
+	sdnotify_stopping();
 
 	feed_fetch_free(p.feeds);
 	server_free(p.server);

@@ -3,7 +3,7 @@
 # (tests/tools/connect-proxy.py): failover from a dead, refusing, closing or
 # silent proxy; every proxy dead with and without proxy_fail_open; random
 # order; per-request routes; no_proxy; the environment when no proxy file
-# exists; credentials (Proxy-Authorization to the proxy, Authorization
+# exists or it names no proxy (the installed example); credentials (Proxy-Authorization to the proxy, Authorization
 # only inside the tunnel); a password file others can read is refused.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-http.sh"
@@ -152,6 +152,12 @@ expect_result "$T/env.out" "proxy=http://127.0.0.1:$CP "
 HTTPS_PROXY="127.0.0.1:$CP" NO_PROXY=localhost run_httpget "$T/env2.out" \
     -c "$T/good-ca.pem" -e "$URL/" || fail "NO_PROXY from the environment"
 expect_result "$T/env2.out" 'proxy=direct attempts=1'
+
+note "the installed proxy.conf example (no proxy named): the environment's"
+https_proxy="http://127.0.0.1:$CP" run_httpget "$T/example.out" \
+    -c "$T/good-ca.pem" -P "$abs_top_srcdir/dist/proxy.conf.example" \
+    "$URL/" || fail "the example proxy.conf turned the environment off"
+expect_result "$T/example.out" "proxy=http://127.0.0.1:$CP "
 
 note "a password in a file others can read is refused"
 proxy_conf open644 "https_proxy = http://agent:s3cret@127.0.0.1:$CP"

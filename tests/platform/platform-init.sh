@@ -2,7 +2,8 @@
 # outpost-platform init and start: the directory it makes, the ids it
 # prints, TLS >= 1.2 with the right SANs, a fresh platform with zero
 # agents, daemon mode with a pid file refusing a second instance,
-# SIGHUP reload and a clean SIGTERM shutdown.
+# SIGHUP reload and a clean SIGTERM shutdown; as root in a directory of
+# another user (a service account), init gives that user what it makes.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-platform.sh"
 
@@ -95,4 +96,29 @@ assert_grep "$T/second" "already running \\(pid $dpid"
 kill -TERM "$dpid"
 wait_for 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "daemon did not stop"
 [ ! -e "$PDIR/platform.pid" ] || fail "daemon left its pid file"
+
+# root running init in a directory of a service account (the packages'
+# outpost-platform user): everything made there is that user's, and the
+# platform runs as that user alone.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	svc=$(id -u nobody) || skip "no user nobody"
+	mkdir "$T/svc"
+	chown nobody "$T/svc"
+	init_platform "$T/svc"
+	assert_grep "$T/init.out" "^owner: uid $svc "
+	others=$(find "$T/svc" ! -user nobody)
+	[ -z "$others" ] || fail "not given to the owner: $others"
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	    "$PLATFORM" -f -c "$PDIR/platform.conf" >>"$T/svc.stderr" 2>&1 &
+	PLATFORM_PID=$!
+	at_exit "kill -KILL $PLATFORM_PID 2>/dev/null"
+	wait_for 20 curl -sSf --cacert "$PDIR/ca.pem" \
+	    -H "Authorization: Bearer $TOKEN" "$URL/api/v1/settings" ||
+	    fail "the platform did not run as its owner: $(cat "$T/svc.stderr")"
+	stop_platform TERM
+	[ "$PLATFORM_RC" = 0 ] || fail "SIGTERM exit status $PLATFORM_RC"
+	# A directory of root's own stays root's.
+	init_platform "$T/rootdir"
+	grep -q '^owner:' "$T/init.out" && fail "owner changed for root's directory"
+fi
 exit 0

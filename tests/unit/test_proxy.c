@@ -448,6 +448,28 @@ test_env(void **state)
 	assert_int_equal(pc.bypass.count, 0);
 	proxy_config_free(&pc);
 
+	/*
+	 * A file naming no proxy (the installed example: comments only, or
+	 * other keys alone) leaves everything to the environment; a bad
+	 * file is still an error.
+	 */
+	write_file("example.conf", "# https_proxy = http://p.example:3128\n"
+	    "proxy_order = random\nno_proxy = .file.example\n", 0644);
+	snprintf(path, sizeof(path), "%s/example.conf", test_dir);
+	assert_int_equal(proxy_config_load(&pc, path, collect_error, NULL), 0);
+	assert_string_equal(pc.source, "environment");
+	assert_int_equal(pc.list.count, 1);
+	assert_string_equal(pc.list.proxies[0].url,
+	    "http://lower.example:8080");
+	assert_true(proxy_bypass_match(&pc.bypass, "localhost"));
+	assert_false(proxy_bypass_match(&pc.bypass, "a.file.example"));
+	proxy_config_free(&pc);
+	write_file("bad.conf", "proxy_order = sideways\n", 0644);
+	snprintf(path, sizeof(path), "%s/bad.conf", test_dir);
+	assert_int_equal(proxy_config_load(&pc, path, collect_error, NULL),
+	    -1);
+	proxy_config_free(&pc);
+
 	/* A bad environment value is an error naming the variable. */
 	setenv("https_proxy", "socks5://x:1", 1);
 	errors[0] = '\0';
@@ -508,6 +530,10 @@ teardown(void **state)
 	snprintf(path, sizeof(path), "%s/proxy.conf", test_dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/present.conf", test_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/example.conf", test_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/bad.conf", test_dir);
 	unlink(path);
 	return rmdir(test_dir);
 }
