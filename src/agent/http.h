@@ -89,6 +89,8 @@ struct http_response {
 	const char	*etag;		/* NULL if absent */
 	const char	*date;		/* NULL if absent */
 	const char	*content_type;	/* NULL if absent */
+	const char	*location;	/* NULL if absent (redirects are
+					   never followed) */
 	const char	*proxy;		/* masked proxy that carried it, or
 					   NULL = direct / none */
 	const struct http_attempt *attempts;	/* every attempt, in order */

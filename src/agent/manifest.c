@@ -22,7 +22,9 @@
 #include <openssl/pem.h>
 
 #include "agent-conf.h"
+#include "answer.h"
 #include "api-client.h"
+#include "backoff.h"
 #include "checkin.h"
 #include "compat.h"
 #include "errors.h"
@@ -39,19 +41,25 @@
 
 #define MANIFEST_NTYPES		3
 #define MANIFEST_SUBSCRIBERS	4
-#define MANIFEST_MAX_SIZE	(16 * 1024 * 1024)
 
 static const char *const manifest_types[MANIFEST_NTYPES] = MANIFEST_TYPES;
+/* The answer contract of each type, in the order of manifest_types. */
+static const enum answer_kind manifest_kinds[MANIFEST_NTYPES] = {
+	ANSWER_MANIFEST_INVENTORY, ANSWER_MANIFEST_FIM, ANSWER_MANIFEST_VULNSIGS
+};
 
 /* One type of manifest. */
 struct manifest {
 	const char		*type;
+	const struct answer_contract *contract;
 	int64_t			 version;	/* active; 0 = none */
-	struct json_object	*body;		/* active content */
-	char			*doc;		/* the served text, as stored */
+	struct json_object	*body;		/* active content (NULL for
+						   vulnsigs: kept on disk) */
 	time_t			 verified_at;
 	int64_t			 wanted;	/* newest the platform named */
 	int			 is_due;	/* fetch at the next chance */
+	int			 failures;	/* downloads failed in a row */
+	time_t			 retry_at;	/* not before (back-off) */
 	unsigned long		 refused;	/* failed verification */
 	struct {
 		manifest_fn	 fn;
@@ -102,79 +110,83 @@ manifests_parse_key(const char *pem)
 	return key;
 }
 
-/* Verify a served manifest document. Returns 0, or -1 with err. */
-static int
-manifests_verify_key(EVP_PKEY *key, const char *type, const char *doc,
+/*
+ * Verify a served manifest document of m's type: the envelope is only
+ * lexed, the signature checked over the exact body bytes, and only then
+ * is the body scanned against its budget and (for the types the agent
+ * applies) parsed. Returns ERR_NONE with the version and the content
+ * (NULL when it is not parsed), or the error with err.
+ */
+static enum error_code
+manifests_verify_key(EVP_PKEY *key, const struct manifest *m, const char *doc,
     size_t len, int64_t *version, struct json_object **body, char *err,
     size_t errlen)
 {
-	struct json_object	*obj, *content;
-	const char		*t, *text, *sig;
-	char			 perr[128];
+	const struct answer_budget *content = &m->contract->content;
+	struct answer_envelope	 e;
+	enum error_code		 code;
+	char			 perr[192];
+	int			 n;
 
 	*body = NULL;
-	if ((obj = json_parse_object(doc, len, perr, sizeof(perr))) == NULL) {
-		snprintf(err, errlen, "not a JSON object: %s", perr);
-		return -1;
+	if ((code = answer_envelope(doc, len, &e, perr,
+	    sizeof(perr))) != ERR_NONE) {
+		snprintf(err, errlen, "not a manifest: %s", perr);
+		return code;
 	}
-	t = json_get_string(obj, "type");
-	text = json_get_string(obj, "body");
-	sig = json_get_string(obj, "signature");
-	if (t == NULL || strcmp(t, type) != 0) {
-		snprintf(err, errlen, "\"type\" is %s%s%s, expected %s",
-		    t != NULL ? "\"" : "", t != NULL ? t : "missing",
-		    t != NULL ? "\"" : "", type);
-		goto fail;
+	if (strcmp(e.type, m->type) != 0) {
+		snprintf(err, errlen, "\"type\" is \"%s\", expected %s",
+		    answer_printable(e.type, perr, sizeof(perr)), m->type);
+		code = ERR_ANSWER_INVALID;
+		goto out;
 	}
-	if (json_get_int64(obj, "version", version) == -1 || *version < 1) {
-		snprintf(err, errlen, "\"version\" missing or not a positive "
-		    "integer");
-		goto fail;
-	}
-	if (text == NULL || sig == NULL) {
-		snprintf(err, errlen, "\"%s\" missing or not a string",
-		    text == NULL ? "body" : "signature");
-		goto fail;
-	}
+	*version = e.version;
+	code = ERR_MANIFEST_SIGNATURE;
 	if (key == NULL) {
 		snprintf(err, errlen, "no manifest key: state.json has no "
 		    "valid manifest_public_key");
-		goto fail;
+		goto out;
 	}
-	if (!mansig_verify(key, type, *version, text, strlen(text), sig)) {
+	/* The head goes in the room before the body: no copy of it. */
+	n = mansig_head(e.type, e.version, perr, sizeof(perr));
+	if (n != -1 && n <= ANSWER_ENVELOPE_ROOM)
+		memcpy(e.body - n, perr, (size_t)n);
+	if (n == -1 || n > ANSWER_ENVELOPE_ROOM ||
+	    !mansig_verify_message(key, (const unsigned char *)e.body - n,
+	    (size_t)n + e.body_len, e.signature)) {
 		snprintf(err, errlen, "Ed25519 signature over %s version %lld "
-		    "does not verify with the key pinned at activation", type,
-		    (long long)*version);
-		goto fail;
+		    "does not verify with the key pinned at activation",
+		    m->type, (long long)e.version);
+		goto out;
 	}
-	if ((content = json_parse_object(text, strlen(text), perr,
-	    sizeof(perr))) == NULL) {
-		snprintf(err, errlen, "signed body is not a JSON object: %s",
-		    perr);
-		goto fail;
-	}
-	*body = content;
-	json_object_put(obj);
-	return 0;
-fail:
-	json_object_put(obj);
-	return -1;
+	/* Signed: now its content, within the budget of its type. */
+	if (m->contract->kind == ANSWER_MANIFEST_VULNSIGS)
+		code = answer_scan(e.body, e.body_len, content, perr,
+		    sizeof(perr));
+	else
+		code = answer_parse(e.body, e.body_len, content, body, perr,
+		    sizeof(perr));
+	if (code != ERR_NONE)
+		snprintf(err, errlen, "signed body %s: %s",
+		    code == ERR_ANSWER_OVER_LIMIT ? "over the parse limits" :
+		    "is not a JSON object", perr);
+out:
+	answer_envelope_clear(&e);
+	return code;
 }
 
 /* Make version of m active and tell the subscribers. */
 static void
 manifests_activate(struct manifest *m, int64_t version,
-    struct json_object *body, const char *doc, size_t len)
+    struct json_object *body)
 {
 	int	 i;
 
 	json_object_put(m->body);
 	m->body = body;
-	free(m->doc);
-	m->doc = strndup(doc, len);
 	m->version = version;
 	m->verified_at = time(NULL);
-	for (i = 0; i < m->nsubs; i++)
+	for (i = 0; body != NULL && i < m->nsubs; i++)
 		m->subs[i].fn(m->type, m->version, m->body, m->subs[i].arg);
 }
 
@@ -183,6 +195,7 @@ static void
 manifests_load(struct manifests *ms)
 {
 	struct json_object	*body;
+	enum error_code		 code;
 	char			 path[PATH_MAX], err[256], *doc;
 	size_t			 len;
 	int64_t			 version;
@@ -191,8 +204,8 @@ manifests_load(struct manifests *ms)
 	for (i = 0; i < MANIFEST_NTYPES; i++) {
 		snprintf(path, sizeof(path), "%s/manifests/%s.json",
 		    ms->env->conf->state_dir, ms->m[i].type);
-		if ((rc = fileio_read_all(path, MANIFEST_MAX_SIZE, &doc,
-		    &len)) < 0) {
+		if ((rc = fileio_read_all(path,
+		    ms->m[i].contract->budget.max_bytes, &doc, &len)) < 0) {
 			if (rc != -ENOENT) {
 				errno = -rc;
 				log_warn("cannot read the cached manifest %s",
@@ -200,19 +213,21 @@ manifests_load(struct manifests *ms)
 			}
 			continue;
 		}
-		if (manifests_verify_key(ms->key, ms->m[i].type, doc, len,
-		    &version, &body, err, sizeof(err)) == -1) {
+		code = manifests_verify_key(ms->key, &ms->m[i], doc, len,
+		    &version, &body, err, sizeof(err));
+		free(doc);
+		if (code != ERR_NONE) {
 			report_error(ms->env->report,
-			    ERR_MANIFEST_SIGNATURE, "cached %s: %s; it will be "
-			    "downloaded again", path, err);
+			    code == ERR_MANIFEST_SIGNATURE ?
+			    ERR_MANIFEST_SIGNATURE : ERR_MANIFEST_INVALID,
+			    "cached %s: %s; it will be downloaded again", path,
+			    err);
 			ms->m[i].refused++;
-			free(doc);
 			continue;
 		}
 		log_info("%s manifest version %lld in force (cached %s)",
 		    ms->m[i].type, (long long)version, path);
-		manifests_activate(&ms->m[i], version, body, doc, len);
-		free(doc);
+		manifests_activate(&ms->m[i], version, body);
 	}
 }
 
@@ -231,8 +246,10 @@ manifests_new(const struct agent_env *env)
 	}
 	ms->env = env;
 	ms->calling = -1;
-	for (i = 0; i < MANIFEST_NTYPES; i++)
+	for (i = 0; i < MANIFEST_NTYPES; i++) {
 		ms->m[i].type = manifest_types[i];
+		ms->m[i].contract = answer_contract(manifest_kinds[i]);
+	}
 	if (state_load(env->conf->state_dir, &st, err, sizeof(err)) == 0) {
 		ms->key_pem = st.manifest_public_key != NULL ?
 		    strdup(st.manifest_public_key) : NULL;
@@ -261,6 +278,15 @@ manifests_subscribe(struct manifests *ms, const char *type, manifest_fn fn,
 	return 0;
 }
 
+/* A download of m failed (logged): back off before the next one. */
+static void
+manifests_failed(struct manifest *m)
+{
+	m->failures++;
+	m->retry_at = time(NULL) + backoff_delay(m->failures);
+	m->is_due = 1;	/* a check-in after the back-off */
+}
+
 /* The answer to GET /agent/v1/manifests/TYPE. */
 static void
 manifests_fetch_cb(const struct api_client_reply *r, void *arg)
@@ -268,39 +294,50 @@ manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 	struct manifests	*ms = arg;
 	struct manifest		*m = &ms->m[ms->calling];
 	struct json_object	*body;
+	enum error_code		 code;
 	char			 path[PATH_MAX], err[256];
 	int64_t			 version;
 	int			 rc;
 
 	ms->call = NULL;
 	ms->calling = -1;
-	if (r->status == 304) {
+	if (r->is_not_modified) {
+		m->failures = 0;
 		log_debug("%s manifest version %lld is current", m->type,
 		    (long long)m->version);
 	} else if (r->status == 409 && r->api_error != NULL &&
 	    strcmp(r->api_error, "data_collection_paused") == 0) {
 		log_info("%s manifest not served: data collection is paused",
 		    m->type);
-	} else if (r->status == 404) {
+	} else if (r->status == 404 && r->api_error != NULL &&
+	    strcmp(r->api_error, "not_found") == 0) {
 		log_debug("no %s manifest published", m->type);
 	} else if (r->error != ERR_NONE) {
-		log_warnx("cannot download the %s manifest: %s %s", m->type,
-		    error_id(r->error), r->detail);
-		m->is_due = 1;	/* next check-in */
-	} else if (manifests_verify_key(ms->key, m->type, r->http->body,
-	    r->http->body_len, &version, &body, err, sizeof(err)) == -1) {
+		manifests_failed(m);
+		log_warnx("cannot download the %s manifest: %s %s; version "
+		    "%lld stays in force, next try in %lld s (%d failed in a "
+		    "row)", m->type, error_id(r->error), r->detail,
+		    (long long)m->version, (long long)(m->retry_at -
+		    time(NULL)), m->failures);
+	} else if ((code = manifests_verify_key(ms->key, m, r->http->body,
+	    r->http->body_len, &version, &body, err,
+	    sizeof(err))) != ERR_NONE) {
 		m->refused++;
-		report_error(ms->env->report, ERR_MANIFEST_SIGNATURE,
-		    "%s manifest refused: %s; version %lld stays in force",
-		    m->type, err, (long long)m->version);
+		manifests_failed(m);
+		report_error(ms->env->report, code == ERR_MANIFEST_SIGNATURE ?
+		    ERR_MANIFEST_SIGNATURE : code, "%s manifest refused: %s; "
+		    "version %lld stays in force", m->type, err,
+		    (long long)m->version);
 	} else if (version < m->version) {
 		m->refused++;
+		manifests_failed(m);
 		report_error(ms->env->report, ERR_MANIFEST_INVALID,
 		    "%s manifest version %lld is older than version %lld in "
 		    "force; refused", m->type, (long long)version,
 		    (long long)m->version);
 		json_object_put(body);
 	} else {
+		m->failures = 0;
 		snprintf(path, sizeof(path), "%s/manifests/%s.json",
 		    ms->env->conf->state_dir, m->type);
 		if ((rc = fileio_write_atomic(path, r->http->body,
@@ -314,8 +351,7 @@ manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 		    m->type, (long long)version, version == m->version ?
 		    " (same version, new content)" : "");
 		report_clear(ms->env->report, ERR_MANIFEST_SIGNATURE);
-		manifests_activate(m, version, body, r->http->body,
-		    r->http->body_len);
+		manifests_activate(m, version, body);
 	}
 	manifests_fetch_next(ms);
 }
@@ -335,7 +371,7 @@ manifests_fetch_next(struct manifests *ms)
 		return;
 	for (i = 0; i < MANIFEST_NTYPES; i++) {
 		m = &ms->m[i];
-		if (!m->is_due)
+		if (!m->is_due || time(NULL) < m->retry_at)
 			continue;
 		m->is_due = 0;
 		if (ms->is_paused && strcmp(m->type, "fim") == 0) {
@@ -541,10 +577,8 @@ manifests_free(void *self)
 
 	if (ms->call != NULL)
 		http_cancel(ms->call);
-	for (i = 0; i < MANIFEST_NTYPES; i++) {
+	for (i = 0; i < MANIFEST_NTYPES; i++)
 		json_object_put(ms->m[i].body);
-		free(ms->m[i].doc);
-	}
 	EVP_PKEY_free(ms->key);
 	free(ms->key_pem);
 	free(ms);
