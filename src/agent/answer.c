@@ -31,6 +31,7 @@
 #include "answer.h"
 #include "compat.h"
 #include "jsonutil.h"
+#include "mansig.h"
 #include "state.h"
 
 #define KIB	((size_t)1024)
@@ -869,57 +870,38 @@ answer_clear(struct answer *a)
 	a->json = NULL;
 }
 
-/* Lex one flat member value of an envelope into e. Returns 0, or -1. */
+/*
+ * Lex one flat member value of an envelope into e, strings decoded in
+ * place. Returns 0, or -1.
+ */
 static int
 answer_envelope_value(struct answer_lex *l, const char *name,
     struct answer_envelope *e)
 {
-	char		 num[ANSWER_NUMBER_MAX + 1], *end, *buf;
+	char		 num[ANSWER_NUMBER_MAX + 1], *end, *out;
 	size_t		 n;
 	long long	 v;
-	long		 raw;
-	const unsigned char *at = l->p;
 
 	if (*l->p == '{' || *l->p == '[')
 		return answer_lex_fail(l, ERR_ANSWER_OVER_LIMIT, "member "
 		    "\"%s\": a manifest is a flat object", name);
 	if (*l->p == '"') {
-		/* Every string fits in the bytes it was sent in. */
-		if ((raw = answer_lex_string(l, l->b->max_string, NULL,
-		    NULL)) == -1)
+		/* Decoded bytes never outrun the escapes they come from. */
+		out = (char *)(uintptr_t)(l->p + 1);
+		if (answer_lex_string(l, l->b->max_string, out, &n) == -1)
 			return -1;
-		if (strcmp(name, "body") != 0 && strcmp(name, "type") != 0 &&
-		    strcmp(name, "signature") != 0)
-			return 0;
 		if (strcmp(name, "body") == 0) {
-			if ((buf = malloc(ANSWER_ENVELOPE_ROOM + (size_t)raw +
-			    1)) == NULL)
-				return answer_lex_fail(l, ERR_INTERNAL,
-				    "out of memory");
-			free(e->buf);
-			e->buf = buf;
-			e->body = buf + ANSWER_ENVELOPE_ROOM;
-			l->p = at;
-			answer_lex_string(l, l->b->max_string, e->body,
-			    &e->body_len);
-			return 0;
+			e->body = out;
+			e->body_len = n;
+		} else if (strcmp(name, "type") == 0 ||
+		    strcmp(name, "signature") == 0) {
+			if (n >= (strcmp(name, "type") == 0 ? sizeof(e->type) :
+			    sizeof(e->signature)) || strlen(out) != n)
+				return answer_lex_fail(l, ERR_ANSWER_INVALID,
+				    "member \"%s\" is too long", name);
+			memcpy(strcmp(name, "type") == 0 ? e->type :
+			    e->signature, out, n + 1);
 		}
-		if ((buf = malloc((size_t)raw + 1)) == NULL)
-			return answer_lex_fail(l, ERR_INTERNAL,
-			    "out of memory");
-		l->p = at;
-		answer_lex_string(l, l->b->max_string, buf, &n);
-		if (strcmp(name, "type") == 0 && n < sizeof(e->type))
-			memcpy(e->type, buf, n + 1);
-		else if (strcmp(name, "signature") == 0 &&
-		    n < sizeof(e->signature))
-			memcpy(e->signature, buf, n + 1);
-		else {
-			free(buf);
-			return answer_lex_fail(l, ERR_ANSWER_INVALID,
-			    "member \"%s\" is too long", name);
-		}
-		free(buf);
 		return 0;
 	}
 	if (*l->p == '-' || isdigit(*l->p)) {
@@ -941,9 +923,8 @@ answer_envelope_value(struct answer_lex *l, const char *name,
 static int
 answer_envelope_members(struct answer_lex *l, struct answer_envelope *e)
 {
-	char	 name[32], seen[8][32];
+	char	 name[32], seen[16][32], *out;
 	size_t	 n;
-	long	 raw;
 	int	 nseen = 0, i;
 
 	answer_lex_ws(l);
@@ -958,18 +939,15 @@ answer_envelope_members(struct answer_lex *l, struct answer_envelope *e)
 			    "expected a member name");
 		if (answer_lex_count(l, 0) == -1)
 			return -1;
-		if ((raw = answer_lex_string(l, 1024, NULL, NULL)) == -1)
+		out = (char *)(uintptr_t)(l->p + 1);
+		if (answer_lex_string(l, 1024, out, &n) == -1)
 			return -1;
-		name[0] = '\0';
-		if ((size_t)raw < sizeof(name)) {
-			l->p -= raw + 2;
-			answer_lex_string(l, 1024, name, &n);
-		}
+		strlcpy(name, n < sizeof(name) ? out : "", sizeof(name));
 		for (i = 0; name[0] != '\0' && i < nseen; i++)
 			if (strcmp(seen[i], name) == 0)
 				return answer_lex_fail(l, ERR_ANSWER_INVALID,
 				    "member \"%s\" named twice", name);
-		if (nseen < (int)nitems(seen))
+		if (name[0] != '\0' && nseen < (int)nitems(seen))
 			strlcpy(seen[nseen++], name, sizeof(seen[0]));
 		answer_lex_ws(l);
 		if (l->p >= l->end || *l->p != ':')
@@ -996,13 +974,15 @@ answer_envelope_members(struct answer_lex *l, struct answer_envelope *e)
 	}
 }
 
-/* Lex a served manifest into e. */
+/* Lex a served manifest in place into e. */
 enum error_code
-answer_envelope(const char *text, size_t len, struct answer_envelope *e,
+answer_envelope(char *text, size_t len, struct answer_envelope *e,
     char *err, size_t errlen)
 {
 	struct answer_budget	 b = ENVELOPE(len);
 	struct answer_lex	 l;
+	char			 head[MANSIG_HEAD_MAX];
+	int			 n;
 
 	memset(e, 0, sizeof(*e));
 	memset(&l, 0, sizeof(l));
@@ -1014,37 +994,43 @@ answer_envelope(const char *text, size_t len, struct answer_envelope *e,
 	answer_lex_ws(&l);
 	if (l.p >= l.end || *l.p != '{') {
 		answer_lex_fail(&l, ERR_BAD_RESPONSE, "not a JSON object");
-		goto fail;
+		return l.error;
 	}
 	l.p++;
 	if (answer_envelope_members(&l, e) == -1)
-		goto fail;
+		return l.error;
 	answer_lex_ws(&l);
 	if (l.p != l.end) {
 		answer_lex_fail(&l, ERR_BAD_RESPONSE, "data after the object");
-		goto fail;
+		return l.error;
 	}
 	if (e->type[0] == '\0' || e->version == 0 || e->body == NULL ||
 	    e->signature[0] == '\0') {
 		snprintf(err, errlen, "member \"%s\" missing or of the wrong "
 		    "type", e->type[0] == '\0' ? "type" : e->version == 0 ?
 		    "version" : e->body == NULL ? "body" : "signature");
-		l.error = ERR_ANSWER_INVALID;
-		goto fail;
+		e->body = NULL;
+		return ERR_ANSWER_INVALID;
 	}
+	/*
+	 * The signed byte string is the head and the body: the body moves
+	 * to just after the head at the start of the text. Every other
+	 * member (the signature alone is 88 bytes) took more room than the
+	 * head needs.
+	 */
+	n = mansig_head(e->type, e->version, head, sizeof(head));
+	if (n == -1 || (size_t)n + e->body_len >= len) {
+		snprintf(err, errlen, "no room for the signed head");
+		e->body = NULL;
+		return ERR_ANSWER_INVALID;
+	}
+	memmove(text + n, e->body, e->body_len);
+	memcpy(text, head, (size_t)n);
+	text[n + e->body_len] = '\0';
+	e->msg = text;
+	e->msg_len = (size_t)n + e->body_len;
+	e->body = text + n;
 	return ERR_NONE;
-fail:
-	answer_envelope_clear(e);
-	return l.error;
-}
-
-/* Free what answer_envelope() made. */
-void
-answer_envelope_clear(struct answer_envelope *e)
-{
-	free(e->buf);
-	e->buf = e->body = NULL;
-	e->body_len = 0;
 }
 
 /* Copy member key of a checked object into *field. Returns 0, or -1. */

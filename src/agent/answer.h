@@ -129,19 +129,19 @@ struct answer_heartbeat {
 };
 
 /*
- * A signed manifest as served, lexed without building anything. The
- * decoded body has ANSWER_ENVELOPE_ROOM free bytes in front of it, so
- * that the head of the signed byte string can go there and the signature
- * be checked without another copy of the body.
+ * A signed manifest as served, lexed in place without building anything:
+ * after answer_envelope() the text holds the signed byte string (the
+ * head of docs/protocol.md 5 followed by the decoded body), ready to be
+ * verified without another copy of the body.
  */
-#define ANSWER_ENVELOPE_ROOM	128
 struct answer_envelope {
 	char		 type[32];
 	int64_t		 version;
-	char		*buf;		/* allocation: room, then the body */
-	char		*body;		/* decoded bytes, NUL-terminated */
-	size_t		 body_len;
 	char		 signature[128];
+	const char	*msg;		/* the signed byte string */
+	size_t		 msg_len;
+	const char	*body;		/* its body part, NUL-terminated */
+	size_t		 body_len;
 };
 
 /* The contract of kind. */
@@ -179,16 +179,15 @@ enum error_code	 answer_parse(const char *, size_t,
 int		 answer_check_members(const struct answer_member *list,
 		    struct json_object *obj, char *err, size_t errlen);
 /*
- * Lex a served manifest (docs/protocol.md 5): a flat object whose
- * "type", "version", "body" and "signature" are copied out, "body"
- * decoded into a new buffer, without building any JSON object. Returns
- * ERR_NONE, ERR_BAD_RESPONSE, ERR_ANSWER_OVER_LIMIT or
- * ERR_ANSWER_INVALID with err; free with answer_envelope_clear().
+ * Lex a served manifest (docs/protocol.md 5) of len bytes in text: a
+ * flat object whose "type", "version" and "signature" are copied into e,
+ * and whose "body" string is decoded in place, without building any JSON
+ * object. The text is overwritten with the signed byte string (e->msg).
+ * Returns ERR_NONE, ERR_BAD_RESPONSE, ERR_ANSWER_OVER_LIMIT or
+ * ERR_ANSWER_INVALID with err.
  */
-enum error_code	 answer_envelope(const char *, size_t, struct answer_envelope *,
-		    char *err, size_t errlen);
-/* Free what answer_envelope() made. */
-void		 answer_envelope_clear(struct answer_envelope *);
+enum error_code	 answer_envelope(char *text, size_t len,
+		    struct answer_envelope *e, char *err, size_t errlen);
 /*
  * The identity of a checked activation answer into st (zeroed first;
  * agent_id, credential, correlation_id, customer_id and

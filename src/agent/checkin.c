@@ -81,12 +81,14 @@ struct checkin {
 	int64_t			 interval_clamped;	/* last logged */
 	int64_t			 stale_id;	/* announced, not served */
 	int64_t			 stale_version;
+	time_t			 stale_until;	/* not fetched again till */
 	int64_t			 fetch_id;	/* announced, being fetched */
 	int64_t			 fetch_version;
 	struct event		*timer;
 	struct http_call	*call;
 	enum checkin_phase	 phase;
 	int			 failures;
+	int			 asks;	/* server-driven steps in a row */
 	enum error_code		 last_error;
 	char			 last_detail[CHECKIN_MESSAGE_MAX];
 	time_t			 last_ok;
@@ -146,26 +148,27 @@ checkin_failed(struct checkin *c, const struct api_client_reply *r,
 }
 
 /*
- * The platform asked for a step it may ask for again (re-activation):
- * take it through the same back-off as a failure, with the reason
- * logged. The first request in a row is taken at once.
+ * The platform asked for a step it may ask for again (what: "re-
+ * activation"): take it through the same back-off as a failure, with the
+ * reason logged. The first request in a row is taken at once.
  */
 static void
-checkin_pace(struct checkin *c, const char *why)
+checkin_pace(struct checkin *c, const char *what)
 {
 	int	 delay;
 
 	delay = c->failures > 0 ? backoff_delay(c->failures) : 0;
 	c->failures++;
-	if (c->failures == 1)
-		log_info("%s", why);
-	else if (c->failures == 2)
-		log_warnx("%s again before a check-in went through; pacing "
-		    "it with the back-off (next in %d s, up to %d s)", why,
-		    delay, BACKOFF_MAX);
+	if (++c->asks == 1)
+		log_info("the platform asks for %s%s", what, delay > 0 ?
+		    "; after the back-off" : "");
+	else if (c->asks == 2)
+		log_warnx("the platform asks for %s again before a check-in "
+		    "went through; pacing it with the back-off (next in %d s, "
+		    "up to %d s)", what, delay, BACKOFF_MAX);
 	else
-		log_debug("%s again (%d in a row); next in %d s", why,
-		    c->failures, delay);
+		log_debug("the platform asks for %s again (%d in a row); next "
+		    "in %d s", what, c->asks, delay);
 	checkin_schedule(c, delay);
 }
 
@@ -182,6 +185,7 @@ checkin_cycle_done(struct checkin *c, const struct api_client_reply *r,
 		    "attempt%s", c->platform_url, c->failures,
 		    c->failures == 1 ? "" : "s");
 	c->failures = 0;
+	c->asks = 0;
 	c->last_error = ERR_NONE;
 	c->last_detail[0] = '\0';
 	report_clear_transport(c->report);
@@ -482,14 +486,16 @@ checkin_profile_cb(const struct api_client_reply *r, void *arg)
 	}
 	if (c->fetch_id > 0 && (c->profile.id != c->fetch_id ||
 	    c->profile.version != c->fetch_version)) {
-		/* Not fetched again until the heartbeat names another. */
+		/* Not fetched again for a while, unless another is named. */
 		log_warnx("the platform announced profile %lld version %lld "
-		    "but serves %lld version %lld; not fetching it again "
-		    "until the announcement changes", (long long)c->fetch_id,
-		    (long long)c->fetch_version, (long long)c->profile.id,
-		    (long long)c->profile.version);
+		    "but serves %lld version %lld; not fetching it again for "
+		    "%d s unless the announcement changes",
+		    (long long)c->fetch_id, (long long)c->fetch_version,
+		    (long long)c->profile.id, (long long)c->profile.version,
+		    BACKOFF_MAX);
 		c->stale_id = c->fetch_id;
 		c->stale_version = c->fetch_version;
+		c->stale_until = time(NULL) + BACKOFF_MAX;
 	}
 	checkin_cycle_done(c, r, "checked in; new profile in force");
 }
@@ -617,8 +623,7 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 		c->is_reactivating = 1;
 		c->not_activated_why = "the platform asked for re-activation";
 		checkin_finish_wait(c, 1, "checked in; re-activating");
-		checkin_pace(c, "the platform asks this agent to activate "
-		    "again");
+		checkin_pace(c, "re-activation");
 		return;
 	}
 	checkin_set_interval(c, &hb);
@@ -628,7 +633,8 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 	    hb.profile_id != c->profile.id) || (hb.profile_version >= 0 &&
 	    hb.profile_version != c->profile.version))) {
 		if (c->has_profile && hb.profile_id == c->stale_id &&
-		    hb.profile_version == c->stale_version) {
+		    hb.profile_version == c->stale_version &&
+		    time(NULL) < c->stale_until) {
 			checkin_cycle_done(c, r, "checked in");
 			return;
 		}
@@ -1056,6 +1062,8 @@ checkin_free(struct checkin *c)
 	checkin_finish_wait(c, 0, "outpostd is stopping");
 	if (c->call != NULL)
 		http_cancel(c->call);
+	/* An upload in flight on this client goes with it, not after it. */
+	upload_set_client(c->upload, NULL);
 	api_client_free(c->platform);
 	proxy_config_free(&c->proxies);
 	if (c->timer != NULL)

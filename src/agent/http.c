@@ -585,6 +585,7 @@ http_call_complete(struct http_call *c)
 	struct http_response	 r;
 	const struct http_attempt *last = &c->attempts[c->nattempts - 1];
 	char			 detail[(PROXY_MAX + 1) * HTTP_DETAIL_MAX];
+	char			 empty[1] = "";
 	size_t			 off = 0;
 	int			 i;
 
@@ -602,7 +603,7 @@ http_call_complete(struct http_call *c)
 		r.proxy = c->hops[c->hop].masked;
 	if (c->easy != NULL)
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &r.status);
-	r.body = c->resp != NULL ? c->resp : "";
+	r.body = c->resp != NULL ? c->resp : empty;
 	r.body_len = c->resp_len;
 	r.etag = c->etag;
 	r.date = c->date;
@@ -648,7 +649,7 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 	a->error = error_from_transfer(&t, a->detail, sizeof(a->detail));
 	if (c->want_certificate)
 		http_call_keep_peer(c);
-	if (c->too_large) {
+	if (c->too_large || res == CURLE_FILESIZE_EXCEEDED) {
 		a->error = ERR_RESPONSE_TOO_LARGE;
 		snprintf(a->detail, sizeof(a->detail), "%s via %s: response "
 		    "larger than %zu bytes", c->url, http_hop_name(c),

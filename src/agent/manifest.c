@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
@@ -111,14 +112,15 @@ manifests_parse_key(const char *pem)
 }
 
 /*
- * Verify a served manifest document of m's type: the envelope is only
- * lexed, the signature checked over the exact body bytes, and only then
- * is the body scanned against its budget and (for the types the agent
- * applies) parsed. Returns ERR_NONE with the version and the content
- * (NULL when it is not parsed), or the error with err.
+ * Verify a served manifest document of m's type (len bytes in doc, which
+ * is overwritten): the envelope is only lexed, the signature checked over
+ * the exact body bytes, and only then is the body scanned against its
+ * budget and (for the types the agent applies) parsed. Returns ERR_NONE
+ * with the version and the content (NULL when it is not parsed), or the
+ * error with err.
  */
 static enum error_code
-manifests_verify_key(EVP_PKEY *key, const struct manifest *m, const char *doc,
+manifests_verify_key(EVP_PKEY *key, const struct manifest *m, char *doc,
     size_t len, int64_t *version, struct json_object **body, char *err,
     size_t errlen)
 {
@@ -126,7 +128,6 @@ manifests_verify_key(EVP_PKEY *key, const struct manifest *m, const char *doc,
 	struct answer_envelope	 e;
 	enum error_code		 code;
 	char			 perr[192];
-	int			 n;
 
 	*body = NULL;
 	if ((code = answer_envelope(doc, len, &e, perr,
@@ -137,27 +138,20 @@ manifests_verify_key(EVP_PKEY *key, const struct manifest *m, const char *doc,
 	if (strcmp(e.type, m->type) != 0) {
 		snprintf(err, errlen, "\"type\" is \"%s\", expected %s",
 		    answer_printable(e.type, perr, sizeof(perr)), m->type);
-		code = ERR_ANSWER_INVALID;
-		goto out;
+		return ERR_ANSWER_INVALID;
 	}
 	*version = e.version;
-	code = ERR_MANIFEST_SIGNATURE;
 	if (key == NULL) {
 		snprintf(err, errlen, "no manifest key: state.json has no "
 		    "valid manifest_public_key");
-		goto out;
+		return ERR_MANIFEST_SIGNATURE;
 	}
-	/* The head goes in the room before the body: no copy of it. */
-	n = mansig_head(e.type, e.version, perr, sizeof(perr));
-	if (n != -1 && n <= ANSWER_ENVELOPE_ROOM)
-		memcpy(e.body - n, perr, (size_t)n);
-	if (n == -1 || n > ANSWER_ENVELOPE_ROOM ||
-	    !mansig_verify_message(key, (const unsigned char *)e.body - n,
-	    (size_t)n + e.body_len, e.signature)) {
+	if (!mansig_verify_message(key, (const unsigned char *)e.msg,
+	    e.msg_len, e.signature)) {
 		snprintf(err, errlen, "Ed25519 signature over %s version %lld "
 		    "does not verify with the key pinned at activation",
 		    m->type, (long long)e.version);
-		goto out;
+		return ERR_MANIFEST_SIGNATURE;
 	}
 	/* Signed: now its content, within the budget of its type. */
 	if (m->contract->kind == ANSWER_MANIFEST_VULNSIGS)
@@ -170,8 +164,6 @@ manifests_verify_key(EVP_PKEY *key, const struct manifest *m, const char *doc,
 		snprintf(err, errlen, "signed body %s: %s",
 		    code == ERR_ANSWER_OVER_LIMIT ? "over the parse limits" :
 		    "is not a JSON object", perr);
-out:
-	answer_envelope_clear(&e);
 	return code;
 }
 
@@ -190,6 +182,15 @@ manifests_activate(struct manifest *m, int64_t version,
 		m->subs[i].fn(m->type, m->version, m->body, m->subs[i].arg);
 }
 
+/* The cache file of m in state_dir, or its staging name (".new"). */
+static void
+manifests_path(const struct manifests *ms, const struct manifest *m,
+    int is_staged, char *path, size_t len)
+{
+	snprintf(path, len, "%s/manifests/%s.json%s", ms->env->conf->state_dir,
+	    m->type, is_staged ? ".new" : "");
+}
+
 /* Load the cached manifests. */
 static void
 manifests_load(struct manifests *ms)
@@ -202,8 +203,10 @@ manifests_load(struct manifests *ms)
 	int			 i, rc;
 
 	for (i = 0; i < MANIFEST_NTYPES; i++) {
-		snprintf(path, sizeof(path), "%s/manifests/%s.json",
-		    ms->env->conf->state_dir, ms->m[i].type);
+		/* A download that was being checked when we stopped. */
+		manifests_path(ms, &ms->m[i], 1, path, sizeof(path));
+		(void)unlink(path);
+		manifests_path(ms, &ms->m[i], 0, path, sizeof(path));
 		if ((rc = fileio_read_all(path,
 		    ms->m[i].contract->budget.max_bytes, &doc, &len)) < 0) {
 			if (rc != -ENOENT) {
@@ -287,17 +290,68 @@ manifests_failed(struct manifest *m)
 	m->is_due = 1;	/* a check-in after the back-off */
 }
 
+/*
+ * A manifest as served: stage its bytes on disk (the check below decodes
+ * them in place, so that a 16 MiB manifest is in memory once), verify
+ * it, and either put it in force and the staged file in place of the
+ * cache, or refuse it. Returns 0 when it is in force.
+ */
+static int
+manifests_accept(struct manifests *ms, struct manifest *m, char *doc,
+    size_t len)
+{
+	struct json_object	*body;
+	enum error_code		 code;
+	char			 staged[PATH_MAX], path[PATH_MAX], err[256];
+	int64_t			 version;
+	int			 rc;
+
+	manifests_path(ms, m, 1, staged, sizeof(staged));
+	manifests_path(ms, m, 0, path, sizeof(path));
+	if ((rc = fileio_write_atomic(staged, doc, len, 0600)) < 0)
+		staged[0] = '\0';
+	code = manifests_verify_key(ms->key, m, doc, len, &version, &body,
+	    err, sizeof(err));
+	if (code == ERR_NONE && version < m->version) {
+		json_object_put(body);
+		code = ERR_MANIFEST_INVALID;
+		snprintf(err, sizeof(err), "version %lld is older than version "
+		    "%lld in force", (long long)version, (long long)m->version);
+	}
+	if (code != ERR_NONE) {
+		if (staged[0] != '\0')
+			unlink(staged);
+		m->refused++;
+		manifests_failed(m);
+		report_error(ms->env->report, code, "%s manifest refused: %s; "
+		    "version %lld stays in force", m->type, err,
+		    (long long)m->version);
+		return -1;
+	}
+	m->failures = 0;
+	if (staged[0] == '\0' || rename(staged, path) == -1) {
+		if (staged[0] != '\0') {
+			rc = -errno;
+			unlink(staged);
+		}
+		report_error(ms->env->report, ERR_MANIFEST_INVALID, "cannot "
+		    "store %s: %s (in force until restart)", path,
+		    strerror(-rc));
+	}
+	log_info("%s manifest version %lld verified and in force%s", m->type,
+	    (long long)version, version == m->version ?
+	    " (same version, new content)" : "");
+	report_clear(ms->env->report, ERR_MANIFEST_SIGNATURE);
+	manifests_activate(m, version, body);
+	return 0;
+}
+
 /* The answer to GET /agent/v1/manifests/TYPE. */
 static void
 manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 {
 	struct manifests	*ms = arg;
 	struct manifest		*m = &ms->m[ms->calling];
-	struct json_object	*body;
-	enum error_code		 code;
-	char			 path[PATH_MAX], err[256];
-	int64_t			 version;
-	int			 rc;
 
 	ms->call = NULL;
 	ms->calling = -1;
@@ -319,40 +373,8 @@ manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 		    "row)", m->type, error_id(r->error), r->detail,
 		    (long long)m->version, (long long)(m->retry_at -
 		    time(NULL)), m->failures);
-	} else if ((code = manifests_verify_key(ms->key, m, r->http->body,
-	    r->http->body_len, &version, &body, err,
-	    sizeof(err))) != ERR_NONE) {
-		m->refused++;
-		manifests_failed(m);
-		report_error(ms->env->report, code == ERR_MANIFEST_SIGNATURE ?
-		    ERR_MANIFEST_SIGNATURE : code, "%s manifest refused: %s; "
-		    "version %lld stays in force", m->type, err,
-		    (long long)m->version);
-	} else if (version < m->version) {
-		m->refused++;
-		manifests_failed(m);
-		report_error(ms->env->report, ERR_MANIFEST_INVALID,
-		    "%s manifest version %lld is older than version %lld in "
-		    "force; refused", m->type, (long long)version,
-		    (long long)m->version);
-		json_object_put(body);
-	} else {
-		m->failures = 0;
-		snprintf(path, sizeof(path), "%s/manifests/%s.json",
-		    ms->env->conf->state_dir, m->type);
-		if ((rc = fileio_write_atomic(path, r->http->body,
-		    r->http->body_len, 0600)) < 0) {
-			errno = -rc;
-			report_error(ms->env->report, ERR_MANIFEST_INVALID,
-			    "cannot store %s: %s (in force until restart)",
-			    path, strerror(errno));
-		}
-		log_info("%s manifest version %lld verified and in force%s",
-		    m->type, (long long)version, version == m->version ?
-		    " (same version, new content)" : "");
-		report_clear(ms->env->report, ERR_MANIFEST_SIGNATURE);
-		manifests_activate(m, version, body);
-	}
+	} else
+		manifests_accept(ms, m, r->http->body, r->http->body_len);
 	manifests_fetch_next(ms);
 }
 
