@@ -111,33 +111,33 @@ manifests_parse_key(const char *pem)
 	return key;
 }
 
-/*
- * Verify a served manifest document of m's type (len bytes in doc, which
- * is overwritten): the envelope is only lexed, the signature checked over
- * the exact body bytes, and only then is the body scanned against its
- * budget and (for the types the agent applies) parsed. Returns ERR_NONE
- * with the version and the content (NULL when it is not parsed), or the
- * error with err.
- */
-static enum error_code
-manifests_verify_key(EVP_PKEY *key, const struct manifest *m, char *doc,
-    size_t len, int64_t *version, struct json_object **body, char *err,
-    size_t errlen)
+/* Verify a served manifest of type. Returns ERR_NONE, or the error. */
+enum error_code
+manifest_verify(EVP_PKEY *key, const char *type, char *doc, size_t len,
+    int64_t *version, struct json_object **body, char *err, size_t errlen)
 {
-	const struct answer_budget *content = &m->contract->content;
+	const struct answer_contract *contract = NULL;
 	struct answer_envelope	 e;
 	enum error_code		 code;
 	char			 perr[192];
+	int			 i;
 
 	*body = NULL;
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		if (strcmp(manifest_types[i], type) == 0)
+			contract = answer_contract(manifest_kinds[i]);
+	if (contract == NULL) {
+		snprintf(err, errlen, "no manifest type %s", type);
+		return ERR_MANIFEST_INVALID;
+	}
 	if ((code = answer_envelope(doc, len, &e, perr,
 	    sizeof(perr))) != ERR_NONE) {
 		snprintf(err, errlen, "not a manifest: %s", perr);
 		return code;
 	}
-	if (strcmp(e.type, m->type) != 0) {
+	if (strcmp(e.type, type) != 0) {
 		snprintf(err, errlen, "\"type\" is \"%s\", expected %s",
-		    answer_printable(e.type, perr, sizeof(perr)), m->type);
+		    answer_printable(e.type, perr, sizeof(perr)), type);
 		return ERR_ANSWER_INVALID;
 	}
 	*version = e.version;
@@ -150,16 +150,16 @@ manifests_verify_key(EVP_PKEY *key, const struct manifest *m, char *doc,
 	    e.msg_len, e.signature)) {
 		snprintf(err, errlen, "Ed25519 signature over %s version %lld "
 		    "does not verify with the key pinned at activation",
-		    m->type, (long long)e.version);
+		    type, (long long)e.version);
 		return ERR_MANIFEST_SIGNATURE;
 	}
 	/* Signed: now its content, within the budget of its type. */
-	if (m->contract->kind == ANSWER_MANIFEST_VULNSIGS)
-		code = answer_scan(e.body, e.body_len, content, perr,
-		    sizeof(perr));
+	if (contract->kind == ANSWER_MANIFEST_VULNSIGS)
+		code = answer_scan(e.body, e.body_len, &contract->content,
+		    perr, sizeof(perr));
 	else
-		code = answer_parse(e.body, e.body_len, content, body, perr,
-		    sizeof(perr));
+		code = answer_parse(e.body, e.body_len, &contract->content,
+		    body, perr, sizeof(perr));
 	if (code != ERR_NONE)
 		snprintf(err, errlen, "signed body %s: %s",
 		    code == ERR_ANSWER_OVER_LIMIT ? "over the parse limits" :
@@ -216,7 +216,7 @@ manifests_load(struct manifests *ms)
 			}
 			continue;
 		}
-		code = manifests_verify_key(ms->key, &ms->m[i], doc, len,
+		code = manifest_verify(ms->key, ms->m[i].type, doc, len,
 		    &version, &body, err, sizeof(err));
 		free(doc);
 		if (code != ERR_NONE) {
@@ -310,7 +310,7 @@ manifests_accept(struct manifests *ms, struct manifest *m, char *doc,
 	manifests_path(ms, m, 0, path, sizeof(path));
 	if ((rc = fileio_write_atomic(staged, doc, len, 0600)) < 0)
 		staged[0] = '\0';
-	code = manifests_verify_key(ms->key, m, doc, len, &version, &body,
+	code = manifest_verify(ms->key, m->type, doc, len, &version, &body,
 	    err, sizeof(err));
 	if (code == ERR_NONE && version < m->version) {
 		json_object_put(body);
