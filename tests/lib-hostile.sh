@@ -9,12 +9,6 @@ HOSTILE="$abs_top_srcdir/tests/tools/hostile-platform.py"
 command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
 
-# port_open PORT: does something accept TCP connections on 127.0.0.1:PORT?
-hostile_port_open() {
-	python3 -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1"
-}
-
 # start_hostile: the hostile server in front of the platform of PDIR/URL,
 # with no rule yet. Sets HPORT, HURL, RULES, HLOG.
 start_hostile() {
@@ -27,8 +21,30 @@ start_hostile() {
 	    "$URL" "$PDIR/ca.pem" "$RULES" "$HLOG" 2>"$T/hostile.stderr" &
 	_hpid=$!
 	at_exit "kill $_hpid 2>/dev/null; wait $_hpid 2>/dev/null"
-	wait_for 10 hostile_port_open "$HPORT" ||
+	wait_for 10 port_open "$HPORT" ||
 	    fail "hostile-platform.py did not start: $(cat "$T/hostile.stderr")"
+}
+
+# hostile_setup DIR: a platform (started unless PDIR is set), the hostile
+# server forwarding everything, and an agent activated through it with its
+# first inventory and its three manifests in. Sets what start_platform,
+# start_hostile and hostile_agent set, and AID.
+hostile_setup() {
+	[ -n "${PDIR:-}" ] || start_platform "$T/p"
+	start_hostile
+	hostile_rules '[]'
+	hostile_agent "$1"
+	wait_activated
+	wait_inventory 60 ">= 1"
+	wait_for 20 manifests_in ||
+	    fail "manifests not downloaded: $(ls "$1/state/manifests")"
+}
+
+# manifests_in: the agent of $CONF holds the three manifests.
+manifests_in() {
+	for _m in inventory fim vulnsigs; do
+		[ -s "${CONF%/*}/state/manifests/$_m.json" ] || return 1
+	done
 }
 
 # hostile_rules JSON: replace the rules (atomically; "[]" forwards all).

@@ -219,6 +219,23 @@ answer_lex_ws(struct answer_lex *l)
 		l->p++;
 }
 
+/* Lex 4 hex digits at l->p into *cp. Returns 0, or -1. */
+static int
+answer_lex_hex4(struct answer_lex *l, unsigned long *cp)
+{
+	int	 i;
+
+	*cp = 0;
+	for (i = 0; i < 4; i++, l->p++) {
+		if (l->p >= l->end || !isxdigit(*l->p))
+			return answer_lex_fail(l, ERR_BAD_RESPONSE,
+			    "bad \\u escape");
+		*cp = *cp * 16 + (unsigned long)(isdigit(*l->p) ? *l->p - '0' :
+		    (tolower(*l->p) - 'a' + 10));
+	}
+	return 0;
+}
+
 /*
  * Lex a string at l->p (the opening quote); with out, decode it there
  * (room for the raw length + 1). Returns its raw length, or -1.
@@ -230,7 +247,7 @@ answer_lex_string(struct answer_lex *l, size_t max, char *out,
 	const unsigned char	*s = ++l->p;
 	unsigned long		 cp, lo;
 	size_t			 o = 0;
-	int			 i, c;
+	int			 c;
 
 	for (;;) {
 		if (l->p >= l->end)
@@ -268,14 +285,8 @@ answer_lex_string(struct answer_lex *l, size_t max, char *out,
 				out[o++] = to[at - from];
 			continue;
 		}
-		cp = 0;
-		for (i = 0; i < 4; i++, l->p++) {
-			if (l->p >= l->end || !isxdigit(*l->p))
-				return answer_lex_fail(l, ERR_BAD_RESPONSE,
-				    "bad \\u escape");
-			cp = cp * 16 + (unsigned long)(isdigit(*l->p) ?
-			    *l->p - '0' : (tolower(*l->p) - 'a' + 10));
-		}
+		if (answer_lex_hex4(l, &cp) == -1)
+			return -1;
 		if (cp >= 0xd800 && cp <= 0xdbff) {
 			/* A high surrogate needs its low half. */
 			if (l->end - l->p < 6 || l->p[0] != '\\' ||
@@ -283,14 +294,8 @@ answer_lex_string(struct answer_lex *l, size_t max, char *out,
 				return answer_lex_fail(l, ERR_BAD_RESPONSE,
 				    "lone surrogate \\u%04lx", cp);
 			l->p += 2;
-			lo = 0;
-			for (i = 0; i < 4; i++, l->p++) {
-				if (!isxdigit(*l->p))
-					return answer_lex_fail(l,
-					    ERR_BAD_RESPONSE, "bad \\u escape");
-				lo = lo * 16 + (unsigned long)(isdigit(*l->p) ?
-				    *l->p - '0' : (tolower(*l->p) - 'a' + 10));
-			}
+			if (answer_lex_hex4(l, &lo) == -1)
+				return -1;
 			if (lo < 0xdc00 || lo > 0xdfff)
 				return answer_lex_fail(l, ERR_BAD_RESPONSE,
 				    "lone surrogate \\u%04lx", cp);

@@ -13,18 +13,7 @@ SPOOLFILL="$abs_top_builddir/tests/tools/spoolfill"
 [ -x "$SPOOLFILL" ] || fail "$SPOOLFILL not built"
 MIB16=16777216
 
-start_platform "$T/p"
-start_hostile
-hostile_rules '[]'
-hostile_agent "$T/a"
-wait_activated
-wait_inventory 60 ">= 1"
-manifests_in() {
-	[ -s "$T/a/state/manifests/inventory.json" ] &&
-	    [ -s "$T/a/state/manifests/fim.json" ] &&
-	    [ -s "$T/a/state/manifests/vulnsigs.json" ]
-}
-wait_for 20 manifests_in || fail "manifests not downloaded"
+hostile_setup "$T/a"
 stop_agent
 cp -a "$T/a/state/manifests" "$T/manifests.before"
 cp "$T/a/state/profile.json" "$T/profile.before"

@@ -8,17 +8,7 @@
 . "$abs_top_srcdir/tests/lib-platform.sh"
 . "$abs_top_srcdir/tests/lib-hostile.sh"
 
-start_platform "$T/p"
-start_hostile
-hostile_rules '[]'
-hostile_agent "$T/a"
-wait_activated
-manifests_in() {
-	[ -s "$T/a/state/manifests/inventory.json" ] &&
-	    [ -s "$T/a/state/manifests/fim.json" ] &&
-	    [ -s "$T/a/state/manifests/vulnsigs.json" ]
-}
-wait_for 20 manifests_in || fail "manifests not downloaded: $(ls "$T/a/state/manifests")"
+hostile_setup "$T/a"
 cp "$T/a/state/state.json" "$T/state.before"
 ls "$T/a/state/manifests" > "$T/manifests.before"
 

@@ -12,12 +12,7 @@
 SPOOLFILL="$abs_top_builddir/tests/tools/spoolfill"
 [ -x "$SPOOLFILL" ] || fail "$SPOOLFILL not built"
 
-start_platform "$T/p"
-start_hostile
-hostile_rules '[]'
-hostile_agent "$T/a"
-wait_activated
-wait_inventory 60 ">= 1"
+hostile_setup "$T/a"
 stop_agent
 
 depth() { status_value .spool.depth; }

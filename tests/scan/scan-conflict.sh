@@ -12,18 +12,17 @@
 command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 CIDSERVE="$abs_top_srcdir/tests/tools/cid-serve.py"
 
-port_open() {
-	python3 -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1"
-}
-
-# serve CID MODE [DELAY]: a stand-in service on a free port; sets SP.
+# serve VAR CID MODE [DELAY]: a stand-in service on a free port, which
+# goes to VAR.
 serve() {
+	_var=$1
+	shift
 	SP=$(free_port)
 	python3 "$CIDSERVE" "$SP" "$@" 2>>"$T/cid-serve.err" &
 	_sp=$!
 	at_exit "kill $_sp 2>/dev/null"
 	wait_for 10 port_open "$SP" || fail "cid-serve.py did not start"
+	eval "$_var=$SP"
 }
 
 start_platform "$T/p"
@@ -34,21 +33,16 @@ LOW=$(printf '%s\n%s\n' "$A" "$B" | sort | head -n 1)
 HIGH=$(printf '%s\n%s\n' "$A" "$B" | sort | tail -n 1)
 
 note "ports that disagree, either one answering first"
-serve "$A" line 0.4
-PA=$SP
-serve "$B" line 0
-PB=$SP
-serve "$A" line 0
-PA2=$SP
+serve PA "$A" line 0.4
+serve PB "$B" line 0
+serve PA2 "$A" line 0
 "$SCAN" -p "$PA,$PB,$PA2" 127.0.0.1 > "$T/c1.txt" || fail "outpost-scan failed"
 assert_grep "$T/c1.txt" "^127\.0\.0\.1: conflicting correlation ids $LOW,$HIGH; open ports"
 assert_grep "$T/c1.txt" "^  $PB/tcp: correlation id $B\$"
 assert_grep "$T/c1.txt" "conflict: the ports answered with 2 different correlation ids"
 ! grep -q "^127\.0\.0\.1: correlation id" "$T/c1.txt" || fail "an id was chosen"
-serve "$A" line 0
-PA3=$SP
-serve "$B" line 0.4
-PB2=$SP
+serve PA3 "$A" line 0
+serve PB2 "$B" line 0.4
 "$SCAN" -p "$PA3,$PB2" 127.0.0.1 > "$T/c2.txt" || fail "outpost-scan failed"
 assert_grep "$T/c2.txt" "^127\.0\.0\.1: conflicting correlation ids $LOW,$HIGH; open ports"
 "$SCAN" --json -p "$PA,$PB,$PA2" 127.0.0.1 > "$T/c.json" || fail "--json failed"
@@ -75,14 +69,10 @@ assert_json ".assets[] | select(.agent_id == \"$AGENT_ID\") | .scan_ids | length
 assert_grep "$PDIR/log/platform.log" "ports answered with different correlation ids .*stored as a conflict, merged into no agent"
 
 note "one rule for the bytes after the line"
-serve "$A" extra
-PX=$SP
-serve "$A" extra-late 0.3
-PXL=$SP
-serve "$A" split 0.2
-PS=$SP
-serve "$A" hold 5
-PH=$SP
+serve PX "$A" extra
+serve PXL "$A" extra-late 0.3
+serve PS "$A" split 0.2
+serve PH "$A" hold 5
 "$SCAN" -t 1500 -p "$PX,$PXL,$PS,$PH" 127.0.0.1 > "$T/t.txt" ||
     fail "outpost-scan failed"
 assert_grep "$T/t.txt" "^  $PX/tcp: no correlation id: 1 unexpected bytes after the line\$"
