@@ -78,17 +78,17 @@ struct checkin {
 	int			 has_profile;
 	char			*profile_etag;
 	int			 interval;
-	int64_t			 interval_clamped;	/* last logged */
-	int64_t			 stale_id;	/* announced, not served */
+	int64_t			 interval_clamped; /* logged */
+	int64_t			 stale_id;	/* named, not served */
 	int64_t			 stale_version;
-	time_t			 stale_until;	/* not fetched again till */
-	int64_t			 fetch_id;	/* announced, being fetched */
+	time_t			 stale_until;	/* no fetch till */
+	int64_t			 fetch_id;	/* named, fetching */
 	int64_t			 fetch_version;
 	struct event		*timer;
 	struct http_call	*call;
 	enum checkin_phase	 phase;
 	int			 failures;
-	int			 asks;	/* server-driven steps in a row */
+	int			 asks;	/* server's asks in a row */
 	enum error_code		 last_error;
 	char			 last_detail[CHECKIN_MESSAGE_MAX];
 	time_t			 last_ok;
@@ -596,11 +596,13 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 	answer_heartbeat(r->json, &hb);
 	if (checkin_answer_is_ours(c, r, &hb, why, sizeof(why)) == -1) {
 		report_heartbeat_done(c->report, 0);
-		checkin_refuse(c, r, "heartbeat", hb.uninstall || hb.reactivate ?
-		    ERR_COMMAND_REFUSED : ERR_ANSWER_INVALID, "POST "
-		    "/agent/v1/heartbeat: %s%s", why, hb.uninstall ? "; its uninstall command is refused" :
-		    hb.reactivate ? "; its reactivate command is refused" :
-		    "; the answer is ignored");
+		checkin_refuse(c, r, "heartbeat", hb.uninstall ||
+		    hb.reactivate ? ERR_COMMAND_REFUSED : ERR_ANSWER_INVALID,
+		    "POST "
+		    "/agent/v1/heartbeat: %s; %s", why, hb.uninstall ?
+		    "its uninstall command is refused" : hb.reactivate ?
+		    "its reactivate command is refused" :
+		    "the answer is ignored");
 		return;
 	}
 	report_heartbeat_done(c->report, 1);

@@ -56,7 +56,11 @@ T0=$(now)
 sleep 90
 ACT=$(requests POST /agent/v1/activate "$T0")
 HB=$(requests POST /agent/v1/heartbeat "$T0")
-note "in 90 s: $ACT activations, $HB heartbeats"
+T30=$(awk -v t="$T0" 'BEGIN { printf "%.3f", t + 30 }')
+LATE=$(($(requests POST /agent/v1/activate "$T30") +
+    $(requests POST /agent/v1/heartbeat "$T30")))
+note "in 90 s: $ACT activations, $HB heartbeats; $LATE requests in the last 60 s"
+[ "$LATE" -le 6 ] || fail "$LATE requests in a minute once paced"
 [ "$ACT" -ge 2 ] || fail "the agent did not re-activate ($ACT)"
 [ "$ACT" -le 7 ] || fail "$ACT activations in 90 s: not paced"
 [ "$HB" -le 8 ] || fail "$HB heartbeats in 90 s: not paced"
