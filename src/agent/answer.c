@@ -590,6 +590,7 @@ static const char *
 answer_check_string(const struct answer_member *m, const char *v, size_t n)
 {
 	const char	*dot;
+	char		 id[37];
 
 	switch (m->type) {
 	case ANSWER_STRING:
@@ -607,15 +608,10 @@ answer_check_string(const struct answer_member *m, const char *v, size_t n)
 			    "(101 bytes)";
 		if (strlen(v) != n)
 			return "a NUL byte in the credential";
-		{
-			char	id[37];
-
-			memcpy(id, v, 36);
-			id[36] = '\0';
-			if (!answer_is_uuid(id) || !answer_is_hex(dot + 1, 64))
-				return "expected <agent_id>.<64 lower-case "
-				    "hex digits>";
-		}
+		memcpy(id, v, 36);
+		id[36] = '\0';
+		if (!answer_is_uuid(id) || !answer_is_hex(dot + 1, 64))
+			return "expected <agent_id>.<64 lower-case hex digits>";
 		return NULL;
 	case ANSWER_PEM:
 		if (n > m->max_len || strlen(v) != n)
