@@ -10,12 +10,6 @@ CONNECT_PROXY="$abs_top_srcdir/tests/tools/connect-proxy.py"
 command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
 command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 
-# port_open PORT: does something accept TCP connections on 127.0.0.1:PORT?
-port_open() {
-	python3 -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1"
-}
-
 # make_ca NAME: a CA in $T/NAME-ca.pem and $T/NAME-ca.key.
 make_ca() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

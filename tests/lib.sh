@@ -105,6 +105,12 @@ wait_for() {
 	return 1
 }
 
+# port_open PORT: does something accept TCP connections on 127.0.0.1:PORT?
+port_open() {
+	python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1"
+}
+
 # Assert that file $1 contains the extended regular expression $2.
 assert_grep() {
 	grep -Eq -- "$2" "$1" || fail "$1 does not match /$2/"

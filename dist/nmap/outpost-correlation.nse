@@ -85,11 +85,20 @@ action = function(host, port)
     stdnse.debug1("connect: %s", err)
     return nil
   end
-  local line
-  status, line = socket:receive_buf("\n", true)
+  -- One rule however the bytes arrive (docs/protocol.md section 6): read
+  -- until the service ends the stream or the timeout, then judge all of
+  -- it at once; a byte after the line makes it no correlation line.
+  local line, chunk = ""
+  while #line <= 48 do
+    status, chunk = socket:receive()
+    if not status then
+      break
+    end
+    line = line .. chunk
+  end
   socket:close()
-  if not status then
-    stdnse.debug1("no line: %s", line)
+  if line == "" then
+    stdnse.debug1("no line: %s", chunk)
     return nil
   end
   local cid = string.match(line, LINE_PATTERN)

@@ -1,9 +1,11 @@
 /*
  * api-client.c: the agent API client: one call is one request of the
  * agent API of docs/protocol.md (/agent/v1) on top of http.c, with the
- * agent credential, a JSON body and the platform's error codes mapped to
- * the agent's. Nothing here is durable: uploads that must survive a
- * restart go through the upload queue (upload-queue.c).
+ * agent credential and a JSON body; every answer is capped and judged by
+ * its endpoint's contract (answer.c), so that callers see either a
+ * checked object or an error code with the real cause. Nothing here is
+ * durable: uploads that must survive a restart go through the upload
+ * queue (upload-queue.c).
  */
 #include "config.h"
 
@@ -13,9 +15,9 @@
 
 #include <json-c/json.h>
 
+#include "answer.h"
 #include "compat.h"
 #include "http.h"
-#include "jsonutil.h"
 #include "log.h"
 #include "api-client.h"
 
@@ -26,6 +28,8 @@ struct api_client {
 	struct http	*http;
 	char		*base_url;
 	char		*auth;		/* "Authorization: Bearer ..." or NULL */
+	unsigned int	 credential_gen;	/* 0 while auth is NULL */
+	unsigned int	 generations;		/* credentials set so far */
 };
 
 /* One call in flight: what to tell whom. */
@@ -34,6 +38,9 @@ struct api_client_call {
 	void			*arg;
 	char			*method;
 	char			*path;
+	const struct answer_contract *contract;
+	int			 is_conditional;
+	unsigned int		 credential_gen;
 };
 
 /* Make a client. Returns it, or NULL. */
@@ -82,29 +89,19 @@ api_client_set_credential(struct api_client *p, const char *credential)
 		explicit_bzero(p->auth, strlen(p->auth));
 	free(p->auth);
 	p->auth = NULL;
+	p->credential_gen = 0;
 	if (credential != NULL &&
 	    asprintf(&p->auth, "Authorization: Bearer %s", credential) == -1)
 		p->auth = NULL;
+	if (p->auth != NULL)
+		p->credential_gen = ++p->generations;
 }
 
-/* Map the platform's error code to the agent's. */
-static enum error_code
-api_client_map_error(long status, const char *api_error, enum error_code dflt)
+/* The generation of the credential in use (0: none). */
+unsigned int
+api_client_credential_gen(const struct api_client *p)
 {
-	if (api_error == NULL)
-		return dflt;
-	if (strcmp(api_error, "agent_uninstalled") == 0)
-		return ERR_UNINSTALLED;
-	if (strcmp(api_error, "credential_revoked") == 0 ||
-	    strcmp(api_error, "invalid_credential") == 0 ||
-	    strcmp(api_error, "unknown_agent") == 0 ||
-	    strcmp(api_error, "missing_credential") == 0)
-		return ERR_CREDENTIAL_REVOKED;
-	if (strcmp(api_error, "invalid_activation_id") == 0 ||
-	    strcmp(api_error, "invalid_customer_id") == 0 ||
-	    strcmp(api_error, "activation_key_disabled") == 0)
-		return ERR_ACTIVATION_REJECTED;
-	return dflt;
+	return p->credential_gen;
 }
 
 /* Free a call's bookkeeping (also when it was cancelled). */
@@ -118,48 +115,40 @@ api_client_call_free(void *arg)
 	free(call);
 }
 
-/* A request finished: parse the body and tell the caller. */
+/* A request finished: judge the answer by its contract, tell the caller. */
 static void
 api_client_done(const struct http_response *resp, void *arg)
 {
 	struct api_client_call	*call = arg;
 	struct api_client_reply	 reply;
-	char			 err[128], detail[HTTP_DETAIL_MAX + 256];
-	const char		*message;
+	struct answer_wire	 w;
+	struct answer		 a;
+
+	memset(&w, 0, sizeof(w));
+	w.method = call->method;
+	w.path = call->path;
+	w.transport = resp->error;
+	w.transport_detail = resp->detail;
+	w.status = resp->status;
+	w.content_type = resp->content_type;
+	w.location = resp->location;
+	w.body = resp->body;
+	w.body_len = resp->body_len;
+	w.is_conditional = call->is_conditional;
+	w.proxy = resp->proxy;
+	answer_judge(call->contract, &w, &a);
 
 	memset(&reply, 0, sizeof(reply));
 	reply.http = resp;
 	reply.status = resp->status;
-	reply.error = resp->error;
-	reply.detail = resp->detail;
-	if (resp->body_len > 0 && resp->content_type != NULL &&
-	    strncmp(resp->content_type, "application/json", 16) == 0)
-		reply.json = json_parse_object(resp->body, resp->body_len, err,
-		    sizeof(err));
-	if (reply.json != NULL)
-		reply.api_error = json_get_string(reply.json, "error");
-	if (resp->status >= 400) {
-		reply.error = api_client_map_error(resp->status, reply.api_error,
-		    resp->error != ERR_NONE ? resp->error : ERR_HTTP);
-		message = reply.json != NULL ?
-		    json_get_string(reply.json, "message") : NULL;
-		snprintf(detail, sizeof(detail), "%s %s: HTTP %ld%s%s%s%s",
-		    call->method, call->path, resp->status,
-		    reply.api_error != NULL ? " " : "",
-		    reply.api_error != NULL ? reply.api_error : "",
-		    message != NULL ? ": " : "",
-		    message != NULL ? message : "");
-		reply.detail = detail;
-	} else if (resp->status >= 200 && resp->status < 300 &&
-	    resp->status != 204 && reply.json == NULL) {
-		reply.error = ERR_BAD_RESPONSE;
-		snprintf(detail, sizeof(detail), "%s %s: HTTP %ld without a "
-		    "JSON object body", call->method, call->path,
-		    resp->status);
-		reply.detail = detail;
-	}
+	reply.error = a.error;
+	reply.detail = a.detail != NULL ? a.detail : resp->detail;
+	reply.api_error = a.api_error;
+	reply.json = a.error == ERR_NONE ? a.json : NULL;
+	reply.is_not_modified = a.is_not_modified;
+	reply.credential_gen = call->credential_gen;
 	call->cb(&reply, call->arg);
-	json_object_put(reply.json);
+	answer_clear(&a);
 	api_client_call_free(call);
 }
 
@@ -184,6 +173,7 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
     const char *text, size_t len, const char *if_none_match,
     api_client_done_cb cb, void *arg)
 {
+	const struct answer_contract *contract;
 	struct http_request	 req;
 	struct api_client_call	*call;
 	struct http_call	*hc;
@@ -191,6 +181,11 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	char			*url = NULL, *inm = NULL;
 	size_t			 n = 0;
 
+	if ((contract = answer_contract_find(method, path)) == NULL) {
+		log_warnx("platform API client: %s %s has no answer contract",
+		    method, path);
+		return NULL;
+	}
 	if ((call = calloc(1, sizeof(*call))) == NULL ||
 	    (call->method = strdup(method)) == NULL ||
 	    (call->path = strdup(path)) == NULL ||
@@ -205,14 +200,18 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	}
 	call->cb = cb;
 	call->arg = arg;
+	call->contract = contract;
+	call->credential_gen = p->auth != NULL ? p->credential_gen : 0;
 	headers[n++] = "Accept: application/json";
 	if (text != NULL)
 		headers[n++] = "Content-Type: application/json";
 	if (p->auth != NULL)
 		headers[n++] = p->auth;
 	if (if_none_match != NULL &&
-	    asprintf(&inm, "If-None-Match: %s", if_none_match) != -1)
+	    asprintf(&inm, "If-None-Match: %s", if_none_match) != -1) {
 		headers[n++] = inm;
+		call->is_conditional = 1;
+	}
 	headers[n] = NULL;
 
 	memset(&req, 0, sizeof(req));
@@ -222,6 +221,7 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	req.body = text;
 	req.body_len = len;
 	req.gzip_body = len >= UPLINK_GZIP_MIN;
+	req.max_response = contract->budget.max_bytes;
 	req.arg_free = api_client_call_free;
 	hc = http_request(p->http, &req, api_client_done, call);
 	free(url);

@@ -16,13 +16,21 @@ struct json_object;
 struct api_client;
 struct proxy_config;
 
-/* What a completion callback gets; valid only during the callback. */
+/*
+ * What a completion callback gets; valid only during the callback. The
+ * answer was judged against its endpoint's contract (answer.h): error is
+ * ERR_NONE only when the contract holds, and then json is the checked
+ * object (NULL for a 304 and for the raw bodies of signed manifests,
+ * which are in http->body).
+ */
 struct api_client_reply {
-	enum error_code			 error;	/* ERR_NONE on 2xx/304 */
+	enum error_code			 error;	/* ERR_NONE: as contracted */
 	const char			*detail;	/* one log line */
 	long				 status;	/* HTTP status, or 0 */
-	const char			*api_error;	/* body's "error" */
-	struct json_object		*json;	/* body object, or NULL */
+	const char			*api_error;	/* >= 400 body's "error" */
+	struct json_object		*json;	/* checked object, or NULL */
+	int				 is_not_modified;	/* 304 */
+	unsigned int			 credential_gen;	/* sent with */
 	const struct http_response	*http;
 };
 
@@ -39,9 +47,18 @@ void		 api_client_free(struct api_client *);
 /* Send this credential ("<agent_id>.<secret>") from now on; NULL: none. */
 void		 api_client_set_credential(struct api_client *, const char *);
 /*
+ * The generation of the credential in use: it changes with every
+ * api_client_set_credential(), so a reply whose credential_gen is the
+ * current one answered a request that carried the current credential
+ * (0: none was sent).
+ */
+unsigned int	 api_client_credential_gen(const struct api_client *);
+/*
  * Start METHOD path (e.g. "/agent/v1/heartbeat") with an optional JSON
- * body (gzip'd when large) and If-None-Match. Returns the call, or NULL if
- * it could not be started (logged).
+ * body (gzip'd when large) and If-None-Match; the answer is capped and
+ * judged by the endpoint's contract (answer.h). Returns the call, or NULL
+ * if it could not be started (logged; also for a path without a
+ * contract).
  */
 struct http_call *api_client_call(struct api_client *, const char *method,
 		    const char *path, struct json_object *body,

@@ -25,7 +25,9 @@
 #include <json-c/json.h>
 
 #include "agent-conf.h"
+#include "answer.h"
 #include "api-client.h"
+#include "backoff.h"
 #include "checkin.h"
 #include "compat.h"
 #include "fileio.h"
@@ -40,8 +42,6 @@
 #include "state.h"
 #include "upload-queue.h"
 
-#define CHECKIN_BACKOFF_MIN	5	/* seconds after the first failure */
-#define CHECKIN_BACKOFF_MAX	300
 #define CHECKIN_INTERVAL	60	/* before any profile says otherwise */
 #define CHECKIN_MESSAGE_MAX	512
 
@@ -78,10 +78,17 @@ struct checkin {
 	int			 has_profile;
 	char			*profile_etag;
 	int			 interval;
+	int64_t			 interval_clamped; /* logged */
+	int64_t			 stale_id;	/* named, not served */
+	int64_t			 stale_version;
+	time_t			 stale_until;	/* no fetch till */
+	int64_t			 fetch_id;	/* named, fetching */
+	int64_t			 fetch_version;
 	struct event		*timer;
 	struct http_call	*call;
 	enum checkin_phase	 phase;
 	int			 failures;
+	int			 asks;	/* server's asks in a row */
 	enum error_code		 last_error;
 	char			 last_detail[CHECKIN_MESSAGE_MAX];
 	time_t			 last_ok;
@@ -97,17 +104,6 @@ struct checkin {
 static void	checkin_step(struct checkin *);
 static void	checkin_schedule(struct checkin *, int seconds);
 
-/* Seconds with +-10 % jitter, so a fleet does not wake together. */
-static int
-checkin_jitter(int seconds)
-{
-	int	 spread = seconds / 10;
-
-	if (spread == 0)
-		return seconds;
-	return seconds - spread + (int)(random() % (2 * spread + 1));
-}
-
 /* Tell the waiting caller, if any, how the cycle ended. */
 static void
 checkin_finish_wait(struct checkin *c, int ok, const char *message)
@@ -119,13 +115,18 @@ checkin_finish_wait(struct checkin *c, int ok, const char *message)
 		w.done(ok, message, w.arg);
 }
 
-/* An exchange failed: log once per change of cause, back off. */
+/*
+ * An exchange failed: log once per change of cause, back off. The
+ * failures count until a whole cycle (activation, heartbeat, profile)
+ * went through, so a server that answers one step and fails the next
+ * is paced like one that fails them all.
+ */
 static void
 checkin_failed(struct checkin *c, const struct api_client_reply *r,
     const char *what)
 {
 	char	 message[CHECKIN_MESSAGE_MAX];
-	int	 delay, i;
+	int	 delay;
 
 	c->failures++;
 	snprintf(message, sizeof(message), "%s: %s", what,
@@ -140,25 +141,51 @@ checkin_failed(struct checkin *c, const struct api_client_reply *r,
 	} else
 		log_debug("%s again (attempt %d): %s", error_id(r->error),
 		    c->failures, message);
-	delay = CHECKIN_BACKOFF_MIN;
-	for (i = 1; i < c->failures && delay < CHECKIN_BACKOFF_MAX; i++)
-		delay *= 2;
-	if (delay > CHECKIN_BACKOFF_MAX)
-		delay = CHECKIN_BACKOFF_MAX;
+	delay = backoff_delay(c->failures);
 	if (c->interval > 0 && delay > c->interval && c->failures < 3)
-		delay = c->interval;
-	checkin_schedule(c, checkin_jitter(delay));
+		delay = backoff_jitter(c->interval);
+	checkin_schedule(c, delay);
 }
 
-/* An exchange succeeded: clear transport errors, note the proxy. */
+/*
+ * The platform asked for a step it may ask for again (what: "re-
+ * activation"): take it through the same back-off as a failure, with the
+ * reason logged. The first request in a row is taken at once.
+ */
 static void
-checkin_succeeded(struct checkin *c, const struct api_client_reply *r)
+checkin_pace(struct checkin *c, const char *what)
+{
+	int	 delay;
+
+	delay = c->failures > 0 ? backoff_delay(c->failures) : 0;
+	c->failures++;
+	if (++c->asks == 1)
+		log_info("the platform asks for %s%s", what, delay > 0 ?
+		    "; after the back-off" : "");
+	else if (c->asks == 2)
+		log_warnx("the platform asks for %s again before a check-in "
+		    "went through; pacing it with the back-off (next in %d s, "
+		    "up to %d s)", what, delay, BACKOFF_MAX);
+	else
+		log_debug("the platform asks for %s again (%d in a row); next "
+		    "in %d s", what, c->asks, delay);
+	checkin_schedule(c, delay);
+}
+
+/*
+ * A whole check-in cycle went through: clear the failures and the
+ * transport errors, note the proxy, tell the waiter, plan the next one.
+ */
+static void
+checkin_cycle_done(struct checkin *c, const struct api_client_reply *r,
+    const char *message)
 {
 	if (c->failures > 0)
 		log_info("platform %s reachable again after %d failed "
 		    "attempt%s", c->platform_url, c->failures,
 		    c->failures == 1 ? "" : "s");
 	c->failures = 0;
+	c->asks = 0;
 	c->last_error = ERR_NONE;
 	c->last_detail[0] = '\0';
 	report_clear_transport(c->report);
@@ -166,6 +193,26 @@ checkin_succeeded(struct checkin *c, const struct api_client_reply *r)
 	c->proxy_used = NULL;
 	if (r->http != NULL && r->http->proxy != NULL)
 		c->proxy_used = strdup(r->http->proxy);
+	checkin_finish_wait(c, 1, message);
+	checkin_schedule(c, backoff_jitter(c->interval));
+}
+
+/* Fail the exchange r (of what) with code and a reason of our own. */
+static void __attribute__((format(printf, 5, 6)))
+checkin_refuse(struct checkin *c, const struct api_client_reply *r,
+    const char *what, enum error_code code, const char *fmt, ...)
+{
+	struct api_client_reply	 bad = *r;
+	char			 detail[CHECKIN_MESSAGE_MAX];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	bad.error = code;
+	bad.detail = detail;
+	checkin_finish_wait(c, 0, detail);
+	checkin_failed(c, &bad, what);
 }
 
 /* Fire the step timer. */
@@ -316,6 +363,9 @@ checkin_new_profile(struct checkin *c, struct json_object *doc, char *err,
 {
 	struct profile	 p;
 
+	if (answer_check_members(answer_contract(ANSWER_PROFILE)->members, doc,
+	    err, errlen) == -1)
+		return -1;
 	profile_default(&p);
 	if (profile_parse(&p, doc, err, errlen) == -1)
 		return -1;
@@ -415,14 +465,12 @@ static void
 checkin_profile_cb(const struct api_client_reply *r, void *arg)
 {
 	struct checkin		*c = arg;
-	struct api_client_reply	 bad;
-	char			 err[128];
+	char			 err[256];
 
 	c->call = NULL;
 	c->phase = CHECKIN_IDLE;
-	if (r->status == 304) {
-		checkin_finish_wait(c, 1, "checked in");
-		checkin_schedule(c, checkin_jitter(c->interval));
+	if (r->is_not_modified) {
+		checkin_cycle_done(c, r, "checked in");
 		return;
 	}
 	if (r->error != ERR_NONE) {
@@ -431,38 +479,85 @@ checkin_profile_cb(const struct api_client_reply *r, void *arg)
 		return;
 	}
 	if (checkin_new_profile(c, r->json, err, sizeof(err)) == -1) {
-		bad = *r;
-		bad.error = ERR_BAD_RESPONSE;
-		bad.detail = err;
-		checkin_finish_wait(c, 0, bad.detail);
-		checkin_failed(c, &bad, "profile fetch");
+		checkin_refuse(c, r, "profile fetch", ERR_ANSWER_INVALID,
+		    "profile %s; profile %lld version %lld stays in force", err,
+		    (long long)c->profile.id, (long long)c->profile.version);
 		return;
 	}
-	checkin_finish_wait(c, 1, "checked in; new profile in force");
-	checkin_schedule(c, checkin_jitter(c->interval));
+	if (c->fetch_id > 0 && (c->profile.id != c->fetch_id ||
+	    c->profile.version != c->fetch_version)) {
+		/* Not fetched again for a while, unless another is named. */
+		log_warnx("the platform announced profile %lld version %lld "
+		    "but serves %lld version %lld; not fetching it again for "
+		    "%d s unless the announcement changes",
+		    (long long)c->fetch_id, (long long)c->fetch_version,
+		    (long long)c->profile.id, (long long)c->profile.version,
+		    BACKOFF_MAX);
+		c->stale_id = c->fetch_id;
+		c->stale_version = c->fetch_version;
+		c->stale_until = time(NULL) + BACKOFF_MAX;
+	}
+	checkin_cycle_done(c, r, "checked in; new profile in force");
 }
 
-/* Fetch the profile. */
+/* Fetch the profile the platform announced (id and version, or -1). */
 static void
-checkin_fetch_profile(struct checkin *c)
+checkin_fetch_profile(struct checkin *c, int64_t id, int64_t version)
 {
+	c->fetch_id = id;
+	c->fetch_version = version;
 	c->phase = CHECKIN_PROFILE;
 	c->call = api_client_call(c->platform, "GET", "/agent/v1/profile", NULL,
 	    c->has_profile ? c->profile_etag : NULL, checkin_profile_cb, c);
 	if (c->call == NULL) {
 		c->phase = CHECKIN_IDLE;
-		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
+		checkin_schedule(c, BACKOFF_MIN);
 	}
 }
 
-/* Estimate the clock skew from the answer's server_time. */
-static void
-checkin_note_time(struct checkin *c, struct json_object *json)
+/*
+ * May the heartbeat answer r (hb) act on this agent? It must name this
+ * agent's id and answer a request that carried this agent's current
+ * credential. Returns 0, or -1 with why.
+ */
+static int
+checkin_answer_is_ours(struct checkin *c, const struct api_client_reply *r,
+    const struct answer_heartbeat *hb, char *why, size_t len)
 {
-	int64_t	 server;
+	if (c->state.agent_id == NULL || hb->agent_id == NULL ||
+	    strcmp(hb->agent_id, c->state.agent_id) != 0) {
+		snprintf(why, len, "the answer names agent %s, this agent is "
+		    "%s", hb->agent_id != NULL ? hb->agent_id : "none",
+		    c->state.agent_id != NULL ? c->state.agent_id : "none");
+		return -1;
+	}
+	if (r->credential_gen == 0 ||
+	    r->credential_gen != api_client_credential_gen(c->platform)) {
+		snprintf(why, len, "the answer is to a request that did not "
+		    "carry this agent's current credential");
+		return -1;
+	}
+	return 0;
+}
 
-	if (json != NULL && json_get_int64(json, "server_time", &server) == 0)
-		c->clock_skew = (long)(time(NULL) - server);
+/* The interval the heartbeat answer names, clamped to the platform's. */
+static void
+checkin_set_interval(struct checkin *c, const struct answer_heartbeat *hb)
+{
+	int64_t	 v;
+	int	 is_clamped;
+
+	if (!hb->has_interval)
+		return;
+	v = answer_clamp(hb->interval, PROFILE_HEARTBEAT_MIN,
+	    PROFILE_HEARTBEAT_MAX, &is_clamped);
+	if (is_clamped && hb->interval != c->interval_clamped)
+		log_warnx("heartbeat answer: heartbeat_interval %lld is "
+		    "outside the platform's %d..%d seconds; using %lld",
+		    (long long)hb->interval, PROFILE_HEARTBEAT_MIN,
+		    PROFILE_HEARTBEAT_MAX, (long long)v);
+	c->interval_clamped = is_clamped ? hb->interval : 0;
+	c->interval = (int)v;
 }
 
 /* The answer to POST /agent/v1/heartbeat. */
@@ -470,19 +565,21 @@ static void
 checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 {
 	struct checkin		*c = arg;
-	struct json_object	*cmds, *cmd;
-	int64_t			 v, id = -1, version = -1;
-	size_t			 i, n;
-	int			 do_reactivate = 0;
+	struct answer_heartbeat	 hb;
+	char			 why[256];
 
 	c->call = NULL;
 	c->phase = CHECKIN_IDLE;
+	if (r->error != ERR_NONE)
+		report_heartbeat_done(c->report, 0);
 	if (r->error == ERR_UNINSTALLED) {
-		checkin_uninstalled(c);
+		/* Only the command in a 200 uninstalls (protocol 3.3). */
+		checkin_refuse(c, r, "heartbeat", ERR_COMMAND_REFUSED, "%s; an "
+		    "uninstall comes only as the command of a heartbeat answer "
+		    "naming this agent: not acting on it", r->detail);
 		return;
 	}
 	if (r->error == ERR_CREDENTIAL_REVOKED) {
-		report_heartbeat_done(c->report, 0);
 		checkin_finish_wait(c, 0, r->detail);
 		checkin_failed(c, r, "heartbeat");
 		/* The identity is no longer good: activate again. */
@@ -492,60 +589,65 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 		return;
 	}
 	if (r->error != ERR_NONE) {
-		report_heartbeat_done(c->report, 0);
 		checkin_finish_wait(c, 0, r->detail);
 		checkin_failed(c, r, "heartbeat");
 		return;
 	}
+	answer_heartbeat(r->json, &hb);
+	if (checkin_answer_is_ours(c, r, &hb, why, sizeof(why)) == -1) {
+		report_heartbeat_done(c->report, 0);
+		checkin_refuse(c, r, "heartbeat", hb.uninstall ||
+		    hb.reactivate ? ERR_COMMAND_REFUSED : ERR_ANSWER_INVALID,
+		    "POST "
+		    "/agent/v1/heartbeat: %s; %s", why, hb.uninstall ?
+		    "its uninstall command is refused" : hb.reactivate ?
+		    "its reactivate command is refused" :
+		    "the answer is ignored");
+		return;
+	}
 	report_heartbeat_done(c->report, 1);
-	checkin_succeeded(c, r);
 	c->heartbeats++;
 	c->last_ok = time(NULL);
-	checkin_note_time(c, r->json);
+	if (hb.has_server_time)
+		c->clock_skew = (long)(time(NULL) - hb.server_time);
 	upload_kick(c->upload);
-	if (json_object_object_get_ex(r->json, "commands", &cmds) &&
-	    json_object_is_type(cmds, json_type_array)) {
-		n = json_object_array_length(cmds);
-		for (i = 0; i < n; i++) {
-			cmd = json_object_array_get_idx(cmds, i);
-			if (!json_object_is_type(cmd, json_type_string))
-				continue;
-			if (strcmp(json_object_get_string(cmd),
-			    "uninstall") == 0) {
-				checkin_uninstalled(c);
-				return;
-			}
-			if (strcmp(json_object_get_string(cmd),
-			    "reactivate") == 0)
-				do_reactivate = 1;
-		}
+	if (hb.unknown > 0)
+		log_debug("heartbeat answer: %d command%s this agent does not "
+		    "know, ignored", hb.unknown, hb.unknown == 1 ? "" : "s");
+	if (hb.uninstall) {
+		checkin_uninstalled(c);
+		return;
 	}
-	if (do_reactivate) {
-		log_info("the platform asks this agent to activate again");
+	if (hb.reactivate) {
+		/* Acted on once per answer, paced like a failure. */
 		c->is_activated = 0;
 		upload_set_client(c->upload, NULL);
 		c->is_reactivating = 1;
-		checkin_schedule(c, 0);
+		c->not_activated_why = "the platform asked for re-activation";
+		checkin_finish_wait(c, 1, "checked in; re-activating");
+		checkin_pace(c, "re-activation");
 		return;
 	}
-	if (json_get_int64(r->json, "heartbeat_interval", &v) == 0 &&
-	    v >= 1 && v <= 86400)
-		c->interval = (int)v;
+	checkin_set_interval(c, &hb);
 	if (c->hooks.checked_in != NULL)
 		c->hooks.checked_in(r->json, c->hooks.arg);
-	json_get_int64(r->json, "profile_id", &id);
-	json_get_int64(r->json, "profile_version", &version);
-	if (!c->has_profile || (id >= 0 && id != c->profile.id) ||
-	    (version >= 0 && version != c->profile.version)) {
+	if (!c->has_profile || ((hb.profile_id >= 0 &&
+	    hb.profile_id != c->profile.id) || (hb.profile_version >= 0 &&
+	    hb.profile_version != c->profile.version))) {
+		if (c->has_profile && hb.profile_id == c->stale_id &&
+		    hb.profile_version == c->stale_version &&
+		    time(NULL) < c->stale_until) {
+			checkin_cycle_done(c, r, "checked in");
+			return;
+		}
 		log_info("platform has profile %lld version %lld (in force: "
-		    "%lld version %lld); fetching it", (long long)id,
-		    (long long)version, (long long)c->profile.id,
-		    (long long)c->profile.version);
-		checkin_fetch_profile(c);
+		    "%lld version %lld); fetching it",
+		    (long long)hb.profile_id, (long long)hb.profile_version,
+		    (long long)c->profile.id, (long long)c->profile.version);
+		checkin_fetch_profile(c, hb.profile_id, hb.profile_version);
 		return;
 	}
-	checkin_finish_wait(c, 1, "checked in");
-	checkin_schedule(c, checkin_jitter(c->interval));
+	checkin_cycle_done(c, r, "checked in");
 }
 
 /* Send a heartbeat. */
@@ -572,21 +674,8 @@ checkin_heartbeat(struct checkin *c)
 	if (c->call == NULL) {
 		c->phase = CHECKIN_IDLE;
 		report_heartbeat_done(c->report, 0);
-		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
+		checkin_schedule(c, BACKOFF_MIN);
 	}
-}
-
-/* Copy member key of obj into *field. Returns 0, or -1 if absent. */
-static int
-checkin_take(struct json_object *obj, const char *key, char **field)
-{
-	const char	*v = json_get_string(obj, key);
-
-	if (v == NULL || v[0] == '\0')
-		return -1;
-	free(*field);
-	*field = strdup(v);
-	return *field != NULL ? 0 : -1;
 }
 
 /* The answer to POST /agent/v1/activate. */
@@ -596,8 +685,7 @@ checkin_activate_cb(const struct api_client_reply *r, void *arg)
 	struct checkin		*c = arg;
 	struct json_object	*profile;
 	struct state		 st;
-	struct api_client_reply	 bad;
-	char			 err[128];
+	char			 err[256];
 	int			 rc;
 
 	c->call = NULL;
@@ -607,22 +695,15 @@ checkin_activate_cb(const struct api_client_reply *r, void *arg)
 		checkin_failed(c, r, "activation");
 		return;
 	}
-	memset(&st, 0, sizeof(st));
-	if (checkin_take(r->json, "agent_id", &st.agent_id) == -1 ||
-	    checkin_take(r->json, "credential", &st.credential) == -1 ||
-	    checkin_take(r->json, "correlation_id", &st.correlation_id) == -1 ||
-	    checkin_take(r->json, "manifest_public_key",
-	    &st.manifest_public_key) == -1) {
-		state_free(&st);
-		bad = *r;
-		bad.error = ERR_BAD_RESPONSE;
-		bad.detail = "activation answer lacks agent_id, credential, "
-		    "correlation_id or manifest_public_key";
-		checkin_finish_wait(c, 0, bad.detail);
-		checkin_failed(c, &bad, "activation");
+	/* Everything is checked before anything is written. */
+	if (answer_activation(r->json, c->conf->customer_id, &st, err,
+	    sizeof(err)) == -1) {
+		checkin_refuse(c, r, "activation", ERR_ANSWER_INVALID, "POST "
+		    "/agent/v1/activate: HTTP %ld answer: %s; nothing written "
+		    "to %s", r->status, err, STATE_FILE_NAME);
 		return;
 	}
-	if (checkin_take(r->json, "customer_id", &st.customer_id) == -1)
+	if (st.customer_id == NULL)
 		st.customer_id = strdup(c->conf->customer_id);
 	st.activation_id = strdup(c->conf->activation_id);
 	st.platform_url = strdup(c->conf->platform_url);
@@ -640,7 +721,6 @@ checkin_activate_cb(const struct api_client_reply *r, void *arg)
 	c->not_activated_why = NULL;
 	api_client_set_credential(c->platform, st.credential);
 	upload_set_client(c->upload, c->platform);
-	checkin_succeeded(c, r);
 	if (c->hooks.identity != NULL)
 		c->hooks.identity(&c->state, c->hooks.arg);
 	log_info("activated with %s as agent %s (customer %s, correlation id "
@@ -683,7 +763,7 @@ checkin_activate(struct checkin *c)
 	json_object_put(body);
 	if (c->call == NULL) {
 		c->phase = CHECKIN_IDLE;
-		checkin_schedule(c, CHECKIN_BACKOFF_MIN);
+		checkin_schedule(c, BACKOFF_MIN);
 	}
 }
 
@@ -872,6 +952,15 @@ checkin_deregister_cb(const struct api_client_reply *r, void *arg)
 
 	c->call = NULL;
 	c->phase = CHECKIN_IDLE;
+	if (r->error == ERR_NONE && strcmp(json_get_string(r->json,
+	    "agent_id"), c->state.agent_id) != 0) {
+		log_warnx("deregistration failed: %s: the answer names agent "
+		    "%s", error_id(ERR_ANSWER_INVALID), json_get_string(r->json,
+		    "agent_id"));
+		checkin_finish_wait(c, 0, "the platform's answer names another "
+		    "agent");
+		return;
+	}
 	if (r->error == ERR_NONE || r->error == ERR_UNINSTALLED) {
 		log_info("deregistered agent %s from %s", c->state.agent_id,
 		    c->platform_url);
@@ -977,7 +1066,7 @@ checkin_free(struct checkin *c)
 	checkin_finish_wait(c, 0, "outpostd is stopping");
 	if (c->call != NULL)
 		http_cancel(c->call);
-	/* The upload queue outlives us: take its calls off the client. */
+	/* An upload in flight on this client goes with it, not after it. */
 	upload_set_client(c->upload, NULL);
 	api_client_free(c->platform);
 	proxy_config_free(&c->proxies);

@@ -96,8 +96,39 @@ static const struct error_info error_table[] = {
 	    "platform_url and what answers at it" },
 	{ ERR_BAD_RESPONSE, "E406", "bad_response",
 	    "the platform answer could not be decoded",
-	    "a corrupt compressed body, or not the platform answering",
+	    "an empty body, a body that is not JSON, a corrupt compressed "
+	    "body, or not the platform answering",
 	    "platform_url and what answers at it" },
+	{ ERR_REDIRECTED, "E407", "redirect_refused",
+	    "the platform answered with a redirect, which the agent never "
+	    "follows",
+	    "a captive portal or TLS-inspecting proxy sending a sign-in "
+	    "page, or a platform_url that is not the platform",
+	    "the Location named in agent.log; proxy.conf, platform_url" },
+	{ ERR_UNEXPECTED_STATUS, "E408", "unexpected_status",
+	    "the platform answered with a status this request never gets",
+	    "a proxy or a half-upgraded platform answering 204, 304 to an "
+	    "unconditional request, or another success status",
+	    "the status and URL in agent.log; docs/protocol.md for the "
+	    "answers of that endpoint" },
+	{ ERR_ANSWER_INVALID, "E409", "answer_invalid",
+	    "the platform answer lacks a member or has one of the wrong "
+	    "type or value",
+	    "a half-upgraded or broken platform, or something else "
+	    "answering for it",
+	    "the member named in agent.log against docs/protocol.md" },
+	{ ERR_ANSWER_OVER_LIMIT, "E410", "answer_over_limit",
+	    "the platform answer passes the agent's parse limits",
+	    "nesting, a number of members or elements, or a string longer "
+	    "than any answer of that endpoint can legitimately hold",
+	    "the limit named in agent.log (outpostd(8) ANSWERS FROM THE "
+	    "PLATFORM); what answers at platform_url" },
+	{ ERR_COMMAND_REFUSED, "E411", "command_refused",
+	    "a command from the platform was refused",
+	    "an answer naming another agent id, or answering a request "
+	    "that did not carry this agent's credential",
+	    "the agent id in agent.log and `outpostctl status`; what "
+	    "answers at platform_url" },
 	{ ERR_STATE_UNREADABLE, "E501", "state_unreadable",
 	    "the state file cannot be read or parsed",
 	    "state.json corrupted, truncated or with wrong permissions",

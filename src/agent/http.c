@@ -60,6 +60,7 @@ struct http_call {
 	char			*etag;
 	char			*date;
 	char			*content_type;
+	char			*location;
 	int			 too_large;
 	int			 want_certificate;
 	char			*peer_subject;
@@ -296,10 +297,11 @@ http_call_reset_response(struct http_call *c)
 	free(c->etag);
 	free(c->date);
 	free(c->content_type);
+	free(c->location);
 	free(c->peer_subject);
 	free(c->peer_issuer);
 	free(c->peer_not_after);
-	c->resp = c->etag = c->date = c->content_type = NULL;
+	c->resp = c->etag = c->date = c->content_type = c->location = NULL;
 	c->peer_subject = c->peer_issuer = c->peer_not_after = NULL;
 	c->resp_len = c->resp_cap = 0;
 	c->too_large = 0;
@@ -354,6 +356,9 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		cap = c->resp_cap != 0 ? c->resp_cap : 4096;
 		while (cap < c->resp_len + n + 1)
 			cap *= 2;
+		/* Never more than the cap (and its NUL) allows. */
+		if (cap > c->max_response + 1)
+			cap = c->max_response + 1;
 		if ((p = realloc(c->resp, cap)) == NULL)
 			return 0;
 		c->resp = p;
@@ -391,13 +396,17 @@ http_header_cb(char *line, size_t size, size_t nmemb, void *arg)
 		free(c->etag);
 		free(c->date);
 		free(c->content_type);
-		c->etag = c->date = c->content_type = NULL;
+		free(c->location);
+		c->etag = c->date = c->content_type = c->location = NULL;
 	} else if (n > 5 && strncasecmp(line, "ETag:", 5) == 0)
 		http_keep_header(&c->etag, line + 5, n - 5);
 	else if (n > 5 && strncasecmp(line, "Date:", 5) == 0)
 		http_keep_header(&c->date, line + 5, n - 5);
 	else if (n > 13 && strncasecmp(line, "Content-Type:", 13) == 0)
 		http_keep_header(&c->content_type, line + 13, n - 13);
+	else if (n > 9 && strncasecmp(line, "Location:", 9) == 0)
+		http_keep_header(&c->location, line + 9, n - 9 < 1024 ?
+		    n - 9 : 1024);
 	return n;
 }
 
@@ -576,6 +585,7 @@ http_call_complete(struct http_call *c)
 	struct http_response	 r;
 	const struct http_attempt *last = &c->attempts[c->nattempts - 1];
 	char			 detail[(PROXY_MAX + 1) * HTTP_DETAIL_MAX];
+	char			 empty[1] = "";
 	size_t			 off = 0;
 	int			 i;
 
@@ -593,11 +603,12 @@ http_call_complete(struct http_call *c)
 		r.proxy = c->hops[c->hop].masked;
 	if (c->easy != NULL)
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &r.status);
-	r.body = c->resp != NULL ? c->resp : "";
+	r.body = c->resp != NULL ? c->resp : empty;
 	r.body_len = c->resp_len;
 	r.etag = c->etag;
 	r.date = c->date;
 	r.content_type = c->content_type;
+	r.location = c->location;
 	r.attempts = c->attempts;
 	r.nattempts = c->nattempts;
 	r.peer.subject = c->peer_subject;
@@ -638,7 +649,7 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 	a->error = error_from_transfer(&t, a->detail, sizeof(a->detail));
 	if (c->want_certificate)
 		http_call_keep_peer(c);
-	if (c->too_large) {
+	if (c->too_large || res == CURLE_FILESIZE_EXCEEDED) {
 		a->error = ERR_RESPONSE_TOO_LARGE;
 		snprintf(a->detail, sizeof(a->detail), "%s via %s: response "
 		    "larger than %zu bytes", c->url, http_hop_name(c),

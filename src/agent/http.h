@@ -84,11 +84,14 @@ struct http_response {
 	enum error_code	 error;		/* ERR_NONE: status below 400 */
 	const char	*detail;	/* one line: URL, proxy, reason */
 	long		 status;	/* HTTP status, 0 if none */
-	const char	*body;		/* decoded, NUL-terminated */
+	char		*body;		/* decoded, NUL-terminated; the
+					   callback may change it in place */
 	size_t		 body_len;
 	const char	*etag;		/* NULL if absent */
 	const char	*date;		/* NULL if absent */
 	const char	*content_type;	/* NULL if absent */
+	const char	*location;	/* NULL if absent (redirects are
+					   never followed) */
 	const char	*proxy;		/* masked proxy that carried it, or
 					   NULL = direct / none */
 	const struct http_attempt *attempts;	/* every attempt, in order */

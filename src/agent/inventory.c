@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "agent-conf.h"
+#include "answer.h"
 #include "api-client.h"
 #include "collect.h"
 #include "compat.h"
@@ -867,9 +868,10 @@ inventory_reconcile_soon(struct inventory *inv)
 }
 
 /*
- * The platform answered an inventory record. 200: it holds the record's
- * data now (inventory_version). 409 full_inventory_required: it lacks the
- * base of a delta; a full snapshot follows.
+ * The platform answered an inventory record. 200 with inventory_version
+ * (checked by the contract): it holds the record's data now. 409
+ * full_inventory_required to a delta: it lacks the base; a full snapshot
+ * follows. Anything else keeps the record for the back-off.
  */
 static enum upload_verdict
 inventory_reply(const struct api_client_reply *r, const struct spool_record *rec,
@@ -884,16 +886,10 @@ inventory_reply(const struct api_client_reply *r, const struct spool_record *rec
 	is_ours = rec->seq == inv->st.pending_sequence;
 	is_stale = !is_ours && rec->seq <= inv->st.acked_sequence;
 	if (r->error == ERR_NONE) {
-		if (r->json == NULL || json_get_int64(r->json,
-		    "inventory_version", &version) == -1 || version <= 0) {
-			log_warnx("inventory: the answer to record %llu has no "
-			    "inventory_version; the next upload is a full "
-			    "snapshot", (unsigned long long)rec->seq);
-			inventory_forget_base(inv);
-			if (is_ours)
-				inventory_clear_pending(inv);
-			goto acked;
-		}
+		/* The contract (answer.c) makes inventory_version >= 1. */
+		if (json_get_int64(r->json, "inventory_version", &version) ==
+		    -1 || version <= 0)
+			return UPLOAD_RETRY;
 		/* The record's body: the items the platform holds now. */
 		body = json_parse_object(rec->data, rec->len, err,
 		    sizeof(err));
@@ -946,6 +942,19 @@ acked:
 	}
 	if (r->status == 409 && r->api_error != NULL &&
 	    strcmp(r->api_error, "full_inventory_required") == 0) {
+		/*
+		 * Only a delta gets that answer (protocol 3.6): to a full
+		 * snapshot it would drive snapshot after snapshot, so the
+		 * record stays and goes again after the back-off.
+		 */
+		if ((is_ours && inv->st.pending_is_full) || (!is_ours &&
+		    strncmp(rec->data, "{\"type\":\"full\"", 15) == 0)) {
+			log_debug("inventory: 409 full_inventory_required to "
+			    "the full snapshot in record %llu; it stays and "
+			    "goes again after the back-off",
+			    (unsigned long long)rec->seq);
+			return UPLOAD_RETRY;
+		}
 		if (is_stale) {
 			log_info("inventory: record %llu was already applied "
 			    "before a restart; dropping the copy",
@@ -964,11 +973,7 @@ acked:
 		inventory_reconcile_soon(inv);
 		return UPLOAD_DROP;
 	}
-	switch (r->status) {
-	case 400:
-	case 404:
-	case 413:
-	case 415:
+	if (upload_is_refusal(r)) {
 		inv->refused++;
 		report_error(inv->env->report, ERR_INVENTORY, "the platform "
 		    "refused inventory record %llu (HTTP %ld): %s",
@@ -979,9 +984,9 @@ acked:
 			inventory_save(inv);
 		}
 		return UPLOAD_DROP;
-	default:
-		return UPLOAD_RETRY;
 	}
+	/* Anything else (a redirect, a bad answer, 5xx): the record stays. */
+	return UPLOAD_RETRY;
 }
 
 /* Read inventory.json, or start afresh. */
@@ -1127,7 +1132,7 @@ inventory_manifest_cb(const char *type, int64_t version,
 	const char		*name;
 	int64_t			 interval = 0;
 	size_t			 i;
-	int			 added = 0;
+	int			 added = 0, clamped;
 
 	inv->manifest_version = version;
 	inv->enabled = NULL;
@@ -1151,11 +1156,17 @@ inventory_manifest_cb(const char *type, int64_t version,
 			json_add_bool(inv->enabled, name, 1);
 		}
 	}
-	if (json_get_int64(body, "inventory_interval", &interval) == 0 &&
-	    interval >= 60 && interval <= 604800)
-		inv->manifest_interval = (int)interval;
-	else
-		inv->manifest_interval = 0;
+	inv->manifest_interval = 0;
+	if (json_get_int64(body, "inventory_interval", &interval) == 0) {
+		inv->manifest_interval = (int)answer_clamp(interval,
+		    PROFILE_INVENTORY_MIN, PROFILE_INVENTORY_MAX, &clamped);
+		if (clamped)
+			log_warnx("inventory: manifest %lld: inventory_interval "
+			    "%lld is outside the platform's %d..%d seconds; "
+			    "using %d", (long long)version,
+			    (long long)interval, PROFILE_INVENTORY_MIN,
+			    PROFILE_INVENTORY_MAX, inv->manifest_interval);
+	}
 	names = inventory_collectors(inv);
 	log_info("inventory: manifest version %lld: collectors %s",
 	    (long long)version, json_object_to_json_string_ext(names,

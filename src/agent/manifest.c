@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
@@ -22,7 +23,9 @@
 #include <openssl/pem.h>
 
 #include "agent-conf.h"
+#include "answer.h"
 #include "api-client.h"
+#include "backoff.h"
 #include "checkin.h"
 #include "compat.h"
 #include "errors.h"
@@ -39,19 +42,25 @@
 
 #define MANIFEST_NTYPES		3
 #define MANIFEST_SUBSCRIBERS	4
-#define MANIFEST_MAX_SIZE	(16 * 1024 * 1024)
 
 static const char *const manifest_types[MANIFEST_NTYPES] = MANIFEST_TYPES;
+/* The answer contract of each type, in the order of manifest_types. */
+static const enum answer_kind manifest_kinds[MANIFEST_NTYPES] = {
+	ANSWER_MANIFEST_INVENTORY, ANSWER_MANIFEST_FIM, ANSWER_MANIFEST_VULNSIGS
+};
 
 /* One type of manifest. */
 struct manifest {
 	const char		*type;
+	const struct answer_contract *contract;
 	int64_t			 version;	/* active; 0 = none */
-	struct json_object	*body;		/* active content */
-	char			*doc;		/* the served text, as stored */
+	struct json_object	*body;		/* active content (NULL for
+						   vulnsigs: kept on disk) */
 	time_t			 verified_at;
 	int64_t			 wanted;	/* newest the platform named */
 	int			 is_due;	/* fetch at the next chance */
+	int			 failures;	/* downloads failed in a row */
+	time_t			 retry_at;	/* not before (back-off) */
 	unsigned long		 refused;	/* failed verification */
 	struct {
 		manifest_fn	 fn;
@@ -102,80 +111,84 @@ manifests_parse_key(const char *pem)
 	return key;
 }
 
-/* Verify a served manifest document. Returns 0, or -1 with err. */
-static int
-manifests_verify_key(EVP_PKEY *key, const char *type, const char *doc,
-    size_t len, int64_t *version, struct json_object **body, char *err,
-    size_t errlen)
+/* Verify a served manifest of type. Returns ERR_NONE, or the error. */
+enum error_code
+manifest_verify(EVP_PKEY *key, const char *type, char *doc, size_t len,
+    int64_t *version, struct json_object **body, char *err, size_t errlen)
 {
-	struct json_object	*obj, *content;
-	const char		*t, *text, *sig;
-	char			 perr[128];
+	const struct answer_contract *contract = NULL;
+	struct answer_envelope	 e;
+	enum error_code		 code;
+	char			 perr[192];
+	int			 i;
 
 	*body = NULL;
-	if ((obj = json_parse_object(doc, len, perr, sizeof(perr))) == NULL) {
-		snprintf(err, errlen, "not a JSON object: %s", perr);
-		return -1;
+	for (i = 0; i < MANIFEST_NTYPES; i++)
+		if (strcmp(manifest_types[i], type) == 0)
+			contract = answer_contract(manifest_kinds[i]);
+	if (contract == NULL) {
+		snprintf(err, errlen, "no manifest type %s", type);
+		return ERR_MANIFEST_INVALID;
 	}
-	t = json_get_string(obj, "type");
-	text = json_get_string(obj, "body");
-	sig = json_get_string(obj, "signature");
-	if (t == NULL || strcmp(t, type) != 0) {
-		snprintf(err, errlen, "\"type\" is %s%s%s, expected %s",
-		    t != NULL ? "\"" : "", t != NULL ? t : "missing",
-		    t != NULL ? "\"" : "", type);
-		goto fail;
+	if ((code = answer_envelope(doc, len, &e, perr,
+	    sizeof(perr))) != ERR_NONE) {
+		snprintf(err, errlen, "not a manifest: %s", perr);
+		return code;
 	}
-	if (json_get_int64(obj, "version", version) == -1 || *version < 1) {
-		snprintf(err, errlen, "\"version\" missing or not a positive "
-		    "integer");
-		goto fail;
+	if (strcmp(e.type, type) != 0) {
+		snprintf(err, errlen, "\"type\" is \"%s\", expected %s",
+		    answer_printable(e.type, perr, sizeof(perr)), type);
+		return ERR_ANSWER_INVALID;
 	}
-	if (text == NULL || sig == NULL) {
-		snprintf(err, errlen, "\"%s\" missing or not a string",
-		    text == NULL ? "body" : "signature");
-		goto fail;
-	}
+	*version = e.version;
 	if (key == NULL) {
 		snprintf(err, errlen, "no manifest key: state.json has no "
 		    "valid manifest_public_key");
-		goto fail;
+		return ERR_MANIFEST_SIGNATURE;
 	}
-	if (!mansig_verify(key, type, *version, text, strlen(text), sig)) {
+	if (!mansig_verify_message(key, (const unsigned char *)e.msg,
+	    e.msg_len, e.signature)) {
 		snprintf(err, errlen, "Ed25519 signature over %s version %lld "
-		    "does not verify with the key pinned at activation", type,
-		    (long long)*version);
-		goto fail;
+		    "does not verify with the key pinned at activation",
+		    type, (long long)e.version);
+		return ERR_MANIFEST_SIGNATURE;
 	}
-	if ((content = json_parse_object(text, strlen(text), perr,
-	    sizeof(perr))) == NULL) {
-		snprintf(err, errlen, "signed body is not a JSON object: %s",
-		    perr);
-		goto fail;
-	}
-	*body = content;
-	json_object_put(obj);
-	return 0;
-fail:
-	json_object_put(obj);
-	return -1;
+	/* Signed: now its content, within the budget of its type. */
+	if (contract->kind == ANSWER_MANIFEST_VULNSIGS)
+		code = answer_scan(e.body, e.body_len, &contract->content,
+		    perr, sizeof(perr));
+	else
+		code = answer_parse(e.body, e.body_len, &contract->content,
+		    body, perr, sizeof(perr));
+	if (code != ERR_NONE)
+		snprintf(err, errlen, "signed body %s: %s",
+		    code == ERR_ANSWER_OVER_LIMIT ? "over the parse limits" :
+		    "is not a JSON object", perr);
+	return code;
 }
 
 /* Make version of m active and tell the subscribers. */
 static void
 manifests_activate(struct manifest *m, int64_t version,
-    struct json_object *body, const char *doc, size_t len)
+    struct json_object *body)
 {
 	int	 i;
 
 	json_object_put(m->body);
 	m->body = body;
-	free(m->doc);
-	m->doc = strndup(doc, len);
 	m->version = version;
 	m->verified_at = time(NULL);
-	for (i = 0; i < m->nsubs; i++)
+	for (i = 0; body != NULL && i < m->nsubs; i++)
 		m->subs[i].fn(m->type, m->version, m->body, m->subs[i].arg);
+}
+
+/* The cache file of m in state_dir, or its staging name (".new"). */
+static void
+manifests_path(const struct manifests *ms, const struct manifest *m,
+    int is_staged, char *path, size_t len)
+{
+	snprintf(path, len, "%s/manifests/%s.json%s", ms->env->conf->state_dir,
+	    m->type, is_staged ? ".new" : "");
 }
 
 /* Load the cached manifests. */
@@ -183,16 +196,19 @@ static void
 manifests_load(struct manifests *ms)
 {
 	struct json_object	*body;
+	enum error_code		 code;
 	char			 path[PATH_MAX], err[256], *doc;
 	size_t			 len;
 	int64_t			 version;
 	int			 i, rc;
 
 	for (i = 0; i < MANIFEST_NTYPES; i++) {
-		snprintf(path, sizeof(path), "%s/manifests/%s.json",
-		    ms->env->conf->state_dir, ms->m[i].type);
-		if ((rc = fileio_read_all(path, MANIFEST_MAX_SIZE, &doc,
-		    &len)) < 0) {
+		/* A download that was being checked when we stopped. */
+		manifests_path(ms, &ms->m[i], 1, path, sizeof(path));
+		(void)unlink(path);
+		manifests_path(ms, &ms->m[i], 0, path, sizeof(path));
+		if ((rc = fileio_read_all(path,
+		    ms->m[i].contract->budget.max_bytes, &doc, &len)) < 0) {
 			if (rc != -ENOENT) {
 				errno = -rc;
 				log_warn("cannot read the cached manifest %s",
@@ -200,19 +216,21 @@ manifests_load(struct manifests *ms)
 			}
 			continue;
 		}
-		if (manifests_verify_key(ms->key, ms->m[i].type, doc, len,
-		    &version, &body, err, sizeof(err)) == -1) {
+		code = manifest_verify(ms->key, ms->m[i].type, doc, len,
+		    &version, &body, err, sizeof(err));
+		free(doc);
+		if (code != ERR_NONE) {
 			report_error(ms->env->report,
-			    ERR_MANIFEST_SIGNATURE, "cached %s: %s; it will be "
-			    "downloaded again", path, err);
+			    code == ERR_MANIFEST_SIGNATURE ?
+			    ERR_MANIFEST_SIGNATURE : ERR_MANIFEST_INVALID,
+			    "cached %s: %s; it will be downloaded again", path,
+			    err);
 			ms->m[i].refused++;
-			free(doc);
 			continue;
 		}
 		log_info("%s manifest version %lld in force (cached %s)",
 		    ms->m[i].type, (long long)version, path);
-		manifests_activate(&ms->m[i], version, body, doc, len);
-		free(doc);
+		manifests_activate(&ms->m[i], version, body);
 	}
 }
 
@@ -231,8 +249,10 @@ manifests_new(const struct agent_env *env)
 	}
 	ms->env = env;
 	ms->calling = -1;
-	for (i = 0; i < MANIFEST_NTYPES; i++)
+	for (i = 0; i < MANIFEST_NTYPES; i++) {
 		ms->m[i].type = manifest_types[i];
+		ms->m[i].contract = answer_contract(manifest_kinds[i]);
+	}
 	if (state_load(env->conf->state_dir, &st, err, sizeof(err)) == 0) {
 		ms->key_pem = st.manifest_public_key != NULL ?
 		    strdup(st.manifest_public_key) : NULL;
@@ -261,62 +281,100 @@ manifests_subscribe(struct manifests *ms, const char *type, manifest_fn fn,
 	return 0;
 }
 
+/* A download of m failed (logged): back off before the next one. */
+static void
+manifests_failed(struct manifest *m)
+{
+	m->failures++;
+	m->retry_at = time(NULL) + backoff_delay(m->failures);
+	m->is_due = 1;	/* a check-in after the back-off */
+}
+
+/*
+ * A manifest as served: stage its bytes on disk (the check below decodes
+ * them in place, so that a 16 MiB manifest is in memory once), verify
+ * it, and either put it in force and the staged file in place of the
+ * cache, or refuse it. Returns 0 when it is in force.
+ */
+static int
+manifests_accept(struct manifests *ms, struct manifest *m, char *doc,
+    size_t len)
+{
+	struct json_object	*body;
+	enum error_code		 code;
+	char			 staged[PATH_MAX], path[PATH_MAX], err[256];
+	int64_t			 version;
+	int			 rc;
+
+	manifests_path(ms, m, 1, staged, sizeof(staged));
+	manifests_path(ms, m, 0, path, sizeof(path));
+	if ((rc = fileio_write_atomic(staged, doc, len, 0600)) < 0)
+		staged[0] = '\0';
+	code = manifest_verify(ms->key, m->type, doc, len, &version, &body,
+	    err, sizeof(err));
+	if (code == ERR_NONE && version < m->version) {
+		json_object_put(body);
+		code = ERR_MANIFEST_INVALID;
+		snprintf(err, sizeof(err), "version %lld is older than version "
+		    "%lld in force", (long long)version, (long long)m->version);
+	}
+	if (code != ERR_NONE) {
+		if (staged[0] != '\0')
+			unlink(staged);
+		m->refused++;
+		manifests_failed(m);
+		report_error(ms->env->report, code, "%s manifest refused: %s; "
+		    "version %lld stays in force", m->type, err,
+		    (long long)m->version);
+		return -1;
+	}
+	m->failures = 0;
+	if (staged[0] == '\0' || rename(staged, path) == -1) {
+		if (staged[0] != '\0') {
+			rc = -errno;
+			unlink(staged);
+		}
+		report_error(ms->env->report, ERR_MANIFEST_INVALID, "cannot "
+		    "store %s: %s (in force until restart)", path,
+		    strerror(-rc));
+	}
+	log_info("%s manifest version %lld verified and in force%s", m->type,
+	    (long long)version, version == m->version ?
+	    " (same version, new content)" : "");
+	report_clear(ms->env->report, ERR_MANIFEST_SIGNATURE);
+	manifests_activate(m, version, body);
+	return 0;
+}
+
 /* The answer to GET /agent/v1/manifests/TYPE. */
 static void
 manifests_fetch_cb(const struct api_client_reply *r, void *arg)
 {
 	struct manifests	*ms = arg;
 	struct manifest		*m = &ms->m[ms->calling];
-	struct json_object	*body;
-	char			 path[PATH_MAX], err[256];
-	int64_t			 version;
-	int			 rc;
 
 	ms->call = NULL;
 	ms->calling = -1;
-	if (r->status == 304) {
+	if (r->is_not_modified) {
+		m->failures = 0;
 		log_debug("%s manifest version %lld is current", m->type,
 		    (long long)m->version);
 	} else if (r->status == 409 && r->api_error != NULL &&
 	    strcmp(r->api_error, "data_collection_paused") == 0) {
 		log_info("%s manifest not served: data collection is paused",
 		    m->type);
-	} else if (r->status == 404) {
+	} else if (r->status == 404 && r->api_error != NULL &&
+	    strcmp(r->api_error, "not_found") == 0) {
 		log_debug("no %s manifest published", m->type);
 	} else if (r->error != ERR_NONE) {
-		log_warnx("cannot download the %s manifest: %s %s", m->type,
-		    error_id(r->error), r->detail);
-		m->is_due = 1;	/* next check-in */
-	} else if (manifests_verify_key(ms->key, m->type, r->http->body,
-	    r->http->body_len, &version, &body, err, sizeof(err)) == -1) {
-		m->refused++;
-		report_error(ms->env->report, ERR_MANIFEST_SIGNATURE,
-		    "%s manifest refused: %s; version %lld stays in force",
-		    m->type, err, (long long)m->version);
-	} else if (version < m->version) {
-		m->refused++;
-		report_error(ms->env->report, ERR_MANIFEST_INVALID,
-		    "%s manifest version %lld is older than version %lld in "
-		    "force; refused", m->type, (long long)version,
-		    (long long)m->version);
-		json_object_put(body);
-	} else {
-		snprintf(path, sizeof(path), "%s/manifests/%s.json",
-		    ms->env->conf->state_dir, m->type);
-		if ((rc = fileio_write_atomic(path, r->http->body,
-		    r->http->body_len, 0600)) < 0) {
-			errno = -rc;
-			report_error(ms->env->report, ERR_MANIFEST_INVALID,
-			    "cannot store %s: %s (in force until restart)",
-			    path, strerror(errno));
-		}
-		log_info("%s manifest version %lld verified and in force%s",
-		    m->type, (long long)version, version == m->version ?
-		    " (same version, new content)" : "");
-		report_clear(ms->env->report, ERR_MANIFEST_SIGNATURE);
-		manifests_activate(m, version, body, r->http->body,
-		    r->http->body_len);
-	}
+		manifests_failed(m);
+		log_warnx("cannot download the %s manifest: %s %s; version "
+		    "%lld stays in force, next try in %lld s (%d failed in a "
+		    "row)", m->type, error_id(r->error), r->detail,
+		    (long long)m->version, (long long)(m->retry_at -
+		    time(NULL)), m->failures);
+	} else
+		manifests_accept(ms, m, r->http->body, r->http->body_len);
 	manifests_fetch_next(ms);
 }
 
@@ -335,7 +393,7 @@ manifests_fetch_next(struct manifests *ms)
 		return;
 	for (i = 0; i < MANIFEST_NTYPES; i++) {
 		m = &ms->m[i];
-		if (!m->is_due)
+		if (!m->is_due || time(NULL) < m->retry_at)
 			continue;
 		m->is_due = 0;
 		if (ms->is_paused && strcmp(m->type, "fim") == 0) {
@@ -541,10 +599,8 @@ manifests_free(void *self)
 
 	if (ms->call != NULL)
 		http_cancel(ms->call);
-	for (i = 0; i < MANIFEST_NTYPES; i++) {
+	for (i = 0; i < MANIFEST_NTYPES; i++)
 		json_object_put(ms->m[i].body);
-		free(ms->m[i].doc);
-	}
 	EVP_PKEY_free(ms->key);
 	free(ms->key_pem);
 	free(ms);

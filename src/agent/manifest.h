@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h"
 #include "module.h"
 
+struct evp_pkey_st;
 struct json_object;
 struct manifests;
 
@@ -42,5 +44,17 @@ extern const struct agent_module_ops manifests_ops;
  */
 int		 manifests_subscribe(struct manifests *, const char *type,
 		    manifest_fn, void *arg);
+
+/*
+ * Verify a served manifest of type with key (len bytes in doc, which is
+ * overwritten): the envelope is lexed in place, the Ed25519 signature
+ * checked over the exact body bytes, and only then is the body scanned
+ * against the budget of its type and, for inventory and fim, parsed into
+ * *body (vulnsigs are stored, never parsed: *body is NULL). Returns
+ * ERR_NONE with *version, or the error (E406, E409, E410, E601) with err.
+ */
+enum error_code	 manifest_verify(struct evp_pkey_st *key, const char *type,
+		    char *doc, size_t len, int64_t *version,
+		    struct json_object **body, char *err, size_t errlen);
 
 #endif /* OUTPOST_MANIFEST_H */

@@ -5,8 +5,10 @@
  * place in struct profile and its range, as agent-conf.c does for
  * outpost.conf; the "correlation" object has a parser of its own because
  * it is a small structure rather than a scalar. The defaults are those
- * of docs/protocol.md 3.4. Members the agent does not apply (the fim
- * rules, which come as the signed fim manifest) are left to the platform.
+ * of docs/protocol.md 3.4; intervals are clamped to the platform's own
+ * bounds (4.3), with the clamp logged. Members the agent does not apply
+ * (the fim rules, which come as the signed fim manifest) are left to the
+ * platform.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 
 #include <json-c/json.h>
 
+#include "answer.h"
 #include "compat.h"
 #include "correlation-wire.h"
 #include "fileio.h"
@@ -26,7 +29,6 @@
 #include "log.h"
 #include "profile.h"
 
-#define PROFILE_CACHE_MAX	(1024 * 1024)	/* bytes of profile.json */
 #define PROFILE_HEARTBEAT	60		/* docs/protocol.md 3.4 */
 #define PROFILE_INVENTORY	3600
 #define PROFILE_SETTLE		2		/* inventory_changes */
@@ -36,7 +38,7 @@
 /* How a member is read. */
 enum profile_kind {
 	PROFILE_INT64,		/* any integer */
-	PROFILE_INT,		/* an integer within min..max */
+	PROFILE_INT,		/* an integer, clamped into min..max */
 	PROFILE_BOOL,		/* true or false */
 	PROFILE_TRIBOOL,	/* true, false, or -1 when absent */
 	PROFILE_NAME,		/* a string of up to PROFILE_NAME_MAX bytes */
@@ -59,9 +61,9 @@ static const struct profile_member profile_members[] = {
 	{ NULL, "version", PROFILE_INT64, F(version), 0, 0 },
 	{ NULL, "name", PROFILE_NAME, F(name), 0, 0 },
 	{ NULL, "heartbeat_interval", PROFILE_INT, F(heartbeat_interval),
-	    1, 86400 },
+	    PROFILE_HEARTBEAT_MIN, PROFILE_HEARTBEAT_MAX },
 	{ NULL, "inventory_interval", PROFILE_INT, F(inventory_interval),
-	    60, 604800 },
+	    PROFILE_INVENTORY_MIN, PROFILE_INVENTORY_MAX },
 	{ NULL, "data_collection_paused", PROFILE_BOOL, F(is_paused), 0, 0 },
 	{ NULL, "log_level", PROFILE_LOG_LEVEL, F(log_level), 0, 0 },
 	{ "fim", "enabled", PROFILE_TRIBOOL, F(fim_enabled), 0, 0 },
@@ -255,8 +257,9 @@ profile_correlation_json(const struct corr_settings *s)
 }
 
 /*
- * Read one scalar member v into its field. Returns 0, or -1 with why
- * (the field keeps its default).
+ * Read one scalar member v into its field. Returns 0, 1 when the value
+ * was clamped into its range (why says how), or -1 with why (the field
+ * keeps its default).
  */
 static int
 profile_scalar(const struct profile_member *m, struct json_object *v,
@@ -264,6 +267,7 @@ profile_scalar(const struct profile_member *m, struct json_object *v,
 {
 	enum log_level	 level;
 	int64_t		 n;
+	int		 clamped;
 
 	switch (m->kind) {
 	case PROFILE_INT64:
@@ -275,13 +279,13 @@ profile_scalar(const struct profile_member *m, struct json_object *v,
 			*(int64_t *)field = n;
 			return 0;
 		}
-		if (n >= m->min && n <= m->max) {
-			*(int *)field = (int)n;
+		*(int *)field = (int)answer_clamp(n, m->min, m->max, &clamped);
+		if (!clamped)
 			return 0;
-		}
-		snprintf(why, whylen, "%lld is outside %lld..%lld",
-		    (long long)n, (long long)m->min, (long long)m->max);
-		return -1;
+		snprintf(why, whylen, "%lld is outside the platform's "
+		    "%lld..%lld; using %d", (long long)n, (long long)m->min,
+		    (long long)m->max, *(int *)field);
+		return 1;
 	case PROFILE_BOOL:
 	case PROFILE_TRIBOOL:
 		if (!json_object_is_type(v, json_type_boolean))
@@ -329,11 +333,20 @@ profile_member_parse(struct profile *p, const struct profile_member *m,
 	}
 	if (v == NULL)
 		return;
-	if (profile_scalar(m, v, field, why, sizeof(why)) == -1)
+	switch (profile_scalar(m, v, field, why, sizeof(why))) {
+	case -1:
 		log_warnx("profile %lld version %lld: %s%s%s: %s; using the "
 		    "default", (long long)p->id, (long long)p->version,
 		    m->object != NULL ? m->object : "",
 		    m->object != NULL ? "." : "", m->name, why);
+		break;
+	case 1:
+		log_warnx("profile %lld version %lld: %s%s%s: %s",
+		    (long long)p->id, (long long)p->version,
+		    m->object != NULL ? m->object : "",
+		    m->object != NULL ? "." : "", m->name, why);
+		break;
+	}
 }
 
 /* Parse doc into p. Returns 0, or -1 when doc is not an object. */
@@ -341,17 +354,24 @@ int
 profile_parse(struct profile *p, struct json_object *doc, char *err,
     size_t errlen)
 {
-	size_t	 i;
+	const char	*text;
+	size_t		 i;
 
 	profile_clear(p);
 	if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
 		snprintf(err, errlen, "the profile is not a JSON object");
 		return -1;
 	}
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text == NULL || (p->text = strdup(text)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	p->len = strlen(p->text);
 	/* id and version come first: the other lines name them. */
 	for (i = 0; i < nitems(profile_members); i++)
 		profile_member_parse(p, &profile_members[i], doc);
-	p->doc = json_object_get(doc);
 	return 0;
 }
 
@@ -359,7 +379,7 @@ profile_parse(struct profile *p, struct json_object *doc, char *err,
 void
 profile_clear(struct profile *p)
 {
-	json_object_put(p->doc);
+	free(p->text);
 	profile_default(p);
 }
 
@@ -375,19 +395,20 @@ int
 profile_load(struct profile *p, const char *state_dir, char *err,
     size_t errlen)
 {
+	const struct answer_budget *b = &answer_contract(ANSWER_PROFILE)->budget;
 	struct json_object	*doc;
 	char			 path[PATH_MAX], *text;
 	size_t			 len;
 	int			 rc;
 
 	profile_path(state_dir, path, sizeof(path));
-	if ((rc = fileio_read_all(path, PROFILE_CACHE_MAX, &text, &len)) < 0) {
+	if ((rc = fileio_read_all(path, b->max_bytes, &text, &len)) < 0) {
 		snprintf(err, errlen, "%s", strerror(-rc));
 		return rc;
 	}
-	doc = json_parse_object(text, len, err, errlen);
+	rc = answer_parse(text, len, b, &doc, err, errlen);
 	free(text);
-	if (doc == NULL)
+	if (rc != ERR_NONE)
 		return -EINVAL;
 	rc = profile_parse(p, doc, err, errlen);
 	json_object_put(doc);
@@ -399,14 +420,11 @@ int
 profile_save(const struct profile *p, const char *state_dir)
 {
 	char		 path[PATH_MAX];
-	const char	*text;
 
-	if (p->doc == NULL)
+	if (p->text == NULL)
 		return -EINVAL;
 	profile_path(state_dir, path, sizeof(path));
-	text = json_object_to_json_string_ext(p->doc,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	return fileio_write_atomic(path, text, strlen(text), 0600);
+	return fileio_write_atomic(path, p->text, p->len, 0600);
 }
 
 /* Remove the cached document. Returns 0, or -errno. */

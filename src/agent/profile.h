@@ -17,6 +17,12 @@ struct json_object;
 
 #define PROFILE_FILE		"profile.json"
 #define PROFILE_NAME_MAX	128
+/* The platform's own bounds (docs/protocol.md 4.3); values beyond are
+   clamped to them, and the clamp is logged. */
+#define PROFILE_HEARTBEAT_MIN	10
+#define PROFILE_HEARTBEAT_MAX	86400
+#define PROFILE_INVENTORY_MIN	60
+#define PROFILE_INVENTORY_MAX	604800
 #define CORR_MAX_PORTS		16
 #define CORR_MAX_NETWORKS	64
 
@@ -31,11 +37,13 @@ struct corr_settings {
 };
 
 /*
- * A profile as the agent applies it. A member that is absent or out of
- * its documented range takes its default (and the problem is logged);
- * a "correlation" object that does not check leaves correlation_error
- * set and the settings at their defaults, so that the correlation module
- * can keep its previous settings.
+ * A profile as the agent applies it. A member that is absent or of the
+ * wrong type takes its default (and the problem is logged); an interval
+ * outside the platform's bounds is clamped to them (logged); a
+ * "correlation" object that does not check leaves correlation_error set
+ * and the settings at their defaults, so that the correlation module can
+ * keep its previous settings. Only the document's text is kept (for the
+ * cache), never its parsed tree.
  */
 struct profile {
 	int64_t			 id;
@@ -53,23 +61,25 @@ struct profile {
 	int			 changes_poll_interval;	/* seconds; 0: none */
 	struct corr_settings	 correlation;
 	char			 correlation_error[256];	/* "": good */
-	struct json_object	*doc;	/* the document as received */
+	char			*text;	/* the document, compact JSON */
+	size_t			 len;
 };
 
 /* Put the defaults of docs/protocol.md 3.4 in p (no document). */
 void	profile_default(struct profile *);
 /*
- * Parse doc into p (p's previous document is released; p takes a
- * reference to doc). Returns 0, or -1 with the reason in err when doc is
- * not a JSON object (p then holds the defaults).
+ * Parse doc into p (p's previous document is released; p keeps doc's
+ * text). Returns 0, or -1 with the reason in err when doc is not a JSON
+ * object (p then holds the defaults).
  */
 int	profile_parse(struct profile *, struct json_object *doc, char *err,
 	    size_t errlen);
 /* Release p's document and put the defaults back. */
 void	profile_clear(struct profile *);
 /*
- * Load the cached document state_dir/profile.json into p. Returns 0,
- * -ENOENT when there is none, or another -errno / -EINVAL (err says why).
+ * Load the cached document state_dir/profile.json into p, within the
+ * profile answer's parse budget (answer.h). Returns 0, -ENOENT when there
+ * is none, or another -errno / -EINVAL (err says why).
  */
 int	profile_load(struct profile *, const char *state_dir, char *err,
 	    size_t errlen);

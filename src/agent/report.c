@@ -168,7 +168,10 @@ report_clear(struct report *r, enum error_code code)
 		r->is_standing[code] = 0;
 }
 
-/* Errors that a successful exchange with the platform disproves. */
+/*
+ * Errors that a successful exchange with the platform disproves: a whole
+ * check-in that went through, with answers that held their contracts.
+ */
 static int
 report_is_transport_error(enum error_code code)
 {
@@ -189,6 +192,11 @@ report_is_transport_error(enum error_code code)
 	case ERR_CREDENTIAL_REVOKED:
 	case ERR_RESPONSE_TOO_LARGE:
 	case ERR_BAD_RESPONSE:
+	case ERR_REDIRECTED:
+	case ERR_UNEXPECTED_STATUS:
+	case ERR_ANSWER_INVALID:
+	case ERR_ANSWER_OVER_LIMIT:
+	case ERR_COMMAND_REFUSED:
 		return 1;
 	default:
 		return 0;

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "backoff.h"
 #include "compat.h"
 #include "errors.h"
 #include "http.h"
@@ -25,9 +26,6 @@
 #include "api-client.h"
 
 #define UPLOAD_KINDS		8
-#define UPLOAD_BACKOFF_MIN	5	/* seconds after the first failure */
-#define UPLOAD_BACKOFF_MAX	300
-#define UPLOAD_RECORD_MAX	(64 * 1024 * 1024)
 
 /* The uploader. */
 struct upload {
@@ -41,6 +39,9 @@ struct upload {
 	struct http_call	*call;
 	uint64_t		 call_seq;
 	int			 failures;
+	int			 was_answered;	/* the last failure was an
+						   answer, not a transport
+						   failure */
 	time_t			 next_try;	/* 0: not backing off */
 	uint64_t		 sent;
 	uint64_t		 rejected;	/* dropped unsent (verdict) */
@@ -266,21 +267,34 @@ upload_put_text(struct upload *u, const char *kind, const char *obj,
 	return seq;
 }
 
+/*
+ * Is r the platform's own refusal of a record, one that resending cannot
+ * change (docs/protocol.md 2)? A 4xx without the platform's error body
+ * (a proxy's page) is not: the record stays.
+ */
+int
+upload_is_refusal(const struct api_client_reply *r)
+{
+	static const char *const codes[] = { "invalid_json", "invalid_field",
+	    "not_found", "body_too_large", "unsupported_encoding" };
+	size_t	 i;
+
+	if (r->api_error == NULL || (r->status != 400 && r->status != 404 &&
+	    r->status != 413 && r->status != 415))
+		return 0;
+	for (i = 0; i < nitems(codes); i++)
+		if (strcmp(r->api_error, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* What to do without a reply handler (handlers may end with it too). */
 enum upload_verdict
 upload_default_verdict(const struct api_client_reply *r)
 {
 	if (r->error == ERR_NONE)
 		return UPLOAD_ACK;
-	switch (r->status) {
-	case 400:
-	case 404:
-	case 413:
-	case 415:
-		return UPLOAD_DROP;	/* resending cannot help */
-	default:
-		return UPLOAD_RETRY;
-	}
+	return upload_is_refusal(r) ? UPLOAD_DROP : UPLOAD_RETRY;
 }
 
 /* The platform answered one record. */
@@ -290,9 +304,11 @@ upload_done(const struct api_client_reply *r, void *arg)
 	struct upload			*u = arg;
 	const struct upload_kind	*k;
 	struct spool_record		 rec;
+	struct api_client_reply		 bad;
 	enum upload_verdict		 v;
 	char				 detail[256];
-	int				 delay, i, rc;
+	int64_t				 acked;
+	int				 delay, rc;
 
 	u->call = NULL;
 	memset(&rec, 0, sizeof(rec));
@@ -305,6 +321,19 @@ upload_done(const struct api_client_reply *r, void *arg)
 		return;
 	}
 	k = upload_kind(u, rec.kind);
+	/* An answer that echoes a sequence must echo this record's. */
+	if (r->error == ERR_NONE && json_get_int64(r->json, "sequence",
+	    &acked) == 0 && (uint64_t)acked != rec.seq) {
+		bad = *r;
+		bad.error = ERR_ANSWER_INVALID;
+		bad.json = NULL;
+		snprintf(detail, sizeof(detail), "POST %s: the answer "
+		    "acknowledges sequence %lld, not record %llu", k != NULL ?
+		    k->path : "?", (long long)acked,
+		    (unsigned long long)rec.seq);
+		bad.detail = detail;
+		r = &bad;
+	}
 	v = k != NULL && k->reply != NULL ? k->reply(r, &rec, k->arg) :
 	    upload_default_verdict(r);
 	switch (v) {
@@ -316,6 +345,7 @@ upload_done(const struct api_client_reply *r, void *arg)
 			    "%d failed attempt%s", u->failures,
 			    u->failures == 1 ? "" : "s");
 		u->failures = 0;
+		u->was_answered = 0;
 		u->last_error = ERR_NONE;
 		u->last_detail[0] = '\0';
 		log_debug("upload: %s record %llu delivered (%zu waiting)",
@@ -335,8 +365,10 @@ upload_done(const struct api_client_reply *r, void *arg)
 		break;
 	case UPLOAD_RETRY:
 		u->failures++;
-		snprintf(detail, sizeof(detail), "%s",
-		    r->detail != NULL ? r->detail : "failed");
+		u->was_answered = r->status != 0;
+		if (r->detail != detail)
+			snprintf(detail, sizeof(detail), "%s",
+			    r->detail != NULL ? r->detail : "failed");
 		if (r->error != u->last_error ||
 		    strcmp(detail, u->last_detail) != 0) {
 			log_warnx("upload: %s record %llu not delivered (%zu "
@@ -347,14 +379,11 @@ upload_done(const struct api_client_reply *r, void *arg)
 			strlcpy(u->last_detail, detail,
 			    sizeof(u->last_detail));
 		}
-		delay = UPLOAD_BACKOFF_MIN;
-		for (i = 1; i < u->failures && delay < UPLOAD_BACKOFF_MAX; i++)
-			delay *= 2;
-		if (delay > UPLOAD_BACKOFF_MAX)
-			delay = UPLOAD_BACKOFF_MAX;
-		/* +-10 % so that a fleet does not come back together. */
-		delay = delay - delay / 10 +
-		    (int)(random() % (2 * (delay / 10) + 1));
+		delay = backoff_delay(u->failures);
+		if (u->failures > 1)
+			log_debug("upload: %s record %llu: failure %d in a row, "
+			    "next try in %d s", rec.kind,
+			    (unsigned long long)rec.seq, u->failures, delay);
 		upload_schedule(u, delay);
 		break;
 	}
@@ -382,7 +411,7 @@ upload_next(struct upload *u)
 		if (rc < 0) {
 			errno = -rc;
 			log_warn("upload: cannot read the spool %s", u->dir);
-			upload_schedule(u, UPLOAD_BACKOFF_MAX);
+			upload_schedule(u, BACKOFF_MAX);
 			return;
 		}
 		if ((k = upload_kind(u, rec.kind)) != NULL)
@@ -399,7 +428,7 @@ upload_next(struct upload *u)
 	    rec.len, NULL, upload_done, u);
 	spool_record_free(&rec);
 	if (u->call == NULL)
-		upload_schedule(u, UPLOAD_BACKOFF_MIN);
+		upload_schedule(u, BACKOFF_MIN);
 }
 
 /* Send through this client from now on. */
@@ -417,11 +446,17 @@ upload_set_client(struct upload *u, struct api_client *p)
 		upload_schedule(u, 0);
 }
 
-/* A check-in went through: send now. */
+/*
+ * A check-in went through: send now, unless the last failure was an
+ * answer (the platform, or whatever answers for it, was reachable and
+ * answered badly): that back-off stands, so a server cannot drive the
+ * re-sends faster than it allows.
+ */
 void
 upload_kick(struct upload *u)
 {
-	if (u == NULL || u->client == NULL || u->call != NULL)
+	if (u == NULL || u->client == NULL || u->call != NULL ||
+	    (u->was_answered && u->next_try != 0))
 		return;
 	evtimer_del(u->timer);
 	u->next_try = 0;

@@ -36,9 +36,12 @@ struct upload_kind {
 	const char	*kind;	/* spool kind: "inventory", "fim-events" */
 	const char	*path;	/* "/agent/v1/inventory" */
 	/*
-	 * The platform's answer to one record (NULL: a 2xx acks; a 4xx
-	 * other than 401/408/409/410/429 drops; anything else retries).
-	 * The record is valid during the call.
+	 * The platform's answer to one record (NULL: an answer that holds
+	 * its contract acks; the platform's own 400/404/413/415 refusal
+	 * drops; anything else, a redirect or a proxy's page included,
+	 * retries with back-off). An answer that echoes "sequence" with
+	 * another record's number comes here as ERR_ANSWER_INVALID. The
+	 * record is valid during the call.
 	 */
 	enum upload_verdict (*reply)(const struct api_client_reply *,
 			    const struct spool_record *, void *arg);
@@ -47,6 +50,11 @@ struct upload_kind {
 
 /* The verdict of a kind without a reply handler, for handlers to end with. */
 enum upload_verdict upload_default_verdict(const struct api_client_reply *);
+/*
+ * Is r the platform's own refusal of a record (its 400, 404, 413 or 415
+ * error body), which resending cannot change? Returns 1 or 0.
+ */
+int		 upload_is_refusal(const struct api_client_reply *);
 
 /*
  * The uploader over the spool in dir, limited to max_size bytes. Returns
@@ -74,7 +82,10 @@ int64_t		 upload_put_text(struct upload *, const char *kind,
 		    const char *body, size_t len);
 /* Send through this client (NULL: not activated, hold everything). */
 void		 upload_set_client(struct upload *, struct api_client *);
-/* The platform answered a check-in: send now, back-off or not. */
+/*
+ * The platform answered a check-in: send now, unless the back-off comes
+ * from a bad answer to an upload.
+ */
 void		 upload_kick(struct upload *);
 /* Change the size limit (reload). */
 void		 upload_set_max_size(struct upload *, uint64_t);

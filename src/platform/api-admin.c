@@ -842,6 +842,37 @@ api_admin_manifest_answer(struct api *api, struct api_response *res,
 	free(sig);
 }
 
+/*
+ * The most a served manifest of each type may take: what agents accept
+ * (docs/protocol.md 7); for fim, what the profile folded into it leaves.
+ */
+static const size_t api_admin_manifest_cap[MANIFEST_NTYPES] = {
+	256 * 1024, 512 * 1024, 16 * 1024 * 1024
+};
+
+/*
+ * Would body, served as a manifest of type, pass what agents accept?
+ * Returns 0, or -1 with a 400 answer.
+ */
+static int
+api_admin_manifest_fits(struct api_response *res, enum manifest_type type,
+    const char *body)
+{
+	struct json_object	*served;
+	size_t			 n;
+
+	/* The envelope: body as a JSON string, type, version, signature. */
+	served = api_manifest_json(type, INT64_MAX, body, "sig", INT64_MAX);
+	n = strlen(api_json_text(served)) + 88;
+	json_object_put(served);
+	if (n <= api_admin_manifest_cap[type])
+		return 0;
+	api_error(res, 400, "invalid_field", "body", "served, the %s manifest "
+	    "would take %zu bytes; agents accept at most %zu",
+	    manifest_type_name(type), n, api_admin_manifest_cap[type]);
+	return -1;
+}
+
 /* POST /api/v1/manifests: publish a new signed version. */
 void
 api_admin_manifest_publish(struct api *api, struct api_request *req,
@@ -863,6 +894,8 @@ api_admin_manifest_publish(struct api *api, struct api_request *req,
 		    "expected inventory, fim or vulnsigs");
 		return;
 	}
+	if (api_admin_manifest_fits(res, type, api_json_text(body)) == -1)
+		return;
 	if (type == MANIFEST_VULNSIGS && vuln_sigs_check(body, rel,
 	    sizeof(rel), msg, sizeof(msg)) == -1) {
 		snprintf(field, sizeof(field), "body%s%s",

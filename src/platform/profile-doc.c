@@ -381,7 +381,7 @@ profile_changes(struct profile_err *e, struct json_object *doc,
 /*
  * Validate the admin's document in (ignoring "name") and merge it into doc:
  * top-level fields replace, fim, correlation and inventory_changes merge
- * member by member.
+ * member by member; a result agents would refuse as too large is refused.
  * Returns 0, or -1 with the faulty field and why. doc may be changed even
  * on failure; callers work on a copy.
  */
@@ -392,6 +392,7 @@ profile_doc_apply(struct json_object *doc, struct json_object *in,
 	struct profile_err	 e = { field, fieldlen, msg, msglen };
 	struct json_object	*sub;
 	enum log_level		 level;
+	size_t			 n;
 
 	json_object_object_foreach(in, key, val) {
 		if (strcmp(key, "name") == 0)
@@ -431,6 +432,16 @@ profile_doc_apply(struct json_object *doc, struct json_object *in,
 		} else
 			return profile_fail(&e, key, "unknown field");
 		json_object_object_add(doc, key, json_object_get(val));
+	}
+	/* What agents take (docs/protocol.md 7), with room for the rest. */
+	if ((n = strlen(json_object_to_json_string_ext(doc,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))) >
+	    PROFILE_DOC_MAX) {
+		snprintf(msg, msglen, "the profile would take %zu bytes of "
+		    "JSON; agents accept at most %d", n, PROFILE_DOC_MAX);
+		snprintf(field, fieldlen, "%s", json_object_object_get_ex(in,
+		    "fim", NULL) ? "fim" : "");
+		return -1;
 	}
 	return 0;
 }

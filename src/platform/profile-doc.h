@@ -11,6 +11,10 @@
 
 struct json_object;
 
+/* The largest profile JSON agents accept (1 MiB), less room for the
+   members the API adds (id, name, version). */
+#define PROFILE_DOC_MAX	(1048576 - 4096)
+
 struct json_object *profile_doc_default(void);
 int	 profile_doc_apply(struct json_object *doc, struct json_object *in,
 	    char *field, size_t fieldlen, char *msg, size_t msglen);

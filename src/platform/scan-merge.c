@@ -9,7 +9,9 @@
  * is made once, at submission. A merge whose scanned address is not one
  * the agent reported (activation host facts, inventory interfaces) is
  * still recorded but flagged address_mismatch: a copied, spoofed or
- * NAT'd id must be visible.
+ * NAT'd id must be visible. A result whose ports answered with different
+ * ids ("correlation_ids") is a conflict: stored and shown as such, never
+ * merged into any of the agents it names.
  */
 #include "config.h"
 
@@ -32,6 +34,7 @@
 #define SCAN_MERGE_MAX_ADDRESS	64	/* "fe80::1%eth0" with room */
 #define SCAN_MERGE_MAX_PORTS	65536
 #define SCAN_MERGE_MAX_FINDINGS	10000
+#define SCAN_MERGE_MAX_IDS	16	/* ids of one conflict */
 
 /*
  * Canonical text of an IP address ("2001:DB8::0:1" -> "2001:db8::1"),
@@ -100,6 +103,58 @@ scan_merge_check_ports(struct api_response *res, struct json_object *ports)
 	return 0;
 }
 
+/* Is s a correlation id (32 lower-case hex digits)? */
+static int
+scan_merge_is_cid(const char *s)
+{
+	return s != NULL && strlen(s) == PLATFORM_CORRELATION_LEN &&
+	    strspn(s, "0123456789abcdef") == PLATFORM_CORRELATION_LEN;
+}
+
+/*
+ * Check "correlation_ids", the ids of a conflict: 2..16 distinct
+ * correlation ids, and no "correlation_id" beside them. Returns 0, or -1
+ * with a 400 answer.
+ */
+static int
+scan_merge_check_ids(struct api_response *res, struct json_object *ids,
+    const char *correlation_id)
+{
+	struct json_object	*v;
+	char			 field[48];
+	size_t			 i, j, n = json_object_array_length(ids);
+
+	if (correlation_id != NULL) {
+		api_error(res, 400, "invalid_field", "correlation_ids",
+		    "a conflict carries no correlation_id");
+		return -1;
+	}
+	if (n < 2) {
+		api_error(res, 400, "invalid_field", "correlation_ids",
+		    "a conflict names at least 2 correlation ids");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(ids, i);
+		snprintf(field, sizeof(field), "correlation_ids[%zu]", i);
+		if (!json_object_is_type(v, json_type_string) ||
+		    !scan_merge_is_cid(json_object_get_string(v))) {
+			api_error(res, 400, "invalid_field", field,
+			    "expected 32 lower-case hex digits");
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(json_object_get_string(v),
+			    json_object_get_string(json_object_array_get_idx(
+			    ids, j))) == 0) {
+				api_error(res, 400, "invalid_field", field,
+				    "named twice");
+				return -1;
+			}
+	}
+	return 0;
+}
+
 /*
  * Is address (canonical) among the addresses agent reported? Returns 1
  * or 0, or -1 on a database error. The list goes to *known (a new
@@ -134,10 +189,10 @@ scan_merge_submit(struct api *api, struct api_request *req,
 {
 	static const char *const fields[] = {
 		"target", "scanned_at", "correlation_id", "ports", "findings",
-		"scanner", "address", NULL
+		"scanner", "address", "correlation_ids", NULL
 	};
 	struct scan_new		 scan;
-	struct json_object	*ports, *findings, *doc, *known = NULL;
+	struct json_object	*ports, *findings, *doc, *known = NULL, *ids;
 	const char		*address, *scanned;
 	char			 agent_id[PLATFORM_UUID_LEN + 1];
 	char			 canon[INET6_ADDRSTRLEN];
@@ -162,16 +217,19 @@ scan_merge_submit(struct api *api, struct api_request *req,
 	    api_get_array(res, req->json, NULL, "ports", 0,
 	    SCAN_MERGE_MAX_PORTS, &ports) == -1 ||
 	    api_get_array(res, req->json, NULL, "findings", 0,
-	    SCAN_MERGE_MAX_FINDINGS, &findings) == -1)
+	    SCAN_MERGE_MAX_FINDINGS, &findings) == -1 ||
+	    api_get_array(res, req->json, NULL, "correlation_ids", 0,
+	    SCAN_MERGE_MAX_IDS, &ids) == -1)
 		return;
 	if (scan.correlation_id != NULL &&
-	    (strlen(scan.correlation_id) != PLATFORM_CORRELATION_LEN ||
-	    strspn(scan.correlation_id, "0123456789abcdef") !=
-	    PLATFORM_CORRELATION_LEN)) {
+	    !scan_merge_is_cid(scan.correlation_id)) {
 		api_error(res, 400, "invalid_field", "correlation_id",
 		    "expected 32 lower-case hex digits");
 		return;
 	}
+	if (ids != NULL && scan_merge_check_ids(res, ids,
+	    scan.correlation_id) == -1)
+		return;
 	if (address != NULL) {
 		if (scan_merge_address_canonical(address, canon,
 		    sizeof(canon)) == -1) {
@@ -209,6 +267,9 @@ scan_merge_submit(struct api *api, struct api_request *req,
 	    json_object_get(ports) : json_object_new_array());
 	json_object_object_add(doc, "findings", findings != NULL ?
 	    json_object_get(findings) : json_object_new_array());
+	if (ids != NULL)
+		json_object_object_add(doc, "correlation_ids",
+		    json_object_get(ids));
 	scan.doc = api_json_text(doc);
 	if (store_scan_add(api->store, &scan, &id) == -1) {
 		json_object_put(doc);
@@ -226,6 +287,13 @@ scan_merge_submit(struct api *api, struct api_request *req,
 	else if (scan.agent_id != NULL)
 		log_info("scan %lld of %s merged into agent %s", (long long)id,
 		    scan.target, scan.agent_id);
+	else if (ids != NULL)
+		log_warnx("scan %lld of %s (address %s, scanner %s): its ports "
+		    "answered with different correlation ids %s; stored as a "
+		    "conflict, merged into no agent", (long long)id,
+		    scan.target, scan.address ? scan.address : "not given",
+		    scan.scanner ? scan.scanner : "unnamed",
+		    api_json_text(ids));
 	json_object_put(doc);
 	json_object_put(known);
 	res->json = json_object_new_object();
@@ -236,5 +304,9 @@ scan_merge_submit(struct api *api, struct api_request *req,
 	json_add_string(res->json, "agent_id", scan.agent_id);
 	json_add_bool(res->json, "merged", scan.agent_id != NULL);
 	json_add_bool(res->json, "address_mismatch", scan.address_mismatch);
+	json_add_bool(res->json, "correlation_conflict", ids != NULL);
+	if (ids != NULL)
+		json_object_object_add(res->json, "correlation_ids",
+		    json_object_get(ids));
 	res->status = 201;
 }

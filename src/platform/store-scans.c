@@ -20,6 +20,10 @@
 	" 'scanner', s.scanner, 'target', s.target, 'address', s.address," \
 	" 'correlation_id', s.correlation_id, 'address_mismatch'," \
 	" json(CASE WHEN s.address_mismatch THEN 'true' ELSE 'false' END)," \
+	" 'correlation_conflict', json(CASE WHEN" \
+	" json_type(s.doc, '$.correlation_ids') IS NULL THEN 'false'" \
+	" ELSE 'true' END)," \
+	" 'correlation_ids', json_extract(s.doc, '$.correlation_ids')," \
 	" 'open_ports', (SELECT json_group_array(json_extract(p.value," \
 	" '$.port')) FROM json_each(s.doc, '$.ports') p))"
 /* Scan row r is not merged into an agent that still exists. */
@@ -111,8 +115,10 @@ store_scan_list(struct store *s, const char *agent_id, int merged,
 		    sqlite3_column_int(st, 9));
 		json_add_int64(obj, "submitted_at",
 		    sqlite3_column_int64(st, 6));
-		if ((doc = json_tokener_parse(store_col_text(st, 5))) !=
-		    NULL) {
+		doc = json_tokener_parse(store_col_text(st, 5));
+		json_add_bool(obj, "correlation_conflict", doc != NULL &&
+		    json_object_object_get_ex(doc, "correlation_ids", NULL));
+		if (doc != NULL) {
 			json_object_object_foreach(doc, key, val)
 				if (!json_object_object_get_ex(obj, key, NULL))
 					json_object_object_add(obj, key,
@@ -176,6 +182,8 @@ store_asset_list(struct store *s)
 		json_object_object_add(obj, "scan_ids", ids);
 		json_add_bool(obj, "address_mismatch",
 		    sqlite3_column_int(st, 4));
+		/* A conflict is never merged into an agent. */
+		json_add_bool(obj, "correlation_conflict", 0);
 		store_add_last_scan(obj, st, 5);
 		json_object_array_add(arr, obj);
 	}
@@ -203,6 +211,9 @@ store_asset_list(struct store *s)
 		json_object_object_add(obj, "scan_ids", ids != NULL ? ids :
 		    json_object_new_array());
 		json_add_bool(obj, "address_mismatch", 0);
+		json_add_bool(obj, "correlation_conflict", last != NULL &&
+		    json_object_get_boolean(json_object_object_get(last,
+		    "correlation_conflict")));
 		json_object_array_add(arr, obj);
 	}
 	sqlite3_reset(st);

@@ -7,6 +7,12 @@
  * writes (correlation-wire.h); prints what it saw per host, as text or
  * JSON; and with --submit posts each host's result to the platform's
  * POST /api/v1/scans (scan-submit.c).
+ *
+ * A port's bytes are judged once, when the service ends the stream or
+ * the probe's deadline passes (earlier only when they can no longer be
+ * a line), so that how they were split into segments never matters. A
+ * host whose ports answered with different ids is a conflict: it is
+ * printed and submitted with every id it gave, never with one of them.
  */
 #include "config.h"
 
@@ -63,8 +69,12 @@ struct scan_host {
 	int			 closed;
 	int			 filtered;
 	int			 errors;
-	char			 cid[CORR_ID_LEN + 1];	/* first id seen */
+	char			 cid[CORR_ID_LEN + 1];	/* its id, unless a
+							   conflict */
 	int			 is_conflict;	/* ports gave other ids */
+	char			(*ids)[CORR_ID_LEN + 1];	/* distinct,
+							   sorted */
+	int			 nids;
 	time_t			 scanned_at;
 	struct scan_submission	 submission;
 };
@@ -252,6 +262,33 @@ scan_ms_until(const struct timespec *t)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* Add cid to h's distinct ids, kept sorted. */
+static void
+scan_note_id(struct scan_host *h, const char *cid)
+{
+	char	(*ids)[CORR_ID_LEN + 1];
+	int	 i, c = 1;
+
+	for (i = 0; i < h->nids && (c = strcmp(h->ids[i], cid)) < 0; i++)
+		;
+	if (i < h->nids && c == 0)
+		return;
+	if ((ids = reallocarray(h->ids, (size_t)h->nids + 1,
+	    sizeof(*h->ids))) == NULL)
+		scan_fatal("out of memory");
+	h->ids = ids;
+	memmove(&h->ids[i + 1], &h->ids[i], (size_t)(h->nids - i) *
+	    sizeof(*h->ids));
+	strlcpy(h->ids[i], cid, sizeof(h->ids[i]));
+	h->nids++;
+	/* One id is the host's; two or more are a conflict, not an id. */
+	h->is_conflict = h->nids > 1;
+	if (h->is_conflict)
+		h->cid[0] = '\0';
+	else
+		strlcpy(h->cid, h->ids[0], sizeof(h->cid));
+}
+
 /* Record an open port of h. */
 static void
 scan_note_open(struct scan_host *h, int port, const char *cid,
@@ -268,10 +305,7 @@ scan_note_open(struct scan_host *h, int port, const char *cid,
 	o->port = port;
 	if (cid != NULL) {
 		strlcpy(o->cid, cid, sizeof(o->cid));
-		if (h->cid[0] == '\0')
-			strlcpy(h->cid, cid, sizeof(h->cid));
-		else if (strcmp(h->cid, cid) != 0)
-			h->is_conflict = 1;
+		scan_note_id(h, cid);
 	} else
 		strlcpy(o->detail, detail, sizeof(o->detail));
 }
@@ -387,9 +421,14 @@ scan_probe_ready(struct scan *s, struct scan_probe *p, short revents)
 		return;
 	}
 	p->len += (size_t)n;
-	/* Judge as soon as the bytes decide it; else at EOF. */
+	/*
+	 * One rule however the bytes are split: a complete line is judged
+	 * only at the end of the stream (or the deadline), so a byte after
+	 * it makes the port fail whichever segment carried it; only bytes
+	 * that can no longer become a line end the probe early.
+	 */
 	if (n == 0 || p->len == sizeof(p->buf) ||
-	    corr_wire_parse(p->buf, p->len, cid, why, sizeof(why)) != 0)
+	    corr_wire_parse(p->buf, p->len, cid, why, sizeof(why)) == -1)
 		scan_probe_end(s, p, POLLIN, 0);
 }
 
@@ -475,7 +514,11 @@ scan_print_text(const struct scan_host *h)
 		printf("%s:", h->address);
 	else
 		printf("%s (%s):", h->address, h->target);
-	if (h->cid[0] != '\0')
+	if (h->is_conflict) {
+		printf(" conflicting correlation ids");
+		for (i = 0; i < h->nids; i++)
+			printf("%s%s", i > 0 ? "," : " ", h->ids[i]);
+	} else if (h->cid[0] != '\0')
 		printf(" correlation id %s", h->cid);
 	else
 		printf(" no correlation id");
@@ -496,8 +539,9 @@ scan_print_text(const struct scan_host *h)
 			    h->open[i].port, h->open[i].cid);
 	}
 	if (h->is_conflict)
-		printf("  warning: the ports answered with different "
-		    "correlation ids\n");
+		printf("  conflict: the ports answered with %d different "
+		    "correlation ids; submitted as a conflict, not as one "
+		    "agent\n", h->nids);
 	if (h->submission.status != 0)
 		printf("  submitted: %s\n", h->submission.message);
 }
@@ -515,6 +559,10 @@ scan_host_json(const struct scan_host *h)
 	json_add_int64(obj, "scanned_at", (int64_t)h->scanned_at);
 	json_add_string(obj, "correlation_id", h->cid[0] ? h->cid : NULL);
 	json_add_bool(obj, "conflicting_ids", h->is_conflict);
+	arr = json_object_new_array();
+	for (i = 0; i < h->nids; i++)
+		json_object_array_add(arr, json_object_new_string(h->ids[i]));
+	json_object_object_add(obj, "correlation_ids", arr);
 	arr = json_object_new_array();
 	for (i = 0; i < h->nopen; i++) {
 		o = json_object_new_object();
@@ -547,14 +595,20 @@ scan_host_json(const struct scan_host *h)
 static struct json_object *
 scan_submission_body(const struct scan *s, const struct scan_host *h)
 {
-	struct json_object	*body, *ports, *p;
+	struct json_object	*body, *ports, *p, *ids;
 	int			 i;
 
 	body = json_object_new_object();
 	json_add_string(body, "target", h->target);
 	json_add_string(body, "address", h->address);
 	json_add_int64(body, "scanned_at", (int64_t)h->scanned_at);
-	if (h->cid[0] != '\0')
+	if (h->is_conflict) {
+		ids = json_object_new_array();
+		for (i = 0; i < h->nids; i++)
+			json_object_array_add(ids,
+			    json_object_new_string(h->ids[i]));
+		json_object_object_add(body, "correlation_ids", ids);
+	} else if (h->cid[0] != '\0')
 		json_add_string(body, "correlation_id", h->cid);
 	json_add_string(body, "scanner", s->scanner);
 	ports = json_object_new_array();
@@ -562,8 +616,12 @@ scan_submission_body(const struct scan *s, const struct scan_host *h)
 		p = json_object_new_object();
 		json_add_int64(p, "port", h->open[i].port);
 		json_add_string(p, "protocol", "tcp");
-		if (h->open[i].cid[0] != '\0')
+		if (h->open[i].cid[0] != '\0') {
 			json_add_string(p, "service", "outpost-correlation");
+			if (h->is_conflict)
+				json_add_string(p, "correlation_id",
+				    h->open[i].cid);
+		}
 		json_object_array_add(ports, p);
 	}
 	json_object_object_add(body, "ports", ports);
@@ -717,6 +775,7 @@ main(int argc, char *argv[])
 		rc = 1;
 	for (i = 0; i < s.nhosts; i++) {
 		free(s.hosts[i].open);
+		free(s.hosts[i].ids);
 		scan_submission_clear(&s.hosts[i].submission);
 	}
 	free(s.hosts);

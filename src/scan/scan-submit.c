@@ -151,12 +151,17 @@ submit_describe(struct scan_submission *out)
 {
 	const char	*agent;
 	int64_t		 id = 0;
-	int		 mismatch = 0;
+	int		 mismatch = 0, conflict = 0;
 
 	json_get_int64(out->answer, "scan_id", &id);
 	json_get_bool(out->answer, "address_mismatch", &mismatch);
+	json_get_bool(out->answer, "correlation_conflict", &conflict);
 	agent = json_get_string(out->answer, "agent_id");
-	if (agent != NULL)
+	if (conflict)
+		snprintf(out->message, sizeof(out->message), "scan %lld "
+		    "stored as a correlation id conflict (the ports answered "
+		    "with different ids), merged into no agent", (long long)id);
+	else if (agent != NULL)
 		snprintf(out->message, sizeof(out->message), "scan %lld "
 		    "stored, merged into agent %s%s", (long long)id, agent,
 		    mismatch ? " (address mismatch: the scanned address is "

@@ -41,7 +41,7 @@ fuzz_profile(const char *data, size_t size)
 	profile_default(&p);
 	profile_default(&q);
 	if (profile_parse(&p, doc, err, sizeof(err)) == -1) {
-		if (err[0] == '\0' || p.doc != NULL)
+		if (err[0] == '\0' || p.text != NULL)
 			abort();
 	} else if (p.correlation_error[0] == '\0') {
 		/* What was accepted round-trips. */
@@ -55,7 +55,7 @@ fuzz_profile(const char *data, size_t size)
 			abort();
 		json_object_put(again);
 	}
-	if (p.heartbeat_interval < 1 || p.heartbeat_interval > 86400 ||
+	if (p.heartbeat_interval < 10 || p.heartbeat_interval > 86400 ||
 	    p.inventory_interval < 60 || p.inventory_interval > 604800)
 		abort();
 	profile_clear(&p);

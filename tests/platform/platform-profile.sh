@@ -202,4 +202,23 @@ assert_json .field type
 expect 400 admin GET "/api/v1/agents/$AGENT_ID/manifest-downloads?outcome=stolen"
 assert_json .field outcome
 expect 404 admin GET "/api/v1/agents/00000000-0000-4000-8000-000000000000/manifest-downloads"
+
+# What agents would refuse as too large is refused here (protocol 7): a
+# profile over about 1 MiB, manifests over the agents' caps once served.
+python3 - "$T/bigprofile.json" "$T/bigmanifest.json" <<'PY'
+import json, sys
+rules = [{"path": "/%s/%d" % ("d" * 3000, i), "excludes": ["/%s" % ("x" * 4000)] * 2}
+         for i in range(100)]
+json.dump({"name": "too-big", "fim": {"rules": rules}}, open(sys.argv[1], "w"))
+json.dump({"type": "inventory", "body": {"collectors": ["os"], "pad": "p" * 300000}},
+          open(sys.argv[2], "w"))
+PY
+expect 400 admin POST /api/v1/profiles -d @"$T/bigprofile.json"
+assert_json .field fim
+assert_json '.message | test("agents accept at most 1044480")' true
+expect 200 admin GET /api/v1/profiles
+assert_json '[.profiles[].name] | index("too-big")' null
+expect 400 admin POST /api/v1/manifests -d @"$T/bigmanifest.json"
+assert_json .field body
+assert_json '.message | test("agents accept at most 262144")' true
 exit 0

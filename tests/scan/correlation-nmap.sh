@@ -2,7 +2,8 @@
 # C5 and C7 from a scanner's side: an agent with agent scan merge on and
 # Bind All on listens on the default ports 10001-10005; nmap (Debian's,
 # with dist/nmap/outpost-correlation.nse) and outpost-scan both report
-# its correlation id on each of them. Runs in a private network
+# its correlation id on each of them; both refuse a line followed by more
+# bytes, however they arrive. Runs in a private network
 # namespace when root (the default ports are then surely free), else on
 # the host's loopback if 10001-10005 are free.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -51,6 +52,22 @@ assert_grep "$T/nmap.xml" "<elem key=\"correlation_id\">$OFFLINE_CID</elem>"
 $NSX nmap -n -Pn -p 10004 --script "$NSE" \
     --script-args outpost-correlation.ports=10004 127.0.0.1 > "$T/nmap2.txt" 2>&1
 assert_grep "$T/nmap2.txt" "correlation_id: $OFFLINE_CID"
+
+# The NSE script's rule for the bytes after the line is outpost-scan's:
+# a byte after it, even in a later segment, is no correlation line.
+XP=$(free_port)
+$NSX python3 "$abs_top_srcdir/tests/tools/cid-serve.py" "$XP" "$OFFLINE_CID" \
+    extra-late 0.3 2>/dev/null &
+XPID=$!
+at_exit "kill $XPID 2>/dev/null"
+wait_for 10 $NSX python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$XP" ||
+    fail "cid-serve.py did not start"
+$NSX nmap -n -Pn -p "$XP" --script "$NSE" \
+    --script-args outpost-correlation.ports="$XP" 127.0.0.1 > "$T/nmap3.txt" 2>&1
+assert_grep "$T/nmap3.txt" "^$XP/tcp +open"
+! grep -q "correlation_id" "$T/nmap3.txt" ||
+    fail "nmap took a line followed by more bytes: $(cat "$T/nmap3.txt")"
 
 # outpost-scan on its default ports, text and JSON.
 $NSX "$SCAN" 127.0.0.1 > "$T/scan.txt" || fail "outpost-scan failed"

@@ -1,7 +1,7 @@
 /*
  * test_merge.c: unit tests of scan-merge.c, the platform's scan merge:
  * addresses compared in their canonical form, and a real in-memory store
- * deciding merges and address_mismatch through the handler.
+ * deciding merges, address_mismatch and conflicts through the handler.
  */
 #include "config.h"
 
@@ -218,12 +218,91 @@ test_merge(void **unused)
 	json_object_put(out);
 }
 
+/*
+ * A conflict (the ports of a host answered with different ids): stored
+ * and shown as such, merged into no agent, even one it names.
+ */
+static void
+test_conflict(void **unused)
+{
+	struct json_object	*out, *list, *scan, *asset, *last;
+	char			 body[512];
+
+	assert_int_equal(store_setting_set(api.store, "accept_correlation_id",
+	    "true"), 0);
+	snprintf(body, sizeof(body), "{\"target\":\"192.0.2.10\","
+	    "\"correlation_ids\":[\"%s\",\"7c1d0e2f3a4b5c6d7e8f9a0b1c2d3e4f\"],"
+	    "\"ports\":[{\"port\":10001,\"correlation_id\":\"%s\"},"
+	    "{\"port\":10002,\"correlation_id\":"
+	    "\"7c1d0e2f3a4b5c6d7e8f9a0b1c2d3e4f\"}]}", cid, cid);
+	assert_int_equal(submit(body, &out), 201);
+	assert_int_equal(member_bool(out, "merged"), 0);
+	assert_int_equal(member_bool(out, "correlation_conflict"), 1);
+	assert_null(json_get_string(out, "agent_id"));
+	assert_null(json_get_string(out, "correlation_id"));
+	assert_int_equal(json_object_array_length(json_object_object_get(out,
+	    "correlation_ids")), 2);
+	json_object_put(out);
+
+	list = store_scan_list(api.store, NULL, -1, -1, 10);
+	scan = json_object_array_get_idx(list, 0);
+	assert_int_equal(member_bool(scan, "correlation_conflict"), 1);
+	assert_int_equal(member_bool(scan, "merged"), 0);
+	assert_int_equal(json_object_array_length(json_object_object_get(scan,
+	    "correlation_ids")), 2);
+	assert_string_equal(json_get_string(json_object_array_get_idx(
+	    json_object_object_get(scan, "ports"), 1), "correlation_id"),
+	    "7c1d0e2f3a4b5c6d7e8f9a0b1c2d3e4f");
+	json_object_put(list);
+
+	list = store_asset_list(api.store);
+	asset = json_object_array_get_idx(list, 0);
+	assert_string_equal(json_get_string(asset, "agent_id"), agent_id);
+	assert_int_equal(json_object_array_length(json_object_object_get(asset,
+	    "scan_ids")), 0);
+	asset = json_object_array_get_idx(list, 1);
+	assert_string_equal(json_get_string(asset, "asset_id"),
+	    "scan:192.0.2.10");
+	assert_int_equal(member_bool(asset, "correlation_conflict"), 1);
+	assert_null(json_get_string(asset, "correlation_id"));
+	last = json_object_object_get(asset, "last_scan");
+	assert_int_equal(member_bool(last, "correlation_conflict"), 1);
+	assert_int_equal(json_object_array_length(json_object_object_get(last,
+	    "correlation_ids")), 2);
+	json_object_put(list);
+
+	/* One id, an id beside the conflict, an id twice, a bad id. */
+	snprintf(body, sizeof(body), "{\"target\":\"h\",\"correlation_ids\":"
+	    "[\"%s\"]}", cid);
+	assert_int_equal(submit(body, &out), 400);
+	assert_string_equal(json_get_string(out, "field"), "correlation_ids");
+	json_object_put(out);
+	snprintf(body, sizeof(body), "{\"target\":\"h\",\"correlation_id\":"
+	    "\"%s\",\"correlation_ids\":[\"%s\",\"%s\"]}", cid, cid,
+	    "7c1d0e2f3a4b5c6d7e8f9a0b1c2d3e4f");
+	assert_int_equal(submit(body, &out), 400);
+	json_object_put(out);
+	snprintf(body, sizeof(body), "{\"target\":\"h\",\"correlation_ids\":"
+	    "[\"%s\",\"%s\"]}", cid, cid);
+	assert_int_equal(submit(body, &out), 400);
+	assert_string_equal(json_get_string(out, "field"),
+	    "correlation_ids[1]");
+	json_object_put(out);
+	assert_int_equal(submit("{\"target\":\"h\",\"correlation_ids\":"
+	    "[\"x\",\"y\"]}", &out), 400);
+	assert_string_equal(json_get_string(out, "field"),
+	    "correlation_ids[0]");
+	json_object_put(out);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict, setup,
+		    teardown),
 	};
 
 	log_init("test_merge", 1, LOG_LEVEL_ERROR);

@@ -56,13 +56,13 @@ test_defaults(void **unused)
 	assert_int_equal(p.changes_settle, 2);
 	assert_int_equal(p.changes_min_interval, 10);
 	assert_int_equal(p.changes_poll_interval, 60);
-	assert_non_null(p.doc);
+	assert_non_null(p.text);
 	profile_clear(&p);
-	assert_null(p.doc);
+	assert_null(p.text);
 	/* Not an object: refused, the defaults stay. */
 	assert_int_equal(parse("[1]", &p), -1);
 	assert_int_equal(parse("null", &p), -1);
-	assert_null(p.doc);
+	assert_null(p.text);
 }
 
 /* Every member of the table, with good values. */
@@ -98,7 +98,10 @@ test_members(void **unused)
 	profile_clear(&p);
 }
 
-/* Out of range or of the wrong type: the default, never a clamp. */
+/*
+ * Out of range: clamped to the platform's bounds (10..86400, 60..604800);
+ * of the wrong type: the default.
+ */
 static void
 test_bad_values(void **unused)
 {
@@ -108,28 +111,39 @@ test_bad_values(void **unused)
 	assert_int_equal(parse("{\"heartbeat_interval\":0,"
 	    "\"inventory_interval\":59,\"data_collection_paused\":\"yes\","
 	    "\"log_level\":\"loud\",\"fim\":{\"enabled\":1}}", &p), 0);
-	assert_int_equal(p.heartbeat_interval, 60);
-	assert_int_equal(p.inventory_interval, 3600);
+	assert_int_equal(p.heartbeat_interval, 10);
+	assert_int_equal(p.inventory_interval, 60);
 	assert_int_equal(p.is_paused, 0);
 	assert_int_equal(p.log_level, -1);
 	assert_int_equal(p.fim_enabled, -1);
 	profile_clear(&p);
 	assert_int_equal(parse("{\"heartbeat_interval\":86401,"
 	    "\"inventory_interval\":604801,\"fim\":true}", &p), 0);
-	assert_int_equal(p.heartbeat_interval, 60);
-	assert_int_equal(p.inventory_interval, 3600);
+	assert_int_equal(p.heartbeat_interval, 86400);
+	assert_int_equal(p.inventory_interval, 604800);
 	assert_int_equal(p.fim_enabled, -1);
 	profile_clear(&p);
 	assert_int_equal(parse("{\"inventory_changes\":{\"enabled\":0,"
 	    "\"settle\":0,\"min_interval\":-1,\"poll_interval\":86401}}",
 	    &p), 0);
 	assert_int_equal(p.changes_enabled, 1);
-	assert_int_equal(p.changes_settle, 2);
-	assert_int_equal(p.changes_min_interval, 10);
-	assert_int_equal(p.changes_poll_interval, 60);
+	assert_int_equal(p.changes_settle, 1);
+	assert_int_equal(p.changes_min_interval, 0);
+	assert_int_equal(p.changes_poll_interval, 86400);
 	profile_clear(&p);
 	assert_int_equal(parse("{\"inventory_changes\":true}", &p), 0);
 	assert_int_equal(p.changes_enabled, 1);
+	profile_clear(&p);
+	assert_int_equal(parse("{\"heartbeat_interval\":1}", &p), 0);
+	assert_int_equal(p.heartbeat_interval, 10);
+	profile_clear(&p);
+	assert_int_equal(parse("{\"heartbeat_interval\":-9223372036854775807,"
+	    "\"inventory_interval\":9223372036854775807}", &p), 0);
+	assert_int_equal(p.heartbeat_interval, 10);
+	assert_int_equal(p.inventory_interval, 604800);
+	profile_clear(&p);
+	assert_int_equal(parse("{\"heartbeat_interval\":\"1\"}", &p), 0);
+	assert_int_equal(p.heartbeat_interval, 60);
 	profile_clear(&p);
 }
 
