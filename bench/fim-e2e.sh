@@ -114,7 +114,7 @@ CONF=$T/a/outpost.conf
 start_agent "$T/a"
 fim_wait 30 '.fim.state == "owner" and .fim.rules_installed == 1'
 AID=$(fim_st .platform.agent_id)
-auditctl -l | grep -- "$FIM_KEY" > "$T/rules"
+auditctl -l | grep -E -- "$FIM_KEY" > "$T/rules"
 lost0=$(fim_state lost)
 
 echo "# bench/fim-e2e.sh: $FILES creates then $FILES deletes in a watched" \
@@ -174,7 +174,7 @@ d_cpu0=$(cpu_ticks "$FIM_AUDITD_PID")
 "$builddir/bench/fim-load" -n "$FILES" "$W" > "$T/load.auditd"
 # auditd_count: SYSCALL records of our rule for files in W.
 auditd_count() {
-	grep -c "^type=SYSCALL .*key=\"$FIM_KEY\"" "$T/auditd/audit.log" ||
+	grep -Ec "^type=SYSCALL .*key=\"$FIM_KEY\"" "$T/auditd/audit.log" ||
 	    true
 }
 d_got=$(stable 120 4 auditd_count) || fail "auditd's log never settled"

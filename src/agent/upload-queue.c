@@ -443,6 +443,20 @@ upload_depth(struct upload *u)
 	return u != NULL ? spool_depth(u->spool) : 0;
 }
 
+/* The sequence number of the next record. */
+uint64_t
+upload_next_sequence(struct upload *u)
+{
+	return u != NULL ? spool_next_sequence(u->spool) : 0;
+}
+
+/* Is record seq still in the spool? */
+int
+upload_has_record(struct upload *u, uint64_t seq)
+{
+	return u != NULL && spool_has(u->spool, seq);
+}
+
 /* The status. */
 struct json_object *
 upload_status_json(struct upload *u)

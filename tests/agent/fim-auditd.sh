@@ -59,7 +59,7 @@ expect 200 admin PATCH "/api/v1/profiles/$PROF" \
     -d "{\"fim\":{\"rules\":[{\"path\":\"$W\",\"recursive\":true},{\"path\":\"$T/w2\",\"recursive\":true}]}}"
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 fim_wait 20 '.fim.rules == 2 and .fim.rules_installed == 2'
-[ "$(fim_rules_with $FIM_KEY)" = 2 ] || fail "kernel rules: $(auditctl -l)"
+[ "$(fim_rules_with "$FIM_KEY")" = 2 ] || fail "kernel rules: $(auditctl -l)"
 [ "$(fim_rules_with othertool)" = 1 ] || fail "othertool's rule is gone after a manifest change"
 
 # Handover: files are written all along while auditd stops and the agent
@@ -87,7 +87,7 @@ status_value '.platform.errors | map(.code) | index("E701")' | grep -qx null ||
 
 stop_agent
 [ "$AGENT_RC" = 0 ] || fail "outpostd exited with $AGENT_RC"
-[ "$(fim_rules_with $FIM_KEY)" = 0 ] || fail "our rules survived the stop"
+[ "$(fim_rules_with "$FIM_KEY")" = 0 ] || fail "our rules survived the stop"
 [ "$(fim_rules_with othertool)" = 1 ] || fail "othertool's rule is gone after our stop"
 [ "$(fim_state pid)" = 0 ] || fail "audit pid not released"
 [ "$(fim_state backlog_limit)" = 320 ] || fail "backlog_limit not restored"

@@ -22,7 +22,7 @@ AID=$(status_value .platform.agent_id)
 [ "$(status_value '.fim.kernel.pid')" = "$AGENT_PID" ] ||
     fim_wait 10 ".fim.kernel.pid == $AGENT_PID"
 [ "$(fim_state pid)" = "$AGENT_PID" ] || fail "the agent does not own the audit pid"
-[ "$(fim_rules_with $FIM_KEY)" = 2 ] || fail "kernel rules: $(auditctl -l)"
+[ "$(fim_rules_with "$FIM_KEY")" = 2 ] || fail "kernel rules: $(auditctl -l)"
 [ "$(fim_rules_with othertool)" = 1 ] || fail "othertool's rule is gone"
 # The owner's settings follow the claim.
 wait_for 10 sh -c "auditctl -s | grep -qx 'backlog_wait_time 0'" ||
@@ -153,7 +153,7 @@ assert_grep "$T/st.txt" "state +owner"
 # Stop: our rules go, othertool's stays; pid and settings as before.
 stop_agent
 [ "$AGENT_RC" = 0 ] || fail "outpostd exited with $AGENT_RC"
-[ "$(fim_rules_with $FIM_KEY)" = 0 ] || fail "our rules survived the stop: $(auditctl -l)"
+[ "$(fim_rules_with "$FIM_KEY")" = 0 ] || fail "our rules survived the stop: $(auditctl -l)"
 [ "$(fim_rules_with othertool)" = 1 ] || fail "othertool's rule did not survive"
 [ "$(fim_state pid)" = 0 ] || fail "audit pid not released"
 [ "$(fim_state backlog_limit)" = "$FIM_SAVED_BACKLOG" ] || fail "backlog_limit not restored"

@@ -1,0 +1,151 @@
+/*
+ * fim-journal.h: the FIM module's durable baseline (fim-journal.c): the
+ * watched trees as the platform was last told about them, kept in memory
+ * and on disk as a snapshot (state_dir/fim-baseline) plus a journal of
+ * what changed since (state_dir/fim-journal), so that a crash loses
+ * neither a change nor, for the events already read, who made it.
+ *
+ * The replay of the files (struct fim_replay) is pure code, fuzzed.
+ */
+#ifndef OUTPOST_FIM_JOURNAL_H
+#define OUTPOST_FIM_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "fim-queue.h"
+#include "fim-scan.h"
+
+struct event;
+struct fim;
+struct json_object;
+
+/* One event journalled and not yet in a spooled batch. */
+struct fim_pending {
+	uint64_t	 id;
+	char		*text;		/* the event's JSON */
+	size_t		 len;
+};
+
+/*
+ * One change of the baseline: path now has state (NULL: it is gone); with
+ * from, path is the new name of from (a rename; the entries below a
+ * renamed directory move too).
+ */
+struct fim_update {
+	const char		*path;
+	const char		*from;
+	const struct fim_fstate	*state;
+};
+
+/* The durable baseline and its journal. */
+struct fim_journal {
+	struct fim_snapshot	*base;		/* NULL: none */
+	struct fim_snap_header	 hdr;		/* of the files on disk */
+	int			 fd;		/* the journal, or -1 */
+	int			 is_open;	/* journalling (collecting) */
+	int			 is_broken;	/* a write failed: rewrite */
+	uint64_t		 bytes;		/* in the journal file */
+	uint64_t		 dev;		/* of the journal file */
+	uint64_t		 ino;
+	struct fim_text		 buf;		/* lines not written yet */
+	struct event		*flush;		/* writes buf at loop end */
+	struct fim_pending	*pending;	/* FIFO from pending_first */
+	size_t			 npending;
+	size_t			 pending_first;
+	size_t			 pending_cap;
+	int64_t			 last_line_ms;	/* wall clock */
+	uint64_t		 compactions;
+	uint64_t		 write_errors;
+	int			 error;		/* errno of the failure */
+	/* What the start found. */
+	int			 is_unclean;	/* the last stop was not */
+	int64_t			 alive_sec;	/* unclean: last sign of life */
+	struct fim_pending	*recovered;	/* to send again */
+	size_t			 nrecovered;
+	uint64_t		 recovered_total;
+	const char		*load_state;
+};
+
+/* Make the flush event. Returns 0, or -1 (out of memory). */
+int	fim_journal_init(struct fim *);
+/* Write what is buffered, close, free. */
+void	fim_journal_free(struct fim *);
+/*
+ * At start: read the snapshot and journal the last run left, replay them
+ * into the baseline, and find the events that never reached the spool.
+ */
+void	fim_journal_load(struct fim *);
+/* Is the baseline complete and of the rules in force? */
+int	fim_journal_base_ok(const struct fim *);
+/* A new, empty baseline for the rules in force (the walk fills it). */
+int	fim_journal_reset(struct fim *);
+/* The walk listed every watched file: the baseline is complete. */
+void	fim_journal_complete(struct fim *);
+/*
+ * Start journalling (collecting starts): queue again the events that
+ * never reached the spool, then write a new snapshot and journal.
+ * Returns 0, or -1 (logged and reported).
+ */
+int	fim_journal_begin(struct fim *);
+/* The id the next journalled event gets. */
+uint64_t fim_journal_next_id(const struct fim *);
+/*
+ * Event id (queued as text, len bytes) changed the baseline by the n
+ * updates: apply them, and journal both. text NULL: updates only.
+ */
+void	fim_journal_event(struct fim *, uint64_t id, const char *text,
+	    size_t len, const struct fim_update *, int n);
+/* The state of path now into f (path not copied). Returns 0, or -1. */
+int	fim_journal_stat(const char *path, struct fim_fstate *f);
+/* From the poll: a sign of life, compaction, the files still there. */
+void	fim_journal_tick(struct fim *);
+/*
+ * Stop journalling. With is_clean (a clean stop), the baseline is written
+ * for the next start; otherwise the files are removed (collection paused,
+ * uninstalled).
+ */
+void	fim_journal_stop(struct fim *, int is_clean);
+/* Remove the files of the baseline (uninstall). */
+void	fim_journal_remove(struct fim *);
+/* The queue's hooks (fim-queue.h), arg being the module. */
+extern const struct fim_queue_hooks fim_journal_hooks;
+/* Add the status object "baseline" to o. */
+void	fim_journal_status(const struct fim *, struct json_object *o);
+
+/* ---- The replay of the files (pure code) ---- */
+
+struct fim_replay;
+
+/* A new replay. Returns it, or NULL (out of memory). */
+struct fim_replay *fim_replay_new(void);
+/* Replay into base (not taken) a journal of generation. */
+void	fim_replay_base(struct fim_replay *, struct fim_snapshot *base,
+	    uint64_t generation);
+/* The snapshot's pending events go here (a fim_pending_fn). */
+int	fim_replay_pending(uint64_t id, const char *json, size_t len,
+	    void *replay);
+/*
+ * Replay the journal text: its header line, then one JSON line each. A
+ * torn or damaged line ends the replay there (what follows it is not
+ * trusted). Returns the lines applied, or -1 with err when the header is
+ * not of this generation.
+ */
+int	fim_replay_text(struct fim_replay *, const char *text, size_t len,
+	    char *err, size_t errlen);
+/*
+ * The events that never reached the spool: is_held(seq, arg) says whether
+ * spool record seq is still there. Moved into *out (n of them).
+ */
+size_t	fim_replay_lost(struct fim_replay *,
+	    int (*is_held)(uint64_t seq, void *), void *arg,
+	    struct fim_pending **out);
+/* The last sign of life the files give (milliseconds), and the next id. */
+int64_t	fim_replay_alive_ms(const struct fim_replay *);
+uint64_t fim_replay_next_id(const struct fim_replay *);
+void	fim_replay_free(struct fim_replay *);
+/* Free n pending events and the array. */
+void	fim_pending_free(struct fim_pending *, size_t n);
+
+#endif /* OUTPOST_FIM_JOURNAL_H */
