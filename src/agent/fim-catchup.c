@@ -344,8 +344,14 @@ fim_catchup_emit(struct fim *fim, struct fim_found *f)
 	rule = fim_rules_match(&fim->rules, f->path, f->action);
 	if (rule < 0 && f->old_path != NULL)
 		rule = fim_rules_match(&fim->rules, f->old_path, f->action);
-	if (rule < 0) {
-		/* Not wanted by the rules: the baseline follows all the same. */
+	/*
+	 * Not wanted by the rules, or the change of an event read before an
+	 * unclean stop and sent again (its file was never looked at): the
+	 * baseline follows all the same, without a second event.
+	 */
+	if (rule < 0 || fim_journal_is_attributed(fim, f->path) ||
+	    (f->old_path != NULL && fim_journal_is_attributed(fim,
+	    f->old_path))) {
 		fim_journal_event(fim, 0, NULL, 0, &u, 1);
 		return;
 	}
@@ -450,6 +456,7 @@ fim_catchup_finish(struct fim *fim)
 	    "(%zu files compared)", (unsigned long long)c->events,
 	    c->events == 1 ? "" : "s", fim_snap_count(c->scan));
 	fim_catchup_report_unclean(fim, NULL);
+	fim_journal_caught_up(fim);
 	fim_catchup_end(fim, "done");
 }
 

@@ -198,14 +198,22 @@ fim_event_look(const struct fim_syscall *sc, const struct fim_change *ch)
  * number of updates in u.
  */
 static int
-fim_event_updates(const struct fim_change *ch, struct fim_update *u,
-    struct fim_fstate *f)
+fim_event_updates(const struct fim_syscall *sc, const struct fim_change *ch,
+    struct fim_update *u, struct fim_fstate *f)
 {
 	memset(u, 0, sizeof(*u));
 	u->path = ch->path;
 	if (ch->action == FIM_RENAME)
 		u->from = ch->old_path;
-	if (ch->action != FIM_DELETE && fim_journal_stat(ch->path, f) == 0)
+	/*
+	 * A create or modify is an open: the writes follow it. The file's
+	 * state goes into the baseline once the queue looked at it.
+	 */
+	if (ch->action != FIM_DELETE && fim_event_look(sc, ch) !=
+	    FIM_LOOK_NONE)
+		u->is_dirty = 1;
+	else if (ch->action != FIM_DELETE && fim_journal_stat(ch->path,
+	    f) == 0)
 		u->state = f;
 	return 1;
 }
@@ -253,7 +261,7 @@ fim_event_change(struct fim *fim, const struct fim_syscall *sc,
 	    ch->path : NULL, ch->item != NULL ? ch->item->inode : 0) == -1)
 		return;
 	/* Durable from the end of this loop turn, with the file's state. */
-	n = fim_event_updates(ch, &u, &f);
+	n = fim_event_updates(sc, ch, &u, &f);
 	fim_journal_event(fim, id, fim->events.text.buf, fim->events.text.len,
 	    &u, n);
 }
@@ -280,6 +288,11 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 	char			 err[256];
 	int			 i, n, rc, has_config;
 
+	/* Every record up to here was read (fim-journal.c settles by it). */
+	if ((int64_t)raw->stamp.sec * 1000 + raw->stamp.msec >
+	    fim->events.stamp_ms)
+		fim->events.stamp_ms = (int64_t)raw->stamp.sec * 1000 +
+		    raw->stamp.msec;
 	has_config = fim_event_has_config(raw);
 	rc = fim_syscall_decode(raw, &sc, err, sizeof(err));
 	if (rc == -1) {

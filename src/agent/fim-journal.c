@@ -72,13 +72,15 @@
 #define FIM_ENTRY_BYTES		96	/* a snapshot line, about */
 #define FIM_ALIVE_MS		5000
 #define FIM_FILE_MAX		(512 * 1024 * 1024)
+#define FIM_SETTLE_MARGIN_MS	20	/* coarse clocks, record order */
 
 static void	fim_journal_flush_cb(evutil_socket_t, short, void *);
 static void	fim_journal_spooling(uint64_t, uint64_t, void *);
 static void	fim_journal_done(uint64_t, void *);
+static void	fim_journal_looked(const char *, void *);
 
 const struct fim_queue_hooks fim_journal_hooks = {
-	fim_journal_spooling, fim_journal_done, NULL
+	fim_journal_spooling, fim_journal_done, fim_journal_looked, NULL
 };
 
 /* The time now in milliseconds (wall clock). */
@@ -123,25 +125,42 @@ fim_pending_add(struct fim_pending **p, size_t *n, size_t *cap, uint64_t id,
 	return 0;
 }
 
-/* Apply one update to base. */
+/* Add path to the set s (a snapshot of paths). */
 static void
-fim_journal_apply(struct fim_snapshot *base, const struct fim_update *u)
+fim_journal_mark(struct fim_snapshot *s, const char *path)
+{
+	struct fim_fstate	 f;
+
+	if (s == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.path = (char *)path;
+	fim_snap_set(s, &f);
+}
+
+/* Apply one update to base; dirty (may be NULL) follows the dirty paths. */
+static void
+fim_journal_apply(struct fim_snapshot *base, struct fim_snapshot *dirty,
+    const struct fim_update *u)
 {
 	struct fim_fstate	 f;
 
 	if (base == NULL)
 		return;
-	if (u->from != NULL) {
-		fim_snap_gone(base, u->from);
+	if (u->from != NULL)
 		fim_snap_move(base, u->from, u->path);
-	}
-	if (u->state == NULL) {
-		fim_snap_gone(base, u->path);
+	if (u->is_dirty) {
+		fim_journal_mark(dirty, u->path);
 		return;
 	}
-	f = *u->state;
-	f.path = (char *)u->path;
-	fim_snap_set(base, &f);
+	if (dirty != NULL)
+		fim_snap_gone(dirty, u->path);
+	if (u->state != NULL) {
+		f = *u->state;
+		f.path = (char *)u->path;
+		fim_snap_set(base, &f);
+	} else if (u->from == NULL)
+		fim_snap_gone(base, u->path);
 }
 
 /* ---- The replay (pure code) ---- */
@@ -167,6 +186,7 @@ struct fim_replay {
 	size_t			 dcap;
 	int64_t			 alive_ms;
 	uint64_t		 next_id;
+	struct fim_snapshot	*dirty;		/* paths not settled */
 };
 
 /* A new replay. */
@@ -175,8 +195,13 @@ fim_replay_new(void)
 {
 	struct fim_replay	*r;
 
-	if ((r = calloc(1, sizeof(*r))) != NULL)
-		r->next_id = 1;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->next_id = 1;
+	if ((r->dirty = fim_snap_new()) == NULL) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -198,6 +223,7 @@ fim_replay_free(struct fim_replay *r)
 	fim_pending_free(r->ev, r->nev);
 	free(r->b);
 	free(r->done);
+	fim_snap_free(r->dirty);
 	free(r);
 }
 
@@ -232,7 +258,7 @@ fim_replay_keep(struct fim_replay *r, uint64_t id, struct json_object *ev)
 }
 
 /* A pending event of the snapshot. Returns 0, or -1. */
-int
+static int
 fim_replay_pending(uint64_t id, const char *json, size_t len, void *arg)
 {
 	struct fim_replay	*r = arg;
@@ -245,6 +271,28 @@ fim_replay_pending(uint64_t id, const char *json, size_t len, void *arg)
 	rc = fim_replay_keep(r, id, ev);
 	json_object_put(ev);
 	return rc;
+}
+
+/* A dirty path of the snapshot. Returns 0, or -1. */
+static int
+fim_replay_dirty_path(const char *path, void *arg)
+{
+	struct fim_replay	*r = arg;
+
+	fim_journal_mark(r->dirty, path);
+	return 0;
+}
+
+const struct fim_snap_extra fim_replay_extra = {
+	fim_replay_pending, fim_replay_dirty_path, NULL
+};
+
+/* The snapshot's extras for replay r. */
+void
+fim_replay_extra_for(struct fim_snap_extra *x, struct fim_replay *r)
+{
+	*x = fim_replay_extra;
+	x->arg = r;
 }
 
 /* An integer member >= 0 of o into *v. Returns 0, or -1. */
@@ -304,6 +352,7 @@ fim_replay_update(struct json_object *a, struct fim_update *u,
 	n = json_object_array_length(a);
 	first = 1;
 	if (n == 2 || n == 12) {
+		/* [path, from]: a rename, with or without a new state. */
 		if ((u->from = fim_replay_path(a, 1)) == NULL)
 			return -1;
 		first = 2;
@@ -333,27 +382,38 @@ fim_replay_update(struct json_object *a, struct fim_update *u,
 	return 0;
 }
 
-/* Check, then apply, the updates of a journal line. Returns 0, or -1. */
+/*
+ * Check, then apply, the updates (arr) and dirty paths (dirty) of a
+ * journal line. Returns 0, or -1.
+ */
 static int
-fim_replay_updates(struct fim_replay *r, struct json_object *arr)
+fim_replay_updates(struct fim_replay *r, struct json_object *arr,
+    struct json_object *dirty)
 {
 	struct fim_update	 u;
 	struct fim_fstate	 f;
-	size_t			 i, n;
+	size_t			 i, n = 0, nd = 0;
 
-	if (arr == NULL)
-		return 0;
-	if (!json_object_is_type(arr, json_type_array))
+	if ((arr != NULL && !json_object_is_type(arr, json_type_array)) ||
+	    (dirty != NULL && !json_object_is_type(dirty, json_type_array)))
 		return -1;
-	n = json_object_array_length(arr);
+	if (arr != NULL)
+		n = json_object_array_length(arr);
+	if (dirty != NULL)
+		nd = json_object_array_length(dirty);
 	for (i = 0; i < n; i++)
 		if (fim_replay_update(json_object_array_get_idx(arr, i), &u,
 		    &f) == -1)
 			return -1;
+	for (i = 0; i < nd; i++)
+		if (fim_replay_path(dirty, i) == NULL)
+			return -1;
 	for (i = 0; i < n; i++) {
 		fim_replay_update(json_object_array_get_idx(arr, i), &u, &f);
-		fim_journal_apply(r->base, &u);
+		fim_journal_apply(r->base, r->dirty, &u);
 	}
+	for (i = 0; i < nd; i++)
+		fim_journal_mark(r->dirty, fim_replay_path(dirty, i));
 	return 0;
 }
 
@@ -396,21 +456,22 @@ fim_replay_batch(struct fim_replay *r, uint64_t through, uint64_t seq)
 static int
 fim_replay_object(struct fim_replay *r, struct json_object *o)
 {
-	struct json_object	*u = NULL, *v = NULL;
+	struct json_object	*u = NULL, *k = NULL, *v = NULL;
 	uint64_t		 id, seq, ms;
 
 	if (fim_replay_uint(o, "t", &ms) == 0 && (int64_t)ms > r->alive_ms)
 		r->alive_ms = (int64_t)ms;
 	json_object_object_get_ex(o, "u", &u);
+	json_object_object_get_ex(o, "k", &k);
 	if (json_object_object_get_ex(o, "e", NULL)) {
 		if (fim_replay_uint(o, "e", &id) == -1 || id == 0 ||
 		    !json_object_object_get_ex(o, "v", &v) ||
-		    fim_replay_updates(r, u) == -1)
+		    fim_replay_updates(r, u, k) == -1)
 			return -1;
 		return fim_replay_keep(r, id, v);
 	}
-	if (u != NULL)
-		return fim_replay_updates(r, u);
+	if (u != NULL || k != NULL)
+		return fim_replay_updates(r, u, k);
 	if (json_object_object_get_ex(o, "b", NULL))
 		return fim_replay_uint(o, "b", &id) == -1 ||
 		    fim_replay_uint(o, "q", &seq) == -1 ? -1 :
@@ -506,6 +567,41 @@ fim_replay_lost(struct fim_replay *r, int (*is_held)(uint64_t, void *),
 	}
 	*out = lost;
 	return lost != NULL ? n : 0;
+}
+
+/* Is action (of a lost event) one whose file the queue looks at? */
+static int
+fim_replay_is_looked(const char *action)
+{
+	return strcmp(action, "create") == 0 || strcmp(action, "modify") == 0 ||
+	    strcmp(action, "attrib") == 0 || strcmp(action, "rename") == 0;
+}
+
+/* The dirty paths, and those of them that lost events changed. */
+void
+fim_replay_dirty(struct fim_replay *r, const struct fim_pending *lost,
+    size_t nlost, struct fim_snapshot **out, struct fim_snapshot **attributed)
+{
+	struct json_object	*ev;
+	const char		*path, *action;
+	char			 err[64];
+	size_t			 i;
+
+	*attributed = fim_snap_new();
+	for (i = 0; *attributed != NULL && i < nlost; i++) {
+		if ((ev = json_parse_object(lost[i].text, lost[i].len, err,
+		    sizeof(err))) == NULL)
+			continue;
+		path = json_get_string(ev, "path");
+		action = json_get_string(ev, "action");
+		if (path != NULL && action != NULL &&
+		    fim_replay_is_looked(action) &&
+		    fim_snap_find(r->dirty, path) != NULL)
+			fim_journal_mark(*attributed, path);
+		json_object_put(ev);
+	}
+	*out = r->dirty;
+	r->dirty = NULL;
 }
 
 /* The last sign of life in the journal (ms since the epoch, or 0). */
@@ -683,7 +779,7 @@ fim_journal_compact(struct fim *fim, int is_clean)
 	fim_journal_pending_text(j, &p);
 	fim_journal_path(fim, FIM_BASELINE_FILE, path, sizeof(path));
 	rc = p.is_failed ? -ENOMEM : fim_snap_save(j->base, path, &h, p.buf,
-	    p.len, j->npending - j->pending_first);
+	    p.len, j->npending - j->pending_first, j->dirty);
 	fim_text_free(&p);
 	if (rc < 0) {
 		fim_journal_fail(fim, FIM_BASELINE_FILE, -rc);
@@ -752,6 +848,7 @@ static int
 fim_journal_read_snapshot(struct fim *fim, struct fim_replay *r)
 {
 	struct fim_journal	*j = &fim->journal;
+	struct fim_snap_extra	 x;
 	char			 path[PATH_MAX], err[256], *text = NULL;
 	size_t			 len;
 	int			 rc;
@@ -764,8 +861,8 @@ fim_journal_read_snapshot(struct fim *fim, struct fim_replay *r)
 		log_warnx("fim: cannot read %s: %s", path, strerror(-rc));
 		return -1;
 	}
-	j->base = fim_snap_parse(text, len, &j->hdr, fim_replay_pending, r,
-	    err, sizeof(err));
+	fim_replay_extra_for(&x, r);
+	j->base = fim_snap_parse(text, len, &j->hdr, &x, err, sizeof(err));
 	free(text);
 	if (j->base == NULL) {
 		log_warnx("fim: %s: %s; changes made while the agent was "
@@ -799,6 +896,8 @@ fim_journal_load(struct fim *fim)
 		j->is_unclean = access(path, F_OK) == 0;
 	j->nrecovered = fim_replay_lost(r, fim_journal_is_held,
 	    fim->env->upload, &j->recovered);
+	fim_replay_dirty(r, j->recovered, j->nrecovered, &j->dirty,
+	    &j->attributed);
 	alive = fim_replay_alive_ms(r) / 1000;
 	j->alive_sec = alive > j->hdr.stopped_sec ? alive : j->hdr.stopped_sec;
 	if (fim_replay_next_id(r) > j->hdr.next_id)
@@ -959,24 +1058,39 @@ fim_journal_put_state(struct fim_text *t, const struct fim_fstate *f)
 	fim_text_raw(t, num, (size_t)len);
 }
 
-/* Append the updates as "u":[...] to t. */
+/*
+ * Append the updates as "u":[...] (states, removals, renames) and "k":[...]
+ * (the paths whose state is settled later) to t.
+ */
 static void
 fim_journal_put_updates(struct fim_text *t, const struct fim_update *u,
     int n)
 {
-	int	 i;
+	int	 i, k = 0;
 
 	fim_text_raw(t, "\"u\":[", 5);
 	for (i = 0; i < n; i++) {
-		fim_text_raw(t, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
+		if (u[i].is_dirty && u[i].from == NULL)
+			continue;
+		if (k++ > 0)
+			fim_text_raw(t, ",", 1);
+		fim_text_raw(t, "[", 1);
 		fim_text_value(t, u[i].path);
 		if (u[i].from != NULL) {
 			fim_text_raw(t, ",", 1);
 			fim_text_value(t, u[i].from);
 		}
-		if (u[i].state != NULL)
+		if (u[i].state != NULL && !u[i].is_dirty)
 			fim_journal_put_state(t, u[i].state);
 		fim_text_raw(t, "]", 1);
+	}
+	fim_text_raw(t, "],\"k\":[", 7);
+	for (i = k = 0; i < n; i++) {
+		if (!u[i].is_dirty)
+			continue;
+		if (k++ > 0)
+			fim_text_raw(t, ",", 1);
+		fim_text_value(t, u[i].path);
 	}
 	fim_text_raw(t, "]", 1);
 }
@@ -992,8 +1106,10 @@ fim_journal_event(struct fim *fim, uint64_t id, const char *text,
 
 	if (!j->is_open)
 		return;
+	if (j->dirty == NULL)
+		j->dirty = fim_snap_new();
 	for (i = 0; i < n; i++)
-		fim_journal_apply(j->base, &u[i]);
+		fim_journal_apply(j->base, j->dirty, &u[i]);
 	if (text != NULL) {
 		if (id >= j->hdr.next_id)
 			j->hdr.next_id = id + 1;
@@ -1012,6 +1128,85 @@ fim_journal_event(struct fim *fim, uint64_t id, const char *text,
 	}
 	fim_text_raw(&j->buf, "}\n", 2);
 	fim_journal_arm(fim);
+}
+
+/*
+ * Settle path's state in the baseline: its state now, once every record
+ * up to the file's change time was read (a later change whose record is
+ * still on its way must not go into the baseline before its event), or
+ * with is_forced (stop: every record was read). A file gone stays as the
+ * baseline has it: only a delete event removes it. Returns 1 if settled.
+ */
+static int
+fim_journal_settle(struct fim *fim, const char *path, int is_forced)
+{
+	struct fim_journal	*j = &fim->journal;
+	struct fim_update	 u;
+	struct fim_fstate	 f;
+	int64_t			 ms;
+
+	if (fim_journal_stat(path, &f) == 0) {
+		ms = f.ctime_sec * 1000 + f.ctime_nsec / 1000000;
+		if (!is_forced && ms + FIM_SETTLE_MARGIN_MS >=
+		    fim->events.stamp_ms)
+			return 0;
+		memset(&u, 0, sizeof(u));
+		u.path = path;
+		u.state = &f;
+		fim_journal_event(fim, 0, NULL, 0, &u, 1);
+	} else
+		fim_snap_gone(j->dirty, path);
+	return 1;
+}
+
+/* Settle the dirty paths that can be (all of them with is_forced). */
+static void
+fim_journal_settle_all(struct fim *fim, int is_forced)
+{
+	struct fim_journal	*j = &fim->journal;
+	struct fim_fstate	*e;
+	char			*path;
+	size_t			 i;
+
+	if (j->dirty == NULL)
+		return;
+	for (i = 0; i < fim_snap_size(j->dirty); i++) {
+		e = fim_snap_entry(j->dirty, i);
+		if (e->is_gone || (path = strdup(e->path)) == NULL)
+			continue;
+		/* The update adds no entry to the set: e stays valid. */
+		fim_journal_settle(fim, path, is_forced);
+		free(path);
+	}
+	if (fim_snap_count(j->dirty) == 0 && fim_snap_size(j->dirty) > 0)
+		fim_snap_prune(j->dirty);
+}
+
+/* The queue's hook: it looked at path's file for an event. */
+static void
+fim_journal_looked(const char *path, void *arg)
+{
+	struct fim	*fim = arg;
+
+	if (fim->journal.is_open && fim->journal.dirty != NULL &&
+	    fim_snap_find(fim->journal.dirty, path) != NULL)
+		fim_journal_settle(fim, path, 0);
+}
+
+/* Is the difference on path the change of an event sent again? */
+int
+fim_journal_is_attributed(const struct fim *fim, const char *path)
+{
+	return fim->journal.attributed != NULL &&
+	    fim_snap_find(fim->journal.attributed, path) != NULL;
+}
+
+/* The catch-up is over: its comparison settled the baseline. */
+void
+fim_journal_caught_up(struct fim *fim)
+{
+	fim_snap_free(fim->journal.attributed);
+	fim->journal.attributed = NULL;
 }
 
 /* A line of its own: text (a JSON object and its newline). */
@@ -1101,6 +1296,7 @@ fim_journal_tick(struct fim *fim)
 		fim_journal_compact(fim, 0);
 		return;
 	}
+	fim_journal_settle_all(fim, 0);
 	if (now - j->last_line_ms >= FIM_ALIVE_MS) {
 		len = snprintf(line, sizeof(line), "{\"a\":%" PRId64 "}\n",
 		    now);
@@ -1132,6 +1328,8 @@ fim_journal_stop(struct fim *fim, int is_clean)
 		return;
 	evtimer_del(j->flush);
 	if (is_clean && j->base != NULL) {
+		/* Every record was read: the files are as the events left them. */
+		fim_journal_settle_all(fim, 1);
 		if (fim_journal_compact(fim, 1) == 0)
 			log_info("fim: %zu watched files listed for the next "
 			    "start%s", fim_snap_count(j->base),
@@ -1151,6 +1349,9 @@ fim_journal_stop(struct fim *fim, int is_clean)
 	fim_pending_free(j->pending, j->npending);
 	j->pending = NULL;
 	j->npending = j->pending_first = j->pending_cap = 0;
+	fim_snap_free(j->dirty);
+	j->dirty = NULL;
+	fim_journal_caught_up(fim);
 	fim_text_begin(&j->buf, 1);
 }
 
@@ -1172,6 +1373,8 @@ fim_journal_free(struct fim *fim)
 	j->base = NULL;
 	fim_pending_free(j->pending, j->npending);
 	fim_pending_free(j->recovered, j->nrecovered);
+	fim_snap_free(j->dirty);
+	fim_snap_free(j->attributed);
 	fim_text_free(&j->buf);
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
@@ -1197,6 +1400,8 @@ fim_journal_status(const struct fim *fim, struct json_object *o)
 	json_add_int64(k, "events_pending", (int64_t)(j->npending -
 	    j->pending_first));
 	json_add_int64(k, "events_recovered", (int64_t)j->recovered_total);
+	json_add_int64(k, "files_unsettled", j->dirty != NULL ?
+	    (int64_t)fim_snap_count(j->dirty) : 0);
 	json_add_int64(k, "compactions", (int64_t)j->compactions);
 	json_add_int64(k, "write_errors", (int64_t)j->write_errors);
 	if (j->error != 0)

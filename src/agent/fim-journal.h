@@ -30,13 +30,17 @@ struct fim_pending {
 
 /*
  * One change of the baseline: path now has state (NULL: it is gone); with
- * from, path is the new name of from (a rename; the entries below a
- * renamed directory move too).
+ * from, path is the new name of from (a rename: its entry and those below
+ * it move). With is_dirty, path's state is not known yet: it is settled
+ * once the queue looked at the file (and every record up to the file's
+ * change time was read), and until then a crash leaves the change to the
+ * event sent again (fim_journal_is_attributed()).
  */
 struct fim_update {
 	const char		*path;
 	const char		*from;
 	const struct fim_fstate	*state;
+	int			 is_dirty;
 };
 
 /* The durable baseline and its journal. */
@@ -64,6 +68,9 @@ struct fim_journal {
 	int64_t			 alive_sec;	/* unclean: last sign of life */
 	struct fim_pending	*recovered;	/* to send again */
 	size_t			 nrecovered;
+	struct fim_snapshot	*dirty;		/* paths not settled yet */
+	struct fim_snapshot	*attributed;	/* their changes: the
+						   recovered events' */
 	uint64_t		 recovered_total;
 	const char		*load_state;
 };
@@ -102,6 +109,13 @@ int	fim_journal_stat(const char *path, struct fim_fstate *f);
 /* From the poll: a sign of life, compaction, the files still there. */
 void	fim_journal_tick(struct fim *);
 /*
+ * After an unclean stop: is the difference the catch-up finds on path the
+ * change of an event sent again (its file was never looked at)?
+ */
+int	fim_journal_is_attributed(const struct fim *, const char *path);
+/* The catch-up is over: the baseline is settled, attribution ends. */
+void	fim_journal_caught_up(struct fim *);
+/*
  * Stop journalling. With is_clean (a clean stop), the baseline is written
  * for the next start; otherwise the files are removed (collection paused,
  * uninstalled).
@@ -123,9 +137,10 @@ struct fim_replay *fim_replay_new(void);
 /* Replay into base (not taken) a journal of generation. */
 void	fim_replay_base(struct fim_replay *, struct fim_snapshot *base,
 	    uint64_t generation);
-/* The snapshot's pending events go here (a fim_pending_fn). */
-int	fim_replay_pending(uint64_t id, const char *json, size_t len,
-	    void *replay);
+/* What the snapshot holds besides its entries goes here (arg: replay). */
+extern const struct fim_snap_extra fim_replay_extra;
+/* Set its arg to r. */
+void	fim_replay_extra_for(struct fim_snap_extra *, struct fim_replay *r);
 /*
  * Replay the journal text: its header line, then one JSON line each. A
  * torn or damaged line ends the replay there (what follows it is not
@@ -141,6 +156,14 @@ int	fim_replay_text(struct fim_replay *, const char *text, size_t len,
 size_t	fim_replay_lost(struct fim_replay *,
 	    int (*is_held)(uint64_t seq, void *), void *arg,
 	    struct fim_pending **out);
+/*
+ * The paths not settled when the files were written (moved into *out, a
+ * set), and of those the ones changed by one of the lost events (into
+ * *attributed).
+ */
+void	fim_replay_dirty(struct fim_replay *, const struct fim_pending *lost,
+	    size_t nlost, struct fim_snapshot **out,
+	    struct fim_snapshot **attributed);
 /* The last sign of life the files give (milliseconds), and the next id. */
 int64_t	fim_replay_alive_ms(const struct fim_replay *);
 uint64_t fim_replay_next_id(const struct fim_replay *);

@@ -697,6 +697,8 @@ fim_queue_finish(struct fim_queue *q, struct fim_qentry *e)
 {
 	if (e->ev_inode >= 0 && !q->extra_has_inode)
 		fim_text_int(fim_queue_extra(q), "inode", e->ev_inode);
+	if (e->path != NULL && q->hooks.looked != NULL)
+		q->hooks.looked(e->path, q->hooks.arg);
 	/* An event lost here is still named to the hooks by the next one. */
 	if (fim_queue_batch_add(q, e->id, e->text, e->len, &q->extra) == -1 &&
 	    e->id != 0)

@@ -92,6 +92,8 @@ struct fim_queue_hooks {
 	void	(*spooling)(uint64_t last_id, uint64_t seq, void *arg);
 	/* Record seq is gone: acknowledged, refused, or never written. */
 	void	(*done)(uint64_t seq, void *arg);
+	/* The file of an event was looked at (its state, its hash). */
+	void	(*looked)(const char *path, void *arg);
 	void	*arg;
 };
 

@@ -15,6 +15,8 @@
  *	<dev> <ino> <mode octal> <uid> <gid> <size> <msec>.<mnsec> <csec>.<cnsec> <path>
  *	pending <m>
  *	<id> <event JSON>
+ *	dirty <k>
+ *	<path>
  * where the path has '\\' and newline escaped as "\\\\" and "\\n". A
  * version 1 file (written by older agents at a clean stop) has only the
  * signature, stopped and count lines and the entries.
@@ -289,8 +291,8 @@ fim_snap_is_below(const char *path, const char *from, size_t flen)
 }
 
 /*
- * A directory renamed: the entries below from move below to (from's own
- * entry is the caller's). Returns 0, or -1 (full or out of memory).
+ * A rename: the entry of from and those below it move to to. Returns 0,
+ * or -1 (full or out of memory).
  */
 int
 fim_snap_move(struct fim_snapshot *s, const char *from, const char *to)
@@ -302,8 +304,7 @@ fim_snap_move(struct fim_snapshot *s, const char *from, const char *to)
 
 	for (i = 0; i < n; i++) {
 		if (s->e[i].is_gone ||
-		    !fim_snap_is_below(s->e[i].path, from, flen) ||
-		    s->e[i].path[flen] == '\0')
+		    !fim_snap_is_below(s->e[i].path, from, flen))
 			continue;
 		if (snprintf(path, sizeof(path), "%s%s", to,
 		    s->e[i].path + flen) >= (int)sizeof(path))
@@ -362,7 +363,7 @@ fim_snap_size(const struct fim_snapshot *s)
 int
 fim_snap_save(const struct fim_snapshot *s, const char *file,
     const struct fim_snap_header *h, const char *pending, size_t pending_len,
-    size_t npending)
+    size_t npending, const struct fim_snapshot *dirty)
 {
 	char		*buf = NULL;
 	size_t		 len = 0, i;
@@ -391,6 +392,13 @@ fim_snap_save(const struct fim_snapshot *s, const char *file,
 	fprintf(fp, "pending %zu\n", npending);
 	if (pending_len > 0)
 		fwrite(pending, 1, pending_len, fp);
+	fprintf(fp, "dirty %zu\n", dirty != NULL ? fim_snap_count(dirty) : 0);
+	for (i = 0; dirty != NULL && i < dirty->n; i++) {
+		if (dirty->e[i].is_gone)
+			continue;
+		fim_snap_put_path(fp, dirty->e[i].path);
+		fputc('\n', fp);
+	}
 	if (fclose(fp) != 0) {
 		free(buf);
 		return -ENOMEM;
@@ -488,6 +496,8 @@ enum fim_snap_phase {
 	FIM_SNAP_HEADER = 0,
 	FIM_SNAP_ENTRIES,
 	FIM_SNAP_PENDING,
+	FIM_SNAP_DIRTY_COUNT,
+	FIM_SNAP_DIRTY,
 	FIM_SNAP_END
 };
 
@@ -501,8 +511,8 @@ struct fim_snap_reader {
 	int			 has_stopped;
 	unsigned long long	 count;		/* entries */
 	unsigned long long	 npending;
-	fim_pending_fn		 pending_fn;
-	void			*arg;
+	unsigned long long	 ndirty;
+	const struct fim_snap_extra *extra;
 };
 
 /* Parse "signature <64 hex>" of line. Returns 0, or -1. */
@@ -625,14 +635,54 @@ fim_snap_pending_line(struct fim_snap_reader *r, char *line, char *err,
 		snprintf(err, errlen, "expected ID {EVENT}");
 		return -1;
 	}
-	if (r->pending_fn != NULL && r->pending_fn(id, end + 1,
-	    strlen(end + 1), r->arg) == -1) {
+	if (r->extra != NULL && r->extra->pending != NULL &&
+	    r->extra->pending(id, end + 1, strlen(end + 1),
+	    r->extra->arg) == -1) {
 		snprintf(err, errlen, "bad pending event");
 		return -1;
 	}
 	if (--r->npending == 0)
+		r->phase = FIM_SNAP_DIRTY_COUNT;
+	return 0;
+}
+
+/* One line of the dirty section: a count, or a path. 0, or -1 + err. */
+static int
+fim_snap_dirty_line(struct fim_snap_reader *r, char *line, char *err,
+    size_t errlen)
+{
+	char	*w, *p, end;
+
+	if (r->phase == FIM_SNAP_DIRTY_COUNT) {
+		if (sscanf(line, "dirty %llu%c", &r->ndirty, &end) != 1 ||
+		    r->ndirty > FIM_SNAPSHOT_MAX) {
+			snprintf(err, errlen, "expected \"dirty\" and a count");
+			return -1;
+		}
+		r->phase = r->ndirty > 0 ? FIM_SNAP_DIRTY : FIM_SNAP_END;
+		return 0;
+	}
+	for (w = p = line; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] != '\\' && p[1] != 'n')
+				goto bad;
+			*w++ = p[1] == 'n' ? '\n' : '\\';
+			p++;
+		} else
+			*w++ = *p;
+	}
+	*w = '\0';
+	if (line[0] != '/' || strlen(line) >= FIM_PATH_MAX)
+		goto bad;
+	if (r->extra != NULL && r->extra->dirty != NULL &&
+	    r->extra->dirty(line, r->extra->arg) == -1)
+		goto bad;
+	if (--r->ndirty == 0)
 		r->phase = FIM_SNAP_END;
 	return 0;
+bad:
+	snprintf(err, errlen, "expected an absolute path");
+	return -1;
 }
 
 /* One line (lineno) of a saved snapshot. Returns 0, or -1 with err. */
@@ -667,7 +717,7 @@ fim_snap_parse_line(struct fim_snap_reader *r, char *line, size_t lineno,
 			    &r->npending, &end) == 1 &&
 			    r->npending <= FIM_PENDING_MAX) {
 				r->phase = r->npending > 0 ? FIM_SNAP_PENDING :
-				    FIM_SNAP_END;
+				    FIM_SNAP_DIRTY_COUNT;
 				return 0;
 			}
 			snprintf(err, errlen, "%zu entries where the header "
@@ -687,6 +737,9 @@ fim_snap_parse_line(struct fim_snap_reader *r, char *line, size_t lineno,
 		return 0;
 	case FIM_SNAP_PENDING:
 		return fim_snap_pending_line(r, line, err, errlen);
+	case FIM_SNAP_DIRTY_COUNT:
+	case FIM_SNAP_DIRTY:
+		return fim_snap_dirty_line(r, line, err, errlen);
 	default:
 		snprintf(err, errlen, "more lines than the file announces");
 		return -1;
@@ -696,7 +749,7 @@ fim_snap_parse_line(struct fim_snap_reader *r, char *line, size_t lineno,
 /* Parse a saved snapshot. Returns it, or NULL with err. */
 struct fim_snapshot *
 fim_snap_parse(const char *text, size_t len, struct fim_snap_header *h,
-    fim_pending_fn pending_fn, void *arg, char *err, size_t errlen)
+    const struct fim_snap_extra *extra, char *err, size_t errlen)
 {
 	struct fim_snap_reader	 r;
 	char			*copy, *line, *next, reason[192];
@@ -710,8 +763,7 @@ fim_snap_parse(const char *text, size_t len, struct fim_snap_header *h,
 	}
 	memset(&r, 0, sizeof(r));
 	r.h = h;
-	r.pending_fn = pending_fn;
-	r.arg = arg;
+	r.extra = extra;
 	if ((copy = strndup(text, len)) == NULL ||
 	    (r.s = fim_snap_new()) == NULL) {
 		free(copy);

@@ -64,8 +64,8 @@ int		 fim_snap_set(struct fim_snapshot *, const struct fim_fstate *);
 /* Mark path's entry gone (nothing when there is none). */
 void		 fim_snap_gone(struct fim_snapshot *, const char *path);
 /*
- * A directory was renamed from from to to: the entries below it move
- * (from's own entry is the caller's). Returns 0, or -1 (full).
+ * A rename from from to to: the entry of from and those below it (a
+ * directory) move. Returns 0, or -1 (full).
  */
 int		 fim_snap_move(struct fim_snapshot *, const char *from,
 		    const char *to);
@@ -93,23 +93,33 @@ struct fim_snap_header {
 typedef int	(*fim_pending_fn)(uint64_t id, const char *json, size_t len,
 		    void *arg);
 
+/* What a saved snapshot holds besides its entries. */
+struct fim_snap_extra {
+	fim_pending_fn	 pending;	/* each pending event, or NULL */
+	/* Each dirty path (0, or -1 to refuse it), or NULL. */
+	int		(*dirty)(const char *path, void *arg);
+	void		*arg;
+};
+
 /*
- * Write the snapshot to file atomically (mode 0600) with its header and
+ * Write the snapshot to file atomically (mode 0600) with its header,
  * npending lines of pending events ("<id> <event JSON>\n", pending_len
- * bytes). Returns 0, or -errno.
+ * bytes) and the paths of dirty (may be NULL): files whose state is not
+ * settled yet (fim-journal.c). Returns 0, or -errno.
  */
 int		 fim_snap_save(const struct fim_snapshot *, const char *file,
 		    const struct fim_snap_header *, const char *pending,
-		    size_t pending_len, size_t npending);
+		    size_t pending_len, size_t npending,
+		    const struct fim_snapshot *dirty);
 /*
  * Read a snapshot written by fim_snap_save() (or the version 1 file of an
- * older agent): the header into h, each pending event to pending_fn (may
- * be NULL). Returns the snapshot, or NULL with the reason ("line 7:
- * expected ...") in err.
+ * older agent): the header into h, the pending events and dirty paths to
+ * extra (may be NULL). Returns the snapshot, or NULL with the reason
+ * ("line 7: expected ...") in err.
  */
 struct fim_snapshot *fim_snap_parse(const char *text, size_t len,
-		    struct fim_snap_header *h, fim_pending_fn pending_fn,
-		    void *arg, char *err, size_t errlen);
+		    struct fim_snap_header *h, const struct fim_snap_extra *,
+		    char *err, size_t errlen);
 
 /* The rules' signature: hex SHA-256 of what decides the listing. */
 void		 fim_rules_signature(const struct fim_rules *, char out[65]);

@@ -155,7 +155,15 @@ static const char *const store_migrations[] = {
 	"  type TEXT NOT NULL, version INTEGER, outcome TEXT NOT NULL,"
 	"  status INTEGER NOT NULL, time INTEGER NOT NULL);"
 	"CREATE INDEX manifest_downloads_agent ON"
-	"  manifest_downloads(agent_id, id);"
+	"  manifest_downloads(agent_id, id);",
+
+	/*
+	 * 6 -> 7: an error that reports a loss over a time window (the
+	 * agent's unclean stop, E706) keeps its window and count.
+	 */
+	"ALTER TABLE agent_errors ADD COLUMN window_from INTEGER;"
+	"ALTER TABLE agent_errors ADD COLUMN window_to INTEGER;"
+	"ALTER TABLE agent_errors ADD COLUMN count INTEGER;"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

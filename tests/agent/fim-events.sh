@@ -37,14 +37,14 @@ wait_for 10 admin_check "/api/v1/agents/$AID/errors" \
     ".errors | map(select(.code == \"E703\" and (.message | contains(\"$T/missing: No such file or directory\")))) | length > 0" ||
     fail "E703 not reported to the platform"
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc.txt"
-assert_grep "$T/hc.txt" "FAIL  audit.rules .*1 of 3 kernel rules refused: $T/missing"
+assert_grep "$T/hc.txt" "FAIL  audit.rules .*1 of 3 rules with key $FIM_KEY are not in the kernel: $T/missing \\(refused"
 mkdir "$T/missing"
 fim_wait 10 '.fim.rules_installed == 3'
 "$OUTPOSTCTL" -c "$CONF" healthcheck > "$T/hc.txt" || fail "healthcheck: $(cat "$T/hc.txt")"
 assert_grep "$T/hc.txt" "PASS  audit.available"
 assert_grep "$T/hc.txt" "PASS  audit.capability"
 assert_grep "$T/hc.txt" "PASS  audit.ownership .*this process \\(pid $AGENT_PID\\) owns the audit pid"
-assert_grep "$T/hc.txt" "PASS  audit.rules .*3 kernel rules installed \\(key outpost-fim\\)"
+assert_grep "$T/hc.txt" "PASS  audit.rules .*the kernel holds all 3 rules with key $FIM_KEY "
 
 # The file operations, each in a fresh process.
 # The kernel stamps audit records from its coarse clock, which can lag the
@@ -158,5 +158,5 @@ stop_agent
 [ "$(fim_state pid)" = 0 ] || fail "audit pid not released"
 [ "$(fim_state backlog_limit)" = "$FIM_SAVED_BACKLOG" ] || fail "backlog_limit not restored"
 [ "$(fim_state backlog_wait_time)" = "$FIM_SAVED_WAIT" ] || fail "backlog_wait_time not restored"
-assert_grep "$T/a/log/agent.log" "fim: 3 audit rules with key outpost-fim removed"
+assert_grep "$T/a/log/agent.log" "fim: 3 audit rules with key $FIM_KEY removed"
 exit 0

@@ -23,7 +23,7 @@ fim_wait_events 20 '[.events[] | select(.path | endswith("/before.txt"))] | leng
 expect 200 admin PATCH "/api/v1/profiles/$PROF" -d '{"data_collection_paused":true}'
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 fim_wait 20 '.fim.state == "disabled" and .fim.reason == "data collection is paused"'
-wait_for 10 sh -c "[ \$(auditctl -l | grep -Ec 'key=$FIM_KEY\$') = 0 ]" ||
+wait_for 10 sh -c "[ \$(auditctl -l | grep -Ec '(key=|-k )$FIM_KEY\$') = 0 ]" ||
     fail "our rule stayed while paused: $(auditctl -l)"
 [ "$(fim_rules_with othertool)" = 1 ] || fail "othertool's rule is gone"
 [ "$(fim_state pid)" = 0 ] || fail "the audit pid is still held while paused"
@@ -49,7 +49,7 @@ assert_json '[.events[] | select(.path | endswith("/paused.txt"))] | length' 0
 
 # Someone deletes every rule: ours come back, theirs is theirs.
 auditctl -D >/dev/null
-wait_for 10 sh -c "[ \$(auditctl -l | grep -Ec 'key=$FIM_KEY\$') = 1 ]" ||
+wait_for 10 sh -c "[ \$(auditctl -l | grep -Ec '(key=|-k )$FIM_KEY\$') = 1 ]" ||
     fail "our rule was not reinstalled after auditctl -D"
 assert_grep "$T/a/log/agent.log" "another program \\(pid [0-9]+, auditctl\\) removed an audit rule of ours; reinstalling"
 FIM_OTHER_KEYS=""

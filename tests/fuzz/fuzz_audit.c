@@ -105,8 +105,9 @@ fuzz_diff(enum fim_action a, const char *path, const char *old,
 static void
 fuzz_baseline(char *text, size_t len)
 {
-	struct fim_snapshot	*s;
+	struct fim_snapshot	*s, *dirty, *attributed;
 	struct fim_snap_header	 h;
+	struct fim_snap_extra	 x;
 	struct fim_replay	*r;
 	struct fim_pending	*lost;
 	char			 err[256], *journal;
@@ -120,8 +121,8 @@ fuzz_baseline(char *text, size_t len)
 	err[0] = '\0';
 	if ((r = fim_replay_new()) == NULL)
 		return;
-	if ((s = fim_snap_parse(text, len, &h, fim_replay_pending, r, err,
-	    sizeof(err))) == NULL) {
+	fim_replay_extra_for(&x, r);
+	if ((s = fim_snap_parse(text, len, &h, &x, err, sizeof(err))) == NULL) {
 		if (err[0] == '\0')
 			abort();
 		fim_replay_free(r);
@@ -132,7 +133,10 @@ fuzz_baseline(char *text, size_t len)
 	    sizeof(err)) < 0 && err[0] == '\0')
 		abort();
 	n = fim_replay_lost(r, NULL, NULL, &lost);
+	fim_replay_dirty(r, lost, n, &dirty, &attributed);
 	fim_pending_free(lost, n);
+	fim_snap_free(dirty);
+	fim_snap_free(attributed);
 	fim_replay_free(r);
 	fim_snap_diff(s, s, INT64_MAX, 0, fuzz_diff, NULL);
 	fim_snap_prune(s);

@@ -112,6 +112,7 @@ test_snapshot(void **state)
 {
 	struct fim_snapshot	*a, *b, *c;
 	struct fim_snap_header	 h, got;
+	struct fim_snap_extra	 extra = { count_pending, NULL, NULL };
 	struct stat		 sb;
 	char			 tmpl[] = "/tmp/test_fim.XXXXXX", file[64];
 	char			*text, *p;
@@ -135,7 +136,7 @@ test_snapshot(void **state)
 	h.next_id = 42;
 	h.is_complete = 1;
 	assert_int_equal(fim_snap_save(a, file, &h, "9 {\"path\":\"/w/x\","
-	    "\"action\":\"create\"}\n", 36, 1), 0);
+	    "\"action\":\"create\"}\n", 36, 1, NULL), 0);
 	assert_non_null(fp = fopen(file, "r"));
 	text = calloc(1, 4096);
 	len = fread(text, 1, 4095, fp);
@@ -143,8 +144,7 @@ test_snapshot(void **state)
 	unlink(file);
 	rmdir(tmpl);
 	npending = 0;
-	b = fim_snap_parse(text, len, &got, count_pending, NULL, diffs,
-	    sizeof(diffs));
+	b = fim_snap_parse(text, len, &got, &extra, diffs, sizeof(diffs));
 	assert_non_null(b);
 	assert_true(got.stopped_sec == 1234 && got.stopped_nsec == 5);
 	assert_true(got.generation == 7 && got.next_id == 42);
@@ -155,24 +155,26 @@ test_snapshot(void **state)
 	assert_non_null(fim_snap_find(b, "/w/new\nline\n"));
 	assert_true(fim_snap_find(b, "/w/mod")->ino == 2);
 	/* A damaged file is refused with the line named. */
+	assert_non_null(strstr(text, "\npending 1\n9 {"));
+	assert_non_null(strstr(text, "}\ndirty 0\n"));
 	p = strstr(text, "\npending");
 	p[-2] = 'x';
 	p[-1] = '\\';
-	assert_null(fim_snap_parse(text, len, &got, NULL, NULL, diffs,
+	assert_null(fim_snap_parse(text, len, &got, NULL, diffs,
 	    sizeof(diffs)));
 	assert_string_equal(diffs, "line 14: expected DEV INO MODE UID GID "
 	    "SIZE MTIME CTIME /PATH");
-	assert_null(fim_snap_parse(text, len - 1, &got, NULL, NULL, diffs,
+	assert_null(fim_snap_parse(text, len - 1, &got, NULL, diffs,
 	    sizeof(diffs)));
 	assert_null(fim_snap_parse("outpost-fim-baseline 1\nsignature x\n",
-	    35, &got, NULL, NULL, diffs, sizeof(diffs)));
+	    35, &got, NULL, diffs, sizeof(diffs)));
 	assert_string_equal(diffs, "line 2: expected \"signature\" and 64 "
 	    "hex digits");
 	/* An older agent's file: clean and complete. */
 	assert_non_null(c = fim_snap_parse("outpost-fim-baseline 1\nsignature "
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
 	    "stopped 5.000000001\ncount 1\n1 2 100644 0 0 3 4.000000000 "
-	    "4.000000000 /w/a\n", 172, &got, NULL, NULL, diffs,
+	    "4.000000000 /w/a\n", 172, &got, NULL, diffs,
 	    sizeof(diffs)));
 	assert_true(got.is_clean && got.is_complete && got.next_id == 1);
 	assert_int_equal(fim_snap_count(c), 1);
