@@ -598,13 +598,22 @@ fim_hc_listed_done_cb(int err, void *arg)
 	else if (l->gen != fim->kernel.want_gen)
 		hc_add(l->hc, "audit.rules", HC_WARN, "run the health check "
 		    "again", "the wanted rules changed during the check");
-	else if (nmissing > 0)
+	else if (nmissing > 0) {
 		hc_add(l->hc, "audit.rules", HC_FAIL, refused > 0 ? "make the "
 		    "paths exist, or check `auditctl -s` (enabled 2 locks the "
-		    "rules)" : "the agent puts them back within a minute; "
-		    "look for another program removing audit rules "
-		    "(`auditctl -D`)", "%d of %d rules with key %s are not in "
-		    "the kernel: %s", nmissing, l->nwant, fim->key, missing);
+		    "rules)" : "the agent puts them back now; look for another "
+		    "program removing audit rules (`auditctl -D`)", "%d of %d "
+		    "rules with key %s are not in the kernel: %s", nmissing,
+		    l->nwant, fim->key, missing);
+		/* Put them back now, not at the next minute's check. */
+		if (refused < nmissing) {
+			log_warnx("fim: the health check found %d of our audit "
+			    "rules missing from the kernel; reinstalling",
+			    nmissing - refused);
+			fim->need_reconcile = 1;
+			fim_kick(fim, 0);
+		}
+	}
 	else
 		hc_add(l->hc, "audit.rules", HC_PASS, NULL, "the kernel holds "
 		    "all %d rule%s with key %s for %d manifest rule%s%s",
