@@ -38,6 +38,7 @@
 
 #define FIM_READ_CHUNK		(128 * 1024)
 #define FIM_HASH_TRIES		3	/* the file kept changing: give up */
+#define FIM_SPOOL_RETRIES	30	/* seconds a batch waits for the spool */
 #define FIM_SHA256_EMPTY	\
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -95,6 +96,8 @@ struct fim_queue {
 	struct fim_queue_stats	 st;
 	unsigned char		*buf;
 	int			 was_busy;	/* a burst since the last trim */
+	int			 spool_retries;	/* the spool directory is gone */
+	int			 is_final;	/* flushing for good */
 };
 
 static void	fim_queue_step_cb(evutil_socket_t, short, void *);
@@ -373,6 +376,7 @@ fim_queue_trim(struct fim_queue *q)
 static void
 fim_queue_spool(struct fim_queue *q)
 {
+	struct timeval	 retry = { 1, 0 };
 	int64_t		 seq;
 	uint64_t	 next;
 	size_t		 n;
@@ -388,6 +392,17 @@ fim_queue_spool(struct fim_queue *q)
 		q->hooks.spooling(q->batch_last_id, next, q->hooks.arg);
 	seq = q->upload != NULL ? upload_put_text(q->upload, "fim-events",
 	    q->batch, q->batch_len) : -ENODEV;
+	if (seq == -ENOENT && !q->is_final &&
+	    q->spool_retries++ < FIM_SPOOL_RETRIES) {
+		/*
+		 * The spool directory is gone: the agent recreates it
+		 * (dirs.c, at once on the write failure). Keep the batch.
+		 */
+		q->batch_len -= 2;
+		evtimer_add(q->batch_timer, &retry);
+		return;
+	}
+	q->spool_retries = 0;
 	if (seq < 0 && next != 0 && q->hooks.done != NULL)
 		q->hooks.done(next, q->hooks.arg);
 	q->batch_len = 0;
@@ -838,6 +853,7 @@ fim_queue_flush(struct fim_queue *q, int is_final)
 	struct fim_qentry	*e;
 	uint64_t		 before = q->st.spooled;
 
+	q->is_final = is_final;
 	if (is_final) {
 		fim_queue_hash_reset(q);
 		while ((e = fim_queue_pop(q)) != NULL) {
@@ -849,6 +865,7 @@ fim_queue_flush(struct fim_queue *q, int is_final)
 		evtimer_del(q->step);
 	}
 	fim_queue_spool(q);
+	q->is_final = 0;
 	return (int)(q->st.spooled - before);
 }
 

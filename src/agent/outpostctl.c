@@ -22,6 +22,7 @@
 #include "agent-conf.h"
 #include "compat.h"
 #include "control.h"
+#include "dirs.h"
 #include "jsonutil.h"
 #include "log.h"
 
@@ -240,14 +241,20 @@ ctl_print_logs(struct json_object *files)
 	}
 }
 
-/* Print repairs of a directory check. */
+/* Print repairs of a directory check, and what is missing now. */
 static void
 ctl_print_repairs(struct json_object *dirs)
 {
-	struct json_object	*repairs, *r;
+	struct json_object	*repairs, *r, *missing;
 	int64_t			 failures = 0;
-	size_t			 i, n = 0;
+	size_t			 i, n = 0, nmissing = 0;
 
+	if (json_object_object_get_ex(dirs, "missing", &missing))
+		nmissing = json_object_array_length(missing);
+	for (i = 0; i < nmissing; i++)
+		printf("  MISSING %s (recreated within %d s; or: outpostctl "
+		    "repair)\n", json_object_get_string(
+		    json_object_array_get_idx(missing, i)), DIRS_CHECK_SECONDS);
 	if (json_object_object_get_ex(dirs, "repairs", &repairs))
 		n = json_object_array_length(repairs);
 	for (i = 0; i < n; i++) {
@@ -259,7 +266,7 @@ ctl_print_repairs(struct json_object *dirs)
 	if (failures > 0)
 		printf("  %lld director%s still unusable; see agent.log\n",
 		    (long long)failures, failures == 1 ? "y is" : "ies are");
-	else if (n == 0)
+	else if (n == 0 && nmissing == 0)
 		printf("  all required directories in place\n");
 }
 
