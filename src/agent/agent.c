@@ -59,15 +59,20 @@ static void	agent_healthcheck_cb(struct control_conn *,
 static void	agent_inventory_scan_cb(struct control_conn *,
 		    struct json_object *, void *);
 
+static const struct control_arg agent_uninstall_args[] = {
+	{ "deregister", json_type_boolean },
+	{ NULL, 0 }
+};
+
 static const struct control_command agent_commands[] = {
-	{ "status", agent_status_cb },
-	{ "rotate-logs", agent_rotate_cb },
-	{ "repair", agent_repair_cb },
-	{ "heartbeat", agent_heartbeat_cb },
-	{ "uninstall", agent_uninstall_cb },
-	{ "healthcheck", agent_healthcheck_cb },
-	{ "inventory-scan", agent_inventory_scan_cb },
-	{ NULL, NULL }
+	{ "status", agent_status_cb, NULL },
+	{ "rotate-logs", agent_rotate_cb, NULL },
+	{ "repair", agent_repair_cb, NULL },
+	{ "heartbeat", agent_heartbeat_cb, NULL },
+	{ "uninstall", agent_uninstall_cb, agent_uninstall_args },
+	{ "healthcheck", agent_healthcheck_cb, NULL },
+	{ "inventory-scan", agent_inventory_scan_cb, NULL },
+	{ NULL, NULL, NULL }
 };
 
 /*

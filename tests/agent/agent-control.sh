@@ -44,6 +44,23 @@ except OSError:
 data = s.recv(65536)
 assert b"too long" in data or data == b"", data
 PY
+# Arguments: unknown ones and wrong types are refused, and nothing runs.
+ctl_raw "$SOCK" '{"version":1,"command":"uninstall","args":{"deregister":"yes"}}' > "$T/r5"
+jq -e '.ok == false and .error == "uninstall: argument \"deregister\" must be a boolean"' "$T/r5" >/dev/null ||
+    fail "uninstall with a string: $(cat "$T/r5")"
+ctl_raw "$SOCK" '{"version":1,"command":"uninstall","args":{"deregister":true,"force":1}}' > "$T/r6"
+jq -e '.ok == false and .error == "uninstall takes no argument \"force\""' "$T/r6" >/dev/null ||
+    fail "uninstall with an unknown argument: $(cat "$T/r6")"
+ctl_raw "$SOCK" '{"version":1,"command":"status","args":{"json":true}}' > "$T/r7"
+jq -e '.ok == false and (.error | test("status takes no argument"))' "$T/r7" >/dev/null ||
+    fail "status with an argument: $(cat "$T/r7")"
+ctl_raw "$SOCK" '{"version":1,"command":"uninstall","args":["deregister"]}' > "$T/r8"
+jq -e '.ok == false and (.error | test("must be an object"))' "$T/r8" >/dev/null ||
+    fail "args not an object: $(cat "$T/r8")"
+kill -0 "$AGENT_PID" || fail "the daemon ran an uninstall it refused"
+[ -d "$T/a/state/spool" ] || fail "state removed by a refused uninstall"
+ctl_raw "$SOCK" '{"version":1,"command":"status","args":{}}' > "$T/r9"
+jq -e '.ok == true' "$T/r9" >/dev/null || fail "empty args refused: $(cat "$T/r9")"
 "$OUTPOSTCTL" -c "$CONF" bogus 2>"$T/e" && fail "outpostctl bogus"
 assert_grep "$T/e" "unknown command"
 
