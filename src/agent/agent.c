@@ -43,6 +43,8 @@
 			    (agent)->modules[agent_i_].self, ##__VA_ARGS__); \
 } while (0)
 
+#define AGENT_ROTATE_DIVISOR	10	/* rotate-logs: at least max_size/10 */
+
 static void	agent_status_cb(struct control_conn *, struct json_object *,
 		    void *);
 static void	agent_rotate_cb(struct control_conn *, struct json_object *,
@@ -583,20 +585,26 @@ agent_status_cb(struct control_conn *conn, struct json_object *args,
 	control_reply(conn, agent_status_json(arg), NULL);
 }
 
-/* outpostctl rotate-logs: rotate every log file now. */
+/*
+ * outpostctl rotate-logs: rotate every log file now, but for those under a
+ * tenth of log_max_size (their archive would push real history out).
+ */
 static void
 agent_rotate_cb(struct control_conn *conn, struct json_object *args,
     void *arg)
 {
-	struct json_object	*result;
+	struct json_object	*result, *skipped;
 
 	log_info("control: rotating log files");
-	if (log_rotate_all() == -1) {
+	skipped = json_object_new_array();
+	if (log_rotate_over(AGENT_ROTATE_DIVISOR, skipped) == -1) {
+		json_object_put(skipped);
 		control_reply(conn, NULL, "log rotation failed; see agent.log");
 		return;
 	}
 	result = json_object_new_object();
 	json_object_object_add(result, "log_files", log_status_json());
+	json_object_object_add(result, "skipped", skipped);
 	control_reply(conn, result, NULL);
 }
 
@@ -641,8 +649,9 @@ agent_heartbeat_cb(struct control_conn *conn, struct json_object *args,
 
 	log_info("control: check-in requested");
 	if (checkin_now(agent->checkin, agent_heartbeat_done, conn) == -1)
-		control_reply(conn, NULL, "a check-in is already running; "
-		    "try again in a moment");
+		control_reply(conn, NULL, "the agent is deregistering, or too "
+		    "many check-ins are asked for at once; try again in a "
+		    "moment");
 }
 
 /* The health check finished: answer the waiting client. */

@@ -516,12 +516,28 @@ ctl_print_status(struct json_object *st)
 			ctl_print_section(key, val);
 }
 
-/* "rotate-logs": the log files after the rotation. */
+/* "rotate-logs": the log files after the rotation, and those left. */
 static void
 ctl_print_rotated(struct json_object *r)
 {
-	printf("log files rotated:\n");
+	struct json_object	*skipped, *f;
+	int64_t			 size = 0, min = 0;
+	char			 a[32], b[32];
+	size_t			 i, n = 0;
+
+	printf("log files after the rotation:\n");
 	ctl_print_logs(json_object_object_get(r, "log_files"));
+	if (json_object_object_get_ex(r, "skipped", &skipped))
+		n = json_object_array_length(skipped);
+	for (i = 0; i < n; i++) {
+		f = json_object_array_get_idx(skipped, i);
+		json_get_int64(f, "size", &size);
+		json_get_int64(f, "threshold", &min);
+		printf("  %s not rotated: %s, under %s (a tenth of "
+		    "log_max_size)\n", ctl_str(f, "path", "?"),
+		    ctl_size_text(size, a, sizeof(a)),
+		    ctl_size_text(min, b, sizeof(b)));
+	}
 }
 
 /* "repair": what the directory check found and did. */

@@ -47,6 +47,7 @@ struct upload {
 	uint64_t		 dropped_seen;	/* spool_dropped() reported */
 	enum error_code		 last_error;
 	char			 last_detail[256];
+	char			 last_cause[256];	/* error_cause_text() */
 	void			(*error_fn)(enum error_code, const char *,
 				    void *);
 	void			*error_arg;
@@ -291,7 +292,7 @@ upload_done(const struct api_client_reply *r, void *arg)
 	const struct upload_kind	*k;
 	struct spool_record		 rec;
 	enum upload_verdict		 v;
-	char				 detail[256];
+	char				 detail[256], cause[256];
 	int				 delay, i, rc;
 
 	u->call = NULL;
@@ -318,6 +319,7 @@ upload_done(const struct api_client_reply *r, void *arg)
 		u->failures = 0;
 		u->last_error = ERR_NONE;
 		u->last_detail[0] = '\0';
+		u->last_cause[0] = '\0';
 		log_debug("upload: %s record %llu delivered (%zu waiting)",
 		    rec.kind, (unsigned long long)rec.seq,
 		    spool_depth(u->spool));
@@ -337,8 +339,10 @@ upload_done(const struct api_client_reply *r, void *arg)
 		u->failures++;
 		snprintf(detail, sizeof(detail), "%s",
 		    r->detail != NULL ? r->detail : "failed");
+		/* One line per change of cause, not of numbers in it. */
+		error_cause_text(detail, cause, sizeof(cause));
 		if (r->error != u->last_error ||
-		    strcmp(detail, u->last_detail) != 0) {
+		    strcmp(cause, u->last_cause) != 0) {
 			log_warnx("upload: %s record %llu not delivered (%zu "
 			    "waiting), retrying with back-off: %s %s",
 			    rec.kind, (unsigned long long)rec.seq,
@@ -346,6 +350,7 @@ upload_done(const struct api_client_reply *r, void *arg)
 			u->last_error = r->error;
 			strlcpy(u->last_detail, detail,
 			    sizeof(u->last_detail));
+			strlcpy(u->last_cause, cause, sizeof(u->last_cause));
 		}
 		delay = UPLOAD_BACKOFF_MIN;
 		for (i = 1; i < u->failures && delay < UPLOAD_BACKOFF_MAX; i++)
