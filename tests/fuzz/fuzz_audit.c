@@ -7,7 +7,7 @@
  * file changes. An input starting with '{' is parsed as the "fim" object
  * of a manifest and matched against a few paths; one starting with
  * "outpost-fim-baseline" as a saved baseline (fim-scan.c), optionally
- * followed by "--" and the journal replayed over it (fim-journal.c).
+ * followed by "--" and the journal replayed over it (fim-replay.c).
  */
 #include "config.h"
 
@@ -21,7 +21,7 @@
 
 #include "fim-assemble.h"
 #include "fim-change.h"
-#include "fim-journal.h"
+#include "fim-replay.h"
 #include "fim-record.h"
 #include "fim-rules.h"
 #include "fim-scan.h"
