@@ -13,6 +13,10 @@
  * datagrams into buffers allocated once (a burst of records costs one
  * system call per AUDIT_BATCH records and no allocation), and records are
  * handed to the callback where they lie.
+ *
+ * The other holder of the audit pid is watched through a pidfd
+ * (pidfd_open(2), Linux 5.3): it becomes readable when the process exits,
+ * so the FIM module claims the pid at once instead of at its next retry.
  */
 #include "config.h"
 

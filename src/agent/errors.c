@@ -141,8 +141,9 @@ static const struct error_info error_table[] = {
 	    "the audit netlink socket is held by another process",
 	    "auditd or another audit client owns the audit pid",
 	    "the holder named in the message (`ps -p PID`); FIM continues "
-	    "read-only where the kernel allows and the claim is retried "
-	    "every audit_retry_interval seconds" },
+	    "read-only where the kernel allows; the pid is claimed the "
+	    "moment the holder exits, and retried every "
+	    "audit_retry_interval seconds meanwhile" },
 	{ ERR_AUDIT_UNAVAILABLE, "E702", "audit_unavailable",
 	    "the kernel audit system cannot be used",
 	    "kernel without audit, audit=0 on the command line, no "

@@ -10,16 +10,20 @@
  * (fim-owner.c); otherwise the rules are removed and the pid released, and
  * an agent without FIM rules sleeps. Records come in through fim-event.c,
  * which turns them into FIM events for the queue (fim-queue.c); losses
- * are counted by cause (fim-loss.c); what changed while the agent was
- * stopped is caught up with at start (fim-catchup.c).
+ * are counted by cause (fim-loss.c); every event goes into the durable
+ * baseline's journal as it is queued (fim-journal.c), and what changed
+ * while the agent was not watching is caught up with at start
+ * (fim-catchup.c), after a crash too.
  *
- * Start (fim_new): the cached manifest's rules go to the kernel before the
- * event loop runs, and the multicast group is joined, so events are
- * caught from that moment; the pid claim and the cleanup of stale rules
- * follow from the loop (fim_kick), once the cached profile is known. Stop
- * (fim_free): the watched trees are listed for the next start, our rules
- * removed, the pid released and its settings restored, and the last
- * events spooled.
+ * Start (fim_new): our rules' key (fim-rules.c), the audit settings an
+ * earlier run saved (fim-owner.c) and the baseline are read; the cached
+ * manifest's rules go to the kernel before the event loop runs, and the
+ * multicast group is joined, so events are caught from that moment; the
+ * pid claim and the cleanup of stale rules follow from the loop
+ * (fim_kick), once the cached profile is known. Stop (fim_free): a new
+ * baseline being listed is finished, our rules removed, the pid released
+ * and its settings restored, the last events spooled and the baseline
+ * written for the next start (removed, with the rest, at uninstall).
  */
 #include "config.h"
 
