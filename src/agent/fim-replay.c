@@ -54,7 +54,7 @@ fim_pending_add(struct fim_pending **p, size_t *n, size_t *cap, uint64_t id,
 }
 
 /* Add path to the set s (a snapshot of paths; NULL: nothing). */
-void
+static void
 fim_pathset_add(struct fim_snapshot *s, const char *path)
 {
 	struct fim_fstate	 f;
@@ -294,12 +294,7 @@ fim_replay_update(struct json_object *a, struct fim_update *u,
 	    v[5] > INT64_MAX || v[6] > INT64_MAX || v[7] > 999999999 ||
 	    v[8] > INT64_MAX || v[9] > 999999999)
 		return -1;
-	f->dev = v[0];
-	f->ino = v[1];
-	f->mode = (uint32_t)v[2];
-	f->uid = (uint32_t)v[3];
-	f->gid = (uint32_t)v[4];
-	f->size = (int64_t)v[5];
+	fim_fstate_numbers(f, v);
 	f->mtime_sec = (int64_t)v[6];
 	f->mtime_nsec = (long)v[7];
 	f->ctime_sec = (int64_t)v[8];

@@ -41,8 +41,6 @@ int	fim_pending_add(struct fim_pending **, size_t *n, size_t *cap,
 	    uint64_t id, const char *text, size_t len);
 /* Free n pending events and the array. */
 void	fim_pending_free(struct fim_pending *, size_t n);
-/* Add path to the set s (a snapshot used as a set of paths; may be NULL). */
-void	fim_pathset_add(struct fim_snapshot *s, const char *path);
 /*
  * Apply update u to base; dirty (may be NULL) is the set of paths whose
  * state is not settled: a dirty update adds to it, others take it out.

@@ -483,7 +483,7 @@ fim_rules_in(const struct fim *fim, int state)
 }
 
 /* The refused rules, "PATH: reason" joined by "; ", into msg. */
-void
+static void
 fim_rules_refused_text(const struct fim *fim, char *msg, size_t msglen)
 {
 	const struct fim_kernel_rules	*k = &fim->kernel;

@@ -147,8 +147,6 @@ void	fim_rules_retry(struct fim *);
 void	fim_rules_stop(struct fim *);
 /* How many wanted rules are in state (FIM_RS_*). */
 int	fim_rules_in(const struct fim *, int state);
-/* "PATH: reason; ..." of the refused rules into msg. */
-void	fim_rules_refused_text(const struct fim *, char *msg, size_t len);
 /* A CONFIG_CHANGE event: reinstall a rule of ours another removed. */
 void	fim_rules_config_change(struct fim *, const struct fim_raw_event *,
 	    const struct fim_syscall *);

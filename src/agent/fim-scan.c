@@ -448,6 +448,18 @@ fim_snap_num(char **p, int base, uint64_t max, uint64_t *v)
 	return 0;
 }
 
+/* Set f's dev, ino, mode, uid, gid and size from v, checked by the caller. */
+void
+fim_fstate_numbers(struct fim_fstate *f, const uint64_t v[6])
+{
+	f->dev = v[0];
+	f->ino = v[1];
+	f->mode = (uint32_t)v[2];
+	f->uid = (uint32_t)v[3];
+	f->gid = (uint32_t)v[4];
+	f->size = (int64_t)v[5];
+}
+
 /* Parse one entry line into f (path unescaped in place). */
 static int
 fim_snap_line(char *line, struct fim_fstate *f)
@@ -468,12 +480,7 @@ fim_snap_line(char *line, struct fim_fstate *f)
 	    fim_snap_time(&p, &f->ctime_sec, &f->ctime_nsec) == -1 ||
 	    *p++ != ' ' || *p != '/')
 		return -1;
-	f->dev = v[0];
-	f->ino = v[1];
-	f->mode = (uint32_t)v[2];
-	f->uid = (uint32_t)v[3];
-	f->gid = (uint32_t)v[4];
-	f->size = (int64_t)v[5];
+	fim_fstate_numbers(f, v);
 	f->path = p;
 	for (w = p; *p != '\0'; p++) {
 		if (*p == '\\') {

@@ -57,6 +57,11 @@ struct fim_fstate *fim_snap_find(struct fim_snapshot *, const char *path);
  */
 int		 fim_snap_refresh(struct fim_snapshot *, const char *path);
 
+/*
+ * Set f's dev, ino, mode, uid, gid and size from v[0..5] (the order of a
+ * snapshot line; the caller checked their ranges).
+ */
+void		 fim_fstate_numbers(struct fim_fstate *f, const uint64_t v[6]);
 /* Fill f's state (all but the path) from what lstat said. */
 void		 fim_snap_fill(struct fim_fstate *f, const struct stat *);
 /* Set path's entry to f (added or replaced). Returns 0, or -1 (full). */
