@@ -715,6 +715,8 @@ agent_uninstall_finish(struct agent *agent, struct control_conn *conn,
 	result = json_object_new_object();
 	json_add_bool(result, "state_removed",
 	    checkin_remove_state(&agent->conf) == 0);
+	/* The modules let go of the host too (FIM: rules, audit settings). */
+	AGENT_MODULES_CALL(agent, identity, NULL);
 	json_add_string(result, "platform_record", how);
 	control_reply(conn, result, NULL);
 	agent_shutdown_soon(agent, "uninstalled through outpostctl", 0);

@@ -905,6 +905,9 @@ fim_rules_key_load(struct fim *fim)
 	size_t	 len = 0;
 	int	 rc, is_upgrade = 0;
 
+	/* Without an audit system there are no rules to key. */
+	if (fim->audit == NULL)
+		return;
 	snprintf(path, sizeof(path), "%s/%s", fim->env->conf->state_dir,
 	    FIM_ID_FILE);
 	rc = fileio_read_all(path, 64, &text, &len);

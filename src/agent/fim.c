@@ -421,7 +421,7 @@ fim_status(void *self)
 	json_add_int64(o, "manifest_version", fim->manifest_version);
 	if (fim->manifest_error[0] != '\0')
 		json_add_string(o, "manifest_error", fim->manifest_error);
-	json_add_string(o, "key", fim->key);
+	json_add_string(o, "key", fim->key[0] != '\0' ? fim->key : NULL);
 	json_add_int64(o, "rules", fim->rules.nrules);
 	fim_rules_status(fim, o);
 	fim_add_events(fim, o);

@@ -22,10 +22,17 @@ CONF_A=$CONF
 PID_A=$AGENT_PID
 fim_wait 20 '.fim.state == "owner" and .fim.rules_installed == 1'
 KEY_A=$(status_value .fim.key)
-platform_agent "$T/b"
+# B runs as a daemon (it forks after its FIM module started: the claim
+# must name the pid after the fork, or the kernel says EINVAL).
+platform_agent_conf "$T/b"
 CONF_B=$CONF
-PID_B=$AGENT_PID
+"$OUTPOSTD" -c "$CONF_B" || fail "agent B did not start"
+wait_for 10 test -s "$T/b/run/outpostd.pid" || fail "no pid file for B"
+PID_B=$(cat "$T/b/run/outpostd.pid")
+at_exit "kill $PID_B 2>/dev/null"
 fim_wait 20 ".fim.state == \"multicast\" and .fim.holder_pid == $PID_A and .fim.rules_installed == 1"
+[ "$(status_value -c '[.platform.errors[] | select(.code | test("^E70[125]$")) | .code]')" = '["E701"]' ] ||
+    fail "B's audit errors: $(status_value -c .platform.errors)"
 KEY_B=$(status_value .fim.key)
 [ "$KEY_A" != "$KEY_B" ] || fail "both agents use key $KEY_A"
 echo "$KEY_B" | grep -Eqx "$FIM_KEY" || fail "key $KEY_B"
@@ -49,11 +56,11 @@ stop_agent
 [ "$(fim_rules_with "$KEY_A")" = 0 ] || fail "A's rules survived its stop"
 [ "$(fim_rules_with "$KEY_B")" = 1 ] || fail "A's stop removed B's rules: $(auditctl -l)"
 CONF=$CONF_B
-AGENT_PID=$PID_B
 fim_wait 10 '.fim.state == "owner"'
 [ "$(fim_state pid)" = "$PID_B" ] || fail "B does not own the pid"
 assert_grep "$T/b/log/agent.log" "the audit pid holder $PID_A \\(outpostd\\) (exited|let go); claiming the audit pid"
-stop_agent
+kill -TERM "$PID_B"
+wait_for 10 sh -c "! kill -0 $PID_B" || fail "B did not stop"
 [ "$(fim_rules_with "$KEY_B")" = 0 ] || fail "B's rules survived its stop"
 [ "$(fim_rules_with outpost-fim)" = 1 ] || fail "the older key's rule went"
 
@@ -67,4 +74,22 @@ assert_grep "$T/b/log/agent.log" "fim: upgraded: 1 audit rule of this installati
 [ -s "$T/b/state/fim-id" ] || fail "no installation id written"
 stop_agent
 [ "$(fim_rules_with "$FIM_KEY")" = 0 ] || fail "rules left: $(auditctl -l)"
+
+# Uninstall after a crash puts back the settings found before the crashed
+# run changed them, and leaves nothing of the installation on the host.
+auditctl -b 4321 --backlog_wait_time 12345 >/dev/null || fail "auditctl -b"
+E0=$(fim_state enabled)
+start_agent "$T/b"
+fim_wait 20 '.fim.state == "owner" and .fim.kernel.backlog_limit == 65536'
+kill -KILL "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+start_agent "$T/b"
+fim_wait 20 '.fim.state == "owner" and .fim.rules_installed == 1'
+assert_ok "$OUTPOSTCTL" -c "$CONF_B" uninstall
+wait "$AGENT_PID"
+[ "$(fim_state backlog_limit)" = 4321 ] || fail "backlog_limit $(fim_state backlog_limit) after uninstall"
+[ "$(fim_state backlog_wait_time)" = 12345 ] || fail "backlog_wait_time $(fim_state backlog_wait_time) after uninstall"
+[ "$(fim_state enabled)" = "$E0" ] || fail "enabled $(fim_state enabled) after uninstall, was $E0"
+[ "$(fim_rules_with "$FIM_KEY")" = 0 ] || fail "rules left after uninstall: $(auditctl -l)"
+ls "$T/b/state" | grep -q '^fim-' && fail "FIM files left after uninstall: $(ls "$T/b/state")"
 exit 0
