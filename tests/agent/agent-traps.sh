@@ -1,7 +1,8 @@
 #!/bin/sh
 # Operator traps: the systemd unit does not restart an agent the platform
 # deleted (exit status 3; the exit itself: lifecycle-uninstall.sh); the
-# shipped proxy example does not take the environment's proxy away; a
+# proxy example is installed as such, and as shipped it does not take the
+# environment's proxy away; a
 # relative -c works for reload and healthcheck of a daemon; -n checks the
 # CA file and the proxy URLs' percent-escapes; errors about a file never
 # quote its contents, even through a symlink.
@@ -30,6 +31,19 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	grep -qi 'RestartPreventExitStatus' "$T/verify" &&
 	    fail "systemd does not take RestartPreventExitStatus: $(cat "$T/verify")"
 fi
+
+# make install puts the proxy example beside outpost.conf as
+# proxy.conf.example, never as proxy.conf (which would take the
+# environment's proxy away), and keeps an existing outpost.conf.
+make -s -C "$abs_top_builddir" install-data-local DESTDIR="$T/inst" \
+    > "$T/inst.out" 2>&1 || fail "install-data-local: $(cat "$T/inst.out")"
+ETC=$(find "$T/inst" -type d -name outpost -path '*etc*' | head -n 1)
+[ -f "$ETC/proxy.conf.example" ] || fail "no proxy.conf.example in $ETC"
+[ -e "$ETC/proxy.conf" ] && fail "make install made a proxy.conf"
+echo "# mine" > "$ETC/outpost.conf"
+make -s -C "$abs_top_builddir" install-data-local DESTDIR="$T/inst" \
+    > "$T/inst.out" 2>&1 || fail "install-data-local again"
+[ "$(cat "$ETC/outpost.conf")" = "# mine" ] || fail "outpost.conf overwritten"
 
 # -n: the CA file must be a readable file of certificates.
 write_agent_conf "$T/n" "ca_file = $T/none.pem"
