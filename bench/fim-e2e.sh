@@ -113,7 +113,7 @@ EOF
 CONF=$T/a/outpost.conf
 start_agent "$T/a"
 fim_wait 30 '.fim.state == "owner" and .fim.rules_installed == 1'
-AID=$(fim_st .platform.agent_id)
+AID=$(status_value .platform.agent_id)
 auditctl -l | grep -E -- "$FIM_KEY" > "$T/rules"
 lost0=$(fim_state lost)
 
@@ -126,7 +126,7 @@ a_idle=$(rss_split "$AGENT_PID")
 # Every event spooled and acknowledged, and the counters still.
 acked() {
 	"$OUTPOSTCTL" -c "$CONF" heartbeat >/dev/null 2>&1
-	fim_st '[.fim.events_sent, .fim.events_acked, .fim.lost_total,
+	status_value '[.fim.events_sent, .fim.events_acked, .fim.lost_total,
 	    .fim.events_sent == .fim.events_acked] | @tsv'
 }
 stable 300 6 acked > "$T/acked" || fail "the agent's events never settled"
@@ -134,7 +134,7 @@ a_cpu1=$(cpu_ticks "$AGENT_PID")
 a_hwm=$(hwm_kb "$AGENT_PID")
 a_after=$(rss_split "$AGENT_PID")
 a_lost_kernel=$(($(fim_state lost) - lost0))
-fim_st .fim > "$T/agent-fim.json"
+status_value .fim > "$T/agent-fim.json"
 
 # platform_count: events of the agent in W on the platform.
 platform_count() {
