@@ -68,7 +68,8 @@
 
 #define FIM_BASELINE_FILE	"fim-baseline"
 #define FIM_JOURNAL_FILE	"fim-journal"
-#define FIM_JOURNAL_MIN		(1024 * 1024)	/* bytes before folding */
+#define FIM_JOURNAL_MIN		(8 * 1024 * 1024)	/* before folding */
+#define FIM_JOURNAL_FACTOR	4	/* times the snapshot, before folding */
 #define FIM_ENTRY_BYTES		96	/* a snapshot line, about */
 #define FIM_ALIVE_MS		5000
 #define FIM_FILE_MAX		(512 * 1024 * 1024)
@@ -766,7 +767,8 @@ fim_journal_tick(struct fim *fim)
 		fim_journal_compact(fim, 0);
 		return;
 	}
-	if (j->bytes > FIM_JOURNAL_MIN && j->bytes > (uint64_t)FIM_ENTRY_BYTES *
+	if (j->bytes > FIM_JOURNAL_MIN && j->bytes >
+	    (uint64_t)FIM_JOURNAL_FACTOR * FIM_ENTRY_BYTES *
 	    fim_snap_count(j->base)) {
 		fim_journal_compact(fim, 0);
 		return;

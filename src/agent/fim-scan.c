@@ -238,15 +238,17 @@ fim_snap_add(struct fim_snapshot *s, const char *path, const struct stat *sb)
 static void
 fim_snap_put_path(FILE *fp, const char *path)
 {
-	const char	*p;
+	const char	*p = path;
+	size_t		 n;
 
-	for (p = path; *p != '\0'; p++) {
-		if (*p == '\\')
-			fputs("\\\\", fp);
-		else if (*p == '\n')
-			fputs("\\n", fp);
-		else
-			fputc(*p, fp);
+	for (;;) {
+		n = strcspn(p, "\\\n");
+		fwrite(p, 1, n, fp);
+		p += n;
+		if (*p == '\0')
+			break;
+		fputs(*p == '\\' ? "\\\\" : "\\n", fp);
+		p++;
 	}
 }
 
@@ -359,7 +361,7 @@ fim_snap_size(const struct fim_snapshot *s)
 	return s->n;
 }
 
-/* Write the snapshot, its header and its pending lines. Returns 0, or -errno. */
+/* Write the snapshot with its header and extras. Returns 0, or -errno. */
 int
 fim_snap_save(const struct fim_snapshot *s, const char *file,
     const struct fim_snap_header *h, const char *pending, size_t pending_len,
