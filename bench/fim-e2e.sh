@@ -113,8 +113,8 @@ EOF
 CONF=$T/a/outpost.conf
 start_agent "$T/a"
 fim_wait 30 '.fim.state == "owner" and .fim.rules_installed == 1'
-AID=$(fim_st .platform.agent_id)
-auditctl -l | grep -- "$FIM_KEY" > "$T/rules"
+AID=$(status_value .platform.agent_id)
+auditctl -l | grep -E -- "$FIM_KEY" > "$T/rules"
 lost0=$(fim_state lost)
 
 echo "# bench/fim-e2e.sh: $FILES creates then $FILES deletes in a watched" \
@@ -126,7 +126,7 @@ a_idle=$(rss_split "$AGENT_PID")
 # Every event spooled and acknowledged, and the counters still.
 acked() {
 	"$OUTPOSTCTL" -c "$CONF" heartbeat >/dev/null 2>&1
-	fim_st '[.fim.events_sent, .fim.events_acked, .fim.lost_total,
+	status_value '[.fim.events_sent, .fim.events_acked, .fim.lost_total,
 	    .fim.events_sent == .fim.events_acked] | @tsv'
 }
 stable 300 6 acked > "$T/acked" || fail "the agent's events never settled"
@@ -134,7 +134,7 @@ a_cpu1=$(cpu_ticks "$AGENT_PID")
 a_hwm=$(hwm_kb "$AGENT_PID")
 a_after=$(rss_split "$AGENT_PID")
 a_lost_kernel=$(($(fim_state lost) - lost0))
-fim_st .fim > "$T/agent-fim.json"
+status_value .fim > "$T/agent-fim.json"
 
 # platform_count: events of the agent in W on the platform.
 platform_count() {
@@ -174,7 +174,7 @@ d_cpu0=$(cpu_ticks "$FIM_AUDITD_PID")
 "$builddir/bench/fim-load" -n "$FILES" "$W" > "$T/load.auditd"
 # auditd_count: SYSCALL records of our rule for files in W.
 auditd_count() {
-	grep -c "^type=SYSCALL .*key=\"$FIM_KEY\"" "$T/auditd/audit.log" ||
+	grep -Ec "^type=SYSCALL .*key=\"$FIM_KEY\"" "$T/auditd/audit.log" ||
 	    true
 }
 d_got=$(stable 120 4 auditd_count) || fail "auditd's log never settled"

@@ -13,7 +13,8 @@
 
 command -v auditctl >/dev/null 2>&1 ||
     skip "auditctl is not installed (apt-get install auditd)"
-FIM_KEY=outpost-fim
+# The key of every agent's rules: outpost-fim-<installation id>.
+FIM_KEY='outpost-fim-[0-9a-f]{16}'
 
 # fim_state FIELD: one field of `auditctl -s`.
 fim_state() {
@@ -56,7 +57,10 @@ fim_restore() {
 		kill -TERM "$AGENT_PID" 2>/dev/null
 		wait "$AGENT_PID" 2>/dev/null
 	fi
-	auditctl -D -k "$FIM_KEY" >/dev/null 2>&1
+	for k in $(auditctl -l 2>/dev/null | grep -Eo "key=$FIM_KEY\$" |
+	    sed 's/^key=//' | sort -u) outpost-fim; do
+		auditctl -D -k "$k" >/dev/null 2>&1
+	done
 	for k in $FIM_OTHER_KEYS; do
 		auditctl -D -k "$k" >/dev/null 2>&1
 	done
@@ -83,9 +87,10 @@ fim_other_rule() {
 	FIM_OTHER_KEYS="$FIM_OTHER_KEYS $2"
 }
 
-# fim_rules_with KEY: how many kernel rules carry KEY.
+# fim_rules_with KEY_RE: how many kernel rules carry a key matching the
+# extended regular expression KEY_RE (whole key).
 fim_rules_with() {
-	auditctl -l 2>/dev/null | grep -c -- "key=$1\$\|-k $1\$"
+	auditctl -l 2>/dev/null | grep -Ec -- "(key=|-k )($1)\$"
 }
 
 # fim_start_auditd [FLUSH [MAX_LOG_MB]]: a private auditd (own configuration

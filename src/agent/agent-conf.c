@@ -4,12 +4,22 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "agent-conf.h"
+
+#define CA_FILE_MAX	(16 * 1024 * 1024)
 
 static const struct conf_range log_max_size_range = { 4096, 0 };
 static const struct conf_range log_rotations_range = { 1, 100 };
@@ -50,28 +60,88 @@ const struct conf_key agent_conf_keys[] = {
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 
-/* Read path into conf. Returns the number of errors, or -1. */
+/* Report one error of the file at path (line 0: the whole file). */
+static void
+agent_conf_error(const char *path, const char *reason, conf_error_fn errfn,
+    void *errarg)
+{
+	if (errfn != NULL)
+		errfn(path, 0, reason, errarg);
+	else
+		fprintf(stderr, "%s: %s\n", path, reason);
+}
+
+/*
+ * Is ca_file a readable regular file holding at least one PEM certificate?
+ * Returns 0, or -1 with the reason in why (the file's contents are never
+ * quoted).
+ */
+static int
+agent_conf_check_ca(const char *file, char *why, size_t len)
+{
+	struct stat	 st;
+	BIO		*bio;
+	X509		*x;
+	int		 n = 0;
+
+	if (stat(file, &st) == -1) {
+		snprintf(why, len, "ca_file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CA_FILE_MAX) {
+		snprintf(why, len, "ca_file %s is %s, not a file of PEM "
+		    "certificates", file, S_ISDIR(st.st_mode) ? "a directory" :
+		    !S_ISREG(st.st_mode) ? "not a regular file" : "too large");
+		return -1;
+	}
+	if ((bio = BIO_new_file(file, "r")) == NULL) {
+		snprintf(why, len, "ca_file %s cannot be read: %s", file,
+		    strerror(errno != 0 ? errno : EACCES));
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		X509_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	if (n == 0) {
+		snprintf(why, len, "ca_file %s holds no PEM certificate", file);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read path into conf. path is made absolute first (the daemon changes to
+ * "/" when it detaches; reload and healthcheck read it again). Returns
+ * the number of errors, or -1.
+ */
 int
 agent_conf_load(const char *path, struct agent_conf *conf,
     conf_error_fn errfn, void *errarg)
 {
+	char	 abs[PATH_MAX], why[PATH_MAX + 128];
 	int	 errors;
 
 	memset(conf, 0, sizeof(*conf));
+	if (path[0] != '/' && realpath(path, abs) != NULL)
+		path = abs;
 	if ((conf->path = strdup(path)) == NULL)
 		return -1;
+	path = conf->path;
 	errors = conf_parse_file(path, agent_conf_keys, conf, errfn, errarg);
 	if (errors > 0)
 		return errors;
 	/* The three activation keys go together. */
 	if ((conf->activation_id[0] != '\0' ||
 	    conf->customer_id[0] != '\0') && conf->platform_url[0] == '\0') {
-		if (errfn != NULL)
-			errfn(path, 0, "activation_id and customer_id need "
-			    "platform_url", errarg);
-		else
-			fprintf(stderr, "%s: activation_id and customer_id "
-			    "need platform_url\n", path);
+		agent_conf_error(path, "activation_id and customer_id need "
+		    "platform_url", errfn, errarg);
+		errors++;
+	}
+	if (conf->ca_file != NULL && conf->ca_file[0] != '\0' &&
+	    agent_conf_check_ca(conf->ca_file, why, sizeof(why)) == -1) {
+		agent_conf_error(path, why, errfn, errarg);
 		errors++;
 	}
 	return errors;

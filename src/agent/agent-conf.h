@@ -36,8 +36,10 @@ struct agent_conf {
 extern const struct conf_key agent_conf_keys[];
 
 /*
- * Read path into conf (zeroed first). Every error goes to errfn (NULL:
- * stderr, "file:line: reason"). Returns the number of errors, or -1 if the
+ * Read path into conf (zeroed first); a relative path is made absolute
+ * (conf->path). Every error goes to errfn (NULL: stderr,
+ * "file:line: reason"), a ca_file that is not a readable file of PEM
+ * certificates among them. Returns the number of errors, or -1 if the
  * file cannot be read; conf must be freed with agent_conf_free() anyway.
  */
 int	agent_conf_load(const char *path, struct agent_conf *conf,

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,6 +43,8 @@
 			    (agent)->modules[agent_i_].self, ##__VA_ARGS__); \
 } while (0)
 
+#define AGENT_ROTATE_DIVISOR	10	/* rotate-logs: at least max_size/10 */
+
 static void	agent_status_cb(struct control_conn *, struct json_object *,
 		    void *);
 static void	agent_rotate_cb(struct control_conn *, struct json_object *,
@@ -57,15 +61,20 @@ static void	agent_healthcheck_cb(struct control_conn *,
 static void	agent_inventory_scan_cb(struct control_conn *,
 		    struct json_object *, void *);
 
+static const struct control_arg agent_uninstall_args[] = {
+	{ "deregister", json_type_boolean },
+	{ NULL, 0 }
+};
+
 static const struct control_command agent_commands[] = {
-	{ "status", agent_status_cb },
-	{ "rotate-logs", agent_rotate_cb },
-	{ "repair", agent_repair_cb },
-	{ "heartbeat", agent_heartbeat_cb },
-	{ "uninstall", agent_uninstall_cb },
-	{ "healthcheck", agent_healthcheck_cb },
-	{ "inventory-scan", agent_inventory_scan_cb },
-	{ NULL, NULL }
+	{ "status", agent_status_cb, NULL },
+	{ "rotate-logs", agent_rotate_cb, NULL },
+	{ "repair", agent_repair_cb, NULL },
+	{ "heartbeat", agent_heartbeat_cb, NULL },
+	{ "uninstall", agent_uninstall_cb, agent_uninstall_args },
+	{ "healthcheck", agent_healthcheck_cb, NULL },
+	{ "inventory-scan", agent_inventory_scan_cb, NULL },
+	{ NULL, NULL, NULL }
 };
 
 /*
@@ -127,6 +136,78 @@ agent_repair(struct agent *agent)
 	log_retry_failed();
 	agent_log_repairs(agent, "");
 	return rc;
+}
+
+/*
+ * The live directory check (every DIRS_CHECK_SECONDS, and at once after a
+ * failed write): a required directory that went missing is recreated, the
+ * log files reopened in it, and the repair logged and reported (E504) with
+ * what was lost with it. Returns the number of repairs.
+ */
+static size_t
+agent_live_check(struct agent *agent)
+{
+	struct dirs_report	 r;
+	struct stat		 st;
+	char			 spool[PATH_MAX], what[512], lost[128];
+	uint64_t		 waiting = 0;
+	size_t			 i, n, len;
+
+	snprintf(spool, sizeof(spool), "%s/spool", agent->conf.state_dir);
+	if (stat(spool, &st) == -1 && agent->upload != NULL)
+		waiting = upload_depth(agent->upload);
+	dirs_check(&agent->conf, &r);
+	if ((n = r.nrepairs) == 0) {
+		dirs_report_free(&r);
+		if (agent->is_dir_reported)
+			report_clear(agent->report, ERR_DIR_MISSING);
+		agent->is_dir_reported = 0;
+		return 0;
+	}
+	dirs_report_free(&agent->last_repair);
+	agent->last_repair = r;
+	agent->last_repair_time = time(NULL);
+	agent->repairs_total += n;
+	/* Files whose directory was recreated are written there again. */
+	log_retry_failed();
+	agent_log_repairs(agent, " while running");
+	what[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len = strlen(what);
+		snprintf(what + len, sizeof(what) - len, "%s%s (%s)",
+		    i > 0 ? ", " : "", r.repairs[i].path, r.repairs[i].what);
+	}
+	lost[0] = '\0';
+	if (waiting > 0)
+		snprintf(lost, sizeof(lost), "; %llu upload%s waiting in the "
+		    "spool went with it", (unsigned long long)waiting,
+		    waiting == 1 ? "" : "s");
+	report_error(agent->report, ERR_DIR_MISSING, "repaired while "
+	    "running: %s%s", what, lost);
+	agent->is_dir_reported = 1;
+	return n;
+}
+
+/* The timer of the live directory check; it re-arms itself. */
+static void
+agent_dirs_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent	*agent = arg;
+	struct timeval	 tv = { DIRS_CHECK_SECONDS, 0 };
+
+	agent_live_check(agent);
+	evtimer_add(agent->dirs_timer, &tv);
+}
+
+/* A write failed (E502): check the directories now. */
+static void
+agent_write_failed(void *arg)
+{
+	struct agent	*agent = arg;
+	struct timeval	 tv = { 0, 0 };
+
+	if (agent->dirs_timer != NULL)
+		evtimer_add(agent->dirs_timer, &tv);
 }
 
 /* A configuration profile is in force: apply what the agent itself uses. */
@@ -295,6 +376,13 @@ agent_start(struct agent *agent, struct event_base *base,
 		    "outpostctl repair, kill -HUP)", path);
 	}
 	report_set_upload(agent->report, agent->upload);
+	report_set_write_hook(agent->report, agent_write_failed, agent);
+	if ((agent->dirs_timer = evtimer_new(base, agent_dirs_cb,
+	    agent)) != NULL) {
+		struct timeval	 tv = { DIRS_CHECK_SECONDS, 0 };
+
+		evtimer_add(agent->dirs_timer, &tv);
+	}
 	agent->checkin = checkin_start(base, &agent->conf, agent->route,
 	    agent->upload, agent->report, &hooks);
 	if (agent->checkin == NULL) {
@@ -414,6 +502,9 @@ agent_free(struct agent *agent)
 	if (agent->stop_timer != NULL)
 		event_free(agent->stop_timer);
 	agent->stop_timer = NULL;
+	if (agent->dirs_timer != NULL)
+		event_free(agent->dirs_timer);
+	agent->dirs_timer = NULL;
 	route_close(agent->route);
 	agent->route = NULL;
 	control_close(agent->control);
@@ -459,6 +550,9 @@ agent_status_json(struct agent *agent)
 	json_object_object_add(st, "log_files", log_status_json());
 
 	repair = dirs_report_json(&agent->last_repair);
+	/* Looked at now: a directory removed a second ago is missing. */
+	json_object_object_add(repair, "missing",
+	    dirs_missing_json(&agent->conf));
 	json_add_time(repair, "last_check", agent->last_repair_time);
 	json_add_int64(repair, "repairs_total", (int64_t)agent->repairs_total);
 	json_object_object_add(st, "directories", repair);
@@ -491,20 +585,26 @@ agent_status_cb(struct control_conn *conn, struct json_object *args,
 	control_reply(conn, agent_status_json(arg), NULL);
 }
 
-/* outpostctl rotate-logs: rotate every log file now. */
+/*
+ * outpostctl rotate-logs: rotate every log file now, but for those under a
+ * tenth of log_max_size (their archive would push real history out).
+ */
 static void
 agent_rotate_cb(struct control_conn *conn, struct json_object *args,
     void *arg)
 {
-	struct json_object	*result;
+	struct json_object	*result, *skipped;
 
 	log_info("control: rotating log files");
-	if (log_rotate_all() == -1) {
+	skipped = json_object_new_array();
+	if (log_rotate_over(AGENT_ROTATE_DIVISOR, skipped) == -1) {
+		json_object_put(skipped);
 		control_reply(conn, NULL, "log rotation failed; see agent.log");
 		return;
 	}
 	result = json_object_new_object();
 	json_object_object_add(result, "log_files", log_status_json());
+	json_object_object_add(result, "skipped", skipped);
 	control_reply(conn, result, NULL);
 }
 
@@ -517,6 +617,9 @@ agent_repair_cb(struct control_conn *conn, struct json_object *args,
 
 	log_info("control: checking required directories");
 	agent_repair(agent);
+	if (agent->is_dir_reported)
+		report_clear(agent->report, ERR_DIR_MISSING);
+	agent->is_dir_reported = 0;
 	control_reply(conn, dirs_report_json(&agent->last_repair), NULL);
 }
 
@@ -546,8 +649,9 @@ agent_heartbeat_cb(struct control_conn *conn, struct json_object *args,
 
 	log_info("control: check-in requested");
 	if (checkin_now(agent->checkin, agent_heartbeat_done, conn) == -1)
-		control_reply(conn, NULL, "a check-in is already running; "
-		    "try again in a moment");
+		control_reply(conn, NULL, "the agent is deregistering, or too "
+		    "many check-ins are asked for at once; try again in a "
+		    "moment");
 }
 
 /* The health check finished: answer the waiting client. */
@@ -611,6 +715,8 @@ agent_uninstall_finish(struct agent *agent, struct control_conn *conn,
 	result = json_object_new_object();
 	json_add_bool(result, "state_removed",
 	    checkin_remove_state(&agent->conf) == 0);
+	/* The modules let go of the host too (FIM: rules, audit settings). */
+	AGENT_MODULES_CALL(agent, identity, NULL);
 	json_add_string(result, "platform_record", how);
 	control_reply(conn, result, NULL);
 	agent_shutdown_soon(agent, "uninstalled through outpostctl", 0);

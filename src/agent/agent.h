@@ -35,6 +35,8 @@ struct agent {
 	time_t			 started;	/* wall clock */
 	struct timespec		 started_mono;
 	struct dirs_report	 last_repair;	/* the newest check's repairs */
+	struct event		*dirs_timer;	/* the live directory check */
+	int			 is_dir_reported;	/* E504 standing */
 	time_t			 last_repair_time;
 	unsigned long		 repairs_total;
 	unsigned long		 reloads;

@@ -124,3 +124,11 @@ audit_get_stats(struct audit *a, struct audit_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 }
+
+/* Returns -ENOTSUP. */
+int
+audit_watch_holder(struct audit *a, uint32_t pid, void (*gone)(void *),
+    void *arg)
+{
+	return -ENOTSUP;
+}

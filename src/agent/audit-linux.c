@@ -13,10 +13,15 @@
  * datagrams into buffers allocated once (a burst of records costs one
  * system call per AUDIT_BATCH records and no allocation), and records are
  * handed to the callback where they lie.
+ *
+ * The other holder of the audit pid is watched through a pidfd
+ * (pidfd_open(2), Linux 5.3): it becomes readable when the process exits,
+ * so the FIM module claims the pid at once instead of at its next retry.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -87,6 +92,11 @@ struct audit {
 	struct iovec		 iov[AUDIT_BATCH];
 	struct sockaddr_nl	 from[AUDIT_BATCH];
 	int			 is_reading;	/* the slots are in use */
+	/* The other holder of the audit pid, watched through a pidfd. */
+	int			 holder_fd;
+	struct event		*holder_ev;
+	void			(*holder_gone)(void *);
+	void			*holder_arg;
 };
 
 static void	audit_read_cb(evutil_socket_t, short, void *);
@@ -154,6 +164,7 @@ audit_open(struct event_base *base, const struct audit_callbacks *cb)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->base = base;
+	a->holder_fd = -1;
 	if (cb != NULL)
 		a->cb = *cb;
 	errno = 0;
@@ -201,6 +212,7 @@ audit_close(struct audit *a)
 	if (a == NULL)
 		return;
 	audit_multicast_leave(a);
+	audit_watch_holder(a, 0, NULL, NULL);
 	audit_drop_requests(a);
 	if (a->timer != NULL)
 		event_free(a->timer);
@@ -874,4 +886,53 @@ audit_read_cb(evutil_socket_t fd, short what, void *arg)
 	else
 		audit_read(a, AUDIT_SOURCE_UNICAST, AUDIT_READ_BURST,
 		    AUDIT_READ_MS);
+}
+
+/* The watched holder exited: tell the caller (once). */
+static void
+audit_holder_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct audit	*a = arg;
+	void		(*gone)(void *) = a->holder_gone;
+	void		*garg = a->holder_arg;
+
+	audit_watch_holder(a, 0, NULL, NULL);
+	if (gone != NULL)
+		gone(garg);
+}
+
+/* Watch pid through a pidfd (readable once it exits). 0 or -errno. */
+int
+audit_watch_holder(struct audit *a, uint32_t pid, void (*gone)(void *),
+    void *arg)
+{
+	int	 fd;
+
+	if (a->holder_ev != NULL)
+		event_free(a->holder_ev);
+	a->holder_ev = NULL;
+	if (a->holder_fd != -1)
+		close(a->holder_fd);
+	a->holder_fd = -1;
+	if (pid == 0)
+		return 0;
+#ifdef SYS_pidfd_open
+	if ((fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) == -1)
+		return -errno;
+#else
+	(void)fd;
+	return -ENOTSUP;
+#endif
+	a->holder_ev = event_new(a->base, fd, EV_READ, audit_holder_cb, a);
+	if (a->holder_ev == NULL || event_add(a->holder_ev, NULL) == -1) {
+		if (a->holder_ev != NULL)
+			event_free(a->holder_ev);
+		a->holder_ev = NULL;
+		close(fd);
+		return -ENOMEM;
+	}
+	a->holder_fd = fd;
+	a->holder_gone = gone;
+	a->holder_arg = arg;
+	return 0;
 }

@@ -157,6 +157,14 @@ int		 audit_list_rules(struct audit *, const char *key_wanted,
 int		 audit_wait(struct audit *, int timeout_ms);
 /* Requests sent and not answered yet. */
 int		 audit_pending(struct audit *);
+/*
+ * Watch process pid (the other holder of the audit pid): gone(arg) is
+ * called from the loop as soon as it exits (Linux: a pidfd). One watch at
+ * a time; pid 0 stops watching. Returns 0, or -errno (-ENOTSUP, -ESRCH
+ * when the process is gone already).
+ */
+int		 audit_watch_holder(struct audit *, uint32_t pid,
+		    void (*gone)(void *), void *arg);
 /* The transport's counters. */
 void		 audit_get_stats(struct audit *, struct audit_stats *);
 

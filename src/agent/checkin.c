@@ -54,6 +54,8 @@ enum checkin_phase {
 	CHECKIN_DEREGISTER
 };
 
+#define CHECKIN_WAITERS_MAX	16	/* callers waiting for one cycle */
+
 /* A caller of checkin_now() or checkin_deregister() waiting for the end. */
 struct checkin_waiter {
 	void	(*done)(int, const char *, void *);
@@ -96,7 +98,8 @@ struct checkin {
 	long			 clock_skew;
 	char			*proxy_used;
 	unsigned long		 heartbeats;
-	struct checkin_waiter	 waiter;
+	struct checkin_waiter	 waiters[CHECKIN_WAITERS_MAX];
+	int			 nwaiters;
 	struct upload		*upload;	/* the agent's upload queue */
 	struct report		*report;	/* the agent's error reports */
 };
@@ -104,15 +107,19 @@ struct checkin {
 static void	checkin_step(struct checkin *);
 static void	checkin_schedule(struct checkin *, int seconds);
 
-/* Tell the waiting caller, if any, how the cycle ended. */
+/* Tell the waiting callers, if any, how the cycle ended. */
 static void
 checkin_finish_wait(struct checkin *c, int ok, const char *message)
 {
-	struct checkin_waiter	 w = c->waiter;
+	struct checkin_waiter	 w[CHECKIN_WAITERS_MAX];
+	int			 i, n = c->nwaiters;
 
-	memset(&c->waiter, 0, sizeof(c->waiter));
-	if (w.done != NULL)
-		w.done(ok, message, w.arg);
+	/* Every caller waiting for this cycle gets its end. */
+	memcpy(w, c->waiters, sizeof(w));
+	c->nwaiters = 0;
+	for (i = 0; i < n; i++)
+		if (w[i].done != NULL)
+			w[i].done(ok, message, w[i].arg);
 }
 
 /*
@@ -125,19 +132,21 @@ static void
 checkin_failed(struct checkin *c, const struct api_client_reply *r,
     const char *what)
 {
-	char	 message[CHECKIN_MESSAGE_MAX];
+	char	 message[CHECKIN_MESSAGE_MAX], cause[CHECKIN_MESSAGE_MAX];
 	int	 delay;
 
 	c->failures++;
 	snprintf(message, sizeof(message), "%s: %s", what,
 	    r->detail != NULL ? r->detail : "failed");
+	/* One line per change of cause, not of numbers in the message. */
+	error_cause_text(message, cause, sizeof(cause));
 	if (r->error != c->last_error ||
-	    strcmp(message, c->last_detail) != 0) {
+	    strcmp(cause, c->last_detail) != 0) {
 		log_warnx("%s %s: %s", error_id(r->error),
 		    error_message(r->error), message);
 		report_record(c->report, r->error, message);
 		c->last_error = r->error;
-		strlcpy(c->last_detail, message, sizeof(c->last_detail));
+		strlcpy(c->last_detail, cause, sizeof(c->last_detail));
 	} else
 		log_debug("%s again (attempt %d): %s", error_id(r->error),
 		    c->failures, message);
@@ -931,16 +940,24 @@ checkin_reconfigure(struct checkin *c)
 		checkin_schedule(c, 0);
 }
 
-/* Check in now. Returns 0, or -1 if busy. */
+/*
+ * Check in now; a check-in already running is waited for and its result
+ * given. Returns 0, or -1 when a deregistration runs (or too many wait).
+ */
 int
 checkin_now(struct checkin *c, void (*done)(int, const char *, void *),
     void *arg)
 {
-	if (c->waiter.done != NULL || c->call != NULL)
+	int	 is_running = c->call != NULL || c->nwaiters > 0;
+
+	if (c->phase == CHECKIN_DEREGISTER ||
+	    c->nwaiters == CHECKIN_WAITERS_MAX)
 		return -1;
-	c->waiter.done = done;
-	c->waiter.arg = arg;
-	checkin_step(c);
+	c->waiters[c->nwaiters].done = done;
+	c->waiters[c->nwaiters].arg = arg;
+	c->nwaiters++;
+	if (!is_running)
+		checkin_step(c);
 	return 0;
 }
 
@@ -977,16 +994,17 @@ checkin_deregister(struct checkin *c, void (*done)(int, const char *, void *),
     void *arg)
 {
 	if (c->platform == NULL || !c->is_activated || c->call != NULL ||
-	    c->waiter.done != NULL)
+	    c->nwaiters > 0)
 		return -1;
 	evtimer_del(c->timer);
-	c->waiter.done = done;
-	c->waiter.arg = arg;
+	c->waiters[0].done = done;
+	c->waiters[0].arg = arg;
+	c->nwaiters = 1;
 	c->phase = CHECKIN_DEREGISTER;
 	c->call = api_client_call(c->platform, "POST", "/agent/v1/deregister",
 	    NULL, NULL, checkin_deregister_cb, c);
 	if (c->call == NULL) {
-		memset(&c->waiter, 0, sizeof(c->waiter));
+		c->nwaiters = 0;
 		c->phase = CHECKIN_IDLE;
 		return -1;
 	}

@@ -53,9 +53,10 @@ void		 checkin_replay(struct checkin *);
 /* Apply a reloaded configuration (platform, trust, proxies). */
 void		 checkin_reconfigure(struct checkin *);
 /*
- * Check in now (outpostctl heartbeat). done(ok, message, arg) is called
- * when the check-in finished. Returns 0, or -1 if one is already running
- * and done will not be called.
+ * Check in now (outpostctl heartbeat); when a check-in is running, wait
+ * for it. done(ok, message, arg) is called when the check-in finished.
+ * Returns 0, or -1 (a deregistration runs, or too many callers wait) and
+ * done will not be called.
  */
 int		 checkin_now(struct checkin *,
 		    void (*done)(int ok, const char *message, void *), void *);

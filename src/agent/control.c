@@ -167,6 +167,60 @@ control_reply(struct control_conn *conn, struct json_object *result,
 	control_flushed_cb(conn->bev, conn);
 }
 
+/* The name of a JSON type, for errors. */
+static const char *
+control_type_name(int type)
+{
+	switch (type) {
+	case json_type_boolean:
+		return "a boolean";
+	case json_type_int:
+		return "an integer";
+	case json_type_string:
+		return "a string";
+	case json_type_object:
+		return "an object";
+	case json_type_array:
+		return "an array";
+	default:
+		return "a value";
+	}
+}
+
+/*
+ * Check the request's args against what cmd takes. Returns NULL, or the
+ * error (in msg).
+ */
+static const char *
+control_check_args(const struct control_command *cmd,
+    struct json_object *args, char *msg, size_t len)
+{
+	const struct control_arg	*a;
+
+	if (args == NULL)
+		return NULL;
+	if (!json_object_is_type(args, json_type_object)) {
+		snprintf(msg, len, "bad request: \"args\" must be an object");
+		return msg;
+	}
+	json_object_object_foreach(args, key, val) {
+		for (a = cmd->args; a != NULL && a->name != NULL; a++)
+			if (strcmp(a->name, key) == 0)
+				break;
+		if (a == NULL || a->name == NULL) {
+			snprintf(msg, len, "%s takes no argument \"%.64s\"",
+			    cmd->name, key);
+			return msg;
+		}
+		if (!json_object_is_type(val, (enum json_type)a->type)) {
+			snprintf(msg, len, "%s: argument \"%s\" must be %s",
+			    cmd->name, a->name, control_type_name(a->type));
+			return msg;
+		}
+	}
+	return NULL;
+}
+
 /* Dispatch one request line. */
 static void
 control_dispatch(struct control_conn *conn, const char *line, size_t len)
@@ -196,14 +250,19 @@ control_dispatch(struct control_conn *conn, const char *line, size_t len)
 		json_object_put(req);
 		return;
 	}
-	if (!json_object_object_get_ex(req, "args", &args) ||
-	    !json_object_is_type(args, json_type_object))
+	if (!json_object_object_get_ex(req, "args", &args))
 		args = NULL;
 	for (cmd = conn->control->commands; cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, name) == 0)
 			break;
 	if (cmd->name == NULL) {
 		snprintf(msg, sizeof(msg), "unknown command \"%.64s\"", name);
+		control_reply(conn, NULL, msg);
+		json_object_put(req);
+		return;
+	}
+	if (control_check_args(cmd, args, msg, sizeof(msg)) != NULL) {
+		log_info("control: %s refused: %s", cmd->name, msg);
 		control_reply(conn, NULL, msg);
 		json_object_put(req);
 		return;

@@ -5,6 +5,8 @@
  * {"version":1,"command":"status","args":{...}} and the daemon answers one
  * JSON line {"version":1,"ok":true,"result":{...}} or
  * {"version":1,"ok":false,"error":"..."} and closes the connection.
+ * "args" is optional; when given it must be an object whose members are
+ * the command's arguments, each of its type.
  */
 #ifndef OUTPOST_CONTROL_H
 #define OUTPOST_CONTROL_H
@@ -25,10 +27,21 @@ struct control_conn;
 typedef void	(*control_handler_fn)(struct control_conn *,
 		    struct json_object *args, void *arg);
 
-/* One command of the table given to control_open(). */
+/* One argument a command takes: its name and JSON type. */
+struct control_arg {
+	const char	*name;
+	int		 type;		/* enum json_type */
+};
+
+/*
+ * One command of the table given to control_open(), with the arguments it
+ * takes (NULL-name terminated; NULL: none). A request with another
+ * argument, or one of another type, is refused with a clear error.
+ */
 struct control_command {
 	const char		*name;
 	control_handler_fn	 handler;
+	const struct control_arg *args;
 };
 
 /*

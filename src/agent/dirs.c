@@ -1,5 +1,6 @@
 /*
- * dirs.c: check and repair the agent's required directories.
+ * dirs.c: check and repair the agent's required directories, and say
+ * which are missing now.
  */
 #include "config.h"
 
@@ -130,29 +131,57 @@ dirs_check_one(const char *path, mode_t mode, struct dirs_report *r)
 	return 0;
 }
 
+/* The path of spec for conf into path. Returns 0, or -1 (not set). */
+static int
+dirs_path(const struct agent_conf *conf, const struct dirs_spec *spec,
+    char *path, size_t len)
+{
+	const char	*base;
+
+	base = *(char *const *)((const char *)conf + spec->base);
+	if (base == NULL || base[0] == '\0')
+		return -1;
+	if (spec->sub != NULL)
+		snprintf(path, len, "%s/%s", base, spec->sub);
+	else
+		strlcpy(path, base, len);
+	return 0;
+}
+
 /* Check every required directory. Returns 0, or -1 if one is unusable. */
 int
 dirs_check(const struct agent_conf *conf, struct dirs_report *r)
 {
-	const struct dirs_spec	*spec;
-	const char		*base;
-	char			 path[PATH_MAX];
-	size_t			 i;
+	char	 path[PATH_MAX];
+	size_t	 i;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < nitems(dirs_specs); i++) {
-		spec = &dirs_specs[i];
-		base = *(char *const *)((const char *)conf + spec->base);
-		if (base == NULL || base[0] == '\0')
+		if (dirs_path(conf, &dirs_specs[i], path, sizeof(path)) == -1)
 			continue;
-		if (spec->sub != NULL)
-			snprintf(path, sizeof(path), "%s/%s", base, spec->sub);
-		else
-			strlcpy(path, base, sizeof(path));
-		if (dirs_check_one(path, spec->mode, r) == -1)
+		if (dirs_check_one(path, dirs_specs[i].mode, r) == -1)
 			r->failures++;
 	}
 	return r->failures > 0 ? -1 : 0;
+}
+
+/* The required directories missing now, as a JSON array. */
+struct json_object *
+dirs_missing_json(const struct agent_conf *conf)
+{
+	struct json_object	*arr = json_object_new_array();
+	struct stat		 st;
+	char			 path[PATH_MAX];
+	size_t			 i;
+
+	for (i = 0; i < nitems(dirs_specs); i++) {
+		if (dirs_path(conf, &dirs_specs[i], path, sizeof(path)) == -1)
+			continue;
+		if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+			json_object_array_add(arr,
+			    json_object_new_string(path));
+	}
+	return arr;
 }
 
 /* Free a report's contents. */

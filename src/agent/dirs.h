@@ -1,7 +1,8 @@
 /*
  * dirs.h: the agent's required directories (state, spool, manifests,
- * correlation artifacts, logs, run), checked and repaired at start and on
- * "outpostctl repair" (an OS upgrade may have removed them).
+ * correlation artifacts, logs, run), checked and repaired at start, while
+ * running (agent.c: every DIRS_CHECK_SECONDS, and at once when a write
+ * fails) and on "outpostctl repair" (an OS upgrade may have removed them).
  */
 #ifndef OUTPOST_DIRS_H
 #define OUTPOST_DIRS_H
@@ -31,6 +32,14 @@ struct dirs_report {
  * Returns 0 if every directory is usable, or -1 (see report->failures).
  */
 int	dirs_check(const struct agent_conf *, struct dirs_report *);
+/* How often the running agent checks them (seconds). */
+#define DIRS_CHECK_SECONDS	15
+
+/*
+ * The required directories of conf that are missing now (or are not
+ * directories), as a JSON array of paths; checked, not repaired.
+ */
+struct json_object *dirs_missing_json(const struct agent_conf *);
 /* Free a report's contents. */
 void	dirs_report_free(struct dirs_report *);
 /* The report as JSON: {"repairs":[{"path","what"}...],"failures":N}. */

@@ -134,11 +134,12 @@ static const struct error_info error_table[] = {
 	    "state.json corrupted, truncated or with wrong permissions",
 	    "state_dir/state.json; the agent re-activates when it is gone" },
 	{ ERR_WRITE_FAILURE, "E502", "write_failure",
-	    "a file could not be written (disk full or read-only)",
-	    "the file system of state_dir or log_dir is full, read-only or "
-	    "the directory is gone",
-	    "`df` and permissions of state_dir and log_dir; "
-	    "`outpostctl repair`" },
+	    "a file could not be written",
+	    "the cause named in the message: the directory is missing, the "
+	    "file system is full or read-only, or permissions",
+	    "for a missing directory, the agent recreates it within 15 "
+	    "seconds (E504); otherwise `df` and permissions of state_dir and "
+	    "log_dir" },
 	{ ERR_SPOOL_OVERFLOW, "E503", "spool_overflow",
 	    "the upload spool passed spool_max_size; the oldest uploads "
 	    "were dropped",
@@ -146,6 +147,12 @@ static const struct error_info error_table[] = {
 	    "many events, or spool_max_size is too small",
 	    "`outpostctl status` (spool depth, dropped), the errors above it, "
 	    "spool_max_size in outpost.conf" },
+	{ ERR_DIR_MISSING, "E504", "directory_missing",
+	    "a required directory was missing and has been recreated",
+	    "something removed it while the agent ran (an OS upgrade, a "
+	    "cleanup script, an operator)",
+	    "what removed it; what it held is gone (the message says what "
+	    "was lost, e.g. uploads waiting in the spool)" },
 	{ ERR_MANIFEST_SIGNATURE, "E601", "manifest_signature_invalid",
 	    "a downloaded manifest failed signature verification",
 	    "tampering between platform and agent, or a platform whose "
@@ -165,8 +172,9 @@ static const struct error_info error_table[] = {
 	    "the audit netlink socket is held by another process",
 	    "auditd or another audit client owns the audit pid",
 	    "the holder named in the message (`ps -p PID`); FIM continues "
-	    "read-only where the kernel allows and the claim is retried "
-	    "every audit_retry_interval seconds" },
+	    "read-only where the kernel allows; the pid is claimed the "
+	    "moment the holder exits, and retried every "
+	    "audit_retry_interval seconds meanwhile" },
 	{ ERR_AUDIT_UNAVAILABLE, "E702", "audit_unavailable",
 	    "the kernel audit system cannot be used",
 	    "kernel without audit, audit=0 on the command line, no "
@@ -183,6 +191,20 @@ static const struct error_info error_table[] = {
 	    "the kernel audit backlog overflowed, or a burst passed the "
 	    "agent's own queue",
 	    "`outpostctl status` (losses by cause); the backlog limit" },
+	{ ERR_AUDIT_DISABLED, "E705", "audit_disabled",
+	    "auditing is disabled by the process that holds the audit pid",
+	    "auditd or another audit client set enabled 0: the kernel makes "
+	    "no records, so no FIM events reach the agent",
+	    "`auditctl -s` (enabled); `auditctl -e 1`, or stop the holder so "
+	    "that the agent owns the audit pid" },
+	{ ERR_FIM_UNCLEAN, "E706", "fim_unclean_stop",
+	    "the agent stopped without a clean stop: who made the changes in "
+	    "a window is lost",
+	    "a crash, SIGKILL, an OOM kill or a power loss; the window runs "
+	    "from the last sign of life to the moment the rules were back",
+	    "the window and count in the message; the changes found are "
+	    "reported with source scan; the journal for the cause of the "
+	    "stop (dmesg for the OOM killer)" },
 	{ ERR_CORRELATION_PORT, "E801", "correlation_port_unavailable",
 	    "a correlation ID port could not be opened",
 	    "another program listens on the port, or no address lies in "
@@ -403,6 +425,69 @@ error_from_transfer(const struct error_transfer *t, char *detail,
 	    t->url != NULL ? t->url : "(no URL)",
 	    t->proxy != NULL ? t->proxy : "direct", why, extra);
 	return code;
+}
+
+/* What a failed write's errno says about its cause. */
+const char *
+error_write_cause(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "the directory is missing";
+	case ENOSPC:
+	case EDQUOT:
+		return "the file system is full";
+	case EROFS:
+		return "the file system is read-only";
+	case EACCES:
+	case EPERM:
+		return "permission denied";
+	case ENOTDIR:
+		return "a path component is not a directory";
+	default:
+		return "an I/O error";
+	}
+}
+
+/* Does a run of digits at s stand for a count that varies (ms, bytes)? */
+static int
+error_is_varying(const char *s)
+{
+	static const char *const units[] = { " ms", " milliseconds",
+	    " bytes", " out of ", " seconds" };
+	size_t	 i, n;
+
+	for (i = 0; i < nitems(units); i++) {
+		n = strlen(units[i]);
+		if (strncmp(s, units[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The cause of a failure: detail without its varying numbers. */
+char *
+error_cause_text(const char *detail, char *out, size_t outlen)
+{
+	const char	*p = detail, *d;
+	size_t		 o = 0;
+
+	if (outlen == 0)
+		return out;
+	while (*p != '\0' && o + 1 < outlen) {
+		if (*p >= '0' && *p <= '9' && (p == detail || p[-1] == ' ')) {
+			for (d = p; *d >= '0' && *d <= '9'; d++)
+				;
+			if (error_is_varying(d)) {
+				out[o++] = '#';
+				p = d;
+				continue;
+			}
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* Print one line per code. Returns the number of rows. */

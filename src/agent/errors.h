@@ -40,6 +40,7 @@ enum error_code {
 	ERR_STATE_UNREADABLE,		/* E501 */
 	ERR_WRITE_FAILURE,		/* E502 */
 	ERR_SPOOL_OVERFLOW,		/* E503 */
+	ERR_DIR_MISSING,		/* E504 */
 	ERR_MANIFEST_SIGNATURE,		/* E601 */
 	ERR_MANIFEST_INVALID,		/* E602 */
 	ERR_INVENTORY,			/* E603 */
@@ -47,6 +48,8 @@ enum error_code {
 	ERR_AUDIT_UNAVAILABLE,		/* E702 */
 	ERR_AUDIT_RULE,			/* E703 */
 	ERR_AUDIT_LOST,			/* E704 */
+	ERR_AUDIT_DISABLED,		/* E705 */
+	ERR_FIM_UNCLEAN,		/* E706 */
 	ERR_CORRELATION_PORT,		/* E801 */
 	ERR_CORRELATION_LIMIT,		/* E802 */
 	ERR_INTERNAL,			/* E901 */
@@ -96,6 +99,19 @@ int			 error_is_proxy_failure(enum error_code);
  */
 enum error_code		 error_from_transfer(const struct error_transfer *,
 			    char *detail, size_t detaillen);
+/*
+ * What a failed write's errno says about its cause, in a few words ("the
+ * directory is missing", "the file system is full", ...).
+ */
+const char		*error_write_cause(int err);
+/*
+ * The cause of a failure as one line: detail with the numbers that differ
+ * from one attempt to the next (milliseconds, bytes received) replaced by
+ * '#', into out. Two failures of one code with the same cause are the same
+ * failure (logged and reported once). Returns out.
+ */
+char			*error_cause_text(const char *detail, char *out,
+			    size_t outlen);
 /*
  * Print the table, one "ID NAME: message (cause; check)" line per code
  * (the source of outpostd(8) ERRORS). Returns the number of rows.

@@ -1,7 +1,8 @@
 /*
- * fim-catchup.h: what changed while the agent was stopped (fim-catchup.c):
- * the watched trees listed at stop into the state directory, and compared
- * with a new listing once the kernel audits our rules again.
+ * fim-catchup.h: what changed while the agent was not watching
+ * (fim-catchup.c): once the kernel audits our rules again, the watched
+ * trees are listed and compared with the durable baseline (fim-journal.c);
+ * without a usable baseline the listing becomes the baseline.
  */
 #ifndef OUTPOST_FIM_CATCHUP_H
 #define OUTPOST_FIM_CATCHUP_H
@@ -15,19 +16,26 @@ struct fim_snapshot;
 struct fim_walk;
 struct json_object;
 
-/* The catch-up at start and the listing at stop. */
+/* What the listing is for. */
+enum fim_catchup_mode {
+	FIM_CATCHUP_NONE = 0,
+	FIM_CATCHUP_COMPARE,	/* compare with the baseline, report */
+	FIM_CATCHUP_BUILD	/* list into a new baseline, report nothing */
+};
+
+/* The catch-up at start, and the listing of a new baseline. */
 struct fim_catchup {
-	struct fim_snapshot	*baseline;	/* listed at the last stop */
-	char			 baseline_sig[65];
-	int64_t			 stopped_sec;
-	long			 stopped_nsec;
-	int64_t			 since_sec;	/* audit records flow from here */
+	enum fim_catchup_mode	 mode;
+	int64_t			 from_sec;	/* the stop, or last sign
+						   of life before a crash */
+	int64_t			 since_sec;	/* audit records flow from */
 	long			 since_nsec;
-	int			 is_audited;	/* rules in and auditing enabled */
+	int			 is_audited;	/* rules in and auditing on */
+	int			 is_unclean;	/* the last stop was not */
+	const char		*build_why;	/* why a new baseline */
 	struct fim_snapshot	*scan;
 	struct fim_walk		*walk;
 	struct event		*ev;		/* the listing, slice by slice */
-	struct fim_snapshot	*stop_snap;	/* listed at stop */
 	char			**touched;	/* reported by audit */
 	int			 ntouched;
 	uint64_t		 events;	/* changes found */
@@ -37,26 +45,26 @@ struct fim_catchup {
 
 /* Make the timer. Returns 0, or -1 (out of memory). */
 int	fim_catchup_init(struct fim *);
-/* End a catch-up in progress ("stopped") and free the timer. */
+/* End a listing in progress ("stopped") and free the timer. */
 void	fim_catchup_free(struct fim *);
-/* At start: read the listing of the last stop (and remove the file). */
+/* At start: read the baseline the last run left (fim_journal_load). */
 void	fim_catchup_load(struct fim *);
-/* Start comparing, once the kernel audits our rules. */
+/* Collecting starts: compare with the baseline, or build one. */
+void	fim_catchup_collect(struct fim *);
+/* Start listing, once the kernel audits our rules. */
 void	fim_catchup_start(struct fim *);
 /* The catch-up looks at least up to now (the rules go in). */
 void	fim_catchup_since_now(struct fim *);
-/* The kernel audits our rules from now on: the catch-up may start. */
+/* The kernel audits our rules from now on: the listing may start. */
 void	fim_catchup_audited(struct fim *);
-/* Audit reported a change of path: not the catch-up's, and re-listed. */
+/* Audit reported a change of path: not the catch-up's to report. */
 void	fim_catchup_seen(struct fim *, const char *path);
-/* The rules changed: a catch-up pending or running is pointless. */
+/* The rules changed while collecting: a new baseline is listed. */
 void	fim_catchup_rules_changed(struct fim *);
-/* Not collecting: not audited, and no catch-up. */
+/* Not collecting: no listing, and no baseline kept. */
 void	fim_catchup_pause(struct fim *);
-/* At stop, while our rules are in: list the watched trees. */
-void	fim_catchup_list(struct fim *);
-/* At stop, once our rules are out: write the listing for the next start. */
-void	fim_catchup_save(struct fim *);
+/* At a clean stop, rules still in: finish a new baseline if quick. */
+void	fim_catchup_stop(struct fim *);
 /* Add the status object "catch_up" to o. */
 void	fim_catchup_status(const struct fim *, struct json_object *o);
 

@@ -11,14 +11,18 @@
  * cache of fim-dirs.c) that a manifest rule wants become FIM events,
  * written as JSON text once and queued (fim-queue.c) with what the queue
  * should learn of the file before sending: its hash (create, modify), its
- * state (attrib, rename) or nothing (delete).
+ * state (attrib, rename) or nothing (delete). Each queued event goes into
+ * the journal of the durable baseline (fim-journal.c) with the state of
+ * its file, so that neither the change nor who made it is lost to a crash.
  */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "clock.h"
@@ -188,14 +192,43 @@ fim_event_look(const struct fim_syscall *sc, const struct fim_change *ch)
 	}
 }
 
+/*
+ * The baseline after change ch (fim-journal.c): the file's state now, or
+ * gone; a rename moves the old path (and what is below it). Returns the
+ * number of updates in u.
+ */
+static int
+fim_event_updates(const struct fim_syscall *sc, const struct fim_change *ch,
+    struct fim_update *u, struct fim_fstate *f)
+{
+	memset(u, 0, sizeof(*u));
+	u->path = ch->path;
+	if (ch->action == FIM_RENAME)
+		u->from = ch->old_path;
+	/*
+	 * A create or modify is an open: the writes follow it. The file's
+	 * state goes into the baseline once the queue looked at it.
+	 */
+	if (ch->action != FIM_DELETE && fim_event_look(sc, ch) !=
+	    FIM_LOOK_NONE)
+		u->is_dirty = 1;
+	else if (ch->action != FIM_DELETE && fim_journal_stat(ch->path,
+	    f) == 0)
+		u->state = f;
+	return 1;
+}
+
 /* One change of an event: a FIM event if a rule wants it. */
 static void
 fim_event_change(struct fim *fim, const struct fim_syscall *sc,
     const struct fim_change *ch)
 {
-	enum fim_look	 look;
-	int64_t		 ev_inode;
-	int		 rule;
+	struct fim_update	 u;
+	struct fim_fstate	 f;
+	enum fim_look		 look;
+	int64_t			 ev_inode;
+	uint64_t		 id;
+	int			 rule, n;
 
 	rule = fim_rules_match(&fim->rules, ch->path, ch->action);
 	if (rule < 0 && ch->action == FIM_RENAME)
@@ -218,13 +251,19 @@ fim_event_change(struct fim *fim, const struct fim_syscall *sc,
 	    ch->path, (long long)sc->pid, sc->comm != NULL ? sc->comm : "?");
 	if (fim->events.text.is_failed) {
 		/* Out of memory: counted as over the queue. */
-		fim_queue_push_text(fim->queue, NULL, 0, -1, FIM_LOOK_NONE,
+		fim_queue_push_text(fim->queue, NULL, 0, 0, -1, FIM_LOOK_NONE,
 		    NULL, 0);
 		return;
 	}
-	fim_queue_push_text(fim->queue, fim->events.text.buf,
-	    fim->events.text.len, ev_inode, look, look != FIM_LOOK_NONE ?
-	    ch->path : NULL, ch->item != NULL ? ch->item->inode : 0);
+	id = fim_journal_next_id(fim);
+	if (fim_queue_push_text(fim->queue, fim->events.text.buf,
+	    fim->events.text.len, id, ev_inode, look, look != FIM_LOOK_NONE ?
+	    ch->path : NULL, ch->item != NULL ? ch->item->inode : 0) == -1)
+		return;
+	/* Durable from the end of this loop turn, with the file's state. */
+	n = fim_event_updates(sc, ch, &u, &f);
+	fim_journal_event(fim, id, fim->events.text.buf, fim->events.text.len,
+	    &u, n);
 }
 
 /* Does the event hold a CONFIG_CHANGE record? */
@@ -249,6 +288,11 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 	char			 err[256];
 	int			 i, n, rc, has_config;
 
+	/* Every record up to here was read (fim-journal.c settles by it). */
+	if ((int64_t)raw->stamp.sec * 1000 + raw->stamp.msec >
+	    fim->events.stamp_ms)
+		fim->events.stamp_ms = (int64_t)raw->stamp.sec * 1000 +
+		    raw->stamp.msec;
 	has_config = fim_event_has_config(raw);
 	rc = fim_syscall_decode(raw, &sc, err, sizeof(err));
 	if (rc == -1) {
@@ -261,12 +305,12 @@ fim_event_cb(const struct fim_raw_event *raw, void *arg)
 		fim_rules_config_change(fim, raw, rc == 1 ? &sc : NULL);
 	if (rc == 0)
 		return;
-	if (sc.pid == fim->self) {
+	if (sc.pid == (int64_t)getpid()) {
 		fim->events.ignored_self++;
 		fim_syscall_clear(&sc);
 		return;
 	}
-	n = fim_changes(&sc, fim_rules_is_our_key(sc.key), fim_dirs_resolve,
+	n = fim_changes(&sc, fim_rules_is_key(sc.key, fim->key), fim_dirs_resolve,
 	    &fim->dirs, ch, FIM_CHANGES_MAX);
 	fim_dirs_learn_event(&fim->dirs, &sc, ch, n);
 	for (i = 0; i < n; i++)

@@ -26,6 +26,7 @@ struct fim_events {
 	uint64_t		 unresolved;	/* paths guessed */
 	uint64_t		 bad_records;	/* refused or undecodable */
 	time_t			 last;		/* of the last matched event */
+	int64_t			 stamp_ms;	/* newest record read */
 };
 
 /* Allocate the buffers. Returns 0, or -1 (out of memory). */

@@ -3,7 +3,8 @@
  * by no other: fim.c (the module: configuration, status, life cycle),
  * fim-owner.c (the audit pid), fim-rules.c (the kernel's rules),
  * fim-event.c (records in, FIM events out), fim-loss.c, fim-dirs.c,
- * fim-users.c and fim-catchup.c. Each part keeps its state in a member of
+ * fim-users.c, fim-journal.c (the durable baseline) and fim-catchup.c.
+ * Each part keeps its state in a member of
  * struct fim whose type its own header declares; the members above them
  * are the module's.
  */
@@ -17,6 +18,7 @@
 #include "fim-catchup.h"
 #include "fim-dirs.h"
 #include "fim-event.h"
+#include "fim-journal.h"
 #include "fim-loss.h"
 #include "fim-owner.h"
 #include "fim-rules.h"
@@ -40,7 +42,7 @@ struct fim {
 	struct event		*tick;
 	struct event		*poll;
 	struct event		*kick;		/* claim / reconcile soon */
-	pid_t			 self;
+	char			 key[FIM_KEY_MAX];	/* of our rules */
 
 	/* What the manifest and profile say. */
 	struct fim_rules	 rules;
@@ -57,6 +59,8 @@ struct fim {
 	int			 need_reconcile;
 	int			 is_uninstalled;
 	int			 was_active;	/* our rules went in once */
+	int			 stale_checked;	/* not collecting: rules
+						   left by a crash removed */
 	unsigned int		 polls;		/* status polls by the timer */
 
 	/* The parts, each in its own file. */
@@ -67,6 +71,8 @@ struct fim {
 	struct fim_dirs		 dirs;		/* fim-dirs.c */
 	struct fim_users	 users;		/* fim-users.c */
 	struct fim_catchup	 catchup;	/* fim-catchup.c */
+	struct fim_journal	 journal;	/* fim-journal.c */
+	struct fim_queue_hooks	 queue_hooks;	/* the journal's */
 };
 
 /* Run the claim, the reconcile asked for and the catch-up in ms (fim.c). */

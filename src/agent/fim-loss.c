@@ -6,7 +6,10 @@
  * never arrived (the assembler's gaps), socket overruns (the transport),
  * events over our queue and batches the spool refused (fim-queue.c). The
  * total is reported (E704) at most once a minute while it grows, and every
- * counter is in the status and the heartbeat.
+ * counter is in the status and the heartbeat. The total also counts the
+ * unclean stops and the changes found in their windows without who-data
+ * (fim-catchup.c reports those as E706), so that a total of 0 means that
+ * nothing was lost.
  */
 #include "config.h"
 
@@ -71,7 +74,8 @@ fim_loss_total(const struct fim *fim, struct fim_asm_stats *as,
 	fim_asm_stats(fim->as, as);
 	fim_queue_stats(fim->queue, qs);
 	return fim->loss.kernel + as->gaps + fim->loss.socket +
-	    qs->lost_queue + qs->lost_spool;
+	    qs->lost_queue + qs->lost_spool + fim->loss.unclean +
+	    fim->loss.who;
 }
 
 /* Report losses (E704) at most once a minute while they grow. */
@@ -84,7 +88,8 @@ fim_loss_report(struct fim *fim)
 	uint64_t		 total;
 	time_t			 now = time(NULL);
 
-	total = fim_loss_total(fim, &as, &qs);
+	/* An unclean stop's window is E706's (fim-catchup.c). */
+	total = fim_loss_total(fim, &as, &qs) - l->unclean - l->who;
 	if (total <= l->reported ||
 	    now - l->reported_at < FIM_LOSS_REPORT_SECONDS)
 		return;
@@ -117,4 +122,6 @@ fim_loss_status(struct fim *fim, struct json_object *o)
 	json_add_int64(o, "lost_socket", (int64_t)fim->loss.socket);
 	json_add_int64(o, "lost_queue", (int64_t)qs.lost_queue);
 	json_add_int64(o, "lost_spool", (int64_t)qs.lost_spool);
+	json_add_int64(o, "lost_unclean", (int64_t)fim->loss.unclean);
+	json_add_int64(o, "lost_who", (int64_t)fim->loss.who);
 }

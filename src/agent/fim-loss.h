@@ -1,7 +1,8 @@
 /*
  * fim-loss.h: what the FIM module lost, by cause (fim-loss.c): records the
  * kernel dropped (its lost counter), serial gaps, socket overruns, events
- * over our queue and batches the spool refused; reported as E704.
+ * over our queue and batches the spool refused; reported as E704. And the
+ * who-data of the window of an unclean stop (fim-catchup.c, E706).
  */
 #ifndef OUTPOST_FIM_LOSS_H
 #define OUTPOST_FIM_LOSS_H
@@ -20,6 +21,8 @@ struct fim_loss {
 	int		 has_last_lost;
 	uint64_t	 kernel;	/* records the kernel dropped */
 	uint64_t	 socket;	/* socket overruns */
+	uint64_t	 unclean;	/* unclean stops: a window of who-data */
+	uint64_t	 who;		/* changes found in such a window */
 	uint64_t	 reported;	/* the total of the last E704 */
 	time_t		 reported_at;
 };

@@ -1,8 +1,9 @@
 /*
  * fim-owner.h: the FIM module's hold on the kernel audit pid (fim-owner.c):
  * the claim and its retry timer, the multicast copy while another holds
- * it, the holder named, the kernel's settings saved and restored as owner,
- * and the kernel's state as the last AUDIT_GET told it.
+ * it, the holder named and watched, the one error of the audit state, the
+ * kernel's settings saved (in memory and in state_dir) and restored as
+ * owner, and the kernel's state as the last AUDIT_GET told it.
  */
 #ifndef OUTPOST_FIM_OWNER_H
 #define OUTPOST_FIM_OWNER_H
@@ -32,13 +33,18 @@ struct fim_owner {
 	/* Another process holds the pid. */
 	uint32_t		 holder_pid;
 	char			 holder_comm[64];
-	uint32_t		 held_reported;	/* holder pid of our E701 */
-	int			 unavailable_reported;	/* E702 */
+	uint32_t		 last_holder;	/* for the log once it is gone */
+	char			 last_comm[64];
+	uint32_t		 watched;	/* holder pid watched for exit */
+	/* The one error of the audit state: E701, E702, E705 or none. */
+	int			 state_error;	/* enum error_code */
 	/* The kernel's state, and the settings we changed as owner. */
 	struct audit_state	 ks;
 	int			 has_ks;
-	struct audit_state	 saved;
+	struct audit_state	 saved;		/* as found before our change */
+	struct audit_state	 set;		/* what we set */
 	unsigned int		 changed;	/* AUDIT_SET_* we changed */
+	int			 is_leftover;	/* saved by an earlier run */
 	/* Status polls: one sent before a claim may answer after it. */
 	uint64_t		 polls_sent;
 	uint64_t		 polls_answered;
@@ -47,6 +53,14 @@ struct fim_owner {
 
 /* Make the retry timer. Returns 0, or -1 (out of memory). */
 int	fim_owner_init(struct fim *);
+/*
+ * At start: read the settings an earlier run saved before it changed them
+ * (state_dir/fim-audit-saved): they are put back when this run lets go of
+ * the pid, or at once when it will not take it and the pid is free.
+ */
+void	fim_owner_load_saved(struct fim *);
+/* Uninstall, not owner: put back what an earlier run left, if we may. */
+void	fim_owner_uninstall(struct fim *);
 /* Free the retry timer. */
 void	fim_owner_free(struct fim *);
 /* Try to claim the audit pid (answered later). */

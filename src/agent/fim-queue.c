@@ -32,17 +32,20 @@
 #include "fim-queue.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "spool.h"
 #include "upload-queue.h"
 #include "api-client.h"
 
 #define FIM_READ_CHUNK		(128 * 1024)
 #define FIM_HASH_TRIES		3	/* the file kept changing: give up */
+#define FIM_SPOOL_RETRIES	30	/* seconds a batch waits for the spool */
 #define FIM_SHA256_EMPTY	\
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* One queued event. */
 struct fim_qentry {
 	struct fim_qentry	*next;
+	uint64_t		 id;		/* for the hooks */
 	uint64_t		 inode;
 	uint64_t		 ready_ms;	/* not before (monotonic) */
 	size_t			 len;		/* of the JSON text */
@@ -75,6 +78,8 @@ struct fim_last_hash {
 struct fim_queue {
 	struct event_base	*base;
 	struct upload		*upload;
+	struct fim_queue_hooks	 hooks;
+	uint64_t		 batch_last_id;	/* of the open batch */
 	uint64_t		 hash_max;
 	struct fim_qentry	*head;
 	struct fim_qentry	*tail;
@@ -91,6 +96,8 @@ struct fim_queue {
 	struct fim_queue_stats	 st;
 	unsigned char		*buf;
 	int			 was_busy;	/* a burst since the last trim */
+	int			 spool_retries;	/* the spool directory is gone */
+	int			 is_final;	/* flushing for good */
 };
 
 static void	fim_queue_step_cb(evutil_socket_t, short, void *);
@@ -269,6 +276,20 @@ fim_text_close(struct fim_text *t)
 	t->need_comma = 1;
 }
 
+/* Append JSON the caller wrote. */
+void
+fim_text_raw(struct fim_text *t, const char *s, size_t n)
+{
+	fim_text_put(t, s, n);
+}
+
+/* Append a string value. */
+void
+fim_text_value(struct fim_text *t, const char *s)
+{
+	fim_text_quoted(t, s);
+}
+
 /* Free the buffer. */
 void
 fim_text_free(struct fim_text *t)
@@ -279,7 +300,8 @@ fim_text_free(struct fim_text *t)
 
 /* Make the queue. Returns it, or NULL. */
 struct fim_queue *
-fim_queue_new(struct event_base *base, struct upload *upload)
+fim_queue_new(struct event_base *base, struct upload *upload,
+    const struct fim_queue_hooks *hooks)
 {
 	struct fim_queue	*q;
 	struct upload_kind	 kind = { "fim-events", "/agent/v1/fim-events",
@@ -289,6 +311,8 @@ fim_queue_new(struct event_base *base, struct upload *upload)
 		return NULL;
 	q->base = base;
 	q->upload = upload;
+	if (hooks != NULL)
+		q->hooks = *hooks;
 	q->h.fd = -1;
 	q->hash_max = 50ULL * 1024 * 1024;
 	q->step = evtimer_new(base, fim_queue_step_cb, q);
@@ -319,10 +343,15 @@ fim_queue_reply(const struct api_client_reply *r, const struct spool_record *rec
 	struct fim_queue	*q = arg;
 	int64_t			 stored = 0;
 
+	enum upload_verdict	 v;
+
 	if (r->error == ERR_NONE && r->json != NULL &&
 	    json_get_int64(r->json, "stored", &stored) == 0 && stored > 0)
 		q->st.acked += (uint64_t)stored;
-	return upload_default_verdict(r);
+	v = upload_default_verdict(r);
+	if (v != UPLOAD_RETRY && q->hooks.done != NULL)
+		q->hooks.done(rec->seq, q->hooks.arg);
+	return v;
 }
 
 /*
@@ -347,8 +376,10 @@ fim_queue_trim(struct fim_queue *q)
 static void
 fim_queue_spool(struct fim_queue *q)
 {
-	int64_t	 seq;
-	size_t	 n;
+	struct timeval	 retry = { 1, 0 };
+	int64_t		 seq;
+	uint64_t	 next;
+	size_t		 n;
 
 	if (q->st.in_batch == 0)
 		return;
@@ -356,8 +387,24 @@ fim_queue_spool(struct fim_queue *q)
 	/* fim_queue_batch_add() left room for the end. */
 	memcpy(q->batch + q->batch_len, "]}", 3);
 	q->batch_len += 2;
+	next = q->upload != NULL ? upload_next_sequence(q->upload) : 0;
+	if (q->hooks.spooling != NULL)
+		q->hooks.spooling(q->batch_last_id, next, q->hooks.arg);
 	seq = q->upload != NULL ? upload_put_text(q->upload, "fim-events",
 	    q->batch, q->batch_len) : -ENODEV;
+	if (seq == -ENOENT && !q->is_final &&
+	    q->spool_retries++ < FIM_SPOOL_RETRIES) {
+		/*
+		 * The spool directory is gone: the agent recreates it
+		 * (dirs.c, at once on the write failure). Keep the batch.
+		 */
+		q->batch_len -= 2;
+		evtimer_add(q->batch_timer, &retry);
+		return;
+	}
+	q->spool_retries = 0;
+	if (seq < 0 && next != 0 && q->hooks.done != NULL)
+		q->hooks.done(next, q->hooks.arg);
 	q->batch_len = 0;
 	q->st.in_batch = 0;
 	evtimer_del(q->batch_timer);
@@ -388,8 +435,8 @@ fim_queue_batch_cb(evutil_socket_t fd, short what, void *arg)
  * Returns 0, or -1 (no memory: the event is counted lost).
  */
 static int
-fim_queue_batch_add(struct fim_queue *q, const char *text, size_t len,
-    const struct fim_text *more)
+fim_queue_batch_add(struct fim_queue *q, uint64_t id, const char *text,
+    size_t len, const struct fim_text *more)
 {
 	struct timeval	 tv = { FIM_BATCH_SECONDS, 0 };
 	const char	*mtext = NULL;
@@ -434,6 +481,8 @@ fim_queue_batch_add(struct fim_queue *q, const char *text, size_t len,
 		memcpy(q->batch + q->batch_len, text, len);
 		q->batch_len += len;
 	}
+	if (id != 0)
+		q->batch_last_id = id;
 	if (++q->st.in_batch >= FIM_BATCH_EVENTS)
 		fim_queue_spool(q);
 	return 0;
@@ -663,7 +712,12 @@ fim_queue_finish(struct fim_queue *q, struct fim_qentry *e)
 {
 	if (e->ev_inode >= 0 && !q->extra_has_inode)
 		fim_text_int(fim_queue_extra(q), "inode", e->ev_inode);
-	fim_queue_batch_add(q, e->text, e->len, &q->extra);
+	if (e->path != NULL && q->hooks.looked != NULL)
+		q->hooks.looked(e->path, q->hooks.arg);
+	/* An event lost here is still named to the hooks by the next one. */
+	if (fim_queue_batch_add(q, e->id, e->text, e->len, &q->extra) == -1 &&
+	    e->id != 0)
+		q->batch_last_id = e->id;
 	fim_text_begin(&q->extra, 1);
 	q->extra_has_inode = 0;
 	fim_queue_entry_free(e);
@@ -745,7 +799,8 @@ fim_queue_step_cb(evutil_socket_t fd, short what, void *arg)
 /* Queue one event given as text. Returns 0, or -1 (full; counted). */
 int
 fim_queue_push_text(struct fim_queue *q, const char *text, size_t len,
-    int64_t ev_inode, enum fim_look look, const char *path, uint64_t inode)
+    uint64_t id, int64_t ev_inode, enum fim_look look, const char *path,
+    uint64_t inode)
 {
 	struct fim_qentry	*e;
 	size_t			 plen;
@@ -767,6 +822,7 @@ fim_queue_push_text(struct fim_queue *q, const char *text, size_t len,
 	memcpy(e->text, text, len);
 	e->text[len] = '\0';
 	e->len = len;
+	e->id = id;
 	e->ev_inode = ev_inode;
 	e->look = look;
 	e->inode = inode;
@@ -790,33 +846,6 @@ fim_queue_push_text(struct fim_queue *q, const char *text, size_t len,
 	return 0;
 }
 
-/* Queue one event object (taken). Returns 0, or -1 (full; counted). */
-int
-fim_queue_push(struct fim_queue *q, struct json_object *ev,
-    enum fim_look look, const char *path, uint64_t inode)
-{
-	struct json_object	*o;
-	const char		*text;
-	size_t			 len;
-	int64_t			 ev_inode = -1;
-	int			 rc;
-
-	if (path == NULL)
-		look = FIM_LOOK_NONE;
-	/* The file's inode as found later replaces the event's. */
-	if (look != FIM_LOOK_NONE && json_object_object_get_ex(ev, "inode",
-	    &o)) {
-		ev_inode = json_object_get_int64(o);
-		json_object_object_del(ev, "inode");
-	}
-	text = json_object_to_json_string_length(ev, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	rc = fim_queue_push_text(q, text, text != NULL ? len : 0, ev_inode,
-	    look, path, inode);
-	json_object_put(ev);
-	return rc;
-}
-
 /* Spool what is queued. Returns the number of events spooled. */
 int
 fim_queue_flush(struct fim_queue *q, int is_final)
@@ -824,6 +853,7 @@ fim_queue_flush(struct fim_queue *q, int is_final)
 	struct fim_qentry	*e;
 	uint64_t		 before = q->st.spooled;
 
+	q->is_final = is_final;
 	if (is_final) {
 		fim_queue_hash_reset(q);
 		while ((e = fim_queue_pop(q)) != NULL) {
@@ -835,6 +865,7 @@ fim_queue_flush(struct fim_queue *q, int is_final)
 		evtimer_del(q->step);
 	}
 	fim_queue_spool(q);
+	q->is_final = 0;
 	return (int)(q->st.spooled - before);
 }
 

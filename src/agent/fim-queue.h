@@ -58,6 +58,10 @@ void	fim_text_null(struct fim_text *, const char *key);
 /* Open "key":{ ... and close it (or the object of fim_text_begin). */
 void	fim_text_open(struct fim_text *, const char *key);
 void	fim_text_close(struct fim_text *);
+/* Append n bytes of JSON the caller wrote, as they are. */
+void	fim_text_raw(struct fim_text *, const char *, size_t n);
+/* Append s as a JSON string value (no key). */
+void	fim_text_value(struct fim_text *, const char *s);
 /* Free the buffer. */
 void	fim_text_free(struct fim_text *);
 
@@ -76,27 +80,42 @@ struct fim_queue_stats {
 };
 
 /*
- * A queue on base spooling to upload (NULL: events are counted as lost
- * when their batch is due). Registers the "fim-events" upload kind.
- * Returns it, or NULL.
+ * What the queue tells about its batches (fim-journal.c keeps track of
+ * which events are safe in the spool). Every member may be NULL.
  */
-struct fim_queue *fim_queue_new(struct event_base *, struct upload *);
+struct fim_queue_hooks {
+	/*
+	 * The events up to last_id (their ids as pushed) go into spool
+	 * record seq now: called just before the record is written (seq 0:
+	 * there is no spool, the events are lost).
+	 */
+	void	(*spooling)(uint64_t last_id, uint64_t seq, void *arg);
+	/* Record seq is gone: acknowledged, refused, or never written. */
+	void	(*done)(uint64_t seq, void *arg);
+	/* The file of an event was looked at (its state, its hash). */
+	void	(*looked)(const char *path, void *arg);
+	void	*arg;
+};
+
+/*
+ * A queue on base spooling to upload (NULL: events are counted as lost
+ * when their batch is due), telling hooks (may be NULL) about its
+ * batches. Registers the "fim-events" upload kind. Returns it, or NULL.
+ */
+struct fim_queue *fim_queue_new(struct event_base *, struct upload *,
+		    const struct fim_queue_hooks *);
 /* Hash files up to max bytes (0: never hash). */
 void		 fim_queue_set_hash_max(struct fim_queue *, uint64_t max);
 /*
- * Queue one event (the queue takes it). path is the file to look at
- * (NULL with FIM_LOOK_NONE), inode the one the event named (0: any).
- * Returns 0, or -1 when the queue is full (the event is counted lost).
- */
-int		 fim_queue_push(struct fim_queue *, struct json_object *event,
-		    enum fim_look, const char *path, uint64_t inode);
-/*
- * The same for an event given as JSON text ("{...}", len bytes, copied).
- * ev_inode is the inode the event names (-1: none), added to the text
- * unless the look finds the file's.
+ * Queue one event given as JSON text ("{...}", len bytes, copied). id
+ * names it to the hooks (ids grow with each push; 0: none). ev_inode is
+ * the inode the event names (-1: none), added to the text unless the look
+ * finds the file's. path is the file to look at (NULL with FIM_LOOK_NONE),
+ * inode the one the event named (0: any). Returns 0, or -1 when the queue
+ * is full (the event is counted lost).
  */
 int		 fim_queue_push_text(struct fim_queue *, const char *text,
-		    size_t len, int64_t ev_inode, enum fim_look,
+		    size_t len, uint64_t id, int64_t ev_inode, enum fim_look,
 		    const char *path, uint64_t inode);
 /*
  * Spool what is queued now: with is_final, without waiting or hashing

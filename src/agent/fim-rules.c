@@ -3,7 +3,7 @@
  * kernel watches they need (pure code); then the kernel's rules with our
  * key, reconciled with the wanted ones.
  *
- * The rules become kernel watch rules tagged with FIM_AUDIT_KEY, installed
+ * The rules become kernel watch rules tagged with our key (fim.h), installed
  * in fim_new() before the event loop runs (from the cached manifest, all
  * at once without listing), reconciled with the kernel's list on every
  * change and every minute (list, then delete the stale ones of ours and
@@ -19,23 +19,29 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "agent-conf.h"
 #include "audit.h"
 #include "compat.h"
 #include "errors.h"
+#include "fileio.h"
 #include "fim-int.h"
 #include "fim-rules.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "module.h"
 #include "report.h"
+#include "state.h"
 
 #define FIM_ALL_EVENTS	((1u << FIM_NACTIONS) - 1)
 #define FIM_KEY_SEPARATOR	0x01
@@ -399,13 +405,13 @@ fim_rules_kwatches(const struct fim_rules *r,
 
 /* Does a SYSCALL key name ours (keys separated by 0x01)? */
 int
-fim_rules_is_our_key(const char *key)
+fim_rules_is_key(const char *keys, const char *ours)
 {
-	const char	*p = key;
-	size_t		 n = strlen(FIM_AUDIT_KEY);
+	const char	*p = keys;
+	size_t		 n = strlen(ours);
 
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, FIM_AUDIT_KEY, n) == 0 &&
+	while (p != NULL && *p != '\0' && n > 0) {
+		if (strncmp(p, ours, n) == 0 &&
 		    (p[n] == '\0' || p[n] == FIM_KEY_SEPARATOR))
 			return 1;
 		if ((p = strchr(p, FIM_KEY_SEPARATOR)) != NULL)
@@ -477,7 +483,7 @@ fim_rules_in(const struct fim *fim, int state)
 }
 
 /* The refused rules, "PATH: reason" joined by "; ", into msg. */
-void
+static void
 fim_rules_refused_text(const struct fim *fim, char *msg, size_t msglen)
 {
 	const struct fim_kernel_rules	*k = &fim->kernel;
@@ -599,7 +605,7 @@ fim_rules_send(struct fim *fim, int index, const void *raw, size_t rawlen)
 		w.path = k->want[index].w.path;
 		w.is_tree = k->want[index].w.is_tree;
 		w.perm = k->want[index].w.perm;
-		w.key = FIM_AUDIT_KEY;
+		w.key = fim->key;
 		rc = audit_add_watch(fim->audit, &w, fim_rules_op_cb, op);
 	} else
 		rc = audit_del_raw(fim->audit, raw, rawlen, fim_rules_op_cb,
@@ -721,7 +727,7 @@ fim_rules_reconcile(struct fim *fim)
 		return;
 	}
 	fim_rules_listed_free(k);
-	rc = audit_list_rules(fim->audit, FIM_AUDIT_KEY, fim_rules_listed_cb,
+	rc = audit_list_rules(fim->audit, fim->key, fim_rules_listed_cb,
 	    fim_rules_listed_done_cb, fim);
 	if (rc < 0) {
 		log_warnx("fim: cannot list the kernel's audit rules: %s",
@@ -765,7 +771,7 @@ fim_rules_add_all(struct fim *fim)
 	if (k->ops == 0)
 		k->is_reconciling = 0;
 	log_info("fim: %d audit rule%s sent to the kernel (key %s)",
-	    k->nwant, k->nwant == 1 ? "" : "s", FIM_AUDIT_KEY);
+	    k->nwant, k->nwant == 1 ? "" : "s", fim->key);
 }
 
 /* Do the kernel watches kw (n of them) differ from the wanted rules? */
@@ -830,42 +836,125 @@ fim_rules_retry(struct fim *fim)
 }
 
 /*
- * Delete every rule with our key, waiting for the kernel (shutdown only:
- * the loop no longer runs).
+ * Delete every rule with key, waiting for the kernel (the loop does not
+ * run: start or shutdown). Returns the number deleted, or -1.
  */
-void
-fim_rules_remove_sync(struct fim *fim)
+int
+fim_rules_remove_sync(struct fim *fim, const char *key)
 {
 	struct fim_kernel_rules	*k = &fim->kernel;
 	int			 i, rc, n;
 
 	if (fim->audit == NULL)
-		return;
+		return -1;
 	/* is_stopping is set: callbacks start no new round. */
 	audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS);
 	fim_rules_listed_free(k);
 	k->is_reconciling = k->reconcile_again = 0;
-	rc = audit_list_rules(fim->audit, FIM_AUDIT_KEY, fim_rules_listed_cb,
-	    NULL, fim);
+	rc = audit_list_rules(fim->audit, key, fim_rules_listed_cb, NULL, fim);
 	if (rc < 0 || audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS) < 0) {
-		log_warnx("fim: cannot list the audit rules to remove ours");
-		return;
+		log_warnx("fim: cannot list the audit rules to remove those "
+		    "with key %s", key);
+		return -1;
 	}
 	n = k->nlisted;
 	for (i = 0; i < k->nlisted; i++)
 		fim_rules_send(fim, -1, k->listed[i].raw, k->listed[i].len);
-	if (audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS) < 0)
-		log_warnx("fim: the kernel did not confirm the removal of our "
-		    "audit rules");
-	else if (n > 0)
+	rc = n;
+	if (audit_wait(fim->audit, FIM_STOP_TIMEOUT_MS) < 0) {
+		log_warnx("fim: the kernel did not confirm the removal of the "
+		    "audit rules with key %s", key);
+		rc = -1;
+	} else if (n > 0)
 		log_info("fim: %d audit rule%s with key %s removed", n,
-		    n == 1 ? "" : "s", FIM_AUDIT_KEY);
+		    n == 1 ? "" : "s", key);
 	fim_rules_listed_free(k);
+	return rc;
 }
 
-/* Is CONFIG_CHANGE record body the removal of a rule with our key? */
+/* The installation's id: state_dir/fim-id, made at the first start. */
+#define FIM_ID_FILE	"fim-id"
+#define FIM_ID_BYTES	8
+
+/* A new id (hex) into id; from the state directory's path if need be. */
+static void
+fim_rules_new_id(const struct fim *fim, char *id)
+{
+	unsigned char	 d[EVP_MAX_MD_SIZE];
+	unsigned int	 dlen = 0;
+	const char	*dir = fim->env->conf->state_dir;
+
+	if (RAND_bytes(d, FIM_ID_BYTES) != 1 &&
+	    EVP_Digest(dir, strlen(dir), d, &dlen, EVP_sha256(), NULL) != 1)
+		memset(d, 0, FIM_ID_BYTES);
+	hex_encode(d, FIM_ID_BYTES, id);
+}
+
+/*
+ * Our rules' key: FIM_AUDIT_KEY "-" the installation's id, read from
+ * state_dir/fim-id or made and written there at the first start. An
+ * installation upgraded from an agent that used FIM_AUDIT_KEY alone (its
+ * state_dir holds state.json, but no fim-id yet) removes the rules of
+ * that key now, before the loop runs: they were its own.
+ */
+void
+fim_rules_key_load(struct fim *fim)
+{
+	char	 path[PATH_MAX], state[PATH_MAX], *text = NULL;
+	char	 id[2 * FIM_ID_BYTES + 2];
+	size_t	 len = 0;
+	int	 rc, is_upgrade = 0;
+
+	/* Without an audit system there are no rules to key. */
+	if (fim->audit == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", fim->env->conf->state_dir,
+	    FIM_ID_FILE);
+	rc = fileio_read_all(path, 64, &text, &len);
+	if (rc == 0 && len >= 2 * FIM_ID_BYTES && strspn(text,
+	    "0123456789abcdef") == 2 * FIM_ID_BYTES) {
+		memcpy(id, text, 2 * FIM_ID_BYTES);
+		id[2 * FIM_ID_BYTES] = '\0';
+	} else {
+		if (rc == 0)
+			log_warnx("fim: %s is not an installation id; making a "
+			    "new one", path);
+		fim_rules_new_id(fim, id);
+		snprintf(state, sizeof(state), "%s/%s",
+		    fim->env->conf->state_dir, STATE_FILE_NAME);
+		is_upgrade = rc == -ENOENT && access(state, F_OK) == 0;
+		id[2 * FIM_ID_BYTES] = '\n';
+		if ((rc = fileio_write_atomic(path, id, 2 * FIM_ID_BYTES + 1,
+		    0600)) < 0)
+			log_warnx("fim: cannot write %s: %s; the key of our "
+			    "audit rules will change at the next start", path,
+			    strerror(-rc));
+		id[2 * FIM_ID_BYTES] = '\0';
+	}
+	free(text);
+	snprintf(fim->key, sizeof(fim->key), "%s-%s", FIM_AUDIT_KEY, id);
+	if (is_upgrade && fim->audit != NULL &&
+	    (rc = fim_rules_remove_sync(fim, FIM_AUDIT_KEY)) > 0)
+		log_info("fim: upgraded: %d audit rule%s of this installation "
+		    "with the older key %s removed; ours are %s", rc,
+		    rc == 1 ? "" : "s", FIM_AUDIT_KEY, fim->key);
+}
+
+/* Remove the installation's id (uninstall, once our rules are out). */
+void
+fim_rules_key_remove(struct fim *fim)
+{
+	char	 path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", fim->env->conf->state_dir,
+	    FIM_ID_FILE);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("fim: cannot remove %s", path);
+}
+
+/* Is CONFIG_CHANGE record body the removal of a rule with key ours? */
 static int
-fim_rules_is_removal(const char *body)
+fim_rules_is_removal(const char *body, const char *ours)
 {
 	char	 op[64], key[300], err[128];
 
@@ -873,7 +962,7 @@ fim_rules_is_removal(const char *body)
 	    strcmp(op, "remove_rule") != 0)
 		return 0;
 	return fim_field(body, "key", key, sizeof(key), err,
-	    sizeof(err)) == 1 && fim_rules_is_our_key(key);
+	    sizeof(err)) == 1 && fim_rules_is_key(key, ours);
 }
 
 /* A CONFIG_CHANGE event: another program removed a rule of ours? */
@@ -885,9 +974,9 @@ fim_rules_config_change(struct fim *fim, const struct fim_raw_event *raw,
 
 	for (i = 0; i < raw->nrecords; i++) {
 		if (raw->records[i].type != FIM_T_CONFIG_CHANGE ||
-		    !fim_rules_is_removal(raw->records[i].body))
+		    !fim_rules_is_removal(raw->records[i].body, fim->key))
 			continue;
-		if ((sc != NULL && sc->pid == fim->self) || fim->is_stopping ||
+		if ((sc != NULL && sc->pid == (int64_t)getpid()) || fim->is_stopping ||
 		    !fim->is_active)
 			continue;
 		fim->kernel.removed++;

@@ -82,9 +82,9 @@ void	fim_kwatches_free(struct fim_kwatch *, int n);
 
 /*
  * Does a SYSCALL record's key (decoded; several keys are separated by
- * 0x01) name FIM_AUDIT_KEY? NULL names nothing.
+ * 0x01) name ours? NULL names nothing.
  */
-int	fim_rules_is_our_key(const char *key);
+int	fim_rules_is_key(const char *keys, const char *ours);
 
 /* ---- The kernel's rules (fim-rules.c, for the FIM module only) ---- */
 
@@ -127,16 +127,26 @@ int	fim_rules_want_update(struct fim *);
 void	fim_rules_reconcile(struct fim *);
 /* At start, before the loop runs: add every wanted rule without listing. */
 void	fim_rules_add_all(struct fim *);
-/* At stop: delete every rule with our key, waiting for the kernel. */
-void	fim_rules_remove_sync(struct fim *);
+/*
+ * Delete every rule with key (our key, or the key of older agents),
+ * waiting for the kernel (before the loop runs, or at stop). Returns the
+ * number deleted, or -1.
+ */
+int	fim_rules_remove_sync(struct fim *, const char *key);
+/*
+ * Our key: FIM_AUDIT_KEY "-" the installation's id (state_dir/fim-id, made
+ * at the first start); an upgrade from the older key removes the rules of
+ * that key (before the loop runs).
+ */
+void	fim_rules_key_load(struct fim *);
+/* Remove the installation's id (uninstall). */
+void	fim_rules_key_remove(struct fim *);
 /* From the retry timer: try the refused rules again, if any. */
 void	fim_rules_retry(struct fim *);
 /* Not collecting: clear the report of refused rules (E703). */
 void	fim_rules_stop(struct fim *);
 /* How many wanted rules are in state (FIM_RS_*). */
 int	fim_rules_in(const struct fim *, int state);
-/* "PATH: reason; ..." of the refused rules into msg. */
-void	fim_rules_refused_text(const struct fim *, char *msg, size_t len);
 /* A CONFIG_CHANGE event: reinstall a rule of ours another removed. */
 void	fim_rules_config_change(struct fim *, const struct fim_raw_event *,
 	    const struct fim_syscall *);

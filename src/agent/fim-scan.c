@@ -3,13 +3,23 @@
  * that makes them in slices, and the differences between two of them
  * (see fim-scan.h).
  *
- * The file: a header, then one line per path:
- *	outpost-fim-baseline 1
+ * The file: a header, one line per path, then the events still pending:
+ *	outpost-fim-baseline 2
  *	signature <64 hex>
  *	stopped <sec>.<nsec>
+ *	generation <n>
+ *	next_id <n>
+ *	state clean|running
+ *	complete 0|1
  *	count <n>
  *	<dev> <ino> <mode octal> <uid> <gid> <size> <msec>.<mnsec> <csec>.<cnsec> <path>
- * where the path has '\' and newline escaped as "\\" and "\n".
+ *	pending <m>
+ *	<id> <event JSON>
+ *	dirty <k>
+ *	<path>
+ * where the path has '\\' and newline escaped as "\\\\" and "\\n". A
+ * version 1 file (written by older agents at a clean stop) has only the
+ * signature, stopped and count lines and the entries.
  */
 #include "config.h"
 
@@ -29,7 +39,8 @@
 #include "fim-rules.h"
 #include "fim-scan.h"
 
-#define FIM_SNAP_MAGIC		"outpost-fim-baseline 1"
+#define FIM_SNAP_MAGIC		"outpost-fim-baseline 2"
+#define FIM_SNAP_MAGIC_V1	"outpost-fim-baseline 1"
 #define FIM_WALK_DEPTH		64
 
 /* The snapshot: entries, and an open-addressed index by path. */
@@ -132,7 +143,7 @@ fim_snap_find(struct fim_snapshot *s, const char *path)
 }
 
 /* Fill f's state from sb (path untouched). */
-static void
+void
 fim_snap_fill(struct fim_fstate *f, const struct stat *sb)
 {
 	f->dev = (uint64_t)sb->st_dev;
@@ -223,21 +234,151 @@ fim_snap_add(struct fim_snapshot *s, const char *path, const struct stat *sb)
 	return fim_snap_put(s, &f);
 }
 
-/* Write the snapshot. Returns 0, or -errno. */
+/* Append path to fp with '\\' and newline escaped. */
+static void
+fim_snap_put_path(FILE *fp, const char *path)
+{
+	const char	*p = path;
+	size_t		 n;
+
+	for (;;) {
+		n = strcspn(p, "\\\n");
+		fwrite(p, 1, n, fp);
+		p += n;
+		if (*p == '\0')
+			break;
+		fputs(*p == '\\' ? "\\\\" : "\\n", fp);
+		p++;
+	}
+}
+
+/* Set path's entry to f (added, or replaced). Returns 0, or -1 (full). */
+int
+fim_snap_set(struct fim_snapshot *s, const struct fim_fstate *f)
+{
+	struct fim_fstate	*e;
+	char			*path;
+	size_t			 i;
+
+	if (s->nslots > 0) {
+		i = fim_snap_slot(s, f->path);
+		if (s->slot[i] != 0) {
+			e = &s->e[s->slot[i] - 1];
+			path = e->path;
+			*e = *f;
+			e->path = path;
+			e->mark = e->is_gone = 0;
+			return 0;
+		}
+	}
+	return fim_snap_put(s, f) == -1 ? -1 : 0;
+}
+
+/* Mark path's entry gone (nothing when there is none). */
+void
+fim_snap_gone(struct fim_snapshot *s, const char *path)
+{
+	struct fim_fstate	*e;
+
+	if ((e = fim_snap_find(s, path)) != NULL)
+		e->is_gone = 1;
+}
+
+/* Is path from, or below it? */
+static int
+fim_snap_is_below(const char *path, const char *from, size_t flen)
+{
+	return strncmp(path, from, flen) == 0 &&
+	    (path[flen] == '\0' || path[flen] == '/');
+}
+
+/*
+ * A rename: the entry of from and those below it move to to. Returns 0,
+ * or -1 (full or out of memory).
+ */
+int
+fim_snap_move(struct fim_snapshot *s, const char *from, const char *to)
+{
+	struct fim_fstate	 f;
+	size_t			 flen = strlen(from), i, n = s->n;
+	char			 path[FIM_PATH_MAX];
+	int			 rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s->e[i].is_gone ||
+		    !fim_snap_is_below(s->e[i].path, from, flen))
+			continue;
+		if (snprintf(path, sizeof(path), "%s%s", to,
+		    s->e[i].path + flen) >= (int)sizeof(path))
+			continue;
+		f = s->e[i];
+		f.path = path;
+		s->e[i].is_gone = 1;
+		/* s->e may move: f is a copy. */
+		if (fim_snap_set(s, &f) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* Drop the gone entries (they only take memory). Returns 0, or -1. */
+int
+fim_snap_prune(struct fim_snapshot *s)
+{
+	size_t	 i, j;
+
+	for (i = j = 0; i < s->n; i++) {
+		if (s->e[i].is_gone) {
+			free(s->e[i].path);
+			continue;
+		}
+		s->e[j++] = s->e[i];
+	}
+	if (j == s->n)
+		return 0;
+	s->n = j;
+	free(s->slot);
+	s->slot = NULL;
+	s->nslots = 0;
+	if (fim_snap_rehash(s, j * 2 > 1024 ? j * 4 : 1024) == -1)
+		return -1;
+	for (i = 0; i < s->n; i++)
+		s->slot[fim_snap_slot(s, s->e[i].path)] = i + 1;
+	return 0;
+}
+
+/* Entry i (gone ones included; i below fim_snap_size()). */
+struct fim_fstate *
+fim_snap_entry(struct fim_snapshot *s, size_t i)
+{
+	return i < s->n ? &s->e[i] : NULL;
+}
+
+/* Entries, gone ones included. */
+size_t
+fim_snap_size(const struct fim_snapshot *s)
+{
+	return s->n;
+}
+
+/* Write the snapshot with its header and extras. Returns 0, or -errno. */
 int
 fim_snap_save(const struct fim_snapshot *s, const char *file,
-    const char *signature, int64_t stopped_sec, long stopped_nsec)
+    const struct fim_snap_header *h, const char *pending, size_t pending_len,
+    size_t npending, const struct fim_snapshot *dirty)
 {
 	char		*buf = NULL;
 	size_t		 len = 0, i;
-	const char	*p;
 	FILE		*fp;
 	int		 rc;
 
 	if ((fp = open_memstream(&buf, &len)) == NULL)
 		return -errno;
-	fprintf(fp, "%s\nsignature %s\nstopped %" PRId64 ".%09ld\ncount %zu\n",
-	    FIM_SNAP_MAGIC, signature, stopped_sec, stopped_nsec,
+	fprintf(fp, "%s\nsignature %s\nstopped %" PRId64 ".%09ld\n"
+	    "generation %" PRIu64 "\nnext_id %" PRIu64 "\nstate %s\n"
+	    "complete %d\ncount %zu\n", FIM_SNAP_MAGIC, h->signature,
+	    h->stopped_sec, h->stopped_nsec, h->generation, h->next_id,
+	    h->is_clean ? "clean" : "running", h->is_complete ? 1 : 0,
 	    fim_snap_count(s));
 	for (i = 0; i < s->n; i++) {
 		if (s->e[i].is_gone)
@@ -247,14 +388,17 @@ fim_snap_save(const struct fim_snapshot *s, const char *file,
 		    s->e[i].ino, s->e[i].mode, s->e[i].uid, s->e[i].gid,
 		    s->e[i].size, s->e[i].mtime_sec, s->e[i].mtime_nsec,
 		    s->e[i].ctime_sec, s->e[i].ctime_nsec);
-		for (p = s->e[i].path; *p != '\0'; p++) {
-			if (*p == '\\')
-				fputs("\\\\", fp);
-			else if (*p == '\n')
-				fputs("\\n", fp);
-			else
-				fputc(*p, fp);
-		}
+		fim_snap_put_path(fp, s->e[i].path);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "pending %zu\n", npending);
+	if (pending_len > 0)
+		fwrite(pending, 1, pending_len, fp);
+	fprintf(fp, "dirty %zu\n", dirty != NULL ? fim_snap_count(dirty) : 0);
+	for (i = 0; dirty != NULL && i < dirty->n; i++) {
+		if (dirty->e[i].is_gone)
+			continue;
+		fim_snap_put_path(fp, dirty->e[i].path);
 		fputc('\n', fp);
 	}
 	if (fclose(fp) != 0) {
@@ -306,6 +450,18 @@ fim_snap_num(char **p, int base, uint64_t max, uint64_t *v)
 	return 0;
 }
 
+/* Set f's dev, ino, mode, uid, gid and size from v, checked by the caller. */
+void
+fim_fstate_numbers(struct fim_fstate *f, const uint64_t v[6])
+{
+	f->dev = v[0];
+	f->ino = v[1];
+	f->mode = (uint32_t)v[2];
+	f->uid = (uint32_t)v[3];
+	f->gid = (uint32_t)v[4];
+	f->size = (int64_t)v[5];
+}
+
 /* Parse one entry line into f (path unescaped in place). */
 static int
 fim_snap_line(char *line, struct fim_fstate *f)
@@ -326,12 +482,7 @@ fim_snap_line(char *line, struct fim_fstate *f)
 	    fim_snap_time(&p, &f->ctime_sec, &f->ctime_nsec) == -1 ||
 	    *p++ != ' ' || *p != '/')
 		return -1;
-	f->dev = v[0];
-	f->ino = v[1];
-	f->mode = (uint32_t)v[2];
-	f->uid = (uint32_t)v[3];
-	f->gid = (uint32_t)v[4];
-	f->size = (int64_t)v[5];
+	fim_fstate_numbers(f, v);
 	f->path = p;
 	for (w = p; *p != '\0'; p++) {
 		if (*p == '\\') {
@@ -349,97 +500,315 @@ fim_snap_line(char *line, struct fim_fstate *f)
 	return strlen(f->path) < FIM_PATH_MAX ? 0 : -1;
 }
 
-/* Parse a saved snapshot. Returns it, or NULL with err. */
-struct fim_snapshot *
-fim_snap_parse(const char *text, size_t len, char *signature,
-    int64_t *stopped_sec, long *stopped_nsec, char *err, size_t errlen)
-{
+/* Where fim_snap_parse() is in the file. */
+enum fim_snap_phase {
+	FIM_SNAP_HEADER = 0,
+	FIM_SNAP_ENTRIES,
+	FIM_SNAP_PENDING,
+	FIM_SNAP_DIRTY_COUNT,
+	FIM_SNAP_DIRTY,
+	FIM_SNAP_END
+};
+
+/* The parse of a saved snapshot in progress. */
+struct fim_snap_reader {
 	struct fim_snapshot	*s;
+	struct fim_snap_header	*h;
+	enum fim_snap_phase	 phase;
+	int			 version;	/* 1 or 2 */
+	int			 has_signature;
+	int			 has_stopped;
+	unsigned long long	 count;		/* entries */
+	unsigned long long	 npending;
+	unsigned long long	 ndirty;
+	const struct fim_snap_extra *extra;
+};
+
+/* Parse "signature <64 hex>" of line. Returns 0, or -1. */
+static int
+fim_snap_signature(const char *line, struct fim_snap_header *h)
+{
+	if (strncmp(line, "signature ", 10) != 0 || strlen(line + 10) != 64 ||
+	    strspn(line + 10, "0123456789abcdef") != 64)
+		return -1;
+	memcpy(h->signature, line + 10, 65);
+	return 0;
+}
+
+/* Parse "stopped <sec>.<nsec>" of line. Returns 0, or -1. */
+static int
+fim_snap_stopped(char *line, struct fim_snap_header *h)
+{
+	char	*p = line + 8;
+
+	if (strncmp(line, "stopped ", 8) != 0 ||
+	    fim_snap_time(&p, &h->stopped_sec, &h->stopped_nsec) == -1 ||
+	    *p != '\0')
+		return -1;
+	return 0;
+}
+
+/* Parse "count <n>" of line. Returns 0, or -1. */
+static int
+fim_snap_count_line(const char *line, unsigned long long *count)
+{
+	char	 end;
+
+	if (sscanf(line, "count %llu%c", count, &end) != 1 ||
+	    *count > FIM_SNAPSHOT_MAX)
+		return -1;
+	return 0;
+}
+
+/* One header line of a version 2 file. Returns 0, or -1 with err. */
+static int
+fim_snap_header2(struct fim_snap_reader *r, char *line, char *err,
+    size_t errlen)
+{
+	unsigned long long	 v;
+	char			 word[16], end;
+
+	if (strncmp(line, "signature ", 10) == 0) {
+		r->has_signature = fim_snap_signature(line, r->h) == 0;
+		if (!r->has_signature)
+			goto bad;
+	} else if (strncmp(line, "stopped ", 8) == 0) {
+		r->has_stopped = fim_snap_stopped(line, r->h) == 0;
+		if (!r->has_stopped)
+			goto bad;
+	} else if (sscanf(line, "generation %llu%c", &v, &end) == 1)
+		r->h->generation = v;
+	else if (sscanf(line, "next_id %llu%c", &v, &end) == 1 && v > 0)
+		r->h->next_id = v;
+	else if (sscanf(line, "state %15s%c", word, &end) == 1 &&
+	    (strcmp(word, "clean") == 0 || strcmp(word, "running") == 0))
+		r->h->is_clean = strcmp(word, "clean") == 0;
+	else if (sscanf(line, "complete %llu%c", &v, &end) == 1 && v <= 1)
+		r->h->is_complete = (int)v;
+	else if (strncmp(line, "count ", 6) == 0) {
+		if (fim_snap_count_line(line, &r->count) == -1)
+			goto bad;
+		if (!r->has_signature || !r->has_stopped) {
+			snprintf(err, errlen, "no signature or stop time "
+			    "before the entries");
+			return -1;
+		}
+		r->phase = FIM_SNAP_ENTRIES;
+	} else
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "bad header line (expected signature, stopped, "
+	    "generation, next_id, state, complete or count)");
+	return -1;
+}
+
+/* One header line of a version 1 file (line lineno). Returns 0 or -1. */
+static int
+fim_snap_header1(struct fim_snap_reader *r, char *line, size_t lineno,
+    char *err, size_t errlen)
+{
+	if (lineno == 2 && fim_snap_signature(line, r->h) == -1) {
+		snprintf(err, errlen, "expected \"signature\" and 64 hex "
+		    "digits");
+		return -1;
+	}
+	if (lineno == 3 && fim_snap_stopped(line, r->h) == -1) {
+		snprintf(err, errlen, "expected \"stopped\" and "
+		    "SEC.NANOSECONDS");
+		return -1;
+	}
+	if (lineno == 4) {
+		if (fim_snap_count_line(line, &r->count) == -1) {
+			snprintf(err, errlen, "expected \"count\" and at most "
+			    "%d entries", FIM_SNAPSHOT_MAX);
+			return -1;
+		}
+		r->phase = FIM_SNAP_ENTRIES;
+	}
+	return 0;
+}
+
+/* One pending event line "<id> <json>". Returns 0, or -1 with err. */
+static int
+fim_snap_pending_line(struct fim_snap_reader *r, char *line, char *err,
+    size_t errlen)
+{
+	unsigned long long	 id;
+	char			*end;
+
+	errno = 0;
+	id = strtoull(line, &end, 10);
+	if (errno != 0 || end == line || id == 0 || *end != ' ' ||
+	    end[1] != '{') {
+		snprintf(err, errlen, "expected ID {EVENT}");
+		return -1;
+	}
+	if (r->extra != NULL && r->extra->pending != NULL &&
+	    r->extra->pending(id, end + 1, strlen(end + 1),
+	    r->extra->arg) == -1) {
+		snprintf(err, errlen, "bad pending event");
+		return -1;
+	}
+	if (--r->npending == 0)
+		r->phase = FIM_SNAP_DIRTY_COUNT;
+	return 0;
+}
+
+/* One line of the dirty section: a count, or a path. 0, or -1 + err. */
+static int
+fim_snap_dirty_line(struct fim_snap_reader *r, char *line, char *err,
+    size_t errlen)
+{
+	char	*w, *p, end;
+
+	if (r->phase == FIM_SNAP_DIRTY_COUNT) {
+		if (sscanf(line, "dirty %llu%c", &r->ndirty, &end) != 1 ||
+		    r->ndirty > FIM_SNAPSHOT_MAX) {
+			snprintf(err, errlen, "expected \"dirty\" and a count");
+			return -1;
+		}
+		r->phase = r->ndirty > 0 ? FIM_SNAP_DIRTY : FIM_SNAP_END;
+		return 0;
+	}
+	for (w = p = line; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] != '\\' && p[1] != 'n')
+				goto bad;
+			*w++ = p[1] == 'n' ? '\n' : '\\';
+			p++;
+		} else
+			*w++ = *p;
+	}
+	*w = '\0';
+	if (line[0] != '/' || strlen(line) >= FIM_PATH_MAX)
+		goto bad;
+	if (r->extra != NULL && r->extra->dirty != NULL &&
+	    r->extra->dirty(line, r->extra->arg) == -1)
+		goto bad;
+	if (--r->ndirty == 0)
+		r->phase = FIM_SNAP_END;
+	return 0;
+bad:
+	snprintf(err, errlen, "expected an absolute path");
+	return -1;
+}
+
+/* One line (lineno) of a saved snapshot. Returns 0, or -1 with err. */
+static int
+fim_snap_parse_line(struct fim_snap_reader *r, char *line, size_t lineno,
+    char *err, size_t errlen)
+{
 	struct fim_fstate	 f;
-	char			*copy, *line, *next, *p;
-	unsigned long long	 count = 0;
-	size_t			 lineno = 0, i;
+	char			 end;
 	int			 rc;
 
+	switch (r->phase) {
+	case FIM_SNAP_HEADER:
+		if (lineno == 1) {
+			r->version = strcmp(line, FIM_SNAP_MAGIC) == 0 ? 2 :
+			    strcmp(line, FIM_SNAP_MAGIC_V1) == 0 ? 1 : 0;
+			if (r->version == 0) {
+				snprintf(err, errlen, "expected \"%s\"",
+				    FIM_SNAP_MAGIC);
+				return -1;
+			}
+			/* A version 1 file was written at a clean stop. */
+			r->h->is_clean = r->h->is_complete = r->version == 1;
+			return 0;
+		}
+		if (r->version == 1)
+			return fim_snap_header1(r, line, lineno, err, errlen);
+		return fim_snap_header2(r, line, err, errlen);
+	case FIM_SNAP_ENTRIES:
+		if (r->s->n == r->count) {
+			if (r->version == 2 && sscanf(line, "pending %llu%c",
+			    &r->npending, &end) == 1 &&
+			    r->npending <= FIM_PENDING_MAX) {
+				r->phase = r->npending > 0 ? FIM_SNAP_PENDING :
+				    FIM_SNAP_DIRTY_COUNT;
+				return 0;
+			}
+			snprintf(err, errlen, "%zu entries where the header "
+			    "says %llu", r->s->n + 1, r->count);
+			return -1;
+		}
+		if (fim_snap_line(line, &f) == -1) {
+			snprintf(err, errlen, "expected DEV INO MODE UID GID "
+			    "SIZE MTIME CTIME /PATH");
+			return -1;
+		}
+		if ((rc = fim_snap_put(r->s, &f)) != 0) {
+			snprintf(err, errlen, "%s", rc == 1 ?
+			    "the path is listed twice" : "too many entries");
+			return -1;
+		}
+		return 0;
+	case FIM_SNAP_PENDING:
+		return fim_snap_pending_line(r, line, err, errlen);
+	case FIM_SNAP_DIRTY_COUNT:
+	case FIM_SNAP_DIRTY:
+		return fim_snap_dirty_line(r, line, err, errlen);
+	default:
+		snprintf(err, errlen, "more lines than the file announces");
+		return -1;
+	}
+}
+
+/* Parse a saved snapshot. Returns it, or NULL with err. */
+struct fim_snapshot *
+fim_snap_parse(const char *text, size_t len, struct fim_snap_header *h,
+    const struct fim_snap_extra *extra, char *err, size_t errlen)
+{
+	struct fim_snap_reader	 r;
+	char			*copy, *line, *next, reason[192];
+	size_t			 lineno = 0, i;
+
+	memset(h, 0, sizeof(*h));
+	h->next_id = 1;
 	if (memchr(text, '\0', len) != NULL) {
 		snprintf(err, errlen, "NUL byte in the file");
 		return NULL;
 	}
+	memset(&r, 0, sizeof(r));
+	r.h = h;
+	r.extra = extra;
 	if ((copy = strndup(text, len)) == NULL ||
-	    (s = fim_snap_new()) == NULL) {
+	    (r.s = fim_snap_new()) == NULL) {
 		free(copy);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (line = copy; line != NULL && *line != '\0'; line = next) {
+		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
 		else {
 			snprintf(err, errlen, "line %zu: not terminated "
-			    "(truncated file)", lineno + 1);
+			    "(truncated file)", lineno);
 			goto fail;
 		}
-		lineno++;
-		switch (lineno) {
-		case 1:
-			if (strcmp(line, FIM_SNAP_MAGIC) != 0) {
-				snprintf(err, errlen, "line 1: expected \"%s\"",
-				    FIM_SNAP_MAGIC);
-				goto fail;
-			}
-			continue;
-		case 2:
-			if (strncmp(line, "signature ", 10) != 0 ||
-			    strlen(line + 10) != 64 ||
-			    strspn(line + 10, "0123456789abcdef") != 64) {
-				snprintf(err, errlen, "line 2: expected "
-				    "\"signature\" and 64 hex digits");
-				goto fail;
-			}
-			memcpy(signature, line + 10, 65);
-			continue;
-		case 3:
-			p = line + 8;
-			if (strncmp(line, "stopped ", 8) != 0 ||
-			    fim_snap_time(&p, stopped_sec, stopped_nsec) ==
-			    -1 || *p != '\0') {
-				snprintf(err, errlen, "line 3: expected "
-				    "\"stopped\" and SEC.NANOSECONDS");
-				goto fail;
-			}
-			continue;
-		case 4:
-			if (sscanf(line, "count %llu", &count) != 1 ||
-			    count > FIM_SNAPSHOT_MAX) {
-				snprintf(err, errlen, "line 4: expected \"count\" "
-				    "and at most %d entries", FIM_SNAPSHOT_MAX);
-				goto fail;
-			}
-			continue;
-		}
-		if (fim_snap_line(line, &f) == -1) {
-			snprintf(err, errlen, "line %zu: expected DEV INO MODE "
-			    "UID GID SIZE MTIME CTIME /PATH", lineno);
-			goto fail;
-		}
-		if ((rc = fim_snap_put(s, &f)) != 0) {
-			snprintf(err, errlen, "line %zu: %s", lineno, rc == 1 ?
-			    "the path is listed twice" : "too many entries");
+		if (fim_snap_parse_line(&r, line, lineno, reason,
+		    sizeof(reason)) == -1) {
+			snprintf(err, errlen, "line %zu: %s", lineno, reason);
 			goto fail;
 		}
 	}
-	if (lineno < 4 || (size_t)count != s->n) {
+	/* A version 1 file ends after its entries. */
+	if (r.phase == FIM_SNAP_ENTRIES && r.version == 1 && r.s->n == r.count)
+		r.phase = FIM_SNAP_END;
+	if (r.phase != FIM_SNAP_END) {
 		snprintf(err, errlen, "%zu entries where the header says "
-		    "%llu", s->n, count);
+		    "%llu, or the file ends early", r.s->n, r.count);
 		goto fail;
 	}
-	for (i = 0; i < s->n; i++)
-		s->e[i].mark = 0;
+	for (i = 0; i < r.s->n; i++)
+		r.s->e[i].mark = 0;
 	free(copy);
-	return s;
+	return r.s;
 fail:
 	free(copy);
-	fim_snap_free(s);
+	fim_snap_free(r.s);
 	return NULL;
 }
 

@@ -1,13 +1,14 @@
 /*
- * fim-scan.h: what changed while the agent was not running.
+ * fim-scan.h: snapshots of the watched trees (path, inode, mode, owner,
+ * size, times), their file format, the walk that lists the trees in
+ * slices, and the differences between two snapshots.
  *
- * At a clean stop the module lists the watched trees (a snapshot: path,
- * inode, mode, owner, size, times) into state_dir/fim-baseline; at the
- * next start, once the rules are back in the kernel, it lists them again
- * in slices from the event loop and reports the differences as FIM events
- * (source "scan"): created, modified, attribute changes, renamed (same
- * inode, new path) and deleted files. Changes made after the rules were
- * back (ctime at or after that moment) are left to the audit events.
+ * The FIM module keeps one snapshot as its durable baseline (fim-journal.c,
+ * state_dir/fim-baseline) and, at start, compares it with a new listing
+ * (fim-catchup.c): created, modified, attribute changes, renamed (same
+ * inode, new path) and deleted files become FIM events (source "scan").
+ * Changes made after the rules were back (ctime at or after that moment)
+ * are left to the audit events.
  */
 #ifndef OUTPOST_FIM_SCAN_H
 #define OUTPOST_FIM_SCAN_H
@@ -57,19 +58,72 @@ struct fim_fstate *fim_snap_find(struct fim_snapshot *, const char *path);
 int		 fim_snap_refresh(struct fim_snapshot *, const char *path);
 
 /*
- * Write the snapshot to file atomically (mode 0600) with the signature of
- * the rules it lists and the time of the stop. Returns 0, or -errno.
+ * Set f's dev, ino, mode, uid, gid and size from v[0..5] (the order of a
+ * snapshot line; the caller checked their ranges).
+ */
+void		 fim_fstate_numbers(struct fim_fstate *f, const uint64_t v[6]);
+/* Fill f's state (all but the path) from what lstat said. */
+void		 fim_snap_fill(struct fim_fstate *f, const struct stat *);
+/* Set path's entry to f (added or replaced). Returns 0, or -1 (full). */
+int		 fim_snap_set(struct fim_snapshot *, const struct fim_fstate *);
+/* Mark path's entry gone (nothing when there is none). */
+void		 fim_snap_gone(struct fim_snapshot *, const char *path);
+/*
+ * A rename from from to to: the entry of from and those below it (a
+ * directory) move. Returns 0, or -1 (full).
+ */
+int		 fim_snap_move(struct fim_snapshot *, const char *from,
+		    const char *to);
+/* Free the entries marked gone. Returns 0, or -1 (out of memory). */
+int		 fim_snap_prune(struct fim_snapshot *);
+/* Entries held, gone ones included (what fim_snap_prune() would free). */
+size_t		 fim_snap_size(const struct fim_snapshot *);
+/* Entry i of those (NULL past the end); check is_gone. */
+struct fim_fstate *fim_snap_entry(struct fim_snapshot *, size_t i);
+
+/* What the header of a saved snapshot says. */
+struct fim_snap_header {
+	char		 signature[65];	/* of the rules it lists */
+	int64_t		 stopped_sec;	/* when it was written */
+	long		 stopped_nsec;
+	uint64_t	 generation;	/* the journal that follows it */
+	uint64_t	 next_id;	/* journal event ids go on from here */
+	int		 is_clean;	/* written at a clean stop */
+	int		 is_complete;	/* every watched file is listed */
+};
+
+#define FIM_PENDING_MAX		100000	/* events pending in one file */
+
+/* One pending event of a saved snapshot: return 0, or -1 to refuse it. */
+typedef int	(*fim_pending_fn)(uint64_t id, const char *json, size_t len,
+		    void *arg);
+
+/* What a saved snapshot holds besides its entries. */
+struct fim_snap_extra {
+	fim_pending_fn	 pending;	/* each pending event, or NULL */
+	/* Each dirty path (0, or -1 to refuse it), or NULL. */
+	int		(*dirty)(const char *path, void *arg);
+	void		*arg;
+};
+
+/*
+ * Write the snapshot to file atomically (mode 0600) with its header,
+ * npending lines of pending events ("<id> <event JSON>\n", pending_len
+ * bytes) and the paths of dirty (may be NULL): files whose state is not
+ * settled yet (fim-journal.c). Returns 0, or -errno.
  */
 int		 fim_snap_save(const struct fim_snapshot *, const char *file,
-		    const char *signature, int64_t stopped_sec,
-		    long stopped_nsec);
+		    const struct fim_snap_header *, const char *pending,
+		    size_t pending_len, size_t npending,
+		    const struct fim_snapshot *dirty);
 /*
- * Read a snapshot written by fim_snap_save(). Returns it with the
- * signature (65 bytes) and stop time, or NULL with the reason ("line 7:
- * expected ...") in err.
+ * Read a snapshot written by fim_snap_save() (or the version 1 file of an
+ * older agent): the header into h, the pending events and dirty paths to
+ * extra (may be NULL). Returns the snapshot, or NULL with the reason
+ * ("line 7: expected ...") in err.
  */
 struct fim_snapshot *fim_snap_parse(const char *text, size_t len,
-		    char *signature, int64_t *stopped_sec, long *stopped_nsec,
+		    struct fim_snap_header *h, const struct fim_snap_extra *,
 		    char *err, size_t errlen);
 
 /* The rules' signature: hex SHA-256 of what decides the listing. */

@@ -10,16 +10,20 @@
  * (fim-owner.c); otherwise the rules are removed and the pid released, and
  * an agent without FIM rules sleeps. Records come in through fim-event.c,
  * which turns them into FIM events for the queue (fim-queue.c); losses
- * are counted by cause (fim-loss.c); what changed while the agent was
- * stopped is caught up with at start (fim-catchup.c).
+ * are counted by cause (fim-loss.c); every event goes into the durable
+ * baseline's journal as it is queued (fim-journal.c), and what changed
+ * while the agent was not watching is caught up with at start
+ * (fim-catchup.c), after a crash too.
  *
- * Start (fim_new): the cached manifest's rules go to the kernel before the
- * event loop runs, and the multicast group is joined, so events are
- * caught from that moment; the pid claim and the cleanup of stale rules
- * follow from the loop (fim_kick), once the cached profile is known. Stop
- * (fim_free): the watched trees are listed for the next start, our rules
- * removed, the pid released and its settings restored, and the last
- * events spooled.
+ * Start (fim_new): our rules' key (fim-rules.c), the audit settings an
+ * earlier run saved (fim-owner.c) and the baseline are read; the cached
+ * manifest's rules go to the kernel before the event loop runs, and the
+ * multicast group is joined, so events are caught from that moment; the
+ * pid claim and the cleanup of stale rules follow from the loop
+ * (fim_kick), once the cached profile is known. Stop (fim_free): a new
+ * baseline being listed is finished, our rules removed, the pid released
+ * and its settings restored, the last events spooled and the baseline
+ * written for the next start (removed, with the rest, at uninstall).
  */
 #include "config.h"
 
@@ -147,6 +151,7 @@ fim_poll_cb(evutil_socket_t fd, short what, void *arg)
 	struct fim	*fim = arg;
 
 	fim_owner_poll(fim);
+	fim_journal_tick(fim);
 	/* Now and then, check that our rules are all still there. */
 	if ((what & EV_TIMEOUT) && fim->is_active && ++fim->polls %
 	    FIM_VERIFY_POLLS == 0)
@@ -198,6 +203,8 @@ fim_collect(struct fim *fim, int was_active, int changed)
 		log_info("fim: collecting: %d rule%s, audit %s",
 		    fim->rules.nrules, fim->rules.nrules == 1 ? "" : "s",
 		    audit_backend());
+		/* The baseline: compared once audited, or listed anew. */
+		fim_catchup_collect(fim);
 		fim_asm_restart(fim->as);
 		/* The kernel's lost counter from now on. */
 		fim_loss_restart(fim);
@@ -218,10 +225,11 @@ static void
 fim_collect_stop(struct fim *fim)
 {
 	log_info("fim: not collecting: %s", fim_disabled_reason(fim));
-	fim_catchup_pause(fim);
 	fim_timers(fim, 0);
 	fim_asm_flush(fim->as);
 	fim_queue_flush(fim->queue, 1);
+	/* The events are spooled: no baseline is kept while not collecting. */
+	fim_catchup_pause(fim);
 	fim_rules_reconcile(fim);
 	fim_owner_stop(fim);
 	fim_rules_stop(fim);
@@ -245,6 +253,12 @@ fim_update(struct fim *fim)
 		fim_collect(fim, was_active, changed);
 	else if (was_active)
 		fim_collect_stop(fim);
+	else if (!fim->is_starting && !fim->stale_checked &&
+	    fim->profile_enabled != -1 && fim->audit != NULL) {
+		/* Not collecting: rules of ours left by a crash go. */
+		fim->stale_checked = 1;
+		fim_rules_reconcile(fim);
+	}
 }
 
 /* A new fim manifest is in force. */
@@ -273,7 +287,6 @@ fim_manifest_cb(const char *type, int64_t version, struct json_object *body,
 		fim_rules_free(&rules);
 		return;
 	}
-	fim_catchup_rules_changed(fim);
 	fim_rules_free(&fim->rules);
 	fim->rules = rules;
 	fim->has_manifest = 1;
@@ -281,7 +294,10 @@ fim_manifest_cb(const char *type, int64_t version, struct json_object *body,
 	log_info("fim: manifest version %lld: FIM %s, %d rule%s",
 	    (long long)version, rules.is_enabled ? "enabled" : "disabled",
 	    rules.nrules, rules.nrules == 1 ? "" : "s");
+	/* While collecting, a new baseline is listed for the new rules. */
+	fim_catchup_rules_changed(fim);
 	fim_update(fim);
+	fim_catchup_start(fim);
 }
 
 /* The profile: pause and fim.enabled. */
@@ -405,7 +421,7 @@ fim_status(void *self)
 	json_add_int64(o, "manifest_version", fim->manifest_version);
 	if (fim->manifest_error[0] != '\0')
 		json_add_string(o, "manifest_error", fim->manifest_error);
-	json_add_string(o, "key", FIM_AUDIT_KEY);
+	json_add_string(o, "key", fim->key[0] != '\0' ? fim->key : NULL);
 	json_add_int64(o, "rules", fim->rules.nrules);
 	fim_rules_status(fim, o);
 	fim_add_events(fim, o);
@@ -457,8 +473,9 @@ fim_hc_available(struct fim *fim, struct healthcheck *hc)
 	else
 		hc_add(hc, "audit.available", fim->owner.has_ks &&
 		    ks->enabled == 0 && !fim->owner.is_owner &&
-		    fim->is_active ? HC_WARN : HC_PASS,
-		    "the audit owner disabled auditing (auditctl -e 1)",
+		    fim->is_active ? HC_FAIL : HC_PASS,
+		    "the process holding the audit pid disabled auditing (E705):"
+		    " `auditctl -e 1`, or stop it",
 		    "kernel audit reachable over netlink (enabled %u, "
 		    "backlog %u of %u, lost %u since boot)", ks->enabled,
 		    ks->backlog, ks->backlog_limit, ks->lost);
@@ -501,7 +518,7 @@ fim_hc_ownership(struct fim *fim, struct healthcheck *hc)
 		break;
 	case FIM_MODE_OWNER:
 		hc_add(hc, "audit.ownership", HC_PASS, NULL, "this process "
-		    "(pid %d) owns the audit pid", (int)fim->self);
+		    "(pid %d) owns the audit pid", (int)getpid());
 		break;
 	case FIM_MODE_MULTICAST:
 		hc_add(hc, "audit.ownership", HC_WARN, "stop the holder (e.g. "
@@ -524,34 +541,121 @@ fim_hc_ownership(struct fim *fim, struct healthcheck *hc)
 	}
 }
 
-/* The health check line "audit.rules". */
+/* A health check of the kernel's rules in progress. */
+struct fim_hc_list {
+	struct fim		*fim;
+	struct healthcheck	*hc;
+	int			*found;		/* per wanted rule */
+	int			 nwant;
+	unsigned int		 gen;		/* of the wanted rules */
+	int			 stale;		/* ours, not wanted */
+};
+
+/* One rule the kernel listed: is it one we want? */
+static void
+fim_hc_listed_cb(const struct audit_watch *w, void *arg)
+{
+	struct fim_hc_list		*l = arg;
+	const struct fim_kernel_rules	*k = &l->fim->kernel;
+	int				 j;
+
+	if (!w->has_key)
+		return;
+	for (j = 0; j < l->nwant && j < k->nwant; j++)
+		if (w->is_watch && w->path != NULL &&
+		    strcmp(w->path, k->want[j].w.path) == 0 &&
+		    w->is_tree == k->want[j].w.is_tree &&
+		    w->perm == k->want[j].w.perm) {
+			l->found[j] = 1;
+			return;
+		}
+	l->stale++;
+}
+
+/* The kernel listed its rules: "audit.rules" from what it holds now. */
+static void
+fim_hc_listed_done_cb(int err, void *arg)
+{
+	struct fim_hc_list	*l = arg;
+	struct fim		*fim = l->fim;
+	char			 missing[512];
+	size_t			 len;
+	int			 j, nmissing = 0, refused;
+
+	missing[0] = '\0';
+	refused = fim_rules_in(fim, FIM_RS_REFUSED);
+	for (j = 0; err == 0 && l->gen == fim->kernel.want_gen &&
+	    j < l->nwant; j++) {
+		if (l->found[j])
+			continue;
+		nmissing++;
+		len = strlen(missing);
+		snprintf(missing + len, sizeof(missing) - len, "%s%s%s",
+		    len > 0 ? ", " : "", fim->kernel.want[j].w.path,
+		    fim->kernel.want[j].state == FIM_RS_REFUSED ? " (refused: "
+		    "see audit.rules errors)" : "");
+	}
+	if (err != 0)
+		hc_add(l->hc, "audit.rules", HC_FAIL, "check `auditctl -l` and "
+		    "agent.log", "cannot list the kernel's audit rules: %s",
+		    strerror(-err));
+	else if (l->gen != fim->kernel.want_gen)
+		hc_add(l->hc, "audit.rules", HC_WARN, "run the health check "
+		    "again", "the wanted rules changed during the check");
+	else if (nmissing > 0) {
+		hc_add(l->hc, "audit.rules", HC_FAIL, refused > 0 ? "make the "
+		    "paths exist, or check `auditctl -s` (enabled 2 locks the "
+		    "rules)" : "the agent puts them back now; look for another "
+		    "program removing audit rules (`auditctl -D`)", "%d of %d "
+		    "rules with key %s are not in the kernel: %s", nmissing,
+		    l->nwant, fim->key, missing);
+		/* Put them back now, not at the next minute's check. */
+		if (refused < nmissing) {
+			log_warnx("fim: the health check found %d of our audit "
+			    "rules missing from the kernel; reinstalling",
+			    nmissing - refused);
+			fim->need_reconcile = 1;
+			fim_kick(fim, 0);
+		}
+	}
+	else
+		hc_add(l->hc, "audit.rules", HC_PASS, NULL, "the kernel holds "
+		    "all %d rule%s with key %s for %d manifest rule%s%s",
+		    l->nwant, l->nwant == 1 ? "" : "s", fim->key,
+		    fim->rules.nrules, fim->rules.nrules == 1 ? "" : "s",
+		    l->stale > 0 ? " (and stale ones being removed)" : "");
+	hc_release(l->hc);
+	free(l->found);
+	free(l);
+}
+
+/* The health check line "audit.rules": the kernel's list, read now. */
 static void
 fim_hc_rules(struct fim *fim, struct healthcheck *hc)
 {
-	int	 refused, installed, nwant = fim->kernel.nwant;
-	char	 msg[512];
+	struct fim_hc_list	*l;
+	int			 rc;
 
 	if (fim_mode(fim) == FIM_MODE_DISABLED) {
 		hc_add(hc, "audit.rules", HC_SKIP, NULL, "no rules wanted: %s",
 		    fim_disabled_reason(fim));
 		return;
 	}
-	refused = fim_rules_in(fim, FIM_RS_REFUSED);
-	installed = fim_rules_in(fim, FIM_RS_INSTALLED);
-	if (refused > 0) {
-		fim_rules_refused_text(fim, msg, sizeof(msg));
-		hc_add(hc, "audit.rules", HC_FAIL, "make the paths exist, or "
-		    "check `auditctl -s` (enabled 2 locks the rules)",
-		    "%d of %d kernel rules refused: %s", refused, nwant, msg);
-	} else if (installed < nwant)
-		hc_add(hc, "audit.rules", HC_WARN, "wait a moment and check "
-		    "again", "%d of %d kernel rules installed, the rest in "
-		    "progress", installed, nwant);
-	else
-		hc_add(hc, "audit.rules", HC_PASS, NULL, "%d kernel rule%s "
-		    "installed (key %s) for %d manifest rule%s", installed,
-		    installed == 1 ? "" : "s", FIM_AUDIT_KEY, fim->rules.nrules,
-		    fim->rules.nrules == 1 ? "" : "s");
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->found = calloc((size_t)fim->kernel.nwant + 1,
+	    sizeof(*l->found))) == NULL) {
+		free(l);
+		hc_add(hc, "audit.rules", HC_FAIL, NULL, "out of memory");
+		return;
+	}
+	l->fim = fim;
+	l->hc = hc;
+	l->nwant = fim->kernel.nwant;
+	l->gen = fim->kernel.want_gen;
+	hc_hold(hc);
+	if ((rc = audit_list_rules(fim->audit, fim->key, fim_hc_listed_cb,
+	    fim_hc_listed_done_cb, l)) < 0)
+		fim_hc_listed_done_cb(rc, l);
 }
 
 /* The health check lines. */
@@ -584,9 +688,10 @@ fim_free(void *self)
 	 * An agent that never collected leaves the audit system alone: the
 	 * rules with our key, if any, are not its own.
 	 */
-	if (fim->audit != NULL && fim->was_active) {
-		fim_catchup_list(fim);
-		fim_rules_remove_sync(fim);
+	if (fim->audit != NULL && (fim->was_active || fim->is_uninstalled)) {
+		/* A new baseline being listed: finished while rules are in. */
+		fim_catchup_stop(fim);
+		fim_rules_remove_sync(fim, fim->key);
 		/* What came in meanwhile is still ours to report. */
 		fim_event_drain(fim);
 		if (fim->owner.is_owner) {
@@ -596,11 +701,18 @@ fim_free(void *self)
 	}
 	if (fim->as != NULL)
 		fim_asm_flush(fim->as);
-	/* The listing with what the last events told, for the next start. */
-	fim_catchup_save(fim);
 	if (fim->queue != NULL && fim_queue_flush(fim->queue, 1) > 0)
 		log_info("fim: the last FIM events are spooled");
+	/* The baseline with what the last events told, for the next start. */
+	fim_journal_stop(fim, !fim->is_uninstalled);
+	if (fim->is_uninstalled) {
+		/* Nothing of this installation stays on the host. */
+		fim_owner_uninstall(fim);
+		fim_journal_remove(fim);
+		fim_rules_key_remove(fim);
+	}
 	fim_catchup_free(fim);
+	fim_journal_free(fim);
 	audit_close(fim->audit);
 	fim_asm_free(fim->as);
 	fim_queue_free(fim->queue);
@@ -625,7 +737,9 @@ fim_alloc(struct fim *fim)
 	const struct agent_env	*env = fim->env;
 
 	fim->as = fim_asm_new(fim_event_cb, fim, FIM_ASM_TIMEOUT_MS);
-	fim->queue = fim_queue_new(env->base, env->upload);
+	fim->queue_hooks = fim_journal_hooks;
+	fim->queue_hooks.arg = fim;
+	fim->queue = fim_queue_new(env->base, env->upload, &fim->queue_hooks);
 	fim->tick = event_new(env->base, -1, EV_PERSIST, fim_tick_cb, fim);
 	fim->poll = event_new(env->base, -1, EV_PERSIST, fim_poll_cb, fim);
 	fim->kick = evtimer_new(env->base, fim_kick_cb, fim);
@@ -633,7 +747,8 @@ fim_alloc(struct fim *fim)
 	    fim->poll == NULL || fim->kick == NULL)
 		return -1;
 	if (fim_dirs_init(&fim->dirs) == -1 || fim_event_init(fim) == -1 ||
-	    fim_owner_init(fim) == -1 || fim_catchup_init(fim) == -1)
+	    fim_owner_init(fim) == -1 || fim_catchup_init(fim) == -1 ||
+	    fim_journal_init(fim) == -1)
 		return -1;
 	return 0;
 }
@@ -648,7 +763,7 @@ fim_new(const struct agent_env *env)
 	if ((fim = calloc(1, sizeof(*fim))) == NULL)
 		return NULL;
 	fim->env = env;
-	fim->self = getpid();
+	fim->journal.fd = -1;
 	fim->profile_enabled = -1;
 	fim->rules.hash_max_size = -1;
 	if (fim_alloc(fim) == -1) {
@@ -673,8 +788,11 @@ fim_new(const struct agent_env *env)
 	 * the cleanup of stale rules follow from the loop, once the cached
 	 * profile (pause) is known.
 	 */
-	if (fim->audit != NULL)
+	fim_rules_key_load(fim);
+	if (fim->audit != NULL) {
+		fim_owner_load_saved(fim);
 		fim_catchup_load(fim);
+	}
 	fim->is_starting = 1;
 	if (env->manifests != NULL &&
 	    manifests_subscribe(env->manifests, "fim", fim_manifest_cb,

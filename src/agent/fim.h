@@ -2,7 +2,8 @@
  * fim.h: file integrity monitoring through the kernel audit system.
  *
  * The module installs the fim manifest's watch rules as kernel audit rules
- * tagged with FIM_AUDIT_KEY (only ever touching rules with that key),
+ * tagged with a key of its own installation, FIM_AUDIT_KEY "-" and the
+ * installation's id (only ever touching rules with that key),
  * claims the audit pid or, while another process (auditd) holds it, reads
  * the read-only multicast copy of the records and retries the claim every
  * audit_retry_interval seconds; it assembles the records into events,
@@ -14,8 +15,15 @@
 
 #include "module.h"
 
-/* The key of every kernel audit rule this agent installs. */
+/*
+ * The key of every kernel audit rule this agent installs is FIM_AUDIT_KEY,
+ * "-" and its installation's id (state_dir/fim-id), so that two agents on
+ * one host never touch each other's rules. FIM_AUDIT_KEY alone was the
+ * key of agents before 2026-12: their rules are removed once, by the
+ * upgraded agent of the same installation.
+ */
 #define FIM_AUDIT_KEY		"outpost-fim"
+#define FIM_KEY_MAX		64
 
 struct fim;
 

@@ -675,15 +675,15 @@ http_call_attempt_done(struct http_call *c, CURLcode res)
 	} else if (hop->url != NULL && error_is_proxy_failure(a->error))
 		log_warnx("http: %s %s %s; no proxy left and proxy_fail_open "
 		    "is no", error_id(a->error), c->method, a->detail);
-	else if (hop->url != NULL)
-		log_info("http: %s %s %s (the proxy carried it)",
-		    error_id(a->error), c->method, a->detail);
-	else if (c->hop > 0)
-		log_info("http: %s %s %s (direct, every proxy failed)",
-		    error_id(a->error), c->method, a->detail);
+	else if (a->error == ERR_NONE)
+		/* A success: no error code, and only at debug level. */
+		log_debug("http: %s %s%s", c->method, a->detail, hop->url !=
+		    NULL ? " (the proxy carried it)" : c->hop > 0 ? " (direct, "
+		    "every proxy failed)" : "");
 	else
-		log_debug("http: %s %s %s", error_id(a->error), c->method,
-		    a->detail);
+		log_debug("http: %s %s %s%s", error_id(a->error), c->method,
+		    a->detail, hop->url != NULL ? " (through the proxy)" :
+		    c->hop > 0 ? " (direct, every proxy failed)" : "");
 	http_call_complete(c);
 }
 

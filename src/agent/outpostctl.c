@@ -22,6 +22,7 @@
 #include "agent-conf.h"
 #include "compat.h"
 #include "control.h"
+#include "dirs.h"
 #include "jsonutil.h"
 #include "log.h"
 
@@ -240,14 +241,20 @@ ctl_print_logs(struct json_object *files)
 	}
 }
 
-/* Print repairs of a directory check. */
+/* Print repairs of a directory check, and what is missing now. */
 static void
 ctl_print_repairs(struct json_object *dirs)
 {
-	struct json_object	*repairs, *r;
+	struct json_object	*repairs, *r, *missing;
 	int64_t			 failures = 0;
-	size_t			 i, n = 0;
+	size_t			 i, n = 0, nmissing = 0;
 
+	if (json_object_object_get_ex(dirs, "missing", &missing))
+		nmissing = json_object_array_length(missing);
+	for (i = 0; i < nmissing; i++)
+		printf("  MISSING %s (recreated within %d s; or: outpostctl "
+		    "repair)\n", json_object_get_string(
+		    json_object_array_get_idx(missing, i)), DIRS_CHECK_SECONDS);
 	if (json_object_object_get_ex(dirs, "repairs", &repairs))
 		n = json_object_array_length(repairs);
 	for (i = 0; i < n; i++) {
@@ -259,7 +266,7 @@ ctl_print_repairs(struct json_object *dirs)
 	if (failures > 0)
 		printf("  %lld director%s still unusable; see agent.log\n",
 		    (long long)failures, failures == 1 ? "y is" : "ies are");
-	else if (n == 0)
+	else if (n == 0 && nmissing == 0)
 		printf("  all required directories in place\n");
 }
 
@@ -565,12 +572,28 @@ ctl_print_status(struct json_object *st)
 			ctl_print_section(key, val);
 }
 
-/* "rotate-logs": the log files after the rotation. */
+/* "rotate-logs": the log files after the rotation, and those left. */
 static void
 ctl_print_rotated(struct json_object *r)
 {
-	printf("log files rotated:\n");
+	struct json_object	*skipped, *f;
+	int64_t			 size = 0, min = 0;
+	char			 a[32], b[32];
+	size_t			 i, n = 0;
+
+	printf("log files after the rotation:\n");
 	ctl_print_logs(json_object_object_get(r, "log_files"));
+	if (json_object_object_get_ex(r, "skipped", &skipped))
+		n = json_object_array_length(skipped);
+	for (i = 0; i < n; i++) {
+		f = json_object_array_get_idx(skipped, i);
+		json_get_int64(f, "size", &size);
+		json_get_int64(f, "threshold", &min);
+		printf("  %s not rotated: %s, under %s (a tenth of "
+		    "log_max_size)\n", ctl_str(f, "path", "?"),
+		    ctl_size_text(size, a, sizeof(a)),
+		    ctl_size_text(min, b, sizeof(b)));
+	}
 }
 
 /* "repair": what the directory check found and did. */

@@ -2,8 +2,8 @@
  * proxy.c: the manual proxy configuration. proxy.conf (up to five
  * https_proxy URLs, proxy_order, proxy_fail_open, no_proxy) is read with
  * the table-driven parser of conf.c; without the file, or when it names
- * no proxy, the standard environment variables apply. proxy_plan() turns it into the list of
- * proxies one request tries.
+ * no proxy, the environment's proxies apply. proxy_plan() turns it into
+ * the list of proxies one request tries.
  */
 #include "config.h"
 
@@ -68,6 +68,20 @@ proxy_unescape(const char *s, size_t len)
 	}
 	*o = '\0';
 	return out;
+}
+
+/* Is every '%' of s (len bytes) followed by two hex digits? 1 or 0. */
+static int
+proxy_valid_escapes(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '%' && (i + 2 >= len ||
+		    hex_value((unsigned char)s[i + 1]) == -1 ||
+		    hex_value((unsigned char)s[i + 2]) == -1))
+			return 0;
+	return 1;
 }
 
 /* Is s (len bytes) a plausible host name? */
@@ -190,6 +204,12 @@ proxy_parse_url(const char *s, struct proxy *p, char *err, size_t errlen)
 			colon = at;
 		if (colon == auth) {
 			snprintf(err, errlen, "empty user name");
+			return -1;
+		}
+		if (!proxy_valid_escapes(auth, (size_t)(at - auth))) {
+			snprintf(err, errlen, "bad percent-escape in the user "
+			    "name or password: '%%' must be followed by two hex "
+			    "digits (write %%25 for '%%')");
 			return -1;
 		}
 		np.user = proxy_unescape(auth, colon - auth);
@@ -661,9 +681,39 @@ proxy_config_from_env(struct proxy_config *pc, conf_error_fn errfn,
 }
 
 /*
- * Load path when it exists and names a proxy, the environment otherwise.
- * Returns 0 or -1.
+ * A proxy file without an https_proxy line (such as the commented example)
+ * takes the environment's proxies, and its no_proxy unless the file gives
+ * one; the file's proxy_order and proxy_fail_open apply. Returns the
+ * number of errors.
  */
+static int
+proxy_config_env_proxies(struct proxy_config *pc, conf_error_fn errfn,
+    void *arg)
+{
+	struct proxy_config	 env;
+	char			*source;
+	int			 errors;
+
+	if ((errors = proxy_config_from_env(&env, errfn, arg)) != 0) {
+		proxy_config_free(&env);
+		return errors;
+	}
+	pc->list = env.list;
+	memset(&env.list, 0, sizeof(env.list));
+	if (pc->bypass.count == 0 && !pc->bypass.all) {
+		pc->bypass = env.bypass;
+		memset(&env.bypass, 0, sizeof(env.bypass));
+	}
+	proxy_config_free(&env);
+	if (asprintf(&source, "%s (no https_proxy line) and the environment",
+	    pc->source) == -1)
+		return 1;
+	free(pc->source);
+	pc->source = source;
+	return 0;
+}
+
+/* Load path when it exists, the environment otherwise. Returns 0 or -1. */
 int
 proxy_config_load(struct proxy_config *pc, const char *path,
     conf_error_fn errfn, void *arg)
@@ -674,19 +724,13 @@ proxy_config_load(struct proxy_config *pc, const char *path,
 	if (path != NULL && *path != '\0' &&
 	    (stat(path, &st) == 0 || errno != ENOENT)) {
 		errors = proxy_config_parse_file(pc, path, errfn, arg);
+		if (errors == 0 && pc->list.count == 0)
+			errors = proxy_config_env_proxies(pc, errfn, arg);
 		if (errors != 0) {
 			proxy_config_free(pc);
 			return -1;
 		}
-		/*
-		 * A file without https_proxy lines (such as the installed
-		 * example, all comments) leaves the proxies to the
-		 * environment, so installing it never turns off an
-		 * https_proxy the service was given.
-		 */
-		if (pc->list.count > 0)
-			return 0;
-		proxy_config_free(pc);
+		return 0;
 	}
 	errors = proxy_config_from_env(pc, errfn, arg);
 	if (errors != 0) {

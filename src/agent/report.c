@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,12 @@
 struct report_err {
 	enum error_code	 code;
 	char		 message[REPORT_MESSAGE_MAX];
+	char		 cause[REPORT_MESSAGE_MAX];	/* error_cause_text() */
 	time_t		 time;
+	int		 has_window;	/* a loss over a time window */
+	int64_t		 from;
+	int64_t		 to;
+	int64_t		 count;		/* -1: unknown */
 };
 
 struct report {
@@ -41,6 +47,9 @@ struct report {
 	int			 nin_flight;	/* sent with a heartbeat */
 	unsigned long		 dropped;
 	unsigned long		 sent;
+	unsigned long		 repeats;	/* same cause, not reported */
+	void			(*write_hook)(void *);
+	void			*write_arg;
 };
 
 /* A new set of reports. Returns it, or NULL. */
@@ -97,9 +106,19 @@ report_err_json(const struct report_err *e)
 {
 	struct json_object	*o = json_object_new_object();
 
+	struct json_object	*w;
+
 	json_add_string(o, "code", error_id(e->code));
 	json_add_string(o, "message", e->message);
 	json_add_int64(o, "time", (int64_t)e->time);
+	if (e->has_window) {
+		w = json_object_new_object();
+		json_add_int64(w, "from", e->from);
+		json_add_int64(w, "to", e->to);
+		json_object_object_add(o, "window", w);
+		if (e->count >= 0)
+			json_add_int64(o, "count", e->count);
+	}
 	return o;
 }
 
@@ -128,36 +147,121 @@ report_put(struct report *r, const struct report_err *e)
 		report_queue(r, e);
 }
 
+/*
+ * Is e the standing error of its code again, with the same cause? The
+ * standing one then takes e's message and time.
+ */
+static int
+report_is_repeat(struct report *r, const struct report_err *e)
+{
+	struct report_err	*st = &r->standing[e->code];
+
+	if (!r->is_standing[e->code] || e->has_window ||
+	    strcmp(st->cause, e->cause) != 0)
+		return 0;
+	memcpy(st->message, e->message, sizeof(st->message));
+	st->time = e->time;
+	r->repeats++;
+	return 1;
+}
+
+/* Fill e: code, its detail message, the cause, now. */
+static void
+report_fill(struct report_err *e, enum error_code code, const char *message)
+{
+	if (code <= ERR_NONE || code >= ERR_MAX)
+		code = ERR_INTERNAL;
+	memset(e, 0, sizeof(*e));
+	e->code = code;
+	e->time = time(NULL);
+	e->count = -1;
+	snprintf(e->message, sizeof(e->message), "%s: %s", error_message(code),
+	    message);
+	error_cause_text(message, e->cause, sizeof(e->cause));
+}
+
+/* Keep e standing and report it (logged by the caller). */
+static void
+report_keep(struct report *r, const struct report_err *e)
+{
+	r->standing[e->code] = *e;
+	r->is_standing[e->code] = 1;
+	report_put(r, e);
+	if (e->code == ERR_WRITE_FAILURE && r->write_hook != NULL)
+		r->write_hook(r->write_arg);
+}
+
 /* Keep and report an error the caller logged itself. */
 void
 report_record(struct report *r, enum error_code code, const char *message)
 {
 	struct report_err	 e;
 
-	if (code <= ERR_NONE || code >= ERR_MAX)
-		code = ERR_INTERNAL;
-	memset(&e, 0, sizeof(e));
-	e.code = code;
-	e.time = time(NULL);
-	snprintf(e.message, sizeof(e.message), "%s: %s", error_message(code),
+	report_fill(&e, code, message);
+	if (!report_is_repeat(r, &e))
+		report_keep(r, &e);
+}
+
+/* Log, keep and report an error of code, once per cause. */
+static void
+report_verror(struct report *r, struct report_err *e, const char *fmt,
+    va_list ap)
+{
+	char	 message[REPORT_MESSAGE_MAX];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	report_fill(e, e->code, message);
+	if (report_is_repeat(r, e)) {
+		log_debug("%s again (same cause): %s", error_id(e->code),
+		    message);
+		return;
+	}
+	log_warnx("%s %s: %s", error_id(e->code), error_message(e->code),
 	    message);
-	r->standing[code] = e;
-	r->is_standing[code] = 1;
-	report_put(r, &e);
+	report_keep(r, e);
 }
 
 /* Log, keep and report an error of code. */
 void
 report_error(struct report *r, enum error_code code, const char *fmt, ...)
 {
-	char	 message[REPORT_MESSAGE_MAX];
-	va_list	 ap;
+	struct report_err	 e;
+	va_list			 ap;
+
+	memset(&e, 0, sizeof(e));
+	e.code = code;
+	va_start(ap, fmt);
+	report_verror(r, &e, fmt, ap);
+	va_end(ap);
+}
+
+/* The same for a loss over the window from..to, of count things. */
+void
+report_window(struct report *r, enum error_code code, int64_t from,
+    int64_t to, int64_t count, const char *fmt, ...)
+{
+	struct report_err	 e;
+	va_list			 ap;
+	char			 message[REPORT_MESSAGE_MAX];
 
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	report_fill(&e, code, message);
+	e.has_window = 1;
+	e.from = from;
+	e.to = to;
+	e.count = count;
 	log_warnx("%s %s: %s", error_id(code), error_message(code), message);
-	report_record(r, code, message);
+	report_keep(r, &e);
+}
+
+/* Call fn(arg) whenever a write failure (E502) is reported. */
+void
+report_set_write_hook(struct report *r, void (*fn)(void *), void *arg)
+{
+	r->write_hook = fn;
+	r->write_arg = arg;
 }
 
 /* Clear the standing error of code. */
@@ -277,12 +381,19 @@ report_status(struct report *r, struct json_object *st)
 		    error_info((enum error_code)code)->name);
 		json_add_string(e, "message", r->standing[code].message);
 		json_add_time(e, "time", r->standing[code].time);
+		if (r->standing[code].has_window) {
+			json_add_time(e, "window_from",
+			    (time_t)r->standing[code].from);
+			json_add_time(e, "window_to",
+			    (time_t)r->standing[code].to);
+		}
 		json_object_array_add(errors, e);
 	}
 	json_object_object_add(st, "errors", errors);
 	json_add_int64(st, "errors_to_report", r->nqueued);
 	json_add_int64(st, "errors_reported", (int64_t)r->sent);
 	json_add_int64(st, "errors_dropped", (int64_t)r->dropped);
+	json_add_int64(st, "errors_repeated", (int64_t)r->repeats);
 }
 
 /* Free the reports. */

@@ -8,6 +8,8 @@
 #ifndef OUTPOST_REPORT_H
 #define OUTPOST_REPORT_H
 
+#include <stdint.h>
+
 #include "errors.h"
 
 struct json_object;
@@ -21,12 +23,28 @@ struct report	*report_new(void);
  * takes the queue's own errors); NULL: heartbeats only.
  */
 void		 report_set_upload(struct report *, struct upload *);
-/* Log an error of code with its detail, keep it standing, report it. */
+/*
+ * Log an error of code with its detail, keep it standing, report it. An
+ * error whose code is standing with the same cause (error_cause_text():
+ * the detail but for varying counts) is not logged or reported again; the
+ * standing one takes its message.
+ */
 void		 report_error(struct report *, enum error_code,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * The same for a loss over the time window from..to (seconds since the
+ * epoch) of count things (-1: unknown): the report carries "window" and
+ * "count" (docs/protocol.md 3.8). Always reported.
+ */
+void		 report_window(struct report *, enum error_code, int64_t from,
+		    int64_t to, int64_t count, const char *, ...)
+		    __attribute__((format(printf, 6, 7)));
 /* Keep and report an error the caller logged itself (message: detail). */
 void		 report_record(struct report *, enum error_code,
 		    const char *message);
+/* Call fn(arg) each time a write failure (E502) is reported. */
+void		 report_set_write_hook(struct report *, void (*fn)(void *),
+		    void *arg);
 /* Clear the standing error of code (its cause went away). */
 void		 report_clear(struct report *, enum error_code);
 /* Clear every standing error that a good exchange with the platform

@@ -408,6 +408,24 @@ spool_ack(struct spool *sp, uint64_t seq)
 	return 0;
 }
 
+/* Is record seq in the spool (the index is sorted by seq)? */
+int
+spool_has(const struct spool *sp, uint64_t seq)
+{
+	size_t	 lo = 0, hi = sp->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sp->entries[mid].seq == seq)
+			return 1;
+		if (sp->entries[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 /* Records waiting. */
 size_t
 spool_depth(const struct spool *sp)

@@ -49,6 +49,8 @@ int		 spool_peek(struct spool *, struct spool_record *rec);
 void		 spool_record_free(struct spool_record *);
 /* Remove an acknowledged record. Returns 0, or -errno (-ENOENT unknown). */
 int		 spool_ack(struct spool *, uint64_t seq);
+/* Is record seq in the spool? 1 or 0. */
+int		 spool_has(const struct spool *, uint64_t seq);
 /* The sequence number the next spool_put() will give. */
 uint64_t	 spool_next_sequence(const struct spool *);
 /* The size limit (0 = none). */

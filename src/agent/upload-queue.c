@@ -48,6 +48,7 @@ struct upload {
 	uint64_t		 dropped_seen;	/* spool_dropped() reported */
 	enum error_code		 last_error;
 	char			 last_detail[256];
+	char			 last_cause[256];	/* error_cause_text() */
 	void			(*error_fn)(enum error_code, const char *,
 				    void *);
 	void			*error_arg;
@@ -306,7 +307,7 @@ upload_done(const struct api_client_reply *r, void *arg)
 	struct spool_record		 rec;
 	struct api_client_reply		 bad;
 	enum upload_verdict		 v;
-	char				 detail[256];
+	char				 detail[256], cause[256];
 	int64_t				 acked;
 	int				 delay, rc;
 
@@ -348,6 +349,7 @@ upload_done(const struct api_client_reply *r, void *arg)
 		u->was_answered = 0;
 		u->last_error = ERR_NONE;
 		u->last_detail[0] = '\0';
+		u->last_cause[0] = '\0';
 		log_debug("upload: %s record %llu delivered (%zu waiting)",
 		    rec.kind, (unsigned long long)rec.seq,
 		    spool_depth(u->spool));
@@ -369,8 +371,10 @@ upload_done(const struct api_client_reply *r, void *arg)
 		if (r->detail != detail)
 			snprintf(detail, sizeof(detail), "%s",
 			    r->detail != NULL ? r->detail : "failed");
+		/* One line per change of cause, not of numbers in it. */
+		error_cause_text(detail, cause, sizeof(cause));
 		if (r->error != u->last_error ||
-		    strcmp(detail, u->last_detail) != 0) {
+		    strcmp(cause, u->last_cause) != 0) {
 			log_warnx("upload: %s record %llu not delivered (%zu "
 			    "waiting), retrying with back-off: %s %s",
 			    rec.kind, (unsigned long long)rec.seq,
@@ -378,6 +382,7 @@ upload_done(const struct api_client_reply *r, void *arg)
 			u->last_error = r->error;
 			strlcpy(u->last_detail, detail,
 			    sizeof(u->last_detail));
+			strlcpy(u->last_cause, cause, sizeof(u->last_cause));
 		}
 		delay = backoff_delay(u->failures);
 		if (u->failures > 1)
@@ -476,6 +481,20 @@ uint64_t
 upload_depth(struct upload *u)
 {
 	return u != NULL ? spool_depth(u->spool) : 0;
+}
+
+/* The sequence number of the next record. */
+uint64_t
+upload_next_sequence(struct upload *u)
+{
+	return u != NULL ? spool_next_sequence(u->spool) : 0;
+}
+
+/* Is record seq still in the spool? */
+int
+upload_has_record(struct upload *u, uint64_t seq)
+{
+	return u != NULL && spool_has(u->spool, seq);
 }
 
 /* The status. */

@@ -93,6 +93,10 @@ void		 upload_set_max_size(struct upload *, uint64_t);
 struct json_object *upload_status_json(struct upload *);
 /* Records waiting. */
 uint64_t	 upload_depth(struct upload *);
+/* The sequence number the next record spooled will get (0: no queue). */
+uint64_t	 upload_next_sequence(struct upload *);
+/* Is record seq still in the spool (not acknowledged)? 1 or 0. */
+int		 upload_has_record(struct upload *, uint64_t seq);
 /* Stop (records stay on disk) and free. */
 void		 upload_free(struct upload *);
 

@@ -1,6 +1,8 @@
 /*
  * conf.c: the table-driven "key = value" parser shared by outpostd,
- * outpost-platform and their tools.
+ * outpost-platform and their tools. Errors name the file, the line and
+ * the reason, never the line's text (a configuration path may name a file
+ * that is not a configuration, with secrets in it).
  */
 #include "config.h"
 
@@ -38,6 +40,15 @@ conf_trim(char *s)
 	while (end > s && isspace((unsigned char)end[-1]))
 		*--end = '\0';
 	return s;
+}
+
+/* Does key look like a key name ([a-z0-9_], 1..64)? 1 or 0. */
+static int
+conf_is_key_name(const char *key)
+{
+	size_t	 n = strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+	return n > 0 && n <= 64 && key[n] == '\0';
 }
 
 /* Find the row for key. Returns it, or NULL. */
@@ -138,8 +149,9 @@ conf_parse_file(const char *path, const struct conf_key *table, void *conf,
 		if (*line == '\0' || *line == '#')
 			continue;
 		if ((eq = strchr(line, '=')) == NULL) {
+			/* Never the line itself: the file may not be ours. */
 			snprintf(reason, sizeof(reason),
-			    "expected \"key = value\", got \"%.64s\"", line);
+			    "expected \"key = value\"");
 			errfn(path, lineno, reason, errarg);
 			errors++;
 			continue;
@@ -158,8 +170,13 @@ conf_parse_file(const char *path, const struct conf_key *table, void *conf,
 			value = conf_trim(value);
 		}
 		if ((row = conf_find(table, key)) == NULL) {
-			snprintf(reason, sizeof(reason), "unknown key \"%.64s\"",
-			    key);
+			/* A key is named only when it looks like one. */
+			if (conf_is_key_name(key))
+				snprintf(reason, sizeof(reason),
+				    "unknown key \"%s\"", key);
+			else
+				snprintf(reason, sizeof(reason),
+				    "unknown key (not shown: not a key name)");
 			errfn(path, lineno, reason, errarg);
 			errors++;
 			continue;

@@ -1030,8 +1030,21 @@ log_pending_compressions(void)
 int
 log_rotate_all(void)
 {
-	struct log_file	*lf;
-	int		 rc = 0;
+	return log_rotate_over(0, NULL);
+}
+
+/*
+ * Rotate every open file of at least a divisor-th of its max_size (0: all),
+ * appending the others to skipped ({"path","size","threshold"}; may be
+ * NULL). Returns 0, or -1 if one could not be rotated.
+ */
+int
+log_rotate_over(unsigned int divisor, struct json_object *skipped)
+{
+	struct json_object	*o;
+	struct log_file		*lf;
+	uint64_t		 min;
+	int			 rc = 0;
 
 	TAILQ_FOREACH(lf, &log_files, entry) {
 		if (lf->error != 0 || lf->held_len > 0) {
@@ -1040,8 +1053,23 @@ log_rotate_all(void)
 				continue;
 			}
 		}
-		if (lf->size == 0 && log_file_is_current(lf))
+		min = divisor > 0 ? lf->settings.max_size / divisor : 0;
+		if (lf->size == 0 && min == 0 && log_file_is_current(lf))
 			continue;
+		if ((lf->size < min || lf->size == 0) &&
+		    log_file_is_current(lf)) {
+			if (skipped != NULL &&
+			    (o = json_object_new_object()) != NULL) {
+				json_object_object_add(o, "path",
+				    json_object_new_string(lf->path));
+				json_object_object_add(o, "size",
+				    json_object_new_int64((int64_t)lf->size));
+				json_object_object_add(o, "threshold",
+				    json_object_new_int64((int64_t)min));
+				json_object_array_add(skipped, o);
+			}
+			continue;
+		}
 		if (log_file_rotate(lf) == -1)
 			rc = -1;
 	}

@@ -102,8 +102,15 @@ void		 log_flush(void);
 /* Returns how many rotated files still wait for compression, in total. */
 int		 log_pending_compressions(void);
 
-/* Rotate every open file now (outpostctl rotate-logs). Returns 0 or -1. */
+/* Rotate every open file now. Returns 0 or -1. */
 int		 log_rotate_all(void);
+/*
+ * Rotate every open file of at least a divisor-th of its max_size (a small
+ * file is left as it is, so that the archives keep real history: outpostctl
+ * rotate-logs), appending the ones left to skipped (a JSON array of
+ * {"path","size","threshold"}, or NULL). Returns 0 or -1.
+ */
+int		 log_rotate_over(unsigned int divisor, struct json_object *skipped);
 
 /*
  * Retry files that failed to write (directory gone, disk full) or whose

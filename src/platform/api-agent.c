@@ -33,7 +33,36 @@ static const char *const api_agent_fim_actions[] = {
 };
 
 /*
- * Check an array of error reports (code, message, time) under field.
+ * Check the optional "window" of an error report: {"from", "to"}, times
+ * with from <= to. Returns 0, or -1 with a 400 answer.
+ */
+static int
+api_agent_check_window(struct api_response *res, struct json_object *e,
+    const char *prefix)
+{
+	struct json_object	*w = NULL;
+	char			 field[96];
+	int64_t			 from, to;
+
+	if (api_get_object(res, e, prefix, "window", 0, &w) == -1)
+		return -1;
+	if (w == NULL)
+		return 0;
+	snprintf(field, sizeof(field), "%s.window", prefix);
+	if (api_get_int(res, w, field, "from", 1, 0, INT64_MAX, &from) == -1 ||
+	    api_get_int(res, w, field, "to", 1, 0, INT64_MAX, &to) == -1)
+		return -1;
+	if (to < from) {
+		snprintf(field, sizeof(field), "%s.window.to", prefix);
+		api_error(res, 400, "invalid_field", field, "before from");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Check an array of error reports (code, message, time; a loss over a
+ * window also window and count) under field.
  * Returns 0, or -1 with a 400 answer.
  */
 static int
@@ -58,7 +87,10 @@ api_agent_check_errors(struct api_response *res, struct json_object *arr,
 		    api_get_string(res, e, prefix, "message", 1, 1024,
 		    &s) == -1 ||
 		    api_get_int(res, e, prefix, "time", 0, 0, INT64_MAX,
-		    &t) == -1)
+		    &t) == -1 ||
+		    api_get_int(res, e, prefix, "count", 0, 0, INT64_MAX,
+		    &t) == -1 ||
+		    api_agent_check_window(res, e, prefix) == -1)
 			return -1;
 	}
 	return 0;
@@ -69,17 +101,24 @@ static int
 api_agent_store_errors(struct api *api, struct api_request *req,
     struct json_object *arr)
 {
-	struct json_object	*e;
-	int64_t			 t;
-	size_t			 i;
+	struct json_object		*e, *w;
+	struct store_error_window	 win;
+	int64_t				 t;
+	size_t				 i;
 
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
 		t = req->now;
 		json_get_int64(e, "time", &t);
+		win.from = win.to = win.count = -1;
+		if (json_object_object_get_ex(e, "window", &w) && w != NULL) {
+			json_get_int64(w, "from", &win.from);
+			json_get_int64(w, "to", &win.to);
+		}
+		json_get_int64(e, "count", &win.count);
 		if (store_error_add(api->store, req->agent_id,
 		    json_get_string(e, "code"), json_get_string(e, "message"),
-		    t, req->now) == -1)
+		    t, req->now, &win) == -1)
 			return -1;
 	}
 	return 0;

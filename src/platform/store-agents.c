@@ -27,9 +27,13 @@
 	" a.profile_id, p.version, a.tags, a.manifest_versions, a.fim," \
 	" a.correlation_id, a.listeners," \
 	" coalesce(p.heartbeat_interval, 60)," \
-	" (SELECT json_group_array(json_object('code', e.code," \
-	"   'message', e.message, 'time', e.time)) FROM (SELECT code," \
-	"   message, time FROM agent_errors WHERE agent_id = a.id" \
+	" (SELECT json_group_array(CASE WHEN e.window_from IS NULL" \
+	"   THEN json_object('code', e.code, 'message', e.message," \
+	"   'time', e.time) ELSE json_object('code', e.code, 'message'," \
+	"   e.message, 'time', e.time, 'window', json_object('from'," \
+	"   e.window_from, 'to', e.window_to), 'count', e.count) END)" \
+	"   FROM (SELECT code, message, time, window_from, window_to," \
+	"   count FROM agent_errors WHERE agent_id = a.id" \
 	"   ORDER BY id DESC LIMIT 5) e), a.reactivate," \
 	" i.updated_at, i.version, v.inventory_version, v.vulnsigs_version," \
 	" v.count, i.changed_at, a.current_errors " \
@@ -82,9 +86,11 @@ const char *const store_agents_sql[ST_COUNT] = {
 	    " AND json_type(ad.value, '$.address') = 'text'",
 	[ST_ERROR_INSERT] =
 	    "INSERT INTO agent_errors (agent_id, code, message, time,"
-	    " received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    " received_at, window_from, window_to, count)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_ERROR_LIST] =
-	    "SELECT code, message, time, received_at FROM agent_errors"
+	    "SELECT code, message, time, received_at, window_from, window_to,"
+	    " count FROM agent_errors"
 	    " WHERE agent_id = ?1 ORDER BY id DESC LIMIT ?2",
 	/* Deleting an agent (the detections go with ST_VULN_DELETE). */
 	[ST_TOMBSTONE_INSERT] =
@@ -587,10 +593,21 @@ store_agent_addresses(struct store *s, const char *id)
 	return arr;
 }
 
+/* Bind v at i, or NULL when v is negative (absent). */
+static void
+store_bind_optional(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
 /* Store one error an agent reported. Returns 0, or -1. */
 int
 store_error_add(struct store *s, const char *id, const char *code,
-    const char *message, int64_t t, int64_t now)
+    const char *message, int64_t t, int64_t now,
+    const struct store_error_window *w)
 {
 	sqlite3_stmt	*st = store_stmt(s, ST_ERROR_INSERT);
 
@@ -599,6 +616,9 @@ store_error_add(struct store *s, const char *id, const char *code,
 	store_bind_text(st, 3, message);
 	sqlite3_bind_int64(st, 4, t);
 	sqlite3_bind_int64(st, 5, now);
+	store_bind_optional(st, 6, w != NULL ? w->from : -1);
+	store_bind_optional(st, 7, w != NULL ? w->to : -1);
+	store_bind_optional(st, 8, w != NULL ? w->count : -1);
 	return store_exec(s, st, "insert error");
 }
 
@@ -609,7 +629,7 @@ struct json_object *
 store_error_list(struct store *s, const char *id, int64_t limit)
 {
 	sqlite3_stmt		*st = store_stmt(s, ST_ERROR_LIST);
-	struct json_object	*arr = json_object_new_array(), *obj;
+	struct json_object	*arr = json_object_new_array(), *obj, *w;
 	int			 rc;
 
 	store_bind_text(st, 1, id);
@@ -621,6 +641,15 @@ store_error_list(struct store *s, const char *id, int64_t limit)
 		json_add_int64(obj, "time", sqlite3_column_int64(st, 2));
 		json_add_int64(obj, "received_at",
 		    sqlite3_column_int64(st, 3));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+			w = json_object_new_object();
+			json_add_int64(w, "from", sqlite3_column_int64(st, 4));
+			json_add_int64(w, "to", sqlite3_column_int64(st, 5));
+			json_object_object_add(obj, "window", w);
+		}
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			json_add_int64(obj, "count",
+			    sqlite3_column_int64(st, 6));
 		json_object_array_add(arr, obj);
 	}
 	sqlite3_reset(st);

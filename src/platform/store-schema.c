@@ -260,7 +260,15 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE agents ADD COLUMN current_errors TEXT;"
 	"CREATE INDEX agents_hostname ON agents(hostname COLLATE NOCASE, id);"
 	"CREATE INDEX agents_activated ON agents(activated_at, id);"
-	"CREATE INDEX agents_profile ON agents(profile_id);"
+	"CREATE INDEX agents_profile ON agents(profile_id);",
+
+	/*
+	 * 10 -> 11: an error that reports a loss over a time window (the
+	 * agent's unclean stop, E706) keeps its window and count.
+	 */
+	"ALTER TABLE agent_errors ADD COLUMN window_from INTEGER;"
+	"ALTER TABLE agent_errors ADD COLUMN window_to INTEGER;"
+	"ALTER TABLE agent_errors ADD COLUMN count INTEGER;"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

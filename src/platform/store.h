@@ -276,8 +276,15 @@ int	 store_agent_status(struct store *, const char *, const char *);
 const char *store_agent_by_correlation(struct store *, const char *,
 	    char [PLATFORM_UUID_LEN + 1]);
 struct json_object *store_agent_addresses(struct store *, const char *);
+/* What an error over a time window adds (-1: absent). */
+struct store_error_window {
+	int64_t	 from;
+	int64_t	 to;
+	int64_t	 count;
+};
 int	 store_error_add(struct store *, const char *, const char *code,
-	    const char *message, int64_t time, int64_t now);
+	    const char *message, int64_t time, int64_t now,
+	    const struct store_error_window *);
 struct json_object *store_error_list(struct store *, const char *, int64_t);
 
 /* store-manifests.c: signed manifests and who downloaded them. */

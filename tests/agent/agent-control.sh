@@ -21,18 +21,20 @@ jq -e '.log_files | map(.path) | index("'"$T/a/log/agent.log"'") != null' \
 assert_grep "$T/st.txt" "^outpostd [0-9.]+ running \(pid $AGENT_PID\)"
 assert_grep "$T/st.txt" "agent.log"
 
+# ctl_refused REQUEST FILTER: REQUEST is refused with an answer matching
+# the jq FILTER.
+ctl_refused() {
+	ctl_raw "$SOCK" "$1" > "$T/r"
+	jq -e ".ok == false and ($2)" "$T/r" >/dev/null ||
+	    fail "$1: $(cat "$T/r")"
+}
+
 # Protocol errors get clear answers; the daemon survives them.
-ctl_raw "$SOCK" '{"version":99,"command":"status"}' > "$T/r1"
-jq -e '.ok == false and (.error | test("version"))' "$T/r1" >/dev/null ||
-    fail "version mismatch: $(cat "$T/r1")"
-ctl_raw "$SOCK" '{"version":1,"command":"launch-missiles"}' > "$T/r2"
-jq -e '.ok == false and (.error | test("unknown command"))' "$T/r2" >/dev/null ||
-    fail "unknown command: $(cat "$T/r2")"
-ctl_raw "$SOCK" 'not json at all' > "$T/r3"
-jq -e '.ok == false and (.error | test("bad request"))' "$T/r3" >/dev/null ||
-    fail "garbage: $(cat "$T/r3")"
-ctl_raw "$SOCK" '{"version":1}' > "$T/r4"
-jq -e '.ok == false' "$T/r4" >/dev/null || fail "no command"
+ctl_refused '{"version":99,"command":"status"}' '.error | test("version")'
+ctl_refused '{"version":1,"command":"launch-missiles"}' \
+    '.error | test("unknown command")'
+ctl_refused 'not json at all' '.error | test("bad request")'
+ctl_refused '{"version":1}' true
 python3 - "$SOCK" <<'PY' || fail "oversized request not refused"
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
@@ -44,6 +46,19 @@ except OSError:
 data = s.recv(65536)
 assert b"too long" in data or data == b"", data
 PY
+# Arguments: unknown ones and wrong types are refused, and nothing runs.
+ctl_refused '{"version":1,"command":"uninstall","args":{"deregister":"yes"}}' \
+    '.error == "uninstall: argument \"deregister\" must be a boolean"'
+ctl_refused '{"version":1,"command":"uninstall","args":{"deregister":true,"force":1}}' \
+    '.error == "uninstall takes no argument \"force\""'
+ctl_refused '{"version":1,"command":"status","args":{"json":true}}' \
+    '.error | test("status takes no argument")'
+ctl_refused '{"version":1,"command":"uninstall","args":["deregister"]}' \
+    '.error | test("must be an object")'
+kill -0 "$AGENT_PID" || fail "the daemon ran an uninstall it refused"
+[ -d "$T/a/state/spool" ] || fail "state removed by a refused uninstall"
+ctl_raw "$SOCK" '{"version":1,"command":"status","args":{}}' > "$T/r9"
+jq -e '.ok == true' "$T/r9" >/dev/null || fail "empty args refused: $(cat "$T/r9")"
 "$OUTPOSTCTL" -c "$CONF" bogus 2>"$T/e" && fail "outpostctl bogus"
 assert_grep "$T/e" "unknown command"
 

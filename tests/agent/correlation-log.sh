@@ -70,13 +70,33 @@ done
 grep -q "connection from 127\.0\.0\." "$LOGDIR/agent.log" &&
     fail "connection lines went to agent.log"
 
-# outpostctl rotate-logs rotates agentid.log with the others.
+# outpostctl rotate-logs rotates agentid.log with the others, once it
+# holds a tenth of log_max_size (a nearly empty one is left as it is).
+python3 - "$CP" <<'PY' || fail "clients failed"
+import socket, sys
+for i in range(10, 110):
+    s = socket.socket()
+    s.bind(("127.0.0.%d" % i, 0))
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    while s.recv(256):
+        pass
+    s.close()
+PY
+wait_for 10 status_check '.log_files | map(select(.name == "agentid"))[0] | .size >= 6554' ||
+    fail "agentid.log did not grow: $(status_value -c '.log_files')"
 before=$(ls "$LOGDIR"/agentid-*.log.gz)
 sleep 0.01
 "$OUTPOSTCTL" -c "$CONF" rotate-logs > "$T/rot.txt" || fail "rotate-logs failed"
 assert_grep "$T/rot.txt" "agentid\.log"
+grep -q "agentid.log not rotated" "$T/rot.txt" && fail "agentid.log not rotated: $(cat "$T/rot.txt")"
 wait_for 10 sh -c "[ \"\$(ls '$LOGDIR'/agentid-*.log.gz)\" != \"$before\" ]" ||
     fail "rotate-logs made no new agentid archive"
+# Right after, both files are small: rotate-logs leaves them, and says so.
+"$OUTPOSTCTL" -c "$CONF" rotate-logs > "$T/rot2.txt" || fail "rotate-logs failed"
+assert_grep "$T/rot2.txt" "agentid\.log not rotated: .*, under 6\.4 KiB \(a tenth of log_max_size\)"
+after=$(ls "$LOGDIR"/agentid-*.log.gz)
+sleep 1
+[ "$(ls "$LOGDIR"/agentid-*.log.gz)" = "$after" ] || fail "a small agentid.log was archived"
 stop_agent
 assert_grep "$LOGDIR/agentid.log" "info: listener 0\.0\.0\.0:$CP closed: the agent is stopping"
 assert_grep "$LOGDIR/agentid.log" "info: agentid service stopped \([0-9]+ connections served\)"

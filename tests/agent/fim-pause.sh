@@ -23,7 +23,7 @@ fim_wait_events 20 '[.events[] | select(.path | endswith("/before.txt"))] | leng
 expect 200 admin PATCH "/api/v1/profiles/$PROF" -d '{"data_collection_paused":true}'
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 fim_wait 20 '.fim.state == "disabled" and .fim.reason == "data collection is paused"'
-wait_for 10 sh -c "[ \$(auditctl -l | grep -c 'key=$FIM_KEY\$\|-k $FIM_KEY\$') = 0 ]" ||
+wait_for 10 sh -c "[ \$(auditctl -l | grep -Ec '(key=|-k )$FIM_KEY\$') = 0 ]" ||
     fail "our rule stayed while paused: $(auditctl -l)"
 [ "$(fim_rules_with othertool)" = 1 ] || fail "othertool's rule is gone"
 [ "$(fim_state pid)" = 0 ] || fail "the audit pid is still held while paused"
@@ -42,19 +42,19 @@ assert_json '[.events[] | select(.path | endswith("/paused.txt"))] | length' 0
 expect 200 admin PATCH "/api/v1/profiles/$PROF" -d '{"data_collection_paused":false}'
 assert_ok "$OUTPOSTCTL" -c "$CONF" heartbeat
 fim_wait 20 '.fim.state == "owner" and .fim.rules_installed == 1'
-[ "$(fim_rules_with $FIM_KEY)" = 1 ] || fail "rule not reinstalled: $(auditctl -l)"
+[ "$(fim_rules_with "$FIM_KEY")" = 1 ] || fail "rule not reinstalled: $(auditctl -l)"
 sh -c "printf after > '$W/after.txt'"
 fim_wait_events 20 '[.events[] | select(.path | endswith("/after.txt"))] | length == 1'
 assert_json '[.events[] | select(.path | endswith("/paused.txt"))] | length' 0
 
 # Someone deletes every rule: ours come back, theirs is theirs.
 auditctl -D >/dev/null
-wait_for 10 sh -c "[ \$(auditctl -l | grep -c 'key=$FIM_KEY\$\|-k $FIM_KEY\$') = 1 ]" ||
+wait_for 10 sh -c "[ \$(auditctl -l | grep -Ec '(key=|-k )$FIM_KEY\$') = 1 ]" ||
     fail "our rule was not reinstalled after auditctl -D"
 assert_grep "$T/a/log/agent.log" "another program \\(pid [0-9]+, auditctl\\) removed an audit rule of ours; reinstalling"
 FIM_OTHER_KEYS=""
 sh -c "printf again > '$W/again.txt'"
 fim_wait_events 20 '[.events[] | select(.path | endswith("/again.txt"))] | length == 1'
 stop_agent
-[ "$(fim_rules_with $FIM_KEY)" = 0 ] || fail "our rules survived the stop"
+[ "$(fim_rules_with "$FIM_KEY")" = 0 ] || fail "our rules survived the stop"
 exit 0

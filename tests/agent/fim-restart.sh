@@ -27,7 +27,9 @@ WRITER=$!
 sleep 1
 stop_agent
 [ "$AGENT_RC" = 0 ] || fail "outpostd exited with $AGENT_RC"
-[ -f "$T/a/state/fim-baseline" ] || fail "no listing at stop"
+[ -f "$T/a/state/fim-baseline" ] || fail "no baseline at stop"
+assert_grep "$T/a/state/fim-baseline" "^state clean\$"
+[ -f "$T/a/state/fim-journal" ] && fail "the journal survived a clean stop"
 assert_grep "$T/a/log/agent.log" "fim: [0-9]+ watched files listed for the next start"
 # While it is stopped: every kind of change.
 sh -c "printf changed >> '$W/mod.txt'"
@@ -36,7 +38,9 @@ mv "$W/ren.txt" "$W/ren2.txt"
 rm "$W/del.txt"
 printf x > "$W/skip/ignored"
 start_agent "$T/a"
-[ -f "$T/a/state/fim-baseline" ] && fail "the listing was not consumed at start"
+# While collecting: the baseline is marked running, the journal grows.
+assert_grep "$T/a/state/fim-baseline" "^state running\$"
+[ -f "$T/a/state/fim-journal" ] || fail "no journal while collecting"
 wait "$WRITER"
 fim_wait 20 '.fim.catch_up.state == "done"'
 fim_wait_events 40 "([.events[] | select(.action == \"create\" and (.path | test(\"/r[0-9]+\$\")))] | length >= $N) and ([.events[] | select(.source == \"scan\")] | length >= 4)"
@@ -52,17 +56,17 @@ ev() { jq -r "[.events[] | select(.source == \"scan\" and .action == \"$1\" and 
 [ "$(ev delete "$W/del.txt" '.downtime.to >= .downtime.from')" = true ] || fail "downtime"
 jq -e '[.events[] | select(.path | contains("/skip/"))] | length == 0' "$OUT" >/dev/null ||
     fail "an excluded path was reported"
-assert_grep "$T/a/log/agent.log" "fim: [0-9]+ changes? made while the agent was stopped"
+assert_grep "$T/a/log/agent.log" "fim: [0-9]+ changes? made while the agent was not watching"
 
 # The platform is down: the rules still come back from the cached
 # manifest before the event loop runs.
 stop_agent
 stop_platform KILL
 start_agent "$T/a"
-[ "$(fim_rules_with $FIM_KEY)" = 1 ] || fail "rules not installed from the cache: $(auditctl -l)"
+[ "$(fim_rules_with "$FIM_KEY")" = 1 ] || fail "rules not installed from the cache: $(auditctl -l)"
 fim_wait 10 '.fim.state == "owner" and .fim.rules_installed == 1'
 sh -c "printf offline > '$W/offline.txt'"
 fim_wait 10 '.fim.events_matched >= 1'
 stop_agent
-[ "$(fim_rules_with $FIM_KEY)" = 0 ] || fail "our rules survived the stop"
+[ "$(fim_rules_with "$FIM_KEY")" = 0 ] || fail "our rules survived the stop"
 exit 0

@@ -21,7 +21,7 @@ run_httpget "$T/one.out" -c "$T/good-ca.pem" -P "$T/one.conf" \
 expect_result "$T/one.out" "status=200 error=E000 proxy=http://127.0.0.1:$CP attempts=1"
 assert_grep "$T/one.body" '^hello from https-echo$'
 assert_grep "$T/cp.log" "^CONNECT localhost:$ECHO_PORT HTTP/1.1"
-assert_grep "$T/one.out.log" "info: http: E000 GET $URL/ via http://127.0.0.1:$CP: HTTP 200 \\(the proxy carried it\\)"
+assert_grep "$T/one.out.log" "debug: http: GET $URL/ via http://127.0.0.1:$CP: HTTP 200 \\(the proxy carried it\\)"
 
 note "a stall inside a reused tunnel is a request timeout, not a proxy failure"
 : > "$T/cp.log"
@@ -73,7 +73,7 @@ run_httpget "$T/open.out" -c "$T/good-ca.pem" -P "$T/open.conf" "$URL/" ||
 expect_result "$T/open.out" 'status=200 error=E000 proxy=direct attempts=3'
 assert_grep "$T/open.out" '^attempt 0 3 direct E000$'
 assert_grep "$T/open.out.log" 'trying direct \(proxy_fail_open\)'
-assert_grep "$T/open.out.log" "info: http: E000 GET $URL/ via direct: HTTP 200 \\(direct, every proxy failed\\)"
+assert_grep "$T/open.out.log" "debug: http: GET $URL/ via direct: HTTP 200 \\(direct, every proxy failed\\)"
 
 note "credentials: Proxy-Authorization to the proxy, Authorization not"
 start_connect_proxy cp-ok ok

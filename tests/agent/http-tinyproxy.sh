@@ -21,7 +21,7 @@ run_httpget "$T/one.out" -c "$T/good-ca.pem" -P "$T/one.conf" \
 expect_result "$T/one.out" "status=200 error=E000 proxy=http://127.0.0.1:$TP attempts=1"
 assert_grep "$T/one.body" '^hello from https-echo$'
 assert_grep "$T/tp/tinyproxy.log" "CONNECT localhost:$ECHO_PORT"
-assert_grep "$T/one.out.log" "info: http: E000 GET $URL/ via http://127.0.0.1:$TP: HTTP 200 \\(the proxy carried it\\)"
+assert_grep "$T/one.out.log" "debug: http: GET $URL/ via http://127.0.0.1:$TP: HTTP 200 \\(the proxy carried it\\)"
 
 note "tinyproxy with basic auth, right password (masked in the log)"
 proxy_conf auth "https_proxy = http://agent:s3cret@127.0.0.1:$TPAUTH"

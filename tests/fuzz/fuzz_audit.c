@@ -6,7 +6,8 @@
  * tick every few lines; every assembled event is decoded and turned into
  * file changes. An input starting with '{' is parsed as the "fim" object
  * of a manifest and matched against a few paths; one starting with
- * "outpost-fim-baseline" as a listing saved at stop (fim-scan.c).
+ * "outpost-fim-baseline" as a saved baseline (fim-scan.c), optionally
+ * followed by "--" and the journal replayed over it (fim-replay.c).
  */
 #include "config.h"
 
@@ -20,6 +21,7 @@
 
 #include "fim-assemble.h"
 #include "fim-change.h"
+#include "fim-replay.h"
 #include "fim-record.h"
 #include "fim-rules.h"
 #include "fim-scan.h"
@@ -96,23 +98,48 @@ fuzz_diff(enum fim_action a, const char *path, const char *old,
 		abort();
 }
 
-/* Parse the input as a saved listing; compare it with itself. */
+/*
+ * Parse the input as a saved baseline and, after a line "--", the journal
+ * that follows it (fim-journal.c); compare the result with itself.
+ */
 static void
-fuzz_baseline(const char *text, size_t len)
+fuzz_baseline(char *text, size_t len)
 {
-	struct fim_snapshot	*s;
-	char			 sig[65], err[256];
-	int64_t			 sec;
-	long			 nsec;
+	struct fim_snapshot	*s, *dirty, *attributed;
+	struct fim_snap_header	 h;
+	struct fim_snap_extra	 x;
+	struct fim_replay	*r;
+	struct fim_pending	*lost;
+	char			 err[256], *journal;
+	size_t			 n, jlen = 0;
 
+	if ((journal = strstr(text, "\n--\n")) != NULL) {
+		len = (size_t)(journal - text) + 1;
+		journal += 4;
+		jlen = strlen(journal);
+	}
 	err[0] = '\0';
-	if ((s = fim_snap_parse(text, len, sig, &sec, &nsec, err,
-	    sizeof(err))) == NULL) {
+	if ((r = fim_replay_new()) == NULL)
+		return;
+	fim_replay_extra_for(&x, r);
+	if ((s = fim_snap_parse(text, len, &h, &x, err, sizeof(err))) == NULL) {
 		if (err[0] == '\0')
 			abort();
+		fim_replay_free(r);
 		return;
 	}
+	fim_replay_base(r, s, h.generation);
+	if (journal != NULL && fim_replay_text(r, journal, jlen, err,
+	    sizeof(err)) < 0 && err[0] == '\0')
+		abort();
+	n = fim_replay_lost(r, NULL, NULL, &lost);
+	fim_replay_dirty(r, lost, n, &dirty, &attributed);
+	fim_pending_free(lost, n);
+	fim_snap_free(dirty);
+	fim_snap_free(attributed);
+	fim_replay_free(r);
 	fim_snap_diff(s, s, INT64_MAX, 0, fuzz_diff, NULL);
+	fim_snap_prune(s);
 	fim_snap_free(s);
 }
 

@@ -86,4 +86,27 @@ assert_json .fim.holder_pid 812
 assert_json '.manifest_versions.vulnsigs' 1
 assert_json '.correlation_listeners[0]' 192.0.2.10:10001
 assert_json .agent_status running
+
+# A loss over a time window (the agent's unclean stop): window and count
+# are kept and shown; a window that ends before it starts is refused.
+expect 200 agent POST /agent/v1/errors \
+    -d '{"errors":[{"code":"E706","message":"unclean stop","time":2000,"window":{"from":1900,"to":1990},"count":7}]}'
+expect 400 agent POST /agent/v1/errors \
+    -d '{"errors":[{"code":"E706","message":"x","window":{"from":5,"to":4}}]}'
+assert_json .field 'errors[0].window.to'
+expect 400 agent POST /agent/v1/errors \
+    -d '{"errors":[{"code":"E706","message":"x","window":{"from":5}}]}'
+assert_json .field 'errors[0].window.to'
+expect 400 agent POST /agent/v1/errors \
+    -d '{"errors":[{"code":"E706","message":"x","count":-1}]}'
+assert_json .field 'errors[0].count'
+expect 200 admin GET "/api/v1/agents/$AGENT_ID/errors"
+assert_json '.errors[0].window.from' 1900
+assert_json '.errors[0].window.to' 1990
+assert_json '.errors[0].count' 7
+assert_json '.errors[1].window' null
+expect 200 admin GET "/api/v1/agents/$AGENT_ID"
+assert_json '.last_errors[0].window.to' 1990
+assert_json '.last_errors[0].count' 7
+assert_json '.last_errors[1] | has("window")' false
 exit 0

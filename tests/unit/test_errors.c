@@ -64,11 +64,43 @@ test_stable_ids(void **state)
 	assert_string_equal(error_id(ERR_UNINSTALLED), "E404");
 	assert_string_equal(error_id(ERR_STATE_UNREADABLE), "E501");
 	assert_string_equal(error_id(ERR_WRITE_FAILURE), "E502");
+	assert_string_equal(error_id(ERR_DIR_MISSING), "E504");
+	assert_string_equal(error_id(ERR_AUDIT_DISABLED), "E705");
+	assert_string_equal(error_id(ERR_FIM_UNCLEAN), "E706");
 	assert_true(error_is_proxy_failure(ERR_PROXY_FAILURE));
 	assert_true(error_is_proxy_failure(ERR_PROXY_AUTH));
 	assert_true(error_is_proxy_failure(ERR_PROXY_REJECTED));
 	assert_false(error_is_proxy_failure(ERR_TLS_VERIFY));
 	assert_false(error_is_proxy_failure(ERR_CONNECT_REFUSED));
+}
+
+/* The cause of a failure: the same but for what varies between tries. */
+static void
+test_cause(void **state)
+{
+	char	 a[256], b[256];
+
+	error_cause_text("https://p:8443/x via direct: Connection timed out "
+	    "after 10001 milliseconds", a, sizeof(a));
+	error_cause_text("https://p:8443/x via direct: Connection timed out "
+	    "after 10002 milliseconds", b, sizeof(b));
+	assert_string_equal(a, b);
+	assert_string_equal(a, "https://p:8443/x via direct: Connection "
+	    "timed out after # milliseconds");
+	error_cause_text("Failed to connect to p port 8443 after 3 ms: "
+	    "refused; with 12 out of 40 bytes received", a, sizeof(a));
+	assert_string_equal(a, "Failed to connect to p port 8443 after # ms: "
+	    "refused; with # out of # bytes received");
+	/* A port or an HTTP status is part of the cause. */
+	error_cause_text("via direct: HTTP 503", a, sizeof(a));
+	error_cause_text("via direct: HTTP 500", b, sizeof(b));
+	assert_string_not_equal(a, b);
+	assert_string_equal(error_write_cause(ENOENT),
+	    "the directory is missing");
+	assert_string_equal(error_write_cause(ENOSPC),
+	    "the file system is full");
+	assert_string_equal(error_write_cause(EROFS),
+	    "the file system is read-only");
 }
 
 /* Classify one transfer; returns the code, detail in buf. */
@@ -224,6 +256,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_stable_ids),
+		cmocka_unit_test(test_cause),
 		cmocka_unit_test(test_direct),
 		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_short_detail),

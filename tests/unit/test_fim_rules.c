@@ -111,14 +111,21 @@ test_rules(void **state)
 static void
 test_our_key(void **state)
 {
-	assert_true(fim_rules_is_our_key("outpost-fim"));
-	assert_true(fim_rules_is_our_key("other\001outpost-fim"));
-	assert_true(fim_rules_is_our_key("outpost-fim\001other"));
-	assert_false(fim_rules_is_our_key("outpost-fimx"));
-	assert_false(fim_rules_is_our_key("x-outpost-fim"));
-	assert_false(fim_rules_is_our_key("other\001outpost-fi"));
-	assert_false(fim_rules_is_our_key(""));
-	assert_false(fim_rules_is_our_key(NULL));
+	assert_true(fim_rules_is_key("outpost-fim-1a", "outpost-fim-1a"));
+	assert_true(fim_rules_is_key("other\001outpost-fim-1a",
+	    "outpost-fim-1a"));
+	assert_true(fim_rules_is_key("outpost-fim-1a\001other",
+	    "outpost-fim-1a"));
+	assert_false(fim_rules_is_key("outpost-fim-1ax", "outpost-fim-1a"));
+	assert_false(fim_rules_is_key("x-outpost-fim-1a", "outpost-fim-1a"));
+	/* Another installation's key is not ours, nor the older key. */
+	assert_false(fim_rules_is_key("outpost-fim-2b", "outpost-fim-1a"));
+	assert_false(fim_rules_is_key("outpost-fim", "outpost-fim-1a"));
+	assert_false(fim_rules_is_key("other\001outpost-fi",
+	    "outpost-fim-1a"));
+	assert_false(fim_rules_is_key("", "outpost-fim-1a"));
+	assert_false(fim_rules_is_key(NULL, "outpost-fim-1a"));
+	assert_false(fim_rules_is_key("outpost-fim-1a", ""));
 }
 
 int

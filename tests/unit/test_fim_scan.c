@@ -95,15 +95,27 @@ diff_cb(enum fim_action a, const char *path, const char *old,
 	    old != NULL ? old : "");
 }
 
+static int	npending;
+
+/* Count the pending events of a snapshot. */
+static int
+count_pending(uint64_t id, const char *json, size_t len, void *arg)
+{
+	assert_int_equal(id, 9);
+	assert_int_equal(json[0], '{');
+	npending++;
+	return 0;
+}
+
 static void
 test_snapshot(void **state)
 {
 	struct fim_snapshot	*a, *b, *c;
+	struct fim_snap_header	 h, got;
+	struct fim_snap_extra	 extra = { count_pending, NULL, NULL };
 	struct stat		 sb;
 	char			 tmpl[] = "/tmp/test_fim.XXXXXX", file[64];
-	char			 sig[65], *text;
-	int64_t			 sec;
-	long			 nsec;
+	char			*text, *p;
 	size_t			 len;
 	FILE			*fp;
 
@@ -116,35 +128,57 @@ test_snapshot(void **state)
 	/* Saved and read back. */
 	assert_non_null(mkdtemp(tmpl));
 	snprintf(file, sizeof(file), "%s/baseline", tmpl);
-	memset(sig, 'a', 64);
-	sig[64] = '\0';
-	assert_int_equal(fim_snap_save(a, file, sig, 1234, 5), 0);
+	memset(&h, 0, sizeof(h));
+	memset(h.signature, 'a', 64);
+	h.stopped_sec = 1234;
+	h.stopped_nsec = 5;
+	h.generation = 7;
+	h.next_id = 42;
+	h.is_complete = 1;
+	assert_int_equal(fim_snap_save(a, file, &h, "9 {\"path\":\"/w/x\","
+	    "\"action\":\"create\"}\n", 36, 1, NULL), 0);
 	assert_non_null(fp = fopen(file, "r"));
 	text = calloc(1, 4096);
 	len = fread(text, 1, 4095, fp);
 	fclose(fp);
 	unlink(file);
 	rmdir(tmpl);
-	b = fim_snap_parse(text, len, sig, &sec, &nsec, diffs,
-	    sizeof(diffs));
+	npending = 0;
+	b = fim_snap_parse(text, len, &got, &extra, diffs, sizeof(diffs));
 	assert_non_null(b);
-	assert_true(sec == 1234 && nsec == 5);
+	assert_true(got.stopped_sec == 1234 && got.stopped_nsec == 5);
+	assert_true(got.generation == 7 && got.next_id == 42);
+	assert_true(got.is_complete && !got.is_clean);
+	assert_memory_equal(got.signature, h.signature, 65);
+	assert_int_equal(npending, 1);
 	assert_int_equal(fim_snap_count(b), 6);
 	assert_non_null(fim_snap_find(b, "/w/new\nline\n"));
 	assert_true(fim_snap_find(b, "/w/mod")->ino == 2);
 	/* A damaged file is refused with the line named. */
-	text[len - 3] = 'x';
-	text[len - 2] = '\\';
-	assert_null(fim_snap_parse(text, len, sig, &sec, &nsec, diffs,
+	assert_non_null(strstr(text, "\npending 1\n9 {"));
+	assert_non_null(strstr(text, "}\ndirty 0\n"));
+	p = strstr(text, "\npending");
+	p[-2] = 'x';
+	p[-1] = '\\';
+	assert_null(fim_snap_parse(text, len, &got, NULL, diffs,
 	    sizeof(diffs)));
-	assert_string_equal(diffs, "line 10: expected DEV INO MODE UID GID "
+	assert_string_equal(diffs, "line 14: expected DEV INO MODE UID GID "
 	    "SIZE MTIME CTIME /PATH");
-	assert_null(fim_snap_parse(text, len - 1, sig, &sec, &nsec, diffs,
+	assert_null(fim_snap_parse(text, len - 1, &got, NULL, diffs,
 	    sizeof(diffs)));
 	assert_null(fim_snap_parse("outpost-fim-baseline 1\nsignature x\n",
-	    35, sig, &sec, &nsec, diffs, sizeof(diffs)));
+	    35, &got, NULL, diffs, sizeof(diffs)));
 	assert_string_equal(diffs, "line 2: expected \"signature\" and 64 "
 	    "hex digits");
+	/* An older agent's file: clean and complete. */
+	assert_non_null(c = fim_snap_parse("outpost-fim-baseline 1\nsignature "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	    "stopped 5.000000001\ncount 1\n1 2 100644 0 0 3 4.000000000 "
+	    "4.000000000 /w/a\n", 172, &got, NULL, diffs,
+	    sizeof(diffs)));
+	assert_true(got.is_clean && got.is_complete && got.next_id == 1);
+	assert_int_equal(fim_snap_count(c), 1);
+	fim_snap_free(c);
 	free(text);
 
 	/* Now: modified, chmod, renamed, deleted, created, and one changed

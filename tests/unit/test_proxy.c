@@ -147,6 +147,18 @@ test_parse_url_bad(void **state)
 	assert_int_equal(proxy_parse_url("http://proxy:99999", &p, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "bad port \"99999\""));
+	/* Percent-escapes are checked: two hex digits after each '%'. */
+	assert_int_equal(proxy_parse_url("http://u:pa%zzss@proxy:3128", &p,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad percent-escape"));
+	assert_int_equal(proxy_parse_url("http://u%4:pw@proxy:3128", &p,
+	    err, sizeof(err)), -1);
+	assert_int_equal(proxy_parse_url("http://u:pw%@proxy:3128", &p,
+	    err, sizeof(err)), -1);
+	assert_int_equal(proxy_parse_url("http://u:100%25@proxy:3128", &p,
+	    err, sizeof(err)), 0);
+	assert_string_equal(p.password, "100%");
+	proxy_clear(&p);
 }
 
 /* proxy_mask_url hides any password, keeps everything else. */
@@ -448,26 +460,24 @@ test_env(void **state)
 	assert_int_equal(pc.bypass.count, 0);
 	proxy_config_free(&pc);
 
-	/*
-	 * A file naming no proxy (the installed example: comments only, or
-	 * other keys alone) leaves everything to the environment; a bad
-	 * file is still an error.
-	 */
-	write_file("example.conf", "# https_proxy = http://p.example:3128\n"
-	    "proxy_order = random\nno_proxy = .file.example\n", 0644);
-	snprintf(path, sizeof(path), "%s/example.conf", test_dir);
+	/* A file without https_proxy lines (the shipped example) leaves the
+	 * environment's proxies in force, with its own no_proxy if any. */
+	write_file("commented.conf", "#https_proxy = http://x:1\n"
+	    "proxy_fail_open = yes\n", 0600);
+	snprintf(path, sizeof(path), "%s/commented.conf", test_dir);
 	assert_int_equal(proxy_config_load(&pc, path, collect_error, NULL), 0);
-	assert_string_equal(pc.source, "environment");
 	assert_int_equal(pc.list.count, 1);
 	assert_string_equal(pc.list.proxies[0].url,
 	    "http://lower.example:8080");
+	assert_true(pc.fail_open);
 	assert_true(proxy_bypass_match(&pc.bypass, "localhost"));
-	assert_false(proxy_bypass_match(&pc.bypass, "a.file.example"));
+	assert_non_null(strstr(pc.source, "no https_proxy line"));
 	proxy_config_free(&pc);
-	write_file("bad.conf", "proxy_order = sideways\n", 0644);
-	snprintf(path, sizeof(path), "%s/bad.conf", test_dir);
-	assert_int_equal(proxy_config_load(&pc, path, collect_error, NULL),
-	    -1);
+	write_file("commented.conf", "no_proxy = .corp\n", 0600);
+	assert_int_equal(proxy_config_load(&pc, path, collect_error, NULL), 0);
+	assert_int_equal(pc.list.count, 1);
+	assert_true(proxy_bypass_match(&pc.bypass, "a.corp"));
+	assert_false(proxy_bypass_match(&pc.bypass, "localhost"));
 	proxy_config_free(&pc);
 
 	/* A bad environment value is an error naming the variable. */
