@@ -30,9 +30,10 @@ init_platform() {
 
 # run_platform [flags...]: start the platform of PDIR in the foreground
 # (in the background of this shell) and wait until it answers. Sets
-# PLATFORM_PID.
+# PLATFORM_PID. $PLATFORM_PREFIX, when set, is a command that runs it
+# ("prlimit --nofile=1024:1024"; it must exec the platform).
 run_platform() {
-	"$PLATFORM" -f -d -c "$PDIR/platform.conf" "$@" \
+	${PLATFORM_PREFIX:-} "$PLATFORM" -f -d -c "$PDIR/platform.conf" "$@" \
 	    >>"$PDIR/stderr.log" 2>&1 &
 	PLATFORM_PID=$!
 	at_exit "kill -KILL $PLATFORM_PID 2>/dev/null"
@@ -183,6 +184,16 @@ wait_inventory() {
 	wait_for "$1" status_check \
 	    ".inventory.inventory_version $2 and .inventory.pending == null" ||
 	    fail "agent did not reach inventory version $2: $(status_value -c .inventory)"
+}
+
+# cpu_ticks PID: the user + system clock ticks PID has used.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# platform_status [JQ OPTIONS] FILTER: jq -r FILTER over GET /api/v1/status.
+platform_status() {
+	admin_json /api/v1/status "$@"
 }
 
 # vm_hwm PID: the peak resident set size of PID in KiB.

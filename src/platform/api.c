@@ -15,14 +15,17 @@
 
 #include "api-admin.h"
 #include "api-agent.h"
+#include "api-status.h"
 #include "api-vuln.h"
 #include "api.h"
 #include "compat.h"
+#include "json-strict.h"
 #include "jsonutil.h"
 #include "pki.h"
 #include "platform.h"
 #include "scan-merge.h"
 #include "store.h"
+#include "utf8.h"
 
 static const struct api_route api_routes[] = {
 	{ API_POST, "/agent/v1/activate", AUTH_NONE, 1,
@@ -92,6 +95,8 @@ static const struct api_route api_routes[] = {
 	    scan_merge_submit },
 	{ API_GET, "/api/v1/assets", AUTH_ADMIN, 0,
 	    api_admin_assets },
+	{ API_GET, "/api/v1/status", AUTH_ADMIN, 0,
+	    api_status_get },
 };
 
 /* The name of a method, for logs and Allow headers. */
@@ -152,6 +157,38 @@ api_json_text(struct json_object *obj)
 {
 	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/*
+ * The answer's body as text that is strict UTF-8: strings stored before
+ * input was checked are repaired (U+FFFD), never sent raw. Returns the
+ * text, which lives as long as res, or NULL when there is no body.
+ */
+const char *
+api_response_text(struct api_response *res)
+{
+	struct json_object	*clean;
+	const char		*text;
+	char			*fixed;
+
+	if (res->text != NULL) {
+		if (utf8_check(res->text, strlen(res->text), NULL) != UTF8_OK &&
+		    (fixed = utf8_sanitize(res->text, strlen(res->text),
+		    NULL)) != NULL) {
+			free(res->text);
+			res->text = fixed;
+		}
+		return res->text;
+	}
+	if (res->json == NULL)
+		return NULL;
+	text = api_json_text(res->json);
+	if (utf8_check(text, strlen(text), NULL) == UTF8_OK ||
+	    (clean = json_strict_sanitize(res->json)) == NULL)
+		return text;
+	json_object_put(res->json);
+	res->json = clean;
+	return api_json_text(res->json);
 }
 
 /* A signed manifest as both APIs serve it. Returns a new object. */
@@ -371,6 +408,32 @@ api_prepare(struct api *api, struct api_request *req,
 }
 
 /*
+ * Hold the body to RFC 8259 and strict UTF-8 (json-strict.c) before json-c
+ * parses it. Returns 0, or -1 with 400 invalid_json (not one JSON text) or
+ * 400 invalid_field (a string or number refused, the field named).
+ */
+static int
+api_strict_body(struct api_request *req, struct api_response *res)
+{
+	struct json_strict_error	 e;
+
+	switch (json_strict_check(req->body, req->body_len, &e)) {
+	case JSON_STRICT_OK:
+		return 0;
+	case JSON_STRICT_FIELD:
+		api_error(res, 400, "invalid_field", e.field[0] != '\0' ?
+		    e.field : NULL, "%s", e.message);
+		return -1;
+	case JSON_STRICT_NOMEM:
+		api_error(res, 500, "internal_error", NULL, "out of memory");
+		return -1;
+	default:
+		api_error(res, 400, "invalid_json", NULL, "%s", e.message);
+		return -1;
+	}
+}
+
+/*
  * Parse the body (when the route takes one) and run the handler inside a
  * savepoint, undone unless the answer is a success or the handler set
  * keep_writes (a record of the refusal itself). Sets the answer.
@@ -387,11 +450,8 @@ api_execute(struct api *api, struct api_request *req,
 			    "a JSON object body is required");
 			return;
 		}
-		if (memchr(req->body, '\0', req->body_len) != NULL) {
-			api_error(res, 400, "invalid_json", NULL,
-			    "body contains a NUL byte");
+		if (api_strict_body(req, res) == -1)
 			return;
-		}
 		req->json = json_parse_object(req->body, req->body_len, err,
 		    sizeof(err));
 		if (req->json == NULL) {
@@ -436,7 +496,8 @@ api_response_clear(struct api_response *res)
 
 /*
  * Find key in an URL query string and percent-decode its value into buf.
- * Returns 0 (found), 1 (absent), or -1 (too long or bad encoding).
+ * Returns 0 (found), 1 (absent), or -1 (too long, bad encoding, not
+ * strict UTF-8).
  */
 int
 api_query_get(const char *query, const char *key, char *buf, size_t len)
@@ -471,14 +532,15 @@ api_query_get(const char *query, const char *key, char *buf, size_t len)
 				buf[o++] = *p == '+' ? ' ' : *p;
 		}
 		buf[o] = '\0';
-		return 0;
+		return utf8_check(buf, o, NULL) == UTF8_OK ? 0 : -1;
 	}
 	return 1;
 }
 
 /*
  * Read integer query parameter key within min..max into *out (left as is
- * when absent). Returns 0, or -1 with a 400 answer set.
+ * when absent): decimal digits with an optional '-', never clamped.
+ * Returns 0, or -1 with a 400 answer set.
  */
 int
 api_query_int(struct api_request *req, struct api_response *res,
@@ -491,9 +553,11 @@ api_query_int(struct api_request *req, struct api_response *res,
 	rc = api_query_get(req->query, key, buf, sizeof(buf));
 	if (rc == 1)
 		return 0;
-	if (rc == 0) {
+	if (rc == 0 && strspn(buf + (buf[0] == '-'), "0123456789") ==
+	    strlen(buf + (buf[0] == '-')) && buf[buf[0] == '-'] != '\0') {
+		errno = 0;
 		n = strtoll(buf, &end, 10);
-		if (buf[0] != '\0' && *end == '\0' && n >= min && n <= max) {
+		if (errno == 0 && *end == '\0' && n >= min && n <= max) {
 			*out = n;
 			return 0;
 		}

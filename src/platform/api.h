@@ -60,6 +60,9 @@ struct api {
 	struct evp_pkey_st	*signer;
 	char			*public_pem;
 	char			 admin_token[128];
+	/* The server's part of GET /api/v1/status (NULL: none). */
+	struct json_object	*(*status)(void *);
+	void			*status_arg;
 };
 
 /*
@@ -98,6 +101,7 @@ void	 api_error(struct api_response *, int, const char *code,
 	    __attribute__((format(printf, 5, 6)));
 void	 api_store_error(struct api_response *);
 const char *api_json_text(struct json_object *);
+const char *api_response_text(struct api_response *);
 struct json_object *api_manifest_json(enum manifest_type, int64_t version,
 	    const char *body, const char *sig, int64_t created);
 

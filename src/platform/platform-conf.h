@@ -33,6 +33,16 @@ struct platform_conf {
 	uint64_t	 max_inflated_size;
 	int		 request_timeout;
 	int		 sync_acks;		/* fdatasync before answering */
+	/* Connections (conn-limits.c); -1 = derived from RLIMIT_NOFILE. */
+	int		 max_connections;
+	int		 max_connections_per_source;
+	int		 source_prefix_ipv4;
+	int		 source_prefix_ipv6;
+	int		 handshake_timeout;
+	int		 header_timeout;
+	int		 keepalive_timeout;
+	int		 write_timeout;
+	uint64_t	 max_output_size;
 };
 
 int	 platform_conf_load(const char *, struct platform_conf *);

@@ -29,6 +29,7 @@
 #include "api-admin.h"
 #include "api.h"
 #include "compat.h"
+#include "conn-limits.h"
 #include "log.h"
 #include "pki.h"
 #include "platform-conf.h"
@@ -458,6 +459,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	struct event_config	*cfg;
 	SSL_CTX			*ctx;
 	char			 err[PLATFORM_ERRLEN];
+	long			 nofile, nofile_before;
 	int			 fd, ready_fd = -1;
 
 	memset(&p, 0, sizeof(p));
@@ -487,6 +489,8 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		free(p.conf_path);
 		return 0;
 	}
+	/* Connections are sized from the descriptor limit. */
+	nofile = conns_raise_nofile(&nofile_before);
 	p.pid_fd = platform_lock_pid(p.conf.pid_file);
 	if ((fd = server_listen_socket(p.conf.listen, err, sizeof(err))) == -1)
 		fatalx("%s", err);
@@ -498,6 +502,11 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if ((p.log = log_file_open(p.conf.log_dir, "platform", &ls)) == NULL)
 		fatal("log file %s/platform.log", p.conf.log_dir);
 	log_set_main(p.log);
+	if (nofile != nofile_before)
+		log_info("descriptor limit raised from %ld to the hard limit "
+		    "%ld", nofile_before, nofile);
+	else
+		log_info("descriptor limit %ld (the hard limit)", nofile);
 
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("event_config_new");

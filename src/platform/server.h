@@ -1,8 +1,9 @@
 /*
  * server.h: the HTTPS front of the platform (server.c): evhttp over
  * bufferevent_openssl on the daemon's event_base, body limits, and the
- * group commit of the store's transactions. It hands each request to
- * api.c as a struct api_request and sends the struct api_response.
+ * group commit of the store's transactions, with the connection limits
+ * of conn-limits.c. It hands each request to api.c as a struct
+ * api_request and sends the struct api_response.
  */
 #ifndef OUTPOST_SERVER_H
 #define OUTPOST_SERVER_H
@@ -11,6 +12,7 @@
 
 struct api;
 struct event_base;
+struct json_object;
 struct platform_conf;
 struct server;
 struct ssl_ctx_st;
@@ -22,5 +24,6 @@ void		 server_configure(struct server *, struct ssl_ctx_st *,
 void		 server_free(struct server *);
 int		 server_listen_socket(const char *, char *, size_t);
 int		 server_priorities(void);
+struct json_object *server_status_json(void *);
 
 #endif /* OUTPOST_SERVER_H */
