@@ -9,7 +9,9 @@
  * SQLite in store.c and store-*.c). pki.c holds the CA, the server
  * certificate and the manifest-signing key; profile-doc.c validates
  * configuration profiles; vuln.c and vercmp.c decide what a vulnsigs
- * signature matches; body.c inflates gzip bodies with a cap.
+ * signature matches; body.c inflates gzip bodies with a cap;
+ * conn-limits.c bounds the connections; identity.c decides who an
+ * activation or a heartbeat is (re-activation proof, clones).
  *
  * Data flows one way: a header never includes one further up the map.
  */
@@ -19,6 +21,7 @@
 #define PLATFORM_UUID_LEN		36
 #define PLATFORM_SECRET_HEX_LEN		64
 #define PLATFORM_CORRELATION_LEN	32
+#define PLATFORM_INSTANCE_LEN		32	/* hex digits of an instance id */
 #define PLATFORM_ERRLEN			256
 
 #endif /* OUTPOST_PLATFORM_H */

@@ -155,7 +155,24 @@ static const char *const store_migrations[] = {
 	"  type TEXT NOT NULL, version INTEGER, outcome TEXT NOT NULL,"
 	"  status INTEGER NOT NULL, time INTEGER NOT NULL);"
 	"CREATE INDEX manifest_downloads_agent ON"
-	"  manifest_downloads(agent_id, id);"
+	"  manifest_downloads(agent_id, id);",
+
+	/*
+	 * 6 -> 7: who an agent is. The running agent process (instance)
+	 * that heartbeats, and the one before it; the instance told to
+	 * activate as a new agent because two processes share this
+	 * identity (a clone) and when that was seen; the instance that last
+	 * re-activated the agent; and for an agent made by an activation,
+	 * the agent it was split from as a clone, or the agent it claimed
+	 * without proof.
+	 */
+	"ALTER TABLE agents ADD COLUMN instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN prev_instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN clone_instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN clone_detected_at INTEGER;"
+	"ALTER TABLE agents ADD COLUMN rekey_instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN clone_of TEXT;"
+	"ALTER TABLE agents ADD COLUMN claimed_agent_id TEXT;"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

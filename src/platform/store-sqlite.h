@@ -101,6 +101,7 @@ enum store_stmt {
 	ST_VULN_SCAN_ADVANCE,
 	/* store-agents.c */
 	ST_VULN_SCAN_DELETE,
+	ST_AGENT_CLONE_SEEN,
 	ST_COUNT
 };
 
