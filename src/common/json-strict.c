@@ -69,6 +69,7 @@ struct js_parser {
 	size_t			 keylen, keycap;
 	struct json_strict_error *err;
 	enum json_strict_result	 result;	/* first field error, or OK */
+	int			 flags;
 };
 
 /* Stop with a syntax error at the current offset. Returns -1. */
@@ -408,7 +409,8 @@ js_number(struct js_parser *p)
 			p->pos++;
 	}
 	if (is_int) {
-		js_integer(p, digits, neg);
+		if ((p->flags & JSON_STRICT_ANY_INTEGER) == 0)
+			js_integer(p, digits, neg);
 		return 0;
 	}
 	if (p->pos - start > JS_NUMBER_MAX) {
@@ -711,6 +713,14 @@ js_run(struct js_parser *p)
 enum json_strict_result
 json_strict_check(const char *buf, size_t len, struct json_strict_error *err)
 {
+	return json_strict_check_flags(buf, len, 0, err);
+}
+
+/* The same with flags (JSON_STRICT_ANY_INTEGER). Returns the result. */
+enum json_strict_result
+json_strict_check_flags(const char *buf, size_t len, int flags,
+    struct json_strict_error *err)
+{
 	struct js_parser	*p;
 	enum json_strict_result	 res;
 	int			 i;
@@ -723,6 +733,7 @@ json_strict_check(const char *buf, size_t len, struct json_strict_error *err)
 	p->s = (const unsigned char *)buf;
 	p->len = len;
 	p->err = err;
+	p->flags = flags;
 	if (js_run(p) == -1 && p->result == JSON_STRICT_OK)
 		p->result = JSON_STRICT_SYNTAX;
 	res = p->result;
@@ -736,13 +747,18 @@ json_strict_check(const char *buf, size_t len, struct json_strict_error *err)
 	return res;
 }
 
-/* Whether every string and member name in obj is clean. Returns 1/0. */
+/*
+ * Whether every string and member name in obj is clean and every number
+ * finite. Returns 1/0.
+ */
 int
 json_strict_is_clean(struct json_object *obj)
 {
 	size_t	 i, n;
 
 	switch (json_object_get_type(obj)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(obj));
 	case json_type_string:
 		return utf8_check(json_object_get_string(obj),
 		    (size_t)json_object_get_string_len(obj), NULL) == UTF8_OK;
@@ -753,13 +769,14 @@ json_strict_is_clean(struct json_object *obj)
 			    json_object_array_get_idx(obj, i)))
 				return 0;
 		return 1;
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(obj, key, val) {
 			if (utf8_check(key, strlen(key), NULL) != UTF8_OK ||
 			    !json_strict_is_clean(val))
 				return 0;
 		}
 		return 1;
+	}
 	default:
 		return 1;
 	}
@@ -780,15 +797,23 @@ json_strict_clean_string(const char *s, size_t len)
 	return obj;
 }
 
-/* A copy of obj with its strings made valid. Returns it, or NULL. */
+/*
+ * A copy of obj with its strings made valid, its numbers JSON numbers.
+ * Returns it, or NULL.
+ */
 struct json_object *
 json_strict_sanitize(struct json_object *obj)
 {
 	struct json_object	*out;
 	char			*k;
 	size_t			 i, n;
+	double			 d;
 
 	switch (json_object_get_type(obj)) {
+	case json_type_double:
+		/* Not NaN or Infinity, nor the text it was parsed from. */
+		d = json_object_get_double(obj);
+		return isfinite(d) ? json_object_new_double(d) : NULL;
 	case json_type_string:
 		if (json_strict_is_clean(obj))
 			return json_object_get(obj);
@@ -802,7 +827,7 @@ json_strict_sanitize(struct json_object *obj)
 			json_object_array_add(out, json_strict_sanitize(
 			    json_object_array_get_idx(obj, i)));
 		return out;
-	case json_type_object:
+	case json_type_object: {
 		if ((out = json_object_new_object()) == NULL)
 			return NULL;
 		json_object_object_foreach(obj, key, val) {
@@ -814,6 +839,7 @@ json_strict_sanitize(struct json_object *obj)
 			free(k);
 		}
 		return out;
+	}
 	default:
 		return json_object_get(obj);
 	}

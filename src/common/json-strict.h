@@ -44,14 +44,23 @@ struct json_strict_error {
 enum json_strict_result	 json_strict_check(const char *, size_t len,
 			    struct json_strict_error *err);
 /*
+ * json_strict_check() with flags: JSON_STRICT_ANY_INTEGER takes integers
+ * of any size (RFC 8259 does; an answer may hold one stored before).
+ */
+#define JSON_STRICT_ANY_INTEGER	0x1
+enum json_strict_result	 json_strict_check_flags(const char *, size_t len,
+			    int flags, struct json_strict_error *err);
+/*
  * Whether every string and member name in obj is strict UTF-8 without
- * NUL. Returns 1 or 0.
+ * NUL and every number finite. Returns 1 or 0.
  */
 int			 json_strict_is_clean(struct json_object *);
 /*
  * A deep copy of obj in which every ill-formed byte (and NUL) of a string
- * or member name is replaced by U+FFFD. Returns a new reference, or NULL
- * when out of memory.
+ * or member name is replaced by U+FFFD, NaN and Infinity by null, and
+ * numbers by what json-c writes for them (not the text they were parsed
+ * from, which may be "1."). Returns a new reference, or NULL when out of
+ * memory (or for a number that is not finite).
  */
 struct json_object	*json_strict_sanitize(struct json_object *);
 

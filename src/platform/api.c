@@ -160,16 +160,19 @@ api_json_text(struct json_object *obj)
 }
 
 /*
- * The answer's body as text that is strict UTF-8: strings stored before
- * input was checked are repaired (U+FFFD), never sent raw. Returns the
+ * The answer's body as strict JSON (json-strict.c): what was stored before
+ * input was checked (strings that are not UTF-8, NaN, "1.") is repaired,
+ * never sent raw. The pre-serialized answers (heartbeats) hold only
+ * numbers and checked ids; they are only checked for UTF-8. Returns the
  * text, which lives as long as res, or NULL when there is no body.
  */
 const char *
 api_response_text(struct api_response *res)
 {
-	struct json_object	*clean;
-	const char		*text;
-	char			*fixed;
+	struct json_strict_error	 err;
+	struct json_object		*clean;
+	const char			*text;
+	char				*fixed;
 
 	if (res->text != NULL) {
 		if (utf8_check(res->text, strlen(res->text), NULL) != UTF8_OK &&
@@ -183,8 +186,10 @@ api_response_text(struct api_response *res)
 	if (res->json == NULL)
 		return NULL;
 	text = api_json_text(res->json);
-	if (utf8_check(text, strlen(text), NULL) == UTF8_OK ||
-	    (clean = json_strict_sanitize(res->json)) == NULL)
+	if (json_strict_check_flags(text, strlen(text),
+	    JSON_STRICT_ANY_INTEGER, &err) == JSON_STRICT_OK)
+		return text;
+	if ((clean = json_strict_sanitize(res->json)) == NULL)
 		return text;
 	json_object_put(res->json);
 	res->json = clean;

@@ -186,8 +186,9 @@ db.execute("INSERT INTO agent_errors (agent_id, code, message, time,"
 db.execute("UPDATE fim_events SET path = CAST(? AS TEXT),"
            " doc = CAST(? AS TEXT)",
            (t(b"/etc/BAD"), t(b'{"time":1,"path":"/etc/BAD","action":"modify"}')))
+# NaN and "1." were taken by json-c's strict mode before.
 db.execute("UPDATE inventories SET doc = CAST(? AS TEXT)",
-           (t(b'{"os":{"name":"DebianBAD"}}'),))
+           (t(b'{"os":{"name":"DebianBAD"},"n":NaN,"d":1.}'),))
 db.execute("UPDATE activation_keys SET name = CAST(? AS TEXT)",
            (t(b"keyBAD"),))
 db.execute("UPDATE profiles SET name = CAST(? AS TEXT)", (t(b"defaultBAD"),))
@@ -195,8 +196,12 @@ db.execute("UPDATE scans SET target = CAST(? AS TEXT)", (t(b"scanBAD"),))
 db.commit()
 PY
 run_platform
+# The acceptance's parser, refusing NaN and Infinity as well.
 strict_utf8() {
-	/usr/bin/python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8"))' \
+	/usr/bin/python3 -c 'import json, sys
+def refuse(c):
+    raise ValueError(c)
+json.loads(sys.stdin.buffer.read().decode("utf-8"), parse_constant=refuse)' \
 	    <"$OUT"
 }
 for path in /api/v1/agents "/api/v1/agents/$AGENT_ID" \
@@ -212,6 +217,9 @@ for path in /api/v1/agents "/api/v1/agents/$AGENT_ID" \
 done
 expect 200 admin GET "/api/v1/agents/$AGENT_ID"
 assert_json .hostname "web$(printf '\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275')"
+expect 200 admin GET "/api/v1/agents/$AGENT_ID/inventory"
+assert_json .data.n null
+assert_json .data.d 1
 # The agent's own answers too.
 expect 200 heartbeat
 strict_utf8 || fail "heartbeat answer"
