@@ -30,6 +30,9 @@
 #include "utf8.h"
 
 #define JS_NUMBER_MAX	128	/* longest non-integer number accepted */
+#define JS_SMALL_KEYS	8	/* member names compared one by one */
+#define JS_SMALL_ARENA	128	/* bytes of names kept in place */
+#define JS_SMALL_KEY	256	/* bytes of the name being read in place */
 
 /* One member name of an open object, in its level's arena. */
 struct js_key {
@@ -44,18 +47,24 @@ struct js_slot {
 	uint32_t	 idx;
 };
 
-/* An open array or object. */
+/*
+ * An open array or object. The names of a small object are kept in place
+ * and compared one by one; past JS_SMALL_KEYS a hash set finds them. The
+ * buffers of a level are kept for the next object at that depth.
+ */
 struct js_level {
 	int		 is_object;
 	size_t		 index;		/* the array element being read */
 	size_t		 path_len;	/* the path of the container */
 	uint32_t	 gen;		/* which object the set holds */
-	struct js_slot	*slots;
+	struct js_slot	*slots;		/* NULL until needed */
 	size_t		 cap;		/* slots, a power of two */
 	struct js_key	*keys;
 	size_t		 nkeys, keycap;
 	char		*arena;
 	size_t		 alen, acap;
+	struct js_key	 small_keys[JS_SMALL_KEYS];
+	char		 small_arena[JS_SMALL_ARENA];
 };
 
 struct js_parser {
@@ -63,10 +72,12 @@ struct js_parser {
 	size_t			 len, pos;
 	struct js_level		 level[JSON_STRICT_MAX_DEPTH];
 	int			 depth;
+	int			 used;		/* levels ever opened */
 	char			 path[JSON_STRICT_FIELD_MAX];
 	size_t			 path_len;
 	char			*key;		/* the member name being read */
 	size_t			 keylen, keycap;
+	char			 small_key[JS_SMALL_KEY];
 	struct json_strict_error *err;
 	enum json_strict_result	 result;	/* first field error, or OK */
 	int			 flags;
@@ -172,11 +183,14 @@ js_key_add(struct js_parser *p, const void *b, size_t n)
 	size_t	 cap;
 
 	if (p->keylen + n > p->keycap) {
-		cap = p->keycap == 0 ? 64 : p->keycap;
+		cap = p->keycap * 2;
 		while (cap < p->keylen + n)
 			cap *= 2;
-		if ((k = realloc(p->key, cap)) == NULL)
+		if ((k = p->key == p->small_key ? malloc(cap) :
+		    realloc(p->key, cap)) == NULL)
 			return -1;
+		if (p->key == p->small_key)
+			memcpy(k, p->small_key, p->keylen);
 		p->key = k;
 		p->keycap = cap;
 	}
@@ -479,13 +493,13 @@ js_set_find(struct js_level *lv, const char *key, size_t len, uint32_t h)
 	}
 }
 
-/* Double lv's set and put its keys back. Returns 0, or -1. */
+/* Double lv's set (or make it) and put its keys in. Returns 0, or -1. */
 static int
 js_set_grow(struct js_level *lv)
 {
 	struct js_slot	*old = lv->slots, *sl;
 	struct js_key	*k;
-	size_t		 i, cap = lv->cap == 0 ? 16 : lv->cap * 2;
+	size_t		 i, cap = lv->cap == 0 ? 4 * JS_SMALL_KEYS : lv->cap * 2;
 
 	if ((lv->slots = calloc(cap, sizeof(*lv->slots))) == NULL) {
 		lv->slots = old;
@@ -502,32 +516,62 @@ js_set_grow(struct js_level *lv)
 	return 0;
 }
 
+/*
+ * Grow *buf (in place at first, small) to hold need units of size.
+ * Returns 0, or -1.
+ */
+static int
+js_grow(void **buf, const void *small, size_t *cap, size_t need, size_t size)
+{
+	void	*nb;
+	size_t	 n = *cap;
+
+	if (need <= n)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (*buf == small) {
+		if ((nb = reallocarray(NULL, n, size)) == NULL)
+			return -1;
+		memcpy(nb, small, *cap * size);
+	} else if ((nb = reallocarray(*buf, n, size)) == NULL)
+		return -1;
+	*buf = nb;
+	*cap = n;
+	return 0;
+}
+
 /* Make room for one more key of len bytes in lv. Returns 0, or -1. */
 static int
 js_set_reserve(struct js_level *lv, size_t len)
 {
-	struct js_key	*keys;
-	char		*arena;
-	size_t		 cap;
-
-	if (lv->nkeys == lv->keycap) {
-		cap = lv->keycap == 0 ? 16 : lv->keycap * 2;
-		if ((keys = reallocarray(lv->keys, cap, sizeof(*keys))) == NULL)
-			return -1;
-		lv->keys = keys;
-		lv->keycap = cap;
-	}
-	if (lv->alen + len > lv->acap) {
-		cap = lv->acap == 0 ? 256 : lv->acap;
-		while (cap < lv->alen + len)
-			cap *= 2;
-		if ((arena = realloc(lv->arena, cap)) == NULL)
-			return -1;
-		lv->arena = arena;
-		lv->acap = cap;
-	}
-	if ((lv->nkeys + 1) * 2 > lv->cap && js_set_grow(lv) == -1)
+	if (js_grow((void **)&lv->keys, lv->small_keys, &lv->keycap,
+	    lv->nkeys + 1, sizeof(*lv->keys)) == -1 ||
+	    js_grow((void **)&lv->arena, lv->small_arena, &lv->acap,
+	    lv->alen + len, 1) == -1)
 		return -1;
+	/* A hash set once the object is not small, kept half empty. */
+	if ((lv->cap > 0 || lv->nkeys + 1 > JS_SMALL_KEYS) &&
+	    (lv->nkeys + 1) * 2 > lv->cap && js_set_grow(lv) == -1)
+		return -1;
+	return 0;
+}
+
+/* Whether lv holds the key (hash h) already. Returns 1/0. */
+static int
+js_set_has(struct js_level *lv, const char *key, size_t len, uint32_t h)
+{
+	struct js_key	*k;
+	size_t		 i;
+
+	if (lv->cap > 0)
+		return js_set_find(lv, key, len, h)->gen == lv->gen;
+	for (i = 0; i < lv->nkeys; i++) {
+		k = &lv->keys[i];
+		if (k->hash == h && k->len == len &&
+		    memcmp(lv->arena + k->off, key, len) == 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -549,8 +593,7 @@ js_member(struct js_parser *p)
 	if (lv->path_len > 0)
 		js_path_add(p, ".", 1);
 	js_path_add(p, p->key, p->keylen);
-	sl = js_set_find(lv, p->key, p->keylen, h);
-	if (sl->gen == lv->gen)
+	if (js_set_has(lv, p->key, p->keylen, h))
 		return js_syntax(p, "duplicate member name %s", p->path);
 	k = &lv->keys[lv->nkeys];
 	k->hash = h;
@@ -558,8 +601,12 @@ js_member(struct js_parser *p)
 	k->off = lv->alen;
 	memcpy(lv->arena + lv->alen, p->key, p->keylen);
 	lv->alen += p->keylen;
-	sl->gen = lv->gen;
-	sl->idx = (uint32_t)lv->nkeys++;
+	if (lv->cap > 0) {
+		sl = js_set_find(lv, p->key, p->keylen, h);
+		sl->gen = lv->gen;
+		sl->idx = (uint32_t)lv->nkeys;
+	}
+	lv->nkeys++;
 	return 0;
 }
 
@@ -573,6 +620,17 @@ js_push(struct js_parser *p, int is_object)
 		return js_syntax(p, "nested deeper than %d arrays and objects",
 		    JSON_STRICT_MAX_DEPTH);
 	lv = &p->level[p->depth++];
+	if (p->depth > p->used) {
+		/* First use of this depth: its buffers in place. */
+		p->used = p->depth;
+		lv->slots = NULL;
+		lv->cap = 0;
+		lv->gen = 0;
+		lv->keys = lv->small_keys;
+		lv->keycap = JS_SMALL_KEYS;
+		lv->arena = lv->small_arena;
+		lv->acap = JS_SMALL_ARENA;
+	}
 	lv->is_object = is_object;
 	lv->index = 0;
 	lv->path_len = p->path_len;
@@ -721,30 +779,39 @@ enum json_strict_result
 json_strict_check_flags(const char *buf, size_t len, int flags,
     struct json_strict_error *err)
 {
-	struct js_parser	*p;
-	enum json_strict_result	 res;
+	struct js_parser	 p;	/* on the stack: no allocation if small */
+	struct js_level		*lv;
 	int			 i;
 
-	memset(err, 0, sizeof(*err));
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		snprintf(err->message, sizeof(err->message), "out of memory");
-		return JSON_STRICT_NOMEM;
+	err->offset = 0;
+	err->field[0] = '\0';
+	err->message[0] = '\0';
+	p.s = (const unsigned char *)buf;
+	p.len = len;
+	p.pos = 0;
+	p.depth = 0;
+	p.used = 0;
+	p.path[0] = '\0';
+	p.path_len = 0;
+	p.key = p.small_key;
+	p.keylen = 0;
+	p.keycap = sizeof(p.small_key);
+	p.err = err;
+	p.result = JSON_STRICT_OK;
+	p.flags = flags;
+	if (js_run(&p) == -1 && p.result == JSON_STRICT_OK)
+		p.result = JSON_STRICT_SYNTAX;
+	for (i = 0; i < p.used; i++) {
+		lv = &p.level[i];
+		free(lv->slots);
+		if (lv->keys != lv->small_keys)
+			free(lv->keys);
+		if (lv->arena != lv->small_arena)
+			free(lv->arena);
 	}
-	p->s = (const unsigned char *)buf;
-	p->len = len;
-	p->err = err;
-	p->flags = flags;
-	if (js_run(p) == -1 && p->result == JSON_STRICT_OK)
-		p->result = JSON_STRICT_SYNTAX;
-	res = p->result;
-	for (i = 0; i < JSON_STRICT_MAX_DEPTH; i++) {
-		free(p->level[i].slots);
-		free(p->level[i].keys);
-		free(p->level[i].arena);
-	}
-	free(p->key);
-	free(p);
-	return res;
+	if (p.key != p.small_key)
+		free(p.key);
+	return p.result;
 }
 
 /*
