@@ -122,6 +122,23 @@ activate() {
 	CORRELATION_ID=$(jout .correlation_id)
 }
 
+# claim_agent AID CID [PROOF]: activate as host "thief" naming agent AID
+# (correlation id CID) with previous_credential PROOF (none when absent):
+# fail unless the answer is another agent, with another correlation id,
+# that shows claimed_agent_id AID. Sets CLAIMANT.
+claim_agent() {
+	_body=$(activation_body thief | jq -c --arg id "$1" --arg p "${3:-}" \
+	    '. + {previous_agent_id: $id} +
+	    (if $p == "" then {} else {previous_credential: $p} end)')
+	expect 201 http POST /agent/v1/activate "" -d "$_body"
+	CLAIMANT=$(jout .agent_id)
+	[ "$CLAIMANT" != "$1" ] || fail "a claim without proof got agent $1"
+	[ "$(jout .correlation_id)" != "$2" ] || fail "a claim got the correlation id of $1"
+	expect 200 admin GET "/api/v1/agents/$CLAIMANT"
+	assert_json .claimed_agent_id "$1"
+	assert_json .hostname thief
+}
+
 # heartbeat [BODY]: send a heartbeat with $CRED; prints the status code.
 heartbeat() {
 	if [ $# -eq 0 ]; then

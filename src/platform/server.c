@@ -112,6 +112,8 @@ struct server {
 	struct conns		*conns;
 };
 
+static struct json_object *server_status_json(void *);
+
 /* libevent's own warnings, at most a few per window. */
 static struct log_rate server_libevent_rate = { "libevent warnings", 0, 0,
 	0 };
@@ -790,7 +792,7 @@ server_free(struct server *srv)
 }
 
 /* The server's part of GET /api/v1/status. Returns a new object. */
-struct json_object *
+static struct json_object *
 server_status_json(void *arg)
 {
 	struct server		*srv = arg;

@@ -12,7 +12,6 @@
 
 struct api;
 struct event_base;
-struct json_object;
 struct platform_conf;
 struct server;
 struct ssl_ctx_st;
@@ -24,6 +23,5 @@ void		 server_configure(struct server *, struct ssl_ctx_st *,
 void		 server_free(struct server *);
 int		 server_listen_socket(const char *, char *, size_t);
 int		 server_priorities(void);
-struct json_object *server_status_json(void *);
 
 #endif /* OUTPOST_SERVER_H */

@@ -16,19 +16,9 @@ old_cred=$(jq -r .credential "$T/a/state/state.json")
 [ -n "$old_cred" ] && [ "$old_cred" != null ] || fail "no credential in state.json"
 
 expect 200 admin PATCH "/api/v1/agents/$AID" -d '{"reactivate":true}'
-claim() {
-	activation_body thief | jq -c --arg id "$AID" ". + {previous_agent_id: \$id$1}"
-}
-for extra in "" ", previous_credential: \"$AID.$(printf '%064d' 0)\"" \
-    ", previous_credential: \"$AID\""; do
-	expect 201 http POST /agent/v1/activate "" -d "$(claim "$extra")"
-	[ "$(jout .agent_id)" != "$AID" ] || fail "the claim got the agent's id"
-	[ "$(jout .correlation_id)" != "$cid" ] || fail "the claim got its correlation id"
-	thief=$(jout .agent_id)
-	expect 200 admin GET "/api/v1/agents/$thief"
-	assert_json .claimed_agent_id "$AID"
-	assert_json .hostname thief
-done
+claim_agent "$AID" "$cid"
+claim_agent "$AID" "$cid" "$AID.$(printf '%064d' 0)"
+claim_agent "$AID" "$cid" "$AID"
 assert_grep "$PDIR/log/platform.log" "claimed agent $AID without proof"
 # The agent is still the agent: its credential works, reactivate pending.
 expect 200 http POST /agent/v1/heartbeat "$old_cred" -d '{}'

@@ -83,17 +83,9 @@ expect 200 admin PATCH "/api/v1/agents/$AGENT_ID" -d '{"reactivate":true}'
 assert_json '.pending_commands | join(",")' reactivate
 expect 200 heartbeat
 assert_json '.commands | join(",")' reactivate
-wrong="$AGENT_ID.$(printf '%064d' 7)"
 other=$(printf '%s' "$CRED" | sed "s/^$AGENT_ID/00000000-0000-4000-8000-000000000000/")
-for proof in '.' ". + {previous_credential: \"$wrong\"}" \
-    ". + {previous_credential: \"$other\"}" \
-    '. + {previous_credential: "not a credential"}'; do
-	expect 201 http POST /agent/v1/activate "" -d "$(reactivation "$proof")"
-	[ "$(jout .agent_id)" != "$AGENT_ID" ] || fail "took the agent's id without proof ($proof)"
-	[ "$(jout .correlation_id)" != "$CORRELATION_ID" ] || fail "took its correlation id"
-	claimant=$(jout .agent_id)
-	expect 200 admin GET "/api/v1/agents/$claimant"
-	assert_json .claimed_agent_id "$AGENT_ID"
+for proof in "" "$AGENT_ID.$(printf '%064d' 7)" "$other" "not a credential"; do
+	claim_agent "$AGENT_ID" "$CORRELATION_ID" "$proof"
 done
 # The agent still works, and is still asked to re-activate.
 expect 200 heartbeat

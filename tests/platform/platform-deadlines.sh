@@ -74,28 +74,27 @@ python3 -c 'import json; print(json.dumps({"type": "full", "data": {"blob": "a" 
     gzip -c >"$T/big.gz"
 expect 200 agent POST /agent/v1/inventory -H 'Content-Encoding: gzip' \
     --data-binary "@$T/big.gz"
-$PROBE slow-reader --port "$PORT" --ca "$PDIR/ca.pem" --source 127.0.0.3 \
-    --token "$TOKEN" --path "/api/v1/agents/$AGENT_ID/inventory" >"$T/reader" &
-reader=$!
-at_exit "kill $reader 2>/dev/null"
-wait_for 10 counted .connections.closed.write_timeout ||
-    fail "a client not reading was not closed: $(platform_status -c .connections)"
-kill "$reader"
-wait "$reader" 2>/dev/null
+# slow_reader COUNTER: a client asks for the big answer and never reads;
+# the platform must close it, counting it in COUNTER.
+slow_reader() {
+	$PROBE slow-reader --port "$PORT" --ca "$PDIR/ca.pem" \
+	    --source 127.0.0.3 --token "$TOKEN" \
+	    --path "/api/v1/agents/$AGENT_ID/inventory" >"$T/reader" &
+	_reader=$!
+	at_exit "kill $_reader 2>/dev/null"
+	wait_for 10 counted ".connections.closed.$1" ||
+	    fail "a client not reading was not closed by $1: $(platform_status -c .connections)"
+	kill "$_reader"
+	wait "$_reader" 2>/dev/null
+}
+slow_reader write_timeout
 # The same, after a reload with a small output cap and long deadlines.
 sed -i -e 's/^write_timeout = 2$/write_timeout = 60/' \
     -e 's/^keepalive_timeout = 2$/keepalive_timeout = 60/' "$PDIR/platform.conf"
 echo "max_output_size = 1M" >>"$PDIR/platform.conf"
 kill -HUP "$PLATFORM_PID"
 wait_for 10 grep -q reloaded "$PDIR/log/platform.log" || fail "no reload"
-$PROBE slow-reader --port "$PORT" --ca "$PDIR/ca.pem" --source 127.0.0.3 \
-    --token "$TOKEN" --path "/api/v1/agents/$AGENT_ID/inventory" >"$T/reader" &
-reader=$!
-at_exit "kill $reader 2>/dev/null"
-wait_for 10 counted .connections.closed.max_output_size ||
-    fail "max_output_size did not act: $(platform_status -c .connections)"
-kill "$reader"
-wait "$reader" 2>/dev/null
+slow_reader max_output_size
 
 # Per source: three idle keep-alive connections from 127.0.0.4, a fourth
 # cut at once. At max_connections (six): three more from 127.0.0.5 fill

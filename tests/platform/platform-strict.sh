@@ -68,36 +68,40 @@ assert_json .agent_status before
 assert_json '.last_errors | length' 0
 
 # --- Strings that are not strict UTF-8: invalid_field, named; nothing kept.
-act() {
-	body "{\"activation_id\":\"$ACTIVATION_ID\",\"customer_id\":\"$CUSTOMER_ID\",\"host\":{$1}}"
+# bad FIELD METHOD PATH WHO FORMAT: the body FORMAT (printf, octal bytes)
+# sent by WHO (agent, admin or none) is refused naming FIELD.
+bad() {
+	case $4 in
+	agent) _who=$CRED ;;
+	admin) _who=$TOKEN ;;
+	*) _who= ;;
+	esac
+	body "$5"
+	refused 400 invalid_field "$1" "$2" "$3" "$_who"
 }
-act '"hostname":"web\300\257"'
-refused 400 invalid_field host.hostname POST /agent/v1/activate ""
-act '"hostname":"web","os":"\355\240\200"'
-refused 400 invalid_field host.os POST /agent/v1/activate ""
-act '"hostname":"web","\300\257":"x"'
-refused 400 invalid_field host POST /agent/v1/activate ""
-act '"hostname":"web","ip_addresses":["192.0.2.1","\\u0000"]'
-refused 400 invalid_field 'host.ip_addresses[1]' POST /agent/v1/activate ""
-act '"hostname":"\\ud800web"'
-refused 400 invalid_field host.hostname POST /agent/v1/activate ""
+act="{\"activation_id\":\"$ACTIVATION_ID\",\"customer_id\":\"$CUSTOMER_ID\",\"host\":"
+bad host.hostname POST /agent/v1/activate none "$act"'{"hostname":"web\300\257"}}'
+bad host.os POST /agent/v1/activate none "$act"'{"hostname":"web","os":"\355\240\200"}}'
+bad host POST /agent/v1/activate none "$act"'{"hostname":"web","\300\257":"x"}}'
+bad 'host.ip_addresses[1]' POST /agent/v1/activate none \
+    "$act"'{"hostname":"web","ip_addresses":["192.0.2.1","\\u0000"]}}'
+bad host.hostname POST /agent/v1/activate none "$act"'{"hostname":"\\ud800web"}}'
 expect 200 admin GET /api/v1/agents
 assert_json .count 1
 
-body '{"status":"ab\342\202"}'
-refused 400 invalid_field status POST /agent/v1/heartbeat "$CRED"
-body '{"errors":[{"code":"E1","message":"a\\u0000b"}]}'
-refused 400 invalid_field 'errors[0].message' POST /agent/v1/heartbeat "$CRED"
-body '{"fim":{"state":"owner","holder_comm":"\364\220\200\200"}}'
-refused 400 invalid_field fim.holder_comm POST /agent/v1/heartbeat "$CRED"
-body '{"errors":[{"code":"\\udc00","message":"m"}]}'
-refused 400 invalid_field 'errors[0].code' POST /agent/v1/errors "$CRED"
-body '{"sequence":1,"events":[{"time":1,"path":"/etc/\365x","action":"modify"}]}'
-refused 400 invalid_field 'events[0].path' POST /agent/v1/fim-events "$CRED"
-body '{"type":"full","data":{"packages":[{"name":"lib\300\200","version":"1"}]}}'
-refused 400 invalid_field 'data.packages[0].name' POST /agent/v1/inventory "$CRED"
-body '{"type":"full","data":{"users":[{"name":"ok","\\ud83d":1}]}}'
-refused 400 invalid_field 'data.users[0]' POST /agent/v1/inventory "$CRED"
+bad status POST /agent/v1/heartbeat agent '{"status":"ab\342\202"}'
+bad 'errors[0].message' POST /agent/v1/heartbeat agent \
+    '{"errors":[{"code":"E1","message":"a\\u0000b"}]}'
+bad fim.holder_comm POST /agent/v1/heartbeat agent \
+    '{"fim":{"state":"owner","holder_comm":"\364\220\200\200"}}'
+bad 'errors[0].code' POST /agent/v1/errors agent \
+    '{"errors":[{"code":"\\udc00","message":"m"}]}'
+bad 'events[0].path' POST /agent/v1/fim-events agent \
+    '{"sequence":1,"events":[{"time":1,"path":"/etc/\365x","action":"modify"}]}'
+bad 'data.packages[0].name' POST /agent/v1/inventory agent \
+    '{"type":"full","data":{"packages":[{"name":"lib\300\200","version":"1"}]}}'
+bad 'data.users[0]' POST /agent/v1/inventory agent \
+    '{"type":"full","data":{"users":[{"name":"ok","\\ud83d":1}]}}'
 expect 200 admin GET "/api/v1/agents/$AGENT_ID"
 assert_json .agent_status before
 assert_json .fim null
@@ -107,16 +111,12 @@ expect 200 admin GET "/api/v1/agents/$AGENT_ID/fim-events"
 assert_json .count 0
 expect 404 admin GET "/api/v1/agents/$AGENT_ID/inventory"
 
-body '{"name":"strict\300\257"}'
-refused 400 invalid_field name POST /api/v1/profiles "$TOKEN"
-body '{"name":"k","tags":["ok","\355\277\277"]}'
-refused 400 invalid_field 'tags[1]' POST /api/v1/activation-keys "$TOKEN"
-body '{"tags":["\\u0000"]}'
-refused 400 invalid_field 'tags[0]' PATCH "/api/v1/agents/$AGENT_ID" "$TOKEN"
-body '{"target":"web\300\257"}'
-refused 400 invalid_field target POST /api/v1/scans "$TOKEN"
-body '{"type":"fim","body":{"note":"\377"}}'
-refused 400 invalid_field body.note POST /api/v1/manifests "$TOKEN"
+bad name POST /api/v1/profiles admin '{"name":"strict\300\257"}'
+bad 'tags[1]' POST /api/v1/activation-keys admin \
+    '{"name":"k","tags":["ok","\355\277\277"]}'
+bad 'tags[0]' PATCH "/api/v1/agents/$AGENT_ID" admin '{"tags":["\\u0000"]}'
+bad target POST /api/v1/scans admin '{"target":"web\300\257"}'
+bad body.note POST /api/v1/manifests admin '{"type":"fim","body":{"note":"\377"}}'
 expect 200 admin GET /api/v1/profiles
 assert_json .count 1
 expect 200 admin GET /api/v1/activation-keys
@@ -125,24 +125,23 @@ expect 200 admin GET /api/v1/scans
 assert_json .count 0
 
 # --- Integers: past int64, or out of the field's range; never clamped.
-body '{"profile_version":9223372036854775808}'
-refused 400 invalid_field profile_version POST /agent/v1/heartbeat "$CRED"
-body '{"manifest_versions":{"fim":-9223372036854775809}}'
-refused 400 invalid_field manifest_versions.fim POST /agent/v1/heartbeat "$CRED"
-body '{"sequence":99999999999999999999,"events":[]}'
-refused 400 invalid_field sequence POST /agent/v1/fim-events "$CRED"
-body '{"sequence":1,"events":[{"time":-1,"path":"/a","action":"modify"}]}'
-refused 400 invalid_field 'events[0].time' POST /agent/v1/fim-events "$CRED"
-body '{"type":"full","data":{"memory":{"total":1e400}}}'
-refused 400 invalid_field data.memory.total POST /agent/v1/inventory "$CRED"
-body '{"type":"full","data":{"memory":{"total":18446744073709551615}}}'
-refused 400 invalid_field data.memory.total POST /agent/v1/inventory "$CRED"
-body '{"name":"p","heartbeat_interval":86401}'
-refused 400 invalid_field heartbeat_interval POST /api/v1/profiles "$TOKEN"
-body '{"target":"t","ports":[{"port":65536}]}'
-refused 400 invalid_field 'ports[0].port' POST /api/v1/scans "$TOKEN"
-body '{"profile_id":9223372036854775808}'
-refused 400 invalid_field profile_id PATCH "/api/v1/agents/$AGENT_ID" "$TOKEN"
+bad profile_version POST /agent/v1/heartbeat agent \
+    '{"profile_version":9223372036854775808}'
+bad manifest_versions.fim POST /agent/v1/heartbeat agent \
+    '{"manifest_versions":{"fim":-9223372036854775809}}'
+bad sequence POST /agent/v1/fim-events agent \
+    '{"sequence":99999999999999999999,"events":[]}'
+bad 'events[0].time' POST /agent/v1/fim-events agent \
+    '{"sequence":1,"events":[{"time":-1,"path":"/a","action":"modify"}]}'
+bad data.memory.total POST /agent/v1/inventory agent \
+    '{"type":"full","data":{"memory":{"total":1e400}}}'
+bad data.memory.total POST /agent/v1/inventory agent \
+    '{"type":"full","data":{"memory":{"total":18446744073709551615}}}'
+bad heartbeat_interval POST /api/v1/profiles admin \
+    '{"name":"p","heartbeat_interval":86401}'
+bad 'ports[0].port' POST /api/v1/scans admin '{"target":"t","ports":[{"port":65536}]}'
+bad profile_id PATCH "/api/v1/agents/$AGENT_ID" admin \
+    '{"profile_id":9223372036854775808}'
 # The bounds themselves are fine.
 body '{"errors":[{"code":"E1","message":"m","time":9223372036854775807}]}'
 expect 200 send POST /agent/v1/errors "$CRED"

@@ -77,41 +77,46 @@ test_proof(void **unused)
 static void
 test_activation(void **unused)
 {
+	static const struct {
+		int			 reactivate;
+		const char		*clone;		/* told to split off */
+		enum identity_proof	 proof;
+		const char		*instance;
+		enum identity_outcome	 want;
+	} cases[] = {
+		/* Without proof, never the agent. */
+		{ 1, NULL, PROOF_NONE, INST_B, IDENTITY_UNPROVEN },
+		{ 1, NULL, PROOF_WRONG, NULL, IDENTITY_UNPROVEN },
+		{ 1, INST_C, PROOF_NONE, INST_C, IDENTITY_UNPROVEN },
+		/* With proof and the command pending: the agent, re-keyed. */
+		{ 1, NULL, PROOF_CURRENT, INST_B, IDENTITY_REKEY },
+		{ 1, NULL, PROOF_CURRENT, NULL, IDENTITY_REKEY },
+		/* With proof, no command: as a re-install, a new agent. */
+		{ 0, NULL, PROOF_CURRENT, INST_B, IDENTITY_NEW },
+		/* The revoked credential: the instance that re-keyed lost the
+		 * answer; anyone else holds a copy of the identity. */
+		{ 0, NULL, PROOF_REVOKED, INST_A, IDENTITY_RETRY },
+		{ 0, NULL, PROOF_REVOKED, INST_B, IDENTITY_CLONE },
+		{ 0, NULL, PROOF_REVOKED, NULL, IDENTITY_CLONE },
+		/* The instance told to split off as a clone, and the other. */
+		{ 1, INST_C, PROOF_CURRENT, INST_C, IDENTITY_CLONE },
+		{ 1, INST_C, PROOF_CURRENT, INST_B, IDENTITY_REKEY },
+	};
 	struct agent_auth	 a;
+	size_t			 i;
 
-	agent(&a);
-	/* Without proof, never the agent. */
-	a.reactivate = 1;
-	assert_int_equal(identity_activation(&a, PROOF_NONE, INST_B),
-	    IDENTITY_UNPROVEN);
-	assert_int_equal(identity_activation(&a, PROOF_WRONG, NULL),
-	    IDENTITY_UNPROVEN);
-	/* With proof and the command pending: the agent, re-keyed. */
-	assert_int_equal(identity_activation(&a, PROOF_CURRENT, INST_B),
-	    IDENTITY_REKEY);
-	assert_int_equal(identity_activation(&a, PROOF_CURRENT, NULL),
-	    IDENTITY_REKEY);
-	/* With proof, no command: as a re-install, a new agent. */
-	a.reactivate = 0;
-	assert_int_equal(identity_activation(&a, PROOF_CURRENT, INST_B),
-	    IDENTITY_NEW);
-	/* The revoked credential: the instance that re-keyed lost the answer;
-	 * anyone else holds a copy of the identity. */
-	assert_int_equal(identity_activation(&a, PROOF_REVOKED, INST_A),
-	    IDENTITY_RETRY);
-	assert_int_equal(identity_activation(&a, PROOF_REVOKED, INST_B),
-	    IDENTITY_CLONE);
-	assert_int_equal(identity_activation(&a, PROOF_REVOKED, NULL),
-	    IDENTITY_CLONE);
-	/* The instance told to split off as a clone. */
-	strcpy(a.clone_instance, INST_C);
-	a.reactivate = 1;
-	assert_int_equal(identity_activation(&a, PROOF_CURRENT, INST_C),
-	    IDENTITY_CLONE);
-	assert_int_equal(identity_activation(&a, PROOF_CURRENT, INST_B),
-	    IDENTITY_REKEY);
-	assert_int_equal(identity_activation(&a, PROOF_NONE, INST_C),
-	    IDENTITY_UNPROVEN);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		agent(&a);
+		a.reactivate = cases[i].reactivate;
+		if (cases[i].clone != NULL)
+			strcpy(a.clone_instance, cases[i].clone);
+		if (identity_activation(&a, cases[i].proof,
+		    cases[i].instance) != cases[i].want)
+			fail_msg("case %zu: %s, expected %s", i,
+			    identity_outcome_name(identity_activation(&a,
+			    cases[i].proof, cases[i].instance)),
+			    identity_outcome_name(cases[i].want));
+	}
 }
 
 /* Heartbeats: restarts move the instance on, a clone is caught. */
