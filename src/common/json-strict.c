@@ -55,7 +55,6 @@ struct js_slot {
 struct js_level {
 	int		 is_object;
 	size_t		 index;		/* the array element being read */
-	size_t		 path_len;	/* the path of the container */
 	uint32_t	 gen;		/* which object the set holds */
 	struct js_slot	*slots;		/* NULL until needed */
 	size_t		 cap;		/* slots, a power of two */
@@ -75,6 +74,7 @@ struct js_parser {
 	int			 used;		/* levels ever opened */
 	char			 path[JSON_STRICT_FIELD_MAX];
 	size_t			 path_len;
+	int			 in_key;	/* reading a member name */
 	char			*key;		/* the member name being read */
 	size_t			 keylen, keycap;
 	char			 small_key[JS_SMALL_KEY];
@@ -82,6 +82,8 @@ struct js_parser {
 	enum json_strict_result	 result;	/* first field error, or OK */
 	int			 flags;
 };
+
+static void	js_path_make(struct js_parser *, int);
 
 /* Stop with a syntax error at the current offset. Returns -1. */
 static int __attribute__((format(printf, 2, 3)))
@@ -124,17 +126,9 @@ js_field(struct js_parser *p, size_t off, const char *fmt, ...)
 	vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
 	va_end(ap);
 	p->err->offset = off;
-	memcpy(p->err->field, p->path, p->path_len);
-	p->err->field[p->path_len] = '\0';
+	js_path_make(p, !p->in_key);
+	memcpy(p->err->field, p->path, p->path_len + 1);
 	p->result = JSON_STRICT_FIELD;
-}
-
-/* Cut the path back to len bytes. */
-static void
-js_path_set(struct js_parser *p, size_t len)
-{
-	p->path_len = len;
-	p->path[len] = '\0';
 }
 
 /* Append len bytes to the path, cut at a character that fits. */
@@ -150,19 +144,38 @@ js_path_add(struct js_parser *p, const char *s, size_t len)
 			len--;
 	}
 	memcpy(p->path + p->path_len, s, len);
-	js_path_set(p, p->path_len + len);
+	p->path_len += len;
+	p->path[p->path_len] = '\0';
 }
 
-/* Set the path to the container's plus "[index]". */
+/*
+ * Make the dotted path of where the pass is, from the open containers
+ * ("events[3].path"): with the innermost member or element when whole is
+ * set, else the innermost container only. It is made only when needed
+ * (an error), so reading a member costs nothing for it.
+ */
 static void
-js_path_index(struct js_parser *p, const struct js_level *lv)
+js_path_make(struct js_parser *p, int whole)
 {
-	char	 buf[32];
-	int	 n;
+	const struct js_level	*lv;
+	const struct js_key	*k;
+	char			 buf[32];
+	int			 i, n;
 
-	js_path_set(p, lv->path_len);
-	n = snprintf(buf, sizeof(buf), "[%zu]", lv->index);
-	js_path_add(p, buf, (size_t)n);
+	p->path_len = 0;
+	p->path[0] = '\0';
+	for (i = 0; i < p->depth - (whole ? 0 : 1); i++) {
+		lv = &p->level[i];
+		if (!lv->is_object) {
+			n = snprintf(buf, sizeof(buf), "[%zu]", lv->index);
+			js_path_add(p, buf, (size_t)n);
+		} else if (lv->nkeys > 0) {
+			k = &lv->keys[lv->nkeys - 1];
+			if (p->path_len > 0)
+				js_path_add(p, ".", 1);
+			js_path_add(p, lv->arena + k->off, k->len);
+		}
+	}
 }
 
 /* Skip white space (the four characters RFC 8259 allows). */
@@ -589,12 +602,13 @@ js_member(struct js_parser *p)
 
 	if (p->keylen > UINT32_MAX || js_set_reserve(lv, p->keylen) == -1)
 		return js_nomem(p);
-	js_path_set(p, lv->path_len);
-	if (lv->path_len > 0)
-		js_path_add(p, ".", 1);
-	js_path_add(p, p->key, p->keylen);
-	if (js_set_has(lv, p->key, p->keylen, h))
+	if (js_set_has(lv, p->key, p->keylen, h)) {
+		js_path_make(p, 0);
+		if (p->path_len > 0)
+			js_path_add(p, ".", 1);
+		js_path_add(p, p->key, p->keylen);
 		return js_syntax(p, "duplicate member name %s", p->path);
+	}
 	k = &lv->keys[lv->nkeys];
 	k->hash = h;
 	k->len = (uint32_t)p->keylen;
@@ -633,7 +647,6 @@ js_push(struct js_parser *p, int is_object)
 	}
 	lv->is_object = is_object;
 	lv->index = 0;
-	lv->path_len = p->path_len;
 	lv->gen++;
 	lv->nkeys = 0;
 	lv->alen = 0;
@@ -660,7 +673,6 @@ js_after_value(struct js_parser *p, int *member)
 			return 1;
 		}
 		lv = &p->level[p->depth - 1];
-		js_path_set(p, lv->path_len);
 		if (p->pos >= p->len)
 			return js_syntax(p, "the text ends inside %s",
 			    lv->is_object ? "an object" : "an array");
@@ -676,10 +688,8 @@ js_after_value(struct js_parser *p, int *member)
 		p->pos++;
 		js_ws(p);
 		*member = lv->is_object;
-		if (!lv->is_object) {
+		if (!lv->is_object)
 			lv->index++;
-			js_path_index(p, lv);
-		}
 		return 0;
 	}
 }
@@ -691,7 +701,11 @@ js_member_name(struct js_parser *p)
 	if (p->pos >= p->len || p->s[p->pos] != '"')
 		return js_syntax(p, "a member name in double quotes is "
 		    "expected");
-	if (js_string(p, 1) == -1 || js_member(p) == -1)
+	p->in_key = 1;
+	if (js_string(p, 1) == -1)
+		return -1;
+	p->in_key = 0;
+	if (js_member(p) == -1)
 		return -1;
 	js_ws(p);
 	if (p->pos >= p->len || p->s[p->pos] != ':')
@@ -727,8 +741,6 @@ js_value(struct js_parser *p, int *opened)
 			p->depth--;
 			return 0;
 		}
-		if (!is_object)
-			js_path_index(p, &p->level[p->depth - 1]);
 		*opened = is_object ? 1 : 2;
 		return 0;
 	}
@@ -793,6 +805,7 @@ json_strict_check_flags(const char *buf, size_t len, int flags,
 	p.used = 0;
 	p.path[0] = '\0';
 	p.path_len = 0;
+	p.in_key = 0;
 	p.key = p.small_key;
 	p.keylen = 0;
 	p.keycap = sizeof(p.small_key);

@@ -559,19 +559,31 @@ conns_accept_error_cb(struct evconnlistener *lev, void *arg)
 	    cs->nopen, cs->fd_limit);
 }
 
-/* Scan len bytes of a request header for its end; 1 when found. */
+/*
+ * Scan len bytes of a request header for the empty line that ends it
+ * (LF LF or LF CR LF), line by line. Returns 1 when found.
+ */
 static int
 conn_scan_bytes(struct conn *c, const unsigned char *p, size_t len)
 {
-	size_t	 i;
+	const unsigned char	*end = p + len, *nl;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\n') {
-			if (c->eoh != 0)
+	while (p < end) {
+		/* Just after a LF (1) or a LF CR (2): the line is empty? */
+		if (c->eoh != 0) {
+			if (*p == '\n')
 				return 1;
-			c->eoh = 1;
-		} else
-			c->eoh = p[i] == '\r' && c->eoh == 1 ? 2 : 0;
+			if (*p == '\r' && c->eoh == 1) {
+				c->eoh = 2;
+				p++;
+				continue;
+			}
+			c->eoh = 0;
+		}
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return 0;
+		c->eoh = 1;
+		p = nl + 1;
 	}
 	return 0;
 }
