@@ -245,7 +245,13 @@ platform_init(int argc, char *argv[])
 	    "log_dir = %s/log\n"
 	    "log_level = info\n"
 	    "max_body_size = 4M\n"
-	    "max_inflated_size = 16M\n",
+	    "max_inflated_size = 16M\n"
+	    "# Connections, sized from the descriptor limit by default:\n"
+	    "# max_connections = auto\n"
+	    "# max_connections_per_source = auto\n"
+	    "# handshake_timeout = 10\n"
+	    "# header_timeout = 10\n"
+	    "# keepalive_timeout = 30\n",
 	    listen_addr, dir, dir, dir, dir, dir, dir, dir, dir) == -1)
 		fatalx("out of memory");
 	if (platform_write_file(dir, "platform.conf", 0644, conf) == -1)

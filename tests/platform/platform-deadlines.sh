@@ -66,7 +66,7 @@ counted .connections.closed.request_timeout || fail "not counted"
 r=$(probe keepalive --source 127.0.0.2 --token "$TOKEN")
 note "keep-alive: $r"
 [ "$(value "$r" status)" = 200 ] || fail "keep-alive request: $r"
-between "$(value "$r" closed)" 1.9 4 || fail "keepalive_timeout: $r"
+between "$(value "$r" closed)" 1.4 4 || fail "keepalive_timeout: $r"
 counted .connections.closed.keepalive_timeout || fail "not counted"
 
 # A big answer for a client that does not read: a 12 MB inventory.
