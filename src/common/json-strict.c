@@ -75,7 +75,8 @@ struct js_parser {
 	char			 path[JSON_STRICT_FIELD_MAX];
 	size_t			 path_len;
 	int			 in_key;	/* reading a member name */
-	char			*key;		/* the member name being read */
+	const char		*keyp;		/* the member name read */
+	char			*key;		/* its decoded copy, if escaped */
 	size_t			 keylen, keycap;
 	char			 small_key[JS_SMALL_KEY];
 	struct json_strict_error *err;
@@ -322,8 +323,10 @@ js_escape(struct js_parser *p, int is_key, const char *what)
 }
 
 /*
- * Read a string at p->pos (on its opening quote). A member name
- * (is_key) is decoded into p->key. Returns 0, or -1 on a syntax error.
+ * Read a string at p->pos (on its opening quote). A member name (is_key)
+ * is left in p->keyp and p->keylen: the bytes of the text itself, or,
+ * once it has an escape, its decoded copy in p->key. Returns 0, or -1 on
+ * a syntax error.
  */
 static int
 js_string(struct js_parser *p, int is_key)
@@ -331,9 +334,10 @@ js_string(struct js_parser *p, int is_key)
 	const char	*what = is_key ? "member name: " : "";
 	enum utf8_error	 uerr;
 	unsigned char	 c;
-	size_t		 n, start;
+	size_t		 n, start, begin;
+	int		 copy = 0;
 
-	p->pos++;
+	begin = ++p->pos;
 	p->keylen = 0;
 	for (;;) {
 		start = p->pos;
@@ -341,18 +345,30 @@ js_string(struct js_parser *p, int is_key)
 		while (p->pos < p->len && (c = p->s[p->pos]) >= 0x20 &&
 		    c < 0x80 && c != '"' && c != '\\')
 			p->pos++;
-		if (is_key && p->pos > start &&
+		if (copy && p->pos > start &&
 		    js_key_add(p, p->s + start, p->pos - start) == -1)
 			return js_nomem(p);
 		if (p->pos >= p->len)
 			return js_syntax(p, "the text ends inside a string");
 		c = p->s[p->pos];
 		if (c == '"') {
+			if (is_key && !copy) {
+				p->keyp = (const char *)p->s + begin;
+				p->keylen = p->pos - begin;
+			} else if (is_key)
+				p->keyp = p->key;
 			p->pos++;
 			return 0;
 		}
 		if (c == '\\') {
-			if (js_escape(p, is_key, what) == -1)
+			/* A name with an escape is compared decoded. */
+			if (is_key && !copy) {
+				copy = 1;
+				if (js_key_add(p, p->s + begin,
+				    p->pos - begin) == -1)
+					return js_nomem(p);
+			}
+			if (js_escape(p, copy, what) == -1)
 				return -1;
 			continue;
 		}
@@ -366,7 +382,7 @@ js_string(struct js_parser *p, int is_key)
 			p->pos++;
 			continue;
 		}
-		if (is_key && js_key_add(p, p->s + p->pos, n) == -1)
+		if (copy && js_key_add(p, p->s + p->pos, n) == -1)
 			return js_nomem(p);
 		p->pos += n;
 	}
@@ -519,6 +535,11 @@ js_set_grow(struct js_level *lv)
 		return -1;
 	}
 	free(old);
+	for (i = 0; lv->cap == 0 && i < lv->nkeys; i++) {
+		/* From comparing one by one: the names get their hash. */
+		k = &lv->keys[i];
+		k->hash = js_hash(lv->arena + k->off, k->len);
+	}
 	lv->cap = cap;
 	for (i = 0; i < lv->nkeys; i++) {
 		k = &lv->keys[i];
@@ -589,8 +610,9 @@ js_set_has(struct js_level *lv, const char *key, size_t len, uint32_t h)
 }
 
 /*
- * The member name in p->key was read: refuse a duplicate, remember it,
- * and make the path name the member. Returns 0, or -1.
+ * The member name in p->keyp was read: refuse a duplicate, remember it
+ * (its level's current member, which the field path names). Returns 0,
+ * or -1.
  */
 static int
 js_member(struct js_parser *p)
@@ -598,25 +620,27 @@ js_member(struct js_parser *p)
 	struct js_level	*lv = &p->level[p->depth - 1];
 	struct js_slot	*sl;
 	struct js_key	*k;
-	uint32_t	 h = js_hash(p->key, p->keylen);
+	uint32_t	 h;
 
 	if (p->keylen > UINT32_MAX || js_set_reserve(lv, p->keylen) == -1)
 		return js_nomem(p);
-	if (js_set_has(lv, p->key, p->keylen, h)) {
+	/* Small objects compare names one by one: no hash needed. */
+	h = lv->cap > 0 ? js_hash(p->keyp, p->keylen) : 0;
+	if (js_set_has(lv, p->keyp, p->keylen, h)) {
 		js_path_make(p, 0);
 		if (p->path_len > 0)
 			js_path_add(p, ".", 1);
-		js_path_add(p, p->key, p->keylen);
+		js_path_add(p, p->keyp, p->keylen);
 		return js_syntax(p, "duplicate member name %s", p->path);
 	}
 	k = &lv->keys[lv->nkeys];
 	k->hash = h;
 	k->len = (uint32_t)p->keylen;
 	k->off = lv->alen;
-	memcpy(lv->arena + lv->alen, p->key, p->keylen);
+	memcpy(lv->arena + lv->alen, p->keyp, p->keylen);
 	lv->alen += p->keylen;
 	if (lv->cap > 0) {
-		sl = js_set_find(lv, p->key, p->keylen, h);
+		sl = js_set_find(lv, p->keyp, p->keylen, h);
 		sl->gen = lv->gen;
 		sl->idx = (uint32_t)lv->nkeys;
 	}
