@@ -410,7 +410,7 @@ conns_evict(struct conns *cs)
 		log_rate_warnx(&cs->rate_closed, "closed the idle connection "
 		    "from %s (idle %llu ms) to make room: %d connections are "
 		    "open (max_connections)", c->text,
-		    (unsigned long long)(now - c->since), cs->nlive);
+		    (unsigned long long)(now - c->since), cs->max);
 		conn_close(cs, c, CC_EVICTED_IDLE, 0);
 		return 0;
 	}
@@ -422,7 +422,7 @@ conns_evict(struct conns *cs)
 	log_rate_warnx(&cs->rate_closed, "closed the connection from %s "
 	    "(%s for %llu ms) to make room: %d connections are open "
 	    "(max_connections)", c->text, conn_state_names[c->state],
-	    (unsigned long long)(now - c->since), cs->nlive);
+	    (unsigned long long)(now - c->since), cs->max);
 	conn_close(cs, c, CC_EVICTED_PENDING, 0);
 	return 0;
 }
@@ -454,6 +454,7 @@ static void
 conn_admit(struct conns *cs, struct conn *c)
 {
 	struct conn_source	*s;
+	char			 net[INET6_ADDRSTRLEN];
 
 	if (conn_peer(c) == -1 || (s = conn_source_get(cs, c->family,
 	    c->addr, 1)) == NULL) {
@@ -461,24 +462,28 @@ conn_admit(struct conns *cs, struct conn *c)
 		return;
 	}
 	if (s->count >= cs->max_source) {
+		inet_ntop(s->family, s->key, net, sizeof(net));
 		log_rate_warnx(&cs->rate_refused, "refused a connection from "
 		    "%s: %d connections from %s/%d are open "
-		    "(max_connections_per_source)", c->text, s->count, c->text,
+		    "(max_connections_per_source)", c->text, s->count, net,
 		    conn_prefix(cs, c));
 		conn_close(cs, c, CC_REFUSED_SOURCE, 1);
 		return;
 	}
-	if (cs->nlive >= cs->max && conns_evict(cs) == -1) {
-		log_rate_warnx(&cs->rate_refused, "refused a connection from "
-		    "%s: %d connections are open and all busy "
-		    "(max_connections)", c->text, cs->nlive);
-		conn_source_drop(cs, s);
-		conn_close(cs, c, CC_REFUSED_TOTAL, 1);
-		return;
-	}
+	/*
+	 * Take the slot first: the connection closed to make room may be
+	 * the last one of this source, which must not go with it.
+	 */
 	c->source = s;
 	s->count++;
 	cs->nlive++;
+	if (cs->nlive > cs->max && conns_evict(cs) == -1) {
+		log_rate_warnx(&cs->rate_refused, "refused a connection from "
+		    "%s: %d connections are open and all busy "
+		    "(max_connections)", c->text, cs->nlive - 1);
+		conn_close(cs, c, CC_REFUSED_TOTAL, 1);
+		return;
+	}
 	cs->count[CC_ACCEPTED]++;
 	conn_set_state(c, c->handshake_done ? CONN_HEADER : CONN_HANDSHAKE);
 }

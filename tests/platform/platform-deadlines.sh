@@ -96,32 +96,41 @@ kill -HUP "$PLATFORM_PID"
 wait_for 10 grep -q reloaded "$PDIR/log/platform.log" || fail "no reload"
 slow_reader max_output_size
 
-# Per source: three idle keep-alive connections from 127.0.0.4, a fourth
-# cut at once. At max_connections (six): three more from 127.0.0.5 fill
-# it, and a new client still gets in, the oldest idle connection closed.
-$PROBE hold-idle --port "$PORT" --ca "$PDIR/ca.pem" --source 127.0.0.4 \
-    --token "$TOKEN" --count 4 >"$T/hold4" &
-hold4=$!
-at_exit "kill $hold4 2>/dev/null"
-wait_for 5 grep -q held= "$T/hold4" || fail "hold-idle did not report"
+# Per source and in total. One idle keep-alive connection from 127.0.0.6
+# (the oldest); three from 127.0.0.4 and a fourth cut at once
+# (max_connections_per_source); two from 127.0.0.5 fill max_connections
+# (six). A new client from 127.0.0.6 still gets in: the oldest idle
+# connection, its own source's only one, is closed to make room.
+# hold N SOURCE FILE: hold N idle keep-alive connections; sets HOLD_PID.
+hold() {
+	$PROBE hold-idle --port "$PORT" --ca "$PDIR/ca.pem" --source "$2" \
+	    --token "$TOKEN" --count "$1" >"$3" &
+	HOLD_PID=$!
+	at_exit "kill $HOLD_PID 2>/dev/null"
+	wait_for 5 grep -q held= "$3" || fail "hold-idle did not report"
+}
+hold 1 127.0.0.6 "$T/hold6"
+hold6=$HOLD_PID
+hold 4 127.0.0.4 "$T/hold4"
+hold4=$HOLD_PID
 note "127.0.0.4: $(cat "$T/hold4")"
 grep -q 'held=3 refused=1' "$T/hold4" || fail "per source: $(cat "$T/hold4")"
 counted .connections.refused.max_connections_per_source || fail "not counted"
-$PROBE hold-idle --port "$PORT" --ca "$PDIR/ca.pem" --source 127.0.0.5 \
-    --token "$TOKEN" --count 3 >"$T/hold5" &
-hold5=$!
-at_exit "kill $hold5 2>/dev/null"
-wait_for 5 grep -q held= "$T/hold5" || fail "hold-idle did not report"
-grep -q 'held=3 refused=0' "$T/hold5" || fail "127.0.0.5: $(cat "$T/hold5")"
-r=$(curl -sS --max-time 1 --cacert "$PDIR/ca.pem" -o "$OUT" -w '%{http_code}' \
-    -H "Authorization: Bearer $TOKEN" "$URL/api/v1/status")
+hold 2 127.0.0.5 "$T/hold5"
+hold5=$HOLD_PID
+grep -q 'held=2 refused=0' "$T/hold5" || fail "127.0.0.5: $(cat "$T/hold5")"
+r=$(curl -sS --max-time 1 --interface 127.0.0.6 --cacert "$PDIR/ca.pem" \
+    -o "$OUT" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    "$URL/api/v1/status")
 [ "$r" = 200 ] || fail "a new client did not get in at max_connections: $r"
 jq -e '.connections.evicted.idle >= 1 and .connections.open <= 6' "$OUT" \
     >/dev/null || fail "no idle connection closed: $(jq -c .connections "$OUT")"
-kill "$hold4" "$hold5"
-wait "$hold4" "$hold5" 2>/dev/null
-note "127.0.0.4 after: $(tail -n 1 "$T/hold4"); 127.0.0.5 after: $(tail -n 1 "$T/hold5")"
-grep -q 'alive=2' "$T/hold4" || fail "the oldest idle (127.0.0.4) was not the one closed"
+kill "$hold6" "$hold4" "$hold5"
+wait "$hold6" "$hold4" "$hold5" 2>/dev/null
+note "after: 127.0.0.6 $(tail -n 1 "$T/hold6"), 127.0.0.4 $(tail -n 1 "$T/hold4"), 127.0.0.5 $(tail -n 1 "$T/hold5")"
+grep -q 'alive=0' "$T/hold6" || fail "the oldest idle (127.0.0.6) was not the one closed"
+grep -q 'alive=3' "$T/hold4" || fail "127.0.0.4 lost a connection"
+kill -0 "$PLATFORM_PID" || fail "the platform died"
 stop_platform
 
 # Descriptors run out (a limit of 48): no spin, a short log, and back to
