@@ -440,6 +440,12 @@ conn_peer(struct conn *c)
 	if (ss.ss_family == AF_INET) {
 		c->family = AF_INET;
 		memcpy(c->addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	} else if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr)) {
+		/* An IPv4 client of a dual-stack listener is an IPv4 source. */
+		c->family = AF_INET;
+		memcpy(c->addr,
+		    &((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr[12], 4);
 	} else if (ss.ss_family == AF_INET6) {
 		c->family = AF_INET6;
 		memcpy(c->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
