@@ -17,6 +17,7 @@
 #include "identity.h"
 #include "invitem.h"
 #include "jsonutil.h"
+#include "log-rate.h"
 #include "log.h"
 #include "pki.h"
 #include "platform.h"
@@ -28,6 +29,10 @@
 #define API_AGENT_MAX_HOST_MEMBERS	64
 #define API_AGENT_MAX_FIM_STATE		4096
 #define API_AGENT_MAX_PATH		4096
+
+/* Claims of another agent's identity, at most a few lines per window. */
+static struct log_rate api_agent_claims = { "identity claims and clones",
+	0, 0, 0 };
 
 static const char *const api_agent_fim_actions[] = {
 	"create", "modify", "attrib", "delete", "rename"
@@ -298,11 +303,13 @@ api_agent_identify(struct api *api, struct api_response *res,
 		return NULL;
 	}
 	if (outcome == IDENTITY_CLONE)
-		log_warnx("agent %s: another host holds its identity (a cloned "
-		    "host?); that host is now agent %s", prev_id, a->id);
+		log_rate_warnx(&api_agent_claims, "agent %s: another host holds "
+		    "its identity (a cloned host?); that host is now agent %s",
+		    prev_id, a->id);
 	else if (outcome == IDENTITY_UNPROVEN)
-		log_warnx("an activation claimed agent %s without proof of its "
-		    "credential; it is a new agent %s", prev_id, a->id);
+		log_rate_warnx(&api_agent_claims, "an activation claimed agent "
+		    "%s without proof of its credential; it is a new agent %s",
+		    prev_id, a->id);
 	return prev;
 }
 
@@ -482,10 +489,10 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 	hb.clone_instance = beat.clone_instance;
 	if (beat.clone_detected) {
 		hb.clone_detected_at = req->now;
-		log_warnx("agent %s: instance %s is back while instance %s is "
-		    "alive: two hosts hold this identity (a cloned host?); "
-		    "%s is told to activate as a new agent", req->agent_id,
-		    instance, req->agent.instance, instance);
+		log_rate_warnx(&api_agent_claims, "agent %s: instance %s is back "
+		    "while instance %s is alive: two hosts hold this identity "
+		    "(a cloned host?); %s is told to activate as a new agent",
+		    req->agent_id, instance, req->agent.instance, instance);
 	}
 	if (store_agent_heartbeat(api->store, req->agent_id, &hb) != 0 ||
 	    (errors != NULL &&
