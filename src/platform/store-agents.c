@@ -68,11 +68,13 @@ const char *const store_agents_sql[ST_COUNT] = {
 	    " agent_status = coalesce(?3, agent_status),"
 	    " agent_version = coalesce(?4, agent_version),"
 	    " manifest_versions = coalesce(?5, manifest_versions),"
-	    " fim = coalesce(?6, fim), listeners = coalesce(?7, listeners),"
-	    " instance_id = coalesce(?8, instance_id),"
-	    " prev_instance_id = coalesce(?9, prev_instance_id),"
-	    " clone_instance_id = coalesce(?10, clone_instance_id),"
-	    " clone_detected_at = coalesce(?11, clone_detected_at)"
+	    " fim = coalesce(?6, fim), listeners = coalesce(?7, listeners)"
+	    " WHERE id = ?1",
+	[ST_AGENT_INSTANCE] =
+	    "UPDATE agents SET instance_id = coalesce(?2, instance_id),"
+	    " prev_instance_id = coalesce(?3, prev_instance_id),"
+	    " clone_instance_id = coalesce(?4, clone_instance_id),"
+	    " clone_detected_at = coalesce(?5, clone_detected_at)"
 	    " WHERE id = ?1",
 	[ST_AGENT_LIST] =
 	    "SELECT " STORE_AGENT_COLUMNS
@@ -246,14 +248,22 @@ store_agent_heartbeat(struct store *s, const char *id,
 	store_bind_text(st, 5, hb->manifest_versions);
 	store_bind_text(st, 6, hb->fim);
 	store_bind_text(st, 7, hb->listeners);
-	store_bind_text(st, 8, hb->instance);
-	store_bind_text(st, 9, hb->prev_instance);
-	store_bind_text(st, 10, hb->clone_instance);
-	if (hb->clone_detected_at != 0)
-		sqlite3_bind_int64(st, 11, hb->clone_detected_at);
 	if (store_exec(s, st, "heartbeat") == -1)
 		return -1;
-	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+	if (sqlite3_changes(s->db) == 0)
+		return 1;
+	/* Who runs the agent changes seldom: only then is it written. */
+	if (hb->instance == NULL && hb->prev_instance == NULL &&
+	    hb->clone_instance == NULL && hb->clone_detected_at == 0)
+		return 0;
+	st = store_stmt(s, ST_AGENT_INSTANCE);
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, hb->instance);
+	store_bind_text(st, 3, hb->prev_instance);
+	store_bind_text(st, 4, hb->clone_instance);
+	if (hb->clone_detected_at != 0)
+		sqlite3_bind_int64(st, 5, hb->clone_detected_at);
+	return store_exec(s, st, "record the agent's instance") == -1 ? -1 : 0;
 }
 
 /* Whether agent id exists. Returns 0 (yes), 1 (no), or -1. */

@@ -102,6 +102,7 @@ enum store_stmt {
 	/* store-agents.c */
 	ST_VULN_SCAN_DELETE,
 	ST_AGENT_CLONE_SEEN,
+	ST_AGENT_INSTANCE,
 	ST_COUNT
 };
 
