@@ -4,11 +4,12 @@
 # five loopback addresses, so each stays under the per-source limit and
 # only the total limit protects the others), another opens 300 TLS
 # connections from one address that send a ClientHello and never finish
-# the handshake (past the per-source limit). Both reopen what the platform
-# closes. For 40 s an admin request and an agent heartbeat are sent every
-# two seconds from another address: each must succeed within 1 s, the
-# platform's CPU (from /proc) must stay under 20 % and its log under
-# 100 KB, and GET /api/v1/status must show the limits and what they did.
+# the handshake (past the per-source limit). Both reopen, a second later,
+# what the platform closes. For $CONN_TEST_SECONDS (default 40 s) an admin
+# request and an agent heartbeat are sent every two seconds from another
+# address: each must succeed within 1 s, the platform's CPU (from /proc)
+# must stay under 20 % and its log under 100 KB, and GET /api/v1/status
+# must show the limits and what they did.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-platform.sh"
 
@@ -25,7 +26,8 @@ python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.7", 0))' ||
     skip "cannot bind 127.0.0.7"
 
 HOLD="python3 $abs_top_srcdir/tests/tools/conn-hold.py"
-WINDOW=40
+# The measured window (the acceptance says a minute; 40 s keeps CI short).
+WINDOW=${CONN_TEST_SECONDS:-40}
 init_platform "$T/p"
 run_platform
 activate web-01

@@ -131,6 +131,38 @@ note "after: 127.0.0.6 $(tail -n 1 "$T/hold6"), 127.0.0.4 $(tail -n 1 "$T/hold4"
 grep -q 'alive=0' "$T/hold6" || fail "the oldest idle (127.0.0.6) was not the one closed"
 grep -q 'alive=3' "$T/hold4" || fail "127.0.0.4 lost a connection"
 kill -0 "$PLATFORM_PID" || fail "the platform died"
+
+# When every connection is busy (six sending bodies slowly), there is
+# nothing to close: a new client is refused at once, and counted. (The
+# status is polled with five: a sixth would leave no room for the poll.)
+slow_body() {
+	probe slow-body --source "$1" --token "$CRED" \
+	    --path /agent/v1/heartbeat >/dev/null &
+	at_exit "kill $! 2>/dev/null"
+}
+for src in 127.0.0.4 127.0.0.4 127.0.0.4 127.0.0.5 127.0.0.5; do
+	slow_body "$src"
+done
+busy() {
+	[ "$(platform_status .connections.by_state.body)" -ge 5 ]
+}
+wait_for 2 busy || fail "the slow bodies did not start: $(platform_status -c .connections)"
+refused_before=$(platform_status .connections.refused.max_connections)
+slow_body 127.0.0.5
+sleep 0.5
+start=$(date +%s.%N)
+r=$(curl -sS --max-time 2 --interface 127.0.0.6 --cacert "$PDIR/ca.pem" \
+    -o /dev/null -w '%{http_code}' "$URL/api/v1/settings" 2>&1)
+took=$(echo "$(date +%s.%N) - $start" | bc)
+note "a client when all are busy: $r, after $took s"
+case $r in
+*200) fail "served while every connection was busy" ;;
+esac
+[ "$(echo "$took < 1" | bc)" = 1 ] || fail "the refusal took $took s (it must be at once)"
+refused_now() {
+	[ "$(platform_status .connections.refused.max_connections)" -gt "$refused_before" ]
+}
+wait_for 10 refused_now || fail "the refusal was not counted"
 stop_platform
 
 # Descriptors run out (a limit of 48): no spin, a short log, and back to
