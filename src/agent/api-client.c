@@ -2,8 +2,11 @@
  * api-client.c: the agent API client: one call is one request of the
  * agent API of docs/protocol.md (/agent/v1) on top of http.c, with the
  * agent credential, a JSON body and the platform's error codes mapped to
- * the agent's. Nothing here is durable: uploads that must survive a
- * restart go through the upload queue (upload-queue.c).
+ * the agent's. A body with a string that is not UTF-8 (a file or host
+ * name in another encoding) goes with U+FFFD for its bad bytes, since
+ * the platform refuses it whole otherwise. Nothing here is durable:
+ * uploads that must survive a restart go through the upload queue
+ * (upload-queue.c).
  */
 #include "config.h"
 
@@ -15,8 +18,11 @@
 
 #include "compat.h"
 #include "http.h"
+#include "json-strict.h"
 #include "jsonutil.h"
+#include "log-rate.h"
 #include "log.h"
+#include "utf8.h"
 #include "api-client.h"
 
 #define UPLINK_GZIP_MIN	1024	/* bodies at least this big are gzip'd */
@@ -178,6 +184,33 @@ api_client_call(struct api_client *p, const char *method, const char *path,
 	    text != NULL ? strlen(text) : 0, if_none_match, cb, arg);
 }
 
+/* Bodies repaired on their way out, at most a few lines per window. */
+static struct log_rate api_client_repairs = { "request bodies repaired", 0,
+	0, 0 };
+
+/*
+ * The platform takes strict UTF-8 only: a body holding a string that is
+ * not (a file name, a process name, a GECOS field in another encoding)
+ * has its bad bytes replaced by U+FFFD rather than be refused whole.
+ * Returns the repaired text (to free) or NULL when text is fine as it is.
+ */
+static char *
+api_client_repair(const char *path, const char *text, size_t *len)
+{
+	struct json_strict_error	 err;
+	char				*fixed;
+
+	if (utf8_check(text, *len, NULL) == UTF8_OK ||
+	    json_strict_check_flags(text, *len, JSON_STRICT_ANY_INTEGER,
+	    &err) != JSON_STRICT_FIELD ||
+	    (fixed = json_strict_repair(text, *len, len)) == NULL)
+		return NULL;
+	log_rate_warnx(&api_client_repairs, "%s: %s is not UTF-8 (%s); it "
+	    "goes with U+FFFD for its bad bytes", path, err.field[0] != '\0' ?
+	    err.field : "a string", err.message);
+	return fixed;
+}
+
 /* Start a call with a body already in JSON text. */
 struct http_call *
 api_client_call_text(struct api_client *p, const char *method, const char *path,
@@ -188,7 +221,7 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	struct api_client_call	*call;
 	struct http_call	*hc;
 	const char		*headers[5];
-	char			*url = NULL, *inm = NULL;
+	char			*url = NULL, *inm = NULL, *fixed = NULL;
 	size_t			 n = 0;
 
 	if ((call = calloc(1, sizeof(*call))) == NULL ||
@@ -215,6 +248,9 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 		headers[n++] = inm;
 	headers[n] = NULL;
 
+	if (text != NULL && (fixed = api_client_repair(path, text, &len)) !=
+	    NULL)
+		text = fixed;
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.url = url;
@@ -226,6 +262,7 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	hc = http_request(p->http, &req, api_client_done, call);
 	free(url);
 	free(inm);
+	free(fixed);
 	if (hc == NULL)
 		api_client_call_free(call);
 	return hc;

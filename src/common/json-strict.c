@@ -3,6 +3,10 @@
  * json-c parses it, and the repair of strings that are not UTF-8 in a
  * parsed document (for data stored before input was checked).
  *
+ * json_strict_repair() does the same for a text on its way out (the agent's
+ * requests), so that a file name that is not UTF-8 costs one character,
+ * not the whole upload.
+ *
  * The pass is one loop over the text with an explicit stack of the open
  * arrays and objects (never recursion), so its cost is linear and its
  * depth bounded. It keeps the dotted path of the value it is in
@@ -947,4 +951,30 @@ json_strict_sanitize(struct json_object *obj)
 	default:
 		return json_object_get(obj);
 	}
+}
+
+/* Repair a JSON text's strings. Returns a new text, or NULL. */
+char *
+json_strict_repair(const char *buf, size_t len, size_t *outlen)
+{
+	struct json_tokener	*tok;
+	struct json_object	*obj, *clean;
+	const char		*text;
+	char			*out = NULL;
+
+	if (len > INT32_MAX ||
+	    (tok = json_tokener_new_ex(JSON_STRICT_MAX_DEPTH + 1)) == NULL)
+		return NULL;
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	if (obj != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+	    (clean = json_strict_sanitize(obj)) != NULL) {
+		text = json_object_to_json_string_ext(clean,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if ((out = strdup(text)) != NULL)
+			*outlen = strlen(out);
+		json_object_put(clean);
+	}
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return out;
 }

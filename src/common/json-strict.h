@@ -64,4 +64,14 @@ int			 json_strict_is_clean(struct json_object *);
  */
 struct json_object	*json_strict_sanitize(struct json_object *);
 
+/*
+ * Repair a JSON text of len bytes whose strings are not all strict UTF-8
+ * (json_strict_sanitize over json-c's lenient parse), so that a peer
+ * holding to these rules takes it. Returns the new text (malloc'd, its
+ * length in *outlen), or NULL when it is not JSON json-c can read, or out
+ * of memory.
+ */
+char			*json_strict_repair(const char *, size_t len,
+			    size_t *outlen);
+
 #endif /* OUTPOST_JSON_STRICT_H */

@@ -279,6 +279,27 @@ test_sanitize(void **unused)
 	json_object_put(obj);
 }
 
+/* A text on its way out: only the bad bytes go, the rest is as it was. */
+static void
+test_repair(void **unused)
+{
+	static const char	 text[] = "{\"host\":{\"hostname\":\"web\xe9\"},"
+	    "\"n\":18446744073709551615,\"a\":[1,\"ok\"]}";
+	struct json_strict_error	 err;
+	size_t			 len;
+	char			*fixed;
+
+	fixed = json_strict_repair(text, sizeof(text) - 1, &len);
+	assert_non_null(fixed);
+	assert_int_equal(len, strlen(fixed));
+	assert_string_equal(fixed, "{\"host\":{\"hostname\":\"web\xef\xbf\xbd\"},"
+	    "\"n\":18446744073709551615,\"a\":[1,\"ok\"]}");
+	assert_int_equal(json_strict_check_flags(fixed, len,
+	    JSON_STRICT_ANY_INTEGER, &err), JSON_STRICT_OK);
+	free(fixed);
+	assert_null(json_strict_repair("{\"a\":", 5, &len));
+}
+
 int
 main(void)
 {
@@ -291,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_many_members),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_repair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
