@@ -33,9 +33,10 @@ init_platform() {
 
 # run_platform [flags...]: start the platform of PDIR in the foreground
 # (in the background of this shell) and wait until it answers. Sets
-# PLATFORM_PID.
+# PLATFORM_PID. $PLATFORM_PREFIX, when set, is a command that runs it
+# ("prlimit --nofile=1024:1024"; it must exec the platform).
 run_platform() {
-	"$PLATFORM" -f -d -c "$PDIR/platform.conf" "$@" \
+	${PLATFORM_PREFIX:-} "$PLATFORM" -f -d -c "$PDIR/platform.conf" "$@" \
 	    >>"$PDIR/stderr.log" 2>&1 &
 	PLATFORM_PID=$!
 	at_exit "kill -KILL $PLATFORM_PID 2>/dev/null"
@@ -124,6 +125,23 @@ activate() {
 	CORRELATION_ID=$(jout .correlation_id)
 }
 
+# claim_agent AID CID [PROOF]: activate as host "thief" naming agent AID
+# (correlation id CID) with previous_credential PROOF (none when absent):
+# fail unless the answer is another agent, with another correlation id,
+# that shows claimed_agent_id AID. Sets CLAIMANT.
+claim_agent() {
+	_body=$(activation_body thief | jq -c --arg id "$1" --arg p "${3:-}" \
+	    '. + {previous_agent_id: $id} +
+	    (if $p == "" then {} else {previous_credential: $p} end)')
+	expect 201 http POST /agent/v1/activate "" -d "$_body"
+	CLAIMANT=$(jout .agent_id)
+	[ "$CLAIMANT" != "$1" ] || fail "a claim without proof got agent $1"
+	[ "$(jout .correlation_id)" != "$2" ] || fail "a claim got the correlation id of $1"
+	expect 200 admin GET "/api/v1/agents/$CLAIMANT"
+	assert_json .claimed_agent_id "$1"
+	assert_json .hostname thief
+}
+
 # heartbeat [BODY]: send a heartbeat with $CRED; prints the status code.
 heartbeat() {
 	if [ $# -eq 0 ]; then
@@ -186,6 +204,16 @@ wait_inventory() {
 	wait_for "$1" status_check \
 	    ".inventory.inventory_version $2 and .inventory.pending == null" ||
 	    fail "agent did not reach inventory version $2: $(status_value -c .inventory)"
+}
+
+# cpu_ticks PID: the user + system clock ticks PID has used.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# platform_status [JQ OPTIONS] FILTER: jq -r FILTER over GET /api/v1/status.
+platform_status() {
+	admin_json /api/v1/status "$@"
 }
 
 # vm_hwm PID: the peak resident set size of PID in KiB.

@@ -3,9 +3,11 @@
  * agent API of docs/protocol.md (/agent/v1) on top of http.c, with the
  * agent credential and a JSON body; every answer is capped and judged by
  * its endpoint's contract (answer.c), so that callers see either a
- * checked object or an error code with the real cause. Nothing here is
- * durable: uploads that must survive a restart go through the upload
- * queue (upload-queue.c).
+ * checked object or an error code with the real cause. A body with a
+ * string that is not UTF-8 (a file or host name in another encoding) goes
+ * with U+FFFD for its bad bytes, since the platform refuses it whole
+ * otherwise. Nothing here is durable: uploads that must survive a restart
+ * go through the upload queue (upload-queue.c).
  */
 #include "config.h"
 
@@ -16,10 +18,14 @@
 #include <json-c/json.h>
 
 #include "answer.h"
+#include "api-client.h"
 #include "compat.h"
 #include "http.h"
+#include "json-strict.h"
+#include "jsonutil.h"
+#include "log-rate.h"
 #include "log.h"
-#include "api-client.h"
+#include "utf8.h"
 
 #define UPLINK_GZIP_MIN	1024	/* bodies at least this big are gzip'd */
 
@@ -167,6 +173,33 @@ api_client_call(struct api_client *p, const char *method, const char *path,
 	    text != NULL ? strlen(text) : 0, if_none_match, cb, arg);
 }
 
+/* Bodies repaired on their way out, at most a few lines per window. */
+static struct log_rate api_client_repairs = { "request bodies repaired", 0,
+	0, 0 };
+
+/*
+ * The platform takes strict UTF-8 only: a body holding a string that is
+ * not (a file name, a process name, a GECOS field in another encoding)
+ * has its bad bytes replaced by U+FFFD rather than be refused whole.
+ * Returns the repaired text (to free) or NULL when text is fine as it is.
+ */
+static char *
+api_client_repair(const char *path, const char *text, size_t *len)
+{
+	struct json_strict_error	 err;
+	char				*fixed;
+
+	if (utf8_check(text, *len, NULL) == UTF8_OK ||
+	    json_strict_check_flags(text, *len, JSON_STRICT_ANY_INTEGER,
+	    &err) != JSON_STRICT_FIELD ||
+	    (fixed = json_strict_repair(text, *len, len)) == NULL)
+		return NULL;
+	log_rate_warnx(&api_client_repairs, "%s: %s is not UTF-8 (%s); it "
+	    "goes with U+FFFD for its bad bytes", path, err.field[0] != '\0' ?
+	    err.field : "a string", err.message);
+	return fixed;
+}
+
 /* Start a call with a body already in JSON text. */
 struct http_call *
 api_client_call_text(struct api_client *p, const char *method, const char *path,
@@ -178,7 +211,7 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	struct api_client_call	*call;
 	struct http_call	*hc;
 	const char		*headers[5];
-	char			*url = NULL, *inm = NULL;
+	char			*url = NULL, *inm = NULL, *fixed = NULL;
 	size_t			 n = 0;
 
 	if ((contract = answer_contract_find(method, path)) == NULL) {
@@ -214,6 +247,9 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	}
 	headers[n] = NULL;
 
+	if (text != NULL && (fixed = api_client_repair(path, text, &len)) !=
+	    NULL)
+		text = fixed;
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.url = url;
@@ -226,6 +262,7 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	hc = http_request(p->http, &req, api_client_done, call);
 	free(url);
 	free(inm);
+	free(fixed);
 	if (hc == NULL)
 		api_client_call_free(call);
 	return hc;

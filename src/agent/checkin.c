@@ -24,6 +24,8 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include <openssl/rand.h>
+
 #include "agent-conf.h"
 #include "answer.h"
 #include "api-client.h"
@@ -73,6 +75,7 @@ struct checkin {
 	struct proxy_config	 proxies;
 	int			 is_proxy_ok;
 	struct state		 state;
+	char			 instance[33];	/* this process; "" if none */
 	int			 is_activated;
 	int			 is_reactivating;
 	const char		*not_activated_why;
@@ -591,8 +594,13 @@ checkin_heartbeat_cb(const struct api_client_reply *r, void *arg)
 	if (r->error == ERR_CREDENTIAL_REVOKED) {
 		checkin_finish_wait(c, 0, r->detail);
 		checkin_failed(c, r, "heartbeat");
-		/* The identity is no longer good: activate again. */
+		/*
+		 * The identity is no longer good: activate again, naming it
+		 * with the credential held (another host that re-activated
+		 * with the same identity is a clone: the platform tells).
+		 */
 		c->is_activated = 0;
+		c->is_reactivating = 1;
 		upload_set_client(c->upload, NULL);
 		c->not_activated_why = "credential refused by the platform";
 		return;
@@ -674,6 +682,8 @@ checkin_heartbeat(struct checkin *c)
 	    report_heartbeat_errors(c->report));
 	json_object_object_add(body, "current_errors",
 	    report_current_errors(c->report));
+	if (c->instance[0] != '\0')
+		json_add_string(body, "instance_id", c->instance);
 	if (c->hooks.heartbeat != NULL)
 		c->hooks.heartbeat(body, c->hooks.arg);
 	c->phase = CHECKIN_HEARTBEAT;
@@ -760,8 +770,15 @@ checkin_activate(struct checkin *c)
 	json_add_string(body, "activation_id", c->conf->activation_id);
 	json_add_string(body, "customer_id", c->conf->customer_id);
 	json_object_object_add(body, "host", checkin_host_facts(c));
-	if (c->is_reactivating && c->state.agent_id != NULL)
+	if (c->instance[0] != '\0')
+		json_add_string(body, "instance_id", c->instance);
+	/* Re-activating: who it was, and the proof (its credential). */
+	if (c->is_reactivating && c->state.agent_id != NULL) {
 		json_add_string(body, "previous_agent_id", c->state.agent_id);
+		if (c->state.credential != NULL)
+			json_add_string(body, "previous_credential",
+			    c->state.credential);
+	}
 	log_info("activating with %s (activation id %s, customer %s)",
 	    c->conf->platform_url, c->conf->activation_id,
 	    c->conf->customer_id);
@@ -897,6 +914,24 @@ checkin_configure(struct checkin *c)
 	}
 }
 
+/*
+ * Draw this process's instance id: the platform tells two processes that
+ * present one identity (a cloned host) apart by it. Without randomness
+ * there is none, and the agent works without that check.
+ */
+static void
+checkin_new_instance(struct checkin *c)
+{
+	unsigned char	 r[16];
+
+	if (RAND_bytes(r, sizeof(r)) == 1)
+		hex_encode(r, sizeof(r), c->instance);
+	else
+		log_warnx("no randomness for an instance id; the platform "
+		    "cannot tell this agent from a clone of its host");
+	explicit_bzero(r, sizeof(r));
+}
+
 /* Start the module. Returns it, or NULL. */
 struct checkin *
 checkin_start(struct event_base *base, const struct agent_conf *conf,
@@ -916,6 +951,7 @@ checkin_start(struct event_base *base, const struct agent_conf *conf,
 		c->hooks = *hooks;
 	c->interval = CHECKIN_INTERVAL;
 	srandom((unsigned int)(time(NULL) ^ (getpid() << 16)));
+	checkin_new_instance(c);
 	if ((c->timer = evtimer_new(base, checkin_timer_cb, c)) == NULL) {
 		free(c);
 		return NULL;
@@ -1054,6 +1090,8 @@ checkin_status_json(struct checkin *c)
 	json_add_string(st, "agent_id", c->state.agent_id);
 	json_add_string(st, "customer_id", c->state.customer_id);
 	json_add_string(st, "correlation_id", c->state.correlation_id);
+	json_add_string(st, "instance_id", c->instance[0] != '\0' ?
+	    c->instance : NULL);
 	json_add_time(st, "activated_at", c->state.activated_at);
 	json_add_string(st, "proxy", c->proxy_used != NULL ? c->proxy_used :
 	    "direct");

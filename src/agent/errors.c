@@ -85,7 +85,8 @@ static const struct error_info error_table[] = {
 	{ ERR_CREDENTIAL_REVOKED, "E403", "credential_revoked",
 	    "the platform no longer accepts the agent credential",
 	    "the agent record was deleted or its credential replaced",
-	    "the agent on the platform; re-activate by removing state.json" },
+	    "the agent on the platform (clone_of, clone_detected_at); it "
+	    "activates again by itself, its credential as proof" },
 	{ ERR_UNINSTALLED, "E404", "agent_uninstalled",
 	    "the platform told the agent that it was uninstalled",
 	    "an administrator deleted the agent through the admin API",

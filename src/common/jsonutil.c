@@ -6,6 +6,12 @@
 
 #include "jsonutil.h"
 
+/*
+ * The tokener of this thread, made once and reset for each document: the
+ * platform parses one on every request.
+ */
+static _Thread_local struct json_tokener *json_tok;
+
 /* Parse one JSON object from buf. Returns it, or NULL with err set. */
 struct json_object *
 json_parse_object(const char *buf, size_t len, char *err, size_t errlen)
@@ -18,10 +24,12 @@ json_parse_object(const char *buf, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "document too large");
 		return NULL;
 	}
-	if ((tok = json_tokener_new_ex(64)) == NULL) {
+	if (json_tok == NULL && (json_tok = json_tokener_new_ex(64)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	tok = json_tok;
+	json_tokener_reset(tok);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
@@ -44,11 +52,9 @@ json_parse_object(const char *buf, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "expected a JSON object");
 		goto fail;
 	}
-	json_tokener_free(tok);
 	return obj;
 fail:
 	json_object_put(obj);
-	json_tokener_free(tok);
 	return NULL;
 }
 

@@ -14,8 +14,10 @@
 #include "api-vuln.h"
 #include "api.h"
 #include "compat.h"
+#include "identity.h"
 #include "invitem.h"
 #include "jsonutil.h"
+#include "log-rate.h"
 #include "log.h"
 #include "pki.h"
 #include "platform.h"
@@ -27,6 +29,10 @@
 #define API_AGENT_MAX_HOST_MEMBERS	64
 #define API_AGENT_MAX_FIM_STATE		4096
 #define API_AGENT_MAX_PATH		4096
+
+/* Claims of another agent's identity, at most a few lines per window. */
+static struct log_rate api_agent_claims = { "identity claims and clones",
+	0, 0, 0 };
 
 static const char *const api_agent_fim_actions[] = {
 	"create", "modify", "attrib", "delete", "rename"
@@ -149,6 +155,16 @@ api_agent_current_errors(struct json_object *arr, int64_t now)
 	return out;
 }
 
+/* Whether member key is a UUID; if not, answer 400. Returns 1/0. */
+static int
+api_agent_uuid(struct api_response *res, const char *key, const char *s)
+{
+	if (api_is_uuid(s))
+		return 1;
+	api_error(res, 400, "invalid_field", key, "expected a UUID");
+	return 0;
+}
+
 /* Check the host facts of an activation. Returns 0, or -1 with a 400. */
 static int
 api_agent_check_host(struct api_response *res, struct json_object *host)
@@ -205,9 +221,166 @@ api_agent_add_profile(struct api *api, struct json_object *obj,
 }
 
 /*
+ * Read the optional instance_id member into *out. Returns 0, or -1 with a
+ * 400 answer.
+ */
+static int
+api_agent_instance(struct api_response *res, struct json_object *in,
+    const char **out)
+{
+	if (api_get_string(res, in, NULL, "instance_id", 0,
+	    PLATFORM_INSTANCE_LEN, out) == -1)
+		return -1;
+	if (*out != NULL && !identity_is_instance(*out)) {
+		api_error(res, 400, "invalid_field", "instance_id",
+		    "expected %d lower-case hex digits", PLATFORM_INSTANCE_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Check the members of an activation. Returns 0, or -1 with a 400 answer.
+ */
+static int
+api_agent_check_activation(struct api_response *res, struct json_object *in,
+    struct json_object **host, const char **prev_id, const char **prev_cred,
+    const char **instance)
+{
+	const char	*s;
+
+	if (api_get_string(res, in, NULL, "activation_id", 1, 64, &s) == -1 ||
+	    !api_agent_uuid(res, "activation_id", s) ||
+	    api_get_string(res, in, NULL, "customer_id", 1, 64, &s) == -1 ||
+	    !api_agent_uuid(res, "customer_id", s) ||
+	    api_get_object(res, in, NULL, "host", 1, host) == -1 ||
+	    api_get_string(res, in, NULL, "previous_agent_id", 0, 64,
+	    prev_id) == -1 ||
+	    (*prev_id != NULL &&
+	    !api_agent_uuid(res, "previous_agent_id", *prev_id)) ||
+	    api_get_string(res, in, NULL, "previous_credential", 0, 128,
+	    prev_cred) == -1 ||
+	    api_agent_instance(res, in, instance) == -1 ||
+	    api_agent_check_host(res, *host) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Decide what an activation naming previous_agent_id gets (identity.c):
+ * IDENTITY_NEW when it names no agent of this customer. Returns 0, or -1
+ * on a database error.
+ */
+static int
+api_agent_identity(struct api *api, const char *customer_id,
+    const char *prev_id, const char *prev_cred, const char *instance,
+    enum identity_outcome *out)
+{
+	struct agent_auth	 old;
+	enum agent_lookup	 found;
+
+	*out = IDENTITY_NEW;
+	if (prev_id == NULL)
+		return 0;
+	if ((found = store_agent_auth(api->store, prev_id, &old)) ==
+	    AGENT_ERROR)
+		return -1;
+	if (found == AGENT_FOUND && strcmp(old.customer_id, customer_id) == 0)
+		*out = identity_activation(&old, identity_proof(&old, prev_id,
+		    prev_cred), instance);
+	explicit_bzero(&old, sizeof(old));
+	return 0;
+}
+
+/*
+ * Give agent prev_id (which proved itself) the new credential of a and
+ * fill a from its record. Returns the record (new), or NULL.
+ */
+static struct json_object *
+api_agent_rekey(struct api *api, const char *prev_id, struct agent_new *a,
+    int retry)
+{
+	struct json_object	*prev;
+	const char		*corr;
+
+	if (store_agent_reactivate(api->store, prev_id, a->cred_hash,
+	    a->instance, retry, a->now) != 0 ||
+	    (prev = store_agent_json(api->store, prev_id, 0)) == NULL)
+		return NULL;
+	strlcpy(a->id, prev_id, sizeof(a->id));
+	corr = json_get_string(prev, "correlation_id");
+	strlcpy(a->correlation_id, corr ? corr : "", sizeof(a->correlation_id));
+	json_get_int64(prev, "profile_id", &a->profile_id);
+	return prev;
+}
+
+/* Insert the new agent a with activation key key. Returns 0, or -1. */
+static int
+api_agent_create(struct api *api, struct agent_new *a,
+    const struct activation_key *key, struct json_object *host)
+{
+	if (pki_uuid(a->id) == -1 ||
+	    pki_random_hex(a->correlation_id,
+	    PLATFORM_CORRELATION_LEN / 2) == -1)
+		return -1;
+	strlcpy(a->customer_id, key->customer_id, sizeof(a->customer_id));
+	strlcpy(a->key_id, key->id, sizeof(a->key_id));
+	a->profile_id = key->profile_id;
+	a->tags = key->tags;
+	a->hostname = json_get_string(host, "hostname");
+	a->host = api_json_text(host);
+	a->agent_version = json_get_string(host, "agent_version");
+	return store_agent_insert(api->store, a);
+}
+
+/*
+ * Make or re-key the agent of an activation as outcome says. Returns the
+ * previous record when it was re-keyed (new reference), and sets
+ * *failed on an error (answered).
+ */
+static struct json_object *
+api_agent_identify(struct api *api, struct api_response *res,
+    struct agent_new *a, const struct activation_key *key,
+    struct json_object *host, const char *prev_id,
+    enum identity_outcome outcome, int *failed)
+{
+	struct json_object	*prev = NULL;
+
+	*failed = 0;
+	if (outcome == IDENTITY_REKEY || outcome == IDENTITY_RETRY) {
+		if ((prev = api_agent_rekey(api, prev_id, a,
+		    outcome == IDENTITY_RETRY)) == NULL) {
+			api_store_error(res);
+			*failed = 1;
+		}
+		return prev;
+	}
+	if (outcome == IDENTITY_CLONE)
+		a->clone_of = prev_id;
+	else if (outcome == IDENTITY_UNPROVEN)
+		a->claimed = prev_id;
+	if (api_agent_create(api, a, key, host) == -1 ||
+	    (outcome == IDENTITY_CLONE &&
+	    store_agent_clone_seen(api->store, prev_id, a->now, 1) == -1)) {
+		api_store_error(res);
+		*failed = 1;
+		return NULL;
+	}
+	if (outcome == IDENTITY_CLONE)
+		log_rate_warnx(&api_agent_claims, "agent %s: another host holds "
+		    "its identity (a cloned host?); that host is now agent %s",
+		    prev_id, a->id);
+	else if (outcome == IDENTITY_UNPROVEN)
+		log_rate_warnx(&api_agent_claims, "an activation claimed agent "
+		    "%s without proof of its credential; it is a new agent %s",
+		    prev_id, a->id);
+	return prev;
+}
+
+/*
  * POST /agent/v1/activate: check the activation key and customer, then
- * create the agent (or re-key one told to reactivate) and hand out its
- * credential.
+ * create the agent (or re-key one told to reactivate that proves who it
+ * is, identity.c) and hand out its credential.
  */
 void
 api_agent_activate(struct api *api, struct api_request *req,
@@ -215,39 +388,20 @@ api_agent_activate(struct api *api, struct api_request *req,
 {
 	struct json_object	*in = req->json, *host, *prev = NULL;
 	struct activation_key	 key;
-	struct agent_auth	 old;
 	struct agent_new	 a;
+	enum identity_outcome	 outcome;
 	const char		*activation_id, *customer_id, *prev_id;
-	const char		*corr;
+	const char		*prev_cred, *instance;
 	char			 secret[PLATFORM_SECRET_HEX_LEN + 1];
 	char			 cred[PLATFORM_UUID_LEN + 2 +
 				    PLATFORM_SECRET_HEX_LEN];
-	int			 rc, reused = 0;
+	int			 rc, failed;
 
-	if (api_get_string(res, in, NULL, "activation_id", 1, 64,
-	    &activation_id) == -1 ||
-	    api_get_string(res, in, NULL, "customer_id", 1, 64,
-	    &customer_id) == -1 ||
-	    api_get_object(res, in, NULL, "host", 1, &host) == -1 ||
-	    api_get_string(res, in, NULL, "previous_agent_id", 0, 64,
-	    &prev_id) == -1 ||
-	    api_agent_check_host(res, host) == -1)
+	if (api_agent_check_activation(res, in, &host, &prev_id, &prev_cred,
+	    &instance) == -1)
 		return;
-	if (!api_is_uuid(activation_id)) {
-		api_error(res, 400, "invalid_field", "activation_id",
-		    "expected a UUID");
-		return;
-	}
-	if (!api_is_uuid(customer_id)) {
-		api_error(res, 400, "invalid_field", "customer_id",
-		    "expected a UUID");
-		return;
-	}
-	if (prev_id != NULL && !api_is_uuid(prev_id)) {
-		api_error(res, 400, "invalid_field", "previous_agent_id",
-		    "expected a UUID");
-		return;
-	}
+	activation_id = json_get_string(in, "activation_id");
+	customer_id = json_get_string(in, "customer_id");
 	if ((rc = store_key_get(api->store, activation_id, &key)) == -1) {
 		api_store_error(res);
 		return;
@@ -268,57 +422,30 @@ api_agent_activate(struct api *api, struct api_request *req,
 		    "activation key %s is disabled", activation_id);
 		goto done;
 	}
+	if (api_agent_identity(api, customer_id, prev_id, prev_cred, instance,
+	    &outcome) == -1) {
+		api_store_error(res);
+		goto done;
+	}
 	if (pki_random_hex(secret, PLATFORM_SECRET_HEX_LEN / 2) == -1) {
 		api_error(res, 500, "internal_error", NULL, "no randomness");
 		goto done;
 	}
 	memset(&a, 0, sizeof(a));
 	pki_sha256_hex(secret, PLATFORM_SECRET_HEX_LEN, a.cred_hash);
-
-	if (prev_id != NULL && store_agent_auth(api->store, prev_id, &old) ==
-	    AGENT_FOUND && old.reactivate &&
-	    strcmp(old.customer_id, customer_id) == 0) {
-		if (store_agent_reactivate(api->store, prev_id, a.cred_hash,
-		    req->now) != 0 ||
-		    (prev = store_agent_json(api->store, prev_id, 0)) ==
-		    NULL) {
-			api_store_error(res);
-			goto done;
-		}
-		strlcpy(a.id, prev_id, sizeof(a.id));
-		corr = json_get_string(prev, "correlation_id");
-		strlcpy(a.correlation_id, corr ? corr : "",
-		    sizeof(a.correlation_id));
-		json_get_int64(prev, "profile_id", &a.profile_id);
-		reused = 1;
-	} else {
-		if (pki_uuid(a.id) == -1 ||
-		    pki_random_hex(a.correlation_id,
-		    PLATFORM_CORRELATION_LEN / 2) == -1) {
-			api_error(res, 500, "internal_error", NULL,
-			    "no randomness");
-			goto done;
-		}
-		strlcpy(a.customer_id, customer_id, sizeof(a.customer_id));
-		strlcpy(a.key_id, activation_id, sizeof(a.key_id));
-		a.profile_id = key.profile_id;
-		a.tags = key.tags;
-		a.hostname = json_get_string(host, "hostname");
-		a.host = api_json_text(host);
-		a.agent_version = json_get_string(host, "agent_version");
-		a.now = req->now;
-		if (store_agent_insert(api->store, &a) == -1) {
-			api_store_error(res);
-			goto done;
-		}
-	}
+	a.instance = instance;
+	a.now = req->now;
+	prev = api_agent_identify(api, res, &a, &key, host, prev_id, outcome,
+	    &failed);
+	if (failed)
+		goto done;
 	snprintf(cred, sizeof(cred), "%s.%s", a.id, secret);
 	res->json = json_object_new_object();
 	json_add_string(res->json, "agent_id", a.id);
 	json_add_string(res->json, "credential", cred);
 	json_add_string(res->json, "correlation_id", a.correlation_id);
 	json_add_string(res->json, "customer_id", customer_id);
-	json_add_string(res->json, "status", reused && prev != NULL ?
+	json_add_string(res->json, "status", prev != NULL ?
 	    json_get_string(prev, "status") : "provisioned");
 	json_add_string(res->json, "manifest_public_key", api->public_pem);
 	if (api_agent_add_profile(api, res->json, a.profile_id) == -1) {
@@ -327,7 +454,7 @@ api_agent_activate(struct api *api, struct api_request *req,
 	}
 	res->status = 201;
 	log_info("agent %s %s (host %s, activation key %s)", a.id,
-	    reused ? "re-activated" : "activated",
+	    prev_id != NULL ? identity_outcome_name(outcome) : "activated",
 	    json_get_string(host, "hostname"), activation_id);
 done:
 	explicit_bzero(secret, sizeof(secret));
@@ -408,7 +535,9 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
     struct api_response *res)
 {
 	struct json_object	*errors = NULL, *current = NULL;
+	struct identity_beat	 beat;
 	struct heartbeat	 hb;
+	const char		*instance;
 	char			*text;
 	int			 rc;
 
@@ -424,14 +553,31 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 		return;
 	}
 	memset(&hb, 0, sizeof(hb));
+	memset(&beat, 0, sizeof(beat));
 	hb.now = req->now;
 	rc = api_agent_check_heartbeat(res, req->json, &hb, &errors,
 	    &current);
-	if (rc == 0 && (store_agent_heartbeat(api->store, req->agent_id,
-	    &hb) != 0 || (errors != NULL &&
-	    api_agent_store_errors(api, req, errors) == -1))) {
-		api_store_error(res);
+	if (rc == 0 && api_agent_instance(res, req->json, &instance) == -1)
 		rc = -1;
+	if (rc == 0) {
+		identity_heartbeat(&req->agent, instance, req->now, &beat);
+		hb.instance = beat.instance;
+		hb.prev_instance = beat.prev_instance;
+		hb.clone_instance = beat.clone_instance;
+		if (beat.clone_detected) {
+			hb.clone_detected_at = req->now;
+			log_rate_warnx(&api_agent_claims, "agent %s: instance %s "
+			    "is back while instance %s is alive: two hosts hold "
+			    "this identity (a cloned host?); %s is told to "
+			    "activate as a new agent", req->agent_id, instance,
+			    req->agent.instance, instance);
+		}
+		if (store_agent_heartbeat(api->store, req->agent_id,
+		    &hb) != 0 || (errors != NULL &&
+		    api_agent_store_errors(api, req, errors) == -1)) {
+			api_store_error(res);
+			rc = -1;
+		}
 	}
 	json_object_put(current);
 	if (rc == -1)
@@ -447,7 +593,7 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 	    (long long)store_manifest_version(api->store, MANIFEST_INVENTORY),
 	    (long long)store_manifest_version(api->store, MANIFEST_FIM),
 	    (long long)store_manifest_version(api->store, MANIFEST_VULNSIGS),
-	    req->agent.reactivate ? "\"reactivate\"" : "",
+	    req->agent.reactivate || beat.reactivate ? "\"reactivate\"" : "",
 	    (long long)req->now) == -1) {
 		api_error(res, 500, "internal_error", NULL, "out of memory");
 		return;

@@ -17,10 +17,12 @@
 
 #include "api-admin.h"
 #include "api-agent.h"
+#include "api-status.h"
 #include "api-vuln.h"
 #include "api.h"
 #include "audit-trail.h"
 #include "compat.h"
+#include "json-strict.h"
 #include "jsonutil.h"
 #include "pki.h"
 #include "platform.h"
@@ -28,6 +30,7 @@
 #include "session.h"
 #include "store.h"
 #include "users.h"
+#include "utf8.h"
 
 static const struct api_route api_routes[] = {
 	{ API_POST, "/agent/v1/activate", AUTH_NONE, 1,
@@ -123,6 +126,8 @@ static const struct api_route api_routes[] = {
 	    users_token_revoke },
 	{ API_GET, "/api/v1/audit", AUTH_ADMIN, 0,
 	    audit_trail_list },
+	{ API_GET, "/api/v1/status", AUTH_ADMIN, 0,
+	    api_status_get },
 };
 
 /* The name of a method, for logs and Allow headers. */
@@ -239,6 +244,43 @@ api_json_text(struct json_object *obj)
 {
 	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/*
+ * The answer's body as strict JSON (json-strict.c): what was stored before
+ * input was checked (strings that are not UTF-8, NaN, "1.") is repaired,
+ * never sent raw. The pre-serialized answers (heartbeats) hold only
+ * numbers and checked ids; they are only checked for UTF-8. Returns the
+ * text, which lives as long as res, or NULL when there is no body.
+ */
+const char *
+api_response_text(struct api_response *res)
+{
+	struct json_strict_error	 err;
+	struct json_object		*clean;
+	const char			*text;
+	char				*fixed;
+
+	if (res->text != NULL) {
+		if (utf8_check(res->text, strlen(res->text), NULL) != UTF8_OK &&
+		    (fixed = utf8_sanitize(res->text, strlen(res->text),
+		    NULL)) != NULL) {
+			free(res->text);
+			res->text = fixed;
+		}
+		return res->text;
+	}
+	if (res->json == NULL)
+		return NULL;
+	text = api_json_text(res->json);
+	if (json_strict_check_flags(text, strlen(text),
+	    JSON_STRICT_ANY_INTEGER, &err) == JSON_STRICT_OK)
+		return text;
+	if ((clean = json_strict_sanitize(res->json)) == NULL)
+		return text;
+	json_object_put(res->json);
+	res->json = clean;
+	return api_json_text(res->json);
 }
 
 /* A signed manifest as both APIs serve it. Returns a new object. */
@@ -441,6 +483,32 @@ api_prepare(struct api *api, struct api_request *req,
 	return 0;
 }
 
+/*
+ * Hold the body to RFC 8259 and strict UTF-8 (json-strict.c) before json-c
+ * parses it. Returns 0, or -1 with 400 invalid_json (not one JSON text) or
+ * 400 invalid_field (a string or number refused, the field named).
+ */
+static int
+api_strict_body(struct api_request *req, struct api_response *res)
+{
+	struct json_strict_error	 e;
+
+	switch (json_strict_check(req->body, req->body_len, &e)) {
+	case JSON_STRICT_OK:
+		return 0;
+	case JSON_STRICT_FIELD:
+		api_error(res, 400, "invalid_field", e.field[0] != '\0' ?
+		    e.field : NULL, "%s", e.message);
+		return -1;
+	case JSON_STRICT_NOMEM:
+		api_error(res, 500, "internal_error", NULL, "out of memory");
+		return -1;
+	default:
+		api_error(res, 400, "invalid_json", NULL, "%s", e.message);
+		return -1;
+	}
+}
+
 /* Parse the body of req. Returns 0, or -1 with a 400 answer. */
 static int
 api_parse_body(struct api_request *req, struct api_response *res)
@@ -452,11 +520,8 @@ api_parse_body(struct api_request *req, struct api_response *res)
 		    "a JSON object body is required");
 		return -1;
 	}
-	if (memchr(req->body, '\0', req->body_len) != NULL) {
-		api_error(res, 400, "invalid_json", NULL,
-		    "body contains a NUL byte");
+	if (api_strict_body(req, res) == -1)
 		return -1;
-	}
 	req->json = json_parse_object(req->body, req->body_len, err,
 	    sizeof(err));
 	if (req->json == NULL) {
@@ -639,7 +704,8 @@ api_response_clear(struct api_response *res)
 
 /*
  * Find key in an URL query string and percent-decode its value into buf.
- * Returns 0 (found), 1 (absent), or -1 (too long or bad encoding).
+ * Returns 0 (found), 1 (absent), or -1 (too long, bad encoding, not
+ * strict UTF-8).
  */
 int
 api_query_get(const char *query, const char *key, char *buf, size_t len)
@@ -674,14 +740,15 @@ api_query_get(const char *query, const char *key, char *buf, size_t len)
 				buf[o++] = *p == '+' ? ' ' : *p;
 		}
 		buf[o] = '\0';
-		return 0;
+		return utf8_check(buf, o, NULL) == UTF8_OK ? 0 : -1;
 	}
 	return 1;
 }
 
 /*
  * Read integer query parameter key within min..max into *out (left as is
- * when absent). Returns 0, or -1 with a 400 answer set.
+ * when absent): decimal digits with an optional '-', never clamped.
+ * Returns 0, or -1 with a 400 answer set.
  */
 int
 api_query_int(struct api_request *req, struct api_response *res,
@@ -694,9 +761,11 @@ api_query_int(struct api_request *req, struct api_response *res,
 	rc = api_query_get(req->query, key, buf, sizeof(buf));
 	if (rc == 1)
 		return 0;
-	if (rc == 0) {
+	if (rc == 0 && strspn(buf + (buf[0] == '-'), "0123456789") ==
+	    strlen(buf + (buf[0] == '-')) && buf[buf[0] == '-'] != '\0') {
+		errno = 0;
 		n = strtoll(buf, &end, 10);
-		if (buf[0] != '\0' && *end == '\0' && n >= min && n <= max) {
+		if (errno == 0 && *end == '\0' && n >= min && n <= max) {
 			*out = n;
 			return 0;
 		}

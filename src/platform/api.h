@@ -131,6 +131,9 @@ struct api {
 	char			 admin_token[128];
 	struct api_limits	 limits;
 	struct console		*console;	/* served first (console.c) */
+	/* The server's part of GET /api/v1/status (NULL: none). */
+	struct json_object	*(*status)(void *);
+	void			*status_arg;
 };
 
 /*
@@ -196,6 +199,7 @@ void	 api_summary(struct api_response *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 const char *api_role_name(enum api_role);
 const char *api_json_text(struct json_object *);
+const char *api_response_text(struct api_response *);
 struct json_object *api_manifest_json(enum manifest_type, int64_t version,
 	    const char *body, const char *sig, int64_t created);
 

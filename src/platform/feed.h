@@ -1,5 +1,5 @@
 /*
- * feed.h: vulnerability feeds (docs/protocol.md 4.9). Importers turn the
+ * feed.h: vulnerability feeds (docs/protocol.md 4.13). Importers turn the
  * records of a feed into vulnsigs signatures: feed-debian.c reads the
  * Debian Security Tracker JSON, feed-osv.c OSV records (feed-zip.c opens
  * the per-ecosystem zip), both through feed-json.c's streaming reader so

@@ -34,7 +34,8 @@
 #define PKI_SERVER_DAYS		825
 
 /* SHA-256, fetched once: an implicit fetch per digest costs more. */
-static EVP_MD	*pki_sha256;
+static EVP_MD		*pki_sha256;
+static EVP_MD_CTX	*pki_sha256_ctx;	/* kept between calls */
 
 /* Put the newest OpenSSL error, prefixed by what, into err. */
 static void
@@ -461,7 +462,14 @@ pki_sha256_hex(const void *data, size_t len, char out[65])
 	if (pki_sha256 == NULL &&
 	    (pki_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		fatalx("OpenSSL has no SHA-256");
-	EVP_Digest(data, len, md, &mdlen, pki_sha256, NULL);
+	/* One context, kept: every agent request hashes its secret. */
+	if (pki_sha256_ctx == NULL &&
+	    (pki_sha256_ctx = EVP_MD_CTX_new()) == NULL)
+		fatalx("out of memory for a digest");
+	if (EVP_DigestInit_ex(pki_sha256_ctx, pki_sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(pki_sha256_ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(pki_sha256_ctx, md, &mdlen) != 1)
+		fatalx("SHA-256 failed");
 	hex_encode(md, sizeof(md), out);
 }
 
@@ -469,6 +477,8 @@ pki_sha256_hex(const void *data, size_t len, char out[65])
 void
 pki_shutdown(void)
 {
+	EVP_MD_CTX_free(pki_sha256_ctx);
+	pki_sha256_ctx = NULL;
 	EVP_MD_free(pki_sha256);
 	pki_sha256 = NULL;
 }

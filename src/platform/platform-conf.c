@@ -28,6 +28,11 @@ static const struct conf_range platform_lockout_range = { 1, 86400 };
 static const struct conf_range platform_retention_range = {
 	1, 100LL * 366 * 86400
 };
+static const struct conf_range platform_conn_range = { 1, 1000000 };
+static const struct conf_range platform_prefix4_range = { 1, 32 };
+static const struct conf_range platform_prefix6_range = { 1, 128 };
+static const struct conf_range platform_output_range = { 1 << 20,
+	1LL << 34 };
 
 /*
  * Parse "ADDR:PORT" (or "[v6]:PORT") into host and port. Returns 0, or -1
@@ -225,6 +230,21 @@ platform_parse_feed(const char *value, void *dst, const void *arg,
 	return 0;
 }
 
+/*
+ * A connection count: "auto" (stored as -1, derived from the descriptor
+ * limit at start) or an integer in range. Returns 0, or -1.
+ */
+static int
+platform_parse_count(const char *value, void *dst, const void *arg,
+    char *err, size_t errlen)
+{
+	if (strcmp(value, "auto") == 0) {
+		*(int *)dst = -1;
+		return 0;
+	}
+	return conf_parse_int(value, dst, arg, err, errlen);
+}
+
 static const struct conf_key platform_keys[] = {
 	{ "listen", platform_parse_listen,
 	    offsetof(struct platform_conf, listen), PLATFORM_DEFAULT_LISTEN,
@@ -296,6 +316,33 @@ static const struct conf_key platform_keys[] = {
 	    offsetof(struct platform_conf, feed_ca_file), NULL, NULL, 0 },
 	{ "feed_dir", conf_parse_path,
 	    offsetof(struct platform_conf, feed_dir), NULL, NULL, 0 },
+	{ "max_connections", platform_parse_count,
+	    offsetof(struct platform_conf, max_connections), "auto",
+	    &platform_conn_range, 0 },
+	{ "max_connections_per_source", platform_parse_count,
+	    offsetof(struct platform_conf, max_connections_per_source),
+	    "auto", &platform_conn_range, 0 },
+	{ "source_prefix_ipv4", conf_parse_int,
+	    offsetof(struct platform_conf, source_prefix_ipv4), "32",
+	    &platform_prefix4_range, 0 },
+	{ "source_prefix_ipv6", conf_parse_int,
+	    offsetof(struct platform_conf, source_prefix_ipv6), "64",
+	    &platform_prefix6_range, 0 },
+	{ "handshake_timeout", conf_parse_int,
+	    offsetof(struct platform_conf, handshake_timeout), "10",
+	    &platform_timeout_range, 0 },
+	{ "header_timeout", conf_parse_int,
+	    offsetof(struct platform_conf, header_timeout), "10",
+	    &platform_timeout_range, 0 },
+	{ "keepalive_timeout", conf_parse_int,
+	    offsetof(struct platform_conf, keepalive_timeout), "30",
+	    &platform_timeout_range, 0 },
+	{ "write_timeout", conf_parse_int,
+	    offsetof(struct platform_conf, write_timeout), "60",
+	    &platform_timeout_range, 0 },
+	{ "max_output_size", conf_parse_size,
+	    offsetof(struct platform_conf, max_output_size), "64M",
+	    &platform_output_range, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

@@ -60,6 +60,16 @@ struct platform_conf {
 	int		 nfeeds;
 	char		*feed_ca_file;		/* NULL: the system's */
 	char		*feed_dir;		/* downloads */
+	/* Connections (conn-limits.c); -1 = derived from RLIMIT_NOFILE. */
+	int		 max_connections;
+	int		 max_connections_per_source;
+	int		 source_prefix_ipv4;
+	int		 source_prefix_ipv6;
+	int		 handshake_timeout;
+	int		 header_timeout;
+	int		 keepalive_timeout;
+	int		 write_timeout;
+	uint64_t	 max_output_size;
 };
 
 int	 platform_conf_load(const char *, struct platform_conf *);

@@ -31,6 +31,7 @@
 #include "api-admin.h"
 #include "api.h"
 #include "compat.h"
+#include "conn-limits.h"
 #include "console.h"
 #include "daemonize.h"
 #include "feed-fetch.h"
@@ -358,7 +359,13 @@ platform_init(int argc, char *argv[])
 	    "log_dir = %s/log\n"
 	    "log_level = info\n"
 	    "max_body_size = 4M\n"
-	    "max_inflated_size = 16M\n",
+	    "max_inflated_size = 16M\n"
+	    "# Connections, sized from the descriptor limit by default:\n"
+	    "# max_connections = auto\n"
+	    "# max_connections_per_source = auto\n"
+	    "# handshake_timeout = 10\n"
+	    "# header_timeout = 10\n"
+	    "# keepalive_timeout = 30\n",
 	    listen_addr, dir, dir, dir, dir, dir, dir, dir, dir) == -1)
 		fatalx("out of memory");
 	if (platform_write_file(dir, "platform.conf", 0644, conf) == -1)
@@ -594,6 +601,7 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	struct event_config	*cfg;
 	SSL_CTX			*ctx;
 	char			 err[PLATFORM_ERRLEN];
+	long			 nofile, nofile_before;
 	int			 fd, ready_fd = -1;
 
 	memset(&p, 0, sizeof(p));
@@ -626,6 +634,8 @@ platform_serve(const char *conf_path, int foreground, int debug,
 		free(p.conf_path);
 		return 0;
 	}
+	/* Connections are sized from the descriptor limit. */
+	nofile = conns_raise_nofile(&nofile_before);
 	p.pid_fd = platform_lock_pid(p.conf.pid_file);
 	if ((fd = server_listen_socket(p.conf.listen, err, sizeof(err))) == -1)
 		fatalx("%s", err);
@@ -637,6 +647,11 @@ platform_serve(const char *conf_path, int foreground, int debug,
 	if ((p.log = log_file_open(p.conf.log_dir, "platform", &ls)) == NULL)
 		fatal("log file %s/platform.log", p.conf.log_dir);
 	log_set_main(p.log);
+	if (nofile != nofile_before)
+		log_info("descriptor limit raised from %ld to the hard limit "
+		    "%ld", nofile_before, nofile);
+	else
+		log_info("descriptor limit %ld (the hard limit)", nofile);
 
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("event_config_new");

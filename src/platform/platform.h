@@ -15,7 +15,9 @@
  * (authentication, sign-in sessions, CSRF, sign-in rate limits) and
  * audit-trail.c (the record of every admin write); worker.c runs their
  * password hashing off the event loop; user-command.c is the user
- * command of outpost-platform.
+ * command of outpost-platform;
+ * conn-limits.c bounds the connections; identity.c decides who an
+ * activation or a heartbeat is (re-activation proof, clones).
  *
  * Data flows one way: a header never includes one further up the map.
  */
@@ -25,6 +27,7 @@
 #define PLATFORM_UUID_LEN		36
 #define PLATFORM_SECRET_HEX_LEN		64
 #define PLATFORM_CORRELATION_LEN	32
+#define PLATFORM_INSTANCE_LEN		32	/* hex digits of an instance id */
 #define PLATFORM_ERRLEN			256
 #define PLATFORM_USER_MAX		64	/* bytes of a user name */
 #define PLATFORM_TOKEN_ID_LEN		16	/* hex digits of a token id */

@@ -9,7 +9,9 @@
  * crash of the machine. The same thread checkpoints the WAL, so the loop
  * never waits for the disk. Slow work of a request (password hashing)
  * runs on the worker thread (worker.c); the request is answered, in the
- * group commit like any other, once it is done.
+ * group commit like any other, once it is done. Every connection is admitted,
+ * timed and counted by conn-limits.c, and libevent's own warnings are
+ * rate-limited into the log.
  */
 #include "config.h"
 
@@ -35,6 +37,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 
 #include <openssl/ssl.h>
@@ -43,6 +46,9 @@
 #include "body.h"
 #include "compat.h"
 #include "console.h"
+#include "conn-limits.h"
+#include "jsonutil.h"
+#include "log-rate.h"
 #include "log.h"
 #include "platform-conf.h"
 #include "server.h"
@@ -109,7 +115,14 @@ struct server {
 	struct worker		*worker;
 	uint64_t		 max_body;
 	uint64_t		 max_inflated;
+	struct conns		*conns;
 };
+
+static struct json_object *server_status_json(void *);
+
+/* libevent's own warnings, at most a few per window. */
+static struct log_rate server_libevent_rate = { "libevent warnings", 0, 0,
+	0 };
 
 /*
  * Keep a small answer in one piece as evhttp adds its header and body, so
@@ -125,7 +138,11 @@ server_coalesce_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		evbuffer_pullup(buf, -1);
 }
 
-/* Make a TLS bufferevent for a new connection (evhttp bevcb). */
+/*
+ * Make a TLS bufferevent for a new connection (evhttp bevcb) and register
+ * it with the connection limits. When that fails, a plain bufferevent is
+ * returned (evhttp would make one anyway) and its requests are refused.
+ */
 static struct bufferevent *
 server_bev_cb(struct event_base *base, void *arg)
 {
@@ -134,16 +151,37 @@ server_bev_cb(struct event_base *base, void *arg)
 	SSL			*ssl;
 
 	if ((ssl = SSL_new(srv->ctx)) == NULL)
-		return NULL;
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		SSL_free(ssl);
-		return NULL;
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (conns_open(srv->conns, ssl, bev) == -1) {
+		bufferevent_free(bev);
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	evbuffer_add_cb(bufferevent_get_output(bev), server_coalesce_cb, NULL);
 	return bev;
+}
+
+/* Send an answer (the connection's write deadline starts). */
+static void
+server_send(struct server *srv, struct evhttp_request *req, int status,
+    struct evbuffer *body)
+{
+	conns_reply(srv->conns, req);
+	evhttp_send_reply(req, status, NULL, status == 304 ? NULL : body);
+}
+
+/* libevent's log callback: warnings and errors, rate-limited. */
+static void
+server_libevent_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_rate_warnx(&server_libevent_rate, "libevent: %s", msg);
 }
 
 /* Map an evhttp method to the API's. */
@@ -209,8 +247,7 @@ server_release(struct server *srv)
 			break;
 		if (p->gen != 0 && p->gen <= failed)
 			server_fail_pending(p);
-		evhttp_send_reply(p->req, p->status, NULL,
-		    p->status == 304 ? NULL : p->body);
+		server_send(srv, p->req, p->status, p->body);
 		evbuffer_free(p->body);
 	}
 	if (i > 0) {
@@ -439,7 +476,7 @@ server_hold(struct server *srv, struct evhttp_request *req, int status,
 		    NULL) {
 			/* Cannot hold it: commit and answer it now. */
 			server_commit(srv);
-			evhttp_send_reply(req, status, NULL, body);
+			server_send(srv, req, status, body);
 			evbuffer_free(body);
 			return;
 		}
@@ -535,14 +572,12 @@ server_answer(struct server *srv, struct evhttp_request *ereq,
 	char			 num[32];
 
 	if ((body = evbuffer_new()) == NULL) {
+		conns_reply(srv->conns, ereq);
 		evhttp_send_error(ereq, 500, NULL);
 		return;
 	}
 	if (res->status != 304) {
-		text = res->text;
-		if (text == NULL && res->json != NULL)
-			text = api_json_text(res->json);
-		if (text != NULL) {
+		if ((text = api_response_text(res)) != NULL) {
 			evbuffer_add(body, text, strlen(text));
 			evbuffer_add(body, "\n", 1);
 		}
@@ -566,8 +601,7 @@ server_answer(struct server *srv, struct evhttp_request *ereq,
 	if (store_in_transaction(srv->api->store))
 		server_hold(srv, ereq, res->status, body);
 	else {
-		evhttp_send_reply(ereq, res->status, NULL,
-		    res->status == 304 ? NULL : body);
+		server_send(srv, ereq, res->status, body);
 		evbuffer_free(body);
 	}
 }
@@ -640,6 +674,17 @@ server_defer(struct server *srv, struct evhttp_request *ereq,
 	return -1;
 }
 
+/* Whether req came over TLS (not a fallback connection). Returns 1/0. */
+static int
+server_is_tls(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+
+	evcon = evhttp_request_get_connection(req);
+	return evcon != NULL && bufferevent_openssl_get_ssl(
+	    evhttp_connection_get_bufferevent(evcon)) != NULL;
+}
+
 /* Handle one HTTP request: route, authenticate, decode, run, hold. */
 static void
 server_request_cb(struct evhttp_request *ereq, void *arg)
@@ -653,9 +698,19 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 	char				*owned = NULL, *peer = NULL;
 	ev_uint16_t			 port;
 
-	/* The console's static files, outside /api/ and /agent/. */
-	if (console_serve(srv->api->console, ereq) == 0)
+	if (!server_is_tls(ereq)) {
+		/* Never served: it could not be tracked (out of memory). */
+		evhttp_add_header(evhttp_request_get_output_headers(ereq),
+		    "Connection", "close");
+		evhttp_send_reply(ereq, 400, NULL, NULL);
 		return;
+	}
+	conns_request(srv->conns, ereq);
+	/* The console's static files, outside /api/ and /agent/. */
+	if (console_serve(srv->api->console, ereq) == 0) {
+		conns_reply(srv->conns, ereq);
+		return;
+	}
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	in = evhttp_request_get_input_headers(ereq);
@@ -746,6 +801,8 @@ void
 server_configure(struct server *srv, SSL_CTX *ctx,
     const struct platform_conf *conf)
 {
+	int	 timeout;
+
 	if (ctx != NULL) {
 		SSL_CTX_free(srv->ctx);
 		srv->ctx = ctx;
@@ -759,7 +816,14 @@ server_configure(struct server *srv, SSL_CTX *ctx,
 	}
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)conf->max_body_size);
 	evhttp_set_max_headers_size(srv->http, SERVER_MAX_HEADERS);
-	evhttp_set_timeout(srv->http, conf->request_timeout);
+	/* conn-limits.c keeps the deadlines; evhttp's is a backstop. */
+	timeout = conf->request_timeout;
+	if (conf->keepalive_timeout > timeout)
+		timeout = conf->keepalive_timeout;
+	if (conf->write_timeout > timeout)
+		timeout = conf->write_timeout;
+	evhttp_set_timeout(srv->http, timeout + 1);
+	conns_configure(srv->conns, conf);
 }
 
 /*
@@ -770,14 +834,17 @@ struct server *
 server_new(struct event_base *base, struct api *api, int fd, SSL_CTX *ctx,
     const struct platform_conf *conf)
 {
-	struct server	*srv;
+	struct evhttp_bound_socket	*bound;
+	struct server			*srv;
 
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return NULL;
 	srv->base = base;
 	srv->api = api;
 	srv->ctx = ctx;
-	if ((srv->http = evhttp_new(base)) == NULL ||
+	event_set_log_callback(server_libevent_log_cb);
+	if ((srv->conns = conns_new(base)) == NULL ||
+	    (srv->http = evhttp_new(base)) == NULL ||
 	    (srv->commit_ev = event_new(base, -1, 0, server_commit_cb,
 	    srv)) == NULL ||
 	    event_priority_set(srv->commit_ev, SERVER_COMMIT_PRIORITY) == -1) {
@@ -794,10 +861,14 @@ server_new(struct event_base *base, struct api *api, int fd, SSL_CTX *ctx,
 	if (syncer_start(srv, conf) == -1 ||
 	    (srv->worker = worker_new(base, SERVER_MAX_JOBS)) == NULL)
 		goto fail;
-	if (evhttp_accept_socket_with_handle(srv->http, fd) == NULL) {
+	if ((bound = evhttp_accept_socket_with_handle(srv->http, fd)) ==
+	    NULL) {
 		log_warnx("cannot accept on the listening socket");
 		goto fail;
 	}
+	conns_set_listener(srv->conns, evhttp_bound_socket_get_listener(bound));
+	api->status = server_status_json;
+	api->status_arg = srv;
 	return srv;
 fail:
 	server_free(srv);
@@ -816,6 +887,11 @@ server_free(struct server *srv)
 		server_commit(srv);
 	syncer_stop(srv);
 	server_release(srv);
+	if (srv->api != NULL && srv->api->status_arg == srv) {
+		srv->api->status = NULL;
+		srv->api->status_arg = NULL;
+	}
+	conns_free(srv->conns);
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
 	if (srv->commit_ev != NULL)
@@ -823,6 +899,22 @@ server_free(struct server *srv)
 	SSL_CTX_free(srv->ctx);
 	free(srv->pending);
 	free(srv);
+	log_rate_flush(&server_libevent_rate, 1);
+	event_set_log_callback(NULL);
+}
+
+/* The server's part of GET /api/v1/status. Returns a new object. */
+static struct json_object *
+server_status_json(void *arg)
+{
+	struct server		*srv = arg;
+	struct json_object	*obj = json_object_new_object();
+
+	json_object_object_add(obj, "connections",
+	    conns_status_json(srv->conns));
+	json_add_int64(obj, "answers_waiting_for_commit",
+	    (int64_t)srv->npending);
+	return obj;
 }
 
 /* The number of priorities the event base needs (call before use). */

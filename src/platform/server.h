@@ -1,8 +1,9 @@
 /*
  * server.h: the HTTPS front of the platform (server.c): evhttp over
  * bufferevent_openssl on the daemon's event_base, body limits, and the
- * group commit of the store's transactions. It hands each request to
- * api.c as a struct api_request and sends the struct api_response.
+ * group commit of the store's transactions, with the connection limits
+ * of conn-limits.c. It hands each request to api.c as a struct
+ * api_request and sends the struct api_response.
  */
 #ifndef OUTPOST_SERVER_H
 #define OUTPOST_SERVER_H

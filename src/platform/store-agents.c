@@ -36,7 +36,8 @@
 	"   count FROM agent_errors WHERE agent_id = a.id" \
 	"   ORDER BY id DESC LIMIT 5) e), a.reactivate," \
 	" i.updated_at, i.version, v.inventory_version, v.vulnsigs_version," \
-	" v.count, i.changed_at, a.current_errors " \
+	" v.count, i.changed_at, a.current_errors, a.instance_id," \
+	" a.clone_detected_at, a.clone_of, a.claimed_agent_id " \
 	"FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id" \
 	" LEFT JOIN inventories i ON i.agent_id = a.id" \
 	" LEFT JOIN vulnerability_scans v ON v.agent_id = a.id "
@@ -45,15 +46,24 @@ const char *const store_agents_sql[ST_COUNT] = {
 	[ST_AGENT_INSERT] =
 	    "INSERT INTO agents (id, customer_id, activation_key_id,"
 	    " profile_id, tags, cred_hash, correlation_id, hostname, host,"
-	    " activated_at, agent_version)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " activated_at, agent_version, instance_id, clone_of,"
+	    " claimed_agent_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14)",
 	[ST_AGENT_REACTIVATE] =
-	    "UPDATE agents SET revoked_hash = cred_hash, cred_hash = ?2,"
-	    " reactivate = 0, activated_at = ?3 WHERE id = ?1",
+	    "UPDATE agents SET revoked_hash = CASE WHEN ?5 THEN revoked_hash"
+	    " ELSE cred_hash END, cred_hash = ?2, reactivate = 0,"
+	    " activated_at = ?3, rekey_instance_id = ?4 WHERE id = ?1",
+	[ST_AGENT_CLONE_SEEN] =
+	    "UPDATE agents SET clone_detected_at = ?2, clone_instance_id ="
+	    " CASE WHEN ?3 THEN NULL ELSE clone_instance_id END WHERE id = ?1",
 	[ST_AGENT_AUTH] =
 	    "SELECT a.cred_hash, coalesce(a.revoked_hash, ''), a.customer_id,"
 	    " a.profile_id, a.reactivate, coalesce(p.version, 0),"
-	    " coalesce(p.heartbeat_interval, 60)"
+	    " coalesce(p.heartbeat_interval, 60), coalesce(a.instance_id, ''),"
+	    " coalesce(a.prev_instance_id, ''),"
+	    " coalesce(a.clone_instance_id, ''),"
+	    " coalesce(a.rekey_instance_id, ''), coalesce(a.last_checkin, 0)"
 	    " FROM agents a LEFT JOIN profiles p ON p.id = a.profile_id"
 	    " WHERE a.id = ?1",
 	[ST_TOMBSTONE_SELECT] =
@@ -67,6 +77,12 @@ const char *const store_agents_sql[ST_COUNT] = {
 	    " current_errors = coalesce(?8, current_errors)"
 	    " WHERE id = ?1",
 	[ST_AGENT_SELECT] = "SELECT " STORE_AGENT_COLUMNS "WHERE a.id = ?1",
+	[ST_AGENT_INSTANCE] =
+	    "UPDATE agents SET instance_id = coalesce(?2, instance_id),"
+	    " prev_instance_id = coalesce(?3, prev_instance_id),"
+	    " clone_instance_id = coalesce(?4, clone_instance_id),"
+	    " clone_detected_at = coalesce(?5, clone_detected_at)"
+	    " WHERE id = ?1",
 	[ST_AGENT_HOST] = "SELECT host FROM agents WHERE id = ?1",
 	[ST_AGENT_UPDATE] =
 	    "UPDATE agents SET profile_id = coalesce(?2, profile_id),"
@@ -124,23 +140,49 @@ store_agent_insert(struct store *s, const struct agent_new *a)
 	store_bind_text(st, 9, a->host);
 	sqlite3_bind_int64(st, 10, a->now);
 	store_bind_text(st, 11, a->agent_version);
+	store_bind_text(st, 12, a->instance);
+	store_bind_text(st, 13, a->clone_of);
+	store_bind_text(st, 14, a->claimed);
 	return store_exec(s, st, "insert agent");
 }
 
 /*
- * Give agent id a new credential hash, revoking the old one, and clear its
- * reactivate command. Returns 0, 1, or -1.
+ * Give agent id a new credential hash, revoking the old one (unless
+ * keep_revoked: a retry, the credential revoked stays the one revoked),
+ * note the instance that did it, and clear its reactivate command.
+ * Returns 0, 1, or -1.
  */
 int
 store_agent_reactivate(struct store *s, const char *id, const char *hash,
-    int64_t now)
+    const char *instance, int keep_revoked, int64_t now)
 {
 	sqlite3_stmt	*st = store_stmt(s, ST_AGENT_REACTIVATE);
 
 	store_bind_text(st, 1, id);
 	store_bind_text(st, 2, hash);
 	sqlite3_bind_int64(st, 3, now);
+	store_bind_text(st, 4, instance);
+	sqlite3_bind_int(st, 5, keep_revoked ? 1 : 0);
 	if (store_exec(s, st, "reactivate agent") == -1)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+/*
+ * Note that two holders of agent id's identity were seen at now; when
+ * resolved, the instance told to activate as a new agent has done so.
+ * Returns 0, 1, or -1.
+ */
+int
+store_agent_clone_seen(struct store *s, const char *id, int64_t now,
+    int resolved)
+{
+	sqlite3_stmt	*st = store_stmt(s, ST_AGENT_CLONE_SEEN);
+
+	store_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, resolved ? 1 : 0);
+	if (store_exec(s, st, "note a clone") == -1)
 		return -1;
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
 }
@@ -171,6 +213,15 @@ store_agent_auth(struct store *s, const char *id, struct agent_auth *out)
 		out->reactivate = sqlite3_column_int(st, 4);
 		out->profile_version = sqlite3_column_int64(st, 5);
 		out->heartbeat_interval = sqlite3_column_int(st, 6);
+		strlcpy(out->instance, store_col_text(st, 7),
+		    sizeof(out->instance));
+		strlcpy(out->prev_instance, store_col_text(st, 8),
+		    sizeof(out->prev_instance));
+		strlcpy(out->clone_instance, store_col_text(st, 9),
+		    sizeof(out->clone_instance));
+		strlcpy(out->rekey_instance, store_col_text(st, 10),
+		    sizeof(out->rekey_instance));
+		out->last_checkin = sqlite3_column_int64(st, 11);
 	}
 	sqlite3_reset(st);
 	if (rc != 1)
@@ -205,7 +256,20 @@ store_agent_heartbeat(struct store *s, const char *id,
 	store_bind_text(st, 8, hb->current_errors);
 	if (store_exec(s, st, "heartbeat") == -1)
 		return -1;
-	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+	if (sqlite3_changes(s->db) == 0)
+		return 1;
+	/* Who runs the agent changes seldom: only then is it written. */
+	if (hb->instance == NULL && hb->prev_instance == NULL &&
+	    hb->clone_instance == NULL && hb->clone_detected_at == 0)
+		return 0;
+	st = store_stmt(s, ST_AGENT_INSTANCE);
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, hb->instance);
+	store_bind_text(st, 3, hb->prev_instance);
+	store_bind_text(st, 4, hb->clone_instance);
+	if (hb->clone_detected_at != 0)
+		sqlite3_bind_int64(st, 5, hb->clone_detected_at);
+	return store_exec(s, st, "record the agent's instance") == -1 ? -1 : 0;
 }
 
 /* Whether agent id exists. Returns 0 (yes), 1 (no), or -1. */
@@ -272,6 +336,10 @@ store_agent_row(struct store *s, sqlite3_stmt *st, int64_t now)
 	else
 		json_object_object_add(obj, "vulnerability_count", NULL);
 	store_add_json(obj, "current_errors", st, 25);
+	store_add_text(obj, "instance_id", st, 26);
+	store_add_int(obj, "clone_detected_at", st, 27);
+	store_add_text(obj, "clone_of", st, 28);
+	store_add_text(obj, "claimed_agent_id", st, 29);
 	return obj;
 }
 

@@ -268,7 +268,24 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE agent_errors ADD COLUMN window_from INTEGER;"
 	"ALTER TABLE agent_errors ADD COLUMN window_to INTEGER;"
-	"ALTER TABLE agent_errors ADD COLUMN count INTEGER;"
+	"ALTER TABLE agent_errors ADD COLUMN count INTEGER;",
+
+	/*
+	 * 11 -> 12: who an agent is. The running agent process (instance)
+	 * that heartbeats, and the one before it; the instance told to
+	 * activate as a new agent because two processes share this
+	 * identity (a clone) and when that was seen; the instance that last
+	 * re-activated the agent; and for an agent made by an activation,
+	 * the agent it was split from as a clone, or the agent it claimed
+	 * without proof.
+	 */
+	"ALTER TABLE agents ADD COLUMN instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN prev_instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN clone_instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN clone_detected_at INTEGER;"
+	"ALTER TABLE agents ADD COLUMN rekey_instance_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN clone_of TEXT;"
+	"ALTER TABLE agents ADD COLUMN claimed_agent_id TEXT;"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

@@ -49,6 +49,12 @@ struct agent_auth {
 	int64_t		 profile_version;
 	int		 heartbeat_interval;
 	int		 reactivate;
+	/* Who runs it (identity.c); "" when unknown. */
+	char		 instance[PLATFORM_INSTANCE_LEN + 1];
+	char		 prev_instance[PLATFORM_INSTANCE_LEN + 1];
+	char		 clone_instance[PLATFORM_INSTANCE_LEN + 1];
+	char		 rekey_instance[PLATFORM_INSTANCE_LEN + 1];
+	int64_t		 last_checkin;		/* 0: never */
 };
 
 /* A new agent, or one re-activated in place. */
@@ -63,6 +69,9 @@ struct agent_new {
 	const char	*hostname;
 	const char	*host;		/* JSON text */
 	const char	*agent_version;
+	const char	*instance;	/* or NULL */
+	const char	*clone_of;	/* split from that agent, or NULL */
+	const char	*claimed;	/* claimed without proof, or NULL */
 	int64_t		 now;
 };
 
@@ -77,6 +86,11 @@ struct activation_key {
 
 struct heartbeat {
 	int64_t		 now;
+	/* The instances after this heartbeat (NULL: leave as they are). */
+	const char	*instance;
+	const char	*prev_instance;
+	const char	*clone_instance;
+	int64_t		 clone_detected_at;	/* 0: leave as it is */
 	const char	*status;
 	const char	*agent_version;
 	const char	*manifest_versions;	/* JSON text or NULL */
@@ -260,7 +274,10 @@ int	 store_key_apply_all(struct store *, const char *, int64_t,
 /* store-agents.c: agents, their tombstones and the errors they report. */
 int	 store_agent_insert(struct store *, const struct agent_new *);
 int	 store_agent_reactivate(struct store *, const char *id,
-	    const char *cred_hash, int64_t);
+	    const char *cred_hash, const char *instance, int keep_revoked,
+	    int64_t);
+int	 store_agent_clone_seen(struct store *, const char *id,
+	    int64_t now, int resolved);
 enum agent_lookup store_agent_auth(struct store *, const char *,
 	    struct agent_auth *);
 int	 store_agent_heartbeat(struct store *, const char *,

@@ -5,9 +5,13 @@
  * line, an admin's API token, an admin's session cookie with its CSRF
  * token and origin, a reader's, or the rest of the first line as Cookie,
  * Origin and X-CSRF-Token), then the request path up to '\n', then the
- * body. A deferred job (sign-in, a new password) runs in place. Each
- * input runs inside a transaction on an in-memory platform that is
- * rolled back afterwards.
+ * body. @AGENT@, @CRED@, @KEY@ and @CUSTOMER@ in the input stand for the
+ * platform's agent id, its credential, activation key and customer, so
+ * seeds reach past the checks of ids (the agent has a reactivate command
+ * pending, so a re-activation with its credential as proof re-keys it).
+ * A deferred job (sign-in, a new password) runs in place. Each input runs
+ * inside a transaction on an in-memory platform that is rolled back
+ * afterwards. Every answer must be strict JSON (json-strict.c).
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 
 #include "api-admin.h"
 #include "api.h"
+#include "json-strict.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "pki.h"
@@ -49,10 +54,29 @@ struct fuzz_hdrs {
 
 static struct api	 fuzz_api;
 static char		 fuzz_cred[128];
+static char		 fuzz_raw_cred[128];
+static char		 fuzz_agent[PLATFORM_UUID_LEN + 1];
 static char		 fuzz_user_token[128];
 static struct fuzz_session fuzz_admin, fuzz_reader;
 static char		 fuzz_key[PLATFORM_UUID_LEN + 1];
 static char		 fuzz_customer[PLATFORM_UUID_LEN + 1];
+
+/* Every answer with a body is strict JSON; abort otherwise. */
+static void
+fuzz_check_answer(struct api_response *res)
+{
+	struct json_strict_error	 err;
+	const char			*text;
+
+	if (res->status == 304 || (text = api_response_text(res)) == NULL)
+		return;
+	if (json_strict_check_flags(text, strlen(text),
+	    JSON_STRICT_ANY_INTEGER, &err) != JSON_STRICT_OK) {
+		fprintf(stderr, "answer %d is not strict JSON (%s): %s\n",
+		    res->status, err.message, text);
+		abort();
+	}
+}
 
 /*
  * Run one request through the dispatch, a deferred job in place. Returns
@@ -98,8 +122,7 @@ fuzz_call(enum api_method m, const char *path, const struct fuzz_hdrs *h,
 		api_resume(&fuzz_api, job, &res);
 		api_job_free(job);
 	}
-	if (res.json != NULL)
-		json_object_to_json_string(res.json);
+	fuzz_check_answer(&res);
 	status = res.status;
 	if (out != NULL)
 		*out = json_object_get(res.json);
@@ -143,6 +166,7 @@ fuzz_init(void)
 	};
 	struct json_object	*obj = NULL;
 	char			 err[PLATFORM_ERRLEN], body[512], auth[160];
+	char			 path[128];
 
 	log_init("fuzz_api", 0, LOG_LEVEL_ERROR);
 	if ((fuzz_api.store = store_open(":memory:", err,
@@ -170,11 +194,17 @@ fuzz_init(void)
 	if (fuzz_call(API_POST, "/agent/v1/activate", &none, body,
 	    strlen(body), &obj, NULL) != 201)
 		abort();
-	snprintf(fuzz_cred, sizeof(fuzz_cred), "%s",
+	snprintf(fuzz_raw_cred, sizeof(fuzz_raw_cred), "%s",
 	    json_get_string(obj, "credential"));
+	snprintf(fuzz_agent, sizeof(fuzz_agent), "%s",
+	    json_get_string(obj, "agent_id"));
 	json_object_put(obj);
-	snprintf(auth, sizeof(auth), "Bearer %s", fuzz_cred);
+	snprintf(auth, sizeof(auth), "Bearer %s", fuzz_raw_cred);
 	snprintf(fuzz_cred, sizeof(fuzz_cred), "%s", auth);
+	snprintf(path, sizeof(path), "/api/v1/agents/%s", fuzz_agent);
+	if (fuzz_call(API_PATCH, path, &admin, "{\"reactivate\":true}", 19,
+	    NULL, NULL) != 200)
+		abort();
 	fuzz_user("alice", "admin", &fuzz_admin);
 	fuzz_user("bob", "reader", &fuzz_reader);
 	snprintf(body, sizeof(body), "{\"name\":\"fuzz\",\"user\":\"alice\"}");
@@ -190,6 +220,43 @@ fuzz_init(void)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/*
+ * The input with @AGENT@, @CRED@, @KEY@ and @CUSTOMER@ replaced. Returns
+ * a new buffer (its length in *outlen), or NULL.
+ */
+static uint8_t *
+fuzz_expand(const uint8_t *data, size_t size, size_t *outlen)
+{
+	static const char *const names[] = {
+		"@AGENT@", "@CRED@", "@KEY@", "@CUSTOMER@"
+	};
+	const char	*values[] = {
+		fuzz_agent, fuzz_raw_cred, fuzz_key, fuzz_customer
+	};
+	uint8_t		*out;
+	size_t		 i, o = 0, k, n;
+
+	/* A name of 5 bytes or more becomes at most 101. */
+	if ((out = malloc(size * 21 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < size;) {
+		for (k = 0; k < 4; k++) {
+			n = strlen(names[k]);
+			if (size - i >= n && memcmp(data + i, names[k], n) == 0)
+				break;
+		}
+		if (k == 4) {
+			out[o++] = data[i++];
+			continue;
+		}
+		memcpy(out + o, values[k], strlen(values[k]));
+		o += strlen(values[k]);
+		i += strlen(names[k]);
+	}
+	*outlen = o;
+	return out;
+}
+
 /* libFuzzer entry point. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -200,6 +267,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int		 ready;
 	struct fuzz_hdrs	 h = { NULL, NULL, NULL, NULL };
 	const uint8_t		*nl;
+	uint8_t			*input;
 	char			*path, auth[256];
 	size_t			 plen;
 
@@ -207,12 +275,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_init();
 		ready = 1;
 	}
-	if (size < 3)
+	if (size < 3 || (input = fuzz_expand(data, size, &size)) == NULL)
 		return 0;
+	data = input;
 	nl = memchr(data + 2, '\n', size - 2);
 	plen = nl != NULL ? (size_t)(nl - (data + 2)) : size - 2;
-	if ((path = malloc(plen + 1)) == NULL)
+	if ((path = malloc(plen + 1)) == NULL) {
+		free(input);
 		return 0;
+	}
 	memcpy(path, data + 2, plen);
 	path[plen] = '\0';
 	switch (data[1] % 8) {
@@ -249,5 +320,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		store_rollback(fuzz_api.store);
 	}
 	free(path);
+	free(input);
 	return 0;
 }
