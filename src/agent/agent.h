@@ -10,6 +10,7 @@
 #include "agent-conf.h"
 #include "dirs.h"
 #include "module.h"
+#include "update-launch.h"
 
 struct event_base;
 struct checkin;
@@ -43,6 +44,8 @@ struct agent {
 	struct report		*report;	/* error reports */
 	struct agent_env	 env;		/* what modules get */
 	struct inventory	*inventory;	/* also a module */
+	struct update_switch	 update_switch;	/* asked by the update module */
+	int			 is_switching;	/* main() executes it */
 	struct {
 		const struct agent_module_ops	*ops;
 		void				*self;

@@ -34,6 +34,7 @@ struct api_client_call {
 	void			*arg;
 	char			*method;
 	char			*path;
+	int			 is_raw;	/* a binary body, no JSON */
 };
 
 /* Make a client. Returns it, or NULL. */
@@ -133,7 +134,8 @@ api_client_done(const struct http_response *resp, void *arg)
 	reply.error = resp->error;
 	reply.detail = resp->detail;
 	if (resp->body_len > 0 && resp->content_type != NULL &&
-	    strncmp(resp->content_type, "application/json", 16) == 0)
+	    strncmp(resp->content_type, "application/json", 16) == 0 &&
+	    (!call->is_raw || resp->status >= 400))
 		reply.json = json_parse_object(resp->body, resp->body_len, err,
 		    sizeof(err));
 	if (reply.json != NULL)
@@ -151,7 +153,7 @@ api_client_done(const struct http_response *resp, void *arg)
 		    message != NULL ? message : "");
 		reply.detail = detail;
 	} else if (resp->status >= 200 && resp->status < 300 &&
-	    resp->status != 204 && reply.json == NULL) {
+	    resp->status != 204 && reply.json == NULL && !call->is_raw) {
 		reply.error = ERR_BAD_RESPONSE;
 		snprintf(detail, sizeof(detail), "%s %s: HTTP %ld without a "
 		    "JSON object body", call->method, call->path,
@@ -178,17 +180,21 @@ api_client_call(struct api_client *p, const char *method, const char *path,
 	    text != NULL ? strlen(text) : 0, if_none_match, cb, arg);
 }
 
-/* Start a call with a body already in JSON text. */
-struct http_call *
-api_client_call_text(struct api_client *p, const char *method, const char *path,
-    const char *text, size_t len, const char *if_none_match,
+/*
+ * Start a call: a JSON body (text, len bytes) or none, If-None-Match or
+ * another extra header line, and whether the answer is raw bytes.
+ * Returns it, or NULL (logged).
+ */
+static struct http_call *
+api_client_start(struct api_client *p, const char *method, const char *path,
+    const char *text, size_t len, const char *extra, int is_raw,
     api_client_done_cb cb, void *arg)
 {
 	struct http_request	 req;
 	struct api_client_call	*call;
 	struct http_call	*hc;
 	const char		*headers[5];
-	char			*url = NULL, *inm = NULL;
+	char			*url = NULL;
 	size_t			 n = 0;
 
 	if ((call = calloc(1, sizeof(*call))) == NULL ||
@@ -205,14 +211,15 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	}
 	call->cb = cb;
 	call->arg = arg;
-	headers[n++] = "Accept: application/json";
+	call->is_raw = is_raw;
+	headers[n++] = is_raw ? "Accept: application/octet-stream" :
+	    "Accept: application/json";
 	if (text != NULL)
 		headers[n++] = "Content-Type: application/json";
 	if (p->auth != NULL)
 		headers[n++] = p->auth;
-	if (if_none_match != NULL &&
-	    asprintf(&inm, "If-None-Match: %s", if_none_match) != -1)
-		headers[n++] = inm;
+	if (extra != NULL)
+		headers[n++] = extra;
 	headers[n] = NULL;
 
 	memset(&req, 0, sizeof(req));
@@ -225,8 +232,36 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	req.arg_free = api_client_call_free;
 	hc = http_request(p->http, &req, api_client_done, call);
 	free(url);
-	free(inm);
 	if (hc == NULL)
 		api_client_call_free(call);
 	return hc;
+}
+
+/* Start a call with a body already in JSON text. */
+struct http_call *
+api_client_call_text(struct api_client *p, const char *method, const char *path,
+    const char *text, size_t len, const char *if_none_match,
+    api_client_done_cb cb, void *arg)
+{
+	struct http_call	*hc;
+	char			*inm = NULL;
+
+	if (if_none_match != NULL &&
+	    asprintf(&inm, "If-None-Match: %s", if_none_match) == -1)
+		inm = NULL;
+	hc = api_client_start(p, method, path, text, len, inm, 0, cb, arg);
+	free(inm);
+	return hc;
+}
+
+/* GET bytes from..to (inclusive) of path, raw. Returns the call, or NULL. */
+struct http_call *
+api_client_get_range(struct api_client *p, const char *path, uint64_t from,
+    uint64_t to, api_client_done_cb cb, void *arg)
+{
+	char	 range[64];
+
+	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu",
+	    (unsigned long long)from, (unsigned long long)to);
+	return api_client_start(p, "GET", path, NULL, 0, range, 1, cb, arg);
 }
