@@ -20,6 +20,7 @@
 #include "pki.h"
 #include "platform.h"
 #include "profile-doc.h"
+#include "releases.h"
 #include "store.h"
 
 #define API_AGENT_MAX_ERRORS		100
@@ -336,7 +337,7 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 {
 	struct json_object	*errors = NULL;
 	struct heartbeat	 hb;
-	char			*text;
+	char			*text, *offer;
 
 	if (req->agent_deleted) {
 		res->json = json_object_new_object();
@@ -359,11 +360,14 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 		api_store_error(res);
 		return;
 	}
+	/* Self-update: the agent's state, the release offered to it. */
+	if (releases_heartbeat(api, req, res, hb.agent_version, &offer) == -1)
+		return;
 	/* The hot path: every member is a number or a checked UUID. */
 	if (asprintf(&text, "{\"agent_id\":\"%s\",\"profile_id\":%lld,"
 	    "\"profile_version\":%lld,\"heartbeat_interval\":%d,"
 	    "\"manifests\":{\"inventory\":%lld,\"fim\":%lld,"
-	    "\"vulnsigs\":%lld},\"commands\":[%s],\"server_time\":%lld}",
+	    "\"vulnsigs\":%lld},\"commands\":[%s],%s%s%s\"server_time\":%lld}",
 	    req->agent_id, (long long)req->agent.profile_id,
 	    (long long)req->agent.profile_version,
 	    req->agent.heartbeat_interval,
@@ -371,10 +375,13 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 	    (long long)store_manifest_version(api->store, MANIFEST_FIM),
 	    (long long)store_manifest_version(api->store, MANIFEST_VULNSIGS),
 	    req->agent.reactivate ? "\"reactivate\"" : "",
-	    (long long)req->now) == -1) {
+	    offer != NULL ? "\"update\":" : "", offer != NULL ? offer : "",
+	    offer != NULL ? "," : "", (long long)req->now) == -1) {
+		free(offer);
 		api_error(res, 500, "internal_error", NULL, "out of memory");
 		return;
 	}
+	free(offer);
 	res->text = text;
 	res->status = 200;
 }
