@@ -1,5 +1,7 @@
 /*
- * update-fetch.c: the download of one agent release (update-fetch.h).
+ * update-fetch.c: the download of one agent release from the platform:
+ * its signed manifest, checked at once, then its files in Range requests
+ * spooled under state_dir/versions, resumable (update-fetch.h).
  *
  * GET /agent/v1/releases/VERSION?os=OS&arch=ARCH answers the release's
  * manifest (the raw text of release.json) and signature. Both are checked

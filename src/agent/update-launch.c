@@ -1,5 +1,8 @@
 /*
- * update-launch.c: the process side of the self-update (update-launch.h).
+ * update-launch.c: the process side of the self-update: which program
+ * runs at start, the switch by executing the new version in the same
+ * process, and the watchdog that puts the previous version back
+ * (update-launch.h).
  *
  * The switch. The running agent stops as it stops for a restart (its FIM
  * rules out, the listing of the watched trees saved, the spool on disk),

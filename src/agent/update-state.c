@@ -1,9 +1,11 @@
 /*
- * update-state.c: state_dir/update.json (update-state.h), read and
- * written whole and atomically. Three processes use it in turn: the
- * running agent (its update module), the watchdog of a switch, and the
- * launcher of the next start, so every fact a rollback needs is in the
- * file rather than in memory. A corrupt file is reported and replaced:
+ * update-state.c: state_dir/update.json, the self-update's state, the
+ * programs to run and to go back to, and its attempts, read and written
+ * whole and atomically (update-state.h).
+ *
+ * Three processes use it in turn: the running agent (its update module),
+ * the watchdog of a switch, and the launcher of the next start, so every
+ * fact a rollback needs is in the file rather than in memory. A corrupt file is reported and replaced:
  * the agent then runs the installed program.
  */
 #include "config.h"

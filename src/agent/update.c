@@ -1,5 +1,8 @@
 /*
- * update.c: the agent's self-update as a module (update.h).
+ * update.c: the agent's self-update as a module: the profile's policy and
+ * the release the platform offers, its download, checks and installation,
+ * the switch asked of the agent, and the end of a new version's trial
+ * (update.h).
  *
  * What to install: the heartbeat answer's "update" member names the
  * release the platform's policy picks for this agent (docs/protocol.md

@@ -1,6 +1,7 @@
 /*
- * release-tar.c: the release archive "make agent-release" makes, read and
- * checked (release-tar.h).
+ * release-tar.c: the release archive "make agent-release" makes (POSIX
+ * ustar), read from memory and checked against its signed manifest's
+ * names, sizes and SHA-256 (release-tar.h).
  *
  * A POSIX ustar archive is a series of 512-byte headers, each followed by
  * its file's bytes padded to 512, and ends with two zero blocks. Only

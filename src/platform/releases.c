@@ -1,5 +1,8 @@
 /*
- * releases.c: agent releases on the platform (releases.h).
+ * releases.c: agent releases on the platform: adding one, the admin API
+ * (list, get, delete, rollout summary), the agent API (a release's
+ * manifest, ranges of its files), and the release a heartbeat offers
+ * under the profile's update policy (releases.h).
  *
  * A release is added from the archive "make agent-release" made
  * (release-tar.c checks it against its manifest), kept in the store with
