@@ -56,10 +56,7 @@ add_release() {
 # update_profile NAME UPDATE_JSON: a profile (heartbeat every 10 s) with
 # this update policy, assigned to the activation key. Sets PROF.
 update_profile() {
-	expect 201 admin POST /api/v1/profiles -d "{\"name\":\"$1\",\"heartbeat_interval\":10,\"update\":$2${3:-}}"
-	PROF=$(jout .id)
-	expect 200 admin PATCH "/api/v1/activation-keys/$ACTIVATION_ID" \
-	    -d "{\"profile_id\":$PROF}"
+	key_profile "$1" ",\"update\":$2${3:-}"
 }
 
 # update_agent DIR [LINES]: the agent of this platform with the release key

@@ -81,9 +81,9 @@ update_fetch_end(struct update_fetch *f, enum error_code code,
 	free(f);
 }
 
-/* Remove every file of the staging directory (not the directory). */
-static void
-update_fetch_wipe(const char *dir)
+/* Remove the files in dir, and dir itself unless keep_dir (logged). */
+void
+update_dir_remove(const char *dir, int keep_dir)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -99,6 +99,8 @@ update_fetch_wipe(const char *dir)
 			log_warn("update: cannot remove %s", path);
 	}
 	closedir(d);
+	if (!keep_dir && rmdir(dir) == -1)
+		log_warn("update: cannot remove %s", dir);
 }
 
 /*
@@ -133,7 +135,7 @@ update_fetch_stage(struct update_fetch *f, const char *text, size_t len,
 			log_info("update: the platform has a new build of "
 			    "version %s; starting its download afresh",
 			    f->version);
-			update_fetch_wipe(f->dir);
+			update_dir_remove(f->dir, 1);
 		}
 		free(old);
 	}
@@ -339,8 +341,7 @@ update_fetch_verify(struct update_fetch *f)
 	    f->version, f->os, f->arch, &m, err, sizeof(err));
 	if (code == ERR_RELEASE_FILE) {
 		/* Never kept: the next attempt starts from nothing. */
-		update_fetch_wipe(f->dir);
-		rmdir(f->dir);
+		update_dir_remove(f->dir, 0);
 	}
 	update_fetch_end(f, code, code == ERR_NONE ? NULL : err);
 }

@@ -55,6 +55,8 @@ struct update_fetch *update_fetch_start(const struct update_fetch_request *,
 /* Bytes on disk and in all, for the status. */
 void		 update_fetch_progress(const struct update_fetch *,
 		    uint64_t *bytes, uint64_t *total);
+/* Remove the files in dir, and dir itself unless keep_dir (logged). */
+void		 update_dir_remove(const char *dir, int keep_dir);
 /* Stop and free (no callback). */
 void		 update_fetch_cancel(struct update_fetch *);
 /*

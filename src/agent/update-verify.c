@@ -26,7 +26,7 @@
 #include "update-verify.h"
 
 /* The SHA-256 (hex) and size of a file. Returns 0, or -errno. */
-int
+static int
 update_file_sha256(const char *path, char hex[65], uint64_t *size)
 {
 	EVP_MD_CTX	*ctx;

@@ -18,10 +18,6 @@
 struct evp_pkey_st;
 
 /*
- * The SHA-256 (hex) and size of the file at path. Returns 0, or -errno.
- */
-int	update_file_sha256(const char *path, char hex[65], uint64_t *size);
-/*
  * Check a release manifest (text, len bytes) and its signature sig64
  * with key, and parse it into m. Returns ERR_NONE, or ERR_RELEASE_KEY (no
  * key), ERR_RELEASE_SIGNATURE or ERR_RELEASE_INVALID with the reason in

@@ -149,28 +149,6 @@ update_fail(struct update *u, enum error_code code, const char *message)
 	update_report(u);
 }
 
-/* Remove dir and the files in it. */
-static void
-update_rmdir(const char *dir)
-{
-	struct dirent	*de;
-	DIR		*d;
-	char		 path[PATH_MAX];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) == -1)
-			log_warn("update: cannot remove %s", path);
-	}
-	closedir(d);
-	if (rmdir(dir) == -1)
-		log_warn("update: cannot remove %s", dir);
-}
-
 /* Whether the program path lies in versions/name. Returns 1/0. */
 static int
 update_in(const struct update *u, const char *path, const char *name)
@@ -218,7 +196,7 @@ update_prune(struct update *u)
 		    de->d_name) >= (int)sizeof(path))
 			continue;
 		log_info("update: removing %s", path);
-		update_rmdir(path);
+		update_dir_remove(path, 0);
 	}
 	closedir(d);
 }
@@ -316,7 +294,7 @@ update_install(struct update *u, const struct release_manifest *m,
 	}
 	*strrchr(final, '/') = '\0';
 	if (lstat(final, &sb) == 0)
-		update_rmdir(final);
+		update_dir_remove(final, 0);
 	if (rename(staging, final) == -1) {
 		snprintf(err, errlen, "%s: %s", final, strerror(errno));
 		return -1;

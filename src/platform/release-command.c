@@ -32,15 +32,6 @@
 
 #define RELEASE_ARCHIVE_MAX	(1024ULL * 1024 * 1024)	/* bytes read */
 
-/* What the command line asked for. */
-struct release_args {
-	const char	*command;
-	const char	*arg;		/* FILE or VERSION */
-	const char	*conf;
-	const char	*os;
-	const char	*arch;
-};
-
 /* Print the release command's usage. Returns 1. */
 static int
 release_usage(void)
@@ -57,7 +48,7 @@ release_usage(void)
 
 /* release add FILE: store a release. Returns the exit status. */
 static int
-release_add(const struct release_args *a)
+release_add(const struct cli_args *a)
 {
 	struct release_bundle	*b;
 	struct cli_platform	 c;
@@ -65,9 +56,9 @@ release_add(const struct release_args *a)
 	size_t			 len;
 	int			 rc, ok = 0;
 
-	if ((rc = fileio_read_all(a->arg, RELEASE_ARCHIVE_MAX, &buf,
+	if ((rc = fileio_read_all(a->operand, RELEASE_ARCHIVE_MAX, &buf,
 	    &len)) < 0) {
-		log_warnx("%s: %s", a->arg, strerror(-rc));
+		log_warnx("%s: %s", a->operand, strerror(-rc));
 		return 1;
 	}
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
@@ -79,8 +70,8 @@ release_add(const struct release_args *a)
 	if (store_begin(c.store) == -1)
 		log_warnx("database: cannot begin a transaction");
 	else if ((rc = releases_add(c.store, (const unsigned char *)buf, len,
-	    a->arg, c.actor, c.now, b, err, sizeof(err))) != 0)
-		log_warnx("%s: %s; nothing added", a->arg, err);
+	    a->operand, c.actor, c.now, b, err, sizeof(err))) != 0)
+		log_warnx("%s: %s; nothing added", a->operand, err);
 	else
 		ok = 1;
 	if ((rc = cli_platform_close(&c, ok)) == 0)
@@ -94,7 +85,7 @@ release_add(const struct release_args *a)
 
 /* release list: print the releases. Returns the exit status. */
 static int
-release_list(const struct release_args *a)
+release_list(const struct cli_args *a)
 {
 	struct cli_platform	 c;
 	struct json_object	*arr, *r;
@@ -127,25 +118,26 @@ release_list(const struct release_args *a)
 
 /* release del VERSION: remove releases. Returns the exit status. */
 static int
-release_del(const struct release_args *a)
+release_del(const struct cli_args *a)
 {
 	struct cli_platform	 c;
+	const char		*os = a->opt['o'], *arch = a->opt['a'];
 	char			 resource[128], summary[256];
 	int64_t			 count = 0;
 	int			 rc;
 
 	if (cli_platform_open(a->conf, &c) == -1)
 		return 1;
-	snprintf(resource, sizeof(resource), "/api/v1/releases/%s", a->arg);
-	snprintf(summary, sizeof(summary), "release del %s%s%s%s%s", a->arg,
-	    a->os != NULL ? " --os " : "", a->os != NULL ? a->os : "",
-	    a->arch != NULL ? " --arch " : "", a->arch != NULL ? a->arch : "");
+	snprintf(resource, sizeof(resource), "/api/v1/releases/%s",
+	    a->operand);
+	snprintf(summary, sizeof(summary), "release del %s%s%s%s%s",
+	    a->operand, os != NULL ? " --os " : "", os != NULL ? os : "",
+	    arch != NULL ? " --arch " : "", arch != NULL ? arch : "");
 	if (store_begin(c.store) == -1 ||
-	    store_release_delete(c.store, a->arg, a->os, a->arch,
-	    &count) == -1)
+	    store_release_delete(c.store, a->operand, os, arch, &count) == -1)
 		return cli_platform_close(&c, 0);
 	if (count == 0) {
-		log_warnx("no release %s to delete", a->arg);
+		log_warnx("no release %s to delete", a->operand);
 		return cli_platform_close(&c, 0);
 	}
 	if (audit_trail_command(c.store, c.now, c.actor, resource,
@@ -153,52 +145,29 @@ release_del(const struct release_args *a)
 		return cli_platform_close(&c, 0);
 	if ((rc = cli_platform_close(&c, 1)) == 0)
 		printf("%lld release%s of version %s deleted\n",
-		    (long long)count, count == 1 ? "" : "s", a->arg);
+		    (long long)count, count == 1 ? "" : "s", a->operand);
 	return rc;
 }
 
 /* Parse the options after "release COMMAND". Returns 0, or -1. */
 static int
-release_parse(int argc, char *argv[], struct release_args *a)
+release_parse(int argc, char *argv[], struct cli_args *a)
 {
 	static const struct option longopts[] = {
 		{ "os", required_argument, NULL, 'o' },
 		{ "arch", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch;
 
-	memset(a, 0, sizeof(*a));
-	a->conf = PLATFORM_DEFAULT_CONF;
-	if (argc < 2)
+	if (cli_parse(argc, argv, longopts, a) == -1)
 		return -1;
-	a->command = argv[1];
-	optind = 2;
-	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			a->conf = optarg;
-			break;
-		case 'o':
-			a->os = optarg;
-			break;
-		case 'a':
-			a->arch = optarg;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (strcmp(a->command, "list") == 0)
-		return optind == argc ? 0 : -1;
-	if (optind != argc - 1)
-		return -1;
-	a->arg = argv[optind];
-	if (strcmp(a->command, "del") == 0 && (!release_version_valid(a->arg) ||
-	    (a->os != NULL && !release_name_valid(a->os)) ||
-	    (a->arch != NULL && !release_name_valid(a->arch)))) {
+	if (strcmp(a->command, "del") == 0 &&
+	    (!release_version_valid(a->operand) ||
+	    (a->opt['o'] != NULL && !release_name_valid(a->opt['o'])) ||
+	    (a->opt['a'] != NULL && !release_name_valid(a->opt['a'])))) {
 		log_warnx("\"%s\": not a release version, OS or architecture",
-		    a->arg);
+		    a->operand);
 		return -1;
 	}
 	return 0;
@@ -210,12 +179,12 @@ release_command(int argc, char *argv[])
 {
 	static const struct {
 		const char	*name;
-		int		(*run)(const struct release_args *);
+		int		(*run)(const struct cli_args *);
 	} commands[] = {
 		{ "add", release_add }, { "list", release_list },
 		{ "del", release_del }
 	};
-	struct release_args	 a;
+	struct cli_args		 a;
 	size_t			 i;
 
 	if (release_parse(argc, argv, &a) == -1)

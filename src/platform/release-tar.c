@@ -120,8 +120,11 @@ release_tar_header(const unsigned char *h, struct release_tar_entry *e,
 	return 0;
 }
 
-/* Read the archive's entries. Returns their number, or -1 with err. */
-int
+/*
+ * Read the ustar archive in buf: only regular files with plain names, at
+ * most max. Returns the number of entries, or -1 with err.
+ */
+static int
 release_tar_read(const unsigned char *buf, size_t len,
     struct release_tar_entry *entries, int max, char *err, size_t errlen)
 {

@@ -32,14 +32,6 @@ struct release_bundle {
 };
 
 /*
- * Read the ustar archive in buf (len bytes): only regular files with
- * plain names (no directory, link or extension header), at most
- * RELEASE_TAR_ENTRIES. Returns the number of entries, or -1 with err.
- */
-int	release_tar_read(const unsigned char *buf, size_t len,
-	    struct release_tar_entry *entries, int max, char *err,
-	    size_t errlen);
-/*
  * Read and check the release in the archive buf: release.json parses
  * (release.h), release.sig is a signature's base64, and the other
  * members are exactly the manifest's files with their sizes and SHA-256.

@@ -387,6 +387,40 @@ user_del(const struct user_args *a)
 	return rc;
 }
 
+/*
+ * Parse "COMMAND [-c CONF] [options] [OPERAND]" of a platform command:
+ * the long options' values by their val in a->opt ("" for a flag);
+ * "list" takes no operand, every other command one. Returns 0, or -1.
+ */
+int
+cli_parse(int argc, char *argv[], const struct option *longopts,
+    struct cli_args *a)
+{
+	int	 ch;
+
+	memset(a, 0, sizeof(*a));
+	a->conf = PLATFORM_DEFAULT_CONF;
+	if (argc < 2)
+		return -1;
+	a->command = argv[1];
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (ch == 'c')
+			a->conf = optarg;
+		else if (ch > 0 && ch < (int)nitems(a->opt) && ch != 'h' &&
+		    ch != '?' && ch != ':')
+			a->opt[ch] = optarg != NULL ? optarg : "";
+		else
+			return -1;
+	}
+	if (strcmp(a->command, "list") == 0)
+		return optind == argc ? 0 : -1;
+	if (optind != argc - 1)
+		return -1;
+	a->operand = argv[optind];
+	return 0;
+}
+
 /* Parse the options after "user COMMAND". Returns 0, or -1. */
 static int
 user_parse(int argc, char *argv[], struct user_args *a)
@@ -397,35 +431,17 @@ user_parse(int argc, char *argv[], struct user_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch;
+	struct cli_args	 ca;
 
 	memset(a, 0, sizeof(*a));
-	a->conf = PLATFORM_DEFAULT_CONF;
-	if (argc < 2)
+	if (cli_parse(argc, argv, longopts, &ca) == -1)
 		return -1;
-	a->command = argv[1];
-	optind = 2;
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			a->conf = optarg;
-			break;
-		case 'r':
-			a->role = optarg;
-			break;
-		case 'p':
-			a->password_stdin = 1;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (strcmp(a->command, "list") == 0)
-		return optind == argc ? 0 : -1;
-	if (optind != argc - 1)
-		return -1;
-	a->name = argv[optind];
-	if (!users_name_valid(a->name)) {
+	a->command = ca.command;
+	a->conf = ca.conf;
+	a->role = ca.opt['r'];
+	a->password_stdin = ca.opt['p'] != NULL;
+	a->name = ca.operand;
+	if (a->name != NULL && !users_name_valid(a->name)) {
 		log_warnx("\"%s\": a user name is 1 to %d of A-Z a-z 0-9 . _ @ "
 		    "-, starting with a letter or digit", a->name,
 		    PLATFORM_USER_MAX);

@@ -28,7 +28,19 @@ struct cli_platform {
 	int64_t			 now;
 };
 
+/* A platform command's arguments (cli_parse). */
+struct cli_args {
+	const char	*command;	/* "add", "list", ... */
+	const char	*conf;		/* -c, or PLATFORM_DEFAULT_CONF */
+	const char	*operand;	/* the one after the options, or NULL */
+	const char	*opt[128];	/* long options' values by their val */
+};
+
+struct option;
+
 int	 user_command(int argc, char *argv[]);
+int	 cli_parse(int argc, char *argv[], const struct option *,
+	    struct cli_args *);
 int	 cli_platform_open(const char *conf, struct cli_platform *);
 int	 cli_platform_close(struct cli_platform *, int ok);
 
