@@ -442,8 +442,10 @@ update_consider(struct update *u)
 		return;
 	if (u->offer[0] == '\0' || u->policy == PROFILE_UPDATE_OFF ||
 	    strcmp(u->offer, agent_version) == 0) {
-		if (update_is_busy(u->st.phase))
+		if (update_is_busy(u->st.phase)) {
 			update_enter(u, UPDATE_NONE, NULL);
+			update_prune(u);	/* a download left behind */
+		}
 		return;
 	}
 	if ((a = update_state_attempted(&u->st, u->offer, u->profile_id,

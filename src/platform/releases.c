@@ -308,13 +308,18 @@ releases_heartbeat(struct api *api, struct api_request *req,
 			agent_version = current;
 	} else
 		u = NULL;
+	/*
+	 * An agent that reports no update state (older than self-update)
+	 * is never offered anything (no os, arch): nothing to write.
+	 */
 	if ((p = releases_policy(api->store, req->agent.profile_id,
 	    req->agent.profile_version)) == NULL ||
 	    releases_offer(api, req, p, os, arch, agent_version, version,
 	    sizeof(version), offer) == -1 ||
+	    ((u != NULL || version[0] != '\0') &&
 	    store_agent_update_put(api->store, req->agent_id, u != NULL ?
 	    api_json_text(u) : NULL, version[0] != '\0' ? version : NULL) ==
-	    -1) {
+	    -1)) {
 		free(*offer);
 		*offer = NULL;
 		api_store_error(res);
@@ -765,10 +770,11 @@ api_admin_release_rollout(struct api *api, struct api_request *req,
 {
 	struct json_object	*rows, *releases, *states, *agents, *row;
 	const char		*version, *state;
-	int64_t			 counts[nitems(releases_states)];
+	int64_t			 counts[nitems(releases_states)], limit = 1000;
 	size_t			 i, j, n;
 
-	if ((version = releases_version_param(req, res)) == NULL)
+	if ((version = releases_version_param(req, res)) == NULL ||
+	    api_query_int(req, res, "limit", 1, 100000, &limit) == -1)
 		return;
 	if ((releases = store_release_list(api->store, version)) == NULL ||
 	    (rows = store_agent_update_list(api->store, NULL)) == NULL) {
@@ -788,12 +794,12 @@ api_admin_release_rollout(struct api *api, struct api_request *req,
 		if (j == nitems(releases_states))
 			continue;
 		counts[j]++;
-		if (j != 0)
+		if (j != 0 && (int64_t)json_object_array_length(agents) < limit)
 			json_object_array_add(agents,
 			    releases_rollout_agent(row, state));
 	}
 	if (json_object_array_length(releases) == 0 &&
-	    json_object_array_length(agents) == 0) {
+	    (int64_t)n == counts[0]) {
 		json_object_put(releases);
 		json_object_put(rows);
 		json_object_put(agents);
