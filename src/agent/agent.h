@@ -66,6 +66,8 @@ void	agent_reload(struct agent *);
 void	agent_shutdown(struct agent *, const char *reason);
 /* Exit status for the agent uninstalled by the platform. */
 #define AGENT_EXIT_UNINSTALLED	3
+/* Exit status after SIGUSR2: stopped to be started again (EX_TEMPFAIL). */
+#define AGENT_EXIT_RESTART	75
 /* Free every subsystem in reverse order of agent_start(). */
 void	agent_free(struct agent *);
 /*

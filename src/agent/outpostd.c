@@ -105,7 +105,10 @@ pidfile_remove(struct pidfile *pf, int keep_file)
 	pf->fd = -1;
 }
 
-/* One handler for every signal: stop on TERM/INT, reload on HUP. */
+/*
+ * One handler for every signal: stop on TERM/INT, reload on HUP; stop to
+ * be started again on USR2 (the update watchdog's, update-launch.c).
+ */
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -122,6 +125,11 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGHUP:
 		agent_reload(agent);
+		break;
+	case SIGUSR2:
+		log_info("received SIGUSR2, shutting down to be started again");
+		agent_shutdown(agent, "SIGUSR2");
+		agent->exit_status = AGENT_EXIT_RESTART;
 		break;
 	default:
 		break;
@@ -170,7 +178,7 @@ main(int argc, char *argv[])
 	struct agent_conf	 conf;
 	struct pidfile		 pidfile = { "", -1 };
 	struct event_base	*base;
-	struct event		*ev_term, *ev_int, *ev_hup;
+	struct event		*ev_term, *ev_int, *ev_hup, *ev_usr2;
 	struct update_switch	 sw;
 	const char		*conf_path = AGENT_CONF_DEFAULT, *watch = NULL;
 	int			 ch, is_foreground = 0, check_only = 0;
@@ -258,10 +266,12 @@ main(int argc, char *argv[])
 	ev_term = evsignal_new(base, SIGTERM, signal_cb, &agent);
 	ev_int = evsignal_new(base, SIGINT, signal_cb, &agent);
 	ev_hup = evsignal_new(base, SIGHUP, signal_cb, &agent);
+	ev_usr2 = evsignal_new(base, SIGUSR2, signal_cb, &agent);
 	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
-	    evsignal_add(ev_term, NULL) == -1 ||
+	    ev_usr2 == NULL || evsignal_add(ev_term, NULL) == -1 ||
 	    evsignal_add(ev_int, NULL) == -1 ||
-	    evsignal_add(ev_hup, NULL) == -1)
+	    evsignal_add(ev_hup, NULL) == -1 ||
+	    evsignal_add(ev_usr2, NULL) == -1)
 		fatalx("cannot install signal handlers");
 
 	log_info("outpostd %s started (pid %ld, config %s, %s)",
@@ -278,6 +288,7 @@ main(int argc, char *argv[])
 	sw = agent.update_switch;
 	is_switching = agent.is_switching;
 
+	event_free(ev_usr2);
 	event_free(ev_hup);
 	event_free(ev_int);
 	event_free(ev_term);

@@ -16,11 +16,13 @@
  *
  * The watchdog. If the pipe closes first (the new program exited or
  * crashed), or the deadline minus UPDATE_ROLLBACK_MARGIN passes (it is
- * stopped: SIGTERM, SIGKILL after UPDATE_KILL_GRACE), the watchdog notes
+ * stopped: SIGUSR2, SIGKILL after UPDATE_KILL_GRACE), the watchdog notes
  * why in update.json and executes the previous program in its own
  * process with the saved arguments. Under systemd (INVOCATION_ID set) it
  * leaves that to the service manager, which stops what is left of the
- * service and starts it again.
+ * service and starts it again: SIGUSR2 (an outpostd exits 75 on it; a
+ * program that does not handle it dies of it) is a failure to systemd,
+ * where SIGTERM would be a clean stop that Restart=on-failure leaves be.
  *
  * The launcher. At every start, update_launch() finds a switch that did
  * not end in "done" (the watchdog's note says why; none: the host or the
@@ -646,7 +648,8 @@ update_watch_main(const char *fds, const char *conf_path)
 	if (word == 'T') {
 		log_warnx("watchdog: the new version did not check in in "
 		    "time; stopping it (pid %ld)", (long)ppid);
-		kill(ppid, SIGTERM);
+		/* Not SIGTERM: a service manager restarts what USR2 stops. */
+		kill(ppid, SIGUSR2);
 		if (!update_gone(ppid, UPDATE_KILL_GRACE))
 			kill(ppid, SIGKILL);
 	} else if (!update_gone(ppid, UPDATE_KILL_GRACE))

@@ -22,7 +22,7 @@ struct agent_conf;
 #define UPDATE_DAEMON_ENV	"OUTPOST_DAEMONIZED"
 /* The watchdog stops a silent new version this long before the deadline. */
 #define UPDATE_ROLLBACK_MARGIN	5
-/* After SIGTERM, the watchdog waits this long before SIGKILL. */
+/* After SIGUSR2, the watchdog waits this long before SIGKILL. */
 #define UPDATE_KILL_GRACE	3
 
 /* A switch the update module asked for (agent.c keeps it for main()). */

@@ -9,7 +9,7 @@
 # the platform's agent detail and the rollout summary. A download cut
 # short is resumed with a Range request from where it stopped. A restart
 # runs the installed version again (the launcher), and the new version
-# does not re-download anything.
+# does not re-download anything. SIGUSR2 stops it with status 75.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-platform.sh"
 . "$abs_top_srcdir/tests/lib-http.sh"
@@ -118,4 +118,13 @@ expect 200 admin PATCH "/api/v1/profiles/$PROF" -d '{"update":{"policy":"off"}}'
 wait_for 10 status_check '.update.policy == "off"' || fail "policy off not applied"
 status_check ".version == \"$V2\" and .update.state == \"done\"" ||
     fail "after off: $(status_value -c .update)"
+
+# SIGUSR2 (what the watchdog stops a silent new version with): a clean
+# stop with status 75, which a service manager restarts.
+kill -USR2 "$AGENT_PID"
+wait "$AGENT_PID"
+rc=$?
+[ "$rc" = 75 ] || fail "exit status $rc after SIGUSR2"
+assert_grep "$T/a/log/agent.log" "outpostd stopped \(SIGUSR2\)"
+[ ! -e "$T/a/run/outpostd.pid" ] || fail "pid file left"
 exit 0
