@@ -135,10 +135,7 @@ fim_stop_auditd() {
 # fim_profile NAME RULES_JSON [EXTRA_JSON]: create a profile with FIM
 # enabled and these rules, assign it to the activation key. Sets PROF.
 fim_profile() {
-	expect 201 admin POST /api/v1/profiles -d "{\"name\":\"$1\",\"heartbeat_interval\":10,\"fim\":{\"enabled\":true,\"rules\":$2}${3:-}}"
-	PROF=$(jout .id)
-	expect 200 admin PATCH "/api/v1/activation-keys/$ACTIVATION_ID" \
-	    -d "{\"profile_id\":$PROF}"
+	key_profile "$1" ",\"fim\":{\"enabled\":true,\"rules\":$2}${3:-}"
 }
 
 # fim_wait SECONDS JQ_CONDITION: wait until the agent's status matches.

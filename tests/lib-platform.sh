@@ -176,6 +176,16 @@ platform_has_error() {
 	    ".errors | map(.code) | index(\"$2\") != null"
 }
 
+# key_profile NAME MEMBERS: create profile NAME (heartbeat every 10 s) with
+# the JSON object members MEMBERS (",\"fim\":{...}"), assign it to the
+# activation key. Sets PROF.
+key_profile() {
+	expect 201 admin POST /api/v1/profiles -d "{\"name\":\"$1\",\"heartbeat_interval\":10$2}"
+	PROF=$(jout .id)
+	expect 200 admin PATCH "/api/v1/activation-keys/$ACTIVATION_ID" \
+	    -d "{\"profile_id\":$PROF}"
+}
+
 # platform_agent_conf DIR [LINES]: DIR/outpost.conf for this platform, sets CONF
 platform_agent_conf() {
 	_ad=$1

@@ -57,6 +57,7 @@ const struct conf_key agent_conf_keys[] = {
 	{ "inventory_root", conf_parse_path, F(inventory_root), "/", NULL, 0 },
 	{ "fim_hash_max_size", conf_parse_size, F(fim_hash_max_size), "50M",
 	    &hash_max_size_range, 0 },
+	{ "release_key", conf_parse_path, F(release_key), "", NULL, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

@@ -31,6 +31,7 @@ struct agent_conf {
 	uint64_t	 spool_max_size;
 	char		*inventory_root;	/* collectors read below it */
 	uint64_t	 fim_hash_max_size;	/* hash files up to this size */
+	char		*release_key;		/* Ed25519 public key (PEM) */
 };
 
 extern const struct conf_key agent_conf_keys[];

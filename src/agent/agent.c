@@ -31,7 +31,9 @@
 #include "report.h"
 #include "route.h"
 #include "state.h"
+#include "update.h"
 #include "upload-queue.h"
+#include "version.h"
 
 /* Call operation op of every module that has it, with the arguments. */
 #define AGENT_MODULES_CALL(agent, op, ...) do {				\
@@ -303,6 +305,21 @@ agent_uninstalled_hook(void *arg)
 	    AGENT_EXIT_UNINSTALLED);
 }
 
+/*
+ * The update module installed a new version: stop as for a restart, so
+ * main() executes it (update_switch_exec()).
+ */
+static void
+agent_switch_hook(void *arg, const struct update_switch *sw)
+{
+	struct agent	*agent = arg;
+
+	agent->update_switch = *sw;
+	agent->update_switch.is_daemon = !agent->is_foreground;
+	agent->is_switching = 1;
+	agent_shutdown_soon(agent, "switching to a new version", 0);
+}
+
 /* Set the agent up on base. Returns 0, or -1 after printing why. */
 int
 agent_start(struct agent *agent, struct event_base *base,
@@ -318,6 +335,7 @@ agent_start(struct agent *agent, struct event_base *base,
 		.arg = agent
 	};
 	struct correlation	*corr;
+	struct update		*upd;
 	struct fim		*fim;
 	char			 path[PATH_MAX];
 	int			 rc;
@@ -416,6 +434,10 @@ agent_start(struct agent *agent, struct event_base *base,
 	if ((corr = correlation_new(&agent->env)) != NULL &&
 	    agent_add_module(agent, &correlation_ops, corr) == -1)
 		correlation_ops.free(corr);
+	/* Last: a new version on trial has every other module running. */
+	if ((upd = update_new(&agent->env, agent_switch_hook, agent)) != NULL &&
+	    agent_add_module(agent, &update_ops, upd) == -1)
+		update_ops.free(upd);
 
 	checkin_replay(agent->checkin);
 	return 0;
@@ -479,6 +501,7 @@ void
 agent_shutdown(struct agent *agent, const char *reason)
 {
 	agent->stop_reason = reason;
+	agent->is_switching = 0;	/* a stop asked for wins */
 	event_base_loopexit(agent->base, NULL);
 }
 
@@ -531,7 +554,7 @@ agent_status_json(struct agent *agent)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	st = json_object_new_object();
 	json_add_string(st, "program", "outpostd");
-	json_add_string(st, "version", PACKAGE_VERSION);
+	json_add_string(st, "version", agent_version);
 	json_add_int64(st, "control_version", CONTROL_VERSION);
 	json_add_int64(st, "pid", (int64_t)getpid());
 	json_add_time(st, "started", agent->started);

@@ -10,6 +10,7 @@
 #include "agent-conf.h"
 #include "dirs.h"
 #include "module.h"
+#include "update-launch.h"
 
 struct event_base;
 struct checkin;
@@ -45,6 +46,8 @@ struct agent {
 	struct report		*report;	/* error reports */
 	struct agent_env	 env;		/* what modules get */
 	struct inventory	*inventory;	/* also a module */
+	struct update_switch	 update_switch;	/* asked by the update module */
+	int			 is_switching;	/* main() executes it */
 	struct {
 		const struct agent_module_ops	*ops;
 		void				*self;
@@ -65,6 +68,8 @@ void	agent_reload(struct agent *);
 void	agent_shutdown(struct agent *, const char *reason);
 /* Exit status for the agent uninstalled by the platform. */
 #define AGENT_EXIT_UNINSTALLED	3
+/* Exit status after SIGUSR2: stopped to be started again (EX_TEMPFAIL). */
+#define AGENT_EXIT_RESTART	75
 /* Free every subsystem in reverse order of agent_start(). */
 void	agent_free(struct agent *);
 /*

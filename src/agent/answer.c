@@ -107,29 +107,35 @@ static const struct answer_member deregister_members[] = {
 
 /* The contracts, indexed by enum answer_kind. */
 static const struct answer_contract answer_contracts[ANSWER_NKINDS] = {
-	{ ANSWER_ACTIVATE, "POST", "/agent/v1/activate", 201, 0, 0,
+	{ ANSWER_ACTIVATE, "POST", "/agent/v1/activate", 201, 0, 0, 0, 0,
 	    BUDGET_ACTIVATE, BUDGET_NONE, activate_members },
-	{ ANSWER_HEARTBEAT, "POST", "/agent/v1/heartbeat", 200, 0, 0,
+	{ ANSWER_HEARTBEAT, "POST", "/agent/v1/heartbeat", 200, 0, 0, 0, 0,
 	    BUDGET_SMALL, BUDGET_NONE, heartbeat_members },
-	{ ANSWER_PROFILE, "GET", "/agent/v1/profile", 200, 1, 0,
+	{ ANSWER_PROFILE, "GET", "/agent/v1/profile", 200, 1, 0, 0, 0,
 	    BUDGET_PROFILE, BUDGET_NONE, profile_members },
 	{ ANSWER_MANIFEST_INVENTORY, "GET", "/agent/v1/manifests/inventory",
-	    200, 1, 1, ENVELOPE(256 * KIB),
+	    200, 1, 1, 0, 0, ENVELOPE(256 * KIB),
 	    { 256 * KIB, 16, 16384, 1024, 8192 }, NULL },
 	{ ANSWER_MANIFEST_FIM, "GET", "/agent/v1/manifests/fim", 200, 1, 1,
-	    ENVELOPE(2 * MIB), { 2 * MIB, 16, 98304, 8192, 8192 }, NULL },
+	    0, 0, ENVELOPE(2 * MIB), { 2 * MIB, 16, 98304, 8192, 8192 }, NULL },
 	/* Stored for detection, never parsed by the agent: only scanned. */
 	{ ANSWER_MANIFEST_VULNSIGS, "GET", "/agent/v1/manifests/vulnsigs",
-	    200, 1, 1, ENVELOPE(16 * MIB),
+	    200, 1, 1, 0, 0, ENVELOPE(16 * MIB),
 	    { 16 * MIB, 16, 16 * MIB, 4 * MIB, 64 * KIB }, NULL },
-	{ ANSWER_INVENTORY, "POST", "/agent/v1/inventory", 200, 0, 0,
+	{ ANSWER_INVENTORY, "POST", "/agent/v1/inventory", 200, 0, 0, 0, 0,
 	    BUDGET_SMALL, BUDGET_NONE, inventory_members },
-	{ ANSWER_FIM_EVENTS, "POST", "/agent/v1/fim-events", 200, 0, 0,
+	{ ANSWER_FIM_EVENTS, "POST", "/agent/v1/fim-events", 200, 0, 0, 0, 0,
 	    BUDGET_SMALL, BUDGET_NONE, fim_events_members },
-	{ ANSWER_ERRORS, "POST", "/agent/v1/errors", 200, 0, 0,
+	{ ANSWER_ERRORS, "POST", "/agent/v1/errors", 200, 0, 0, 0, 0,
 	    BUDGET_SMALL, BUDGET_NONE, errors_members },
-	{ ANSWER_DEREGISTER, "POST", "/agent/v1/deregister", 200, 0, 0,
+	{ ANSWER_DEREGISTER, "POST", "/agent/v1/deregister", 200, 0, 0, 0, 0,
 	    BUDGET_SMALL, BUDGET_NONE, deregister_members },
+	/* A release's manifest; update-verify.c checks it and its signature. */
+	{ ANSWER_RELEASE, "GET", "/agent/v1/releases/", 200, 0, 0, 0, 1,
+	    { 256 * KIB, 16, 4096, 512, 8192 }, BUDGET_NONE, NULL },
+	/* The bytes of a release file, at most one range of 1 MiB. */
+	{ ANSWER_RELEASE_FILE, "GET", "/agent/v1/releases/*/files/", 206, 0,
+	    0, 1, 1, { 1 * MIB + 64 * KIB, 0, 0, 0, 0 }, BUDGET_NONE, NULL },
 };
 
 /* The lexer's position in one text. */
@@ -154,17 +160,44 @@ answer_contract(enum answer_kind kind)
 	return &answer_contracts[kind];
 }
 
+/*
+ * Does path start with pattern, where a "*" of the pattern stands for one
+ * path segment (no "/", "?")? Returns 1 or 0.
+ */
+static int
+answer_prefix_match(const char *pattern, const char *path)
+{
+	while (*pattern != '\0') {
+		if (*pattern == '*') {
+			if (*path == '\0' || *path == '/' || *path == '?')
+				return 0;
+			path += strcspn(path, "/?");
+			pattern++;
+		} else if (*pattern++ != *path++)
+			return 0;
+	}
+	return 1;
+}
+
 /* The contract of method and path, or NULL. */
 const struct answer_contract *
 answer_contract_find(const char *method, const char *path)
 {
-	size_t	 i;
+	const struct answer_contract	*c, *best = NULL;
+	size_t				 i;
 
-	for (i = 0; i < nitems(answer_contracts); i++)
-		if (strcmp(answer_contracts[i].method, method) == 0 &&
-		    strcmp(answer_contracts[i].path, path) == 0)
-			return &answer_contracts[i];
-	return NULL;
+	for (i = 0; i < nitems(answer_contracts); i++) {
+		c = &answer_contracts[i];
+		if (strcmp(c->method, method) != 0)
+			continue;
+		if (!c->is_prefix) {
+			if (strcmp(c->path, path) == 0)
+				return c;
+		} else if (answer_prefix_match(c->path, path) &&
+		    (best == NULL || strlen(c->path) > strlen(best->path)))
+			best = c;
+	}
+	return best;
 }
 
 /* Copy text for a log line, unprintable bytes as '?'. Returns buf. */
@@ -788,6 +821,17 @@ answer_judge_body(const struct answer_contract *c,
 	if (w->body_len == 0) {
 		a->error = ERR_BAD_RESPONSE;
 		answer_say(w, a, "HTTP %ld with an empty body", w->status);
+		return;
+	}
+	if (c->is_binary) {
+		if (w->content_type == NULL || strncasecmp(w->content_type,
+		    "application/octet-stream", 24) != 0) {
+			a->error = ERR_BAD_RESPONSE;
+			answer_say(w, a, "HTTP %ld with Content-Type %s, not "
+			    "application/octet-stream", w->status,
+			    w->content_type != NULL ? answer_printable(
+			    w->content_type, type, sizeof(type)) : "missing");
+		}
 		return;
 	}
 	if (!answer_is_json(w->content_type)) {

@@ -39,6 +39,8 @@ enum answer_kind {
 	ANSWER_FIM_EVENTS,
 	ANSWER_ERRORS,
 	ANSWER_DEREGISTER,
+	ANSWER_RELEASE,		/* GET /agent/v1/releases/V (prefix) */
+	ANSWER_RELEASE_FILE,	/* GET .../files/NAME in ranges (prefix) */
 	ANSWER_NKINDS
 };
 
@@ -83,6 +85,10 @@ struct answer_contract {
 	int			 not_modified;	/* 304 to If-None-Match */
 	int			 is_raw;	/* the caller parses a 2xx
 						   body (signed manifests) */
+	int			 is_binary;	/* a 2xx body is bytes,
+						   application/octet-stream */
+	int			 is_prefix;	/* path is a prefix (with
+						   variable parts, a query) */
 	struct answer_budget	 budget;
 	struct answer_budget	 content;	/* a manifest's signed body */
 	const struct answer_member *members;
@@ -146,7 +152,10 @@ struct answer_envelope {
 
 /* The contract of kind. */
 const struct answer_contract *answer_contract(enum answer_kind);
-/* The contract of method and path, or NULL if the agent has none. */
+/*
+ * The contract of method and path (the longest prefix of a prefix
+ * contract), or NULL if the agent has none.
+ */
 const struct answer_contract *answer_contract_find(const char *method,
 		    const char *path);
 /*

@@ -200,17 +200,20 @@ api_client_repair(const char *path, const char *text, size_t *len)
 	return fixed;
 }
 
-/* Start a call with a body already in JSON text. */
-struct http_call *
-api_client_call_text(struct api_client *p, const char *method, const char *path,
+/*
+ * Start a call: a JSON body (text, len bytes) or none, an If-None-Match
+ * and a Range header or none. Returns it, or NULL (logged).
+ */
+static struct http_call *
+api_client_start(struct api_client *p, const char *method, const char *path,
     const char *text, size_t len, const char *if_none_match,
-    api_client_done_cb cb, void *arg)
+    const char *range, api_client_done_cb cb, void *arg)
 {
 	const struct answer_contract *contract;
 	struct http_request	 req;
 	struct api_client_call	*call;
 	struct http_call	*hc;
-	const char		*headers[5];
+	const char		*headers[6];
 	char			*url = NULL, *inm = NULL, *fixed = NULL;
 	size_t			 n = 0;
 
@@ -235,7 +238,8 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	call->arg = arg;
 	call->contract = contract;
 	call->credential_gen = p->auth != NULL ? p->credential_gen : 0;
-	headers[n++] = "Accept: application/json";
+	headers[n++] = contract->is_binary ? "Accept: application/octet-stream" :
+	    "Accept: application/json";
 	if (text != NULL)
 		headers[n++] = "Content-Type: application/json";
 	if (p->auth != NULL)
@@ -245,6 +249,8 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 		headers[n++] = inm;
 		call->is_conditional = 1;
 	}
+	if (range != NULL)
+		headers[n++] = range;
 	headers[n] = NULL;
 
 	if (text != NULL && (fixed = api_client_repair(path, text, &len)) !=
@@ -266,4 +272,27 @@ api_client_call_text(struct api_client *p, const char *method, const char *path,
 	if (hc == NULL)
 		api_client_call_free(call);
 	return hc;
+}
+
+/* Start a call with a body already in JSON text. */
+struct http_call *
+api_client_call_text(struct api_client *p, const char *method, const char *path,
+    const char *text, size_t len, const char *if_none_match,
+    api_client_done_cb cb, void *arg)
+{
+	return api_client_start(p, method, path, text, len, if_none_match,
+	    NULL, cb, arg);
+}
+
+/* GET bytes from..to (inclusive) of path, raw. Returns the call, or NULL. */
+struct http_call *
+api_client_get_range(struct api_client *p, const char *path, uint64_t from,
+    uint64_t to, api_client_done_cb cb, void *arg)
+{
+	char	 range[64];
+
+	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu",
+	    (unsigned long long)from, (unsigned long long)to);
+	return api_client_start(p, "GET", path, NULL, 0, NULL, range, cb,
+	    arg);
 }

@@ -6,6 +6,8 @@
 #ifndef OUTPOST_API_CLIENT_H
 #define OUTPOST_API_CLIENT_H
 
+#include <stdint.h>
+
 #include "errors.h"
 
 struct event_base;
@@ -67,5 +69,13 @@ struct http_call *api_client_call(struct api_client *, const char *method,
 struct http_call *api_client_call_text(struct api_client *, const char *method,
 		    const char *path, const char *text, size_t len,
 		    const char *if_none_match, api_client_done_cb, void *);
+
+/*
+ * GET bytes from..to (inclusive) of path with a Range header; the answer
+ * is raw bytes (reply->http->body; reply->json only for an error).
+ * Returns the call, or NULL if it could not be started (logged).
+ */
+struct http_call *api_client_get_range(struct api_client *, const char *path,
+		    uint64_t from, uint64_t to, api_client_done_cb, void *);
 
 #endif /* OUTPOST_API_CLIENT_H */

@@ -43,6 +43,7 @@
 #include "route.h"
 #include "state.h"
 #include "upload-queue.h"
+#include "version.h"
 
 #define CHECKIN_INTERVAL	60	/* before any profile says otherwise */
 #define CHECKIN_MESSAGE_MAX	512
@@ -105,6 +106,7 @@ struct checkin {
 	int			 nwaiters;
 	struct upload		*upload;	/* the agent's upload queue */
 	struct report		*report;	/* the agent's error reports */
+	char			 user_agent[96];	/* outpost/VERSION */
 };
 
 static void	checkin_step(struct checkin *);
@@ -313,7 +315,7 @@ checkin_host_facts(struct checkin *c)
 			json_add_string(host, "machine_id", text);
 		free(text);
 	}
-	json_add_string(host, "agent_version", PACKAGE_VERSION);
+	json_add_string(host, "agent_version", agent_version);
 	ips = json_object_new_array();
 	if (c->route != NULL && (n = route_addresses(c->route, &addrs)) > 0) {
 		for (i = 0; i < n; i++) {
@@ -429,7 +431,7 @@ int
 checkin_remove_state(const struct agent_conf *conf)
 {
 	static const char *const subdirs[] = { "spool", "manifests",
-	    "correlation" };
+	    "correlation", "versions" };
 	char	 path[PATH_MAX];
 	size_t	 i;
 	int	 rc = 0;
@@ -439,6 +441,9 @@ checkin_remove_state(const struct agent_conf *conf)
 	if (profile_remove(conf->state_dir) < 0)
 		rc = -1;
 	if (invstate_remove(conf->state_dir) < 0)
+		rc = -1;
+	snprintf(path, sizeof(path), "%s/update.json", conf->state_dir);
+	if (unlink(path) == -1 && errno != ENOENT)
 		rc = -1;
 	for (i = 0; i < nitems(subdirs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", conf->state_dir,
@@ -675,7 +680,7 @@ checkin_heartbeat(struct checkin *c)
 
 	body = json_object_new_object();
 	json_add_string(body, "status", "running");
-	json_add_string(body, "agent_version", PACKAGE_VERSION);
+	json_add_string(body, "agent_version", agent_version);
 	if (c->has_profile)
 		json_add_int64(body, "profile_version", c->profile.version);
 	json_object_object_add(body, "errors",
@@ -870,6 +875,7 @@ checkin_configure(struct checkin *c)
 	hs.pin_sha256 = c->conf->pin_sha256[0] != '\0' ?
 	    c->conf->pin_sha256 : NULL;
 	hs.proxies = c->is_proxy_ok ? &c->proxies : NULL;
+	hs.user_agent = c->user_agent;
 	c->platform = api_client_new(c->base, c->conf->platform_url, &hs);
 	if (c->platform == NULL) {
 		c->not_activated_why = "the HTTPS client could not be set up";
@@ -950,6 +956,8 @@ checkin_start(struct event_base *base, const struct agent_conf *conf,
 	if (hooks != NULL)
 		c->hooks = *hooks;
 	c->interval = CHECKIN_INTERVAL;
+	snprintf(c->user_agent, sizeof(c->user_agent), "%s/%s", PACKAGE_NAME,
+	    agent_version);
 	srandom((unsigned int)(time(NULL) ^ (getpid() << 16)));
 	checkin_new_instance(c);
 	if ((c->timer = evtimer_new(base, checkin_timer_cb, c)) == NULL) {

@@ -33,6 +33,7 @@
 #include "report.h"
 #include "route.h"
 #include "state.h"
+#include "version.h"
 
 static void	corr_probe_finish(struct corr_probe *, enum hc_result,
 		    const char *hint, const char *fmt, ...)
@@ -498,6 +499,6 @@ correlation_new(const struct agent_env *env)
 	}
 	log_file_printf(c->log, LOG_LEVEL_INFO, "agentid service started "
 	    "(outpostd %s, pid %ld); waiting for the profile and identity",
-	    PACKAGE_VERSION, (long)getpid());
+	    agent_version, (long)getpid());
 	return c;
 }

@@ -36,6 +36,7 @@ static const struct dirs_spec dirs_specs[] = {
 	{ offsetof(struct agent_conf, state_dir), "correlation", 0700 },
 	{ offsetof(struct agent_conf, state_dir), "correlation/manifests",
 	    0700 },
+	{ offsetof(struct agent_conf, state_dir), "versions", 0700 },
 	{ offsetof(struct agent_conf, log_dir), NULL, 0750 },
 	{ offsetof(struct agent_conf, run_dir), NULL, 0755 },
 };

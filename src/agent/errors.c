@@ -169,6 +169,61 @@ static const struct error_info error_table[] = {
 	    "an unreadable system file (package database, /proc) or an "
 	    "inventory_root that does not exist",
 	    "agent.log for the collector and file; inventory_root" },
+	{ ERR_RELEASE_INVALID, "E604", "release_invalid",
+	    "an agent release offered by the platform is unusable",
+	    "a malformed release manifest, one for another OS or "
+	    "architecture, or one that names another version than offered",
+	    "the release on the platform (`outpost-platform release list`) "
+	    "against the agent's OS and architecture" },
+	{ ERR_RELEASE_SIGNATURE, "E605", "release_signature_invalid",
+	    "an agent release failed signature verification; refused",
+	    "a release signed with another key than release_key, or "
+	    "tampering on the platform or on the way",
+	    "release_key in outpost.conf against the key the release was "
+	    "signed with (`make agent-release RELEASE_KEY=...`)" },
+	{ ERR_RELEASE_FILE, "E606", "release_file_mismatch",
+	    "a file of an agent release differs from its signed manifest; "
+	    "refused",
+	    "a file altered on the platform, on the way or on this host",
+	    "the release on the platform; add it again from the file "
+	    "`make agent-release` made" },
+	{ ERR_RELEASE_DOWNGRADE, "E607", "release_downgrade_refused",
+	    "an agent release older than the running version was refused",
+	    "the platform's newest release for this OS and architecture is "
+	    "older than this agent; only a pinned version may go back",
+	    "the profile's update policy; publish a newer release, or pin "
+	    "the version to go back to" },
+	{ ERR_RELEASE_DOWNLOAD, "E608", "release_download_failed",
+	    "an agent release could not be downloaded or stored",
+	    "the platform unreachable or the release deleted meanwhile, or "
+	    "state_dir full",
+	    "the errors before it, `df` of state_dir; the download resumes "
+	    "at the next check-in" },
+	{ ERR_UPDATE_EXITED, "E609", "update_exited",
+	    "the new agent version stopped before its first check-in; the "
+	    "previous version was restored",
+	    "a release that fails at start (missing library, a crash, a bad "
+	    "configuration for it), or the agent stopped during the switch",
+	    "the new version's lines in agent.log; it is not tried again "
+	    "until the profile changes" },
+	{ ERR_UPDATE_NO_CHECKIN, "E610", "update_no_checkin",
+	    "the new agent version did not check in before the deadline; the "
+	    "previous version was restored",
+	    "a release that hangs at start or cannot reach the platform",
+	    "agent.log of the new version, update.deadline of the profile; "
+	    "it is not tried again until the profile changes" },
+	{ ERR_UPDATE_SWITCH, "E611", "update_switch_failed",
+	    "the switch to a new agent version could not be made; the "
+	    "running version goes on",
+	    "the new program or the watchdog could not be started, or an "
+	    "installed version failed its check at start",
+	    "agent.log and state_dir/update.json; permissions of "
+	    "state_dir/versions" },
+	{ ERR_RELEASE_KEY, "E612", "release_key_unusable",
+	    "self-update is not possible: no usable release key",
+	    "release_key is not set in outpost.conf, or the file is not an "
+	    "Ed25519 public key",
+	    "release_key in outpost.conf(5); the site's release.pub" },
 	{ ERR_AUDIT_HELD, "E701", "audit_netlink_held",
 	    "the audit netlink socket is held by another process",
 	    "auditd or another audit client owns the audit pid",

@@ -472,6 +472,47 @@ ctl_print_changes(struct json_object *ch)
 	}
 }
 
+/* Print the self-update section: state, versions, error, progress. */
+static void
+ctl_print_update(struct json_object *u)
+{
+	struct json_object	*e, *p;
+	const char		*state = ctl_str(u, "state", "none");
+	int64_t			 bytes = 0, total = 0, t = 0;
+	char			 when[32];
+	time_t			 tt;
+
+	printf("update:        %s", strcmp(state, "rolled_back") == 0 ?
+	    "rolled back" : state);
+	if (json_get_string(u, "target") != NULL)
+		printf(" %s", json_get_string(u, "target"));
+	printf(" (running %s", ctl_str(u, "current", "?"));
+	if (json_get_string(u, "previous") != NULL)
+		printf(", previous %s", json_get_string(u, "previous"));
+	printf(", policy %s)", ctl_str(u, "policy", "?"));
+	if (json_get_int64(u, "time", &t) == 0 && t > 0) {
+		tt = (time_t)t;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+		printf(" since %s", when);
+	}
+	printf("\n");
+	if (json_object_object_get_ex(u, "progress", &p) && p != NULL) {
+		json_get_int64(p, "bytes", &bytes);
+		json_get_int64(p, "total", &total);
+		printf("               %lld of %lld bytes downloaded\n",
+		    (long long)bytes, (long long)total);
+	}
+	if (json_get_string(u, "note") != NULL)
+		printf("               %s\n", json_get_string(u, "note"));
+	if (json_object_object_get_ex(u, "error", &e) && e != NULL)
+		printf("               %s %s\n", ctl_str(e, "code", "?"),
+		    ctl_str(e, "message", ""));
+	if (json_get_string(u, "release_key_error") != NULL &&
+	    strcmp(ctl_str(u, "policy", "off"), "off") != 0)
+		printf("               not possible: %s\n",
+		    json_get_string(u, "release_key_error"));
+}
+
 /* Print a module's section: its members, one per line. */
 static void
 ctl_print_section(const char *name, struct json_object *sec)
@@ -510,7 +551,7 @@ ctl_is_known_section(const char *key)
 	    "control_version", "pid", "started", "uptime", "config_file",
 	    "foreground", "log_level", "reloads", "state_dir", "log_dir",
 	    "run_dir", "control_socket", "log_files", "directories",
-	    "interfaces", "platform", "spool", "manifests", NULL };
+	    "interfaces", "platform", "spool", "manifests", "update", NULL };
 	int	 i;
 
 	for (i = 0; known[i] != NULL; i++)
@@ -555,6 +596,8 @@ ctl_print_status(struct json_object *st)
 		ctl_print_spool(spool);
 	if (json_object_object_get_ex(st, "manifests", &spool))
 		ctl_print_manifests(spool);
+	if (json_object_object_get_ex(st, "update", &spool))
+		ctl_print_update(spool);
 	if (json_object_object_get_ex(st, "interfaces", &ifs)) {
 		printf("addresses (%s):\n", ctl_str(ifs, "tracking", "?"));
 		n = 0;

@@ -18,13 +18,17 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/evp.h>
 
 #include "agent.h"
 #include "compat.h"
 #include "daemonize.h"
 #include "log.h"
 #include "proxy.h"
+#include "release.h"
 #include "sdnotify.h"
+#include "update-launch.h"
+#include "version.h"
 
 #define PIDFILE_NAME	"outpostd.pid"
 
@@ -91,18 +95,22 @@ pidfile_write(struct pidfile *pf)
 	return 0;
 }
 
-/* Remove and unlock the pid file. */
+/* Remove and unlock the pid file; keep_file: close it only (a switch). */
 static void
-pidfile_remove(struct pidfile *pf)
+pidfile_remove(struct pidfile *pf, int keep_file)
 {
 	if (pf->fd == -1)
 		return;
-	unlink(pf->path);
+	if (!keep_file)
+		unlink(pf->path);
 	close(pf->fd);
 	pf->fd = -1;
 }
 
-/* One handler for every signal: stop on TERM/INT, reload on HUP. */
+/*
+ * One handler for every signal: stop on TERM/INT, reload on HUP; stop to
+ * be started again on USR2 (the update watchdog's, update-launch.c).
+ */
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -120,6 +128,11 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGHUP:
 		agent_reload(agent);
 		break;
+	case SIGUSR2:
+		log_info("received SIGUSR2, shutting down to be started again");
+		agent_shutdown(agent, "SIGUSR2");
+		agent->exit_status = AGENT_EXIT_RESTART;
+		break;
 	default:
 		break;
 	}
@@ -130,6 +143,8 @@ static int
 check_config(const char *path)
 {
 	struct agent_conf	 conf;
+	struct evp_pkey_st	*key;
+	char			 err[PATH_MAX + 64];
 	int			 errors;
 
 	errors = agent_conf_load(path, &conf, NULL, NULL);
@@ -137,6 +152,16 @@ check_config(const char *path)
 	if (errors >= 0 && conf.proxy_file != NULL &&
 	    access(conf.proxy_file, F_OK) == 0)
 		errors += proxy_check_file(conf.proxy_file);
+	/* The release key, when there is one. */
+	if (errors >= 0 && conf.release_key != NULL &&
+	    conf.release_key[0] != '\0') {
+		if ((key = release_key_load(conf.release_key, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "%s: release_key: %s\n", path, err);
+			errors++;
+		}
+		EVP_PKEY_free(key);
+	}
 	agent_conf_free(&conf);
 	if (errors != 0) {
 		if (errors > 0)
@@ -155,16 +180,22 @@ main(int argc, char *argv[])
 	struct agent_conf	 conf;
 	struct pidfile		 pidfile = { "", -1 };
 	struct event_base	*base;
-	struct event		*ev_term, *ev_int, *ev_hup;
-	const char		*conf_path = AGENT_CONF_DEFAULT;
+	struct event		*ev_term, *ev_int, *ev_hup, *ev_usr2;
+	struct update_switch	 sw;
+	const char		*conf_path = AGENT_CONF_DEFAULT, *watch = NULL;
 	int			 ch, is_foreground = 0, check_only = 0;
 	int			 verbosity = 0, errors, status = 0;
 	int			 ready_fd = -1;
+	int			 is_switching, was_daemon;
 
-	while ((ch = getopt(argc, argv, "c:fnVv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnVvW:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
+			break;
+		case 'W':
+			/* The watchdog of a switch (update-launch.c). */
+			watch = optarg;
 			break;
 		case 'f':
 			is_foreground = 1;
@@ -173,7 +204,7 @@ main(int argc, char *argv[])
 			check_only = 1;
 			break;
 		case 'V':
-			printf("outpostd %s\n", PACKAGE_VERSION);
+			printf("outpostd %s\n", agent_version);
 			return 0;
 		case 'v':
 			verbosity++;
@@ -188,6 +219,8 @@ main(int argc, char *argv[])
 		return check_config(conf_path);
 
 	log_init("outpostd", 1, LOG_LEVEL_INFO);
+	if (watch != NULL)
+		return update_watch_main(watch, conf_path);
 	errors = agent_conf_load(conf_path, &conf, NULL, NULL);
 	if (errors != 0) {
 		if (errors > 0)
@@ -208,12 +241,18 @@ main(int argc, char *argv[])
 		agent_conf_free(&conf);
 		return 1;
 	}
+	/* A failed switch is rolled back; the selected version runs. */
+	update_launch(&conf, argc, argv, pidfile.fd);
+	was_daemon = update_was_daemon() && !is_foreground;
 	/*
 	 * Detach before anything is set up: the process that stays is the
 	 * one whose pid the modules record (the FIM module claims the audit
-	 * pid with it). The parent exits once the agent is ready, or 1.
+	 * pid with it). The parent exits once the agent is ready, or 1. A
+	 * version re-executed by a switch is a daemon already (same pid).
 	 */
-	if (!is_foreground) {
+	if (was_daemon)
+		log_set_stderr(0);
+	else if (!is_foreground) {
 		/* Buffered log lines must not be written by both processes. */
 		log_flush();
 		ready_fd = daemonize_begin();
@@ -222,7 +261,7 @@ main(int argc, char *argv[])
 		fatalx("cannot create the event base");
 	if (agent_start(&agent, base, &conf, is_foreground, verbosity) == -1) {
 		agent_free(&agent);
-		pidfile_remove(&pidfile);
+		pidfile_remove(&pidfile, 0);
 		log_shutdown();
 		event_base_free(base);
 		return 1;
@@ -232,14 +271,16 @@ main(int argc, char *argv[])
 	ev_term = evsignal_new(base, SIGTERM, signal_cb, &agent);
 	ev_int = evsignal_new(base, SIGINT, signal_cb, &agent);
 	ev_hup = evsignal_new(base, SIGHUP, signal_cb, &agent);
+	ev_usr2 = evsignal_new(base, SIGUSR2, signal_cb, &agent);
 	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
-	    evsignal_add(ev_term, NULL) == -1 ||
+	    ev_usr2 == NULL || evsignal_add(ev_term, NULL) == -1 ||
 	    evsignal_add(ev_int, NULL) == -1 ||
-	    evsignal_add(ev_hup, NULL) == -1)
+	    evsignal_add(ev_hup, NULL) == -1 ||
+	    evsignal_add(ev_usr2, NULL) == -1)
 		fatalx("cannot install signal handlers");
 
 	log_info("outpostd %s started (pid %ld, config %s, %s)",
-	    PACKAGE_VERSION, (long)getpid(), agent.conf.path,
+	    agent_version, (long)getpid(), agent.conf.path,
 	    is_foreground ? "foreground" : "daemon");
 	if (ready_fd != -1)
 		daemonize_ready(ready_fd);
@@ -255,14 +296,25 @@ main(int argc, char *argv[])
 	    agent.stop_reason : "event loop ended");
 	if (agent.exit_status != 0)
 		status = agent.exit_status;
+	sw = agent.update_switch;
+	is_switching = agent.is_switching;
 
+	event_free(ev_usr2);
 	event_free(ev_hup);
 	event_free(ev_int);
 	event_free(ev_term);
 	agent_free(&agent);
-	pidfile_remove(&pidfile);
+	pidfile_remove(&pidfile, is_switching);
+	if (!is_switching && sw.version[0] != '\0')
+		update_switch_cancel(&sw);
 	log_shutdown();
 	event_base_free(base);
 	libevent_global_shutdown();
+	if (is_switching) {
+		/* Same process, new program; returns if it could not be. */
+		update_switch_exec(&sw, argc, argv);
+		update_restart(sw.self, argv);
+		return 1;
+	}
 	return status;
 }

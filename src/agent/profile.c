@@ -28,6 +28,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "profile.h"
+#include "release.h"
 
 #define PROFILE_HEARTBEAT	60		/* docs/protocol.md 3.4 */
 #define PROFILE_INVENTORY	3600
@@ -43,7 +44,9 @@ enum profile_kind {
 	PROFILE_TRIBOOL,	/* true, false, or -1 when absent */
 	PROFILE_NAME,		/* a string of up to PROFILE_NAME_MAX bytes */
 	PROFILE_LOG_LEVEL,	/* error|warn|info|debug, or -1 */
-	PROFILE_CORRELATION	/* the correlation object */
+	PROFILE_CORRELATION,	/* the correlation object */
+	PROFILE_UPDATE_POLICY,	/* off|latest|pinned */
+	PROFILE_RELEASE_VERSION	/* a release version (release.h) */
 };
 
 /* One member of the profile the agent applies. */
@@ -76,6 +79,10 @@ static const struct profile_member profile_members[] = {
 	{ "inventory_changes", "poll_interval", PROFILE_INT,
 	    F(changes_poll_interval), 0, 86400 },
 	{ NULL, "correlation", PROFILE_CORRELATION, F(correlation), 0, 0 },
+	{ "update", "policy", PROFILE_UPDATE_POLICY, F(update_policy), 0, 0 },
+	{ "update", "version", PROFILE_RELEASE_VERSION, F(update_version), 0,
+	    0 },
+	{ "update", "deadline", PROFILE_INT, F(update_deadline), 15, 3600 },
 };
 #undef F
 
@@ -105,6 +112,7 @@ profile_default(struct profile *p)
 	p->changes_settle = PROFILE_SETTLE;
 	p->changes_min_interval = PROFILE_MIN_INTERVAL;
 	p->changes_poll_interval = PROFILE_POLL_INTERVAL;
+	p->update_deadline = PROFILE_DEADLINE;
 	profile_correlation_default(&p->correlation);
 }
 
@@ -256,6 +264,19 @@ profile_correlation_json(const struct corr_settings *s)
 	return obj;
 }
 
+/* The policy called name: its enum profile_update_policy, or -1. */
+static int
+profile_policy_parse(const char *name)
+{
+	static const char *const names[] = { "off", "latest", "pinned" };
+	size_t			 i;
+
+	for (i = 0; i < nitems(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 /*
  * Read one scalar member v into its field. Returns 0, 1 when the value
  * was clamped into its range (why says how), or -1 with why (the field
@@ -297,6 +318,24 @@ profile_scalar(const struct profile_member *m, struct json_object *v,
 			break;
 		strlcpy(field, json_object_get_string(v), PROFILE_NAME_MAX + 1);
 		return 0;
+	case PROFILE_UPDATE_POLICY:
+		if (!json_object_is_type(v, json_type_string))
+			break;
+		if ((n = profile_policy_parse(json_object_get_string(v))) >= 0) {
+			*(int *)field = (int)n;
+			return 0;
+		}
+		break;
+	case PROFILE_RELEASE_VERSION:
+		if (json_object_is_type(v, json_type_null))
+			return 0;
+		if (json_object_is_type(v, json_type_string) &&
+		    release_version_valid(json_object_get_string(v))) {
+			strlcpy(field, json_object_get_string(v),
+			    PROFILE_VERSION_MAX + 1);
+			return 0;
+		}
+		break;
 	case PROFILE_LOG_LEVEL:
 		if (json_object_is_type(v, json_type_string) &&
 		    log_level_parse(json_object_get_string(v), &level) == 0) {

@@ -25,6 +25,15 @@ struct json_object;
 #define PROFILE_INVENTORY_MAX	604800
 #define CORR_MAX_PORTS		16
 #define CORR_MAX_NETWORKS	64
+#define PROFILE_VERSION_MAX	64	/* bytes of update.version */
+#define PROFILE_DEADLINE	300	/* update.deadline, seconds */
+
+/* The profile's update.policy (docs/protocol.md 3.4). */
+enum profile_update_policy {
+	PROFILE_UPDATE_OFF = 0,	/* the default: no self-update */
+	PROFILE_UPDATE_LATEST,	/* the newest release */
+	PROFILE_UPDATE_PINNED	/* update.version, even an older one */
+};
 
 /* The profile's "correlation" object (agent scan merge), checked. */
 struct corr_settings {
@@ -61,6 +70,9 @@ struct profile {
 	int			 changes_poll_interval;	/* seconds; 0: none */
 	struct corr_settings	 correlation;
 	char			 correlation_error[256];	/* "": good */
+	int			 update_policy;	/* enum profile_update_policy */
+	char			 update_version[PROFILE_VERSION_MAX + 1];
+	int			 update_deadline;	/* seconds */
 	char			*text;	/* the document, compact JSON */
 	size_t			 len;
 };

@@ -19,6 +19,7 @@
 #include "pki.h"
 #include "platform.h"
 #include "profile-doc.h"
+#include "releases.h"
 #include "store.h"
 #include "vuln.h"
 
@@ -230,7 +231,8 @@ api_admin_agent_get(struct api *api, struct api_request *req,
 	if ((id = api_admin_agent_param(api, req, res)) == NULL)
 		return;
 	if (api_vuln_agent_current(api, id, req->now) == -1 ||
-	    (res->json = store_agent_json(api->store, id, 1)) == NULL) {
+	    (res->json = store_agent_json(api->store, id, 1)) == NULL ||
+	    releases_agent_detail(api, id, res->json) == -1) {
 		api_store_error(res);
 		return;
 	}

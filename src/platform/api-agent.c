@@ -22,6 +22,7 @@
 #include "pki.h"
 #include "platform.h"
 #include "profile-doc.h"
+#include "releases.h"
 #include "store.h"
 
 #define API_AGENT_MAX_ERRORS		100
@@ -538,7 +539,7 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 	struct identity_beat	 beat;
 	struct heartbeat	 hb;
 	const char		*instance;
-	char			*text;
+	char			*text, *offer;
 	int			 rc;
 
 	if (req->agent_deleted) {
@@ -582,11 +583,14 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 	json_object_put(current);
 	if (rc == -1)
 		return;
+	/* Self-update: the agent's state, the release offered to it. */
+	if (releases_heartbeat(api, req, res, hb.agent_version, &offer) == -1)
+		return;
 	/* The hot path: every member is a number or a checked UUID. */
 	if (asprintf(&text, "{\"agent_id\":\"%s\",\"profile_id\":%lld,"
 	    "\"profile_version\":%lld,\"heartbeat_interval\":%d,"
 	    "\"manifests\":{\"inventory\":%lld,\"fim\":%lld,"
-	    "\"vulnsigs\":%lld},\"commands\":[%s],\"server_time\":%lld}",
+	    "\"vulnsigs\":%lld},\"commands\":[%s],%s%s%s\"server_time\":%lld}",
 	    req->agent_id, (long long)req->agent.profile_id,
 	    (long long)req->agent.profile_version,
 	    req->agent.heartbeat_interval,
@@ -594,10 +598,13 @@ api_agent_heartbeat(struct api *api, struct api_request *req,
 	    (long long)store_manifest_version(api->store, MANIFEST_FIM),
 	    (long long)store_manifest_version(api->store, MANIFEST_VULNSIGS),
 	    req->agent.reactivate || beat.reactivate ? "\"reactivate\"" : "",
-	    (long long)req->now) == -1) {
+	    offer != NULL ? "\"update\":" : "", offer != NULL ? offer : "",
+	    offer != NULL ? "," : "", (long long)req->now) == -1) {
+		free(offer);
 		api_error(res, 500, "internal_error", NULL, "out of memory");
 		return;
 	}
+	free(offer);
 	res->text = text;
 	res->status = 200;
 }

@@ -26,6 +26,7 @@
 #include "jsonutil.h"
 #include "pki.h"
 #include "platform.h"
+#include "releases.h"
 #include "scan-merge.h"
 #include "session.h"
 #include "store.h"
@@ -49,6 +50,10 @@ static const struct api_route api_routes[] = {
 	    api_agent_errors },
 	{ API_POST, "/agent/v1/deregister", AUTH_AGENT, 0,
 	    api_agent_deregister },
+	{ API_GET, "/agent/v1/releases/*", AUTH_AGENT, 0,
+	    api_agent_release },
+	{ API_GET, "/agent/v1/releases/*/files/*", AUTH_AGENT, 0,
+	    api_agent_release_file },
 
 	{ API_GET, "/api/v1/agents", AUTH_ADMIN, 0,
 	    api_admin_agents },
@@ -128,6 +133,14 @@ static const struct api_route api_routes[] = {
 	    audit_trail_list },
 	{ API_GET, "/api/v1/status", AUTH_ADMIN, 0,
 	    api_status_get },
+	{ API_GET, "/api/v1/releases", AUTH_ADMIN, 0,
+	    api_admin_releases },
+	{ API_GET, "/api/v1/releases/*", AUTH_ADMIN, 0,
+	    api_admin_release_get },
+	{ API_DELETE, "/api/v1/releases/*", AUTH_ADMIN, 0,
+	    api_admin_release_delete },
+	{ API_GET, "/api/v1/releases/*/rollout", AUTH_ADMIN, 0,
+	    api_admin_release_rollout },
 };
 
 /* The name of a method, for logs and Allow headers. */
@@ -167,6 +180,8 @@ api_error(struct api_response *res, int status, const char *code,
 	json_object_put(res->json);
 	free(res->text);
 	res->text = NULL;
+	res->text_len = 0;
+	res->content_type = NULL;
 	res->status = status;
 	res->json = json_object_new_object();
 	json_add_string(res->json, "error", code);
@@ -609,7 +624,7 @@ api_defer(struct api_request *req, struct api_response *res,
 	c->params[0] = c->params[1] = NULL;
 	c->query = c->authorization = c->if_none_match = NULL;
 	c->cookie = c->origin = c->referer = c->host = NULL;
-	c->csrf_token = c->fetch_site = NULL;
+	c->csrf_token = c->fetch_site = c->range = NULL;
 	c->body = NULL;
 	c->body_len = 0;
 	c->json = json_object_get(req->json);

@@ -93,6 +93,7 @@ struct api_request {
 	const char	*host;
 	const char	*csrf_token;	/* X-CSRF-Token */
 	const char	*fetch_site;	/* Sec-Fetch-Site */
+	const char	*range;		/* Range */
 	char		 address[64];	/* the client's address, or "" */
 	const char	*body;
 	size_t		 body_len;
@@ -114,6 +115,9 @@ struct api_response {
 	int		 status;
 	struct json_object *json;
 	char		*text;		/* pre-serialized body instead of json */
+	size_t		 text_len;	/* bytes of a binary text (0: strlen) */
+	const char	*content_type;	/* of a binary text; NULL: JSON */
+	char		 content_range[96];	/* a Content-Range header */
 	char		 etag[128];
 	char		 allow[64];
 	char		 set_cookie[256];	/* a Set-Cookie header, or "" */

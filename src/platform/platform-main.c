@@ -40,6 +40,7 @@
 #include "pki.h"
 #include "platform-conf.h"
 #include "platform.h"
+#include "release-command.h"
 #include "sdnotify.h"
 #include "server.h"
 #include "store.h"
@@ -76,6 +77,8 @@ platform_usage(void)
 	    "[--name DNSNAME]...\n"
 	    "       outpost-platform user add|list|passwd|del ... "
 	    "(outpost-platform user -h)\n"
+	    "       outpost-platform release add|list|del ... "
+	    "(outpost-platform release -h)\n"
 	    "       outpost-platform vulnsigs import -c platform.conf "
 	    "--format debian-tracker|osv [--name FEED] FILE...\n");
 	exit(1);
@@ -839,9 +842,11 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	if (argc >= 2 && (strcmp(argv[1], "init") == 0 ||
-	    strcmp(argv[1], "user") == 0)) {
+	    strcmp(argv[1], "user") == 0 || strcmp(argv[1], "release") == 0)) {
 		if (strcmp(argv[1], "init") == 0)
 			rc = platform_init(argc - 1, argv + 1);
+		else if (strcmp(argv[1], "release") == 0)
+			rc = release_command(argc - 1, argv + 1);
 		else
 			rc = user_command(argc - 1, argv + 1);
 		pki_shutdown();

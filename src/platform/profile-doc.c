@@ -14,6 +14,8 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "profile-doc.h"
+#include "release.h"
+#include "releases.h"
 
 #define PROFILE_MAX_RULES	256
 #define PROFILE_MAX_EXCLUDES	256
@@ -55,6 +57,20 @@ profile_doc_changes_default(void)
 	return o;
 }
 
+/* The default update policy: off. Returns it (new reference). */
+static struct json_object *
+profile_update_default(void)
+{
+	struct json_object	*update = json_object_new_object();
+
+	json_add_string(update, "policy", "off");
+	json_add_string(update, "version", NULL);
+	json_object_object_add(update, "window", NULL);
+	json_add_int64(update, "rollout_percent", 100);
+	json_add_int64(update, "deadline", 300);
+	return update;
+}
+
 /* Make the default profile document. Returns it (new reference). */
 struct json_object *
 profile_doc_default(void)
@@ -84,6 +100,7 @@ profile_doc_default(void)
 	json_object_object_add(doc, "inventory_changes",
 	    profile_doc_changes_default());
 	json_add_string(doc, "log_level", "info");
+	json_object_object_add(doc, "update", profile_update_default());
 	return doc;
 }
 
@@ -333,6 +350,99 @@ profile_correlation(struct profile_err *e, struct json_object *corr,
 	return 0;
 }
 
+/* Check v is a time of day "HH:MM" (UTC). Returns 0, or -1. */
+static int
+profile_time_of_day(struct profile_err *e, struct json_object *v,
+    const char *field)
+{
+	if (!json_object_is_type(v, json_type_string) ||
+	    releases_time_of_day(json_object_get_string(v)) == -1)
+		return profile_fail(e, field, "expected a time of day, HH:MM "
+		    "(UTC)");
+	return 0;
+}
+
+/* Check the update.window member v. Returns 0, or -1. */
+static int
+profile_window(struct profile_err *e, struct json_object *v)
+{
+	struct json_object	*t;
+	int			 n = 0;
+
+	if (json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return profile_fail(e, "update.window", "expected null or an "
+		    "object with start and end");
+	json_object_object_foreach(v, key, val) {
+		if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0) {
+			snprintf(e->field, e->fieldlen, "update.window.%s", key);
+			snprintf(e->msg, e->msglen, "unknown field");
+			return -1;
+		}
+		if (profile_time_of_day(e, val, strcmp(key, "start") == 0 ?
+		    "update.window.start" : "update.window.end") == -1)
+			return -1;
+		n++;
+	}
+	if (n != 2)
+		return profile_fail(e, "update.window", "start and end are "
+		    "both required");
+	json_object_object_get_ex(v, "start", &t);
+	if (strcmp(json_object_get_string(t), json_get_string(v, "end")) == 0)
+		return profile_fail(e, "update.window.end", "differs from "
+		    "start");
+	return 0;
+}
+
+/* Validate "update" in and merge it into update. Returns 0, or -1. */
+static int
+profile_update(struct profile_err *e, struct json_object *update,
+    struct json_object *in)
+{
+	const char	*policy, *version;
+	char		 field[64];
+
+	if (!json_object_is_type(in, json_type_object))
+		return profile_fail(e, "update", "expected an object");
+	json_object_object_foreach(in, key, val) {
+		snprintf(field, sizeof(field), "update.%s", key);
+		if (strcmp(key, "policy") == 0) {
+			policy = json_object_is_type(val, json_type_string) ?
+			    json_object_get_string(val) : "";
+			if (strcmp(policy, "off") != 0 &&
+			    strcmp(policy, "latest") != 0 &&
+			    strcmp(policy, "pinned") != 0)
+				return profile_fail(e, field, "expected one of "
+				    "off, latest, pinned");
+		} else if (strcmp(key, "version") == 0) {
+			if (!json_object_is_type(val, json_type_null) &&
+			    (!json_object_is_type(val, json_type_string) ||
+			    !release_version_valid(json_object_get_string(val))))
+				return profile_fail(e, field, "expected null or "
+				    "a release version (1 to 64 of 0-9 A-Z a-z . "
+				    "+ ~ -, a digit first)");
+		} else if (strcmp(key, "window") == 0) {
+			if (profile_window(e, val) == -1)
+				return -1;
+		} else if (strcmp(key, "rollout_percent") == 0) {
+			if (profile_int(e, val, field, 0, 100) == -1)
+				return -1;
+		} else if (strcmp(key, "deadline") == 0) {
+			if (profile_int(e, val, field, 15, 3600) == -1)
+				return -1;
+		} else
+			return profile_fail(e, field, "unknown field");
+		json_object_object_add(update, key, json_object_get(val));
+	}
+	policy = json_get_string(update, "policy");
+	version = json_get_string(update, "version");
+	if (policy != NULL && strcmp(policy, "pinned") == 0 && version == NULL)
+		return profile_fail(e, "update.version", "required when the "
+		    "policy is pinned");
+	return 0;
+}
+
 /*
  * Validate "inventory_changes" in and merge it into doc's (made with the
  * defaults when the stored profile predates it). Returns 0, or -1.
@@ -380,8 +490,9 @@ profile_changes(struct profile_err *e, struct json_object *doc,
 
 /*
  * Validate the admin's document in (ignoring "name") and merge it into doc:
- * top-level fields replace, fim, correlation and inventory_changes merge
- * member by member; a result agents would refuse as too large is refused.
+ * top-level fields replace, fim, correlation, inventory_changes and update
+ * merge member by member; a result agents would refuse as too large is
+ * refused.
  * Returns 0, or -1 with the faulty field and why. doc may be changed even
  * on failure; callers work on a copy.
  */
@@ -427,6 +538,15 @@ profile_doc_apply(struct json_object *doc, struct json_object *in,
 			continue;
 		} else if (strcmp(key, "inventory_changes") == 0) {
 			if (profile_changes(&e, doc, val) == -1)
+				return -1;
+			continue;
+		} else if (strcmp(key, "update") == 0) {
+			/* Profiles made before self-update have none. */
+			if (!json_object_object_get_ex(doc, "update", &sub)) {
+				sub = profile_update_default();
+				json_object_object_add(doc, "update", sub);
+			}
+			if (profile_update(&e, sub, val) == -1)
 				return -1;
 			continue;
 		} else

@@ -576,12 +576,20 @@ server_answer(struct server *srv, struct evhttp_request *ereq,
 		evhttp_send_error(ereq, 500, NULL);
 		return;
 	}
-	if (res->status != 304) {
+	if (res->status != 304 && res->content_type != NULL) {
+		/* A binary answer (a range of a release file). */
+		evbuffer_add(body, res->text, res->text_len);
+		evhttp_add_header(out, "Content-Type", res->content_type);
+	} else if (res->status != 304) {
 		if ((text = api_response_text(res)) != NULL) {
 			evbuffer_add(body, text, strlen(text));
 			evbuffer_add(body, "\n", 1);
 		}
 		evhttp_add_header(out, "Content-Type", "application/json");
+	}
+	if (res->content_range[0] != '\0') {
+		evhttp_add_header(out, "Content-Range", res->content_range);
+		evhttp_add_header(out, "Accept-Ranges", "bytes");
 	}
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (res->etag[0] != '\0')
@@ -726,6 +734,7 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 	req.host = evhttp_find_header(in, "Host");
 	req.csrf_token = evhttp_find_header(in, "X-CSRF-Token");
 	req.fetch_site = evhttp_find_header(in, "Sec-Fetch-Site");
+	req.range = evhttp_find_header(in, "Range");
 	if ((conn = evhttp_request_get_connection(ereq)) != NULL) {
 		evhttp_connection_get_peer(conn, &peer, &port);
 		if (peer != NULL)

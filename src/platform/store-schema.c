@@ -285,7 +285,28 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE agents ADD COLUMN clone_detected_at INTEGER;"
 	"ALTER TABLE agents ADD COLUMN rekey_instance_id TEXT;"
 	"ALTER TABLE agents ADD COLUMN clone_of TEXT;"
-	"ALTER TABLE agents ADD COLUMN claimed_agent_id TEXT;"
+	"ALTER TABLE agents ADD COLUMN claimed_agent_id TEXT;",
+
+	/*
+	 * 12 -> 13: agent releases for self-update (store-releases.c): one
+	 * row per version, OS and architecture with its signed manifest,
+	 * its files as blobs (rowid tables, for incremental blob reads);
+	 * and what each agent reports of its update, with the version the
+	 * platform offered it.
+	 */
+	"CREATE TABLE releases ("
+	"  id INTEGER PRIMARY KEY, version TEXT NOT NULL, os TEXT NOT NULL,"
+	"  arch TEXT NOT NULL, manifest TEXT NOT NULL,"
+	"  signature TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  added_at INTEGER NOT NULL, added_by TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, UNIQUE (version, os, arch));"
+	"CREATE TABLE release_files ("
+	"  id INTEGER PRIMARY KEY, release_id INTEGER NOT NULL,"
+	"  name TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+	"  mode INTEGER NOT NULL, data BLOB NOT NULL,"
+	"  UNIQUE (release_id, name));"
+	"ALTER TABLE agents ADD COLUMN update_state TEXT;"
+	"ALTER TABLE agents ADD COLUMN update_offer TEXT;"
 };
 
 /* Bring the schema to the newest version. Returns 0, or -1. */

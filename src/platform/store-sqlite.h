@@ -154,6 +154,18 @@ enum store_stmt {
 	ST_AUDIT_PRUNE,
 	ST_AGENT_CLONE_SEEN,
 	ST_AGENT_INSTANCE,
+	/* store-releases.c */
+	ST_RELEASE_INSERT,
+	ST_RELEASE_EXISTS,
+	ST_RELEASE_FILE_INSERT,
+	ST_RELEASE_LIST,
+	ST_RELEASE_GET,
+	ST_RELEASE_FILE_SELECT,
+	ST_RELEASE_VERSIONS,
+	ST_RELEASE_FILES_DELETE,
+	ST_RELEASE_DELETE,
+	ST_AGENT_UPDATE_PUT,
+	ST_AGENT_UPDATE_LIST,
 	ST_COUNT
 };
 
@@ -179,6 +191,7 @@ extern const char *const store_vulns_sql[ST_COUNT];
 extern const char *const store_users_sql[ST_COUNT];
 extern const char *const store_audit_sql[ST_COUNT];
 extern const char *const store_feeds_sql[ST_COUNT];
+extern const char *const store_releases_sql[ST_COUNT];
 
 /* store.c: running statements and reading their rows. */
 int		 store_fail(struct store *, const char *what);

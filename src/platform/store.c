@@ -48,7 +48,8 @@ static const char *const *const store_tables[] = {
 	store_vulns_sql,
 	store_users_sql,
 	store_audit_sql,
-	store_feeds_sql
+	store_feeds_sql,
+	store_releases_sql
 };
 
 /*

@@ -448,4 +448,48 @@ int	 store_feed_validators(struct store *, const char *feed,
 	    const char *source, char **etag, char **last_modified);
 struct json_object *store_feed_list(struct store *);
 
+/* An agent release to add (store-releases.c). */
+struct release_row {
+	const char	*version;
+	const char	*os;
+	const char	*arch;
+	const char	*manifest;	/* the raw text of release.json */
+	const char	*signature;	/* base64 */
+	int64_t		 created_at;
+	int64_t		 size;		/* of all its files */
+	const char	*added_by;
+	int64_t		 now;
+};
+
+/* A file of a release to add. */
+struct release_file_row {
+	const char	*name;
+	int64_t		 size;
+	const char	*sha256;
+	int		 mode;
+	const void	*data;		/* size bytes */
+};
+
+/* store-releases.c: agent releases and each agent's update state. */
+int	 store_release_add(struct store *, const struct release_row *,
+	    int64_t *id);
+int	 store_release_file_add(struct store *, int64_t release_id,
+	    const struct release_file_row *);
+struct json_object *store_release_list(struct store *, const char *version);
+struct json_object *store_release_versions(struct store *, const char *os,
+	    const char *arch);
+int	 store_release_get(struct store *, const char *version, const char *os,
+	    const char *arch, char **manifest, char **signature,
+	    int64_t *created);
+int	 store_release_file(struct store *, const char *version,
+	    const char *os, const char *arch, const char *name, int64_t *rowid,
+	    int64_t *size);
+int	 store_release_read(struct store *, int64_t rowid, int64_t offset,
+	    void *buf, size_t len);
+int	 store_release_delete(struct store *, const char *version,
+	    const char *os, const char *arch, int64_t *count);
+int	 store_agent_update_put(struct store *, const char *id,
+	    const char *state, const char *offer);
+struct json_object *store_agent_update_list(struct store *, const char *id);
+
 #endif /* OUTPOST_STORE_H */

@@ -35,10 +35,6 @@
 #include "user-command.h"
 #include "users.h"
 
-#ifndef PLATFORM_DEFAULT_CONF
-#define PLATFORM_DEFAULT_CONF	"/var/lib/outpost-platform/platform.conf"
-#endif
-
 /* What the command line asked for. */
 struct user_args {
 	const char	*command;
@@ -46,14 +42,6 @@ struct user_args {
 	const char	*conf;
 	const char	*role;
 	int		 password_stdin;
-};
-
-/* An open platform to change users of. */
-struct user_ctx {
-	struct platform_conf	 conf;
-	struct store		*store;
-	char			 actor[64];
-	int64_t			 now;
 };
 
 /* Print the user command's usage. Returns 1. */
@@ -170,11 +158,12 @@ user_password(const struct user_args *a, char *buf, size_t len)
 }
 
 /*
- * Open the platform of a->conf (no transaction yet: none is held while a
- * password is read or hashed). Returns 0, or -1 (logged).
+ * Open the platform of conf, a platform.conf or its directory (no
+ * transaction yet: none is held while a password is read or hashed).
+ * Returns 0, or -1 (logged).
  */
-static int
-user_open(const struct user_args *a, struct user_ctx *c)
+int
+cli_platform_open(const char *conf, struct cli_platform *c)
 {
 	struct passwd	*pw;
 	struct stat	 sb;
@@ -182,9 +171,9 @@ user_open(const struct user_args *a, struct user_ctx *c)
 
 	memset(c, 0, sizeof(*c));
 	c->now = (int64_t)time(NULL);
-	strlcpy(path, a->conf, sizeof(path));
+	strlcpy(path, conf, sizeof(path));
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-	    snprintf(path, sizeof(path), "%s/platform.conf", a->conf) >=
+	    snprintf(path, sizeof(path), "%s/platform.conf", conf) >=
 	    (int)sizeof(path))
 		return -1;
 	if (platform_conf_load(path, &c->conf) == -1)
@@ -208,8 +197,8 @@ user_open(const struct user_args *a, struct user_ctx *c)
  * Commit (ok) or roll back, and close. Returns the command's exit status:
  * 0, or 1.
  */
-static int
-user_close(struct user_ctx *c, int ok)
+int
+cli_platform_close(struct cli_platform *c, int ok)
 {
 	if (ok && store_in_transaction(c->store) &&
 	    store_commit(c->store) == -1) {
@@ -224,7 +213,7 @@ user_close(struct user_ctx *c, int ok)
 
 /* Record a change of user name (summary from fmt). Returns 0, or -1. */
 static int __attribute__((format(printf, 3, 4)))
-user_audit(struct user_ctx *c, const char *name, const char *fmt, ...)
+user_audit(struct cli_platform *c, const char *name, const char *fmt, ...)
 {
 	char	 resource[128], summary[256];
 	va_list	 ap;
@@ -241,7 +230,7 @@ user_audit(struct user_ctx *c, const char *name, const char *fmt, ...)
 static int
 user_add(const struct user_args *a)
 {
-	struct user_ctx	 c;
+	struct cli_platform	 c;
 	enum api_role	 role;
 	char		 pw[USERS_PASSWORD_MAX + 2], hash[USERS_HASH_MAX];
 	int		 rc, ok = 0;
@@ -250,7 +239,8 @@ user_add(const struct user_args *a)
 		log_warnx("user add needs --role admin or --role reader");
 		return 1;
 	}
-	if (user_password(a, pw, sizeof(pw)) == -1 || user_open(a, &c) == -1)
+	if (user_password(a, pw, sizeof(pw)) == -1 ||
+	    cli_platform_open(a->conf, &c) == -1)
 		return 1;
 	if (users_password_hash(pw, c.conf.password_scrypt_n, hash,
 	    sizeof(hash)) == -1)
@@ -263,7 +253,7 @@ user_add(const struct user_args *a)
 	    a->name, a->role) == 0)
 		ok = 1;
 	explicit_bzero(pw, sizeof(pw));
-	if ((rc = user_close(&c, ok)) == 0)
+	if ((rc = cli_platform_close(&c, ok)) == 0)
 		printf("user %s (%s) added\n", a->name, a->role);
 	return rc;
 }
@@ -272,17 +262,17 @@ user_add(const struct user_args *a)
 static int
 user_list(const struct user_args *a)
 {
-	struct user_ctx		 c;
+	struct cli_platform	 c;
 	struct json_object	*arr, *u;
 	char			 when[32];
 	time_t			 t;
 	size_t			 i;
 	int64_t			 last;
 
-	if (user_open(a, &c) == -1)
+	if (cli_platform_open(a->conf, &c) == -1)
 		return 1;
 	if ((arr = store_user_list(c.store, NULL)) == NULL)
-		return user_close(&c, 0);
+		return cli_platform_close(&c, 0);
 	printf("%-24s %-7s %-21s %7s %9s\n", "NAME", "ROLE", "LAST SIGN-IN",
 	    "TOKENS", "SESSIONS");
 	for (i = 0; i < json_object_array_length(arr); i++) {
@@ -300,7 +290,7 @@ user_list(const struct user_args *a)
 		    "sessions")));
 	}
 	json_object_put(arr);
-	return user_close(&c, 1);
+	return cli_platform_close(&c, 1);
 }
 
 /*
@@ -332,22 +322,22 @@ user_forget_initial(const char *dir, const char *old_hash)
 static int
 user_passwd(const struct user_args *a)
 {
-	struct user_ctx	 c;
+	struct cli_platform	 c;
 	struct user_row	 u;
 	char		 pw[USERS_PASSWORD_MAX + 2], hash[USERS_HASH_MAX];
 	char		 dir[PATH_MAX];
 	int		 rc, ok = 0;
 
-	if (user_open(a, &c) == -1)
+	if (cli_platform_open(a->conf, &c) == -1)
 		return 1;
 	strlcpy(dir, c.conf.dir, sizeof(dir));
 	if ((rc = store_user_get(c.store, a->name, &u)) != 0) {
 		if (rc == 1)
 			log_warnx("no user named %s", a->name);
-		return user_close(&c, 0);
+		return cli_platform_close(&c, 0);
 	}
 	if (user_password(a, pw, sizeof(pw)) == -1)
-		return user_close(&c, 0);
+		return cli_platform_close(&c, 0);
 	if (users_password_hash(pw, c.conf.password_scrypt_n, hash,
 	    sizeof(hash)) == -1)
 		log_warnx("cannot hash the password");
@@ -357,7 +347,7 @@ user_passwd(const struct user_args *a)
 	    user_audit(&c, u.name, "user passwd %s", u.name) == 0)
 		ok = 1;
 	explicit_bzero(pw, sizeof(pw));
-	if ((rc = user_close(&c, ok)) != 0)
+	if ((rc = cli_platform_close(&c, ok)) != 0)
 		return rc;
 	printf("password of %s changed; its sessions ended\n", u.name);
 	user_forget_initial(dir, u.password);
@@ -368,33 +358,67 @@ user_passwd(const struct user_args *a)
 static int
 user_del(const struct user_args *a)
 {
-	struct user_ctx	 c;
+	struct cli_platform	 c;
 	struct user_row	 u;
 	int64_t		 admins = 0;
 	int		 rc;
 
-	if (user_open(a, &c) == -1)
+	if (cli_platform_open(a->conf, &c) == -1)
 		return 1;
 	if ((rc = store_begin(c.store)) == 0 &&
 	    (rc = store_user_get(c.store, a->name, &u)) != 0) {
 		if (rc == 1)
 			log_warnx("no user named %s", a->name);
-		return user_close(&c, 0);
+		return cli_platform_close(&c, 0);
 	}
 	if (rc == -1)
-		return user_close(&c, 0);
+		return cli_platform_close(&c, 0);
 	if (strcmp(u.role, "admin") == 0 &&
 	    (store_user_admins(c.store, &admins) == -1 || admins <= 1)) {
 		log_warnx("%s is the last admin; add another admin first",
 		    u.name);
-		return user_close(&c, 0);
+		return cli_platform_close(&c, 0);
 	}
 	if (store_user_delete(c.store, u.id) == -1 ||
 	    user_audit(&c, u.name, "user del %s", u.name) == -1)
-		return user_close(&c, 0);
-	if ((rc = user_close(&c, 1)) == 0)
+		return cli_platform_close(&c, 0);
+	if ((rc = cli_platform_close(&c, 1)) == 0)
 		printf("user %s deleted\n", u.name);
 	return rc;
+}
+
+/*
+ * Parse "COMMAND [-c CONF] [options] [OPERAND]" of a platform command:
+ * the long options' values by their val in a->opt ("" for a flag);
+ * "list" takes no operand, every other command one. Returns 0, or -1.
+ */
+int
+cli_parse(int argc, char *argv[], const struct option *longopts,
+    struct cli_args *a)
+{
+	int	 ch;
+
+	memset(a, 0, sizeof(*a));
+	a->conf = PLATFORM_DEFAULT_CONF;
+	if (argc < 2)
+		return -1;
+	a->command = argv[1];
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (ch == 'c')
+			a->conf = optarg;
+		else if (ch > 0 && ch < (int)nitems(a->opt) && ch != 'h' &&
+		    ch != '?' && ch != ':')
+			a->opt[ch] = optarg != NULL ? optarg : "";
+		else
+			return -1;
+	}
+	if (strcmp(a->command, "list") == 0)
+		return optind == argc ? 0 : -1;
+	if (optind != argc - 1)
+		return -1;
+	a->operand = argv[optind];
+	return 0;
 }
 
 /* Parse the options after "user COMMAND". Returns 0, or -1. */
@@ -407,35 +431,17 @@ user_parse(int argc, char *argv[], struct user_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch;
+	struct cli_args	 ca;
 
 	memset(a, 0, sizeof(*a));
-	a->conf = PLATFORM_DEFAULT_CONF;
-	if (argc < 2)
+	if (cli_parse(argc, argv, longopts, &ca) == -1)
 		return -1;
-	a->command = argv[1];
-	optind = 2;
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			a->conf = optarg;
-			break;
-		case 'r':
-			a->role = optarg;
-			break;
-		case 'p':
-			a->password_stdin = 1;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (strcmp(a->command, "list") == 0)
-		return optind == argc ? 0 : -1;
-	if (optind != argc - 1)
-		return -1;
-	a->name = argv[optind];
-	if (!users_name_valid(a->name)) {
+	a->command = ca.command;
+	a->conf = ca.conf;
+	a->role = ca.opt['r'];
+	a->password_stdin = ca.opt['p'] != NULL;
+	a->name = ca.operand;
+	if (a->name != NULL && !users_name_valid(a->name)) {
 		log_warnx("\"%s\": a user name is 1 to %d of A-Z a-z 0-9 . _ @ "
 		    "-, starting with a letter or digit", a->name,
 		    PLATFORM_USER_MAX);

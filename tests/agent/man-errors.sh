@@ -12,7 +12,11 @@ while read -r id name rest; do
 done < "$T/table"
 if command -v mandoc >/dev/null; then
 	for m in "$abs_top_srcdir"/man/*.[0-9]; do
-		mandoc -Tlint "$m" 2>&1 | grep -v 'STYLE:' |
+		# Apart: mandoc writes its messages to standard output in
+		# blocks and its database warnings to standard error, which
+		# would cut message lines when both go through one pipe.
+		mandoc -Tlint "$m" > "$T/lint.out" 2> "$T/lint.err"
+		cat "$T/lint.out" "$T/lint.err" | grep -v 'STYLE:' |
 		    grep -v 'mandoc.db' > "$T/lint" || true
 		[ ! -s "$T/lint" ] || fail "mandoc -Tlint $(basename "$m"): $(cat "$T/lint")"
 	done

@@ -269,6 +269,34 @@ test_cache(void **unused)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The update policy: off by default, the pinned version, the deadline. */
+static void
+test_update(void **unused)
+{
+	struct profile	 p;
+
+	profile_default(&p);
+	assert_int_equal(parse("{}", &p), 0);
+	assert_int_equal(p.update_policy, PROFILE_UPDATE_OFF);
+	assert_int_equal(p.update_deadline, 300);
+	assert_string_equal(p.update_version, "");
+	assert_int_equal(parse("{\"update\":{\"policy\":\"pinned\","
+	    "\"version\":\"0.2.0~rc1\",\"deadline\":60}}", &p), 0);
+	assert_int_equal(p.update_policy, PROFILE_UPDATE_PINNED);
+	assert_string_equal(p.update_version, "0.2.0~rc1");
+	assert_int_equal(p.update_deadline, 60);
+	assert_int_equal(parse("{\"update\":{\"policy\":\"latest\","
+	    "\"version\":null}}", &p), 0);
+	assert_int_equal(p.update_policy, PROFILE_UPDATE_LATEST);
+	/* Values it cannot use keep their defaults; intervals are clamped. */
+	assert_int_equal(parse("{\"update\":{\"policy\":\"sometimes\","
+	    "\"version\":\"v2\",\"deadline\":5}}", &p), 0);
+	assert_int_equal(p.update_policy, PROFILE_UPDATE_OFF);
+	assert_string_equal(p.update_version, "");
+	assert_int_equal(p.update_deadline, 15);
+	profile_clear(&p);
+}
+
 int
 main(void)
 {
@@ -278,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_update),
 	};
 
 	log_init("test_profile", 1, LOG_LEVEL_ERROR);

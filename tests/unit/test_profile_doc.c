@@ -97,6 +97,28 @@ test_merge(void **state)
 	assert_string_equal(at(doc, "/inventory_changes/enabled"), "false");
 	assert_string_equal(at(doc, "/inventory_changes/min_interval"), "30");
 	json_object_put(doc);
+	/* The update policy: off by default, merged member by member. */
+	doc = profile_doc_default();
+	assert_string_equal(at(doc, "/update/policy"), "\"off\"");
+	r = apply(doc, "{\"update\":{\"policy\":\"pinned\","
+	    "\"version\":\"0.2.0\",\"window\":{\"start\":\"22:00\","
+	    "\"end\":\"02:00\"}}}");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(at(doc, "/update/version"), "\"0.2.0\"");
+	assert_string_equal(at(doc, "/update/deadline"), "300");
+	assert_string_equal(at(doc, "/update/window/end"), "\"02:00\"");
+	r = apply(doc, "{\"update\":{\"window\":null,\"rollout_percent\":10}}");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(at(doc, "/update/window"), "null");
+	assert_string_equal(at(doc, "/update/policy"), "\"pinned\"");
+	json_object_put(doc);
+	/* A profile made before self-update gets the member. */
+	doc = json_tokener_parse("{\"heartbeat_interval\":60}");
+	r = apply(doc, "{\"update\":{\"policy\":\"latest\"}}");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(at(doc, "/update/policy"), "\"latest\"");
+	assert_string_equal(at(doc, "/update/rollout_percent"), "100");
+	json_object_put(doc);
 }
 
 /* Each bad input names its field. */
@@ -140,6 +162,18 @@ test_errors(void **state)
 		    "inventory_changes.poll_interval" },
 		{ "{\"inventory_changes\":{\"other\":1}}",
 		    "inventory_changes.other" },
+		{ "{\"update\":[]}", "update" },
+		{ "{\"update\":{\"policy\":\"on\"}}", "update.policy" },
+		{ "{\"update\":{\"policy\":\"pinned\"}}", "update.version" },
+		{ "{\"update\":{\"version\":\"1.0-\"}}", "update.version" },
+		{ "{\"update\":{\"window\":{\"start\":\"1:00\","
+		    "\"end\":\"02:00\"}}}", "update.window.start" },
+		{ "{\"update\":{\"window\":{\"end\":\"02:00\"}}}",
+		    "update.window" },
+		{ "{\"update\":{\"rollout_percent\":-1}}",
+		    "update.rollout_percent" },
+		{ "{\"update\":{\"deadline\":3601}}", "update.deadline" },
+		{ "{\"update\":{\"channel\":\"beta\"}}", "update.channel" },
 	};
 	struct json_object	*doc;
 	struct result		 r;
