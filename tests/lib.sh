@@ -64,24 +64,52 @@ note() {
 	echo "# $*" >&2
 }
 
-# Print a TCP port nobody listens on (v4 loopback), avoiding 10001-10005.
+# Print a TCP port nobody listens on, below the kernel's ephemeral range
+# (ip_local_port_range), so that no outgoing connection of a test running
+# alongside can take it before it is used; never one this test was given
+# already (listed in $T/.ports), never 10001-10005.
 free_port() {
-	python3 - <<'PY' 2>/dev/null || free_port_shell
-import socket
+	python3 - "$T/.ports" <<'PY' 2>/dev/null || free_port_shell
+import random, socket, sys
+given = set()
+try:
+    given = set(int(l) for l in open(sys.argv[1]))
+except OSError:
+    pass
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError):
+    low = 32768
+low = max(low, 12000)
 while True:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    if not 10001 <= p <= 10005:
-        print(p)
-        break
+    p = random.randrange(11000, low)
+    if p in given:
+        continue
+    taken = False
+    for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        try:
+            s = socket.socket(family)
+        except OSError:
+            continue  # no IPv6 here
+        try:
+            if family == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            s.bind((addr, p))
+        except OSError:
+            taken = True
+        finally:
+            s.close()
+    if taken:
+        continue
+    open(sys.argv[1], "a").write("%d\n" % p)
+    print(p)
+    break
 PY
 }
 
 free_port_shell() {
 	while :; do
-		p=$(( (RANDOM % 20000) + 30000 ))
+		p=$(( (RANDOM % 20000) + 11000 ))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return
