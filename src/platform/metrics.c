@@ -336,6 +336,10 @@ metrics_write_gauges(const struct metrics_gauges *g, FILE *f)
 	metrics_write_labelled(f, c, "evicted",
 	    "outpost_platform_connections_evicted_total", "counter", "kind",
 	    "Connections closed to make room for a new one.");
+	metrics_write_labelled(f, c, "tls_handshakes",
+	    "outpost_platform_tls_handshakes_total", "counter", "session",
+	    "TLS handshakes completed, with a new (full) or a resumed "
+	    "session.");
 	metrics_write_one(f, "outpost_platform_accept_errors_total", "counter",
 	    "accept(2) errors (descriptors exhausted).",
 	    metrics_member(c, "accept_errors"));

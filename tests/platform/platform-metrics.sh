@@ -109,10 +109,13 @@ SIM=$abs_top_builddir/bench/fleet-sim
 if [ -x "$SIM" ]; then
 	"$SIM" --url "$URL" --ca "$PDIR/ca.pem" \
 	    --activation-id "$ACTIVATION_ID" --customer-id "$CUSTOMER_ID" \
-	    --agents 200 --duration 6 --heartbeat 2 --ramp 2 \
-	    --inventory-delta 30 --fim-batch 10 >"$T/sim.out" 2>"$T/sim.err" ||
+	    --steps 200 --warmup 3 --step-time 4 --heartbeat 2 \
+	    --deltas-per-hour 1800 --fim-per-hour 1800 --packages 50 \
+	    >"$T/sim.out" 2>"$T/sim.err" ||
 	    fail "fleet-sim: $(cat "$T/sim.err")"
-	note "fleet-sim: $(tail -n 1 "$T/sim.out")"
+	note "fleet-sim: $(grep '^step' "$T/sim.out")"
+	grep -q '^step agents=200 .* errors=0 ' "$T/sim.out" ||
+	    fail "fleet-sim: $(cat "$T/sim.out" "$T/sim.err")"
 	scrape sim
 	promcheck "$T/sim.prom"
 	moved after sim "$hb" 200
@@ -120,6 +123,9 @@ if [ -x "$SIM" ]; then
 	    'outpost_platform_requests_total{method="POST",endpoint="/agent/v1/activate",code="201"}' 200
 	moved after sim \
 	    'outpost_platform_requests_total{method="POST",endpoint="/agent/v1/inventory",code="200"}' 200
+	moved after sim \
+	    'outpost_platform_requests_total{method="POST",endpoint="/agent/v1/fim-events",code="200"}' 1
+	moved after sim 'outpost_platform_tls_handshakes_total{session="full"}' 200
 	moved after sim process_cpu_seconds_total 0.01
 	online=$(value "$T/sim.prom" outpost_platform_agents_online)
 	[ "$online" -ge 200 ] || fail "agents online after the simulator: $online"
