@@ -7,9 +7,10 @@
  * (bench/fleet-sim.sh and README, "Fleet simulator", say how that was
  * checked against a real agent): HTTP/1.1 over TLS 1.2+ verified against
  * the platform's CA, one connection per agent kept alive between requests
- * and opened again (full handshake, no session resumption, as libcurl
- * with one easy handle per request does) once the platform closed it,
- * request bodies of 1 KiB or more gzip-compressed. An agent activates,
+ * and opened again once the platform closed it, resuming the agent's TLS
+ * session (as outpostd's shared curl session cache does; --full-handshakes
+ * makes a full handshake each time, as outpostd did before it shared
+ * one), request bodies of 1 KiB or more gzip-compressed. An agent activates,
  * heartbeats, fetches its profile and manifests, uploads a full
  * inventory, then heartbeats every heartbeat interval +-10 % (outpostd's
  * jitter), sends inventory deltas with package churn, FIM batches and
@@ -103,7 +104,7 @@ struct sim_agent {
 	double			 due;		/* when the request was due */
 	int			 retried;
 	struct sim_conn		*conn;
-	SSL_SESSION		*session;	/* --tls-resume */
+	SSL_SESSION		*session;	/* the last one kept */
 	struct event		 timer;
 };
 
@@ -136,6 +137,10 @@ static struct {
 	double			 activate_rate;
 	int			 tls_resume;
 	int			 max_idle;
+	int			 nsources;
+	int			 ex_index;	/* of the agent in an SSL */
+	uint64_t		 sessions;	/* TLS sessions kept */
+	uint64_t		 offered;	/* resumptions offered */
 	int			 nidle;
 	struct sim_conn		*idle_head, *idle_tail;
 	int			 nconns;
@@ -345,6 +350,15 @@ sim_next(double now, double per_hour)
 	return now + 3600.0 / per_hour * (0.5 + sim_rand());
 }
 
+/* The first time of an event at rate per hour: a random phase. */
+static double
+sim_first(double now, double per_hour)
+{
+	if (per_hour <= 0)
+		return INFINITY;
+	return now + 3600.0 / per_hour * sim_rand();
+}
+
 /* Pull the member "name":VALUE (a string or an integer) out of body. */
 static int
 sim_member(const char *body, const char *name, char *out, size_t len)
@@ -508,18 +522,52 @@ sim_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	sim_failed(c->agent, c);
 }
 
-/* The new-session callback (--tls-resume): keep it for the agent. */
+/* The new-session callback : keep a copy for the agent. */
 static int
 sim_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
-	struct sim_agent	*a = SSL_get_app_data(ssl);
+	struct sim_agent	*a = SSL_get_ex_data(ssl, sim.ex_index);
 
 	if (a == NULL)
 		return 0;
+	sim.sessions++;
 	if (a->session != NULL)
 		SSL_SESSION_free(a->session);
-	a->session = sess;
-	return 1;
+	/*
+	 * A copy: OpenSSL marks the connection's own session not resumable
+	 * when the connection is freed without close_notify sent.
+	 */
+	a->session = SSL_SESSION_dup(sess);
+	return 0;
+}
+
+/*
+ * A non-blocking TCP socket for a, bound to its source address with
+ * --sources (127.1.X.Y: a fleet comes from many addresses, and the
+ * platform limits connections per source). Returns it, or -1.
+ */
+static int
+sim_socket(struct sim_agent *a)
+{
+	struct sockaddr_in	 src;
+	uint32_t		 i;
+	int			 fd;
+
+	if ((fd = socket(sim.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (sim.nsources > 0 && sim.addr.ss_family == AF_INET) {
+		i = a->idx % (uint32_t)sim.nsources;
+		memset(&src, 0, sizeof(src));
+		src.sin_family = AF_INET;
+		src.sin_addr.s_addr = htonl(0x7f010000U | (i / 250) << 8 |
+		    (1 + i % 250));
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
 }
 
 /* Open a connection for a. Returns it, or NULL. */
@@ -538,18 +586,25 @@ sim_connect(struct sim_agent *a)
 	}
 	SSL_set_tlsext_host_name(ssl, sim.host);
 	SSL_set1_host(ssl, sim.host);
-	SSL_set_app_data(ssl, a);
-	if (sim.tls_resume && a->session != NULL)
-		SSL_set_session(ssl, a->session);
-	c->bev = bufferevent_openssl_socket_new(sim.base, -1, ssl,
-	    BUFFEREVENT_SSL_CONNECTING,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (c->bev == NULL) {
+	SSL_set_ex_data(ssl, sim.ex_index, a);
+	if ((fd = sim_socket(a)) == -1) {
 		SSL_free(ssl);
 		free(c);
 		return NULL;
 	}
+	c->bev = bufferevent_openssl_socket_new(sim.base, fd, ssl,
+	    BUFFEREVENT_SSL_CONNECTING,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		close(fd);
+		free(c);
+		return NULL;
+	}
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	/* After libevent set the SSL up, which would drop a session. */
+	if (sim.tls_resume && a->session != NULL)
+		sim.offered += SSL_set_session(ssl, a->session) == 1;
 	c->agent = a;
 	c->timeout = evtimer_new(sim.base, sim_timeout_cb, c);
 	bufferevent_setcb(c->bev, sim_read_cb, NULL, sim_event_cb, c);
@@ -560,7 +615,6 @@ sim_connect(struct sim_agent *a)
 		sim_conn_free(c);
 		return NULL;
 	}
-	fd = bufferevent_getfd(c->bev);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (sim.measuring)
 		sim.stats.connects++;
@@ -746,10 +800,11 @@ sim_agent_go(struct sim_agent *a, double now)
 		}
 	}
 	if (a->next_hb == 0) {
+		/* A random phase in each period, so the fleet is spread. */
 		a->next_hb = now + sim.hb_interval * sim_rand();
-		a->next_delta = sim_next(now, sim.deltas_per_hour);
-		a->next_fim = sim_next(now, sim.fim_per_hour);
-		a->next_err = sim_next(now, sim.errors_per_hour);
+		a->next_delta = sim_first(now, sim.deltas_per_hour);
+		a->next_fim = sim_first(now, sim.fim_per_hour);
+		a->next_err = sim_first(now, sim.errors_per_hour);
 	}
 	next = fmin(fmin(a->next_hb, a->next_delta),
 	    fmin(a->next_fim, a->next_err));
@@ -910,7 +965,7 @@ sim_usage(void)
 	    "[--errors-per-hour R]\n"
 	    "    [--packages N] [--churn N] [--fim-events N] "
 	    "[--activate-rate R] [--max-idle N]\n"
-	    "    [--p99-limit MS] [--tls-resume]\n");
+	    "    [--p99-limit MS] [--full-handshakes] [--sources N]\n");
 	exit(2);
 }
 
@@ -973,7 +1028,8 @@ main(int argc, char *argv[])
 		{ "activate-rate", required_argument, NULL, 'r' },
 		{ "max-idle", required_argument, NULL, 'i' },
 		{ "p99-limit", required_argument, NULL, 'l' },
-		{ "tls-resume", no_argument, NULL, 'R' },
+		{ "full-handshakes", no_argument, NULL, 'R' },
+		{ "sources", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint32_t	 steps[SIM_MAX_STEPS], best = 0;
@@ -984,6 +1040,7 @@ main(int argc, char *argv[])
 	long		 rss = 0;
 	struct rlimit	 rl;
 
+	sim.tls_resume = 1;
 	sim.hb_interval = 60;
 	sim.deltas_per_hour = 1;
 	sim.fim_per_hour = 6;
@@ -1022,7 +1079,8 @@ main(int argc, char *argv[])
 		case 'r': sim.activate_rate = atof(optarg); break;
 		case 'i': sim.max_idle = atoi(optarg); break;
 		case 'l': sim.p99_limit = atof(optarg); break;
-		case 'R': sim.tls_resume = 1; break;
+		case 'R': sim.tls_resume = 0; break;
+		case 'S': sim.nsources = atoi(optarg); break;
 		default: sim_usage();
 		}
 	}
@@ -1030,7 +1088,8 @@ main(int argc, char *argv[])
 	    sim.customer_id == NULL || nsteps == 0 || sim.hb_interval <= 0 ||
 	    sim.npackages < 1 || sim.churn < 0 ||
 	    sim.churn > sim.npackages || sim.activate_rate <= 0 ||
-	    sim.max_idle < 1 || step_time <= 0)
+	    sim.max_idle < 1 || step_time <= 0 || sim.nsources < 0 ||
+	    sim.nsources > 250 * 250)
 		sim_usage();
 	for (k = 1; k < nsteps; k++)
 		if (steps[k] <= steps[k - 1])
@@ -1049,10 +1108,16 @@ main(int argc, char *argv[])
 	    (sim.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		sim_fatal("cannot set up libevent and OpenSSL");
 	SSL_CTX_set_min_proto_version(sim.ctx, TLS1_2_VERSION);
+	sim.ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	if (SSL_CTX_load_verify_locations(sim.ctx, ca, NULL) != 1)
 		sim_fatal("cannot read --ca");
 	SSL_CTX_set_verify(sim.ctx, SSL_VERIFY_PEER, NULL);
 	if (sim.tls_resume) {
+		/*
+		 * The platform closes an idle connection without close_notify;
+		 * OpenSSL would then mark its session not resumable.
+		 */
+		SSL_CTX_set_options(sim.ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 		SSL_CTX_set_session_cache_mode(sim.ctx, SSL_SESS_CACHE_CLIENT |
 		    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 		SSL_CTX_sess_set_new_cb(sim.ctx, sim_session_cb);
@@ -1067,8 +1132,8 @@ main(int argc, char *argv[])
 	    "events) per agent per hour, %.2f error reports; TLS %s\n",
 	    sim.hb_interval, sim.deltas_per_hour, sim.churn, sim.npackages,
 	    sim.fim_per_hour, sim.fim_events, sim.errors_per_hour,
-	    sim.tls_resume ? "sessions resumed" :
-	    "full handshake per connection (as outpostd)");
+	    sim.tls_resume ? "sessions resumed, as outpostd" :
+	    "a full handshake per connection, as outpostd before 2026-12-02");
 	fflush(stdout);
 	for (k = 0; k < nsteps; k++) {
 		uint32_t	 i;
@@ -1111,6 +1176,10 @@ main(int argc, char *argv[])
 			best_pct = pcpu1 >= 0 ? 100 * pcpu1 / secs : -1;
 		}
 	}
+	if (sim.tls_resume)
+		fprintf(stderr, "fleet-sim: %llu TLS sessions kept, %llu "
+		    "offered for resumption\n", (unsigned long long)sim.sessions,
+		    (unsigned long long)sim.offered);
 	if (best > 0)
 		printf("largest fleet sustained with p99 < %.0f ms: %u agents "
 		    "on one platform core (its event loop at %.1f %% of a "

@@ -20,14 +20,18 @@
 # reader sees it did not starve the platform: both share the machine),
 # then the largest fleet sustained with p99 < 100 ms, no errors and the
 # offered heartbeat rate achieved, on the platform's one event-loop core.
+# The agents come from $SOURCES (64) loopback addresses (127.1.0.1, ...),
+# as a fleet comes from many: the platform's max_connections_per_source
+# (2,048 with its default 20,000 descriptors) holds for each.
 # The platform is pinned to CPU 0 and the simulator to CPU 1 when the
 # machine has two or more ($PIN=0 turns that off).
 #
 # A short run: STEPS=500,1000 WARMUP=15 STEP_TIME=20 bench/fleet-sim.sh
 # Environment: STEPS, STEP_TIME, WARMUP, HEARTBEAT, DELTAS_PER_HOUR,
 # FIM_PER_HOUR, FIM_EVENTS, ERRORS_PER_HOUR, PACKAGES, CHURN,
-# ACTIVATE_RATE, TLS_RESUME (1: the simulated agents resume TLS sessions,
-# which outpostd does not), PIN, KEEP_BENCH_DIR.
+# ACTIVATE_RATE, SOURCES, TLS_RESUME (1, as outpostd; 0: a full TLS
+# handshake for every new connection, as outpostd before it kept its TLS
+# sessions), PIN, KEEP_BENCH_DIR.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,8 +49,9 @@ ERRORS_PER_HOUR=${ERRORS_PER_HOUR:-0.1}
 PACKAGES=${PACKAGES:-400}
 CHURN=${CHURN:-5}
 ACTIVATE_RATE=${ACTIVATE_RATE:-500}
-TLS_RESUME=${TLS_RESUME:-0}
+TLS_RESUME=${TLS_RESUME:-1}
 PIN=${PIN:-1}
+SOURCES=${SOURCES:-64}
 
 for tool in curl; do
 	command -v "$tool" >/dev/null 2>&1 || {
@@ -102,7 +107,7 @@ done
 echo "# outpost-platform pid $platform_pid ${pin_platform:+(CPU 0)}, SQLite in $D/platform; simulator ${pin_sim:+on CPU 1}; $(nproc) CPUs"
 
 resume=
-[ "$TLS_RESUME" = 1 ] && resume=--tls-resume
+[ "$TLS_RESUME" = 0 ] && resume=--full-handshakes
 $pin_sim "$sim" --url "https://localhost:$pport" --ca "$D/platform/ca.pem" \
     --activation-id "$ACTIVATION_ID" --customer-id "$CUSTOMER_ID" \
     --platform-pid "$platform_pid" --steps "$STEPS" \
@@ -110,7 +115,7 @@ $pin_sim "$sim" --url "https://localhost:$pport" --ca "$D/platform/ca.pem" \
     --deltas-per-hour "$DELTAS_PER_HOUR" --fim-per-hour "$FIM_PER_HOUR" \
     --fim-events "$FIM_EVENTS" --errors-per-hour "$ERRORS_PER_HOUR" \
     --packages "$PACKAGES" --churn "$CHURN" \
-    --activate-rate "$ACTIVATE_RATE" $resume
+    --activate-rate "$ACTIVATE_RATE" --sources "$SOURCES" $resume
 
 # What the platform says about itself after the run.
 curl -sf --cacert "$D/platform/ca.pem" -H "Authorization: Bearer $TOKEN" \
