@@ -8,6 +8,9 @@
  * after each action http_check_done() drains curl_multi_info_read(). A
  * request ("call") makes one attempt per planned proxy, moving to the next
  * proxy when one fails as a proxy, then direct if the policy allows it.
+ * Connections are kept alive in the multi handle, and TLS sessions are
+ * shared by every request (a curl share), so a connection opened again
+ * resumes its session.
  */
 #include "config.h"
 
@@ -72,6 +75,7 @@ struct http_call {
 struct http {
 	struct event_base		*base;
 	CURLM				*multi;
+	CURLSH				*share;		/* TLS sessions */
 	struct event			*timer;
 	char				*ca_file;
 	char				*pin;		/* sha256//base64 */
@@ -262,6 +266,16 @@ http_new(struct event_base *base, const struct http_settings *s)
 	if ((h->timer = evtimer_new(base, http_timeout_cb, h)) == NULL)
 		goto nomem;
 	if ((h->multi = curl_multi_init()) == NULL)
+		goto nomem;
+	/*
+	 * One TLS session cache for every request: a connection the platform
+	 * closed while idle (a heartbeat interval is longer than its
+	 * keep-alive) opens again with a resumed session, not a full
+	 * handshake. One thread: no lock callbacks.
+	 */
+	if ((h->share = curl_share_init()) == NULL ||
+	    curl_share_setopt(h->share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
 		goto nomem;
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
@@ -462,6 +476,7 @@ http_call_start(struct http_call *c)
 	if ((e = c->easy = curl_easy_init()) == NULL)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+	curl_easy_setopt(e, CURLOPT_SHARE, h->share);
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -848,6 +863,8 @@ http_free(struct http *h)
 		http_call_free(c);
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
+	if (h->share != NULL)
+		curl_share_cleanup(h->share);
 	if (h->timer != NULL)
 		event_free(h->timer);
 	free(h->ca_file);

@@ -24,6 +24,7 @@
 #include "compat.h"
 #include "json-strict.h"
 #include "jsonutil.h"
+#include "metrics.h"
 #include "pki.h"
 #include "platform.h"
 #include "releases.h"
@@ -133,6 +134,8 @@ static const struct api_route api_routes[] = {
 	    audit_trail_list },
 	{ API_GET, "/api/v1/status", AUTH_ADMIN, 0,
 	    api_status_get },
+	{ API_GET, "/metrics", AUTH_ADMIN, 0,
+	    metrics_get },
 	{ API_GET, "/api/v1/releases", AUTH_ADMIN, 0,
 	    api_admin_releases },
 	{ API_GET, "/api/v1/releases/*", AUTH_ADMIN, 0,
@@ -432,6 +435,27 @@ api_auth_agent(struct api *api, struct api_request *req,
 		api_error(res, 401, "invalid_credential", NULL,
 		    "wrong agent credential");
 	return -1;
+}
+
+/* How many routes the table holds (metrics.c counts by route). */
+int
+api_route_count(void)
+{
+	return (int)nitems(api_routes);
+}
+
+/* Route i of the table (0 <= i < api_route_count()). */
+const struct api_route *
+api_route_at(int i)
+{
+	return &api_routes[i];
+}
+
+/* The index of route r in the table, or -1 for NULL. */
+int
+api_route_index(const struct api_route *r)
+{
+	return r == NULL ? -1 : (int)(r - api_routes);
 }
 
 /*

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "platform.h"
 #include "store.h"
@@ -138,6 +139,9 @@ struct api {
 	/* The server's part of GET /api/v1/status (NULL: none). */
 	struct json_object	*(*status)(void *);
 	void			*status_arg;
+	/* The server's part of GET /metrics, written to a stream. */
+	void			(*metrics)(void *, FILE *);
+	void			*metrics_arg;
 };
 
 /*
@@ -183,6 +187,9 @@ int	 api_prepare(struct api *, struct api_request *,
 void	 api_execute(struct api *, struct api_request *,
 	    struct api_response *);
 void	 api_request_clear(struct api_request *);
+int	 api_route_count(void);
+const struct api_route *api_route_at(int);
+int	 api_route_index(const struct api_route *);
 int	 api_defer(struct api_request *, struct api_response *,
 	    struct api_job *);
 void	 api_resume(struct api *, struct api_job *, struct api_response *);

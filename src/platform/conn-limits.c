@@ -107,6 +107,8 @@ enum conn_count {
 	CC_EVICTED_PENDING,
 	CC_ACCEPT_ERRORS,
 	CC_ACCEPT_PAUSES,
+	CC_TLS_FULL,		/* handshakes with a new session */
+	CC_TLS_RESUMED,		/* handshakes that resumed one */
 	CC_COUNT
 };
 
@@ -657,6 +659,8 @@ conn_info_cb(const SSL *ssl, int where, int ret)
 	    c->conns == NULL || c->handshake_done)
 		return;
 	c->handshake_done = 1;
+	c->conns->count[SSL_session_reused(ssl) ? CC_TLS_RESUMED :
+	    CC_TLS_FULL]++;
 	if (c->state == CONN_HANDSHAKE) {
 		conn_set_state(c, CONN_HEADER);
 		c->eoh = 0;
@@ -1070,5 +1074,9 @@ conns_status_json(struct conns *cs)
 	    (int64_t)cs->count[CC_ACCEPT_ERRORS]);
 	json_add_int64(obj, "accept_pauses",
 	    (int64_t)cs->count[CC_ACCEPT_PAUSES]);
+	o = json_object_new_object();
+	json_add_int64(o, "full", (int64_t)cs->count[CC_TLS_FULL]);
+	json_add_int64(o, "resumed", (int64_t)cs->count[CC_TLS_RESUMED]);
+	json_object_object_add(obj, "tls_handshakes", o);
 	return obj;
 }

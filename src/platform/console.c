@@ -305,7 +305,7 @@ console_is_api(const char *path)
 {
 	return strncmp(path, "/api/", 5) == 0 ||
 	    strncmp(path, "/agent/", 7) == 0 || strcmp(path, "/api") == 0 ||
-	    strcmp(path, "/agent") == 0;
+	    strcmp(path, "/agent") == 0 || strcmp(path, "/metrics") == 0;
 }
 
 /*

@@ -50,6 +50,7 @@
 #include "jsonutil.h"
 #include "log-rate.h"
 #include "log.h"
+#include "metrics.h"
 #include "platform-conf.h"
 #include "server.h"
 #include "store.h"
@@ -70,6 +71,8 @@ struct pending {
 	int			 status;
 	struct evbuffer		*body;
 	uint64_t		 gen;	/* commit generation; 0 = open */
+	int			 route;	/* for the metrics */
+	uint64_t		 start;	/* metrics_now() when read */
 };
 
 /*
@@ -116,9 +119,11 @@ struct server {
 	uint64_t		 max_body;
 	uint64_t		 max_inflated;
 	struct conns		*conns;
+	struct metrics		*metrics;
 };
 
 static struct json_object *server_status_json(void *);
+static void server_metrics_cb(void *, FILE *);
 
 /* libevent's own warnings, at most a few per window. */
 static struct log_rate server_libevent_rate = { "libevent warnings", 0, 0,
@@ -167,11 +172,15 @@ server_bev_cb(struct event_base *base, void *arg)
 	return bev;
 }
 
-/* Send an answer (the connection's write deadline starts). */
+/*
+ * Send an answer (the connection's write deadline starts) and count it
+ * for the route (an index, or METRICS_ROUTE_*) of a request read at start.
+ */
 static void
 server_send(struct server *srv, struct evhttp_request *req, int status,
-    struct evbuffer *body)
+    struct evbuffer *body, int route, uint64_t start)
 {
+	metrics_request(srv->metrics, route, status, metrics_now() - start);
 	conns_reply(srv->conns, req);
 	evhttp_send_reply(req, status, NULL, status == 304 ? NULL : body);
 }
@@ -247,7 +256,8 @@ server_release(struct server *srv)
 			break;
 		if (p->gen != 0 && p->gen <= failed)
 			server_fail_pending(p);
-		server_send(srv, p->req, p->status, p->body);
+		server_send(srv, p->req, p->status, p->body, p->route,
+		    p->start);
 		evbuffer_free(p->body);
 	}
 	if (i > 0) {
@@ -294,14 +304,20 @@ server_commit(struct server *srv)
 {
 	struct pending	*p;
 	int64_t		 changes;
+	uint64_t	 start;
 	size_t		 i;
 	int		 failed = 0, wrote;
 
-	if (store_in_transaction(srv->api->store) &&
-	    store_commit(srv->api->store) == -1) {
-		log_warnx("commit failed: %s; answering 503 to %zu requests",
-		    store_errmsg(srv->api->store), srv->nopen);
-		failed = 1;
+	if (store_in_transaction(srv->api->store)) {
+		start = metrics_now();
+		if (store_commit(srv->api->store) == -1) {
+			log_warnx("commit failed: %s; answering 503 to %zu "
+			    "requests", store_errmsg(srv->api->store),
+			    srv->nopen);
+			failed = 1;
+		}
+		metrics_commit(srv->metrics, metrics_now() - start, srv->nopen,
+		    failed);
 	}
 	changes = store_changes(srv->api->store);
 	wrote = !failed && changes != srv->changes;
@@ -464,7 +480,7 @@ syncer_stop(struct server *srv)
 /* Hold an answer until the commit; commit now if the batch is full. */
 static void
 server_hold(struct server *srv, struct evhttp_request *req, int status,
-    struct evbuffer *body)
+    struct evbuffer *body, int route, uint64_t start)
 {
 	struct pending	*np;
 	struct timespec	 now;
@@ -476,7 +492,7 @@ server_hold(struct server *srv, struct evhttp_request *req, int status,
 		    NULL) {
 			/* Cannot hold it: commit and answer it now. */
 			server_commit(srv);
-			server_send(srv, req, status, body);
+			server_send(srv, req, status, body, route, start);
 			evbuffer_free(body);
 			return;
 		}
@@ -490,6 +506,8 @@ server_hold(struct server *srv, struct evhttp_request *req, int status,
 	srv->pending[srv->npending].status = status;
 	srv->pending[srv->npending].body = body;
 	srv->pending[srv->npending].gen = 0;
+	srv->pending[srv->npending].route = route;
+	srv->pending[srv->npending].start = start;
 	srv->npending++;
 	srv->nopen++;
 	if (srv->nopen >= SERVER_MAX_BATCH ||
@@ -561,17 +579,21 @@ server_body(struct server *srv, struct evhttp_request *ereq,
 	return -1;
 }
 
-/* Send (or hold until the commit) the answer res to req. */
+/* Send (or hold until the commit) the answer res to req, read at start. */
 static void
 server_answer(struct server *srv, struct evhttp_request *ereq,
-    const struct api_request *req, struct api_response *res)
+    const struct api_request *req, struct api_response *res, uint64_t start)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(ereq);
 	struct evbuffer		*body;
 	const char		*text;
 	char			 num[32];
+	int			 route;
 
+	route = api_route_index(req->route);
 	if ((body = evbuffer_new()) == NULL) {
+		metrics_request(srv->metrics, route, 500,
+		    metrics_now() - start);
 		conns_reply(srv->conns, ereq);
 		evhttp_send_error(ereq, 500, NULL);
 		return;
@@ -607,9 +629,9 @@ server_answer(struct server *srv, struct evhttp_request *ereq,
 		    req->path != NULL ? req->path : "-", res->status,
 		    req->agent_id[0] != '\0' ? " agent " : "", req->agent_id);
 	if (store_in_transaction(srv->api->store))
-		server_hold(srv, ereq, res->status, body);
+		server_hold(srv, ereq, res->status, body, route, start);
 	else {
-		server_send(srv, ereq, res->status, body);
+		server_send(srv, ereq, res->status, body, route, start);
 		evbuffer_free(body);
 	}
 }
@@ -619,6 +641,7 @@ struct server_deferred {
 	struct server		*srv;
 	struct evhttp_request	*ereq;
 	struct api_job		*job;
+	uint64_t		 start;
 };
 
 /* The worker thread: run the job. */
@@ -647,7 +670,7 @@ server_job_done(void *arg, int ran)
 		api_store_error(&res);
 	else
 		api_resume(srv->api, d->job, &res);
-	server_answer(srv, d->ereq, &d->job->req, &res);
+	server_answer(srv, d->ereq, &d->job->req, &res, d->start);
 	api_job_free(d->job);
 	api_response_clear(&res);
 	free(d);
@@ -659,7 +682,7 @@ server_job_done(void *arg, int ran)
  */
 static int
 server_defer(struct server *srv, struct evhttp_request *ereq,
-    struct api_response *res)
+    struct api_response *res, uint64_t start)
 {
 	struct server_deferred	*d;
 
@@ -667,6 +690,7 @@ server_defer(struct server *srv, struct evhttp_request *ereq,
 		d->srv = srv;
 		d->ereq = ereq;
 		d->job = res->job;
+		d->start = start;
 		if (srv->worker != NULL && worker_submit(srv->worker,
 		    server_job_run, server_job_done, d) == 0) {
 			res->job = NULL;
@@ -705,8 +729,10 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 	struct evhttp_connection	*conn;
 	char				*owned = NULL, *peer = NULL;
 	ev_uint16_t			 port;
+	uint64_t			 start = metrics_now();
 
 	if (!server_is_tls(ereq)) {
+		metrics_request(srv->metrics, METRICS_ROUTE_NONE, 400, 0);
 		/* Never served: it could not be tracked (out of memory). */
 		evhttp_add_header(evhttp_request_get_output_headers(ereq),
 		    "Connection", "close");
@@ -716,6 +742,9 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 	conns_request(srv->conns, ereq);
 	/* The console's static files, outside /api/ and /agent/. */
 	if (console_serve(srv->api->console, ereq) == 0) {
+		metrics_request(srv->metrics, METRICS_ROUTE_CONSOLE,
+		    evhttp_request_get_response_code(ereq),
+		    metrics_now() - start);
 		conns_reply(srv->conns, ereq);
 		return;
 	}
@@ -752,8 +781,8 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 			server_body(srv, ereq, &req, &res, &owned);
 		api_execute(srv->api, &req, &res);
 	}
-	if (res.job == NULL || server_defer(srv, ereq, &res) == -1)
-		server_answer(srv, ereq, &req, &res);
+	if (res.job == NULL || server_defer(srv, ereq, &res, start) == -1)
+		server_answer(srv, ereq, &req, &res, start);
 	free(owned);
 	api_request_clear(&req);
 	api_response_clear(&res);
@@ -852,7 +881,8 @@ server_new(struct event_base *base, struct api *api, int fd, SSL_CTX *ctx,
 	srv->api = api;
 	srv->ctx = ctx;
 	event_set_log_callback(server_libevent_log_cb);
-	if ((srv->conns = conns_new(base)) == NULL ||
+	if ((srv->metrics = metrics_new()) == NULL ||
+	    (srv->conns = conns_new(base)) == NULL ||
 	    (srv->http = evhttp_new(base)) == NULL ||
 	    (srv->commit_ev = event_new(base, -1, 0, server_commit_cb,
 	    srv)) == NULL ||
@@ -878,6 +908,8 @@ server_new(struct event_base *base, struct api *api, int fd, SSL_CTX *ctx,
 	conns_set_listener(srv->conns, evhttp_bound_socket_get_listener(bound));
 	api->status = server_status_json;
 	api->status_arg = srv;
+	api->metrics = server_metrics_cb;
+	api->metrics_arg = srv;
 	return srv;
 fail:
 	server_free(srv);
@@ -899,6 +931,8 @@ server_free(struct server *srv)
 	if (srv->api != NULL && srv->api->status_arg == srv) {
 		srv->api->status = NULL;
 		srv->api->status_arg = NULL;
+		srv->api->metrics = NULL;
+		srv->api->metrics_arg = NULL;
 	}
 	conns_free(srv->conns);
 	if (srv->http != NULL)
@@ -907,6 +941,7 @@ server_free(struct server *srv)
 		event_free(srv->commit_ev);
 	SSL_CTX_free(srv->ctx);
 	free(srv->pending);
+	metrics_free(srv->metrics);
 	free(srv);
 	log_rate_flush(&server_libevent_rate, 1);
 	event_set_log_callback(NULL);
@@ -924,6 +959,28 @@ server_status_json(void *arg)
 	json_add_int64(obj, "answers_waiting_for_commit",
 	    (int64_t)srv->npending);
 	return obj;
+}
+
+/* The server's part of GET /metrics: counters and gauges, to f. */
+static void
+server_metrics_cb(void *arg, FILE *f)
+{
+	struct server		*srv = arg;
+	struct metrics_gauges	 g;
+
+	memset(&g, 0, sizeof(g));
+	g.answers_waiting = (int64_t)srv->npending;
+	g.worker_queued = (int64_t)worker_queued(srv->worker);
+	if (srv->sync.running) {
+		pthread_mutex_lock(&srv->sync.lock);
+		g.sync_lag = srv->sync.sync_acks ?
+		    (int64_t)(srv->gen - srv->sync.done) : 0;
+		pthread_mutex_unlock(&srv->sync.lock);
+	}
+	g.wal_pages = store_wal_pages(srv->api->store);
+	g.connections = conns_status_json(srv->conns);
+	metrics_write(srv->metrics, &g, f);
+	json_object_put(g.connections);
 }
 
 /* The number of priorities the event base needs (call before use). */

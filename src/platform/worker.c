@@ -203,3 +203,17 @@ worker_free(struct worker *w)
 		close(w->notify[1]);
 	free(w);
 }
+
+/* Tasks queued or running (the metrics' queue depth); 0 for NULL. */
+size_t
+worker_queued(struct worker *w)
+{
+	size_t	 n;
+
+	if (w == NULL || !w->running)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	n = w->count;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}

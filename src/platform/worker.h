@@ -21,5 +21,6 @@ struct worker	*worker_new(struct event_base *, size_t max_queued);
 int		 worker_submit(struct worker *, worker_run_fn *,
 		    worker_done_fn *, void *);
 void		 worker_free(struct worker *);
+size_t		 worker_queued(struct worker *);
 
 #endif /* OUTPOST_WORKER_H */
