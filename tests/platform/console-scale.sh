@@ -5,8 +5,11 @@
 # the first page (from navigation start to the painted table, on a fresh
 # load) and a filtered page (online, current error E701 and a search,
 # from the press of Apply to the painted table) are each shown in under
-# 1 s (the median of 5 runs; every run is printed), and the API's own
-# times.
+# a budget (the median of 5 runs; every run is printed), and the API's own
+# times. The budget here is 3 s, a guard against a page that became many
+# times slower that holds on a busy CI machine; the 1 s target is measured
+# by bench/console-scale.sh (this test with CONSOLE_SCALE_BUDGET_MS=1000
+# on a quiet machine): performance is measured in benchmarks.
 # CONSOLE_SCALE_AGENTS=N changes the size of the fleet.
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lib-platform.sh"
@@ -40,6 +43,6 @@ done
 
 console_browser scale carol 'carol-counts-agents' --agents "$N" \
     --filtered "$FILTERED" --error-code E701 --search fleet-0 --runs 5 \
-    --budget 1000
+    --budget "${CONSOLE_SCALE_BUDGET_MS:-3000}"
 rmdir "$CONSOLE_ARTIFACTS" 2>/dev/null
 exit 0
