@@ -16,9 +16,18 @@ wait_for 10 status_check '.manifests.inventory.version >= 1' ||
 
 # Removed while it runs (moved away: rm -rf could race with the agent
 # writing into them): status tells at once, before any repair.
-mkdir "$T/gone"
-mv "$T/a/log" "$T/a/state/spool" "$T/a/state/manifests" "$T/gone/"
-"$OUTPOSTCTL" -c "$CONF" status > "$T/st.txt"
+# The agent's own check may run between the move and the status request
+# (it repairs all three at once): then the move is made again, up to 3
+# times, until the status request comes first.
+for try in 1 2 3; do
+	mkdir "$T/gone$try"
+	mv "$T/a/log" "$T/a/state/spool" "$T/a/state/manifests" "$T/gone$try/"
+	"$OUTPOSTCTL" -c "$CONF" status > "$T/st.txt"
+	grep -q "MISSING $T/a/log " "$T/st.txt" && break
+	note "try $try: repaired before the status request"
+	wait_for 10 test -d "$T/a/log" -a -d "$T/a/state/spool" -a -d "$T/a/state/manifests"
+	sleep 1
+done
 assert_grep "$T/st.txt" "MISSING $T/a/log "
 assert_grep "$T/st.txt" "MISSING $T/a/state/spool "
 assert_grep "$T/st.txt" "MISSING $T/a/state/manifests "
@@ -53,6 +62,7 @@ wait_for 10 grep -q "control: check-in requested" "$T/a/log/agent.log" ||
 # A write into a directory that is gone fails with its cause named, and
 # the check runs at once: state_dir removed, then a profile change makes
 # the agent write profile.json.
+mkdir -p "$T/gone"
 mv "$T/a/state" "$T/gone/state"
 expect 200 admin PATCH /api/v1/profiles/1 -d '{"heartbeat_interval":11}'
 "$OUTPOSTCTL" -c "$CONF" heartbeat >/dev/null 2>&1
