@@ -16,15 +16,18 @@ wait_for 10 status_check '.manifests.inventory.version >= 1' ||
 
 # Removed while it runs (moved away: rm -rf could race with the agent
 # writing into them): status tells at once, before any repair.
-# The agent's own check may run between the move and the status request
-# (it repairs all three at once): then the move is made again, up to 3
-# times, until the status request comes first.
-for try in 1 2 3; do
+# The agent's own check may run between the move and the status requests
+# (it runs at once after a failed write, and repairs all three): then the
+# move is made again, up to 5 times, until both requests come first.
+for try in 1 2 3 4 5; do
 	mkdir "$T/gone$try"
 	mv "$T/a/log" "$T/a/state/spool" "$T/a/state/manifests" "$T/gone$try/"
 	"$OUTPOSTCTL" -c "$CONF" status > "$T/st.txt"
-	grep -q "MISSING $T/a/log " "$T/st.txt" && break
-	note "try $try: repaired before the status request"
+	status_json > "$T/st.json"
+	grep -q "MISSING $T/a/log " "$T/st.txt" &&
+	    jq -e '.directories.missing | length >= 3' "$T/st.json" >/dev/null &&
+	    break
+	note "try $try: repaired before the status requests"
 	wait_for 10 test -d "$T/a/log" -a -d "$T/a/state/spool" -a -d "$T/a/state/manifests"
 	sleep 1
 done
@@ -32,8 +35,8 @@ assert_grep "$T/st.txt" "MISSING $T/a/log "
 assert_grep "$T/st.txt" "MISSING $T/a/state/spool "
 assert_grep "$T/st.txt" "MISSING $T/a/state/manifests "
 grep -q "in place" "$T/st.txt" && fail "status says in place: $(cat "$T/st.txt")"
-[ "$(status_value '.directories.missing | length')" -ge 3 ] ||
-    fail "missing: $(status_value -c .directories)"
+jq -e '.directories.missing | length >= 3' "$T/st.json" >/dev/null ||
+    fail "missing: $(jq -c .directories "$T/st.json")"
 
 # Back within the check's interval (15 s), without outpostctl repair.
 wait_for 25 test -d "$T/a/log" -a -d "$T/a/state/spool" -a -d "$T/a/state/manifests" ||
