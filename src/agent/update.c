@@ -90,6 +90,7 @@ struct update {
 	int			 ticks;
 	int			 want_checkin;
 	struct update_fetch	*fetch;
+	int			 fetch_allows_older;	/* as it started */
 	char			 last_download_error[256];
 };
 
@@ -372,6 +373,15 @@ update_fetched(void *arg, enum error_code code, const char *message,
 	update_switch(u, m, dir);
 }
 
+/* Whether the profile lets the offer be older than the running version
+ * (it pins that version). Returns 1/0. */
+static int
+update_allows_older(const struct update *u)
+{
+	return u->policy == PROFILE_UPDATE_PINNED &&
+	    strcmp(u->pinned, u->offer) == 0;
+}
+
 /* Start (or resume) the download of the offer. */
 static void
 update_start(struct update *u)
@@ -385,16 +395,16 @@ update_start(struct update *u)
 	req.os = u->os;
 	req.arch = u->arch;
 	req.running = agent_version;
-	req.allow_older = u->policy == PROFILE_UPDATE_PINNED &&
-	    strcmp(u->pinned, u->offer) == 0;
+	req.allow_older = update_allows_older(u);
+	u->fetch_allows_older = req.allow_older;
 	req.key = u->key;
 	if (u->st.phase != UPDATE_DOWNLOADING ||
 	    strcmp(u->st.target, u->offer) != 0) {
 		log_info("update: version %s offered (running %s); "
 		    "downloading it", u->offer, agent_version);
 		update_enter(u, UPDATE_DOWNLOADING, u->offer);
-		u->st.pinned = req.allow_older;
 	}
+	u->st.pinned = req.allow_older;
 	if ((u->fetch = update_fetch_start(&req, update_fetched, u)) == NULL)
 		log_warnx("update: cannot start the download of version %s",
 		    u->offer);
@@ -432,8 +442,11 @@ update_consider(struct update *u)
 	const struct update_attempt	*a;
 
 	if (u->fetch != NULL) {
+		/* Kept while the profile still decides it the same way: a
+		 * profile that now pins the offer starts it again. */
 		if (u->offer[0] != '\0' && strcmp(u->offer, u->st.target) == 0 &&
-		    u->policy != PROFILE_UPDATE_OFF)
+		    u->policy != PROFILE_UPDATE_OFF &&
+		    update_allows_older(u) == u->fetch_allows_older)
 			return;
 		update_fetch_cancel(u->fetch);
 		u->fetch = NULL;

@@ -13,6 +13,11 @@ platform_agent "$T/a"
 wait_activated 20
 wait_for 10 status_check '.manifests.inventory.version >= 1' ||
     fail "no manifests: $(status_value -c .manifests)"
+# Quiet first: the first inventory delivered and the spool empty, so that
+# no write fails (a failed write runs the directory check at once) while
+# the directories are away before the status requests.
+wait_for 30 status_check '(.inventory.inventory_version // 0) >= 1 and .spool.depth == 0' ||
+    fail "the first inventory was not delivered: $(status_value -c '{inventory, spool}')"
 
 # Removed while it runs (moved away: rm -rf could race with the agent
 # writing into them): status tells at once, before any repair.

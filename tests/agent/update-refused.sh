@@ -80,10 +80,13 @@ add_release "$T/low.tar"
 refused "$LOW" E607
 assert_grep "$T/a/log/agent.log" "E607 .*version $LOW refused: version $LOW is older than the running $AGENT_VERSION and the profile does not pin it"
 
-# Pinned, an older version is installed.
-add_release "$T/pinned.tar"
+# Pinned, an older version is installed. (Pinned before it is published:
+# published first, a heartbeat in between could offer it under "latest",
+# where it is rightly refused as older.)
 expect 200 admin PATCH "/api/v1/profiles/$PROF" \
     -d "{\"update\":{\"policy\":\"pinned\",\"version\":\"$PINNED\"}}"
+"$OUTPOSTCTL" -c "$CONF" heartbeat >/dev/null
+add_release "$T/pinned.tar"
 "$OUTPOSTCTL" -c "$CONF" heartbeat >/dev/null
 wait_for 40 status_check ".version == \"$PINNED\" and .update.state == \"done\"" ||
     fail "the pinned version was not installed: $(status_value -c '{version, update}')"
