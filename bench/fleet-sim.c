@@ -66,6 +66,7 @@
 #define SIM_LAT_BIN_US		10
 #define SIM_GZIP_MIN		1024	/* outpostd's UPLINK_GZIP_MIN */
 #define SIM_TIMEOUT_SEC		30	/* a request gets this long */
+#define SIM_MAX_AGE_CONN	118	/* libcurl's CURLOPT_MAXAGE_CONN default, s */
 
 enum sim_kind {
 	K_ACTIVATE, K_HEARTBEAT, K_PROFILE, K_MANIFEST, K_FULL, K_DELTA,
@@ -117,6 +118,7 @@ struct sim_conn {
 	int			 got_bytes;	/* of the answer */
 	struct sim_conn		*prev, *next;	/* idle list, oldest first */
 	int			 idle;
+	double			 idle_since;	/* sim_now() it went idle */
 	struct event		*timeout;
 };
 
@@ -287,6 +289,7 @@ static void
 sim_idle_add(struct sim_conn *c)
 {
 	c->idle = 1;
+	c->idle_since = sim_now();
 	c->prev = sim.idle_tail;
 	c->next = NULL;
 	if (sim.idle_tail != NULL)
@@ -734,7 +737,13 @@ sim_request(struct sim_agent *a, enum sim_kind kind)
 	int		 is_get = kind == K_PROFILE || kind == K_MANIFEST;
 
 	a->doing = kind;
-	if ((c = a->conn) != NULL) {
+	if ((c = a->conn) != NULL && sim_now() - c->idle_since >
+	    SIM_MAX_AGE_CONN) {
+		/* Idle too long for curl to reuse it: a new one. */
+		sim_conn_free(c);
+		c = NULL;
+	}
+	if (c != NULL) {
 		sim_idle_remove(c);
 		c->reused = 1;
 	} else if ((c = a->conn = sim_connect(a)) == NULL) {
@@ -1049,7 +1058,7 @@ main(int argc, char *argv[])
 	sim.churn = 5;
 	sim.fim_events = 20;
 	sim.activate_rate = 500;
-	sim.max_idle = 8000;
+	sim.max_idle = 1 << 20;
 	sim.p99_limit = 100;
 	steps[nsteps++] = 1000;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {

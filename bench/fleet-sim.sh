@@ -31,7 +31,8 @@
 # FIM_PER_HOUR, FIM_EVENTS, ERRORS_PER_HOUR, PACKAGES, CHURN,
 # ACTIVATE_RATE, SOURCES, TLS_RESUME (1, as outpostd; 0: a full TLS
 # handshake for every new connection, as outpostd before it kept its TLS
-# sessions), PIN, KEEP_BENCH_DIR.
+# sessions), KEEPALIVE (the platform's agent_keepalive_timeout), PIN,
+# KEEP_BENCH_DIR.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,6 +91,12 @@ fi
 
 pport=$(free_port)
 "$platform" init "$D/platform" --listen "127.0.0.1:$pport" >"$D/init.out"
+# KEEPALIVE sets the platform's agent_keepalive_timeout (default 90 s):
+# below the heartbeat interval, every heartbeat opens a new connection.
+[ -n "${KEEPALIVE:-}" ] &&
+    echo "agent_keepalive_timeout = $KEEPALIVE" >>"$D/platform/platform.conf"
+# Each kept connection is a descriptor on both sides: the limits in force.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || :
 ACTIVATION_ID=$(sed -n 's/^activation_id: //p' "$D/init.out")
 CUSTOMER_ID=$(sed -n 's/^customer_id: //p' "$D/init.out")
 TOKEN=$(cat "$D/platform/admin.token")
@@ -104,7 +111,7 @@ until curl -sf --cacert "$D/platform/ca.pem" -o /dev/null \
 	[ "$i" -lt 100 ] || { echo "bench: platform did not start" >&2; exit 1; }
 	sleep 0.1
 done
-echo "# outpost-platform pid $platform_pid ${pin_platform:+(CPU 0)}, SQLite in $D/platform; simulator ${pin_sim:+on CPU 1}; $(nproc) CPUs"
+echo "# outpost-platform pid $platform_pid ${pin_platform:+(CPU 0)}, SQLite in $D/platform; simulator ${pin_sim:+on CPU 1}; $(nproc) CPUs; descriptor limit $(ulimit -n) per process; agent_keepalive_timeout ${KEEPALIVE:-90} s"
 
 resume=
 [ "$TLS_RESUME" = 0 ] && resume=--full-handshakes

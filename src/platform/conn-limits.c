@@ -6,9 +6,17 @@
  * batch as soon as it is done: a connection over max_connections_per_source
  * (per source address, IPv4 and IPv6 prefixes configurable) is closed at
  * once with a reset; over max_connections, the oldest idle keep-alive
- * connection (else the oldest that has not yet sent a request header) is
- * closed to make room, and only when every connection is busy is the new
- * one refused. Nothing waits in a queue for a slot.
+ * connection (a client's first, then an agent's, else the oldest that has
+ * not yet sent a request header) is closed to make room, and only when
+ * every connection is busy is the new one refused. Nothing waits in a
+ * queue for a slot.
+ *
+ * An agent's connection idles longer than another client's
+ * (agent_keepalive_timeout, above the default heartbeat interval, against
+ * keepalive_timeout) once an answer went to an authenticated agent
+ * request: a heartbeat on a kept connection costs the platform a small
+ * fraction of a new TCP connection and TLS handshake, and an
+ * unauthenticated client cannot hold descriptors that long.
  *
  * Each connection is in one state at a time, kept in a list per state in
  * the order it entered it, so the deadline of each state (TLS handshake,
@@ -65,7 +73,7 @@
 #include "log.h"
 #include "platform-conf.h"
 
-#define CONNS_DEFAULT_MAX	8192	/* max_connections = auto, at most */
+#define CONNS_DEFAULT_MAX	262144	/* max_connections = auto, at most */
 #define CONNS_RESERVE_MAX	64	/* descriptors kept for the platform */
 #define CONNS_ACCEPT_BATCH	32	/* accepted per wake-up */
 #define CONNS_SWEEP_MS		500	/* how often deadlines are checked */
@@ -82,13 +90,14 @@ enum conn_state {
 	CONN_BUSY,		/* the request is handled, no answer yet */
 	CONN_WRITING,		/* the answer is being written */
 	CONN_IDLE,		/* keep-alive, between requests */
+	CONN_AGENT_IDLE,	/* the same after an agent's request */
 	CONN_CLOSING,		/* shut down here, evhttp is closing it */
 	CONN_NSTATES
 };
 
 static const char *const conn_state_names[CONN_NSTATES] = {
 	"new", "handshake", "header", "body", "busy", "writing", "idle",
-	"closing"
+	"agent_idle", "closing"
 };
 
 /* What the counters count; the names are those of the status API. */
@@ -102,8 +111,10 @@ enum conn_count {
 	CC_CLOSED_BODY,
 	CC_CLOSED_WRITE,
 	CC_CLOSED_IDLE,
+	CC_CLOSED_AGENT_IDLE,
 	CC_CLOSED_OUTPUT,
 	CC_EVICTED_IDLE,
+	CC_EVICTED_AGENT_IDLE,
 	CC_EVICTED_PENDING,
 	CC_ACCEPT_ERRORS,
 	CC_ACCEPT_PAUSES,
@@ -130,7 +141,9 @@ static const struct conn_deadline conn_deadlines[] = {
 	{ CONN_WRITING, CC_CLOSED_WRITE, "write_timeout",
 	    "the answer not taken" },
 	{ CONN_IDLE, CC_CLOSED_IDLE, "keepalive_timeout",
-	    "no new request" }
+	    "no new request" },
+	{ CONN_AGENT_IDLE, CC_CLOSED_AGENT_IDLE, "agent_keepalive_timeout",
+	    "no new request from the agent" }
 };
 
 /* The connections of one source (an address masked by its prefix). */
@@ -151,6 +164,7 @@ struct conn {
 	enum conn_state		 state;
 	uint64_t		 since;		/* ms it entered the state */
 	int			 handshake_done;
+	int			 is_agent;	/* last answer: to an agent */
 	int			 eoh;		/* header end scanner state */
 	int			 family;
 	uint8_t			 addr[16];
@@ -399,21 +413,27 @@ conn_close(struct conns *cs, struct conn *c, enum conn_count why,
 
 /*
  * Make room for one connection: close the oldest idle keep-alive
- * connection, else the oldest that has not sent a whole request header.
- * Returns 0, or -1 when every connection is busy.
+ * connection of a client that is not an agent, else the oldest an agent
+ * keeps between its requests, else the oldest that has not sent a whole
+ * request header. Returns 0, or -1 when every connection is busy.
  */
 static int
 conns_evict(struct conns *cs)
 {
 	struct conn	*c, *h, *r;
 	uint64_t	 now = clock_mono_ms();
+	int		 st;
 
-	if ((c = TAILQ_FIRST(&cs->lists[CONN_IDLE])) != NULL) {
+	for (st = CONN_IDLE; st <= CONN_AGENT_IDLE; st++) {
+		if ((c = TAILQ_FIRST(&cs->lists[st])) == NULL)
+			continue;
 		log_rate_warnx(&cs->rate_closed, "closed the idle connection "
-		    "from %s (idle %llu ms) to make room: %d connections are "
-		    "open (max_connections)", c->text,
-		    (unsigned long long)(now - c->since), cs->max);
-		conn_close(cs, c, CC_EVICTED_IDLE, 0);
+		    "from %s (idle %llu ms%s) to make room: %d connections "
+		    "are open (max_connections)", c->text,
+		    (unsigned long long)(now - c->since),
+		    st == CONN_AGENT_IDLE ? ", an agent's" : "", cs->max);
+		conn_close(cs, c, st == CONN_IDLE ? CC_EVICTED_IDLE :
+		    CC_EVICTED_AGENT_IDLE, 0);
 		return 0;
 	}
 	h = TAILQ_FIRST(&cs->lists[CONN_HANDSHAKE]);
@@ -637,6 +657,7 @@ conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	switch (c->state) {
 	case CONN_HANDSHAKE:
 	case CONN_IDLE:
+	case CONN_AGENT_IDLE:
 		conn_set_state(c, CONN_HEADER);
 		c->eoh = 0;
 		/* FALLTHROUGH */
@@ -676,7 +697,7 @@ conn_complete_cb(struct evhttp_request *req, void *arg)
 
 	if (c->conns == NULL || c->state != CONN_WRITING)
 		return;
-	conn_set_state(c, CONN_IDLE);
+	conn_set_state(c, c->is_agent ? CONN_AGENT_IDLE : CONN_IDLE);
 	in = bufferevent_get_input(c->bev);
 	if (evbuffer_get_length(in) > 0) {
 		/* The next request was sent before the answer was read. */
@@ -737,14 +758,20 @@ conns_request(struct conns *cs, struct evhttp_request *req)
 	evhttp_request_set_on_complete_cb(req, conn_complete_cb, c);
 }
 
-/* The answer to req is being sent: its write deadline starts. */
+/*
+ * The answer to req is being sent: its write deadline starts. agent says
+ * whether it answers an authenticated agent (the connection then waits
+ * agent_keepalive_timeout for the next request, not keepalive_timeout).
+ */
 void
-conns_reply(struct conns *cs, struct evhttp_request *req)
+conns_reply(struct conns *cs, struct evhttp_request *req, int agent)
 {
 	struct conn	*c;
 
-	if ((c = conn_of_request(req)) != NULL && c->state == CONN_BUSY)
+	if ((c = conn_of_request(req)) != NULL && c->state == CONN_BUSY) {
+		c->is_agent = agent;
 		conn_set_state(c, CONN_WRITING);
+	}
 }
 
 /*
@@ -789,7 +816,8 @@ conns_summary(struct conns *cs)
 		cs->summarized[i] = cs->count[i];
 	}
 	if (d[CC_REFUSED_TOTAL] + d[CC_REFUSED_SOURCE] + d[CC_EVICTED_IDLE] +
-	    d[CC_EVICTED_PENDING] + d[CC_ACCEPT_ERRORS] == 0)
+	    d[CC_EVICTED_AGENT_IDLE] + d[CC_EVICTED_PENDING] +
+	    d[CC_ACCEPT_ERRORS] == 0)
 		return;
 	log_info("connections: %d open (max_connections %d), refused in the "
 	    "last %d s: %s by max_connections, %s by "
@@ -798,7 +826,8 @@ conns_summary(struct conns *cs)
 	    CONNS_SUMMARY_SEC, log_rate_count(a, sizeof(a),
 	    d[CC_REFUSED_TOTAL]), log_rate_count(b, sizeof(b),
 	    d[CC_REFUSED_SOURCE]), log_rate_count(e, sizeof(e),
-	    d[CC_EVICTED_IDLE] + d[CC_EVICTED_PENDING]),
+	    d[CC_EVICTED_IDLE] + d[CC_EVICTED_AGENT_IDLE] +
+	    d[CC_EVICTED_PENDING]),
 	    log_rate_count(f, sizeof(f), d[CC_ACCEPT_ERRORS]), cs->fd_limit);
 }
 
@@ -930,6 +959,7 @@ conns_configure(struct conns *cs, const struct platform_conf *conf)
 	cs->timeout[CONN_BODY] = conf->request_timeout;
 	cs->timeout[CONN_WRITING] = conf->write_timeout;
 	cs->timeout[CONN_IDLE] = conf->keepalive_timeout;
+	cs->timeout[CONN_AGENT_IDLE] = conf->agent_keepalive_timeout;
 	cs->max_output = conf->max_output_size;
 	log_info("connections: descriptor limit %ld; max_connections %d, "
 	    "max_connections_per_source %d (per /%d IPv4, /%d IPv6 source)",
@@ -1068,6 +1098,8 @@ conns_status_json(struct conns *cs)
 	json_object_object_add(obj, "closed", o);
 	o = json_object_new_object();
 	json_add_int64(o, "idle", (int64_t)cs->count[CC_EVICTED_IDLE]);
+	json_add_int64(o, "agent_idle",
+	    (int64_t)cs->count[CC_EVICTED_AGENT_IDLE]);
 	json_add_int64(o, "pending", (int64_t)cs->count[CC_EVICTED_PENDING]);
 	json_object_object_add(obj, "evicted", o);
 	json_add_int64(obj, "accept_errors",

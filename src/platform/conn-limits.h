@@ -40,8 +40,11 @@ int		 conns_open(struct conns *, struct ssl_st *,
 		    struct bufferevent *);
 /* The whole request req was read and is being handled. */
 void		 conns_request(struct conns *, struct evhttp_request *);
-/* The answer to req is about to be sent. */
-void		 conns_reply(struct conns *, struct evhttp_request *);
+/*
+ * The answer to req is about to be sent; agent: it answers an
+ * authenticated agent (the connection then idles agent_keepalive_timeout).
+ */
+void		 conns_reply(struct conns *, struct evhttp_request *, int);
 /* Open connections, limits and what each refused, for the status API. */
 struct json_object *conns_status_json(struct conns *);
 

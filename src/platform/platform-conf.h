@@ -68,6 +68,7 @@ struct platform_conf {
 	int		 handshake_timeout;
 	int		 header_timeout;
 	int		 keepalive_timeout;
+	int		 agent_keepalive_timeout;
 	int		 write_timeout;
 	uint64_t	 max_output_size;
 };

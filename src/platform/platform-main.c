@@ -368,7 +368,8 @@ platform_init(int argc, char *argv[])
 	    "# max_connections_per_source = auto\n"
 	    "# handshake_timeout = 10\n"
 	    "# header_timeout = 10\n"
-	    "# keepalive_timeout = 30\n",
+	    "# keepalive_timeout = 30\n"
+	    "# agent_keepalive_timeout = 90\n",
 	    listen_addr, dir, dir, dir, dir, dir, dir, dir, dir) == -1)
 		fatalx("out of memory");
 	if (platform_write_file(dir, "platform.conf", 0644, conf) == -1)

@@ -173,6 +173,20 @@ server_bev_cb(struct event_base *base, void *arg)
 }
 
 /*
+ * Whether an answer with status to a request of route (an index) went to
+ * an authenticated agent. Returns 1/0.
+ */
+static int
+server_is_agent(int route, int status)
+{
+	const struct api_route	*r;
+
+	return route >= 0 && route < api_route_count() && status >= 200 &&
+	    status < 400 &&
+	    (r = api_route_at(route)) != NULL && r->auth == AUTH_AGENT;
+}
+
+/*
  * Send an answer (the connection's write deadline starts) and count it
  * for the route (an index, or METRICS_ROUTE_*) of a request read at start.
  */
@@ -181,7 +195,7 @@ server_send(struct server *srv, struct evhttp_request *req, int status,
     struct evbuffer *body, int route, uint64_t start)
 {
 	metrics_request(srv->metrics, route, status, metrics_now() - start);
-	conns_reply(srv->conns, req);
+	conns_reply(srv->conns, req, server_is_agent(route, status));
 	evhttp_send_reply(req, status, NULL, status == 304 ? NULL : body);
 }
 
@@ -594,7 +608,7 @@ server_answer(struct server *srv, struct evhttp_request *ereq,
 	if ((body = evbuffer_new()) == NULL) {
 		metrics_request(srv->metrics, route, 500,
 		    metrics_now() - start);
-		conns_reply(srv->conns, ereq);
+		conns_reply(srv->conns, ereq, 0);
 		evhttp_send_error(ereq, 500, NULL);
 		return;
 	}
@@ -745,7 +759,7 @@ server_request_cb(struct evhttp_request *ereq, void *arg)
 		metrics_request(srv->metrics, METRICS_ROUTE_CONSOLE,
 		    evhttp_request_get_response_code(ereq),
 		    metrics_now() - start);
-		conns_reply(srv->conns, ereq);
+		conns_reply(srv->conns, ereq, 0);
 		return;
 	}
 	memset(&req, 0, sizeof(req));
@@ -858,6 +872,8 @@ server_configure(struct server *srv, SSL_CTX *ctx,
 	timeout = conf->request_timeout;
 	if (conf->keepalive_timeout > timeout)
 		timeout = conf->keepalive_timeout;
+	if (conf->agent_keepalive_timeout > timeout)
+		timeout = conf->agent_keepalive_timeout;
 	if (conf->write_timeout > timeout)
 		timeout = conf->write_timeout;
 	evhttp_set_timeout(srv->http, timeout + 1);

@@ -3,8 +3,9 @@
 # connection that sends nothing is closed at handshake_timeout, a request
 # header sent a byte at a time at header_timeout (however busy the
 # client), a body at request_timeout, an idle keep-alive connection at
-# keepalive_timeout, a client that does not read its answer at
-# write_timeout (and, after a reload, at max_output_size); past
+# keepalive_timeout (an agent's at agent_keepalive_timeout), a client that
+# does not read its answer at write_timeout (and, after a reload, at
+# max_output_size); past
 # max_connections_per_source a connection is cut before its handshake;
 # at max_connections the oldest idle connection makes room for a new
 # client. Each is counted in GET /api/v1/status. Then, with a descriptor
@@ -26,6 +27,7 @@ handshake_timeout = 1
 header_timeout = 2
 request_timeout = 3
 keepalive_timeout = 2
+agent_keepalive_timeout = 5
 write_timeout = 2
 max_connections = 6
 max_connections_per_source = 3
@@ -68,6 +70,18 @@ note "keep-alive: $r"
 [ "$(value "$r" status)" = 200 ] || fail "keep-alive request: $r"
 between "$(value "$r" closed)" 1.4 4 || fail "keepalive_timeout: $r"
 counted .connections.closed.keepalive_timeout || fail "not counted"
+
+# An agent's connection idles agent_keepalive_timeout after an answer to
+# its authenticated request; a refused credential gets keepalive_timeout.
+r=$(probe keepalive --source 127.0.0.2 --token "$CRED" --path /agent/v1/profile)
+note "agent keep-alive: $r"
+[ "$(value "$r" status)" = 200 ] || fail "agent keep-alive request: $r"
+between "$(value "$r" closed)" 4.4 7 || fail "agent_keepalive_timeout: $r"
+counted .connections.closed.agent_keepalive_timeout || fail "not counted"
+r=$(probe keepalive --source 127.0.0.2 --token "not-$CRED" --path /agent/v1/profile)
+note "refused agent keep-alive: $r"
+[ "$(value "$r" status)" = 401 ] || fail "bad credential: $r"
+between "$(value "$r" closed)" 1.4 4 || fail "keepalive_timeout (401): $r"
 
 # A big answer for a client that does not read: a 12 MB inventory.
 python3 -c 'import json; print(json.dumps({"type": "full", "data": {"blob": "a" * 12000000}}))' |
