@@ -14,9 +14,10 @@
  * An agent's connection idles longer than another client's
  * (agent_keepalive_timeout, above the default heartbeat interval, against
  * keepalive_timeout) once an answer went to an authenticated agent
- * request: a heartbeat on a kept connection costs the platform a small
- * fraction of a new TCP connection and TLS handshake, and an
- * unauthenticated client cannot hold descriptors that long.
+ * request: a heartbeat on a kept connection costs the platform about a
+ * third of one that opens a new TCP connection and TLS session
+ * (bench/fleet-sim.sh), and an unauthenticated client cannot hold
+ * descriptors that long.
  *
  * Each connection is in one state at a time, kept in a list per state in
  * the order it entered it, so the deadline of each state (TLS handshake,
