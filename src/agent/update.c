@@ -90,7 +90,6 @@ struct update {
 	int			 ticks;
 	int			 want_checkin;
 	struct update_fetch	*fetch;
-	int			 fetch_allows_older;	/* as it started */
 	char			 last_download_error[256];
 };
 
@@ -373,8 +372,10 @@ update_fetched(void *arg, enum error_code code, const char *message,
 	update_switch(u, m, dir);
 }
 
-/* Whether the profile lets the offer be older than the running version
- * (it pins that version). Returns 1/0. */
+/*
+ * Whether the profile lets the offer be older than the running version
+ * (it pins that version). Returns 1/0.
+ */
 static int
 update_allows_older(const struct update *u)
 {
@@ -396,7 +397,8 @@ update_start(struct update *u)
 	req.arch = u->arch;
 	req.running = agent_version;
 	req.allow_older = update_allows_older(u);
-	u->fetch_allows_older = req.allow_older;
+	/* What the fetch in flight was started with (update_consider). */
+	u->st.pinned = req.allow_older;
 	req.key = u->key;
 	if (u->st.phase != UPDATE_DOWNLOADING ||
 	    strcmp(u->st.target, u->offer) != 0) {
@@ -404,7 +406,6 @@ update_start(struct update *u)
 		    "downloading it", u->offer, agent_version);
 		update_enter(u, UPDATE_DOWNLOADING, u->offer);
 	}
-	u->st.pinned = req.allow_older;
 	if ((u->fetch = update_fetch_start(&req, update_fetched, u)) == NULL)
 		log_warnx("update: cannot start the download of version %s",
 		    u->offer);
@@ -446,7 +447,7 @@ update_consider(struct update *u)
 		 * profile that now pins the offer starts it again. */
 		if (u->offer[0] != '\0' && strcmp(u->offer, u->st.target) == 0 &&
 		    u->policy != PROFILE_UPDATE_OFF &&
-		    update_allows_older(u) == u->fetch_allows_older)
+		    update_allows_older(u) == u->st.pinned)
 			return;
 		update_fetch_cancel(u->fetch);
 		u->fetch = NULL;
